@@ -1,0 +1,109 @@
+//! Connecting to Cognito: the standard AWS configuration chain, plus the tool's own choices
+//! (no SDK retries, bounded timeouts) and a setup check before the first write.
+
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_credential_types::provider::ProvideCredentials;
+use aws_sdk_cognitoidentityprovider::Client;
+use aws_sdk_cognitoidentityprovider::config::Region;
+
+use crate::sender::ErrorKind;
+use crate::sender::sdk::classify;
+
+/// Where and as whom to connect. Anything unset comes from the usual AWS sources
+/// (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL[_COGNITO_IDENTITY_PROVIDER], ~/.aws/config, ...).
+#[derive(Debug, Clone, Default)]
+pub struct Connection {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub endpoint_url: Option<String>,
+}
+
+/// Why the run cannot start. Nothing has been written when one of these is returned.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("no AWS region is set: pass --region or set AWS_REGION")]
+    NoRegion,
+    #[error("no usable AWS credentials: {0}")]
+    Credentials(String),
+    #[error("user pool {pool}: {code}: {message}")]
+    Pool {
+        pool: String,
+        code: String,
+        message: String,
+    },
+}
+
+/// Builds a Cognito client. SDK retries are off: the tool retries itself, so that its pacer
+/// sees every throttle and the SDK's shared retry-quota bucket cannot run dry mid-run.
+pub async fn client(conn: &Connection) -> Result<(Client, aws_config::SdkConfig), SetupError> {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(region) = &conn.region {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    if let Some(profile) = &conn.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(url) = &conn.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    let sdk = loader.load().await;
+    if sdk.region().is_none() {
+        return Err(SetupError::NoRegion);
+    }
+    let config = aws_sdk_cognitoidentityprovider::config::Builder::from(&sdk)
+        .retry_config(RetryConfig::disabled())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .operation_attempt_timeout(Duration::from_secs(30))
+                .build(),
+        )
+        .build();
+    Ok((Client::from_conf(config), sdk))
+}
+
+/// Checks, before any write, that credentials resolve and that the pool exists and is
+/// readable. A DescribeUserPool denied by IAM is not fatal here (a role may be allowed to
+/// update users but not to describe the pool); the first write will tell.
+pub async fn check_setup(
+    client: &Client,
+    sdk: &aws_config::SdkConfig,
+    pool_id: &str,
+) -> Result<Option<String>, SetupError> {
+    let provider = sdk
+        .credentials_provider()
+        .ok_or_else(|| SetupError::Credentials("no credentials provider is configured".into()))?;
+    provider
+        .provide_credentials()
+        .await
+        .map_err(|e| SetupError::Credentials(e.to_string()))?;
+    match client.describe_user_pool().user_pool_id(pool_id).send().await {
+        Ok(_) => Ok(None),
+        Err(e) => {
+            let err = classify(&e);
+            let denied = err.code == "AccessDeniedException" || err.code == "AccessDenied";
+            if denied {
+                return Ok(Some(format!(
+                    "cannot describe user pool {pool_id} ({}); going on, the first write will tell whether updates are allowed",
+                    err.code
+                )));
+            }
+            match err.kind {
+                ErrorKind::Fatal | ErrorKind::Row => Err(SetupError::Pool {
+                    pool: pool_id.to_string(),
+                    code: err.code,
+                    message: err.message,
+                }),
+                // A passing fault on the check is no reason to refuse the run.
+                ErrorKind::Throttled | ErrorKind::Transient => Ok(Some(format!(
+                    "could not check user pool {pool_id} ({}); going on",
+                    err.code
+                ))),
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! The command line: flags, subcommands and their help texts.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::input::{EmptyCells, Format};
+
+/// Change the attributes of many Amazon Cognito users at once, safely.
+#[derive(Debug, Parser)]
+#[command(name = "cognito-bulk", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags accepted by every command.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// AWS region (default: AWS_REGION or the profile's region).
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+    /// Named profile from ~/.aws/config (default: AWS_PROFILE or "default").
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
+    /// Send requests to this endpoint instead of AWS (e.g. a local test server).
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Print nothing but errors.
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print debug logs. Logs may then contain attribute values.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+    /// Answer yes to every confirmation.
+    #[arg(long, short, global = true)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Update users' attributes from a CSV or JSONL file.
+    Apply(ApplyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The input file (.csv, .jsonl or .ndjson), or - for standard input.
+    pub input: PathBuf,
+    /// The user pool to update, e.g. us-east-1_AbCdEf123.
+    #[arg(long, value_name = "ID")]
+    pub user_pool_id: String,
+    /// Input format (default: from the file extension; required for standard input).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// The column (CSV) or key (JSONL) naming the user: a username, an alias or the sub.
+    #[arg(long, value_name = "NAME", default_value = "username")]
+    pub key_column: String,
+    /// What an empty CSV cell means.
+    #[arg(long, value_enum, default_value = "ignore")]
+    pub empty_cells: EmptyCells,
+    /// Client metadata sent with every row (repeatable); a row's own entries win.
+    #[arg(long, value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub client_metadata: Vec<(String, String)>,
+    /// Most calls per second. Cognito allows 25 UserUpdate calls per second per account and
+    /// region, shared with your live application.
+    #[arg(long, default_value_t = 10.0, value_parser = parse_rps)]
+    pub rps: f64,
+    /// Most calls in flight at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+    /// Retries after a 5xx, timeout or broken connection before a row fails. Throttled calls
+    /// are retried until they succeed.
+    #[arg(long, default_value_t = 5)]
+    pub max_retries: u32,
+    /// Where to write the JSON report (default: INPUT.report.json beside the input).
+    #[arg(long, value_name = "PATH")]
+    pub report: Option<PathBuf>,
+    /// Where to write failed and invalid rows (default: INPUT.failed.csv/.jsonl beside the input).
+    #[arg(long, value_name = "PATH")]
+    pub failed: Option<PathBuf>,
+}
+
+fn parse_key_value(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("expected KEY=VALUE, got {s:?}")),
+    }
+}
+
+fn parse_rps(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && (0.5..=10_000.0).contains(&v) => Ok(v),
+        _ => Err(format!("expected a number of calls per second from 0.5 to 10000, got {s:?}")),
+    }
+}

@@ -1,0 +1,178 @@
+//! Turning parsed flags into a run: the outside world (AWS client, terminal, signals, files) is
+//! built here and passed in to the core.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, anyhow};
+use tokio_util::sync::CancellationToken;
+
+use crate::apply::{self, ApplyOptions};
+use crate::aws::{self, Connection};
+use crate::cli::{ApplyArgs, Cli, Command, Global};
+use crate::files;
+use crate::input::{Format, InputOptions};
+use crate::progress::{Bar, LogLines, Quiet, Reporter};
+use crate::report::Report;
+use crate::sender::RetryPolicy;
+use crate::sender::sdk::SdkApi;
+
+/// How a command ended, as the process exit code tells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every row was updated.
+    Success = 0,
+    /// The run finished; some rows failed or were invalid.
+    RowsFailed = 1,
+    /// A usage or setup error, before any write.
+    Setup = 2,
+    /// The run was stopped by a fatal error or an interrupt.
+    Stopped = 3,
+}
+
+/// A command's error, with the outcome it maps to.
+#[derive(Debug)]
+pub struct Failure {
+    pub outcome: Outcome,
+    pub error: anyhow::Error,
+}
+
+fn setup(error: impl Into<anyhow::Error>) -> Failure {
+    Failure {
+        outcome: Outcome::Setup,
+        error: error.into(),
+    }
+}
+
+pub async fn run(cli: Cli) -> Result<Outcome, Failure> {
+    match cli.command {
+        Command::Apply(args) => apply(&cli.global, args).await,
+    }
+}
+
+fn reporter(global: &Global) -> Arc<dyn Reporter> {
+    if global.quiet {
+        Arc::new(Quiet)
+    } else if std::io::stderr().is_terminal() {
+        Arc::new(Bar::new())
+    } else {
+        Arc::new(LogLines::new(Duration::from_secs(5)))
+    }
+}
+
+fn connection(global: &Global) -> Connection {
+    Connection {
+        region: global.region.clone(),
+        profile: global.profile.clone(),
+        endpoint_url: global.endpoint_url.clone(),
+    }
+}
+
+async fn apply(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
+    let format = match args.format.or_else(|| Format::from_path(&args.input)) {
+        Some(f) => f,
+        None => {
+            return Err(setup(anyhow!(
+                "{}: cannot tell the format from the name; pass --format csv or --format jsonl",
+                args.input.display()
+            )));
+        }
+    };
+    let ext = match format {
+        Format::Csv => "csv",
+        Format::Jsonl => args
+            .input
+            .extension()
+            .and_then(|e| e.to_str())
+            .filter(|e| e.eq_ignore_ascii_case("ndjson"))
+            .unwrap_or("jsonl"),
+    };
+    let report_path = args
+        .report
+        .clone()
+        .unwrap_or_else(|| files::beside_input(&args.input, "report.json"));
+    let opts = ApplyOptions {
+        input: args.input.clone(),
+        input_options: InputOptions {
+            format,
+            key_column: args.key_column,
+            empty_cells: args.empty_cells,
+            client_metadata: args.client_metadata.into_iter().collect(),
+        },
+        user_pool_id: args.user_pool_id,
+        rps: args.rps,
+        concurrency: usize::from(args.concurrency),
+        retry: RetryPolicy {
+            max_transient_retries: args.max_retries,
+            ..RetryPolicy::default()
+        },
+        failed_path: args
+            .failed
+            .unwrap_or_else(|| files::beside_input(&args.input, &format!("failed.{ext}"))),
+    };
+
+    let reporter = reporter(global);
+    let (client, sdk) = aws::client(&connection(global)).await.map_err(setup)?;
+    if let Some(warning) = aws::check_setup(&client, &sdk, &opts.user_pool_id)
+        .await
+        .map_err(setup)?
+    {
+        reporter.warning(&warning);
+    }
+    let api = Arc::new(SdkApi::new(client, opts.user_pool_id.clone()));
+    let stop = CancellationToken::new();
+    watch_signals(stop.clone());
+    let report = apply::run(api, opts, reporter, stop).await.map_err(setup)?;
+    write_report(&report, &report_path).map_err(|error| Failure {
+        outcome: Outcome::Stopped,
+        error,
+    })?;
+    if !global.quiet {
+        print!("{}", report.summary());
+        println!("report: {}", report_path.display());
+    }
+    Ok(if report.stopped.is_some() {
+        Outcome::Stopped
+    } else if report.failed + report.invalid > 0 {
+        Outcome::RowsFailed
+    } else {
+        Outcome::Success
+    })
+}
+
+fn write_report(report: &Report, path: &Path) -> anyhow::Result<()> {
+    let mut json = serde_json::to_vec_pretty(report)?;
+    json.push(b'\n');
+    files::write_private_atomic(path, &json)
+        .with_context(|| format!("writing the report {}", path.display()))
+}
+
+/// First Ctrl-C or SIGTERM: stop dispatching, let calls in flight finish. Second: exit now.
+fn watch_signals(stop: CancellationToken) {
+    tokio::spawn(async move {
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        for n in 0.. {
+            let term_recv = async {
+                match term.as_mut() {
+                    Some(t) => {
+                        t.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term_recv => {}
+            }
+            if n == 0 {
+                tracing::warn!("interrupted: finishing calls in flight (interrupt again to exit now)");
+                stop.cancel();
+            } else {
+                std::process::exit(Outcome::Stopped as i32);
+            }
+        }
+    });
+}

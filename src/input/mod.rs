@@ -1,0 +1,114 @@
+//! Reading the input file: CSV or JSONL, streamed one record at a time.
+//!
+//! Readers never fail on a bad row: a row that cannot be understood becomes a [`Record`] with
+//! problems, so that every bad row is reported and the others go on. Only I/O errors and a
+//! header that makes the whole file meaningless are errors of the reader itself.
+
+mod csv_input;
+mod jsonl_input;
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use crate::row::Record;
+
+/// The input formats the tool reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Csv,
+    Jsonl,
+}
+
+impl Format {
+    /// Picks the format from a file name's extension.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "csv" => Some(Format::Csv),
+            "jsonl" | "ndjson" => Some(Format::Jsonl),
+            _ => None,
+        }
+    }
+}
+
+/// What an empty CSV cell means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EmptyCells {
+    /// Leave the attribute as it is.
+    Ignore,
+    /// Delete the attribute.
+    Delete,
+}
+
+/// How rows are read; fixed for a whole run.
+#[derive(Debug, Clone)]
+pub struct InputOptions {
+    pub format: Format,
+    /// The column (CSV) or key (JSONL) that names the user.
+    pub key_column: String,
+    pub empty_cells: EmptyCells,
+    /// Client metadata sent with every row; a row's own entries win.
+    pub client_metadata: BTreeMap<String, String>,
+}
+
+/// Fields the tool adds to failed-row files; ignored when such a file is read back.
+pub const ERROR_FIELDS: [&str; 2] = ["error_code", "error_message"];
+
+/// A reason the input as a whole cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("{path}: {source}")]
+    Io { path: String, source: io::Error },
+    #[error("{path}: {message}")]
+    Header { path: String, message: String },
+}
+
+/// A stream of records from one input.
+pub type Records = Box<dyn Iterator<Item = Result<Record, InputError>> + Send>;
+
+/// An input ready to be read.
+pub struct Opened {
+    pub records: Records,
+    /// The header row of a CSV input, as it was (for writing failed rows back).
+    pub csv_header: Option<csv::StringRecord>,
+}
+
+/// Streams the records of `reader`. `display` names the file in messages.
+pub fn read(
+    reader: Box<dyn Read + Send>,
+    display: &str,
+    opts: &InputOptions,
+) -> Result<Opened, InputError> {
+    match opts.format {
+        Format::Csv => csv_input::read(reader, display, opts),
+        Format::Jsonl => Ok(Opened {
+            records: jsonl_input::read(reader, display, opts),
+            csv_header: None,
+        }),
+    }
+}
+
+/// Opens a file for reading, naming it in the error.
+pub fn open(path: &Path) -> Result<Box<dyn Read + Send>, InputError> {
+    let file = File::open(path).map_err(|source| InputError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    Ok(Box::new(BufReader::with_capacity(256 * 1024, file)))
+}
+
+/// Copies standard input to a private temporary file, so that it can be read twice (once to
+/// check every row, once to send). The file is removed when the returned handle is dropped.
+pub fn spool_stdin() -> Result<(tempfile::TempPath, PathBuf), InputError> {
+    let err = |source| InputError::Io {
+        path: "<stdin>".into(),
+        source,
+    };
+    // tempfile creates files readable by the owner only.
+    let mut file = tempfile::NamedTempFile::new().map_err(err)?;
+    io::copy(&mut io::stdin().lock(), &mut file).map_err(err)?;
+    let path = file.into_temp_path();
+    let buf = path.to_path_buf();
+    Ok((path, buf))
+}

@@ -1,0 +1,18 @@
+//! cognito-bulk: change the attributes of many Amazon Cognito users at once, safely.
+//!
+//! Data flows one way: [`input`] reads rows, [`validate`] and [`scan`] check them, [`sender`]
+//! sends them through a paced worker pool, and [`report`] records what happened.
+//! [`apply`] wires the flow; [`cmd`] turns command-line flags into a run.
+
+pub mod apply;
+pub mod aws;
+pub mod cli;
+pub mod cmd;
+pub mod files;
+pub mod input;
+pub mod progress;
+pub mod report;
+pub mod row;
+pub mod scan;
+pub mod sender;
+pub mod validate;

@@ -1,0 +1,102 @@
+//! The failed-rows file: every row that failed or was invalid, in the input's own format with
+//! `error_code` and `error_message` added, ready to be fixed and fed back to `apply`.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use crate::files;
+use crate::input::ERROR_FIELDS;
+use crate::row::RawRecord;
+
+/// Writes failed rows; the file is created on the first one, so a clean run leaves none.
+pub struct FailedRows {
+    path: PathBuf,
+    /// The input's CSV header, or None for JSONL.
+    csv_header: Option<csv::StringRecord>,
+    out: Option<Out>,
+    pub rows: u64,
+}
+
+enum Out {
+    Csv {
+        writer: csv::Writer<File>,
+        /// Input columns copied out (the old error columns are dropped).
+        keep: Vec<usize>,
+    },
+    Jsonl(BufWriter<File>),
+}
+
+impl FailedRows {
+    pub fn new(path: PathBuf, csv_header: Option<csv::StringRecord>) -> Self {
+        FailedRows {
+            path,
+            csv_header,
+            out: None,
+            rows: 0,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends one row with its error.
+    pub fn write(&mut self, raw: &RawRecord, code: &str, message: &str) -> io::Result<()> {
+        if self.out.is_none() {
+            self.out = Some(self.open()?);
+        }
+        self.rows += 1;
+        match (self.out.as_mut().expect("opened"), raw) {
+            (Out::Csv { writer, keep }, RawRecord::Csv(fields)) => {
+                let mut out: Vec<&str> = keep.iter().map(|&i| fields.get(i).unwrap_or("")).collect();
+                out.push(code);
+                out.push(message);
+                writer.write_record(&out)?;
+            }
+            (Out::Jsonl(w), raw) => {
+                let mut object = match raw {
+                    RawRecord::Json(map) => map.clone(),
+                    RawRecord::Text(text) => {
+                        let mut m = serde_json::Map::new();
+                        m.insert("raw".into(), text.clone().into());
+                        m
+                    }
+                    RawRecord::Csv(_) => serde_json::Map::new(),
+                };
+                object.insert("error_code".into(), code.into());
+                object.insert("error_message".into(), message.into());
+                serde_json::to_writer(&mut *w, &object)?;
+                w.write_all(b"\n")?;
+            }
+            (Out::Csv { .. }, _) => unreachable!("a CSV input gives CSV records"),
+        }
+        Ok(())
+    }
+
+    fn open(&self) -> io::Result<Out> {
+        let file = files::create_private(&self.path)?;
+        Ok(match &self.csv_header {
+            Some(header) => {
+                let keep: Vec<usize> = (0..header.len())
+                    .filter(|&i| !ERROR_FIELDS.contains(&header.get(i).unwrap_or("")))
+                    .collect();
+                let mut writer = csv::Writer::from_writer(file);
+                let mut names: Vec<&str> = keep.iter().map(|&i| &header[i]).collect();
+                names.extend(ERROR_FIELDS);
+                writer.write_record(&names)?;
+                Out::Csv { writer, keep }
+            }
+            None => Out::Jsonl(BufWriter::new(file)),
+        })
+    }
+
+    /// Flushes what was written.
+    pub fn flush(&mut self) -> io::Result<()> {
+        match &mut self.out {
+            Some(Out::Csv { writer, .. }) => writer.flush(),
+            Some(Out::Jsonl(w)) => w.flush(),
+            None => Ok(()),
+        }
+    }
+}

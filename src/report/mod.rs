@@ -1,0 +1,86 @@
+//! What a run did: counters kept while it runs, the JSON report and the human summary.
+
+mod failed;
+
+pub use failed::FailedRows;
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use serde::Serialize;
+
+/// The JSON report (`INPUT.report.json`). Field names are a public interface: add, never rename.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Report {
+    pub input: String,
+    pub user_pool_id: String,
+    pub input_sha256: String,
+    pub rows_total: u64,
+    pub updated: u64,
+    pub failed: u64,
+    pub invalid: u64,
+    /// Rows neither finished nor found invalid because the run stopped first.
+    pub not_attempted: u64,
+    pub api_calls: u64,
+    pub throttled: u64,
+    pub retries: u64,
+    /// Retries after a connection broke once the request may have been sent.
+    pub unknown_outcomes: u64,
+    pub elapsed_seconds: f64,
+    pub failures_by_code: BTreeMap<String, u64>,
+    /// Why the run stopped early, if it did.
+    pub stopped: Option<String>,
+    pub failed_rows_file: Option<String>,
+    pub max_rps: f64,
+    pub final_rps: f64,
+}
+
+impl Report {
+    pub fn count_failure(&mut self, code: &str) {
+        *self.failures_by_code.entry(code.to_string()).or_default() += 1;
+    }
+
+    /// Rows finished one way or another.
+    pub fn done(&self) -> u64 {
+        self.updated + self.failed + self.invalid
+    }
+
+    /// A few lines for a person at the end of a run.
+    pub fn summary(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "{} rows: {} updated, {} failed, {} invalid{} in {:.1}s",
+            self.rows_total,
+            self.updated,
+            self.failed,
+            self.invalid,
+            if self.not_attempted > 0 {
+                format!(", {} not attempted", self.not_attempted)
+            } else {
+                String::new()
+            },
+            self.elapsed_seconds
+        );
+        let _ = writeln!(
+            s,
+            "{} API calls, {} throttled, {} retries",
+            self.api_calls, self.throttled, self.retries
+        );
+        if !self.failures_by_code.is_empty() {
+            let codes: Vec<String> = self
+                .failures_by_code
+                .iter()
+                .map(|(c, n)| format!("{c} x{n}"))
+                .collect();
+            let _ = writeln!(s, "failures: {}", codes.join(", "));
+        }
+        if let Some(f) = &self.failed_rows_file {
+            let _ = writeln!(s, "failed and invalid rows: {f}");
+        }
+        if let Some(why) = &self.stopped {
+            let _ = writeln!(s, "STOPPED: {why}");
+        }
+        s
+    }
+}

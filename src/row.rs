@@ -1,0 +1,139 @@
+//! The unit of work: one user and the attribute changes wanted for it.
+//!
+//! A row is parsed from one CSV record or one JSONL line. It keeps its raw form so that a
+//! failed row can be written back out in the input's own format, ready to be fixed and re-fed.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// What to do with one attribute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Set the attribute to this value.
+    Set(String),
+    /// Remove the attribute (sent to Cognito as a blank value, which is how the API deletes).
+    Delete,
+}
+
+/// One attribute change of a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttrChange {
+    pub name: String,
+    pub change: Change,
+}
+
+/// A row that parsed; it may still be invalid (see [`crate::validate`]).
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// 1-based line of the input where the row starts.
+    pub line: u64,
+    pub username: String,
+    pub changes: Vec<AttrChange>,
+    pub client_metadata: BTreeMap<String, String>,
+}
+
+/// The row as it was read, for writing failed rows back in the input's format.
+#[derive(Debug, Clone)]
+pub enum RawRecord {
+    Csv(csv::StringRecord),
+    Json(serde_json::Map<String, serde_json::Value>),
+    /// A line that is not a JSON object at all.
+    Text(String),
+}
+
+/// One problem found in a row before anything was sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// A stable code for reports and the failed-rows file, e.g. `UnknownAttribute`.
+    pub code: &'static str,
+    /// The attribute concerned, if the problem is about one.
+    pub attribute: Option<String>,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn row(code: &'static str, message: impl Into<String>) -> Self {
+        Problem {
+            code,
+            attribute: None,
+            message: message.into(),
+        }
+    }
+
+    pub fn attr(code: &'static str, attribute: &str, message: impl Into<String>) -> Self {
+        Problem {
+            code,
+            attribute: Some(attribute.to_string()),
+            message: message.into(),
+        }
+    }
+}
+
+/// Why a row will not be sent: every problem found, with where it came from.
+#[derive(Debug, Clone)]
+pub struct InvalidRow {
+    pub file: String,
+    pub line: u64,
+    pub username: Option<String>,
+    pub problems: Vec<Problem>,
+}
+
+impl InvalidRow {
+    /// The code of the first problem, used to count failures by code.
+    pub fn code(&self) -> &'static str {
+        self.problems.first().map_or("InvalidRow", |p| p.code)
+    }
+
+    /// All problems in one line, without the location (for the failed-rows file).
+    pub fn message(&self) -> String {
+        let parts: Vec<String> = self
+            .problems
+            .iter()
+            .map(|p| match &p.attribute {
+                Some(a) => format!("attribute {a}: {}", p.message),
+                None => p.message.clone(),
+            })
+            .collect();
+        parts.join("; ")
+    }
+}
+
+impl fmt::Display for InvalidRow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: ", self.file, self.line)?;
+        if let Some(u) = &self.username {
+            write!(f, "user {u:?}: ")?;
+        }
+        write!(f, "{}", self.message())
+    }
+}
+
+/// A record as read from the input: its raw form, the row as far as it could be read, and every
+/// problem found so far. A record with problems is invalid and is never sent.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub raw: RawRecord,
+    pub row: Row,
+    pub problems: Vec<Problem>,
+}
+
+impl Record {
+    pub fn is_valid(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    /// The username, if the record has one.
+    pub fn username(&self) -> Option<&str> {
+        Some(self.row.username.as_str()).filter(|u| !u.is_empty())
+    }
+
+    /// Describes this record's problems with its location, for reports.
+    pub fn invalid(&self, file: &str) -> InvalidRow {
+        InvalidRow {
+            file: file.to_string(),
+            line: self.row.line,
+            username: self.username().map(str::to_string),
+            problems: self.problems.clone(),
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! Per-row checks that need no network: attribute names, value sizes and formats.
+//!
+//! These are Cognito's own rules, checked up front so that a bad row is reported with its line
+//! number instead of costing an API call (and a slot of the shared quota) only to be refused.
+
+use crate::row::{Change, Problem, Record};
+
+/// Longest attribute value Cognito accepts, in bytes.
+pub const MAX_VALUE_BYTES: usize = 2048;
+
+/// Longest custom attribute name (after `custom:`), in characters.
+const MAX_CUSTOM_NAME_CHARS: usize = 20;
+
+/// The standard attributes Cognito defines (OpenID Connect names) that a user may be given.
+pub const STANDARD_ATTRIBUTES: &[&str] = &[
+    "address",
+    "birthdate",
+    "email",
+    "email_verified",
+    "family_name",
+    "gender",
+    "given_name",
+    "locale",
+    "middle_name",
+    "name",
+    "nickname",
+    "phone_number",
+    "phone_number_verified",
+    "picture",
+    "preferred_username",
+    "profile",
+    "updated_at",
+    "website",
+    "zoneinfo",
+];
+
+/// Attributes Cognito maintains itself; writing them is refused.
+const READ_ONLY_ATTRIBUTES: &[&str] = &["sub", "identities"];
+
+/// Checks a record's attributes and adds every problem found to it.
+pub fn check(record: &mut Record) {
+    if record.row.username.is_empty() {
+        record
+            .problems
+            .push(Problem::row("MissingUsername", "the user key is missing or empty"));
+    }
+    if record.row.changes.is_empty() && record.problems.is_empty() {
+        record
+            .problems
+            .push(Problem::row("NoChanges", "the row changes no attribute"));
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    for change in &record.row.changes {
+        let name = change.name.as_str();
+        if seen.contains(&name) {
+            record.problems.push(Problem::attr(
+                "DuplicateAttribute",
+                name,
+                "the attribute appears twice in the row",
+            ));
+            continue;
+        }
+        seen.push(name);
+        if let Err(message) = check_name(name) {
+            let code = if is_read_only(name) {
+                "ReadOnlyAttribute"
+            } else {
+                "UnknownAttribute"
+            };
+            record.problems.push(Problem::attr(code, name, message));
+            continue;
+        }
+        if let Change::Set(value) = &change.change
+            && let Err((code, message)) = check_value(name, value)
+        {
+            record.problems.push(Problem::attr(code, name, message));
+        }
+    }
+}
+
+fn is_read_only(name: &str) -> bool {
+    READ_ONLY_ATTRIBUTES.contains(&name) || name.starts_with("cognito:")
+}
+
+/// Whether `name` is an attribute that may be written: a standard one, `custom:NAME` or
+/// `dev:custom:NAME`.
+pub fn check_name(name: &str) -> Result<(), String> {
+    if is_read_only(name) {
+        return Err("is maintained by Cognito and cannot be written".into());
+    }
+    if STANDARD_ATTRIBUTES.contains(&name) {
+        return Ok(());
+    }
+    let custom = name
+        .strip_prefix("custom:")
+        .or_else(|| name.strip_prefix("dev:custom:"));
+    match custom {
+        Some(rest) => {
+            let chars = rest.chars().count();
+            if chars == 0 || chars > MAX_CUSTOM_NAME_CHARS {
+                Err(format!(
+                    "custom attribute names are 1-{MAX_CUSTOM_NAME_CHARS} characters after the prefix, this one has {chars}"
+                ))
+            } else if rest.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                Err("custom attribute names cannot contain spaces or control characters".into())
+            } else {
+                Ok(())
+            }
+        }
+        None => Err(
+            "is not a standard Cognito attribute; custom attributes need the \"custom:\" prefix"
+                .into(),
+        ),
+    }
+}
+
+/// Checks a value to be set. Messages never quote the value: it is personal data.
+fn check_value(name: &str, value: &str) -> Result<(), (&'static str, String)> {
+    if value.len() > MAX_VALUE_BYTES {
+        return Err((
+            "ValueTooLong",
+            format!(
+                "value is {} bytes, Cognito allows at most {MAX_VALUE_BYTES}",
+                value.len()
+            ),
+        ));
+    }
+    match name {
+        "email_verified" | "phone_number_verified" if value != "true" && value != "false" => Err((
+            "InvalidBoolean",
+            "must be \"true\" or \"false\"".to_string(),
+        )),
+        "updated_at" if value.parse::<u64>().is_err() => Err((
+            "InvalidNumber",
+            "must be a number of seconds since 1970-01-01".to_string(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::row::{AttrChange, RawRecord, Row};
+    use std::collections::BTreeMap;
+
+    fn record(username: &str, changes: &[(&str, Option<&str>)]) -> Record {
+        let changes = changes
+            .iter()
+            .map(|(n, v)| AttrChange {
+                name: n.to_string(),
+                change: v.map_or(Change::Delete, |v| Change::Set(v.to_string())),
+            })
+            .collect();
+        Record {
+            raw: RawRecord::Text(String::new()),
+            row: Row {
+                line: 2,
+                username: username.to_string(),
+                changes,
+                client_metadata: BTreeMap::new(),
+            },
+            problems: vec![],
+        }
+    }
+
+    fn codes(mut r: Record) -> Vec<&'static str> {
+        check(&mut r);
+        r.problems.iter().map(|p| p.code).collect()
+    }
+
+    #[test]
+    fn accepts_standard_custom_and_developer_attributes() {
+        let r = record(
+            "alice",
+            &[
+                ("email", Some("a@example.com")),
+                ("custom:tier", Some("pro")),
+                ("dev:custom:x", Some("1")),
+                ("nickname", None),
+                ("email_verified", Some("true")),
+            ],
+        );
+        assert!(codes(r).is_empty());
+    }
+
+    #[test]
+    fn refuses_bad_names() {
+        assert_eq!(codes(record("a", &[("tier", Some("x"))])), ["UnknownAttribute"]);
+        assert_eq!(codes(record("a", &[("sub", Some("x"))])), ["ReadOnlyAttribute"]);
+        assert_eq!(
+            codes(record("a", &[("cognito:user_status", Some("x"))])),
+            ["ReadOnlyAttribute"]
+        );
+        assert_eq!(codes(record("a", &[("custom:", Some("x"))])), ["UnknownAttribute"]);
+        let long = format!("custom:{}", "x".repeat(21));
+        assert_eq!(codes(record("a", &[(&long, Some("x"))])), ["UnknownAttribute"]);
+        let ok = format!("custom:{}", "é".repeat(20));
+        assert!(codes(record("a", &[(&ok, Some("x"))])).is_empty());
+    }
+
+    #[test]
+    fn checks_values() {
+        let max = "€".repeat(682) + "xx"; // 2,048 bytes exactly
+        assert_eq!(max.len(), 2048);
+        assert!(codes(record("a", &[("custom:t", Some(&max))])).is_empty());
+        let over = max + "x";
+        assert_eq!(codes(record("a", &[("custom:t", Some(&over))])), ["ValueTooLong"]);
+        assert_eq!(
+            codes(record("a", &[("email_verified", Some("yes"))])),
+            ["InvalidBoolean"]
+        );
+        assert_eq!(codes(record("a", &[("updated_at", Some("x"))])), ["InvalidNumber"]);
+    }
+
+    #[test]
+    fn refuses_rows_without_user_or_changes_and_repeated_attributes() {
+        assert_eq!(codes(record("", &[("email", Some("x"))])), ["MissingUsername"]);
+        assert_eq!(codes(record("a", &[])), ["NoChanges"]);
+        assert_eq!(
+            codes(record("a", &[("email", Some("x")), ("email", None)])),
+            ["DuplicateAttribute"]
+        );
+    }
+
+    #[test]
+    fn messages_never_contain_values() {
+        let mut r = record("a", &[("email_verified", Some("SECRET-VALUE"))]);
+        check(&mut r);
+        assert!(!r.invalid("f.csv").to_string().contains("SECRET-VALUE"));
+    }
+}
