@@ -124,8 +124,13 @@ pub async fn run<A: Api>(
                     _ = stop.cancelled() => break,
                     p = slots.clone().acquire_owned() => p.expect("semaphore open"),
                 };
-                let (api, rate, stop, retry, events) =
-                    (api.clone(), rate.clone(), stop.clone(), retry.clone(), events_tx.clone());
+                let (api, rate, stop, retry, events) = (
+                    api.clone(),
+                    rate.clone(),
+                    stop.clone(),
+                    retry.clone(),
+                    events_tx.clone(),
+                );
                 tokio::spawn(async move {
                     let sent = send_row(&*api, &rate, &record.row, &retry, &stop).await;
                     drop(permit);
@@ -175,7 +180,9 @@ pub async fn run<A: Api>(
                 }
             }
             Event::InputFailed(e) => {
-                report.stopped.get_or_insert(format!("cannot read the input: {e}"));
+                report
+                    .stopped
+                    .get_or_insert(format!("cannot read the input: {e}"));
                 stop.cancel();
             }
         }

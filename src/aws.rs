@@ -81,7 +81,12 @@ pub async fn check_setup(
         .provide_credentials()
         .await
         .map_err(|e| SetupError::Credentials(e.to_string()))?;
-    match client.describe_user_pool().user_pool_id(pool_id).send().await {
+    match client
+        .describe_user_pool()
+        .user_pool_id(pool_id)
+        .send()
+        .await
+    {
         Ok(_) => Ok(None),
         Err(e) => {
             let err = classify(&e);

@@ -93,6 +93,8 @@ fn parse_key_value(s: &str) -> Result<(String, String), String> {
 fn parse_rps(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() && (0.5..=10_000.0).contains(&v) => Ok(v),
-        _ => Err(format!("expected a number of calls per second from 0.5 to 10000, got {s:?}")),
+        _ => Err(format!(
+            "expected a number of calls per second from 0.5 to 10000, got {s:?}"
+        )),
     }
 }

@@ -168,7 +168,9 @@ fn watch_signals(stop: CancellationToken) {
                 _ = term_recv => {}
             }
             if n == 0 {
-                tracing::warn!("interrupted: finishing calls in flight (interrupt again to exit now)");
+                tracing::warn!(
+                    "interrupted: finishing calls in flight (interrupt again to exit now)"
+                );
                 stop.cancel();
             } else {
                 std::process::exit(Outcome::Stopped as i32);

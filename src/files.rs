@@ -51,15 +51,24 @@ mod tests {
             beside_input(Path::new("dir/users.csv"), "report.json"),
             PathBuf::from("dir/users.report.json")
         );
-        assert_eq!(beside_input(Path::new("-"), "failed.csv"), PathBuf::from("stdin.failed.csv"));
+        assert_eq!(
+            beside_input(Path::new("-"), "failed.csv"),
+            PathBuf::from("stdin.failed.csv")
+        );
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("x");
         std::fs::write(&p, "old").unwrap();
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
         create_private(&p).unwrap();
-        assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
         let q = dir.path().join("y");
         write_private_atomic(&q, b"hi").unwrap();
-        assert_eq!(std::fs::metadata(&q).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&q).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
 }

@@ -71,10 +71,8 @@ impl Bar {
     pub fn new() -> Self {
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(5));
         bar.set_style(
-            ProgressStyle::with_template(
-                "{bar:30} {pos}/{len} rows  {per_sec}  ETA {eta}  {msg}",
-            )
-            .expect("valid template"),
+            ProgressStyle::with_template("{bar:30} {pos}/{len} rows  {per_sec}  ETA {eta}  {msg}")
+                .expect("valid template"),
         );
         Bar {
             bar,

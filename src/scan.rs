@@ -66,7 +66,11 @@ impl Scan {
 }
 
 /// Reads the whole input once. `reader` should be the raw file; its SHA-256 is computed here.
-pub fn scan(reader: Box<dyn Read + Send>, display: &str, opts: &InputOptions) -> Result<Scan, InputError> {
+pub fn scan(
+    reader: Box<dyn Read + Send>,
+    display: &str,
+    opts: &InputOptions,
+) -> Result<Scan, InputError> {
     let hashing = HashingReader::new(reader);
     let digest = hashing.digest.clone();
     let mut scan = Scan::default();
@@ -83,7 +87,11 @@ pub fn scan(reader: Box<dyn Read + Send>, display: &str, opts: &InputOptions) ->
                 v.insert(record.row.line);
             }
             Entry::Occupied(o) => {
-                let lines = scan.duplicates.lines.entry(key).or_insert_with(|| vec![*o.get()]);
+                let lines = scan
+                    .duplicates
+                    .lines
+                    .entry(key)
+                    .or_insert_with(|| vec![*o.get()]);
                 lines.push(record.row.line);
             }
         }

@@ -40,9 +40,10 @@ const READ_ONLY_ATTRIBUTES: &[&str] = &["sub", "identities"];
 /// Checks a record's attributes and adds every problem found to it.
 pub fn check(record: &mut Record) {
     if record.row.username.is_empty() {
-        record
-            .problems
-            .push(Problem::row("MissingUsername", "the user key is missing or empty"));
+        record.problems.push(Problem::row(
+            "MissingUsername",
+            "the user key is missing or empty",
+        ));
     }
     if record.row.changes.is_empty() && record.problems.is_empty() {
         record
@@ -186,15 +187,27 @@ mod tests {
 
     #[test]
     fn refuses_bad_names() {
-        assert_eq!(codes(record("a", &[("tier", Some("x"))])), ["UnknownAttribute"]);
-        assert_eq!(codes(record("a", &[("sub", Some("x"))])), ["ReadOnlyAttribute"]);
+        assert_eq!(
+            codes(record("a", &[("tier", Some("x"))])),
+            ["UnknownAttribute"]
+        );
+        assert_eq!(
+            codes(record("a", &[("sub", Some("x"))])),
+            ["ReadOnlyAttribute"]
+        );
         assert_eq!(
             codes(record("a", &[("cognito:user_status", Some("x"))])),
             ["ReadOnlyAttribute"]
         );
-        assert_eq!(codes(record("a", &[("custom:", Some("x"))])), ["UnknownAttribute"]);
+        assert_eq!(
+            codes(record("a", &[("custom:", Some("x"))])),
+            ["UnknownAttribute"]
+        );
         let long = format!("custom:{}", "x".repeat(21));
-        assert_eq!(codes(record("a", &[(&long, Some("x"))])), ["UnknownAttribute"]);
+        assert_eq!(
+            codes(record("a", &[(&long, Some("x"))])),
+            ["UnknownAttribute"]
+        );
         let ok = format!("custom:{}", "é".repeat(20));
         assert!(codes(record("a", &[(&ok, Some("x"))])).is_empty());
     }
@@ -205,17 +218,26 @@ mod tests {
         assert_eq!(max.len(), 2048);
         assert!(codes(record("a", &[("custom:t", Some(&max))])).is_empty());
         let over = max + "x";
-        assert_eq!(codes(record("a", &[("custom:t", Some(&over))])), ["ValueTooLong"]);
+        assert_eq!(
+            codes(record("a", &[("custom:t", Some(&over))])),
+            ["ValueTooLong"]
+        );
         assert_eq!(
             codes(record("a", &[("email_verified", Some("yes"))])),
             ["InvalidBoolean"]
         );
-        assert_eq!(codes(record("a", &[("updated_at", Some("x"))])), ["InvalidNumber"]);
+        assert_eq!(
+            codes(record("a", &[("updated_at", Some("x"))])),
+            ["InvalidNumber"]
+        );
     }
 
     #[test]
     fn refuses_rows_without_user_or_changes_and_repeated_attributes() {
-        assert_eq!(codes(record("", &[("email", Some("x"))])), ["MissingUsername"]);
+        assert_eq!(
+            codes(record("", &[("email", Some("x"))])),
+            ["MissingUsername"]
+        );
         assert_eq!(codes(record("a", &[])), ["NoChanges"]);
         assert_eq!(
             codes(record("a", &[("email", Some("x")), ("email", None)])),

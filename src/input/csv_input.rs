@@ -75,6 +75,15 @@ pub(super) fn read(
 
 /// Maps the header row to columns, refusing headers that would make every row wrong.
 fn columns(headers: &csv::StringRecord, key: &str) -> Result<Vec<Column>, String> {
+    if !headers
+        .iter()
+        .enumerate()
+        .any(|(i, h)| h == key || (i == 0 && h.trim_start_matches('\u{feff}') == key))
+    {
+        return Err(format!(
+            "no column {key:?} names the user (use --key-column to pick another)"
+        ));
+    }
     let mut out = Vec::with_capacity(headers.len());
     let mut seen: Vec<&str> = Vec::new();
     for (i, raw) in headers.iter().enumerate() {
@@ -95,16 +104,10 @@ fn columns(headers: &csv::StringRecord, key: &str) -> Result<Vec<Column>, String
         } else if name.is_empty() {
             return Err(format!("column {} has no name", i + 1));
         } else {
-            crate::validate::check_name(name)
-                .map_err(|m| format!("column {name:?} {m}"))?;
+            crate::validate::check_name(name).map_err(|m| format!("column {name:?} {m}"))?;
             Column::Attribute(name.to_string())
         };
         out.push(column);
-    }
-    if !out.iter().any(|c| matches!(c, Column::Key)) {
-        return Err(format!(
-            "no column {key:?} names the user (use --key-column to pick another)"
-        ));
     }
     Ok(out)
 }

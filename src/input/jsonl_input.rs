@@ -68,7 +68,10 @@ fn parse_line(bytes: &[u8], line: u64, opts: &InputOptions) -> Record {
             k if ERROR_FIELDS.contains(&k) => {}
             k => problems.push(Problem::row(
                 "MalformedRow",
-                format!("unknown field {k:?} (expected {:?}, \"attributes\", \"client_metadata\")", opts.key_column),
+                format!(
+                    "unknown field {k:?} (expected {:?}, \"attributes\", \"client_metadata\")",
+                    opts.key_column
+                ),
             )),
         }
     }
@@ -133,7 +136,9 @@ fn client_metadata(value: &Value, row: &mut Row, problems: &mut Vec<Problem>) {
 }
 
 fn malformed(row: Row, bytes: &[u8], message: String) -> Record {
-    let text = String::from_utf8_lossy(bytes).trim_end_matches(['\n', '\r']).to_string();
+    let text = String::from_utf8_lossy(bytes)
+        .trim_end_matches(['\n', '\r'])
+        .to_string();
     Record {
         raw: RawRecord::Text(text),
         row,

@@ -20,7 +20,7 @@ pub struct FailedRows {
 
 enum Out {
     Csv {
-        writer: csv::Writer<File>,
+        writer: Box<csv::Writer<File>>,
         /// Input columns copied out (the old error columns are dropped).
         keep: Vec<usize>,
     },
@@ -49,7 +49,8 @@ impl FailedRows {
         self.rows += 1;
         match (self.out.as_mut().expect("opened"), raw) {
             (Out::Csv { writer, keep }, RawRecord::Csv(fields)) => {
-                let mut out: Vec<&str> = keep.iter().map(|&i| fields.get(i).unwrap_or("")).collect();
+                let mut out: Vec<&str> =
+                    keep.iter().map(|&i| fields.get(i).unwrap_or("")).collect();
                 out.push(code);
                 out.push(message);
                 writer.write_record(&out)?;
@@ -81,7 +82,7 @@ impl FailedRows {
                 let keep: Vec<usize> = (0..header.len())
                     .filter(|&i| !ERROR_FIELDS.contains(&header.get(i).unwrap_or("")))
                     .collect();
-                let mut writer = csv::Writer::from_writer(file);
+                let mut writer = Box::new(csv::Writer::from_writer(file));
                 let mut names: Vec<&str> = keep.iter().map(|&i| &header[i]).collect();
                 names.extend(ERROR_FIELDS);
                 writer.write_record(&names)?;

@@ -118,7 +118,10 @@ mod tests {
             rc.on_throttle();
         }
         let after = rc.snapshot().current_rps;
-        assert!((after - 14.0).abs() < 1e-9, "one decrease for a burst of throttles: {after}");
+        assert!(
+            (after - 14.0).abs() < 1e-9,
+            "one decrease for a burst of throttles: {after}"
+        );
         for _ in 0..10_000 {
             rc.on_success();
         }

@@ -120,11 +120,7 @@ where
         },
         SdkError::DispatchFailure(df) if df.is_io() || df.is_timeout() => CallError {
             maybe_applied: true,
-            ..CallError::new(
-                ErrorKind::Transient,
-                "ConnectionError",
-                chain(err),
-            )
+            ..CallError::new(ErrorKind::Transient, "ConnectionError", chain(err))
         },
         SdkError::DispatchFailure(df) if df.is_user() => {
             CallError::new(ErrorKind::Fatal, "RequestFailed", chain(err))
@@ -177,7 +173,10 @@ mod tests {
 
     #[test]
     fn classifies_codes() {
-        assert_eq!(kind_of("TooManyRequestsException", 400), ErrorKind::Throttled);
+        assert_eq!(
+            kind_of("TooManyRequestsException", 400),
+            ErrorKind::Throttled
+        );
         assert_eq!(kind_of("UserNotFoundException", 400), ErrorKind::Row);
         assert_eq!(kind_of("ResourceNotFoundException", 400), ErrorKind::Fatal);
         assert_eq!(kind_of("NotAuthorizedException", 400), ErrorKind::Fatal);

@@ -1,0 +1,200 @@
+//! Test support: a real moto server per test, a fault proxy, SDK helpers to build and read
+//! pools, and a way to run the built binary against them. Everything talks to loopback only.
+
+#![allow(dead_code)]
+
+pub mod proxy;
+
+use std::collections::BTreeMap;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_sdk_cognitoidentityprovider::Client;
+use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_cognitoidentityprovider::types::{
+    AttributeDataType, AttributeType, MessageActionType, SchemaAttributeType,
+};
+
+/// A moto server on a free loopback port, killed when dropped.
+pub struct Moto {
+    pub addr: SocketAddr,
+    child: Child,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The moto_server installed by scripts/setup-moto.sh (or $MOTO_SERVER).
+fn moto_server() -> PathBuf {
+    if let Some(p) = std::env::var_os("MOTO_SERVER") {
+        return p.into();
+    }
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/venv/bin/moto_server");
+    assert!(
+        p.exists(),
+        "{} is missing: run scripts/setup-moto.sh (scripts/test.sh does it for you)",
+        p.display()
+    );
+    p
+}
+
+impl Moto {
+    pub fn start() -> Moto {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(moto_server())
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start moto_server");
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(addr).is_err() {
+            assert!(Instant::now() < deadline, "moto did not start on {addr}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Moto { addr, child }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn client(&self) -> Client {
+        client(&self.url())
+    }
+}
+
+/// An SDK client for setting up and reading back pools.
+pub fn client(url: &str) -> Client {
+    let config = aws_sdk_cognitoidentityprovider::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
+        .endpoint_url(url)
+        .build();
+    Client::from_conf(config)
+}
+
+/// Creates a pool with plain usernames and these custom String attributes.
+pub async fn create_pool(client: &Client, custom: &[&str]) -> String {
+    let mut req = client.create_user_pool().pool_name("test");
+    for name in custom {
+        req = req.schema(
+            SchemaAttributeType::builder()
+                .name(*name)
+                .attribute_data_type(AttributeDataType::String)
+                .mutable(true)
+                .build(),
+        );
+    }
+    req.send().await.unwrap().user_pool.unwrap().id.unwrap()
+}
+
+pub async fn create_user(client: &Client, pool: &str, username: &str, attrs: &[(&str, &str)]) {
+    let attributes: Vec<AttributeType> = attrs
+        .iter()
+        .map(|(n, v)| AttributeType::builder().name(*n).value(*v).build().unwrap())
+        .collect();
+    client
+        .admin_create_user()
+        .user_pool_id(pool)
+        .username(username)
+        .set_user_attributes(Some(attributes))
+        .message_action(MessageActionType::Suppress)
+        .send()
+        .await
+        .unwrap();
+}
+
+/// Every attribute of a user but `sub`, which moto makes up.
+pub async fn attributes(client: &Client, pool: &str, username: &str) -> BTreeMap<String, String> {
+    let user = client
+        .admin_get_user()
+        .user_pool_id(pool)
+        .username(username)
+        .send()
+        .await
+        .unwrap();
+    user.user_attributes()
+        .iter()
+        .filter(|a| a.name() != "sub")
+        .map(|a| (a.name().to_string(), a.value().unwrap_or("").to_string()))
+        .collect()
+}
+
+/// Builds an attribute map from pairs.
+pub fn attrs(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// The result of running the binary.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `cognito-bulk` with `args` against `endpoint`, with test credentials and no AWS
+/// settings from the machine it runs on.
+pub async fn cognito_bulk(endpoint: &str, args: &[&str], stdin: Option<&[u8]>) -> Run {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_cognito-bulk"));
+    cmd.args(args)
+        .arg("--endpoint-url")
+        .arg(endpoint)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", "/nonexistent")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("run cognito-bulk");
+    if let Some(bytes) = stdin {
+        use tokio::io::AsyncWriteExt;
+        let mut pipe = child.stdin.take().unwrap();
+        pipe.write_all(bytes).await.unwrap();
+        drop(pipe);
+    }
+    let out = tokio::time::timeout(Duration::from_secs(120), child.wait_with_output())
+        .await
+        .expect("cognito-bulk finished within 2 minutes")
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Reads a JSON report.
+pub fn read_report(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// The permission bits of a file.
+pub fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}

@@ -1,0 +1,493 @@
+//! A fault-injecting HTTP proxy between the tool and moto, for the faults moto cannot make:
+//! throttling (a token bucket per operation, answered as Cognito answers it), 500s and 503s,
+//! connections reset before or after the request is forwarded, and slow answers. Faults come
+//! from a scripted queue ("fail the next N calls with X") or at seeded random rates, and the
+//! proxy counts everything it did so that tests can assert on it.
+//!
+//! Tests run it in-process ([`FaultProxy::start`]); the benchmark runs it as a process
+//! (`examples/fault_proxy.rs`) and talks to its control paths: `GET /__proxy/stats`,
+//! `POST /__proxy/config` (a [`Config`] as JSON), `POST /__proxy/script` (a list of
+//! [`Scripted`]) and `POST /__proxy/reset` (clears the counters).
+
+#![allow(dead_code)]
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// A token bucket for one operation: `rps` tokens a second, at most `burst` saved up.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct BucketConfig {
+    pub rps: f64,
+    pub burst: f64,
+}
+
+/// Faults injected at random, each with its own probability per request.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RandomFaults {
+    /// Operations affected (None: all).
+    pub ops: Option<Vec<String>>,
+    pub error500: f64,
+    pub error503: f64,
+    pub reset_before: f64,
+    pub reset_after: f64,
+    pub slow: f64,
+    pub slow_ms: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// Per-operation quotas, e.g. `AdminUpdateUserAttributes`.
+    pub throttle: HashMap<String, BucketConfig>,
+    pub random: RandomFaults,
+    /// Keep every request body (to check what the tool sent).
+    pub record_bodies: bool,
+    pub seed: u64,
+}
+
+/// One fault the proxy can make.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fault {
+    Throttle,
+    Error500,
+    Error503,
+    /// Reset the connection without forwarding: the call was not applied.
+    ResetBefore,
+    /// Forward, then reset instead of answering: the call was applied, the client cannot know.
+    ResetAfter,
+    /// Forward after this many milliseconds.
+    DelayMs(u64),
+    /// Answer with this HTTP status and Cognito error code, without forwarding.
+    Error {
+        status: u16,
+        code: String,
+    },
+}
+
+impl Fault {
+    fn name(&self) -> String {
+        match self {
+            Fault::DelayMs(_) => "delay".into(),
+            Fault::Error { code, .. } => code.clone(),
+            other => serde_json::to_value(other)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_string(),
+        }
+    }
+}
+
+/// "Make the next `count` calls of `op` (any operation if None) fail with `fault`."
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Scripted {
+    pub op: Option<String>,
+    pub fault: Fault,
+    pub count: u32,
+}
+
+/// What the proxy saw and did.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Stats {
+    /// Requests received, by operation.
+    pub received: BTreeMap<String, u64>,
+    /// Requests forwarded to moto, by operation.
+    pub forwarded: BTreeMap<String, u64>,
+    /// Faults injected, by fault name.
+    pub injected: BTreeMap<String, u64>,
+    /// (operation, body) of every request, when `record_bodies` is set.
+    pub bodies: Vec<(String, String)>,
+}
+
+struct State {
+    upstream: SocketAddr,
+    config: Config,
+    script: VecDeque<Scripted>,
+    buckets: HashMap<String, (f64, Instant)>,
+    rng: StdRng,
+    stats: Stats,
+}
+
+/// A running proxy; it stops when dropped.
+pub struct FaultProxy {
+    pub addr: SocketAddr,
+    state: Arc<Mutex<State>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl FaultProxy {
+    /// Listens on a free loopback port and forwards to `upstream`.
+    pub async fn start(upstream: SocketAddr, config: Config) -> FaultProxy {
+        Self::start_on("127.0.0.1:0".parse().unwrap(), upstream, config).await
+    }
+
+    pub async fn start_on(listen: SocketAddr, upstream: SocketAddr, config: Config) -> FaultProxy {
+        let listener = TcpListener::bind(listen).await.expect("bind proxy");
+        let addr = listener.local_addr().unwrap();
+        let state = Arc::new(Mutex::new(State {
+            upstream,
+            rng: StdRng::seed_from_u64(config.seed),
+            config,
+            script: VecDeque::new(),
+            buckets: HashMap::new(),
+            stats: Stats::default(),
+        }));
+        let shared = state.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((conn, _)) = listener.accept().await {
+                let state = shared.clone();
+                tokio::spawn(async move {
+                    let _ = serve(conn, state).await;
+                });
+            }
+        });
+        FaultProxy { addr, state, task }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn script(&self, items: impl IntoIterator<Item = Scripted>) {
+        self.state.lock().unwrap().script.extend(items);
+    }
+
+    pub fn set_config(&self, config: Config) {
+        let mut s = self.state.lock().unwrap();
+        s.rng = StdRng::seed_from_u64(config.seed);
+        s.config = config;
+        s.buckets.clear();
+    }
+
+    pub fn stats(&self) -> Stats {
+        self.state.lock().unwrap().stats.clone()
+    }
+}
+
+/// Serves one client connection, request after request (the SDK keeps connections alive).
+async fn serve(mut conn: TcpStream, state: Arc<Mutex<State>>) -> std::io::Result<()> {
+    let mut buf = Vec::new();
+    loop {
+        let Some(request) = read_request(&mut conn, &mut buf).await? else {
+            return Ok(());
+        };
+        if request.path.starts_with("/__proxy/") {
+            let body = control(&state, &request);
+            write_response(&mut conn, 200, "application/json", body.as_bytes()).await?;
+            continue;
+        }
+        let op = request
+            .header("x-amz-target")
+            .and_then(|t| t.rsplit('.').next())
+            .unwrap_or("unknown")
+            .to_string();
+        let (fault, upstream) = decide(&state, &op, &request);
+        match fault {
+            Some(Fault::Throttle) => {
+                cognito_error(&mut conn, 400, "TooManyRequestsException", "Rate exceeded").await?
+            }
+            Some(Fault::Error500) => {
+                cognito_error(&mut conn, 500, "InternalErrorException", "injected fault").await?
+            }
+            Some(Fault::Error503) => {
+                write_response(
+                    &mut conn,
+                    503,
+                    "text/html",
+                    b"<html>Service Unavailable</html>",
+                )
+                .await?
+            }
+            Some(Fault::Error { status, code }) => {
+                cognito_error(&mut conn, status, &code, "injected fault").await?
+            }
+            Some(Fault::ResetBefore) => return reset(conn),
+            Some(Fault::ResetAfter) => {
+                forward(upstream, &request).await?;
+                count_forwarded(&state, &op);
+                return reset(conn);
+            }
+            Some(Fault::DelayMs(_)) | None => {
+                if let Some(Fault::DelayMs(ms)) = fault {
+                    tokio::time::sleep(Duration::from_millis(ms)).await;
+                }
+                let response = forward(upstream, &request).await?;
+                count_forwarded(&state, &op);
+                conn.write_all(&response).await?;
+            }
+        }
+    }
+}
+
+/// Picks the fault for this request (script first, then quota, then chance) and counts it.
+fn decide(state: &Mutex<State>, op: &str, request: &Request) -> (Option<Fault>, SocketAddr) {
+    let mut s = state.lock().unwrap();
+    *s.stats.received.entry(op.to_string()).or_default() += 1;
+    if s.config.record_bodies {
+        let body = String::from_utf8_lossy(&request.body).into_owned();
+        s.stats.bodies.push((op.to_string(), body));
+    }
+    let mut fault = None;
+    if let Some(i) = s
+        .script
+        .iter()
+        .position(|x| x.op.as_deref().is_none_or(|o| o == op))
+    {
+        let item = &mut s.script[i];
+        fault = Some(item.fault.clone());
+        item.count -= 1;
+        if item.count == 0 {
+            s.script.remove(i);
+        }
+    }
+    if fault.is_none()
+        && let Some(cfg) = s.config.throttle.get(op).copied()
+    {
+        let now = Instant::now();
+        let (tokens, last) = s.buckets.entry(op.to_string()).or_insert((cfg.burst, now));
+        *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * cfg.rps).min(cfg.burst);
+        *last = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+        } else {
+            fault = Some(Fault::Throttle);
+        }
+    }
+    let random = s.config.random.clone();
+    if fault.is_none()
+        && random
+            .ops
+            .as_ref()
+            .is_none_or(|ops| ops.iter().any(|o| o == op))
+    {
+        let roll: f64 = s.rng.random();
+        let mut edge = 0.0;
+        for (p, f) in [
+            (random.error500, Fault::Error500),
+            (random.error503, Fault::Error503),
+            (random.reset_before, Fault::ResetBefore),
+            (random.reset_after, Fault::ResetAfter),
+            (random.slow, Fault::DelayMs(random.slow_ms)),
+        ] {
+            edge += p;
+            if roll < edge {
+                fault = Some(f);
+                break;
+            }
+        }
+    }
+    if let Some(f) = &fault {
+        *s.stats.injected.entry(f.name()).or_default() += 1;
+    }
+    (fault, s.upstream)
+}
+
+fn count_forwarded(state: &Mutex<State>, op: &str) {
+    let mut s = state.lock().unwrap();
+    *s.stats.forwarded.entry(op.to_string()).or_default() += 1;
+}
+
+fn control(state: &Mutex<State>, request: &Request) -> String {
+    let mut s = state.lock().unwrap();
+    match request.path.as_str() {
+        "/__proxy/config" => match serde_json::from_slice::<Config>(&request.body) {
+            Ok(config) => {
+                s.rng = StdRng::seed_from_u64(config.seed);
+                s.config = config;
+                s.buckets.clear();
+                "{}".into()
+            }
+            Err(e) => serde_json::json!({ "error": e.to_string() }).to_string(),
+        },
+        "/__proxy/script" => match serde_json::from_slice::<Vec<Scripted>>(&request.body) {
+            Ok(items) => {
+                s.script.extend(items);
+                "{}".into()
+            }
+            Err(e) => serde_json::json!({ "error": e.to_string() }).to_string(),
+        },
+        "/__proxy/reset" => {
+            s.stats = Stats::default();
+            "{}".into()
+        }
+        _ => serde_json::to_string(&s.stats).unwrap(),
+    }
+}
+
+struct Request {
+    method: String,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Request {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Reads one request; None when the client closed the connection between requests.
+async fn read_request(conn: &mut TcpStream, buf: &mut Vec<u8>) -> std::io::Result<Option<Request>> {
+    let head_end = loop {
+        if let Some(i) = find(buf, b"\r\n\r\n") {
+            break i;
+        }
+        let mut chunk = [0u8; 8192];
+        let n = conn.read(&mut chunk).await?;
+        if n == 0 {
+            return Ok(None);
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let mut first = lines.next().unwrap_or("").split(' ');
+    let method = first.next().unwrap_or("").to_string();
+    let path = first.next().unwrap_or("").to_string();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect();
+    let len: usize = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let total = head_end + 4 + len;
+    while buf.len() < total {
+        let mut chunk = [0u8; 8192];
+        let n = conn.read(&mut chunk).await?;
+        if n == 0 {
+            return Ok(None);
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let body = buf[head_end + 4..total].to_vec();
+    buf.drain(..total);
+    Ok(Some(Request {
+        method,
+        path,
+        headers,
+        body,
+    }))
+}
+
+/// Sends the request upstream on a fresh connection and returns the whole response, rewritten
+/// to carry a Content-Length so that the client's connection can stay open.
+async fn forward(upstream: SocketAddr, request: &Request) -> std::io::Result<Vec<u8>> {
+    let mut up = TcpStream::connect(upstream).await?;
+    let mut out = format!("{} {} HTTP/1.1\r\n", request.method, request.path);
+    for (k, v) in &request.headers {
+        if !k.eq_ignore_ascii_case("connection") {
+            out.push_str(&format!("{k}: {v}\r\n"));
+        }
+    }
+    out.push_str("Connection: close\r\n\r\n");
+    up.write_all(out.as_bytes()).await?;
+    up.write_all(&request.body).await?;
+    let mut response = Vec::new();
+    up.read_to_end(&mut response).await?;
+    let head_end = find(&response, b"\r\n\r\n").ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "upstream sent no response head",
+        )
+    })?;
+    let head = String::from_utf8_lossy(&response[..head_end]).into_owned();
+    let body = &response[head_end + 4..];
+    let mut rewritten = String::new();
+    for (i, line) in head.split("\r\n").enumerate() {
+        let lower = line.to_ascii_lowercase();
+        if i > 0
+            && (lower.starts_with("connection:")
+                || lower.starts_with("content-length:")
+                || lower.starts_with("transfer-encoding:"))
+        {
+            continue;
+        }
+        rewritten.push_str(line);
+        rewritten.push_str("\r\n");
+    }
+    let chunked = head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked");
+    let body = if chunked {
+        dechunk(body)
+    } else {
+        body.to_vec()
+    };
+    rewritten.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    let mut out = rewritten.into_bytes();
+    out.extend_from_slice(&body);
+    Ok(out)
+}
+
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(i) = find(data, b"\r\n") {
+        let size =
+            usize::from_str_radix(String::from_utf8_lossy(&data[..i]).trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        let start = i + 2;
+        out.extend_from_slice(&data[start..(start + size).min(data.len())]);
+        data = &data[(start + size + 2).min(data.len())..];
+    }
+    out
+}
+
+async fn cognito_error(
+    conn: &mut TcpStream,
+    status: u16,
+    code: &str,
+    message: &str,
+) -> std::io::Result<()> {
+    let body = serde_json::json!({ "__type": code, "message": message }).to_string();
+    write_response(conn, status, "application/x-amz-json-1.1", body.as_bytes()).await
+}
+
+async fn write_response(
+    conn: &mut TcpStream,
+    status: u16,
+    content_type: &str,
+    body: &[u8],
+) -> std::io::Result<()> {
+    let head = format!(
+        "HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    conn.write_all(head.as_bytes()).await?;
+    conn.write_all(body).await
+}
+
+/// Closes with RST rather than FIN, as a dropped connection looks to the client.
+fn reset(conn: TcpStream) -> std::io::Result<()> {
+    conn.set_zero_linger()?;
+    drop(conn);
+    Ok(())
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
