@@ -19,7 +19,7 @@ use crate::progress::{Progress, Reporter};
 use crate::report::{FailedRows, Report};
 use crate::row::Record;
 use crate::scan;
-use crate::sender::{Api, ErrorKind, RateControl, RetryPolicy, SendResult, Sent, send_row};
+use crate::sender::{Api, ErrorKind, Pacing, RetryPolicy, SendResult, Sent, send_row};
 use crate::validate;
 
 /// Everything `apply` needs to know, resolved from the command line.
@@ -109,9 +109,9 @@ pub async fn run<A: Api>(
     });
 
     // Dispatcher: valid rows to workers, at most `concurrency` at a time.
-    let rate = Arc::new(RateControl::new(opts.rps));
+    let pacing = Arc::new(Pacing::new(opts.rps, opts.retry.clone()));
     let dispatcher = {
-        let (rate, stop, retry) = (rate.clone(), stop.clone(), opts.retry.clone());
+        let (pacing, stop) = (pacing.clone(), stop.clone());
         let slots = Arc::new(Semaphore::new(opts.concurrency.max(1)));
         tokio::spawn(async move {
             while let Some(record) = tokio::select! {
@@ -124,15 +124,10 @@ pub async fn run<A: Api>(
                     _ = stop.cancelled() => break,
                     p = slots.clone().acquire_owned() => p.expect("semaphore open"),
                 };
-                let (api, rate, stop, retry, events) = (
-                    api.clone(),
-                    rate.clone(),
-                    stop.clone(),
-                    retry.clone(),
-                    events_tx.clone(),
-                );
+                let (api, pacing, stop, events) =
+                    (api.clone(), pacing.clone(), stop.clone(), events_tx.clone());
                 tokio::spawn(async move {
-                    let sent = send_row(&*api, &rate, &record.row, &retry, &stop).await;
+                    let sent = send_row(&*api, &pacing, &record.row, &stop).await;
                     drop(permit);
                     let _ = events.send(Event::Sent(record, sent)).await;
                 });
@@ -186,7 +181,7 @@ pub async fn run<A: Api>(
                 stop.cancel();
             }
         }
-        let snapshot = rate.snapshot();
+        let snapshot = pacing.rate.snapshot();
         reporter.progress(&Progress {
             done: report.done(),
             total: report.rows_total,
@@ -205,7 +200,8 @@ pub async fn run<A: Api>(
         report.stopped = Some("interrupted".into());
     }
     report.not_attempted = report.rows_total - report.done();
-    report.final_rps = rate.snapshot().current_rps;
+    report.final_rps = pacing.rate.snapshot().current_rps;
+    report.timeline = pacing.meter.timeline();
     report.failed_rows_file = (failed.rows > 0).then(|| failed.path().display().to_string());
     report.elapsed_seconds = started.elapsed().as_secs_f64();
     reporter.finished();

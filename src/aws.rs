@@ -15,11 +15,13 @@ use crate::sender::sdk::classify;
 
 /// Where and as whom to connect. Anything unset comes from the usual AWS sources
 /// (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL[_COGNITO_IDENTITY_PROVIDER], ~/.aws/config, ...).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Connection {
     pub region: Option<String>,
     pub profile: Option<String>,
     pub endpoint_url: Option<String>,
+    /// Longest wait for one call's answer before it counts as a transient failure.
+    pub call_timeout: Duration,
 }
 
 /// Why the run cannot start. Nothing has been written when one of these is returned.
@@ -59,7 +61,7 @@ pub async fn client(conn: &Connection) -> Result<(Client, aws_config::SdkConfig)
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(5))
-                .operation_attempt_timeout(Duration::from_secs(30))
+                .operation_attempt_timeout(conn.call_timeout)
                 .build(),
         )
         .build();

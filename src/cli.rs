@@ -75,6 +75,9 @@ pub struct ApplyArgs {
     /// are retried until they succeed.
     #[arg(long, default_value_t = 5)]
     pub max_retries: u32,
+    /// Seconds to wait for one call's answer before retrying it.
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub call_timeout: f64,
     /// Where to write the JSON report (default: INPUT.report.json beside the input).
     #[arg(long, value_name = "PATH")]
     pub report: Option<PathBuf>,
@@ -96,5 +99,12 @@ fn parse_rps(s: &str) -> Result<f64, String> {
         _ => Err(format!(
             "expected a number of calls per second from 0.5 to 10000, got {s:?}"
         )),
+    }
+}
+
+fn parse_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && (0.01..=3600.0).contains(&v) => Ok(v),
+        _ => Err(format!("expected seconds from 0.01 to 3600, got {s:?}")),
     }
 }

@@ -62,11 +62,12 @@ fn reporter(global: &Global) -> Arc<dyn Reporter> {
     }
 }
 
-fn connection(global: &Global) -> Connection {
+fn connection(global: &Global, call_timeout: Duration) -> Connection {
     Connection {
         region: global.region.clone(),
         profile: global.profile.clone(),
         endpoint_url: global.endpoint_url.clone(),
+        call_timeout,
     }
 }
 
@@ -89,6 +90,7 @@ async fn apply(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
             .filter(|e| e.eq_ignore_ascii_case("ndjson"))
             .unwrap_or("jsonl"),
     };
+    let call_timeout = Duration::from_secs_f64(args.call_timeout);
     let report_path = args
         .report
         .clone()
@@ -114,7 +116,9 @@ async fn apply(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
     };
 
     let reporter = reporter(global);
-    let (client, sdk) = aws::client(&connection(global)).await.map_err(setup)?;
+    let (client, sdk) = aws::client(&connection(global, call_timeout))
+        .await
+        .map_err(setup)?;
     if let Some(warning) = aws::check_setup(&client, &sdk, &opts.user_pool_id)
         .await
         .map_err(setup)?

@@ -9,6 +9,8 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
+use crate::sender::Second;
+
 /// The JSON report (`INPUT.report.json`). Field names are a public interface: add, never rename.
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct Report {
@@ -33,6 +35,8 @@ pub struct Report {
     pub failed_rows_file: Option<String>,
     pub max_rps: f64,
     pub final_rps: f64,
+    /// Second by second: calls, successes, throttles, errors and the rate limit.
+    pub timeline: Vec<Second>,
 }
 
 impl Report {

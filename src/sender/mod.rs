@@ -4,12 +4,14 @@
 //! exercised without a network; [`sdk::SdkApi`] is the real implementation.
 
 mod backoff;
+mod meter;
 mod rate;
 mod retry;
 pub mod sdk;
 
+pub use meter::{CallOutcome, Meter, Second};
 pub use rate::{RateControl, RateSnapshot};
-pub use retry::{RetryPolicy, SendResult, Sent, send_row};
+pub use retry::{Pacing, RetryPolicy, SendResult, Sent, send_row};
 
 use std::future::Future;
 

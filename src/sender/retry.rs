@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use super::{Api, CallError, ErrorKind, RateControl, backoff};
+use super::{Api, CallError, CallOutcome, ErrorKind, Meter, RateControl, backoff};
 use crate::row::Row;
 
 /// How hard to try before giving up on a row.
@@ -15,8 +15,11 @@ pub struct RetryPolicy {
     pub max_transient_retries: u32,
     /// First backoff delay; doubles with each retry.
     pub base_delay: Duration,
-    /// Longest backoff delay.
+    /// Longest backoff delay after a transient fault.
     pub max_delay: Duration,
+    /// Longest backoff delay after a throttle. Kept short: the pacer already slows every
+    /// worker down, and a worker sleeping long on one row is a slot of concurrency lost.
+    pub max_throttle_delay: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -25,7 +28,29 @@ impl Default for RetryPolicy {
             max_transient_retries: 5,
             base_delay: Duration::from_millis(200),
             max_delay: Duration::from_secs(20),
+            max_throttle_delay: Duration::from_secs(2),
         }
+    }
+}
+
+/// What all workers share: the pacer, the per-second meter and the retry policy.
+pub struct Pacing {
+    pub rate: RateControl,
+    pub meter: Meter,
+    pub policy: RetryPolicy,
+}
+
+impl Pacing {
+    pub fn new(max_rps: f64, policy: RetryPolicy) -> Self {
+        Pacing {
+            rate: RateControl::new(max_rps),
+            meter: Meter::default(),
+            policy,
+        }
+    }
+
+    fn record(&self, outcome: CallOutcome) {
+        self.meter.record(outcome, self.rate.snapshot().current_rps);
     }
 }
 
@@ -53,11 +78,11 @@ pub struct Sent {
 /// cancelled: no new attempt is started after that.
 pub async fn send_row<A: Api>(
     api: &A,
-    rate: &RateControl,
+    pacing: &Pacing,
     row: &Row,
-    policy: &RetryPolicy,
     stop: &CancellationToken,
 ) -> Sent {
+    let (rate, policy) = (&pacing.rate, &pacing.policy);
     let mut sent = Sent {
         result: SendResult::Interrupted,
         attempts: 0,
@@ -65,7 +90,6 @@ pub async fn send_row<A: Api>(
         unknown_outcomes: 0,
     };
     let mut transient_retries = 0;
-    let mut backoff_step = 0;
     loop {
         tokio::select! {
             biased;
@@ -76,29 +100,35 @@ pub async fn send_row<A: Api>(
         let err = match api.update(row).await {
             Ok(()) => {
                 rate.on_success();
+                pacing.record(CallOutcome::Success);
                 sent.result = SendResult::Updated;
                 return sent;
             }
             Err(err) => err,
         };
-        match err.kind {
+        pacing.record(if err.kind == ErrorKind::Throttled {
+            CallOutcome::Throttle
+        } else {
+            CallOutcome::Error
+        });
+        let wait = match err.kind {
             ErrorKind::Throttled => {
                 rate.on_throttle();
                 sent.throttled += 1;
+                backoff::delay(sent.throttled, policy.base_delay, policy.max_throttle_delay)
             }
             ErrorKind::Transient if transient_retries < policy.max_transient_retries => {
                 transient_retries += 1;
                 if err.maybe_applied {
                     sent.unknown_outcomes += 1;
                 }
+                backoff::delay(transient_retries, policy.base_delay, policy.max_delay)
             }
             ErrorKind::Transient | ErrorKind::Row | ErrorKind::Fatal => {
                 sent.result = SendResult::Failed(err);
                 return sent;
             }
-        }
-        backoff_step += 1;
-        let wait = backoff::delay(backoff_step, policy.base_delay, policy.max_delay);
+        };
         tokio::select! {
             _ = stop.cancelled() => return sent,
             _ = tokio::time::sleep(wait) => {}
