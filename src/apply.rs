@@ -1,25 +1,28 @@
 //! `apply`: the whole run, wired as a one-way flow:
-//! input (scan, then stream) -> validation -> workers -> recorder -> report.
+//! input (scan, then stream) -> validation -> workers -> recorder (journal) -> report.
 //!
-//! A blocking thread reads and checks rows; the dispatcher hands valid rows to at most
-//! `concurrency` workers, each pacing its calls through the shared [`RateControl`]; every
-//! finished row goes to the recorder (this task), which alone counts, writes failed rows and
-//! decides to stop the run.
+//! A blocking thread reads and checks rows, skipping those an earlier run finished; the
+//! dispatcher hands valid rows to at most `concurrency` workers, each pacing its calls through
+//! the shared [`Pacing`]; every finished row goes to the [`Recorder`], which alone writes the
+//! journal, counts and decides to stop the run.
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use tokio::sync::{Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use crate::input::{self, InputError, InputOptions};
-use crate::progress::{Progress, Reporter};
+use crate::journal::{self, Header};
+use crate::progress::Reporter;
+use crate::recorder::Recorder;
 use crate::report::{FailedRows, Report};
 use crate::row::Record;
 use crate::scan;
-use crate::sender::{Api, ErrorKind, Pacing, RetryPolicy, SendResult, Sent, send_row};
+use crate::sender::{Api, Pacing, RetryPolicy, Sent, send_row};
 use crate::validate;
 
 /// Everything `apply` needs to know, resolved from the command line.
@@ -33,6 +36,12 @@ pub struct ApplyOptions {
     pub concurrency: usize,
     pub retry: RetryPolicy,
     pub failed_path: PathBuf,
+    pub journal_path: PathBuf,
+    /// Start over even if the journal belongs to another run (the old one is kept).
+    pub restart: bool,
+    /// Send again the rows an earlier run recorded as failed.
+    pub retry_failed: bool,
+    pub max_failure_rate: f64,
 }
 
 /// What flows from the reader and the workers to the recorder.
@@ -44,7 +53,7 @@ enum Event {
 }
 
 /// Runs `apply` to the end (or to a stop) and returns its report. Errors are for setup
-/// problems found before any write, such as an unreadable input or a bad header.
+/// problems found before any write: an unreadable input, a bad header, a foreign journal.
 pub async fn run<A: Api>(
     api: Arc<A>,
     opts: ApplyOptions,
@@ -68,45 +77,68 @@ pub async fn run<A: Api>(
             .context("input scan panicked")??
     };
     let opened = input::read(input::open(&path)?, &display, &opts.input_options)?;
-    let mut failed = FailedRows::new(opts.failed_path.clone(), opened.csv_header);
 
-    let mut report = Report {
-        input: display.clone(),
-        user_pool_id: opts.user_pool_id.clone(),
-        input_sha256: scan.sha256.clone(),
-        rows_total: scan.rows,
-        max_rps: opts.rps,
-        ..Report::default()
-    };
+    let header = journal_header(&opts, &display, &scan);
+    let (journal, mut tally, kept) =
+        journal::open_for_run(&opts.journal_path, &header, opts.restart)?;
+    if let Some(old) = kept {
+        reporter.warning(&format!(
+            "starting over; the old journal is kept as {}",
+            old.display()
+        ));
+    }
+    if opts.retry_failed {
+        for n in tally.failed.keys() {
+            tally.done.remove(*n);
+        }
+    }
+    let resuming = !tally.done.is_empty() || !tally.failed.is_empty();
+    let done = tally.done.clone();
+    let failed = FailedRows::new(opts.failed_path.clone(), opened.csv_header, resuming);
+    let mut recorder = Recorder::new(
+        display.clone(),
+        journal,
+        failed,
+        tally,
+        reporter.clone(),
+        stop.clone(),
+        opts.max_failure_rate,
+    );
     reporter.started(scan.rows);
 
     // Reader thread: records in file order, checked, into a bounded channel.
     let (records_tx, mut records_rx) = mpsc::channel::<Record>(1024);
     let (events_tx, mut events_rx) = mpsc::channel::<Event>(1024);
-    let reader_events = events_tx.clone();
-    let reader_stop = stop.clone();
-    let reader = tokio::task::spawn_blocking(move || {
-        for record in opened.records {
-            match record {
-                Ok(mut record) => {
-                    validate::check(&mut record);
-                    scan.duplicates().mark(&mut record);
-                    let delivered = if record.is_valid() {
-                        records_tx.blocking_send(record).is_ok()
-                    } else {
-                        reader_events.blocking_send(Event::Invalid(record)).is_ok()
-                    };
-                    if !delivered || reader_stop.is_cancelled() {
+    let skipped = Arc::new(AtomicU64::new(0));
+    let reader = {
+        let (events, stop, skipped) = (events_tx.clone(), stop.clone(), skipped.clone());
+        tokio::task::spawn_blocking(move || {
+            for (index, record) in opened.records.enumerate() {
+                let mut record = match record {
+                    Ok(record) => record,
+                    Err(e) => {
+                        let _ = events.blocking_send(Event::InputFailed(e));
                         return;
                     }
+                };
+                record.index = index as u64;
+                if done.contains(record.index) {
+                    skipped.fetch_add(1, Ordering::Relaxed);
+                    continue;
                 }
-                Err(e) => {
-                    let _ = reader_events.blocking_send(Event::InputFailed(e));
+                validate::check(&mut record);
+                scan.duplicates().mark(&mut record);
+                let delivered = if record.is_valid() {
+                    records_tx.blocking_send(record).is_ok()
+                } else {
+                    events.blocking_send(Event::Invalid(record)).is_ok()
+                };
+                if !delivered || stop.is_cancelled() {
                     return;
                 }
             }
-        }
-    });
+        })
+    };
 
     // Dispatcher: valid rows to workers, at most `concurrency` at a time.
     let pacing = Arc::new(Pacing::new(opts.rps, opts.retry.clone()));
@@ -135,90 +167,65 @@ pub async fn run<A: Api>(
         })
     };
 
-    // Recorder: the only place that counts and writes.
-    while let Some(event) = events_rx.recv().await {
+    // Recorder: the only place that counts and writes. Ticks make the journal durable at
+    // least every second even when no row finishes.
+    let (mut throttled, mut retries) = (0u64, 0u64);
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        let event = tokio::select! {
+            e = events_rx.recv() => match e {
+                Some(e) => e,
+                None => break,
+            },
+            _ = tick.tick() => {
+                recorder.sync();
+                continue;
+            }
+        };
         match event {
-            Event::Invalid(record) => {
-                let invalid = record.invalid(&display);
-                report.invalid += 1;
-                report.count_failure(invalid.code());
-                reporter.row_message(&invalid.to_string());
-                let written = failed.write(&record.raw, invalid.code(), &invalid.message());
-                stop_on_write_error(written, &failed, &mut report, &stop);
-            }
+            Event::Invalid(record) => recorder.invalid(&record),
             Event::Sent(record, sent) => {
-                report.api_calls += u64::from(sent.attempts);
-                report.retries += u64::from(sent.attempts.saturating_sub(1));
-                report.throttled += u64::from(sent.throttled);
-                report.unknown_outcomes += u64::from(sent.unknown_outcomes);
-                match sent.result {
-                    SendResult::Updated => report.updated += 1,
-                    SendResult::Interrupted => {}
-                    SendResult::Failed(err) => {
-                        report.failed += 1;
-                        report.count_failure(&err.code);
-                        let user = &record.row.username;
-                        reporter.row_message(&format!(
-                            "{display}:{}: user {user:?}: {err}",
-                            record.row.line
-                        ));
-                        let written = failed.write(&record.raw, &err.code, &err.message);
-                        stop_on_write_error(written, &failed, &mut report, &stop);
-                        if err.kind == ErrorKind::Fatal && report.stopped.is_none() {
-                            report.stopped = Some(format!(
-                                "{}: {} (every other row would fail the same way)",
-                                err.code, err.message
-                            ));
-                            stop.cancel();
-                        }
-                    }
-                }
+                throttled += u64::from(sent.throttled);
+                retries += u64::from(sent.attempts.saturating_sub(1));
+                recorder.sent(&record, sent);
             }
-            Event::InputFailed(e) => {
-                report
-                    .stopped
-                    .get_or_insert(format!("cannot read the input: {e}"));
-                stop.cancel();
-            }
+            Event::InputFailed(e) => recorder.stop(format!("cannot read the input: {e}")),
         }
-        let snapshot = pacing.rate.snapshot();
-        reporter.progress(&Progress {
-            done: report.done(),
-            total: report.rows_total,
-            failed: report.failed + report.invalid,
-            throttled: report.throttled,
-            retries: report.retries,
-            current_rps: snapshot.current_rps,
-        });
+        let rate = pacing.rate.snapshot().current_rps;
+        reporter.progress(&recorder.progress(throttled, retries, rate));
     }
     // The channel closes once the reader, the dispatcher and every worker are done.
     let _ = reader.await;
     let _ = dispatcher.await;
-    let flushed = failed.flush();
-    stop_on_write_error(flushed, &failed, &mut report, &stop);
-    if stop.is_cancelled() && report.stopped.is_none() {
-        report.stopped = Some("interrupted".into());
+    if stop.is_cancelled() && recorder.stopped.is_none() {
+        recorder.stopped = Some("interrupted".into());
     }
-    report.not_attempted = report.rows_total - report.done();
+    let mut report = recorder.finish();
+    report.skipped_done = skipped.load(Ordering::Relaxed);
+    report.max_rps = opts.rps;
     report.final_rps = pacing.rate.snapshot().current_rps;
     report.timeline = pacing.meter.timeline();
-    report.failed_rows_file = (failed.rows > 0).then(|| failed.path().display().to_string());
     report.elapsed_seconds = started.elapsed().as_secs_f64();
     reporter.finished();
     Ok(report)
 }
 
-/// A row outcome that cannot be written down must not be followed by more calls.
-fn stop_on_write_error(
-    written: std::io::Result<()>,
-    failed: &FailedRows,
-    report: &mut Report,
-    stop: &CancellationToken,
-) {
-    if let Err(e) = written {
-        report
-            .stopped
-            .get_or_insert(format!("cannot write {}: {e}", failed.path().display()));
-        stop.cancel();
+/// The journal header for this run: what must match for a later run to resume it.
+fn journal_header(opts: &ApplyOptions, display: &str, scan: &scan::Scan) -> Header {
+    let io = &opts.input_options;
+    Header {
+        kind: Header::KIND.into(),
+        version: journal::FORMAT_VERSION,
+        input: display.to_string(),
+        input_sha256: scan.sha256.clone(),
+        user_pool_id: opts.user_pool_id.clone(),
+        rows_total: scan.rows,
+        options: serde_json::json!({
+            "format": format!("{:?}", io.format).to_lowercase(),
+            "key_column": io.key_column,
+            "empty_cells": format!("{:?}", io.empty_cells).to_lowercase(),
+            "client_metadata": io.client_metadata,
+        }),
+        created_unix: journal::now_unix() as u64,
     }
 }

@@ -41,8 +41,19 @@ pub struct Global {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Update users' attributes from a CSV or JSONL file.
+    /// Update users' attributes from a CSV or JSONL file (resumes an interrupted run).
     Apply(ApplyArgs),
+    /// Rebuild the report and summary of a run from its journal (also while it runs).
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The journal of an apply run (INPUT.journal).
+    pub journal: PathBuf,
+    /// Print the JSON report instead of the summary.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -84,6 +95,20 @@ pub struct ApplyArgs {
     /// Where to write failed and invalid rows (default: INPUT.failed.csv/.jsonl beside the input).
     #[arg(long, value_name = "PATH")]
     pub failed: Option<PathBuf>,
+    /// The journal recording every finished row (default: INPUT.journal beside the input).
+    /// Running again with the same input, pool and options resumes from it.
+    #[arg(long, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
+    /// Start over instead of resuming; the old journal is kept under a new name.
+    #[arg(long)]
+    pub restart: bool,
+    /// Resume, and also send again the rows an earlier run recorded as failed.
+    #[arg(long)]
+    pub retry_failed: bool,
+    /// Stop when more than this percentage of the rows sent in this run failed (checked once
+    /// 100 rows were sent).
+    #[arg(long, default_value_t = 50.0, value_name = "PERCENT", value_parser = parse_percent)]
+    pub max_failure_rate: f64,
 }
 
 fn parse_key_value(s: &str) -> Result<(String, String), String> {
@@ -106,5 +131,12 @@ fn parse_seconds(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() && (0.01..=3600.0).contains(&v) => Ok(v),
         _ => Err(format!("expected seconds from 0.01 to 3600, got {s:?}")),
+    }
+}
+
+fn parse_percent(s: &str) -> Result<f64, String> {
+    match s.trim_end_matches('%').parse::<f64>() {
+        Ok(v) if (0.0..=100.0).contains(&v) => Ok(v),
+        _ => Err(format!("expected a percentage from 0 to 100, got {s:?}")),
     }
 }

@@ -11,9 +11,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::apply::{self, ApplyOptions};
 use crate::aws::{self, Connection};
-use crate::cli::{ApplyArgs, Cli, Command, Global};
+use crate::cli::{ApplyArgs, Cli, Command, Global, ReportArgs};
 use crate::files;
 use crate::input::{Format, InputOptions};
+use crate::journal;
 use crate::progress::{Bar, LogLines, Quiet, Reporter};
 use crate::report::Report;
 use crate::sender::RetryPolicy;
@@ -49,6 +50,7 @@ fn setup(error: impl Into<anyhow::Error>) -> Failure {
 pub async fn run(cli: Cli) -> Result<Outcome, Failure> {
     match cli.command {
         Command::Apply(args) => apply(&cli.global, args).await,
+        Command::Report(args) => report(&cli.global, &args),
     }
 }
 
@@ -113,6 +115,12 @@ async fn apply(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
         failed_path: args
             .failed
             .unwrap_or_else(|| files::beside_input(&args.input, &format!("failed.{ext}"))),
+        journal_path: args
+            .journal
+            .unwrap_or_else(|| files::beside_input(&args.input, "journal")),
+        restart: args.restart,
+        retry_failed: args.retry_failed,
+        max_failure_rate: args.max_failure_rate / 100.0,
     };
 
     let reporter = reporter(global);
@@ -137,6 +145,10 @@ async fn apply(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
         print!("{}", report.summary());
         println!("report: {}", report_path.display());
     }
+    if report.stopped.is_some() {
+        // Everything finished is in the journal; the same command goes on from there.
+        eprintln!("resume with: {}", resume_command());
+    }
     Ok(if report.stopped.is_some() {
         Outcome::Stopped
     } else if report.failed + report.invalid > 0 {
@@ -144,6 +156,33 @@ async fn apply(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
     } else {
         Outcome::Success
     })
+}
+
+/// Prints the report rebuilt from a journal.
+fn report(global: &Global, args: &ReportArgs) -> Result<Outcome, Failure> {
+    let loaded = journal::load(&args.journal).map_err(setup)?;
+    let mut report = loaded.to_report();
+    report.journal = Some(args.journal.display().to_string());
+    if args.json {
+        let json = serde_json::to_string_pretty(&report).map_err(setup)?;
+        println!("{json}");
+    } else if !global.quiet {
+        print!("{}", report.summary());
+        if loaded.torn_tail {
+            println!("(the journal ends in a torn entry, ignored: the run was killed mid-write)");
+        }
+    }
+    Ok(if report.failed + report.invalid > 0 {
+        Outcome::RowsFailed
+    } else {
+        Outcome::Success
+    })
+}
+
+/// This process's command line, shell-quoted, without `--restart` (which would start over).
+fn resume_command() -> String {
+    let args: Vec<String> = std::env::args().filter(|a| a != "--restart").collect();
+    shlex::try_join(args.iter().map(String::as_str)).unwrap_or_else(|_| args.join(" "))
 }
 
 fn write_report(report: &Report, path: &Path) -> anyhow::Result<()> {

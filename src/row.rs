@@ -112,6 +112,8 @@ impl fmt::Display for InvalidRow {
 /// problem found so far. A record with problems is invalid and is never sent.
 #[derive(Debug, Clone)]
 pub struct Record {
+    /// The record's position among the input's records (0-based), as the journal knows it.
+    pub index: u64,
     pub raw: RawRecord,
     pub row: Row,
     pub problems: Vec<Problem>,

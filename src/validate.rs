@@ -154,6 +154,7 @@ mod tests {
             })
             .collect();
         Record {
+            index: 0,
             raw: RawRecord::Text(String::new()),
             row: Row {
                 line: 2,

@@ -404,6 +404,8 @@ async fn stdin_key_column_and_empty_cells_delete() {
             report.to_str().unwrap(),
             "--failed",
             dir.path().join("f.csv").to_str().unwrap(),
+            "--journal",
+            dir.path().join("j").to_str().unwrap(),
         ],
         Some(b"login,nickname,custom:tier,error_code,error_message\nalice,,gold,OldCode,old message\n"),
     )

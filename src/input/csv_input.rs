@@ -149,6 +149,7 @@ fn to_record(fields: &csv::StringRecord, columns: &[Column], opts: &InputOptions
         }
     }
     Record {
+        index: 0,
         raw: RawRecord::Csv(fields.clone()),
         row,
         problems,
@@ -157,6 +158,7 @@ fn to_record(fields: &csv::StringRecord, columns: &[Column], opts: &InputOptions
 
 fn unreadable(line: u64, why: String) -> Record {
     Record {
+        index: 0,
         raw: RawRecord::Csv(csv::StringRecord::new()),
         row: Row {
             line,

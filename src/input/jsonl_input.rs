@@ -76,6 +76,7 @@ fn parse_line(bytes: &[u8], line: u64, opts: &InputOptions) -> Record {
         }
     }
     Record {
+        index: 0,
         raw: RawRecord::Json(object),
         row,
         problems,
@@ -140,6 +141,7 @@ fn malformed(row: Row, bytes: &[u8], message: String) -> Record {
         .trim_end_matches(['\n', '\r'])
         .to_string();
     Record {
+        index: 0,
         raw: RawRecord::Text(text),
         row,
         problems: vec![Problem::row("MalformedRow", message)],

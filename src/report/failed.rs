@@ -15,6 +15,8 @@ pub struct FailedRows {
     /// The input's CSV header, or None for JSONL.
     csv_header: Option<csv::StringRecord>,
     out: Option<Out>,
+    /// Add to an existing file (a resumed run) instead of starting it anew.
+    append: bool,
     pub rows: u64,
 }
 
@@ -28,11 +30,12 @@ enum Out {
 }
 
 impl FailedRows {
-    pub fn new(path: PathBuf, csv_header: Option<csv::StringRecord>) -> Self {
+    pub fn new(path: PathBuf, csv_header: Option<csv::StringRecord>, append: bool) -> Self {
         FailedRows {
             path,
             csv_header,
             out: None,
+            append,
             rows: 0,
         }
     }
@@ -76,16 +79,23 @@ impl FailedRows {
     }
 
     fn open(&self) -> io::Result<Out> {
-        let file = files::create_private(&self.path)?;
+        let existing = self.append && std::fs::metadata(&self.path).is_ok_and(|m| m.len() > 0);
+        let file = if existing {
+            files::append_private(&self.path)?
+        } else {
+            files::create_private(&self.path)?
+        };
         Ok(match &self.csv_header {
             Some(header) => {
                 let keep: Vec<usize> = (0..header.len())
                     .filter(|&i| !ERROR_FIELDS.contains(&header.get(i).unwrap_or("")))
                     .collect();
                 let mut writer = Box::new(csv::Writer::from_writer(file));
-                let mut names: Vec<&str> = keep.iter().map(|&i| &header[i]).collect();
-                names.extend(ERROR_FIELDS);
-                writer.write_record(&names)?;
+                if !existing {
+                    let mut names: Vec<&str> = keep.iter().map(|&i| &header[i]).collect();
+                    names.extend(ERROR_FIELDS);
+                    writer.write_record(&names)?;
+                }
                 Out::Csv { writer, keep }
             }
             None => Out::Jsonl(BufWriter::new(file)),

@@ -33,6 +33,10 @@ pub struct Report {
     /// Why the run stopped early, if it did.
     pub stopped: Option<String>,
     pub failed_rows_file: Option<String>,
+    /// The journal this run recorded to.
+    pub journal: Option<String>,
+    /// Rows skipped because an earlier run of the same journal finished them.
+    pub skipped_done: u64,
     pub max_rps: f64,
     pub final_rps: f64,
     /// Second by second: calls, successes, throttles, errors and the rate limit.
@@ -66,6 +70,13 @@ impl Report {
             },
             self.elapsed_seconds
         );
+        if self.skipped_done > 0 {
+            let _ = writeln!(
+                s,
+                "{} rows skipped: already done by an earlier run",
+                self.skipped_done
+            );
+        }
         let _ = writeln!(
             s,
             "{} API calls, {} throttled, {} retries",

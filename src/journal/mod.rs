@@ -1,0 +1,132 @@
+//! The journal: an append-only record of every finished row, from which a killed run resumes.
+//!
+//! Format (JSON lines): a header line naming the format version and fingerprinting the run
+//! (input SHA-256, pool, options that change meaning), then one [`Entry`] per finished row.
+//! Entries are written through a buffer that is flushed and fsynced at least every second, so
+//! a crash loses at most the last second of entries, and those rows are simply sent again
+//! (an update sets absolute values, so sending twice is harmless). A torn last line is ignored.
+
+mod done;
+mod load;
+mod resume;
+
+pub use done::DoneSet;
+pub use load::{LoadError, Loaded, load};
+pub use resume::{ResumeError, open_for_run};
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufWriter, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// The version this build writes and the newest it reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The first line of a journal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Header {
+    /// Always "cognito-bulk-journal".
+    pub kind: String,
+    pub version: u32,
+    pub input: String,
+    pub input_sha256: String,
+    pub user_pool_id: String,
+    pub rows_total: u64,
+    /// Options that change what a row means (format, key column, empty cells, client metadata).
+    pub options: serde_json::Value,
+    pub created_unix: u64,
+}
+
+impl Header {
+    pub const KIND: &'static str = "cognito-bulk-journal";
+}
+
+/// How a row finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Updated,
+    Failed,
+    Invalid,
+}
+
+/// One finished row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// The row's index among the input's records (0-based).
+    pub n: u64,
+    /// The line where the row starts.
+    pub line: u64,
+    pub user: String,
+    pub outcome: Outcome,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    pub attempts: u32,
+    #[serde(default)]
+    pub throttled: u32,
+    /// Seconds since 1970 when the row finished.
+    pub t: f64,
+}
+
+/// An open journal being appended to.
+pub struct Journal {
+    path: PathBuf,
+    out: BufWriter<File>,
+}
+
+impl Journal {
+    /// Creates a new journal (mode 0600) with its header, durably.
+    pub fn create(path: &Path, header: &Header) -> io::Result<Journal> {
+        let file = crate::files::create_private(path)?;
+        let mut journal = Journal {
+            path: path.to_path_buf(),
+            out: BufWriter::new(file),
+        };
+        journal.write_line(header)?;
+        journal.sync()?;
+        Ok(journal)
+    }
+
+    /// Opens an existing journal to append after its last whole entry (`valid_len` bytes; a
+    /// torn tail beyond it is cut off).
+    pub fn append(path: &Path, valid_len: u64) -> io::Result<Journal> {
+        let file = OpenOptions::new().write(true).mode(0o600).open(path)?;
+        file.set_len(valid_len)?;
+        let mut out = BufWriter::new(file);
+        io::Seek::seek(&mut out, io::SeekFrom::End(0))?;
+        Ok(Journal {
+            path: path.to_path_buf(),
+            out,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn record(&mut self, entry: &Entry) -> io::Result<()> {
+        self.write_line(entry)
+    }
+
+    fn write_line<T: Serialize>(&mut self, value: &T) -> io::Result<()> {
+        // One write of the whole line, so that a crash tears at most the last one.
+        let mut line = serde_json::to_vec(value)?;
+        line.push(b'\n');
+        self.out.write_all(&line)
+    }
+
+    /// Flushes the buffer and fsyncs: everything recorded so far survives a power loss.
+    pub fn sync(&mut self) -> io::Result<()> {
+        self.out.flush()?;
+        self.out.get_ref().sync_data()
+    }
+}
+
+/// Seconds since 1970, for entries.
+pub fn now_unix() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}

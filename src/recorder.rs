@@ -1,0 +1,205 @@
+//! The recorder: the one place where finished rows are written down and counted. Every outcome
+//! goes to the journal first, then to the failed-rows file and the tally; the recorder also
+//! trips the breakers that stop a run (a fatal answer, too many failures, a journal that cannot
+//! be written).
+
+use std::time::Instant;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::journal::{Entry, Journal, Loaded, Outcome, now_unix};
+use crate::progress::{Progress, Reporter};
+use crate::report::{FailedRows, Report};
+use crate::row::Record;
+use crate::sender::{ErrorKind, SendResult, Sent};
+
+/// Rows that must have been sent in this run before `--max-failure-rate` can trip.
+pub const BREAKER_MIN_ROWS: u64 = 100;
+
+pub struct Recorder {
+    display: String,
+    journal: Journal,
+    failed: FailedRows,
+    /// Counts over the whole journal, earlier runs included.
+    tally: Loaded,
+    reporter: std::sync::Arc<dyn Reporter>,
+    stop: CancellationToken,
+    max_failure_rate: f64,
+    /// This run only.
+    sent: u64,
+    sent_failed: u64,
+    pub unknown_outcomes: u64,
+    pub stopped: Option<String>,
+    last_sync: Instant,
+}
+
+impl Recorder {
+    pub fn new(
+        display: String,
+        journal: Journal,
+        failed: FailedRows,
+        tally: Loaded,
+        reporter: std::sync::Arc<dyn Reporter>,
+        stop: CancellationToken,
+        max_failure_rate: f64,
+    ) -> Self {
+        Recorder {
+            display,
+            journal,
+            failed,
+            tally,
+            reporter,
+            stop,
+            max_failure_rate,
+            sent: 0,
+            sent_failed: 0,
+            unknown_outcomes: 0,
+            stopped: None,
+            last_sync: Instant::now(),
+        }
+    }
+
+    /// Stops the run; the first reason given is the one reported.
+    pub fn stop(&mut self, reason: String) {
+        self.stopped.get_or_insert(reason);
+        self.stop.cancel();
+    }
+
+    pub fn invalid(&mut self, record: &Record) {
+        let invalid = record.invalid(&self.display);
+        self.reporter.row_message(&invalid.to_string());
+        let entry = entry(
+            record,
+            Outcome::Invalid,
+            Some(invalid.code().to_string()),
+            0,
+            0,
+        );
+        if self.write(&entry) {
+            self.write_failed(record, invalid.code(), &invalid.message());
+        }
+    }
+
+    pub fn sent(&mut self, record: &Record, sent: Sent) {
+        self.unknown_outcomes += u64::from(sent.unknown_outcomes);
+        let (outcome, err) = match sent.result {
+            // Not finished: not recorded, so a resumed run sends it again.
+            SendResult::Interrupted => return,
+            SendResult::Updated => (Outcome::Updated, None),
+            SendResult::Failed(err) => (Outcome::Failed, Some(err)),
+        };
+        let code = err.as_ref().map(|e| e.code.clone());
+        let entry = entry(record, outcome, code, sent.attempts, sent.throttled);
+        if !self.write(&entry) {
+            return;
+        }
+        self.sent += 1;
+        let Some(err) = err else {
+            return;
+        };
+        self.sent_failed += 1;
+        let line = record.row.line;
+        let user = &record.row.username;
+        self.reporter
+            .row_message(&format!("{}:{line}: user {user:?}: {err}", self.display));
+        self.write_failed(record, &err.code, &err.message);
+        if err.kind == ErrorKind::Fatal {
+            self.stop(format!(
+                "{}: {} (every other row would fail the same way)",
+                err.code, err.message
+            ));
+        } else if self.sent >= BREAKER_MIN_ROWS
+            && self.sent_failed as f64 > self.max_failure_rate * self.sent as f64
+        {
+            self.stop(format!(
+                "{} of the {} rows sent failed, more than --max-failure-rate {:.0}%",
+                self.sent_failed,
+                self.sent,
+                self.max_failure_rate * 100.0
+            ));
+        }
+    }
+
+    /// Journal first: a row whose outcome cannot be recorded stops the run.
+    fn write(&mut self, entry: &Entry) -> bool {
+        self.tally.record(entry);
+        let written = self.journal.record(entry).and_then(|()| {
+            if self.last_sync.elapsed().as_secs() >= 1 {
+                self.last_sync = Instant::now();
+                self.journal.sync()
+            } else {
+                Ok(())
+            }
+        });
+        if let Err(e) = written {
+            let path = self.journal.path().display().to_string();
+            self.stop(format!("cannot write the journal {path}: {e}"));
+            return false;
+        }
+        true
+    }
+
+    fn write_failed(&mut self, record: &Record, code: &str, message: &str) {
+        if let Err(e) = self.failed.write(&record.raw, code, message) {
+            let path = self.failed.path().display().to_string();
+            self.stop(format!("cannot write {path}: {e}"));
+        }
+    }
+
+    /// Makes everything recorded so far durable (called every second and at the end).
+    pub fn sync(&mut self) {
+        self.last_sync = Instant::now();
+        if let Err(e) = self.journal.sync() {
+            let path = self.journal.path().display().to_string();
+            self.stop(format!("cannot write the journal {path}: {e}"));
+        }
+        if let Err(e) = self.failed.flush() {
+            let path = self.failed.path().display().to_string();
+            self.stop(format!("cannot write {path}: {e}"));
+        }
+    }
+
+    pub fn progress(&self, throttled: u64, retries: u64, current_rps: f64) -> Progress {
+        let r = &self.tally.report;
+        Progress {
+            done: r.done(),
+            total: r.rows_total,
+            failed: r.failed + r.invalid,
+            throttled,
+            retries,
+            current_rps,
+        }
+    }
+
+    /// The report over the whole journal; the caller adds this run's own figures.
+    pub fn finish(mut self) -> Report {
+        self.sync();
+        let mut report = self.tally.to_report();
+        report.stopped = self.stopped.take();
+        report.unknown_outcomes = self.unknown_outcomes;
+        report.failed_rows_file = std::fs::metadata(self.failed.path())
+            .is_ok_and(|m| m.len() > 0)
+            .then(|| self.failed.path().display().to_string());
+        report.journal = Some(self.journal.path().display().to_string());
+        report
+    }
+}
+
+fn entry(
+    record: &Record,
+    outcome: Outcome,
+    code: Option<String>,
+    attempts: u32,
+    throttled: u32,
+) -> Entry {
+    Entry {
+        n: record.index,
+        line: record.row.line,
+        user: record.row.username.clone(),
+        outcome,
+        code,
+        attempts,
+        throttled,
+        t: now_unix(),
+    }
+}
