@@ -145,8 +145,9 @@ async fn apply(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
         print!("{}", report.summary());
         println!("report: {}", report_path.display());
     }
-    if report.stopped.is_some() {
+    if let Some(reason) = &report.stopped {
         // Everything finished is in the journal; the same command goes on from there.
+        eprintln!("error: the run stopped: {reason}");
         eprintln!("resume with: {}", resume_command());
     }
     Ok(if report.stopped.is_some() {

@@ -2,9 +2,11 @@
 //!
 //! Format (JSON lines): a header line naming the format version and fingerprinting the run
 //! (input SHA-256, pool, options that change meaning), then one [`Entry`] per finished row.
-//! Entries are written through a buffer that is flushed and fsynced at least every second, so
-//! a crash loses at most the last second of entries, and those rows are simply sent again
-//! (an update sets absolute values, so sending twice is harmless). A torn last line is ignored.
+//! Each entry is handed to the operating system as it is written (one `write` per line, no
+//! user-space buffer), so a killed process loses nothing it recorded; the file is fsynced at
+//! least every second, so a power loss loses at most the last second of entries, and those
+//! rows are simply sent again (an update sets absolute values, so sending twice is harmless).
+//! A torn last line is ignored.
 
 mod done;
 mod load;
@@ -15,7 +17,7 @@ pub use load::{LoadError, Loaded, load};
 pub use resume::{ResumeError, open_for_run};
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Seek, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
@@ -73,7 +75,7 @@ pub struct Entry {
 /// An open journal being appended to.
 pub struct Journal {
     path: PathBuf,
-    out: BufWriter<File>,
+    out: File,
 }
 
 impl Journal {
@@ -82,7 +84,7 @@ impl Journal {
         let file = crate::files::create_private(path)?;
         let mut journal = Journal {
             path: path.to_path_buf(),
-            out: BufWriter::new(file),
+            out: file,
         };
         journal.write_line(header)?;
         journal.sync()?;
@@ -92,10 +94,9 @@ impl Journal {
     /// Opens an existing journal to append after its last whole entry (`valid_len` bytes; a
     /// torn tail beyond it is cut off).
     pub fn append(path: &Path, valid_len: u64) -> io::Result<Journal> {
-        let file = OpenOptions::new().write(true).mode(0o600).open(path)?;
-        file.set_len(valid_len)?;
-        let mut out = BufWriter::new(file);
-        io::Seek::seek(&mut out, io::SeekFrom::End(0))?;
+        let mut out = OpenOptions::new().write(true).mode(0o600).open(path)?;
+        out.set_len(valid_len)?;
+        out.seek(io::SeekFrom::End(0))?;
         Ok(Journal {
             path: path.to_path_buf(),
             out,
@@ -117,10 +118,9 @@ impl Journal {
         self.out.write_all(&line)
     }
 
-    /// Flushes the buffer and fsyncs: everything recorded so far survives a power loss.
+    /// Fsyncs: everything recorded so far survives a power loss.
     pub fn sync(&mut self) -> io::Result<()> {
-        self.out.flush()?;
-        self.out.get_ref().sync_data()
+        self.out.sync_data()
     }
 }
 
