@@ -1,10 +1,18 @@
 //! Pacing: a fixed ceiling (`--rps`, enforced by governor) and, under it, an adaptive rate that
-//! backs off when Cognito throttles and creeps back up while calls succeed (AIMD).
+//! backs off when Cognito throttles and grows back while it does not.
 //!
 //! The quota is shared with the customer's live application, so the rate that is really free
 //! moves. Governor's rate is fixed when the limiter is built, so the moving part is our own
-//! pacer: the next send instant behind a mutex. Decreases happen at most once per `cooldown`,
-//! because eight workers throttled in the same instant are one signal, not eight.
+//! pacer: the next send instant behind a mutex, spaced by the current rate.
+//!
+//! The rate follows a cubic curve (as TCP CUBIC does): on a throttle it drops to
+//! `DECREASE x` the rate at which the throttle came (`w_max`), climbs back quickly, flattens
+//! as it nears `w_max` (where the last throttle came), and only then probes above it, faster
+//! the longer no throttle comes. It spends most of its time just under the free rate, so it
+//! gets close to the quota with few throttles. Before the first throttle it starts at
+//! `START_RPS` and grows by half every second (slow start), so that a high `--rps` does not
+//! open with a burst of throttles. Decreases happen at most once per `COOLDOWN`: eight workers
+//! throttled in the same instant are one signal, not eight.
 
 use std::num::NonZeroU32;
 use std::sync::Mutex;
@@ -15,15 +23,19 @@ use tokio::time::Instant;
 
 /// The lowest rate the pacer will fall to, in calls per second.
 const MIN_RPS: f64 = 0.5;
+/// The rate slow start begins at (or the ceiling, if lower).
+const START_RPS: f64 = 10.0;
+/// Growth per second in slow start.
+const SLOW_START_GROWTH: f64 = 1.5;
 /// Multiplicative decrease on a throttle.
-const DECREASE: f64 = 0.7;
-/// Additive increase, as a fraction of the ceiling per second of successful calls.
-const INCREASE_PER_SECOND: f64 = 0.02;
+const DECREASE: f64 = 0.8;
+/// Seconds the cubic curve takes to climb back to `w_max`.
+const RECOVERY_SECS: f64 = 4.0;
 /// Minimum time between two decreases.
 const COOLDOWN: Duration = Duration::from_secs(1);
 
-/// Shared by all workers: call [`RateControl::acquire`] before every attempt and report how it
-/// went.
+/// Shared by all workers: call [`RateControl::acquire`] before every attempt and report
+/// throttles with [`RateControl::on_throttle`].
 pub struct RateControl {
     ceiling: DefaultDirectRateLimiter,
     max_rps: f64,
@@ -31,8 +43,13 @@ pub struct RateControl {
     state: Mutex<State>,
 }
 
+enum Phase {
+    SlowStart { start: f64, since: Instant },
+    Cubic { w_max: f64, since: Instant },
+}
+
 struct State {
-    rate: f64,
+    phase: Phase,
     next: Instant,
     last_decrease: Option<Instant>,
 }
@@ -45,7 +62,7 @@ pub struct RateSnapshot {
 }
 
 impl RateControl {
-    /// A pacer that starts at, and never exceeds, `max_rps` calls per second.
+    /// A pacer that never exceeds `max_rps` calls per second.
     pub fn new(max_rps: f64) -> Self {
         let max_rps = max_rps.max(MIN_RPS);
         // Burst of one: the ceiling is a spacing between calls, not a bucket that can dump a
@@ -59,11 +76,28 @@ impl RateControl {
             max_rps,
             jitter: period / 2,
             state: Mutex::new(State {
-                rate: max_rps,
+                phase: Phase::SlowStart {
+                    start: START_RPS.min(max_rps),
+                    since: Instant::now(),
+                },
                 next: Instant::now(),
                 last_decrease: None,
             }),
         }
+    }
+
+    /// The rate at `now`, from the curve of the current phase.
+    fn rate(&self, phase: &Phase, now: Instant) -> f64 {
+        let rate = match *phase {
+            Phase::SlowStart { start, since } => {
+                start * SLOW_START_GROWTH.powf((now - since).as_secs_f64())
+            }
+            Phase::Cubic { w_max, since } => {
+                let x = (now - since).as_secs_f64() / RECOVERY_SECS - 1.0;
+                w_max * (1.0 + (1.0 - DECREASE) * x * x * x)
+            }
+        };
+        rate.clamp(MIN_RPS, self.max_rps)
     }
 
     /// Waits for this worker's turn to send.
@@ -72,7 +106,8 @@ impl RateControl {
             let mut s = self.state.lock().expect("pacer lock");
             let now = Instant::now();
             let turn = s.next.max(now);
-            s.next = turn + Duration::from_secs_f64(1.0 / s.rate);
+            let rate = self.rate(&s.phase, turn);
+            s.next = turn + Duration::from_secs_f64(1.0 / rate);
             turn
         };
         tokio::time::sleep_until(turn).await;
@@ -81,14 +116,8 @@ impl RateControl {
             .await;
     }
 
-    /// A call went through: raise the rate a little, towards the ceiling.
-    pub fn on_success(&self) {
-        let mut s = self.state.lock().expect("pacer lock");
-        // One success per 1/rate seconds, so this adds INCREASE_PER_SECOND * max per second.
-        s.rate = (s.rate + INCREASE_PER_SECOND * self.max_rps / s.rate).min(self.max_rps);
-    }
-
-    /// Cognito throttled a call: lower the rate, at most once per cooldown.
+    /// Cognito throttled a call: restart the curve below the rate it came at, at most once
+    /// per cooldown.
     pub fn on_throttle(&self) {
         let mut s = self.state.lock().expect("pacer lock");
         let now = Instant::now();
@@ -96,12 +125,17 @@ impl RateControl {
             return;
         }
         s.last_decrease = Some(now);
-        s.rate = (s.rate * DECREASE).max(MIN_RPS);
+        let w_max = self.rate(&s.phase, now);
+        s.phase = Phase::Cubic { w_max, since: now };
+        // Calls already spaced for the old rate are respaced from the next acquire on.
+        let spacing = Duration::from_secs_f64(1.0 / self.rate(&s.phase, now));
+        s.next = s.next.min(now + spacing);
     }
 
     pub fn snapshot(&self) -> RateSnapshot {
+        let s = self.state.lock().expect("pacer lock");
         RateSnapshot {
-            current_rps: self.state.lock().expect("pacer lock").rate,
+            current_rps: self.rate(&s.phase, Instant::now()),
             max_rps: self.max_rps,
         }
     }
@@ -111,31 +145,52 @@ impl RateControl {
 mod tests {
     use super::*;
 
-    #[test]
-    fn decreases_once_per_cooldown_and_recovers() {
-        let rc = RateControl::new(20.0);
+    #[tokio::test(start_paused = true)]
+    async fn slow_start_then_one_decrease_per_cooldown_then_recovery() {
+        let rc = RateControl::new(100.0);
+        assert_eq!(rc.snapshot().current_rps, START_RPS);
+        tokio::time::advance(Duration::from_secs(2)).await;
+        let before = rc.snapshot().current_rps;
+        assert!(
+            (before - 22.5).abs() < 0.01,
+            "grows by half a second: {before}"
+        );
         for _ in 0..8 {
             rc.on_throttle();
         }
         let after = rc.snapshot().current_rps;
         assert!(
-            (after - 14.0).abs() < 1e-9,
-            "one decrease for a burst of throttles: {after}"
+            (after - 0.8 * before).abs() < 0.01,
+            "one decrease for a burst: {after}"
         );
-        for _ in 0..10_000 {
-            rc.on_success();
-        }
-        assert_eq!(rc.snapshot().current_rps, 20.0);
+        tokio::time::advance(Duration::from_secs(2)).await;
+        let mid = rc.snapshot().current_rps;
+        assert!(
+            mid > 0.95 * before && mid < before,
+            "climbs back fast, flattens: {mid}"
+        );
+        tokio::time::advance(Duration::from_secs(2)).await;
+        let at = rc.snapshot().current_rps;
+        assert!(
+            (at - before).abs() < 0.01,
+            "back at w_max after RECOVERY_SECS: {at}"
+        );
+        tokio::time::advance(Duration::from_secs(20)).await;
+        assert_eq!(
+            rc.snapshot().current_rps,
+            100.0,
+            "then probes up to the ceiling"
+        );
     }
 
     #[tokio::test]
-    async fn paces_calls() {
-        let rc = RateControl::new(50.0);
+    async fn paces_calls_at_the_ceiling() {
+        let rc = RateControl::new(5.0);
         let start = std::time::Instant::now();
-        for _ in 0..11 {
+        for _ in 0..6 {
             rc.acquire().await;
         }
-        // Ten gaps of 20 ms at least.
-        assert!(start.elapsed() >= Duration::from_millis(195));
+        // Five gaps of 200 ms at least.
+        assert!(start.elapsed() >= Duration::from_millis(990));
     }
 }

@@ -99,7 +99,6 @@ pub async fn send_row<A: Api>(
         sent.attempts += 1;
         let err = match api.update(row).await {
             Ok(()) => {
-                rate.on_success();
                 pacing.record(CallOutcome::Success);
                 sent.result = SendResult::Updated;
                 return sent;
