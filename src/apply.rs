@@ -36,7 +36,8 @@ pub struct ApplyOptions {
     pub concurrency: usize,
     pub retry: RetryPolicy,
     pub failed_path: PathBuf,
-    pub journal_path: PathBuf,
+    /// None: keep no journal (`--no-journal`).
+    pub journal_path: Option<PathBuf>,
     /// Start over even if the journal belongs to another run (the old one is kept).
     pub restart: bool,
     /// Send again the rows an earlier run recorded as failed.
@@ -72,15 +73,20 @@ pub async fn run<A: Api>(
 
     let scan = {
         let (path, display, io) = (path.clone(), display.clone(), opts.input_options.clone());
-        tokio::task::spawn_blocking(move || scan::scan(input::open(&path)?, &display, &io))
+        tokio::task::spawn_blocking(move || scan::scan(|| input::open(&path), &display, &io))
             .await
             .context("input scan panicked")??
     };
     let opened = input::read(input::open(&path)?, &display, &opts.input_options)?;
 
     let header = journal_header(&opts, &display, &scan);
-    let (journal, mut tally, kept) =
-        journal::open_for_run(&opts.journal_path, &header, opts.restart)?;
+    let (journal, mut tally, kept) = match &opts.journal_path {
+        Some(path) => {
+            let (journal, tally, kept) = journal::open_for_run(path, &header, opts.restart)?;
+            (Some(journal), tally, kept)
+        }
+        None => (None, journal::Loaded::new(header), None),
+    };
     if let Some(old) = kept {
         reporter.warning(&format!(
             "starting over; the old journal is kept as {}",

@@ -102,6 +102,9 @@ pub struct ApplyArgs {
     /// Start over instead of resuming; the old journal is kept under a new name.
     #[arg(long)]
     pub restart: bool,
+    /// Keep no journal: the run cannot be resumed, and a re-run sends every row again.
+    #[arg(long, conflicts_with_all = ["journal", "restart", "retry_failed"])]
+    pub no_journal: bool,
     /// Resume, and also send again the rows an earlier run recorded as failed.
     #[arg(long)]
     pub retry_failed: bool,

@@ -115,9 +115,11 @@ async fn apply(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
         failed_path: args
             .failed
             .unwrap_or_else(|| files::beside_input(&args.input, &format!("failed.{ext}"))),
-        journal_path: args
-            .journal
-            .unwrap_or_else(|| files::beside_input(&args.input, "journal")),
+        journal_path: (!args.no_journal).then(|| {
+            args.journal
+                .clone()
+                .unwrap_or_else(|| files::beside_input(&args.input, "journal"))
+        }),
         restart: args.restart,
         retry_failed: args.retry_failed,
         max_failure_rate: args.max_failure_rate / 100.0,

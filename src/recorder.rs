@@ -18,7 +18,8 @@ pub const BREAKER_MIN_ROWS: u64 = 100;
 
 pub struct Recorder {
     display: String,
-    journal: Journal,
+    /// None with `--no-journal`.
+    journal: Option<Journal>,
     failed: FailedRows,
     /// Counts over the whole journal, earlier runs included.
     tally: Loaded,
@@ -36,7 +37,7 @@ pub struct Recorder {
 impl Recorder {
     pub fn new(
         display: String,
-        journal: Journal,
+        journal: Option<Journal>,
         failed: FailedRows,
         tally: Loaded,
         reporter: std::sync::Arc<dyn Reporter>,
@@ -123,16 +124,18 @@ impl Recorder {
     /// Journal first: a row whose outcome cannot be recorded stops the run.
     fn write(&mut self, entry: &Entry) -> bool {
         self.tally.record(entry);
-        let written = self.journal.record(entry).and_then(|()| {
-            if self.last_sync.elapsed().as_secs() >= 1 {
-                self.last_sync = Instant::now();
-                self.journal.sync()
-            } else {
-                Ok(())
-            }
-        });
+        let Some(journal) = self.journal.as_mut() else {
+            return true;
+        };
+        let due = self.last_sync.elapsed().as_secs() >= 1;
+        let written = journal
+            .record(entry)
+            .and_then(|()| if due { journal.sync() } else { Ok(()) });
+        if due {
+            self.last_sync = Instant::now();
+        }
         if let Err(e) = written {
-            let path = self.journal.path().display().to_string();
+            let path = journal.path().display().to_string();
             self.stop(format!("cannot write the journal {path}: {e}"));
             return false;
         }
@@ -149,8 +152,10 @@ impl Recorder {
     /// Makes everything recorded so far durable (called every second and at the end).
     pub fn sync(&mut self) {
         self.last_sync = Instant::now();
-        if let Err(e) = self.journal.sync() {
-            let path = self.journal.path().display().to_string();
+        if let Some(journal) = self.journal.as_mut()
+            && let Err(e) = journal.sync()
+        {
+            let path = journal.path().display().to_string();
             self.stop(format!("cannot write the journal {path}: {e}"));
         }
         if let Err(e) = self.failed.flush() {
@@ -180,7 +185,10 @@ impl Recorder {
         report.failed_rows_file = std::fs::metadata(self.failed.path())
             .is_ok_and(|m| m.len() > 0)
             .then(|| self.failed.path().display().to_string());
-        report.journal = Some(self.journal.path().display().to_string());
+        report.journal = self
+            .journal
+            .as_ref()
+            .map(|j| j.path().display().to_string());
         report
     }
 }

@@ -2,10 +2,10 @@
 //!
 //! Running this before any write means a duplicated user is reported on both of its lines
 //! before either is sent, and the progress bar knows the total. Memory is one 64-bit hash per
-//! distinct user, not the rows themselves.
+//! distinct user (about 15 bytes each), not the rows; the lines of duplicated users are
+//! collected by a second, cheap pass that runs only when there are any.
 
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 use std::io::{self, Read};
 
@@ -32,7 +32,7 @@ pub struct Duplicates {
 /// Usernames are compared case-insensitively: Cognito pools are case-insensitive by default,
 /// and rows differing only in case are suspicious even where they are not.
 fn user_key(username: &str) -> u64 {
-    // A fixed-key hasher: the same name must give the same key in both passes.
+    // A fixed-key hasher: the same name must give the same key in every pass.
     BuildHasherDefault::<DefaultHasher>::default().hash_one(username.to_lowercase())
 }
 
@@ -65,38 +65,44 @@ impl Scan {
     }
 }
 
-/// Reads the whole input once. `reader` should be the raw file; its SHA-256 is computed here.
+/// Reads the whole input; `open` gives the raw file, from its start, each time it is called.
 pub fn scan(
-    reader: Box<dyn Read + Send>,
+    open: impl Fn() -> Result<Box<dyn Read + Send>, InputError>,
     display: &str,
     opts: &InputOptions,
 ) -> Result<Scan, InputError> {
-    let hashing = HashingReader::new(reader);
+    let hashing = HashingReader::new(open()?);
     let digest = hashing.digest.clone();
     let mut scan = Scan::default();
-    let mut first_line: HashMap<u64, u64> = HashMap::new();
+    let mut seen: HashSet<u64> = HashSet::new();
+    let mut repeated: HashSet<u64> = HashSet::new();
     for record in input::read(Box::new(hashing), display, opts)?.records {
         let record = record?;
         scan.rows += 1;
-        let Some(user) = record.username() else {
-            continue;
-        };
-        let key = user_key(user);
-        match first_line.entry(key) {
-            Entry::Vacant(v) => {
-                v.insert(record.row.line);
-            }
-            Entry::Occupied(o) => {
-                let lines = scan
-                    .duplicates
-                    .lines
-                    .entry(key)
-                    .or_insert_with(|| vec![*o.get()]);
-                lines.push(record.row.line);
+        if let Some(user) = record.username() {
+            let key = user_key(user);
+            if !seen.insert(key) {
+                repeated.insert(key);
             }
         }
     }
     scan.sha256 = hex::encode(digest.lock().expect("hash lock").clone().finalize());
+    drop(seen);
+    if !repeated.is_empty() {
+        for record in input::read(open()?, display, opts)?.records {
+            let record = record?;
+            if let Some(user) = record.username() {
+                let key = user_key(user);
+                if repeated.contains(&key) {
+                    scan.duplicates
+                        .lines
+                        .entry(key)
+                        .or_default()
+                        .push(record.row.line);
+                }
+            }
+        }
+    }
     Ok(scan)
 }
 

@@ -119,8 +119,11 @@ impl RateControl {
     /// Cognito throttled a call: restart the curve below the rate it came at, at most once
     /// per cooldown.
     pub fn on_throttle(&self) {
+        self.on_throttle_at(Instant::now());
+    }
+
+    fn on_throttle_at(&self, now: Instant) {
         let mut s = self.state.lock().expect("pacer lock");
-        let now = Instant::now();
         if s.last_decrease.is_some_and(|t| now - t < COOLDOWN) {
             return;
         }
@@ -133,9 +136,13 @@ impl RateControl {
     }
 
     pub fn snapshot(&self) -> RateSnapshot {
+        self.snapshot_at(Instant::now())
+    }
+
+    fn snapshot_at(&self, now: Instant) -> RateSnapshot {
         let s = self.state.lock().expect("pacer lock");
         RateSnapshot {
-            current_rps: self.rate(&s.phase, Instant::now()),
+            current_rps: self.rate(&s.phase, now),
             max_rps: self.max_rps,
         }
     }
@@ -145,42 +152,40 @@ impl RateControl {
 mod tests {
     use super::*;
 
-    #[tokio::test(start_paused = true)]
-    async fn slow_start_then_one_decrease_per_cooldown_then_recovery() {
+    #[test]
+    fn slow_start_then_one_decrease_per_cooldown_then_recovery() {
         let rc = RateControl::new(100.0);
-        assert_eq!(rc.snapshot().current_rps, START_RPS);
-        tokio::time::advance(Duration::from_secs(2)).await;
-        let before = rc.snapshot().current_rps;
+        let t0 = match rc.state.lock().unwrap().phase {
+            Phase::SlowStart { since, .. } => since,
+            Phase::Cubic { .. } => unreachable!(),
+        };
+        let at = |secs: f64| t0 + Duration::from_secs_f64(secs);
+        let rate = |secs: f64| rc.snapshot_at(at(secs)).current_rps;
+        assert_eq!(rate(0.0), START_RPS);
+        let before = rate(2.0);
         assert!(
             (before - 22.5).abs() < 0.01,
             "grows by half a second: {before}"
         );
-        for _ in 0..8 {
-            rc.on_throttle();
+        for i in 0..8 {
+            rc.on_throttle_at(at(2.0 + f64::from(i) * 0.01));
         }
-        let after = rc.snapshot().current_rps;
+        let after = rate(2.0);
         assert!(
             (after - 0.8 * before).abs() < 0.01,
             "one decrease for a burst: {after}"
         );
-        tokio::time::advance(Duration::from_secs(2)).await;
-        let mid = rc.snapshot().current_rps;
+        let mid = rate(4.0);
         assert!(
             mid > 0.95 * before && mid < before,
             "climbs back fast, flattens: {mid}"
         );
-        tokio::time::advance(Duration::from_secs(2)).await;
-        let at = rc.snapshot().current_rps;
+        let back = rate(6.0);
         assert!(
-            (at - before).abs() < 0.01,
-            "back at w_max after RECOVERY_SECS: {at}"
+            (back - before).abs() < 0.01,
+            "back at w_max after RECOVERY_SECS: {back}"
         );
-        tokio::time::advance(Duration::from_secs(20)).await;
-        assert_eq!(
-            rc.snapshot().current_rps,
-            100.0,
-            "then probes up to the ceiling"
-        );
+        assert_eq!(rate(30.0), 100.0, "then probes up to the ceiling");
     }
 
     #[tokio::test]

@@ -51,6 +51,9 @@ pub struct Config {
     pub random: RandomFaults,
     /// Keep every request body (to check what the tool sent).
     pub record_bodies: bool,
+    /// Answer every call with `200 {}` instead of forwarding: a fast endpoint for measuring
+    /// the client alone (no upstream is contacted).
+    pub stub: bool,
     pub seed: u64,
 }
 
@@ -226,6 +229,11 @@ async fn serve(mut conn: TcpStream, state: Arc<Mutex<State>>) -> std::io::Result
             Some(Fault::DelayMs(_)) | None => {
                 if let Some(Fault::DelayMs(ms)) = fault {
                     tokio::time::sleep(Duration::from_millis(ms)).await;
+                }
+                let stub = state.lock().unwrap().config.stub;
+                if stub {
+                    write_response(&mut conn, 200, "application/x-amz-json-1.1", b"{}").await?;
+                    continue;
                 }
                 let response = forward(upstream, &request).await?;
                 count_forwarded(&state, &op);
