@@ -6,14 +6,17 @@
 //! pacer: the next send instant behind a mutex, spaced by the current rate.
 //!
 //! The rate follows a cubic curve (as TCP CUBIC does): on a throttle it drops to
-//! `DECREASE x` the rate at which the throttle came (`w_max`), climbs back quickly, flattens
-//! as it nears `w_max` (where the last throttle came), and only then probes above it, faster
-//! the longer no throttle comes. It spends most of its time just under the free rate, so it
+//! `DECREASE x w_max`, climbs back quickly, flattens as it nears `w_max`, and only then probes
+//! above it, faster the longer no throttle comes. `w_max` is the rate that really got through:
+//! the successes of the last `WINDOW` (Cognito's bucket lets a burst through before it
+//! throttles, so the sending rate at the first throttle overstates what is free), but never
+//! less than half the current rate, so that one bad second does not floor the rate. It spends most of its time just under the free rate, so it
 //! gets close to the quota with few throttles. Before the first throttle it starts at
 //! `START_RPS` and grows by half every second (slow start), so that a high `--rps` does not
 //! open with a burst of throttles. Decreases happen at most once per `COOLDOWN`: eight workers
 //! throttled in the same instant are one signal, not eight.
 
+use std::collections::VecDeque;
 use std::num::NonZeroU32;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -27,8 +30,10 @@ const MIN_RPS: f64 = 0.5;
 const START_RPS: f64 = 10.0;
 /// Growth per second in slow start.
 const SLOW_START_GROWTH: f64 = 1.5;
-/// Multiplicative decrease on a throttle.
-const DECREASE: f64 = 0.8;
+/// Multiplicative decrease on a throttle, from the measured rate.
+const DECREASE: f64 = 0.9;
+/// How far back successes count towards the measured rate.
+const WINDOW: Duration = Duration::from_secs(2);
 /// Seconds the cubic curve takes to climb back to `w_max`.
 const RECOVERY_SECS: f64 = 4.0;
 /// Minimum time between two decreases.
@@ -52,6 +57,9 @@ struct State {
     phase: Phase,
     next: Instant,
     last_decrease: Option<Instant>,
+    started: Instant,
+    /// When calls succeeded, over the last `WINDOW`.
+    successes: VecDeque<Instant>,
 }
 
 /// The pacer's state for progress and the report.
@@ -82,6 +90,8 @@ impl RateControl {
                 },
                 next: Instant::now(),
                 last_decrease: None,
+                started: Instant::now(),
+                successes: VecDeque::new(),
             }),
         }
     }
@@ -116,8 +126,21 @@ impl RateControl {
             .await;
     }
 
-    /// Cognito throttled a call: restart the curve below the rate it came at, at most once
-    /// per cooldown.
+    /// A call went through: it counts towards the measured rate.
+    pub fn on_success(&self) {
+        self.on_success_at(Instant::now());
+    }
+
+    fn on_success_at(&self, now: Instant) {
+        let mut s = self.state.lock().expect("pacer lock");
+        s.successes.push_back(now);
+        while s.successes.front().is_some_and(|&t| now - t > WINDOW) {
+            s.successes.pop_front();
+        }
+    }
+
+    /// Cognito throttled a call: restart the curve below the rate that got through, at most
+    /// once per cooldown.
     pub fn on_throttle(&self) {
         self.on_throttle_at(Instant::now());
     }
@@ -128,7 +151,11 @@ impl RateControl {
             return;
         }
         s.last_decrease = Some(now);
-        let w_max = self.rate(&s.phase, now);
+        let current = self.rate(&s.phase, now);
+        let span = (now - s.started).min(WINDOW).as_secs_f64().max(0.1);
+        let recent = s.successes.iter().filter(|&&t| now - t <= WINDOW).count();
+        let measured = recent as f64 / span;
+        let w_max = measured.clamp(current / 2.0, current);
         s.phase = Phase::Cubic { w_max, since: now };
         // Calls already spaced for the old rate are respaced from the next acquire on.
         let spacing = Duration::from_secs_f64(1.0 / self.rate(&s.phase, now));
@@ -167,25 +194,38 @@ mod tests {
             (before - 22.5).abs() < 0.01,
             "grows by half a second: {before}"
         );
+        // 36 calls got through in the last two seconds: 18 a second is what is free.
+        for i in 0..36 {
+            rc.on_success_at(at(0.05 + f64::from(i) / 18.0));
+        }
         for i in 0..8 {
             rc.on_throttle_at(at(2.0 + f64::from(i) * 0.01));
         }
         let after = rate(2.0);
         assert!(
-            (after - 0.8 * before).abs() < 0.01,
+            (after - 0.9 * 18.0).abs() < 0.01,
             "one decrease for a burst: {after}"
         );
         let mid = rate(4.0);
         assert!(
-            mid > 0.95 * before && mid < before,
+            mid > 0.97 * 18.0 && mid < 18.0,
             "climbs back fast, flattens: {mid}"
         );
         let back = rate(6.0);
         assert!(
-            (back - before).abs() < 0.01,
+            (back - 18.0).abs() < 0.01,
             "back at w_max after RECOVERY_SECS: {back}"
         );
-        assert_eq!(rate(30.0), 100.0, "then probes up to the ceiling");
+        assert_eq!(rate(60.0), 100.0, "then probes up to the ceiling");
+    }
+
+    #[test]
+    fn never_falls_below_half_the_rate_in_one_step() {
+        let rc = RateControl::new(100.0);
+        let t0 = Instant::now();
+        rc.on_throttle_at(t0 + Duration::from_secs(2));
+        let r = rc.snapshot_at(t0 + Duration::from_secs(2)).current_rps;
+        assert!(r >= 0.9 * 0.5 * 22.0, "{r}");
     }
 
     #[tokio::test]

@@ -99,6 +99,7 @@ pub async fn send_row<A: Api>(
         sent.attempts += 1;
         let err = match api.update(row).await {
             Ok(()) => {
+                rate.on_success();
                 pacing.record(CallOutcome::Success);
                 sent.result = SendResult::Updated;
                 return sent;

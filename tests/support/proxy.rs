@@ -154,6 +154,7 @@ impl FaultProxy {
         let shared = state.clone();
         let task = tokio::spawn(async move {
             while let Ok((conn, _)) = listener.accept().await {
+                let _ = conn.set_nodelay(true);
                 let state = shared.clone();
                 tokio::spawn(async move {
                     let _ = serve(conn, state).await;
@@ -404,6 +405,7 @@ async fn read_request(conn: &mut TcpStream, buf: &mut Vec<u8>) -> std::io::Resul
 /// to carry a Content-Length so that the client's connection can stay open.
 async fn forward(upstream: SocketAddr, request: &Request) -> std::io::Result<Vec<u8>> {
     let mut up = TcpStream::connect(upstream).await?;
+    up.set_nodelay(true)?;
     let mut out = format!("{} {} HTTP/1.1\r\n", request.method, request.path);
     for (k, v) in &request.headers {
         if !k.eq_ignore_ascii_case("connection") {
@@ -411,8 +413,9 @@ async fn forward(upstream: SocketAddr, request: &Request) -> std::io::Result<Vec
         }
     }
     out.push_str("Connection: close\r\n\r\n");
-    up.write_all(out.as_bytes()).await?;
-    up.write_all(&request.body).await?;
+    let mut out = out.into_bytes();
+    out.extend_from_slice(&request.body);
+    up.write_all(&out).await?;
     let mut response = Vec::new();
     up.read_to_end(&mut response).await?;
     let head_end = find(&response, b"\r\n\r\n").ok_or_else(|| {
@@ -481,12 +484,14 @@ async fn write_response(
     content_type: &str,
     body: &[u8],
 ) -> std::io::Result<()> {
-    let head = format!(
+    let mut out = format!(
         "HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
         body.len()
-    );
-    conn.write_all(head.as_bytes()).await?;
-    conn.write_all(body).await
+    )
+    .into_bytes();
+    // One write: a head and a body in two small writes meet Nagle and delayed ACKs (40 ms).
+    out.extend_from_slice(body);
+    conn.write_all(&out).await
 }
 
 /// Closes with RST rather than FIN, as a dropped connection looks to the client.
