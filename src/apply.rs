@@ -71,11 +71,26 @@ pub async fn run<A: Api>(
         (None, opts.input.clone())
     };
 
+    // Resuming: the journal already knows the duplicated users, so the input is only
+    // fingerprinted (constant memory) to check that it is the same file.
+    let prior = match &opts.journal_path {
+        Some(j) if !opts.restart && j.exists() => journal::read_header(j).ok(),
+        _ => None,
+    };
     let scan = {
         let (path, display, io) = (path.clone(), display.clone(), opts.input_options.clone());
-        tokio::task::spawn_blocking(move || scan::scan(|| input::open(&path), &display, &io))
-            .await
-            .context("input scan panicked")??
+        tokio::task::spawn_blocking(move || {
+            if let Some(prior) = prior {
+                let mut scan = scan::fingerprint(input::open(&path)?, &display, &io)?;
+                if scan.sha256 == prior.input_sha256 {
+                    scan.set_duplicates(scan::Duplicates::from_groups(prior.duplicate_lines));
+                    return Ok(scan);
+                }
+            }
+            scan::scan(|| input::open(&path), &display, &io)
+        })
+        .await
+        .context("input scan panicked")??
     };
     let opened = input::read(input::open(&path)?, &display, &opts.input_options)?;
 
@@ -233,5 +248,6 @@ fn journal_header(opts: &ApplyOptions, display: &str, scan: &scan::Scan) -> Head
             "client_metadata": io.client_metadata,
         }),
         created_unix: journal::now_unix() as u64,
+        duplicate_lines: scan.duplicates().groups(),
     }
 }

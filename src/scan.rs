@@ -23,10 +23,11 @@ pub struct Scan {
     duplicates: Duplicates,
 }
 
-/// Users that appear on more than one line, by the hash of their folded name.
-#[derive(Debug, Default)]
+/// Users that appear on more than one line: each such line, with all the lines of its user.
+/// Kept in the journal header, so that a resumed run need not look for them again.
+#[derive(Debug, Default, Clone)]
 pub struct Duplicates {
-    lines: HashMap<u64, Vec<u64>>,
+    by_line: HashMap<u64, Vec<u64>>,
 }
 
 /// Usernames are compared case-insensitively: Cognito pools are case-insensitive by default,
@@ -37,12 +38,32 @@ fn user_key(username: &str) -> u64 {
 }
 
 impl Duplicates {
+    /// Builds the index from groups of lines that name the same user.
+    pub fn from_groups(groups: Vec<Vec<u64>>) -> Self {
+        let mut by_line = HashMap::new();
+        for group in groups {
+            for &line in &group {
+                by_line.insert(line, group.clone());
+            }
+        }
+        Duplicates { by_line }
+    }
+
+    /// The groups of lines that name the same user, sorted.
+    pub fn groups(&self) -> Vec<Vec<u64>> {
+        let mut groups: Vec<Vec<u64>> = self
+            .by_line
+            .iter()
+            .filter(|(line, group)| group.first() == Some(line))
+            .map(|(_, group)| group.clone())
+            .collect();
+        groups.sort();
+        groups
+    }
+
     /// Adds a problem to `record` if its user appears on other lines too.
     pub fn mark(&self, record: &mut Record) {
-        let Some(user) = record.username() else {
-            return;
-        };
-        if let Some(lines) = self.lines.get(&user_key(user)) {
+        if let Some(lines) = self.by_line.get(&record.row.line) {
             let others: Vec<String> = lines
                 .iter()
                 .filter(|&&l| l != record.row.line)
@@ -63,6 +84,28 @@ impl Scan {
     pub fn duplicates(&self) -> &Duplicates {
         &self.duplicates
     }
+
+    pub fn set_duplicates(&mut self, duplicates: Duplicates) {
+        self.duplicates = duplicates;
+    }
+}
+
+/// Reads the input once for its row count and SHA-256 only, in constant memory (a resumed
+/// run takes the duplicates from its journal).
+pub fn fingerprint(
+    reader: Box<dyn Read + Send>,
+    display: &str,
+    opts: &InputOptions,
+) -> Result<Scan, InputError> {
+    let hashing = HashingReader::new(reader);
+    let digest = hashing.digest.clone();
+    let mut scan = Scan::default();
+    for record in input::read(Box::new(hashing), display, opts)?.records {
+        record?;
+        scan.rows += 1;
+    }
+    scan.sha256 = hex::encode(digest.lock().expect("hash lock").clone().finalize());
+    Ok(scan)
 }
 
 /// Reads the whole input; `open` gives the raw file, from its start, each time it is called.
@@ -89,19 +132,17 @@ pub fn scan(
     scan.sha256 = hex::encode(digest.lock().expect("hash lock").clone().finalize());
     drop(seen);
     if !repeated.is_empty() {
+        let mut groups: HashMap<u64, Vec<u64>> = HashMap::new();
         for record in input::read(open()?, display, opts)?.records {
             let record = record?;
             if let Some(user) = record.username() {
                 let key = user_key(user);
                 if repeated.contains(&key) {
-                    scan.duplicates
-                        .lines
-                        .entry(key)
-                        .or_default()
-                        .push(record.row.line);
+                    groups.entry(key).or_default().push(record.row.line);
                 }
             }
         }
+        scan.duplicates = Duplicates::from_groups(groups.into_values().collect());
     }
     Ok(scan)
 }

@@ -468,3 +468,59 @@ async fn the_failure_rate_breaker_stops_a_failing_run_and_retry_failed_goes_on()
             .all(|(u, &c)| c == 1 || u.as_str() >= "u0040")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_resumed_run_still_refuses_users_named_twice() {
+    let n = 200;
+    let moto = Moto::start();
+    let pool = seed(&moto, n).await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_input(dir.path(), n, "zinc");
+    // The last line names the first user again: both rows are invalid.
+    let mut text = std::fs::read_to_string(&input).unwrap();
+    text.push_str("U0000,other\n");
+    std::fs::write(&input, text).unwrap();
+    let args = [
+        "apply",
+        input.to_str().unwrap(),
+        "--user-pool-id",
+        &pool,
+        "--rps",
+        "100",
+    ];
+    let child = spawn(&moto.url(), &args);
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    unsafe { libc::kill(child.id().unwrap() as i32, libc::SIGINT) };
+    assert_eq!(
+        child.wait_with_output().await.unwrap().status.code(),
+        Some(3)
+    );
+    // The journal's header carries the duplicates; the resumed run does not rescan for them.
+    // (Invalid rows are recorded as soon as they are read, so the first run found them both;
+    // drop their entries, as if it had died before reading that far.)
+    let journal = dir.path().join("in.journal");
+    let text = std::fs::read_to_string(&journal).unwrap();
+    assert!(
+        text.lines()
+            .next()
+            .unwrap()
+            .contains("\"duplicate_lines\":[[2,202]]"),
+        "{text}"
+    );
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.contains("\"invalid\""))
+        .collect();
+    std::fs::write(&journal, kept.join("\n") + "\n").unwrap();
+    let run = cognito_bulk(&moto.url(), &args, None).await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr
+            .contains(":202: user \"U0000\": the user also appears on line 2"),
+        "{}",
+        run.stderr
+    );
+    let report = read_report(&dir.path().join("in.report.json"));
+    assert_eq!(report["invalid"], 2);
+    assert_eq!(report["updated"], n as u64 - 1);
+}

@@ -39,6 +39,42 @@ pub enum LoadError {
     TooNew { path: String, found: u32 },
 }
 
+/// Reads only the header of the journal at `path`.
+pub fn read_header(path: &Path) -> Result<Header, LoadError> {
+    let display = path.display().to_string();
+    let file = File::open(path).map_err(|source| LoadError::Io {
+        path: display.clone(),
+        source,
+    })?;
+    let mut buf = Vec::new();
+    BufReader::new(file)
+        .read_until(b'\n', &mut buf)
+        .map_err(|source| LoadError::Io {
+            path: display.clone(),
+            source,
+        })?;
+    parse_header(&buf, &display)
+}
+
+fn parse_header(line: &[u8], display: &str) -> Result<Header, LoadError> {
+    let not_a_journal = || LoadError::NotAJournal {
+        path: display.to_string(),
+    };
+    match serde_json::from_slice::<serde_json::Value>(line) {
+        Ok(v) if v.get("kind").and_then(|k| k.as_str()) == Some(Header::KIND) => {
+            let found = v.get("version").and_then(|v| v.as_u64()).unwrap_or(0) as u32;
+            if found > FORMAT_VERSION {
+                return Err(LoadError::TooNew {
+                    path: display.to_string(),
+                    found,
+                });
+            }
+            serde_json::from_value(v).map_err(|_| not_a_journal())
+        }
+        _ => Err(not_a_journal()),
+    }
+}
+
 /// Reads the journal at `path`.
 pub fn load(path: &Path) -> Result<Loaded, LoadError> {
     let display = path.display().to_string();
@@ -49,21 +85,7 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
     let mut reader = BufReader::new(File::open(path).map_err(io_err)?);
     let mut buf = Vec::new();
     let mut offset = reader.read_until(b'\n', &mut buf).map_err(io_err)? as u64;
-    let header: Header = match serde_json::from_slice::<serde_json::Value>(&buf) {
-        Ok(v) if v.get("kind").and_then(|k| k.as_str()) == Some(Header::KIND) => {
-            let found = v.get("version").and_then(|v| v.as_u64()).unwrap_or(0) as u32;
-            if found > FORMAT_VERSION {
-                return Err(LoadError::TooNew {
-                    path: display,
-                    found,
-                });
-            }
-            serde_json::from_value(v).map_err(|_| LoadError::NotAJournal {
-                path: display.clone(),
-            })?
-        }
-        _ => return Err(LoadError::NotAJournal { path: display }),
-    };
+    let header = parse_header(&buf, &display)?;
     let mut loaded = Loaded::new(header);
     loaded.valid_len = offset;
     loop {

@@ -13,7 +13,7 @@ mod load;
 mod resume;
 
 pub use done::DoneSet;
-pub use load::{LoadError, Loaded, load};
+pub use load::{LoadError, Loaded, load, read_header};
 pub use resume::{ResumeError, open_for_run};
 
 use std::fs::{File, OpenOptions};
@@ -39,6 +39,10 @@ pub struct Header {
     /// Options that change what a row means (format, key column, empty cells, client metadata).
     pub options: serde_json::Value,
     pub created_unix: u64,
+    /// Groups of input lines that name the same user (all invalid), found by the first run's
+    /// scan, so that a resumed run needs no memory to find them again.
+    #[serde(default)]
+    pub duplicate_lines: Vec<Vec<u64>>,
 }
 
 impl Header {

@@ -1,0 +1,114 @@
+//! Diffing a row against the user's current values: what would really change.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::row::{Change, Row};
+
+/// One attribute that changes: `before` None means it is added, `after` None that it is
+/// deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttrDiff {
+    pub name: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// What a row comes to against the pool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowPlan {
+    /// The user does not exist.
+    NotFound,
+    /// Every attribute already has its target value: nothing to send.
+    Unchanged,
+    Change(Vec<AttrDiff>),
+}
+
+/// Diffs `row` against `current` (the user's attributes, None if the user does not exist).
+/// A blank current value counts as absent: Cognito never holds one (some emulators do).
+pub fn diff(row: &Row, current: Option<&BTreeMap<String, String>>) -> RowPlan {
+    let Some(current) = current else {
+        return RowPlan::NotFound;
+    };
+    let changes: Vec<AttrDiff> = row
+        .changes
+        .iter()
+        .filter_map(|c| {
+            let before = current.get(&c.name).filter(|v| !v.is_empty()).cloned();
+            let after = match &c.change {
+                Change::Set(v) => Some(v.clone()),
+                Change::Delete => None,
+            };
+            (before != after).then(|| AttrDiff {
+                name: c.name.clone(),
+                before,
+                after,
+            })
+        })
+        .collect();
+    if changes.is_empty() {
+        RowPlan::Unchanged
+    } else {
+        RowPlan::Change(changes)
+    }
+}
+
+/// The preview line of one attribute change, Terraform-style.
+pub fn preview_line(user: &str, d: &AttrDiff) -> String {
+    match (&d.before, &d.after) {
+        (Some(b), Some(a)) => format!("~ {user}  {}: {b:?} -> {a:?}", d.name),
+        (None, Some(a)) => format!("+ {user}  {}: {a:?}", d.name),
+        (Some(b), None) => format!("- {user}  {}: {b:?}", d.name),
+        (None, None) => format!("  {user}  {}", d.name),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::row::AttrChange;
+
+    fn row(changes: &[(&str, Option<&str>)]) -> Row {
+        Row {
+            line: 2,
+            username: "alice".into(),
+            changes: changes
+                .iter()
+                .map(|(n, v)| AttrChange {
+                    name: n.to_string(),
+                    change: v.map_or(Change::Delete, |v| Change::Set(v.into())),
+                })
+                .collect(),
+            client_metadata: Default::default(),
+        }
+    }
+
+    #[test]
+    fn keeps_only_real_changes() {
+        let current: BTreeMap<String, String> = [("custom:tier", "free"), ("nickname", "al"), ("locale", "")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let r = row(&[
+            ("custom:tier", Some("pro")),
+            ("nickname", Some("al")),
+            ("given_name", Some("Alice")),
+            ("locale", None),
+            ("zoneinfo", None),
+            ("email", None),
+        ]);
+        let RowPlan::Change(d) = diff(&r, Some(&current)) else { panic!() };
+        assert_eq!(
+            d,
+            [
+                AttrDiff { name: "custom:tier".into(), before: Some("free".into()), after: Some("pro".into()) },
+                AttrDiff { name: "given_name".into(), before: None, after: Some("Alice".into()) },
+            ]
+        );
+        assert_eq!(diff(&row(&[("nickname", Some("al"))]), Some(&current)), RowPlan::Unchanged);
+        assert_eq!(diff(&r, None), RowPlan::NotFound);
+        assert_eq!(preview_line("alice", &d[0]), "~ alice  custom:tier: \"free\" -> \"pro\"");
+        assert_eq!(preview_line("alice", &d[1]), "+ alice  given_name: \"Alice\"");
+    }
+}
