@@ -8,22 +8,24 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use tokio::sync::{Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 
-use crate::input::{self, InputError, InputOptions};
+use crate::current::{Current, Source};
+use crate::input::{self, InputOptions};
 use crate::journal::{self, Header};
+use crate::plan;
 use crate::progress::Reporter;
 use crate::recorder::Recorder;
 use crate::report::{FailedRows, Report};
-use crate::row::Record;
 use crate::scan;
-use crate::sender::{Api, Pacing, RetryPolicy, Sent, send_row};
-use crate::validate;
+use crate::schema::Schema;
+use crate::sender::{Api, Pacing, RetryPolicy, send_row};
+use crate::stream::{self, Checks, Event, StreamCounts, Work};
 
 /// Everything `apply` needs to know, resolved from the command line.
 #[derive(Debug, Clone)]
@@ -43,14 +45,20 @@ pub struct ApplyOptions {
     /// Send again the rows an earlier run recorded as failed.
     pub retry_failed: bool,
     pub max_failure_rate: f64,
+    /// Schema check and diff against current values; None sends rows as they are (a plan).
+    pub preflight: Option<Preflight>,
+    /// Apply only this many changes, then stop (`--limit`).
+    pub limit: Option<u64>,
 }
 
-/// What flows from the reader and the workers to the recorder.
-enum Event {
-    Invalid(Record),
-    Sent(Record, Sent),
-    /// The input could not be read on: the run stops.
-    InputFailed(InputError),
+/// What `apply` reads before writing: the pool's schema and the users' current values.
+#[derive(Debug, Clone)]
+pub struct Preflight {
+    pub client: aws_sdk_cognitoidentityprovider::Client,
+    /// The pool as DescribeUserPool gave it (None if that call was denied).
+    pub pool: Option<aws_sdk_cognitoidentityprovider::types::UserPoolType>,
+    pub current_state: Source,
+    pub allow_verification_messages: bool,
 }
 
 /// Runs `apply` to the end (or to a stop) and returns its report. Errors are for setup
@@ -73,8 +81,13 @@ pub async fn run<A: Api>(
 
     // Resuming: the journal already knows the duplicated users, so the input is only
     // fingerprinted (constant memory) to check that it is the same file.
+    // (Reading current values needs every user key, so a diffing run scans in full.)
+    let diffing = opts
+        .preflight
+        .as_ref()
+        .is_some_and(|p| p.current_state != Source::None);
     let prior = match &opts.journal_path {
-        Some(j) if !opts.restart && j.exists() => journal::read_header(j).ok(),
+        Some(j) if !opts.restart && !diffing && j.exists() => journal::read_header(j).ok(),
         _ => None,
     };
     let scan = {
@@ -92,9 +105,16 @@ pub async fn run<A: Api>(
         .await
         .context("input scan panicked")??
     };
+    let header = journal_header(&opts, &display, &scan);
+    if let Some(path) = &opts.journal_path {
+        journal::check_compatible(path, &header, opts.restart)?;
+    }
+    let (schema, current) = match &opts.preflight {
+        Some(p) => preflight(p, &scan, &path, &display, &opts, &*reporter).await?,
+        None => (None, None),
+    };
     let opened = input::read(input::open(&path)?, &display, &opts.input_options)?;
 
-    let header = journal_header(&opts, &display, &scan);
     let (journal, mut tally, kept) = match &opts.journal_path {
         Some(path) => {
             let (journal, tally, kept) = journal::open_for_run(path, &header, opts.restart)?;
@@ -127,37 +147,25 @@ pub async fn run<A: Api>(
     );
     reporter.started(scan.rows);
 
-    // Reader thread: records in file order, checked, into a bounded channel.
-    let (records_tx, mut records_rx) = mpsc::channel::<Record>(1024);
+    // Reader thread: records in file order, checked and diffed, into bounded channels.
+    let (work_tx, mut work_rx) = mpsc::channel::<Work>(1024);
     let (events_tx, mut events_rx) = mpsc::channel::<Event>(1024);
-    let skipped = Arc::new(AtomicU64::new(0));
+    let counts = Arc::new(StreamCounts::default());
+    let current_state = current.as_ref().and_then(|c| c.source);
+    let checks = Checks {
+        scan,
+        schema,
+        current,
+        allow_verification_messages: opts
+            .preflight
+            .as_ref()
+            .is_some_and(|p| p.allow_verification_messages),
+        limit: opts.limit,
+    };
     let reader = {
-        let (events, stop, skipped) = (events_tx.clone(), stop.clone(), skipped.clone());
+        let (events, stop, counts) = (events_tx.clone(), stop.clone(), counts.clone());
         tokio::task::spawn_blocking(move || {
-            for (index, record) in opened.records.enumerate() {
-                let mut record = match record {
-                    Ok(record) => record,
-                    Err(e) => {
-                        let _ = events.blocking_send(Event::InputFailed(e));
-                        return;
-                    }
-                };
-                record.index = index as u64;
-                if done.contains(record.index) {
-                    skipped.fetch_add(1, Ordering::Relaxed);
-                    continue;
-                }
-                validate::check(&mut record);
-                scan.duplicates().mark(&mut record);
-                let delivered = if record.is_valid() {
-                    records_tx.blocking_send(record).is_ok()
-                } else {
-                    events.blocking_send(Event::Invalid(record)).is_ok()
-                };
-                if !delivered || stop.is_cancelled() {
-                    return;
-                }
-            }
+            stream::read_rows(opened.records, done, checks, work_tx, events, stop, counts)
         })
     };
 
@@ -167,10 +175,10 @@ pub async fn run<A: Api>(
         let (pacing, stop) = (pacing.clone(), stop.clone());
         let slots = Arc::new(Semaphore::new(opts.concurrency.max(1)));
         tokio::spawn(async move {
-            while let Some(record) = tokio::select! {
+            while let Some(work) = tokio::select! {
                 biased;
                 _ = stop.cancelled() => None,
-                r = records_rx.recv() => r,
+                r = work_rx.recv() => r,
             } {
                 let permit = tokio::select! {
                     biased;
@@ -180,9 +188,9 @@ pub async fn run<A: Api>(
                 let (api, pacing, stop, events) =
                     (api.clone(), pacing.clone(), stop.clone(), events_tx.clone());
                 tokio::spawn(async move {
-                    let sent = send_row(&*api, &pacing, &record.row, &stop).await;
+                    let sent = send_row(&*api, &pacing, &work.record.row, &stop).await;
                     drop(permit);
-                    let _ = events.send(Event::Sent(record, sent)).await;
+                    let _ = events.send(Event::Sent(work, sent)).await;
                 });
             }
         })
@@ -205,10 +213,12 @@ pub async fn run<A: Api>(
         };
         match event {
             Event::Invalid(record) => recorder.invalid(&record),
-            Event::Sent(record, sent) => {
+            Event::NotFound(record) => recorder.not_found(&record),
+            Event::Unchanged(record) => recorder.unchanged(&record),
+            Event::Sent(work, sent) => {
                 throttled += u64::from(sent.throttled);
                 retries += u64::from(sent.attempts.saturating_sub(1));
-                recorder.sent(&record, sent);
+                recorder.sent(&work, sent);
             }
             Event::InputFailed(e) => recorder.stop(format!("cannot read the input: {e}")),
         }
@@ -222,7 +232,14 @@ pub async fn run<A: Api>(
         recorder.stopped = Some("interrupted".into());
     }
     let mut report = recorder.finish();
-    report.skipped_done = skipped.load(Ordering::Relaxed);
+    report.skipped_done = counts.skipped.load(Ordering::Relaxed);
+    report.verification_messages = counts.messages.load(Ordering::Relaxed);
+    report.limit = counts
+        .limited
+        .load(Ordering::Relaxed)
+        .then_some(opts.limit)
+        .flatten();
+    report.current_state = current_state.map(|s| format!("{s:?}").to_lowercase());
     report.max_rps = opts.rps;
     report.final_rps = pacing.rate.snapshot().current_rps;
     report.timeline = pacing.meter.timeline();
@@ -231,9 +248,55 @@ pub async fn run<A: Api>(
     Ok(report)
 }
 
+/// Reads the schema and the current values, and refuses an input that uses attributes the
+/// pool does not define. Before any write, so errors here are setup errors.
+async fn preflight(
+    p: &Preflight,
+    scan: &scan::Scan,
+    path: &std::path::Path,
+    display: &str,
+    opts: &ApplyOptions,
+    reporter: &dyn Reporter,
+) -> anyhow::Result<(Option<Schema>, Option<Current>)> {
+    let schema = p.pool.as_ref().map(Schema::from_pool);
+    if let Some(schema) = &schema {
+        plan::check_attributes(schema, scan, &opts.user_pool_id)?;
+    }
+    let estimate = p.pool.as_ref().map_or(0, |pool| {
+        u64::try_from(pool.estimated_number_of_users()).unwrap_or(0)
+    });
+    let source = plan::resolve(p.current_state, scan.rows, estimate);
+    if source == Source::None {
+        reporter.warning(
+            "--current-state none: rows are sent without reading current values; \
+             unchanged users cost a call each, and rollback will not be possible",
+        );
+    }
+    let current = plan::read_current(
+        &p.client,
+        &opts.user_pool_id,
+        source,
+        scan,
+        || plan::usernames(path, display, &opts.input_options),
+        opts.concurrency,
+        reporter,
+    )
+    .await?;
+    Ok((schema, current))
+}
+
+/// The input options that change what a row means, as recorded in journals and plans.
+pub fn options_json(io: &InputOptions) -> serde_json::Value {
+    serde_json::json!({
+        "format": format!("{:?}", io.format).to_lowercase(),
+        "key_column": io.key_column,
+        "empty_cells": format!("{:?}", io.empty_cells).to_lowercase(),
+        "client_metadata": io.client_metadata,
+    })
+}
+
 /// The journal header for this run: what must match for a later run to resume it.
 fn journal_header(opts: &ApplyOptions, display: &str, scan: &scan::Scan) -> Header {
-    let io = &opts.input_options;
     Header {
         kind: Header::KIND.into(),
         version: journal::FORMAT_VERSION,
@@ -241,12 +304,7 @@ fn journal_header(opts: &ApplyOptions, display: &str, scan: &scan::Scan) -> Head
         input_sha256: scan.sha256.clone(),
         user_pool_id: opts.user_pool_id.clone(),
         rows_total: scan.rows,
-        options: serde_json::json!({
-            "format": format!("{:?}", io.format).to_lowercase(),
-            "key_column": io.key_column,
-            "empty_cells": format!("{:?}", io.empty_cells).to_lowercase(),
-            "client_metadata": io.client_metadata,
-        }),
+        options: options_json(&opts.input_options),
         created_unix: journal::now_unix() as u64,
         duplicate_lines: scan.duplicates().groups(),
     }

@@ -9,6 +9,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_credential_types::provider::ProvideCredentials;
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::config::Region;
+use aws_sdk_cognitoidentityprovider::types::UserPoolType;
 
 use crate::sender::ErrorKind;
 use crate::sender::sdk::classify;
@@ -71,11 +72,20 @@ pub async fn client(conn: &Connection) -> Result<(Client, aws_config::SdkConfig)
 /// Checks, before any write, that credentials resolve and that the pool exists and is
 /// readable. A DescribeUserPool denied by IAM is not fatal here (a role may be allowed to
 /// update users but not to describe the pool); the first write will tell.
+/// What the setup check learned.
+#[derive(Debug, Default)]
+pub struct Setup {
+    /// The pool, as DescribeUserPool gave it (None if that call was not allowed).
+    pub pool: Option<UserPoolType>,
+    /// Something the user should know, though not a reason to stop.
+    pub warning: Option<String>,
+}
+
 pub async fn check_setup(
     client: &Client,
     sdk: &aws_config::SdkConfig,
     pool_id: &str,
-) -> Result<Option<String>, SetupError> {
+) -> Result<Setup, SetupError> {
     let provider = sdk
         .credentials_provider()
         .ok_or_else(|| SetupError::Credentials("no credentials provider is configured".into()))?;
@@ -83,19 +93,26 @@ pub async fn check_setup(
         .provide_credentials()
         .await
         .map_err(|e| SetupError::Credentials(e.to_string()))?;
+    let warning = |w: String| Setup {
+        pool: None,
+        warning: Some(w),
+    };
     match client
         .describe_user_pool()
         .user_pool_id(pool_id)
         .send()
         .await
     {
-        Ok(_) => Ok(None),
+        Ok(out) => Ok(Setup {
+            pool: out.user_pool,
+            warning: None,
+        }),
         Err(e) => {
             let err = classify(&e);
             let denied = err.code == "AccessDeniedException" || err.code == "AccessDenied";
             if denied {
-                return Ok(Some(format!(
-                    "cannot describe user pool {pool_id} ({}); going on, the first write will tell whether updates are allowed",
+                return Ok(warning(format!(
+                    "cannot describe user pool {pool_id} ({}): no schema check; the first write will tell whether updates are allowed",
                     err.code
                 )));
             }
@@ -106,8 +123,8 @@ pub async fn check_setup(
                     message: err.message,
                 }),
                 // A passing fault on the check is no reason to refuse the run.
-                ErrorKind::Throttled | ErrorKind::Transient => Ok(Some(format!(
-                    "could not check user pool {pool_id} ({}); going on",
+                ErrorKind::Throttled | ErrorKind::Transient => Ok(warning(format!(
+                    "could not check user pool {pool_id} ({}); going on without a schema check",
                     err.code
                 ))),
             }

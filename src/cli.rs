@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::current::Source;
 use crate::input::{EmptyCells, Format};
 
 /// Change the attributes of many Amazon Cognito users at once, safely.
@@ -43,6 +44,8 @@ pub struct Global {
 pub enum Command {
     /// Update users' attributes from a CSV or JSONL file (resumes an interrupted run).
     Apply(ApplyArgs),
+    /// Show what apply would change, without writing to the pool, and write a plan file.
+    Plan(PlanArgs),
     /// Rebuild the report and summary of a run from its journal (also while it runs).
     Report(ReportArgs),
 }
@@ -56,13 +59,9 @@ pub struct ReportArgs {
     pub json: bool,
 }
 
+/// How the input is read; shared by `plan` and `apply`.
 #[derive(Debug, Args)]
-pub struct ApplyArgs {
-    /// The input file (.csv, .jsonl or .ndjson), or - for standard input.
-    pub input: PathBuf,
-    /// The user pool to update, e.g. us-east-1_AbCdEf123.
-    #[arg(long, value_name = "ID")]
-    pub user_pool_id: String,
+pub struct InputArgs {
     /// Input format (default: from the file extension; required for standard input).
     #[arg(long, value_enum)]
     pub format: Option<Format>,
@@ -75,6 +74,65 @@ pub struct ApplyArgs {
     /// Client metadata sent with every row (repeatable); a row's own entries win.
     #[arg(long, value_name = "KEY=VALUE", value_parser = parse_key_value)]
     pub client_metadata: Vec<(String, String)>,
+}
+
+/// The pool-reading options shared by `plan` and `apply`.
+#[derive(Debug, Args)]
+pub struct ReadArgs {
+    /// How to read users' current values: list (ListUsers, not billable), get (AdminGetUser
+    /// per input user: each becomes a billable active user), auto (list unless the pool is
+    /// far larger than the input), none (no diff: send every row as it is).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub current_state: Source,
+    /// Allow rows that change email or phone_number without setting email_verified /
+    /// phone_number_verified to true: Cognito sends each such user a verification message.
+    #[arg(long)]
+    pub allow_verification_messages: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The input file (.csv, .jsonl or .ndjson).
+    pub input: PathBuf,
+    /// The user pool, e.g. us-east-1_AbCdEf123.
+    #[arg(long, value_name = "ID")]
+    pub user_pool_id: String,
+    #[command(flatten)]
+    pub input_args: InputArgs,
+    #[command(flatten)]
+    pub read: ReadArgs,
+    /// Where to write the plan (default: INPUT.plan beside the input).
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+    /// How many attribute changes to show.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub show: usize,
+    /// Exit 0 when there is nothing to change, 2 when there are changes, 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Reads in flight at once with --current-state get.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The input file (.csv, .jsonl or .ndjson), or - for standard input. Not with --plan.
+    #[arg(required_unless_present = "plan", conflicts_with = "plan")]
+    pub input: Option<PathBuf>,
+    /// Send exactly the changes of a plan file written by `plan` (no re-reading).
+    #[arg(long, value_name = "PLAN")]
+    pub plan: Option<PathBuf>,
+    /// The user pool to update, e.g. us-east-1_AbCdEf123.
+    #[arg(long, value_name = "ID")]
+    pub user_pool_id: String,
+    #[command(flatten)]
+    pub input_args: InputArgs,
+    #[command(flatten)]
+    pub read: ReadArgs,
+    /// Apply only the first N changes, then stop (a canary); run again to go on.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u64>,
     /// Most calls per second. Cognito allows 25 UserUpdate calls per second per account and
     /// region, shared with your live application.
     #[arg(long, default_value_t = 10.0, value_parser = parse_rps)]

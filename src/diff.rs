@@ -86,10 +86,11 @@ mod tests {
 
     #[test]
     fn keeps_only_real_changes() {
-        let current: BTreeMap<String, String> = [("custom:tier", "free"), ("nickname", "al"), ("locale", "")]
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let current: BTreeMap<String, String> =
+            [("custom:tier", "free"), ("nickname", "al"), ("locale", "")]
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
         let r = row(&[
             ("custom:tier", Some("pro")),
             ("nickname", Some("al")),
@@ -98,17 +99,36 @@ mod tests {
             ("zoneinfo", None),
             ("email", None),
         ]);
-        let RowPlan::Change(d) = diff(&r, Some(&current)) else { panic!() };
+        let RowPlan::Change(d) = diff(&r, Some(&current)) else {
+            panic!()
+        };
         assert_eq!(
             d,
             [
-                AttrDiff { name: "custom:tier".into(), before: Some("free".into()), after: Some("pro".into()) },
-                AttrDiff { name: "given_name".into(), before: None, after: Some("Alice".into()) },
+                AttrDiff {
+                    name: "custom:tier".into(),
+                    before: Some("free".into()),
+                    after: Some("pro".into())
+                },
+                AttrDiff {
+                    name: "given_name".into(),
+                    before: None,
+                    after: Some("Alice".into())
+                },
             ]
         );
-        assert_eq!(diff(&row(&[("nickname", Some("al"))]), Some(&current)), RowPlan::Unchanged);
+        assert_eq!(
+            diff(&row(&[("nickname", Some("al"))]), Some(&current)),
+            RowPlan::Unchanged
+        );
         assert_eq!(diff(&r, None), RowPlan::NotFound);
-        assert_eq!(preview_line("alice", &d[0]), "~ alice  custom:tier: \"free\" -> \"pro\"");
-        assert_eq!(preview_line("alice", &d[1]), "+ alice  given_name: \"Alice\"");
+        assert_eq!(
+            preview_line("alice", &d[0]),
+            "~ alice  custom:tier: \"free\" -> \"pro\""
+        );
+        assert_eq!(
+            preview_line("alice", &d[1]),
+            "+ alice  given_name: \"Alice\""
+        );
     }
 }

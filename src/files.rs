@@ -43,6 +43,14 @@ pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// The hex SHA-256 of a file's bytes.
+pub fn sha256_file(path: &Path) -> io::Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    io::copy(&mut File::open(path)?, &mut hasher)?;
+    Ok(hex::encode(hasher.finalize()))
+}
+
 /// `INPUT.report.json`-style names beside the input: the input's extension is replaced by
 /// `suffix`. Standard input gives names in the current directory.
 pub fn beside_input(input: &Path, suffix: &str) -> PathBuf {

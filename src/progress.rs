@@ -28,6 +28,8 @@ pub trait Reporter: Send + Sync {
     /// A row that failed or was invalid, described without attribute values.
     fn row_message(&self, message: &str);
     fn warning(&self, message: &str);
+    /// What the tool is doing before rows flow (reading the pool, ...).
+    fn status(&self, _message: &str) {}
     fn finished(&self);
 }
 
@@ -111,6 +113,10 @@ impl Reporter for Bar {
     fn warning(&self, message: &str) {
         self.bar.println(format!("warning: {message}"));
     }
+    fn status(&self, message: &str) {
+        self.bar.set_message(message.to_string());
+        self.bar.tick();
+    }
     fn finished(&self) {
         self.bar.finish_and_clear();
     }
@@ -172,6 +178,14 @@ impl Reporter for LogLines {
     }
     fn warning(&self, message: &str) {
         tracing::warn!("{message}");
+    }
+    fn status(&self, message: &str) {
+        let mut last = self.last.lock().expect("log lock");
+        let now = Instant::now();
+        if last.is_none_or(|t| now - t >= self.every) {
+            *last = Some(now);
+            tracing::info!("{message}");
+        }
     }
     fn finished(&self) {}
 }

@@ -12,6 +12,7 @@ use crate::progress::{Progress, Reporter};
 use crate::report::{FailedRows, Report};
 use crate::row::Record;
 use crate::sender::{ErrorKind, SendResult, Sent};
+use crate::stream::Work;
 
 /// Rows that must have been sent in this run before `--max-failure-rate` can trip.
 pub const BREAKER_MIN_ROWS: u64 = 100;
@@ -81,7 +82,28 @@ impl Recorder {
         }
     }
 
-    pub fn sent(&mut self, record: &Record, sent: Sent) {
+    /// The pre-read found no such user: the row fails as the call would have.
+    pub fn not_found(&mut self, record: &Record) {
+        let code = "UserNotFoundException";
+        let message = "the user does not exist (found when reading current values)";
+        let line = record.row.line;
+        let user = &record.row.username;
+        self.reporter.row_message(&format!(
+            "{}:{line}: user {user:?}: {code}: {message}",
+            self.display
+        ));
+        if self.write(&entry(record, Outcome::Failed, Some(code.into()), 0, 0)) {
+            self.write_failed(record, code, message);
+        }
+    }
+
+    /// Nothing to change: recorded as done, nothing sent.
+    pub fn unchanged(&mut self, record: &Record) {
+        self.write(&entry(record, Outcome::Unchanged, None, 0, 0));
+    }
+
+    pub fn sent(&mut self, work: &Work, sent: Sent) {
+        let record = &work.record;
         self.unknown_outcomes += u64::from(sent.unknown_outcomes);
         let (outcome, err) = match sent.result {
             // Not finished: not recorded, so a resumed run sends it again.
@@ -90,7 +112,8 @@ impl Recorder {
             SendResult::Failed(err) => (Outcome::Failed, Some(err)),
         };
         let code = err.as_ref().map(|e| e.code.clone());
-        let entry = entry(record, outcome, code, sent.attempts, sent.throttled);
+        let mut entry = entry(record, outcome, code, sent.attempts, sent.throttled);
+        entry.before = work.before.clone();
         if !self.write(&entry) {
             return;
         }
@@ -209,5 +232,6 @@ fn entry(
         attempts,
         throttled,
         t: now_unix(),
+        before: None,
     }
 }

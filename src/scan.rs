@@ -5,19 +5,26 @@
 //! distinct user (about 15 bytes each), not the rows; the lines of duplicated users are
 //! collected by a second, cheap pass that runs only when there are any.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 use std::io::{self, Read};
 
 use sha2::{Digest, Sha256};
 
+use crate::current::alias_key;
 use crate::input::{self, InputError, InputOptions};
-use crate::row::{Problem, Record};
+use crate::row::{Change, Problem, Record};
 
 /// What the first pass learned about the input.
 #[derive(Debug, Default)]
 pub struct Scan {
     pub rows: u64,
+    /// Hashes of every user key (empty after [`fingerprint`]).
+    pub users: HashSet<u64>,
+    /// Attribute names the rows change.
+    pub attributes: BTreeSet<String>,
+    /// Emails and phone numbers that more than one row sets, by [`alias_key`].
+    pub repeated_aliases: HashSet<u64>,
     /// Hex SHA-256 of the input's bytes.
     pub sha256: String,
     duplicates: Duplicates,
@@ -32,7 +39,7 @@ pub struct Duplicates {
 
 /// Usernames are compared case-insensitively: Cognito pools are case-insensitive by default,
 /// and rows differing only in case are suspicious even where they are not.
-fn user_key(username: &str) -> u64 {
+pub fn user_key(username: &str) -> u64 {
     // A fixed-key hasher: the same name must give the same key in every pass.
     BuildHasherDefault::<DefaultHasher>::default().hash_one(username.to_lowercase())
 }
@@ -117,20 +124,29 @@ pub fn scan(
     let hashing = HashingReader::new(open()?);
     let digest = hashing.digest.clone();
     let mut scan = Scan::default();
-    let mut seen: HashSet<u64> = HashSet::new();
     let mut repeated: HashSet<u64> = HashSet::new();
+    let mut aliases: HashSet<u64> = HashSet::new();
     for record in input::read(Box::new(hashing), display, opts)?.records {
         let record = record?;
         scan.rows += 1;
         if let Some(user) = record.username() {
             let key = user_key(user);
-            if !seen.insert(key) {
+            if !scan.users.insert(key) {
                 repeated.insert(key);
+            }
+        }
+        for c in &record.row.changes {
+            if !scan.attributes.contains(&c.name) {
+                scan.attributes.insert(c.name.clone());
+            }
+            if let ("email" | "phone_number", Change::Set(v)) = (c.name.as_str(), &c.change)
+                && !aliases.insert(alias_key(v))
+            {
+                scan.repeated_aliases.insert(alias_key(v));
             }
         }
     }
     scan.sha256 = hex::encode(digest.lock().expect("hash lock").clone().finalize());
-    drop(seen);
     if !repeated.is_empty() {
         let mut groups: HashMap<u64, Vec<u64>> = HashMap::new();
         for record in input::read(open()?, display, opts)?.records {

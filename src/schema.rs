@@ -6,7 +6,9 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use aws_sdk_cognitoidentityprovider::types::{AttributeDataType, SchemaAttributeType, UserPoolType};
+use aws_sdk_cognitoidentityprovider::types::{
+    AttributeDataType, SchemaAttributeType, UserPoolType,
+};
 
 use crate::row::{Change, Problem, Record};
 use crate::validate::STANDARD_ATTRIBUTES;
@@ -103,7 +105,9 @@ fn value_problem(schema: &AttrSchema, value: &str) -> Option<String> {
         let Ok(n) = value.trim().parse::<f64>() else {
             return Some("is a Number attribute and the value is not a number".into());
         };
-        if schema.min_value.is_some_and(|min| n < min) || schema.max_value.is_some_and(|max| n > max) {
+        if schema.min_value.is_some_and(|min| n < min)
+            || schema.max_value.is_some_and(|max| n > max)
+        {
             return Some(format!(
                 "value is outside the pool's range {}..{}",
                 fmt(schema.min_value),
@@ -130,7 +134,10 @@ fn fmt(v: Option<f64>) -> String {
 fn name_of(a: &SchemaAttributeType) -> Option<String> {
     let name = a.name()?;
     // DescribeUserPool names custom attributes with their prefix; accept either form.
-    if STANDARD_ATTRIBUTES.contains(&name) || name.starts_with("custom:") || name.starts_with("dev:") {
+    if STANDARD_ATTRIBUTES.contains(&name)
+        || name.starts_with("custom:")
+        || name.starts_with("dev:")
+    {
         Some(name.to_string())
     } else if name == "sub" {
         None
@@ -161,11 +168,30 @@ mod tests {
 
     fn schema() -> Schema {
         Schema::from_attrs([
-            ("custom:tier".into(), AttrSchema { mutable: true, max_len: Some(5), ..Default::default() }),
-            ("custom:plan".into(), AttrSchema { mutable: false, ..Default::default() }),
+            (
+                "custom:tier".into(),
+                AttrSchema {
+                    mutable: true,
+                    max_len: Some(5),
+                    ..Default::default()
+                },
+            ),
+            (
+                "custom:plan".into(),
+                AttrSchema {
+                    mutable: false,
+                    ..Default::default()
+                },
+            ),
             (
                 "custom:age".into(),
-                AttrSchema { mutable: true, number: true, min_value: Some(0.0), max_value: Some(150.0), ..Default::default() },
+                AttrSchema {
+                    mutable: true,
+                    number: true,
+                    min_value: Some(0.0),
+                    max_value: Some(150.0),
+                    ..Default::default()
+                },
             ),
         ])
     }
@@ -179,25 +205,57 @@ mod tests {
                 username: "u".into(),
                 changes: changes
                     .iter()
-                    .map(|(n, v)| AttrChange { name: n.to_string(), change: Change::Set(v.to_string()) })
+                    .map(|(n, v)| AttrChange {
+                        name: n.to_string(),
+                        change: Change::Set(v.to_string()),
+                    })
                     .collect(),
                 client_metadata: Default::default(),
             },
             problems: vec![],
         };
         schema().check(&mut r);
-        r.problems.into_iter().map(|p| (p.code, p.attribute.unwrap())).collect()
+        r.problems
+            .into_iter()
+            .map(|p| (p.code, p.attribute.unwrap()))
+            .collect()
     }
 
     #[test]
     fn checks_against_the_pool() {
-        assert!(codes(&[("custom:tier", "pro"), ("email", "a@b"), ("custom:age", "42")]).is_empty());
-        assert_eq!(codes(&[("custom:nope", "x")]), [("UnknownAttribute", "custom:nope".into())]);
-        assert_eq!(codes(&[("custom:plan", "x")]), [("ImmutableAttribute", "custom:plan".into())]);
-        assert_eq!(codes(&[("custom:tier", "platinum")]), [("SchemaViolation", "custom:tier".into())]);
-        assert_eq!(codes(&[("custom:age", "old")]), [("SchemaViolation", "custom:age".into())]);
-        assert_eq!(codes(&[("custom:age", "200")]), [("SchemaViolation", "custom:age".into())]);
-        let used = ["custom:nope".to_string(), "email".into(), "custom:tier".into()];
+        assert!(
+            codes(&[
+                ("custom:tier", "pro"),
+                ("email", "a@b"),
+                ("custom:age", "42")
+            ])
+            .is_empty()
+        );
+        assert_eq!(
+            codes(&[("custom:nope", "x")]),
+            [("UnknownAttribute", "custom:nope".into())]
+        );
+        assert_eq!(
+            codes(&[("custom:plan", "x")]),
+            [("ImmutableAttribute", "custom:plan".into())]
+        );
+        assert_eq!(
+            codes(&[("custom:tier", "platinum")]),
+            [("SchemaViolation", "custom:tier".into())]
+        );
+        assert_eq!(
+            codes(&[("custom:age", "old")]),
+            [("SchemaViolation", "custom:age".into())]
+        );
+        assert_eq!(
+            codes(&[("custom:age", "200")]),
+            [("SchemaViolation", "custom:age".into())]
+        );
+        let used = [
+            "custom:nope".to_string(),
+            "email".into(),
+            "custom:tier".into(),
+        ];
         assert_eq!(schema().missing(&used), ["custom:nope"]);
     }
 }

@@ -6,6 +6,7 @@
 
 mod csv_input;
 mod jsonl_input;
+mod plan_input;
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -19,6 +20,9 @@ use crate::row::Record;
 pub enum Format {
     Csv,
     Jsonl,
+    /// A plan file written by `plan` (used by `apply --plan`).
+    #[value(skip)]
+    Plan,
 }
 
 impl Format {
@@ -84,6 +88,10 @@ pub fn read(
         Format::Csv => csv_input::read(reader, display, opts),
         Format::Jsonl => Ok(Opened {
             records: jsonl_input::read(reader, display, opts),
+            csv_header: None,
+        }),
+        Format::Plan => Ok(Opened {
+            records: plan_input::read(reader, display),
             csv_header: None,
         }),
     }

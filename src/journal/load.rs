@@ -158,6 +158,7 @@ impl Loaded {
                 r.invalid += 1;
                 r.count_failure(e.code.as_deref().unwrap_or(""));
             }
+            Outcome::Unchanged => r.unchanged += 1,
         }
     }
 

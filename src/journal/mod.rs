@@ -14,8 +14,9 @@ mod resume;
 
 pub use done::DoneSet;
 pub use load::{LoadError, Loaded, load, read_header};
-pub use resume::{ResumeError, open_for_run};
+pub use resume::{ResumeError, check_compatible, open_for_run};
 
+use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Seek, Write};
 use std::os::unix::fs::OpenOptionsExt;
@@ -56,6 +57,8 @@ pub enum Outcome {
     Updated,
     Failed,
     Invalid,
+    /// Every attribute already had its target value: nothing was sent.
+    Unchanged,
 }
 
 /// One finished row.
@@ -74,6 +77,10 @@ pub struct Entry {
     pub throttled: u32,
     /// Seconds since 1970 when the row finished.
     pub t: f64,
+    /// The changed attributes' values before the run (null: absent), for rollback; missing
+    /// when the run did not read current values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<BTreeMap<String, Option<String>>>,
 }
 
 /// An open journal being appended to.

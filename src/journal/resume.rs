@@ -54,6 +54,22 @@ pub fn open_for_run(
     Ok((journal, Loaded::new(header.clone()), kept))
 }
 
+/// Refuses, before anything is read from the pool, a journal at `path` that belongs to
+/// another run (unless `restart`). A missing journal is fine.
+pub fn check_compatible(path: &Path, header: &Header, restart: bool) -> Result<(), ResumeError> {
+    if restart || !path.exists() {
+        return Ok(());
+    }
+    let old = super::read_header(path)?;
+    match mismatch(&old, header) {
+        Some(what) => Err(ResumeError::Mismatch {
+            path: path.display().to_string(),
+            what,
+        }),
+        None => Ok(()),
+    }
+}
+
 /// What differs between the journal's run and this one, if anything does.
 fn mismatch(old: &Header, new: &Header) -> Option<String> {
     if old.input_sha256 != new.input_sha256 {

@@ -21,6 +21,8 @@ pub struct Report {
     pub updated: u64,
     pub failed: u64,
     pub invalid: u64,
+    /// Rows whose attributes already had their target values: not sent.
+    pub unchanged: u64,
     /// Rows neither finished nor found invalid because the run stopped first.
     pub not_attempted: u64,
     pub api_calls: u64,
@@ -37,6 +39,13 @@ pub struct Report {
     pub journal: Option<String>,
     /// Rows skipped because an earlier run of the same journal finished them.
     pub skipped_done: u64,
+    /// Users this run changed an email or phone number of without marking it verified
+    /// (allowed by --allow-verification-messages): Cognito sent each a message.
+    pub verification_messages: u64,
+    /// Set when the run stopped at `--limit` changes.
+    pub limit: Option<u64>,
+    /// Where current values came from (list, get), or none.
+    pub current_state: Option<String>,
     pub max_rps: f64,
     pub final_rps: f64,
     /// Second by second: calls, successes, throttles, errors and the rate limit.
@@ -50,7 +59,7 @@ impl Report {
 
     /// Rows finished one way or another.
     pub fn done(&self) -> u64 {
-        self.updated + self.failed + self.invalid
+        self.updated + self.failed + self.invalid + self.unchanged
     }
 
     /// A few lines for a person at the end of a run.
@@ -58,9 +67,10 @@ impl Report {
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "{} rows: {} updated, {} failed, {} invalid{} in {:.1}s",
+            "{} rows: {} updated, {} unchanged, {} failed, {} invalid{} in {:.1}s",
             self.rows_total,
             self.updated,
+            self.unchanged,
             self.failed,
             self.invalid,
             if self.not_attempted > 0 {
@@ -92,6 +102,19 @@ impl Report {
         }
         if let Some(f) = &self.failed_rows_file {
             let _ = writeln!(s, "failed and invalid rows: {f}");
+        }
+        if self.verification_messages > 0 {
+            let _ = writeln!(
+                s,
+                "{} users were sent a verification message",
+                self.verification_messages
+            );
+        }
+        if let Some(limit) = self.limit {
+            let _ = writeln!(
+                s,
+                "stopped after --limit {limit} changes; run the same command again to go on"
+            );
         }
         if let Some(why) = &self.stopped {
             let _ = writeln!(s, "STOPPED: {why}");

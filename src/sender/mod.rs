@@ -11,7 +11,7 @@ pub mod sdk;
 
 pub use meter::{CallOutcome, Meter, Second};
 pub use rate::{RateControl, RateSnapshot};
-pub use retry::{Pacing, RetryPolicy, SendResult, Sent, send_row};
+pub use retry::{Pacing, RetryPolicy, SendResult, Sent, retrying, send_row};
 
 use std::future::Future;
 

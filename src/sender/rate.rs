@@ -156,10 +156,9 @@ impl RateControl {
         let recent = s.successes.iter().filter(|&&t| now - t <= WINDOW).count();
         let measured = recent as f64 / span;
         let w_max = measured.clamp(current / 2.0, current);
+        // Turns already handed out keep their spacing; new ones are spaced at the new rate.
+        // (Pulling `next` earlier here would interleave new turns with the queued ones.)
         s.phase = Phase::Cubic { w_max, since: now };
-        // Calls already spaced for the old rate are respaced from the next acquire on.
-        let spacing = Duration::from_secs_f64(1.0 / self.rate(&s.phase, now));
-        s.next = s.next.min(now + spacing);
     }
 
     pub fn snapshot(&self) -> RateSnapshot {

@@ -5,6 +5,9 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
+use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
+
+use super::sdk::{HttpStatus, classify};
 use super::{Api, CallError, CallOutcome, ErrorKind, Meter, RateControl, backoff};
 use crate::row::Row;
 
@@ -133,5 +136,45 @@ pub async fn send_row<A: Api>(
             _ = stop.cancelled() => return sent,
             _ = tokio::time::sleep(wait) => {}
         }
+    }
+}
+
+/// Calls `call` until it succeeds, pacing every attempt through `rate`: for the tool's reads
+/// (ListUsers, AdminGetUser), which have no row to record. Throttles are retried up to 100
+/// times, transient faults as the policy says; any other error is returned.
+pub async fn retrying<T, E, R, F, Fut>(
+    rate: &RateControl,
+    policy: &RetryPolicy,
+    mut call: F,
+) -> Result<T, CallError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, SdkError<E, R>>>,
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + HttpStatus,
+{
+    let (mut throttles, mut transient) = (0u32, 0u32);
+    loop {
+        rate.acquire().await;
+        let err = match call().await {
+            Ok(v) => {
+                rate.on_success();
+                return Ok(v);
+            }
+            Err(e) => classify(&e),
+        };
+        let wait = match err.kind {
+            ErrorKind::Throttled if throttles < 100 => {
+                throttles += 1;
+                rate.on_throttle();
+                backoff::delay(throttles, policy.base_delay, policy.max_throttle_delay)
+            }
+            ErrorKind::Transient if transient < policy.max_transient_retries => {
+                transient += 1;
+                backoff::delay(transient, policy.base_delay, policy.max_delay)
+            }
+            _ => return Err(err),
+        };
+        tokio::time::sleep(wait).await;
     }
 }

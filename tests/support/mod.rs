@@ -153,8 +153,12 @@ pub struct Run {
 /// settings from the machine it runs on.
 pub async fn cognito_bulk(endpoint: &str, args: &[&str], stdin: Option<&[u8]>) -> Run {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_cognito-bulk"));
-    cmd.args(args)
-        .arg("--endpoint-url")
+    cmd.args(args);
+    // Not a terminal: apply needs --yes to write without asking.
+    if args.first() == Some(&"apply") && !args.contains(&"--yes") {
+        cmd.arg("--yes");
+    }
+    cmd.arg("--endpoint-url")
         .arg(endpoint)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())

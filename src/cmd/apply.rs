@@ -1,0 +1,212 @@
+//! `cognito-bulk apply`: from an input file (with a diff against current values) or from a
+//! plan file (exactly the planned changes).
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::anyhow;
+use tokio_util::sync::CancellationToken;
+
+use super::{
+    Failure, Outcome, connection, reporter, resume_command, setup, watch_signals, write_report,
+};
+use crate::apply::{self, ApplyOptions, Preflight};
+use crate::aws;
+use crate::cli::{ApplyArgs, Global};
+use crate::files;
+use crate::input::{Format, InputOptions};
+use crate::plan::{self, PlanOptions};
+use crate::planfile;
+use crate::sender::RetryPolicy;
+use crate::sender::sdk::SdkApi;
+
+pub async fn run(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
+    let (input, format) = match (&args.plan, &args.input) {
+        (Some(plan), _) => (plan.clone(), Format::Plan),
+        (None, Some(input)) => (input.clone(), input_format(input, args.input_args.format)?),
+        (None, None) => unreachable!("clap requires INPUT or --plan"),
+    };
+    if args.plan.is_none()
+        && !global.yes
+        && !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal())
+    {
+        return Err(setup(anyhow!(
+            "apply writes to the user pool and cannot ask for confirmation here (not a terminal): \
+             pass --yes, or review with `cognito-bulk plan` and run `apply --plan`"
+        )));
+    }
+    let ext = match format {
+        Format::Csv => "csv",
+        Format::Jsonl
+            if input
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("ndjson")) =>
+        {
+            "ndjson"
+        }
+        Format::Jsonl | Format::Plan => "jsonl",
+    };
+    let report_path = args
+        .report
+        .clone()
+        .unwrap_or_else(|| files::beside_input(&input, "report.json"));
+    let input_options = InputOptions {
+        format,
+        key_column: args.input_args.key_column.clone(),
+        empty_cells: args.input_args.empty_cells,
+        client_metadata: args.input_args.client_metadata.iter().cloned().collect(),
+    };
+
+    let reporter = reporter(global);
+    let conn = connection(global, Duration::from_secs_f64(args.call_timeout));
+    let (client, sdk) = aws::client(&conn).await.map_err(setup)?;
+    let checked = aws::check_setup(&client, &sdk, &args.user_pool_id)
+        .await
+        .map_err(setup)?;
+    if let Some(warning) = &checked.warning {
+        reporter.warning(warning);
+    }
+    let preflight = match &args.plan {
+        Some(plan) => {
+            check_plan(plan, &args.user_pool_id).map_err(setup)?;
+            None
+        }
+        None => Some(Preflight {
+            client: client.clone(),
+            pool: checked.pool.clone(),
+            current_state: args.read.current_state,
+            allow_verification_messages: args.read.allow_verification_messages,
+        }),
+    };
+    if args.plan.is_none() && !global.yes {
+        let plan_opts = PlanOptions {
+            input: input.clone(),
+            input_options: input_options.clone(),
+            user_pool_id: args.user_pool_id.clone(),
+            current_state: args.read.current_state,
+            out: std::env::temp_dir().join(format!("cognito-bulk-{}.plan", std::process::id())),
+            show: 0,
+            allow_verification_messages: args.read.allow_verification_messages,
+            concurrency: usize::from(args.concurrency),
+        };
+        let pool = checked.pool.clone().unwrap_or_else(|| {
+            aws_sdk_cognitoidentityprovider::types::UserPoolType::builder().build()
+        });
+        let summary = plan::run(&client, &pool, &plan_opts, &*reporter)
+            .await
+            .map_err(setup);
+        let _ = std::fs::remove_file(&plan_opts.out);
+        let summary = summary?;
+        eprintln!("{}", summary.line());
+        for note in summary.notes() {
+            eprintln!("{note}");
+        }
+        if !confirm(&format!(
+            "Apply these changes to {}? [y/N] ",
+            args.user_pool_id
+        )) {
+            eprintln!("nothing was written");
+            return Ok(Outcome::Success);
+        }
+    }
+
+    let opts = ApplyOptions {
+        input: input.clone(),
+        input_options,
+        user_pool_id: args.user_pool_id.clone(),
+        rps: args.rps,
+        concurrency: usize::from(args.concurrency),
+        retry: RetryPolicy {
+            max_transient_retries: args.max_retries,
+            ..RetryPolicy::default()
+        },
+        failed_path: args
+            .failed
+            .clone()
+            .unwrap_or_else(|| files::beside_input(&input, &format!("failed.{ext}"))),
+        journal_path: (!args.no_journal).then(|| {
+            args.journal
+                .clone()
+                .unwrap_or_else(|| files::beside_input(&input, "journal"))
+        }),
+        restart: args.restart,
+        retry_failed: args.retry_failed,
+        max_failure_rate: args.max_failure_rate / 100.0,
+        preflight,
+        limit: args.limit,
+    };
+    let api = Arc::new(SdkApi::new(client, opts.user_pool_id.clone()));
+    let stop = CancellationToken::new();
+    watch_signals(stop.clone());
+    let report = apply::run(api, opts, reporter, stop).await.map_err(setup)?;
+    write_report(&report, &report_path).map_err(|error| Failure {
+        outcome: Outcome::Stopped,
+        error,
+    })?;
+    if !global.quiet {
+        print!("{}", report.summary());
+        println!("report: {}", report_path.display());
+    }
+    if let Some(reason) = &report.stopped {
+        // Everything finished is in the journal; the same command goes on from there.
+        eprintln!("error: the run stopped: {reason}");
+        eprintln!("resume with: {}", resume_command());
+    }
+    Ok(if report.stopped.is_some() {
+        Outcome::Stopped
+    } else if report.failed + report.invalid > 0 {
+        Outcome::RowsFailed
+    } else {
+        Outcome::Success
+    })
+}
+
+/// The input's format: `--format`, or from the extension.
+pub fn input_format(input: &Path, flag: Option<Format>) -> Result<Format, Failure> {
+    flag.or_else(|| Format::from_path(input)).ok_or_else(|| {
+        setup(anyhow!(
+            "{}: cannot tell the format from the name; pass --format csv or --format jsonl",
+            input.display()
+        ))
+    })
+}
+
+/// Refuses a plan made for another pool, or whose input has changed since.
+fn check_plan(plan: &Path, pool: &str) -> anyhow::Result<()> {
+    let header = planfile::read_header(plan)?;
+    if header.user_pool_id != pool {
+        anyhow::bail!(
+            "{} was made for user pool {}, not {pool}",
+            plan.display(),
+            header.user_pool_id
+        );
+    }
+    let now = files::sha256_file(Path::new(&header.input)).map_err(|e| {
+        anyhow!(
+            "{}: cannot read the plan's input {}: {e}",
+            plan.display(),
+            header.input
+        )
+    })?;
+    if now != header.input_sha256 {
+        anyhow::bail!(
+            "{} changed since {} was made: run plan again",
+            header.input,
+            plan.display()
+        );
+    }
+    Ok(())
+}
+
+/// Asks on the terminal; anything but y/yes is a no.
+fn confirm(question: &str) -> bool {
+    eprint!("{question}");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    if std::io::stdin().lock().read_line(&mut answer).is_err() {
+        return false;
+    }
+    matches!(answer.trim().to_lowercase().as_str(), "y" | "yes")
+}

@@ -1,0 +1,76 @@
+//! A plan file as input (`apply --plan`): each entry becomes a row that sets the planned
+//! after-values (a missing after-value deletes). The header line is skipped.
+
+use std::io::{BufRead, BufReader, Read};
+
+use super::{InputError, Records};
+use crate::planfile::PlanEntry;
+use crate::row::{AttrChange, Change, Problem, RawRecord, Record, Row};
+
+pub(super) fn read(reader: Box<dyn Read + Send>, display: &str) -> Records {
+    let display = display.to_string();
+    let mut lines = BufReader::new(reader).lines().enumerate().skip(1);
+    Box::new(std::iter::from_fn(move || {
+        let (i, line) = lines.next()?;
+        let line = match line {
+            Ok(l) => l,
+            Err(source) => {
+                return Some(Err(InputError::Io {
+                    path: display.clone(),
+                    source,
+                }));
+            }
+        };
+        Some(Ok(to_record(&line, i as u64 + 1)))
+    }))
+}
+
+fn to_record(text: &str, file_line: u64) -> Record {
+    let entry: PlanEntry = match serde_json::from_str(text) {
+        Ok(e) => e,
+        Err(e) => {
+            return Record {
+                index: 0,
+                raw: RawRecord::Text(text.to_string()),
+                row: Row {
+                    line: file_line,
+                    username: String::new(),
+                    changes: vec![],
+                    client_metadata: Default::default(),
+                },
+                problems: vec![Problem::row(
+                    "MalformedRow",
+                    format!("not a plan entry: {e}"),
+                )],
+            };
+        }
+    };
+    let changes = entry
+        .changes
+        .iter()
+        .map(|d| AttrChange {
+            name: d.name.clone(),
+            change: d.after.clone().map_or(Change::Delete, Change::Set),
+        })
+        .collect();
+    // Failed rows are written back as JSONL input rows: fixable and re-feedable to `apply`.
+    let attributes: serde_json::Map<String, serde_json::Value> = entry
+        .changes
+        .iter()
+        .map(|d| (d.name.clone(), d.after.clone().into()))
+        .collect();
+    let mut raw = serde_json::Map::new();
+    raw.insert("username".into(), entry.user.clone().into());
+    raw.insert("attributes".into(), attributes.into());
+    Record {
+        index: 0,
+        raw: RawRecord::Json(raw),
+        row: Row {
+            line: file_line,
+            username: entry.user,
+            changes,
+            client_metadata: entry.client_metadata,
+        },
+        problems: vec![],
+    }
+}

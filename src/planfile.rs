@@ -1,0 +1,87 @@
+//! The plan file written by `plan` and applied by `apply --plan`: JSON lines, a header (pool,
+//! input SHA-256, time, where current values came from), then one entry per user to change
+//! with each attribute's before and after values. Mode 0600: it holds personal data.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::current::Source;
+use crate::diff::AttrDiff;
+
+pub const KIND: &str = "cognito-bulk-plan";
+pub const VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PlanHeader {
+    pub kind: String,
+    pub version: u32,
+    pub user_pool_id: String,
+    pub input: String,
+    pub input_sha256: String,
+    pub created_unix: u64,
+    pub current_state: Source,
+    pub options: serde_json::Value,
+}
+
+/// One user to change.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PlanEntry {
+    /// The input line the row came from.
+    pub line: u64,
+    pub user: String,
+    pub changes: Vec<AttrDiff>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub client_metadata: BTreeMap<String, String>,
+}
+
+pub struct PlanWriter {
+    out: BufWriter<File>,
+}
+
+impl PlanWriter {
+    pub fn create(path: &Path, header: &PlanHeader) -> io::Result<PlanWriter> {
+        let mut w = PlanWriter {
+            out: BufWriter::new(crate::files::create_private(path)?),
+        };
+        w.line(header)?;
+        Ok(w)
+    }
+
+    pub fn write(&mut self, entry: &PlanEntry) -> io::Result<()> {
+        self.line(entry)
+    }
+
+    fn line<T: Serialize>(&mut self, value: &T) -> io::Result<()> {
+        serde_json::to_writer(&mut self.out, value)?;
+        self.out.write_all(b"\n")
+    }
+
+    pub fn finish(mut self) -> io::Result<()> {
+        self.out.flush()?;
+        self.out.get_ref().sync_all()
+    }
+}
+
+/// Reads a plan's header, refusing other files and newer versions.
+pub fn read_header(path: &Path) -> anyhow::Result<PlanHeader> {
+    let mut first = String::new();
+    BufReader::new(File::open(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?)
+        .read_line(&mut first)?;
+    let value: serde_json::Value = serde_json::from_str(&first)
+        .map_err(|_| anyhow::anyhow!("{}: not a cognito-bulk plan", path.display()))?;
+    if value.get("kind").and_then(|k| k.as_str()) != Some(KIND) {
+        anyhow::bail!("{}: not a cognito-bulk plan", path.display());
+    }
+    let version = value.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
+    if version > u64::from(VERSION) {
+        anyhow::bail!(
+            "{}: plan format version {version} is newer than this build reads ({VERSION})",
+            path.display()
+        );
+    }
+    Ok(serde_json::from_value(value)?)
+}

@@ -1,0 +1,125 @@
+//! The reader thread: records in file order, skipped if an earlier run finished them, checked
+//! (row rules, duplicates, schema, rails), diffed against the current values, and sent on:
+//! rows to change to the dispatcher, everything else straight to the recorder.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::current::Current;
+use crate::input::{InputError, Records};
+use crate::journal::DoneSet;
+use crate::planner::{Decision, Planner};
+use crate::row::{AttrChange, Change, Record};
+use crate::scan::Scan;
+use crate::schema::Schema;
+use crate::sender::Sent;
+use crate::validate;
+
+/// Attribute values before the change (None: the attribute was absent), for rollback.
+pub type Before = BTreeMap<String, Option<String>>;
+
+/// A row to send, with what it changes from.
+pub struct Work {
+    pub record: Record,
+    pub before: Option<Before>,
+}
+
+/// What flows to the recorder.
+pub enum Event {
+    Invalid(Record),
+    NotFound(Record),
+    Unchanged(Record),
+    Sent(Work, Sent),
+    /// The input could not be read on: the run stops.
+    InputFailed(InputError),
+}
+
+/// Everything the checks need, moved into the thread.
+pub struct Checks {
+    pub scan: Scan,
+    pub schema: Option<Schema>,
+    /// None: rows are sent as they are (`--current-state none`, or a plan).
+    pub current: Option<Current>,
+    pub allow_verification_messages: bool,
+    /// Stop after this many rows to change were handed out (`--limit`).
+    pub limit: Option<u64>,
+}
+
+/// Counters the thread keeps for the report.
+#[derive(Default)]
+pub struct StreamCounts {
+    pub skipped: AtomicU64,
+    pub messages: AtomicU64,
+    pub limited: AtomicBool,
+}
+
+pub fn read_rows(
+    records: Records,
+    done: DoneSet,
+    checks: Checks,
+    work_tx: mpsc::Sender<Work>,
+    events: mpsc::Sender<Event>,
+    stop: CancellationToken,
+    counts: Arc<StreamCounts>,
+) {
+    let planner = Planner {
+        schema: checks.schema.as_ref(),
+        current: checks.current.as_ref(),
+        repeated_aliases: &checks.scan.repeated_aliases,
+        allow_verification_messages: checks.allow_verification_messages,
+    };
+    let mut handed_out = 0u64;
+    for (index, record) in records.enumerate() {
+        let mut record = match record {
+            Ok(record) => record,
+            Err(e) => {
+                let _ = events.blocking_send(Event::InputFailed(e));
+                return;
+            }
+        };
+        record.index = index as u64;
+        if done.contains(record.index) {
+            counts.skipped.fetch_add(1, Ordering::Relaxed);
+            continue;
+        }
+        if checks.limit.is_some_and(|limit| handed_out >= limit) {
+            counts.limited.store(true, Ordering::Relaxed);
+            return;
+        }
+        validate::check(&mut record);
+        checks.scan.duplicates().mark(&mut record);
+        let delivered = match planner.decide(&mut record) {
+            Decision::Invalid => events.blocking_send(Event::Invalid(record)).is_ok(),
+            Decision::NotFound => events.blocking_send(Event::NotFound(record)).is_ok(),
+            Decision::Unchanged => events.blocking_send(Event::Unchanged(record)).is_ok(),
+            Decision::Change { diffs, messages } => {
+                handed_out += 1;
+                counts
+                    .messages
+                    .fetch_add(u64::from(messages > 0), Ordering::Relaxed);
+                let before = checks.current.as_ref().map(|_| {
+                    diffs
+                        .iter()
+                        .map(|d| (d.name.clone(), d.before.clone()))
+                        .collect()
+                });
+                // Send only what changes.
+                record.row.changes = diffs
+                    .into_iter()
+                    .map(|d| AttrChange {
+                        name: d.name,
+                        change: d.after.map_or(Change::Delete, Change::Set),
+                    })
+                    .collect();
+                work_tx.blocking_send(Work { record, before }).is_ok()
+            }
+        };
+        if !delivered || stop.is_cancelled() {
+            return;
+        }
+    }
+}
