@@ -1,0 +1,538 @@
+//! `plan` and the diff in `apply`: schema preflight, current values, the preview, the plan
+//! file, `apply --plan`, the safety rails and `--limit`. moto returns custom attributes and
+//! their constraints from DescribeUserPool but enforces none of them, so these tests exercise
+//! the tool's own checks.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use aws_sdk_cognitoidentityprovider::Client;
+use aws_sdk_cognitoidentityprovider::types::{
+    AttributeDataType, NumberAttributeConstraintsType, SchemaAttributeType,
+    StringAttributeConstraintsType,
+};
+use support::proxy::{Config, FaultProxy};
+use support::*;
+
+/// A pool with custom:tier (String, at most 8 characters), custom:score (Number 0..100) and
+/// custom:plan (immutable).
+async fn pool(c: &Client) -> String {
+    let string = |name: &str, max: &str, mutable: bool| {
+        SchemaAttributeType::builder()
+            .name(name)
+            .attribute_data_type(AttributeDataType::String)
+            .mutable(mutable)
+            .string_attribute_constraints(
+                StringAttributeConstraintsType::builder()
+                    .min_length("1")
+                    .max_length(max)
+                    .build(),
+            )
+            .build()
+    };
+    let score = SchemaAttributeType::builder()
+        .name("score")
+        .attribute_data_type(AttributeDataType::Number)
+        .mutable(true)
+        .number_attribute_constraints(
+            NumberAttributeConstraintsType::builder()
+                .min_value("0")
+                .max_value("100")
+                .build(),
+        )
+        .build();
+    c.create_user_pool()
+        .pool_name("plan")
+        .schema(string("tier", "8", true))
+        .schema(string("plan", "20", false))
+        .schema(score)
+        .send()
+        .await
+        .unwrap()
+        .user_pool
+        .unwrap()
+        .id
+        .unwrap()
+}
+
+/// Every user's attributes (but sub), as the pool holds them.
+async fn snapshot(c: &Client, pool: &str) -> BTreeMap<String, BTreeMap<String, String>> {
+    let users = c.list_users().user_pool_id(pool).send().await.unwrap();
+    let mut out = BTreeMap::new();
+    for u in users.users() {
+        let name = u.username().unwrap().to_string();
+        out.insert(name.clone(), attributes(c, pool, &name).await);
+    }
+    out
+}
+
+fn jsonl(dir: &Path, name: &str, lines: &[&str]) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plan_previews_writes_nothing_and_apply_plan_does_exactly_that() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = pool(&c).await;
+    create_user(
+        &c,
+        &pool,
+        "alice",
+        &[("custom:tier", "free"), ("nickname", "al")],
+    )
+    .await;
+    create_user(&c, &pool, "bob", &[("custom:tier", "pro")]).await;
+    create_user(
+        &c,
+        &pool,
+        "carol",
+        &[("nickname", "cc"), ("custom:score", "5")],
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = jsonl(
+        dir.path(),
+        "m.jsonl",
+        &[
+            r#"{"username": "alice", "attributes": {"custom:tier": "pro", "nickname": "al", "given_name": "Alice"}}"#,
+            r#"{"username": "bob", "attributes": {"custom:tier": "pro"}}"#,
+            r#"{"username": "carol", "attributes": {"nickname": null, "custom:score": 7}}"#,
+            r#"{"username": "ghost", "attributes": {"custom:tier": "pro"}}"#,
+            r#"{"username": "bob2", "attributes": {"custom:tier": "platinum-plus"}}"#,
+            r#"{"username": "bob3", "attributes": {"custom:score": "high"}}"#,
+            r#"{"username": "bob4", "attributes": {"custom:plan": "x"}}"#,
+        ],
+    );
+    let before = snapshot(&c, &pool).await;
+    let proxy = FaultProxy::start(
+        moto.addr,
+        Config {
+            record_bodies: true,
+            ..Config::default()
+        },
+    )
+    .await;
+    let run = cognito_bulk(
+        &proxy.url(),
+        &[
+            "plan",
+            &input,
+            "--user-pool-id",
+            &pool,
+            "--detailed-exitcode",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(run.code, 2, "changes present: {run:?}");
+    for line in [
+        "~ alice  custom:tier: \"free\" -> \"pro\"",
+        "+ alice  given_name: \"Alice\"",
+        "- carol  nickname: \"cc\"",
+        "~ carol  custom:score: \"5\" -> \"7\"",
+        "Plan: 2 users to change (4 attributes), 1 unchanged, 1 not found, 3 invalid.",
+        "Applying makes the 2 users it changes billable",
+        "0 users will receive a verification message.",
+    ] {
+        assert!(
+            run.stdout.contains(line),
+            "missing {line:?} in\n{}",
+            run.stdout
+        );
+    }
+    for problem in [
+        "m.jsonl:4: user \"ghost\": not found in the pool",
+        "m.jsonl:5: user \"bob2\": attribute custom:tier: value has 13 characters, the pool allows 1..8",
+        "m.jsonl:6: user \"bob3\": attribute custom:score: is a Number attribute and the value is not a number",
+        "m.jsonl:7: user \"bob4\": attribute custom:plan: the user pool defines this attribute as immutable",
+    ] {
+        assert!(
+            run.stderr.contains(problem),
+            "missing {problem:?} in\n{}",
+            run.stderr
+        );
+    }
+    // Nothing was written: no update call, and every attribute of every user is as it was.
+    assert!(
+        !proxy
+            .stats()
+            .received
+            .contains_key("AdminUpdateUserAttributes")
+    );
+    assert_eq!(snapshot(&c, &pool).await, before);
+    let plan = dir.path().join("m.plan");
+    assert_eq!(mode(&plan), 0o600);
+
+    // apply --plan sends exactly the planned changes.
+    let plan_s = plan.to_str().unwrap();
+    let run = cognito_bulk(
+        &proxy.url(),
+        &["apply", "--plan", plan_s, "--user-pool-id", &pool],
+        None,
+    )
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(proxy.stats().received["AdminUpdateUserAttributes"], 2);
+    let after = snapshot(&c, &pool).await;
+    let present = |u: &str| -> BTreeMap<String, String> {
+        after[u]
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    };
+    assert_eq!(
+        present("alice"),
+        attrs(&[
+            ("custom:tier", "pro"),
+            ("nickname", "al"),
+            ("given_name", "Alice")
+        ])
+    );
+    assert_eq!(present("bob"), attrs(&[("custom:tier", "pro")]));
+    assert_eq!(present("carol"), attrs(&[("custom:score", "7")]));
+
+    // Planning again shows no changes.
+    let run = cognito_bulk(
+        &moto.url(),
+        &[
+            "plan",
+            &input,
+            "--user-pool-id",
+            &pool,
+            "--detailed-exitcode",
+        ],
+        None,
+    )
+    .await;
+    assert!(
+        run.stdout
+            .contains("Plan: 0 users to change (0 attributes), 3 unchanged"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(run.code, 0);
+
+    // A plan for another pool, or whose input changed, is refused.
+    let other = create_pool(&c, &[]).await;
+    let run = cognito_bulk(
+        &moto.url(),
+        &["apply", "--plan", plan_s, "--user-pool-id", &other],
+        None,
+    )
+    .await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr
+            .contains(&format!("was made for user pool {pool}")),
+        "{}",
+        run.stderr
+    );
+    std::fs::write(&input, "{}\n").unwrap();
+    let run = cognito_bulk(
+        &moto.url(),
+        &[
+            "apply",
+            "--plan",
+            plan_s,
+            "--user-pool-id",
+            &pool,
+            "--restart",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("changed since"), "{}", run.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn apply_refuses_attributes_the_pool_lacks_and_skips_unchanged_users() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = pool(&c).await;
+    create_user(&c, &pool, "alice", &[("custom:tier", "free")]).await;
+    create_user(&c, &pool, "bob", &[("custom:tier", "pro")]).await;
+    let proxy = FaultProxy::start(
+        moto.addr,
+        Config {
+            record_bodies: true,
+            ..Config::default()
+        },
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("u.csv");
+    std::fs::write(
+        &input,
+        "username,custom:tier,custom:nope,custom:other\nalice,pro,x,y\n",
+    )
+    .unwrap();
+    let run = cognito_bulk(
+        &proxy.url(),
+        &["apply", input.to_str().unwrap(), "--user-pool-id", &pool],
+        None,
+    )
+    .await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("does not define: custom:nope, custom:other"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !proxy
+            .stats()
+            .received
+            .contains_key("AdminUpdateUserAttributes")
+    );
+
+    // Unchanged users cost no write; the journal keeps the before-values for rollback.
+    std::fs::write(&input, "username,custom:tier\nalice,pro\nbob,pro\n").unwrap();
+    let run = cognito_bulk(
+        &proxy.url(),
+        &["apply", input.to_str().unwrap(), "--user-pool-id", &pool],
+        None,
+    )
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("1 updated, 1 unchanged"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(proxy.stats().received["AdminUpdateUserAttributes"], 1);
+    let journal = std::fs::read_to_string(dir.path().join("u.journal")).unwrap();
+    assert!(
+        journal.contains(r#""outcome":"updated","attempts":1,"throttled":0"#),
+        "{journal}"
+    );
+    assert!(
+        journal.contains(r#""before":{"custom:tier":"free"}"#),
+        "{journal}"
+    );
+    assert!(journal.contains(r#""outcome":"unchanged""#), "{journal}");
+    let report = read_report(&dir.path().join("u.report.json"));
+    assert_eq!(report["unchanged"], 1);
+    assert_eq!(report["current_state"], "list");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn email_and_alias_rails() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = create_pool(&c, &[]).await;
+    for u in ["ann", "ben", "cid", "dee", "eve"] {
+        create_user(&c, &pool, u, &[("email", &format!("{u}@old.example"))]).await;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = jsonl(
+        dir.path(),
+        "e.jsonl",
+        &[
+            r#"{"username": "ann", "attributes": {"email": "ann@new.example"}}"#,
+            r#"{"username": "ben", "attributes": {"email": "ben@new.example", "email_verified": "true"}}"#,
+            r#"{"username": "cid", "attributes": {"email": "same@new.example", "email_verified": "true"}}"#,
+            r#"{"username": "dee", "attributes": {"email": "SAME@new.example", "email_verified": "true"}}"#,
+            r#"{"username": "eve", "attributes": {"email": "ann@old.example", "email_verified": "true"}}"#,
+        ],
+    );
+    let run = cognito_bulk(
+        &moto.url(),
+        &["plan", &input, "--user-pool-id", &pool],
+        None,
+    )
+    .await;
+    assert_eq!(run.code, 1, "{run:?}");
+    for problem in [
+        "e.jsonl:1: user \"ann\": attribute email: changing email makes Cognito send the user a verification message",
+        "e.jsonl:3: user \"cid\": attribute email: another row sets the same email",
+        "e.jsonl:4: user \"dee\": attribute email: another row sets the same email",
+        "e.jsonl:5: user \"eve\": attribute email: another user of the pool already has this email",
+    ] {
+        assert!(
+            run.stderr.contains(problem),
+            "missing {problem:?} in\n{}",
+            run.stderr
+        );
+    }
+    assert!(
+        run.stdout.contains("Plan: 1 users to change"),
+        "{}",
+        run.stdout
+    );
+
+    // Allowed explicitly, the message is counted in the preview and in the report.
+    let run = cognito_bulk(
+        &moto.url(),
+        &[
+            "plan",
+            &input,
+            "--user-pool-id",
+            &pool,
+            "--allow-verification-messages",
+        ],
+        None,
+    )
+    .await;
+    assert!(
+        run.stdout.contains("Plan: 2 users to change"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("1 users will receive a verification message."),
+        "{}",
+        run.stdout
+    );
+    let run = cognito_bulk(
+        &moto.url(),
+        &[
+            "apply",
+            &input,
+            "--user-pool-id",
+            &pool,
+            "--allow-verification-messages",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(
+        read_report(&dir.path().join("e.report.json"))["verification_messages"],
+        1
+    );
+    assert_eq!(
+        attributes(&c, &pool, "ann").await["email"],
+        "ann@new.example"
+    );
+    assert_eq!(
+        attributes(&c, &pool, "eve").await["email"],
+        "eve@old.example"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn limit_applies_a_canary_then_resume_goes_on() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = create_pool(&c, &["tier"]).await;
+    let mut csv = String::from("username,custom:tier\n");
+    for i in 0..10 {
+        create_user(&c, &pool, &format!("u{i}"), &[("custom:tier", "free")]).await;
+        csv.push_str(&format!("u{i},pro\n"));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("l.csv");
+    std::fs::write(&input, csv).unwrap();
+    let args = [
+        "apply",
+        input.to_str().unwrap(),
+        "--user-pool-id",
+        &pool,
+        "--limit",
+        "3",
+    ];
+    let run = cognito_bulk(&moto.url(), &args, None).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("stopped after --limit 3 changes"),
+        "{}",
+        run.stdout
+    );
+    let tiers = |c: Client, pool: String| async move {
+        let mut n = 0;
+        for i in 0..10 {
+            n += usize::from(attributes(&c, &pool, &format!("u{i}")).await["custom:tier"] == "pro");
+        }
+        n
+    };
+    assert_eq!(tiers(c.clone(), pool.clone()).await, 3);
+    let run = cognito_bulk(
+        &moto.url(),
+        &["apply", input.to_str().unwrap(), "--user-pool-id", &pool],
+        None,
+    )
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("3 rows skipped"), "{}", run.stdout);
+    assert_eq!(tiers(c.clone(), pool.clone()).await, 10);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn get_reads_users_one_by_one_and_says_they_became_billable() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = create_pool(&c, &["tier"]).await;
+    create_user(&c, &pool, "alice", &[("custom:tier", "free")]).await;
+    let proxy = FaultProxy::start(moto.addr, Config::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("g.csv");
+    std::fs::write(&input, "username,custom:tier\nalice,pro\nghost,pro\n").unwrap();
+    let run = cognito_bulk(
+        &proxy.url(),
+        &[
+            "plan",
+            input.to_str().unwrap(),
+            "--user-pool-id",
+            &pool,
+            "--current-state",
+            "get",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stdout
+            .contains("Plan: 1 users to change (1 attributes), 0 unchanged, 1 not found"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("made 2 users billable"),
+        "{}",
+        run.stdout
+    );
+    let stats = proxy.stats();
+    assert_eq!(stats.received["AdminGetUser"], 2);
+    assert!(!stats.received.contains_key("ListUsers"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn apply_will_not_write_unconfirmed_when_it_cannot_ask() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = create_pool(&c, &[]).await;
+    create_user(&c, &pool, "alice", &[("nickname", "a")]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("y.csv");
+    std::fs::write(&input, "username,nickname\nalice,b\n").unwrap();
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_cognito-bulk"));
+    let out = cmd
+        .args([
+            "apply",
+            input.to_str().unwrap(),
+            "--user-pool-id",
+            &pool,
+            "--endpoint-url",
+            &moto.url(),
+        ])
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("pass --yes"));
+    assert_eq!(attributes(&c, &pool, "alice").await["nickname"], "a");
+}
