@@ -24,11 +24,14 @@ echo "== moto at $url, user pool $pool"
 # Credentials for the local server; nothing here reaches AWS.
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
 cp samples/users.csv samples/changes.jsonl "$work/"
+echo
+echo "== cognito-bulk plan users.csv (reads the pool, writes nothing)"
+"$bin" --endpoint-url "$url" plan "$work/users.csv" --user-pool-id "$pool" || true
 for input in users.csv changes.jsonl; do
   echo
-  echo "== cognito-bulk apply $input"
+  echo "== cognito-bulk apply $input --yes"
   status=0
-  "$bin" --endpoint-url "$url" apply "$work/$input" --user-pool-id "$pool" || status=$?
+  "$bin" --endpoint-url "$url" apply "$work/$input" --user-pool-id "$pool" --yes || status=$?
   echo "(exit code $status)"
   stem=${input%.*}
   echo "-- $stem.report.json"

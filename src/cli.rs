@@ -48,6 +48,59 @@ pub enum Command {
     Plan(PlanArgs),
     /// Rebuild the report and summary of a run from its journal (also while it runs).
     Report(ReportArgs),
+    /// Write every user of a pool to CSV or JSONL (valid input for plan and apply).
+    Export(ExportArgs),
+    /// Put back the attributes an apply run changed, from its journal.
+    Rollback(RollbackArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The user pool to export.
+    #[arg(long, value_name = "ID")]
+    pub user_pool_id: String,
+    /// The output file (.csv, .jsonl or .ndjson), or - for standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Output format (default: from the extension; JSONL for standard output).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Only these attributes, comma-separated (default: every writable attribute).
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    pub attributes: Option<Vec<String>>,
+    /// A ListUsers filter, passed through, e.g. 'email ^= "a"'.
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
+    /// Add the users' status and enabled flag (columns that apply ignores).
+    #[arg(long)]
+    pub with_status: bool,
+    /// Start over instead of resuming an interrupted export of the same output.
+    #[arg(long)]
+    pub restart: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The journal of the apply run to undo (INPUT.journal).
+    pub journal: PathBuf,
+    /// Show what would be restored, as plan does, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Restore also attributes changed by someone else since the run (conflicts).
+    #[arg(long)]
+    pub force: bool,
+    /// Most calls per second.
+    #[arg(long, default_value_t = 10.0, value_parser = parse_rps)]
+    pub rps: f64,
+    /// Most calls in flight at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+    /// How many attribute changes the preview shows.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub show: usize,
+    /// Start the rollback over (a new rollback plan) instead of resuming it.
+    #[arg(long)]
+    pub restart: bool,
 }
 
 #[derive(Debug, Args)]

@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 use crate::journal::{Entry, Journal, Loaded, Outcome, now_unix};
 use crate::progress::{Progress, Reporter};
 use crate::report::{FailedRows, Report};
-use crate::row::Record;
+use crate::row::{Change, Record};
 use crate::sender::{ErrorKind, SendResult, Sent};
 use crate::stream::Work;
 
@@ -114,6 +114,19 @@ impl Recorder {
         let code = err.as_ref().map(|e| e.code.clone());
         let mut entry = entry(record, outcome, code, sent.attempts, sent.throttled);
         entry.before = work.before.clone();
+        if entry.before.is_some() {
+            entry.after = Some(
+                record
+                    .row
+                    .changes
+                    .iter()
+                    .map(|c| match &c.change {
+                        Change::Set(v) => (c.name.clone(), Some(v.clone())),
+                        Change::Delete => (c.name.clone(), None),
+                    })
+                    .collect(),
+            );
+        }
         if !self.write(&entry) {
             return;
         }
@@ -233,5 +246,6 @@ fn entry(
         throttled,
         t: now_unix(),
         before: None,
+        after: None,
     }
 }

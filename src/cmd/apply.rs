@@ -1,7 +1,7 @@
 //! `cognito-bulk apply`: from an input file (with a diff against current values) or from a
 //! plan file (exactly the planned changes).
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, Write};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,7 +10,8 @@ use anyhow::anyhow;
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    Failure, Outcome, connection, reporter, resume_command, setup, watch_signals, write_report,
+    Failure, Outcome, can_ask, connection, reporter, resume_command, setup, watch_signals,
+    write_report,
 };
 use crate::apply::{self, ApplyOptions, Preflight};
 use crate::aws;
@@ -28,10 +29,7 @@ pub async fn run(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
         (None, Some(input)) => (input.clone(), input_format(input, args.input_args.format)?),
         (None, None) => unreachable!("clap requires INPUT or --plan"),
     };
-    if args.plan.is_none()
-        && !global.yes
-        && !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal())
-    {
+    if args.plan.is_none() && !global.yes && !can_ask() {
         return Err(setup(anyhow!(
             "apply writes to the user pool and cannot ask for confirmation here (not a terminal): \
              pass --yes, or review with `cognito-bulk plan` and run `apply --plan`"
@@ -137,11 +135,22 @@ pub async fn run(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
         preflight,
         limit: args.limit,
     };
+    execute(global, client, opts, reporter, &report_path).await
+}
+
+/// Runs the apply engine and reports: shared by `apply` and `rollback`.
+pub async fn execute(
+    global: &Global,
+    client: aws_sdk_cognitoidentityprovider::Client,
+    opts: ApplyOptions,
+    reporter: Arc<dyn crate::progress::Reporter>,
+    report_path: &Path,
+) -> Result<Outcome, Failure> {
     let api = Arc::new(SdkApi::new(client, opts.user_pool_id.clone()));
     let stop = CancellationToken::new();
     watch_signals(stop.clone());
     let report = apply::run(api, opts, reporter, stop).await.map_err(setup)?;
-    write_report(&report, &report_path).map_err(|error| Failure {
+    write_report(&report, report_path).map_err(|error| Failure {
         outcome: Outcome::Stopped,
         error,
     })?;
@@ -201,7 +210,7 @@ fn check_plan(plan: &Path, pool: &str) -> anyhow::Result<()> {
 }
 
 /// Asks on the terminal; anything but y/yes is a no.
-fn confirm(question: &str) -> bool {
+pub fn confirm(question: &str) -> bool {
     eprint!("{question}");
     let _ = std::io::stderr().flush();
     let mut answer = String::new();

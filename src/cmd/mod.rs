@@ -2,8 +2,10 @@
 //! built here and passed in to the core. One file per command; what they share is here.
 
 mod apply;
+mod export;
 mod plan;
 mod report;
+mod rollback;
 
 use std::io::IsTerminal;
 use std::path::Path;
@@ -51,7 +53,14 @@ pub async fn run(cli: Cli) -> Result<Outcome, Failure> {
         Command::Apply(args) => apply::run(&cli.global, args).await,
         Command::Plan(args) => plan::run(&cli.global, args).await,
         Command::Report(args) => report::run(&cli.global, &args),
+        Command::Export(args) => export::run(&cli.global, args).await,
+        Command::Rollback(args) => rollback::run(&cli.global, args).await,
     }
+}
+
+/// Whether a question can be asked: both standard input and standard error are a terminal.
+fn can_ask() -> bool {
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }
 
 fn reporter(global: &Global) -> Arc<dyn Reporter> {

@@ -2,7 +2,7 @@
 
 use std::io::Read;
 
-use super::{ERROR_FIELDS, EmptyCells, InputError, InputOptions, Opened};
+use super::{EmptyCells, InputError, InputOptions, Opened};
 use crate::row::{AttrChange, Change, Problem, RawRecord, Record, Row};
 
 /// What each column of the file is for.
@@ -99,7 +99,7 @@ fn columns(headers: &csv::StringRecord, key: &str) -> Result<Vec<Column>, String
         seen.push(name);
         let column = if name == key {
             Column::Key
-        } else if ERROR_FIELDS.contains(&name) {
+        } else if super::ignored_field(name) {
             Column::Ignored
         } else if name.is_empty() {
             return Err(format!("column {} has no name", i + 1));

@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader, Read};
 
 use serde_json::Value;
 
-use super::{ERROR_FIELDS, InputError, InputOptions, Records};
+use super::{InputError, InputOptions, Records};
 use crate::row::{AttrChange, Change, Problem, RawRecord, Record, Row};
 
 pub(super) fn read(reader: Box<dyn Read + Send>, display: &str, opts: &InputOptions) -> Records {
@@ -65,7 +65,7 @@ fn parse_line(bytes: &[u8], line: u64, opts: &InputOptions) -> Record {
             },
             "attributes" => attributes(value, &mut row, &mut problems),
             "client_metadata" => client_metadata(value, &mut row, &mut problems),
-            k if ERROR_FIELDS.contains(&k) => {}
+            k if super::ignored_field(k) => {}
             k => problems.push(Problem::row(
                 "MalformedRow",
                 format!(

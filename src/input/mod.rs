@@ -59,6 +59,14 @@ pub struct InputOptions {
 /// Fields the tool adds to failed-row files; ignored when such a file is read back.
 pub const ERROR_FIELDS: [&str; 2] = ["error_code", "error_message"];
 
+/// Fields `export --with-status` adds; ignored on input.
+pub const STATUS_FIELDS: [&str; 2] = ["user_status", "enabled"];
+
+/// Whether a CSV column or JSONL key is one the tool wrote and ignores on input.
+pub fn ignored_field(name: &str) -> bool {
+    ERROR_FIELDS.contains(&name) || STATUS_FIELDS.contains(&name)
+}
+
 /// A reason the input as a whole cannot be read.
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {

@@ -181,3 +181,19 @@ fn uncount(r: &mut Report, code: &str) {
         }
     }
 }
+
+/// The header and every whole entry of a journal, streamed (a torn last line is skipped).
+pub fn entries(path: &Path) -> Result<(Header, impl Iterator<Item = Entry>), LoadError> {
+    let header = read_header(path)?;
+    let file = File::open(path).map_err(|source| LoadError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let lines = BufReader::new(file).split(b'\n').skip(1);
+    Ok((
+        header,
+        lines
+            .map_while(|l| l.ok())
+            .filter_map(|l| serde_json::from_slice::<Entry>(&l).ok()),
+    ))
+}

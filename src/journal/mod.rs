@@ -13,7 +13,7 @@ mod load;
 mod resume;
 
 pub use done::DoneSet;
-pub use load::{LoadError, Loaded, load, read_header};
+pub use load::{LoadError, Loaded, entries, load, read_header};
 pub use resume::{ResumeError, check_compatible, open_for_run};
 
 use std::collections::BTreeMap;
@@ -81,6 +81,10 @@ pub struct Entry {
     /// when the run did not read current values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<BTreeMap<String, Option<String>>>,
+    /// The values the run wrote (null: deleted), recorded with `before`: rollback restores
+    /// `before` only where the pool still holds these.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<BTreeMap<String, Option<String>>>,
 }
 
 /// An open journal being appended to.

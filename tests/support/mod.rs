@@ -155,7 +155,7 @@ pub async fn cognito_bulk(endpoint: &str, args: &[&str], stdin: Option<&[u8]>) -
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_cognito-bulk"));
     cmd.args(args);
     // Not a terminal: apply needs --yes to write without asking.
-    if args.first() == Some(&"apply") && !args.contains(&"--yes") {
+    if matches!(args.first(), Some(&"apply")) && !args.contains(&"--yes") {
         cmd.arg("--yes");
     }
     cmd.arg("--endpoint-url")

@@ -1,0 +1,89 @@
+//! `cognito-bulk export`: a pool to CSV or JSONL.
+
+use std::time::Duration;
+
+use anyhow::anyhow;
+use tokio_util::sync::CancellationToken;
+
+use super::{Failure, Outcome, connection, reporter, resume_command, setup, watch_signals};
+use crate::aws;
+use crate::cli::{ExportArgs, Global};
+use crate::export::{self, ExportOptions};
+use crate::input::Format;
+use crate::progress::Quiet;
+
+pub async fn run(global: &Global, args: ExportArgs) -> Result<Outcome, Failure> {
+    let to_stdout = args.output.as_os_str() == "-";
+    let format = match args.format.or_else(|| Format::from_path(&args.output)) {
+        Some(f) => f,
+        None if to_stdout => Format::Jsonl,
+        None => {
+            return Err(setup(anyhow!(
+                "{}: cannot tell the format from the name; pass --format csv or --format jsonl",
+                args.output.display()
+            )));
+        }
+    };
+    let (client, sdk) = aws::client(&connection(global, Duration::from_secs(30)))
+        .await
+        .map_err(setup)?;
+    let checked = aws::check_setup(&client, &sdk, &args.user_pool_id)
+        .await
+        .map_err(setup)?;
+    let custom: Vec<String> = checked
+        .pool
+        .as_ref()
+        .map(|p| {
+            p.schema_attributes()
+                .iter()
+                .filter_map(|a| a.name())
+                .filter(|n| n.starts_with("custom:") || n.starts_with("dev:custom:"))
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    let estimate = checked.pool.as_ref().map_or(0, |p| {
+        u64::try_from(p.estimated_number_of_users()).unwrap_or(0)
+    });
+    let columns = export::columns(args.attributes.as_deref(), &custom).map_err(setup)?;
+    let opts = ExportOptions {
+        user_pool_id: args.user_pool_id.clone(),
+        output: args.output.clone(),
+        format,
+        attributes: args.attributes.clone(),
+        filter: args.filter.clone(),
+        with_status: args.with_status,
+        restart: args.restart,
+    };
+    // The progress goes to standard error; with the data on standard output, stay quiet.
+    let reporter = if to_stdout {
+        std::sync::Arc::new(Quiet)
+    } else {
+        reporter(global)
+    };
+    let stop = CancellationToken::new();
+    watch_signals(stop.clone());
+    let summary = export::run(&client, &opts, columns, estimate, &*reporter, &stop)
+        .await
+        .map_err(|error| Failure {
+            outcome: Outcome::Stopped,
+            error,
+        })?;
+    if !global.quiet && !to_stdout {
+        if let Some(at) = summary.resumed_at {
+            println!("resumed after {at} users");
+        }
+        println!(
+            "{} users in {} pages to {}",
+            summary.users,
+            summary.pages,
+            args.output.display()
+        );
+    }
+    if summary.stopped {
+        eprintln!("error: the export stopped (interrupted)");
+        eprintln!("resume with: {}", resume_command());
+        return Ok(Outcome::Stopped);
+    }
+    Ok(Outcome::Success)
+}
