@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Plan benchmark: `plan` of N rows against an N-user moto pool (ListUsers pre-read, schema
-check, diff, plan file): rows per second and peak memory (max RSS). Run through bench/plan.sh.
-Half the rows change custom:tier, half set it to the value it already has.
+"""Plan and export benchmark, against an N-user moto pool (no quota in front):
+1. `plan` of N rows (ListUsers pre-read, schema check, diff, plan file): rows per second and
+   peak memory (max RSS). Half the rows change custom:tier, half keep the value they have.
+2. `export` of the whole pool to CSV: users per second and peak memory.
+Run through bench/plan.sh.
 """
 import argparse
 import os
@@ -45,6 +47,16 @@ def main():
         print(f"   {wall:.1f} s, {args.rows / wall:,.0f} rows/s, max RSS {rss / 1024:.1f} MiB, exit {code}")
         print(f"   ListUsers pages: {args.rows // 60 + 1} at <= 20/s (UserList quota 30/s) is the floor: "
               f"{(args.rows // 60 + 1) / 20:.0f} s")
+        out_path = os.path.join(work, "export.csv")
+        t0 = time.monotonic()
+        out = subprocess.run([sys.executable, "-c", MAXRSS, args.bin, "--quiet", "--endpoint-url", url, "export",
+                              "--user-pool-id", pool, "--output", out_path], env=ENV, capture_output=True, text=True)
+        wall = time.monotonic() - t0
+        code, rss = map(int, out.stderr.strip().splitlines()[-1].split())
+        with open(out_path) as f:
+            lines = sum(1 for _ in f) - 1
+        print(f"export of the pool ({lines:,} users) to CSV:")
+        print(f"   {wall:.1f} s, {lines / wall:,.0f} users/s, max RSS {rss / 1024:.1f} MiB, exit {code}")
     finally:
         moto.terminate()
         moto.wait()

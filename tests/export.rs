@@ -3,7 +3,6 @@
 
 mod support;
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use support::proxy::{Config, Fault, FaultProxy, Scripted};
@@ -133,18 +132,9 @@ async fn an_interrupted_export_resumes_where_it_stopped() {
         "--output",
         out.to_str().unwrap(),
     ];
-    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_cognito-bulk"))
-        .args(args)
-        .args(["--endpoint-url", &proxy.url()])
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = command(Some(&proxy.url()), &args).spawn().unwrap();
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    unsafe { libc::kill(child.id().unwrap() as i32, libc::SIGINT) };
+    interrupt(&child);
     let first = child.wait_with_output().await.unwrap();
     assert_eq!(
         first.status.code(),

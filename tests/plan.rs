@@ -515,24 +515,10 @@ async fn apply_will_not_write_unconfirmed_when_it_cannot_ask() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("y.csv");
     std::fs::write(&input, "username,nickname\nalice,b\n").unwrap();
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_cognito-bulk"));
-    let out = cmd
-        .args([
-            "apply",
-            input.to_str().unwrap(),
-            "--user-pool-id",
-            &pool,
-            "--endpoint-url",
-            &moto.url(),
-        ])
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .await
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("pass --yes"));
+    // No --yes, standard input not a terminal.
+    let args = ["apply", input.to_str().unwrap(), "--user-pool-id", &pool];
+    let out = finish(command(Some(&moto.url()), &args).spawn().unwrap()).await;
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("pass --yes"), "{out:?}");
     assert_eq!(attributes(&c, &pool, "alice").await["nickname"], "a");
 }

@@ -6,7 +6,6 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::Duration;
 
 use support::proxy::{Config, FaultProxy};
@@ -81,19 +80,7 @@ async fn assert_pool(moto: &Moto, pool: &str, n: usize, value: &str) {
 
 /// Starts the binary in the background, as a user would.
 fn spawn(endpoint: &str, args: &[&str]) -> tokio::process::Child {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_cognito-bulk"))
-        .args(args)
-        .args(["--yes", "--endpoint-url", endpoint])
-        .env_clear()
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+    command(Some(endpoint), &confirmed(args)).spawn().unwrap()
 }
 
 fn recording() -> Config {
@@ -190,7 +177,7 @@ async fn ctrl_c_stops_cleanly_and_the_printed_command_resumes() {
         ],
     );
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    unsafe { libc::kill(child.id().unwrap() as i32, libc::SIGINT) };
+    interrupt(&child);
     let out = child.wait_with_output().await.unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
@@ -224,27 +211,7 @@ async fn ctrl_c_stops_cleanly_and_the_printed_command_resumes() {
 
 /// Runs the binary with exactly these arguments (no added endpoint).
 async fn cognito_bulk_exact(args: &[&str]) -> Run {
-    let out = spawn_exact(args).wait_with_output().await.unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn spawn_exact(args: &[&str]) -> tokio::process::Child {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_cognito-bulk"))
-        .args(args)
-        .env_clear()
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+    finish(command(None, args).spawn().unwrap()).await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -372,15 +339,8 @@ async fn a_journal_that_cannot_be_written_stops_sending_at_once() {
     ];
     // A file-size limit makes writes fail mid-run as a full disk would (a read-only file
     // would not stop root, who runs CI). SIGXFSZ is ignored so that write() returns EFBIG.
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_cognito-bulk"));
-    cmd.args(args)
-        .args(["--yes", "--endpoint-url", &proxy.url()])
-        .env_clear()
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    let mut cmd = command(Some(&proxy.url()), &confirmed(&args));
+    // SAFETY: only async-signal-safe calls between fork and exec.
     unsafe {
         cmd.pre_exec(|| {
             libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
@@ -494,7 +454,7 @@ async fn a_resumed_run_still_refuses_users_named_twice() {
     ];
     let child = spawn(&moto.url(), &args);
     tokio::time::sleep(Duration::from_millis(800)).await;
-    unsafe { libc::kill(child.id().unwrap() as i32, libc::SIGINT) };
+    interrupt(&child);
     assert_eq!(
         child.wait_with_output().await.unwrap().status.code(),
         Some(3)

@@ -149,38 +149,38 @@ pub struct Run {
     pub stderr: String,
 }
 
-/// Runs `cognito-bulk` with `args` against `endpoint`, with test credentials and no AWS
-/// settings from the machine it runs on.
-pub async fn cognito_bulk(endpoint: &str, args: &[&str], stdin: Option<&[u8]>) -> Run {
+/// `args` with `--yes` added to `apply`: a test is not a terminal, so apply would refuse.
+pub fn confirmed<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    let mut out = args.to_vec();
+    if matches!(args.first(), Some(&"apply")) && !args.contains(&"--yes") {
+        out.push("--yes");
+    }
+    out
+}
+
+/// The binary with `args`, test credentials and no AWS settings from the machine it runs on;
+/// `endpoint` becomes `--endpoint-url`.
+pub fn command(endpoint: Option<&str>, args: &[&str]) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_cognito-bulk"));
     cmd.args(args);
-    // Not a terminal: apply needs --yes to write without asking.
-    if matches!(args.first(), Some(&"apply")) && !args.contains(&"--yes") {
-        cmd.arg("--yes");
+    if let Some(url) = endpoint {
+        cmd.arg("--endpoint-url").arg(url);
     }
-    cmd.arg("--endpoint-url")
-        .arg(endpoint)
-        .env_clear()
+    cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", "/nonexistent")
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_REGION", "us-east-1")
         .env("AWS_EC2_METADATA_DISABLED", "true")
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
+        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("run cognito-bulk");
-    if let Some(bytes) = stdin {
-        use tokio::io::AsyncWriteExt;
-        let mut pipe = child.stdin.take().unwrap();
-        pipe.write_all(bytes).await.unwrap();
-        drop(pipe);
-    }
+    cmd
+}
+
+/// Runs the binary to the end (2 minutes at most) and collects what it said.
+pub async fn finish(child: tokio::process::Child) -> Run {
     let out = tokio::time::timeout(Duration::from_secs(120), child.wait_with_output())
         .await
         .expect("cognito-bulk finished within 2 minutes")
@@ -190,6 +190,29 @@ pub async fn cognito_bulk(endpoint: &str, args: &[&str], stdin: Option<&[u8]>) -
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+/// Runs `cognito-bulk` with `args` against `endpoint`, feeding `stdin` if given.
+pub async fn cognito_bulk(endpoint: &str, args: &[&str], stdin: Option<&[u8]>) -> Run {
+    let mut cmd = command(Some(endpoint), &confirmed(args));
+    if stdin.is_some() {
+        cmd.stdin(Stdio::piped());
+    }
+    let mut child = cmd.spawn().expect("run cognito-bulk");
+    if let Some(bytes) = stdin {
+        use tokio::io::AsyncWriteExt;
+        let mut pipe = child.stdin.take().unwrap();
+        pipe.write_all(bytes).await.unwrap();
+        drop(pipe);
+    }
+    finish(child).await
+}
+
+/// Sends SIGINT (Ctrl-C) to a running child.
+pub fn interrupt(child: &tokio::process::Child) {
+    let pid = child.id().expect("running") as i32;
+    // SAFETY: kill(2) with a pid we own and a valid signal number.
+    unsafe { libc::kill(pid, libc::SIGINT) };
 }
 
 /// Reads a JSON report.
