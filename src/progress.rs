@@ -73,7 +73,7 @@ impl Bar {
     pub fn new() -> Self {
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(5));
         bar.set_style(
-            ProgressStyle::with_template("{bar:30} {pos}/{len} rows  {per_sec}  ETA {eta}  {msg}")
+            ProgressStyle::with_template("{bar:30} {pos}/{len}  ETA {eta}  {msg}")
                 .expect("valid template"),
         );
         Bar {
@@ -96,8 +96,9 @@ impl Reporter for Bar {
     }
     fn progress(&self, p: &Progress) {
         self.bar.set_position(p.done);
+        let per_sec = p.done as f64 / self.bar.elapsed().as_secs_f64().max(0.001);
         self.bar.set_message(format!(
-            "failed {}  throttled {}  retries {}  rate {:.1}/s",
+            "{per_sec:.1}/s  failed {}  throttled {}  retries {}  rate limit {:.1}/s",
             p.failed, p.throttled, p.retries, p.current_rps
         ));
     }

@@ -92,9 +92,12 @@ pub async fn run(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
         let pool = checked.pool.clone().unwrap_or_else(|| {
             aws_sdk_cognitoidentityprovider::types::UserPoolType::builder().build()
         });
-        let summary = plan::run(&client, &pool, &plan_opts, &*reporter)
+        // A reporter of its own: the plan pass's progress ends before the question.
+        let plan_reporter = super::reporter(global);
+        let summary = plan::run(&client, &pool, &plan_opts, &*plan_reporter)
             .await
             .map_err(setup);
+        plan_reporter.finished();
         let _ = std::fs::remove_file(&plan_opts.out);
         let summary = summary?;
         eprintln!("{}", summary.line());
