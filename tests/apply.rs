@@ -109,14 +109,7 @@ async fn jsonl_deletes_missing_users_and_client_metadata() {
     )
     .await;
     create_user(&c, &pool, "bob", &[("nickname", "bobby")]).await;
-    let proxy = FaultProxy::start(
-        moto.addr,
-        Config {
-            record_bodies: true,
-            ..Config::default()
-        },
-    )
-    .await;
+    let proxy = FaultProxy::start(moto.addr, Config::recording()).await;
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("changes.jsonl");
     std::fs::write(

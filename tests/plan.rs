@@ -109,14 +109,7 @@ async fn plan_previews_writes_nothing_and_apply_plan_does_exactly_that() {
         ],
     );
     let before = snapshot(&c, &pool).await;
-    let proxy = FaultProxy::start(
-        moto.addr,
-        Config {
-            record_bodies: true,
-            ..Config::default()
-        },
-    )
-    .await;
+    let proxy = FaultProxy::start(moto.addr, Config::recording()).await;
     let run = cognito_bulk(
         &proxy.url(),
         &[
@@ -258,14 +251,7 @@ async fn apply_refuses_attributes_the_pool_lacks_and_skips_unchanged_users() {
     let pool = pool(&c).await;
     create_user(&c, &pool, "alice", &[("custom:tier", "free")]).await;
     create_user(&c, &pool, "bob", &[("custom:tier", "pro")]).await;
-    let proxy = FaultProxy::start(
-        moto.addr,
-        Config {
-            record_bodies: true,
-            ..Config::default()
-        },
-    )
-    .await;
+    let proxy = FaultProxy::start(moto.addr, Config::recording()).await;
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("u.csv");
     std::fs::write(

@@ -83,19 +83,12 @@ fn spawn(endpoint: &str, args: &[&str]) -> tokio::process::Child {
     command(Some(endpoint), &confirmed(args)).spawn().unwrap()
 }
 
-fn recording() -> Config {
-    Config {
-        record_bodies: true,
-        ..Config::default()
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn kill_9_at_random_moments_then_resume() {
     let n = 1500;
     let moto = Moto::start();
     let pool = seed(&moto, n).await;
-    let proxy = FaultProxy::start(moto.addr, recording()).await;
+    let proxy = FaultProxy::start(moto.addr, Config::recording()).await;
     let dir = tempfile::tempdir().unwrap();
     let input = write_input(dir.path(), n, "gold");
     // Blind (no pre-read), so that rows in flight at a kill are sent again as they are; with
@@ -162,7 +155,7 @@ async fn ctrl_c_stops_cleanly_and_the_printed_command_resumes() {
     let n = 600;
     let moto = Moto::start();
     let pool = seed(&moto, n).await;
-    let proxy = FaultProxy::start(moto.addr, recording()).await;
+    let proxy = FaultProxy::start(moto.addr, Config::recording()).await;
     let dir = tempfile::tempdir().unwrap();
     let input = write_input(dir.path(), n, "silver");
     let child = spawn(
@@ -219,7 +212,7 @@ async fn a_torn_journal_tail_is_ignored_and_its_row_sent_again() {
     let n = 20;
     let moto = Moto::start();
     let pool = seed(&moto, n).await;
-    let proxy = FaultProxy::start(moto.addr, recording()).await;
+    let proxy = FaultProxy::start(moto.addr, Config::recording()).await;
     let dir = tempfile::tempdir().unwrap();
     let input = write_input(dir.path(), n, "tin");
     let args = [
@@ -326,7 +319,7 @@ async fn a_journal_that_cannot_be_written_stops_sending_at_once() {
     let n = 300;
     let moto = Moto::start();
     let pool = seed(&moto, n).await;
-    let proxy = FaultProxy::start(moto.addr, recording()).await;
+    let proxy = FaultProxy::start(moto.addr, Config::recording()).await;
     let dir = tempfile::tempdir().unwrap();
     let input = write_input(dir.path(), n, "iron");
     let args = [
@@ -377,7 +370,7 @@ async fn a_journal_that_cannot_be_written_stops_sending_at_once() {
 async fn the_failure_rate_breaker_stops_a_failing_run_and_retry_failed_goes_on() {
     let moto = Moto::start();
     let pool = seed(&moto, 40).await;
-    let proxy = FaultProxy::start(moto.addr, recording()).await;
+    let proxy = FaultProxy::start(moto.addr, Config::recording()).await;
     let dir = tempfile::tempdir().unwrap();
     // 40 users exist; 260 do not. Sent blind, so that the calls fail (a pre-read would find
     // the missing users without a call).

@@ -57,6 +57,16 @@ pub struct Config {
     pub seed: u64,
 }
 
+impl Config {
+    /// No faults; every request body kept, to check what the tool sent.
+    pub fn recording() -> Config {
+        Config {
+            record_bodies: true,
+            ..Config::default()
+        }
+    }
+}
+
 /// One fault the proxy can make.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
