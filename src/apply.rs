@@ -277,7 +277,7 @@ async fn preflight(
         &opts.user_pool_id,
         source,
         scan,
-        || plan::usernames(path, display, &opts.input_options),
+        || plan::input_keys(path, display, &opts.input_options),
         opts.concurrency,
         reporter,
     )

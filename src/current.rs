@@ -15,6 +15,7 @@ use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::types::AttributeType;
 use tokio::sync::Semaphore;
 
+use crate::plan::InputKeys;
 use crate::progress::Reporter;
 use crate::scan::user_key;
 use crate::sender::{CallError, RateControl, RetryPolicy, retrying};
@@ -146,11 +147,12 @@ pub async fn list(
     }
 }
 
-/// Reads each of `users` with AdminGetUser, `concurrency` at a time.
+/// Reads each input user with AdminGetUser, `concurrency` at a time, then looks up each email
+/// and phone number the input sets with a ListUsers filter, to know who already has it.
 pub async fn get(
     client: &Client,
     pool: &str,
-    users: Vec<String>,
+    keys: InputKeys,
     wanted: &BTreeSet<String>,
     concurrency: usize,
     reporter: &dyn Reporter,
@@ -158,7 +160,7 @@ pub async fn get(
     let rate = Arc::new(RateControl::new(GET_RPS));
     let slots = Arc::new(Semaphore::new(concurrency.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
-    for user in users {
+    for user in keys.users {
         let (client, pool, rate, slots) = (
             client.clone(),
             pool.to_string(),
@@ -192,6 +194,32 @@ pub async fn get(
         }
         if current.users_read.is_multiple_of(100) {
             reporter.status(&format!("reading users: {}", current.users_read));
+        }
+    }
+    let lists = RateControl::new(LIST_RPS);
+    let mut looked_up = HashSet::new();
+    for (attr, value) in keys.aliases {
+        if !looked_up.insert(alias_key(&value)) {
+            continue;
+        }
+        // ListUsers filters quote the value; a quote inside it is escaped.
+        let filter = format!(
+            "{attr} = \"{}\"",
+            value.replace('\\', "\\\\").replace('"', "\\\"")
+        );
+        let page = retrying(&lists, &RetryPolicy::default(), || {
+            client
+                .list_users()
+                .user_pool_id(pool)
+                .filter(filter.clone())
+                .limit(2)
+                .send()
+        })
+        .await?;
+        if let Some(owner) = page.users().iter().find_map(|u| u.username()) {
+            current
+                .aliases
+                .insert(alias_key(&value), owner.to_lowercase());
         }
     }
     Ok(current)

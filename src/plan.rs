@@ -70,7 +70,7 @@ pub async fn read_current(
     pool: &str,
     source: Source,
     scan: &Scan,
-    usernames: impl FnOnce() -> anyhow::Result<Vec<String>>,
+    keys: impl FnOnce() -> anyhow::Result<InputKeys>,
     concurrency: usize,
     reporter: &dyn Reporter,
 ) -> anyhow::Result<Option<Current>> {
@@ -78,7 +78,8 @@ pub async fn read_current(
     let current = match source {
         Source::None => return Ok(None),
         Source::Get => {
-            current::get(client, pool, usernames()?, &wanted, concurrency, reporter).await
+            let keys = keys()?;
+            current::get(client, pool, keys, &wanted, concurrency, reporter).await
         }
         Source::List | Source::Auto => {
             current::list(client, pool, &scan.users, &wanted, reporter).await
@@ -89,16 +90,33 @@ pub async fn read_current(
     })?))
 }
 
-/// The usernames of the input's rows, for AdminGetUser.
-pub fn usernames(
+/// What `--current-state get` reads: each input user, and each email and phone number the
+/// input sets (looked up with a ListUsers filter, to find other users that already have it).
+#[derive(Debug, Default)]
+pub struct InputKeys {
+    pub users: Vec<String>,
+    /// (attribute, value) pairs, e.g. ("email", "a@example.com").
+    pub aliases: Vec<(String, String)>,
+}
+
+/// Reads the input's user keys and the aliases it sets.
+pub fn input_keys(
     path: &std::path::Path,
     display: &str,
     io: &InputOptions,
-) -> anyhow::Result<Vec<String>> {
-    let mut out = Vec::new();
+) -> anyhow::Result<InputKeys> {
+    let mut out = InputKeys::default();
     for record in input::read(input::open(path)?, display, io)?.records {
-        if let Some(u) = record?.username() {
-            out.push(u.to_string());
+        let record = record?;
+        if let Some(u) = record.username() {
+            out.users.push(u.to_string());
+        }
+        for c in &record.row.changes {
+            if let ("email" | "phone_number", crate::row::Change::Set(v)) =
+                (c.name.as_str(), &c.change)
+            {
+                out.aliases.push((c.name.clone(), v.clone()));
+            }
         }
     }
     Ok(out)
@@ -141,7 +159,7 @@ pub async fn run(
         &opts.user_pool_id,
         source,
         &scan,
-        || usernames(&opts.input, &display, &opts.input_options),
+        || input_keys(&opts.input, &display, &opts.input_options),
         opts.concurrency,
         reporter,
     )

@@ -458,10 +458,17 @@ async fn get_reads_users_one_by_one_and_says_they_became_billable() {
     let c = moto.client();
     let pool = create_pool(&c, &["tier"]).await;
     create_user(&c, &pool, "alice", &[("custom:tier", "free")]).await;
+    create_user(&c, &pool, "bea", &[("email", "bea@example.com")]).await;
+    create_user(&c, &pool, "carol", &[("email", "carol@example.com")]).await;
     let proxy = FaultProxy::start(moto.addr, Config::default()).await;
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("g.csv");
-    std::fs::write(&input, "username,custom:tier\nalice,pro\nghost,pro\n").unwrap();
+    // carol would take bea's email: bea is not in the input, a filtered ListUsers finds her.
+    std::fs::write(
+        &input,
+        "username,custom:tier,email,email_verified\nalice,pro,,\nghost,pro,,\ncarol,,bea@example.com,true\n",
+    )
+    .unwrap();
     let run = cognito_bulk(
         &proxy.url(),
         &[
@@ -477,19 +484,28 @@ async fn get_reads_users_one_by_one_and_says_they_became_billable() {
     .await;
     assert_eq!(run.code, 1, "{run:?}");
     assert!(
-        run.stdout
-            .contains("Plan: 1 users to change (1 attributes), 0 unchanged, 1 not found"),
+        run.stdout.contains(
+            "Plan: 1 users to change (1 attributes), 0 unchanged, 1 not found, 1 invalid."
+        ),
         "{}",
         run.stdout
     );
     assert!(
-        run.stdout.contains("made 2 users billable"),
+        run.stdout.contains("made 3 users billable"),
         "{}",
         run.stdout
     );
+    assert!(
+        run.stderr.contains("g.csv:4: user \"carol\": attribute email: another user of the pool already has this email"),
+        "{}",
+        run.stderr
+    );
     let stats = proxy.stats();
-    assert_eq!(stats.received["AdminGetUser"], 2);
-    assert!(!stats.received.contains_key("ListUsers"));
+    assert_eq!(stats.received["AdminGetUser"], 3);
+    assert_eq!(
+        stats.received["ListUsers"], 1,
+        "one filtered lookup, no scan"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
