@@ -3,8 +3,6 @@
 
 mod support;
 
-use std::time::Duration;
-
 use support::proxy::{Config, Fault, FaultProxy, Scripted};
 use support::*;
 
@@ -133,7 +131,7 @@ async fn an_interrupted_export_resumes_where_it_stopped() {
         out.to_str().unwrap(),
     ];
     let child = command(Some(&proxy.url()), &args).spawn().unwrap();
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    wait_for_lines(&out, 0).await;
     interrupt(&child);
     let first = child.wait_with_output().await.unwrap();
     assert_eq!(

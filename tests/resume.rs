@@ -104,8 +104,12 @@ async fn kill_9_at_random_moments_then_resume() {
         "none",
     ];
     let mut kills = 0;
-    for delay_ms in [700u64, 1300, 400] {
+    let journal = dir.path().join("in.journal");
+    for delay_ms in [300u64, 700, 100] {
         let mut child = spawn(&proxy.url(), &args);
+        // Some rows recorded by this run, then a little more: a moment mid-run.
+        let before = std::fs::read_to_string(&journal).map_or(0, |t| t.lines().count());
+        wait_for_lines(&journal, before + 20).await;
         tokio::time::sleep(Duration::from_millis(delay_ms)).await;
         if child.try_wait().unwrap().is_some() {
             break;
@@ -169,7 +173,7 @@ async fn ctrl_c_stops_cleanly_and_the_printed_command_resumes() {
             "100",
         ],
     );
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    wait_for_lines(&dir.path().join("in.journal"), 30).await;
     interrupt(&child);
     let out = child.wait_with_output().await.unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -446,7 +450,7 @@ async fn a_resumed_run_still_refuses_users_named_twice() {
         "100",
     ];
     let child = spawn(&moto.url(), &args);
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    wait_for_lines(&dir.path().join("in.journal"), 5).await;
     interrupt(&child);
     assert_eq!(
         child.wait_with_output().await.unwrap().status.code(),

@@ -208,6 +208,19 @@ pub async fn cognito_bulk(endpoint: &str, args: &[&str], stdin: Option<&[u8]>) -
     finish(child).await
 }
 
+/// Waits (10 s at most) until `path` has more than `lines` lines: progress made by a run in
+/// the background, so that a test interrupts it mid-way however slow the machine is.
+pub async fn wait_for_lines(path: &Path, lines: usize) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let n = std::fs::read_to_string(path).map_or(0, |t| t.lines().count());
+        if n > lines || Instant::now() > deadline {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// Sends SIGINT (Ctrl-C) to a running child.
 pub fn interrupt(child: &tokio::process::Child) {
     let pid = child.id().expect("running") as i32;
