@@ -27,6 +27,10 @@ use crate::schema::Schema;
 use crate::sender::{Api, Pacing, RetryPolicy, send_row};
 use crate::stream::{self, Checks, Event, StreamCounts, Work};
 
+/// Failures that say the row itself is wrong: sending it again as it is would fail again, so
+/// `--retry-failed` leaves them; fix them in the failed-rows file and apply that file.
+const NOT_RETRYABLE_AS_IS: &[&str] = &["InvalidParameterException"];
+
 /// Everything `apply` needs to know, resolved from the command line.
 #[derive(Debug, Clone)]
 pub struct ApplyOptions {
@@ -129,8 +133,10 @@ pub async fn run<A: Api>(
         ));
     }
     if opts.retry_failed {
-        for n in tally.failed.keys() {
-            tally.done.remove(*n);
+        for (n, code) in &tally.failed {
+            if !NOT_RETRYABLE_AS_IS.contains(&code.as_str()) {
+                tally.done.remove(*n);
+            }
         }
     }
     let resuming = !tally.done.is_empty() || !tally.failed.is_empty();

@@ -446,3 +446,24 @@ async fn a_bad_header_is_a_setup_error() {
         run.stderr
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_aws_environment_variables_pick_the_endpoint() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = create_pool(&c, &[]).await;
+    create_user(&c, &pool, "alice", &[("nickname", "a")]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("e.csv");
+    std::fs::write(&input, "username,nickname\nalice,b\n").unwrap();
+    // No --endpoint-url: the service-specific variable wins over the general one.
+    let mut cmd = command(
+        None,
+        &confirmed(&["apply", input.to_str().unwrap(), "--user-pool-id", &pool]),
+    );
+    cmd.env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", moto.url());
+    let run = finish(cmd.spawn().unwrap()).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(attributes(&c, &pool, "alice").await["nickname"], "b");
+}

@@ -485,3 +485,56 @@ async fn a_resumed_run_still_refuses_users_named_twice() {
     assert_eq!(report["invalid"], 2);
     assert_eq!(report["updated"], n as u64 - 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn retry_failed_leaves_rows_that_are_wrong_in_themselves() {
+    let n = 4;
+    let moto = Moto::start();
+    let pool = seed(&moto, n).await;
+    let proxy = FaultProxy::start(moto.addr, Config::recording()).await;
+    // The first row is refused as bad data, the second as a missing user.
+    proxy.script([
+        support::proxy::Scripted {
+            op: Some(OP.into()),
+            fault: support::proxy::Fault::Error {
+                status: 400,
+                code: "InvalidParameterException".into(),
+            },
+            count: 1,
+        },
+        support::proxy::Scripted {
+            op: Some(OP.into()),
+            fault: support::proxy::Fault::Error {
+                status: 400,
+                code: "UserNotFoundException".into(),
+            },
+            count: 1,
+        },
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_input(dir.path(), n, "tin");
+    let args = [
+        "apply",
+        input.to_str().unwrap(),
+        "--user-pool-id",
+        &pool,
+        "--concurrency",
+        "1",
+        "--current-state",
+        "none",
+    ];
+    assert_eq!(cognito_bulk(&proxy.url(), &args, None).await.code, 1);
+    let mut retry = args.to_vec();
+    retry.push("--retry-failed");
+    let run = cognito_bulk(&proxy.url(), &retry, None).await;
+    assert_eq!(run.code, 1, "{run:?}");
+    let calls = calls_per_user(&proxy);
+    assert_eq!(calls["u0000"], 1, "bad data is not sent again as it is");
+    assert_eq!(calls["u0001"], 2, "the missing user is tried again");
+    let report = read_report(&dir.path().join("in.report.json"));
+    assert_eq!(
+        (report["updated"].as_u64(), report["failed"].as_u64()),
+        (Some(3), Some(1))
+    );
+    assert_eq!(report["failures_by_code"]["InvalidParameterException"], 1);
+}
