@@ -162,10 +162,11 @@ pub async fn run<A: Api>(
         scan,
         schema,
         current,
+        // A plan's rows passed the rails when the plan was made, with its own flags.
         allow_verification_messages: opts
             .preflight
             .as_ref()
-            .is_some_and(|p| p.allow_verification_messages),
+            .is_none_or(|p| p.allow_verification_messages),
         limit: opts.limit,
     };
     let reader = {
