@@ -92,7 +92,7 @@ pub async fn check_setup(
     provider
         .provide_credentials()
         .await
-        .map_err(|e| SetupError::Credentials(e.to_string()))?;
+        .map_err(|e| SetupError::Credentials(crate::sender::sdk::chain(&e)))?;
     let warning = |w: String| Setup {
         pool: None,
         warning: Some(w),

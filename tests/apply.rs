@@ -467,3 +467,29 @@ async fn the_aws_environment_variables_pick_the_endpoint() {
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(attributes(&c, &pool, "alice").await["nickname"], "b");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_credentials_stop_the_run_before_any_call() {
+    let moto = Moto::start();
+    let proxy = FaultProxy::start(moto.addr, Config::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("c.csv");
+    std::fs::write(&input, "username,nickname\nalice,b\n").unwrap();
+    let args = [
+        "apply",
+        input.to_str().unwrap(),
+        "--user-pool-id",
+        "us-east-1_x",
+    ];
+    let mut cmd = command(Some(&proxy.url()), &confirmed(&args));
+    cmd.env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY");
+    let run = finish(cmd.spawn().unwrap()).await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("no usable AWS credentials"),
+        "{}",
+        run.stderr
+    );
+    assert!(proxy.stats().received.is_empty(), "no call was made");
+}

@@ -145,7 +145,7 @@ pub fn kind_of(code: &str, status: u16) -> ErrorKind {
     }
 }
 
-fn chain(err: &dyn std::error::Error) -> String {
+pub(crate) fn chain(err: &dyn std::error::Error) -> String {
     let mut out = err.to_string();
     let mut source = err.source();
     while let Some(s) = source {
