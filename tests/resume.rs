@@ -538,3 +538,58 @@ async fn retry_failed_leaves_rows_that_are_wrong_in_themselves() {
     );
     assert_eq!(report["failures_by_code"]["InvalidParameterException"], 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_interrupt_exits_at_once_and_the_journal_stays_valid() {
+    let n = 50;
+    let moto = Moto::start();
+    let pool = seed(&moto, n).await;
+    // Every update takes 30 s: the first interrupt would wait for the calls in flight.
+    let proxy = FaultProxy::start(
+        moto.addr,
+        Config {
+            random: support::proxy::RandomFaults {
+                ops: Some(vec![OP.into()]),
+                slow: 1.0,
+                slow_ms: 30_000,
+                ..Default::default()
+            },
+            ..Config::default()
+        },
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_input(dir.path(), n, "lead");
+    let args = [
+        "apply",
+        input.to_str().unwrap(),
+        "--user-pool-id",
+        &pool,
+        "--current-state",
+        "none",
+        "--call-timeout",
+        "60",
+    ];
+    let child = spawn(&proxy.url(), &args);
+    // Calls in flight, the journal header written.
+    wait_for_lines(&dir.path().join("in.journal"), 0).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    interrupt(&child);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    interrupt(&child);
+    let started = std::time::Instant::now();
+    let run = finish(child).await;
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "did not wait for the 30 s calls"
+    );
+    let report = cognito_bulk(
+        &proxy.url(),
+        &["report", dir.path().join("in.journal").to_str().unwrap()],
+        None,
+    )
+    .await;
+    assert_eq!(report.code, 0, "the journal is readable: {report:?}");
+    assert!(report.stdout.contains("0 updated"), "{}", report.stdout);
+}
