@@ -187,7 +187,16 @@ pub async fn run(
         users_read: current.as_ref().map_or(0, |c| c.users_read),
         ..PlanSummary::default()
     };
-    for record in input::read(input::open(&opts.input)?, &display, &opts.input_options)?.records {
+    reporter.started(scan.rows);
+    let records = input::read(input::open(&opts.input)?, &display, &opts.input_options)?.records;
+    for (done, record) in records.enumerate() {
+        if done % 1000 == 0 {
+            reporter.progress(&crate::progress::Progress {
+                done: done as u64,
+                total: scan.rows,
+                ..Default::default()
+            });
+        }
         let mut record = record?;
         validate::check(&mut record);
         scan.duplicates().mark(&mut record);
