@@ -2,7 +2,7 @@
 //! `fault_proxy --upstream 127.0.0.1:5000 [--listen 127.0.0.1:0] [--config JSON]`.
 //! Prints `ready ADDR` once listening; configure and read it over `/__proxy/*` (see the module).
 
-#[path = "../tests/support/proxy.rs"]
+#[path = "../tests/support/proxy/mod.rs"]
 mod proxy;
 
 use std::net::SocketAddr;
