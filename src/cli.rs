@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::current::Source;
-use crate::input::{EmptyCells, Format};
+use crate::input::{EmptyCells, Format, InputOptions};
 
 /// Change the attributes of many Amazon Cognito users at once, safely.
 #[derive(Debug, Parser)]
@@ -127,6 +127,18 @@ pub struct InputArgs {
     /// Client metadata sent with every row (repeatable); a row's own entries win.
     #[arg(long, value_name = "KEY=VALUE", value_parser = parse_key_value)]
     pub client_metadata: Vec<(String, String)>,
+}
+
+impl InputArgs {
+    /// How rows are read, in `format` (resolved from `--format` or the file name).
+    pub fn options(&self, format: Format) -> InputOptions {
+        InputOptions {
+            format,
+            key_column: self.key_column.clone(),
+            empty_cells: self.empty_cells,
+            client_metadata: self.client_metadata.iter().cloned().collect(),
+        }
+    }
 }
 
 /// The pool-reading options shared by `plan` and `apply`.

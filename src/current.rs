@@ -45,7 +45,7 @@ const GET_RPS: f64 = 80.0;
 pub struct Current {
     users: HashMap<String, BTreeMap<String, String>>,
     /// Hash of a folded email or phone number -> hash of the user key owning it.
-    aliases: HashMap<u64, String>,
+    aliases: HashMap<u64, u64>,
     /// Users read with AdminGetUser (billable).
     pub users_read: u64,
     pub source: Option<Source>,
@@ -62,20 +62,25 @@ impl Current {
         self.users.get(&key.to_lowercase())
     }
 
-    /// The user (by folded key) that already holds this email or phone number, if any.
-    pub fn alias_owner(&self, value: &str) -> Option<&str> {
-        self.aliases.get(&alias_key(value)).map(String::as_str)
+    /// The [`user_key`] of the user that already holds this email or phone number, if any.
+    pub fn alias_owner(&self, value: &str) -> Option<u64> {
+        self.aliases.get(&alias_key(value)).copied()
     }
 
-    /// Keeps `attrs` of a user the input names as `key`.
-    fn keep(&mut self, key: String, attrs: &[AttributeType], wanted: &BTreeSet<String>) {
+    /// Notes that the user named `owner` holds these emails and phone numbers.
+    fn note_aliases(&mut self, owner: &str, attrs: &[AttributeType]) {
         for a in attrs {
             if matches!(a.name(), "email" | "phone_number")
                 && let Some(v) = a.value().filter(|v| !v.is_empty())
             {
-                self.aliases.insert(alias_key(v), key.clone());
+                self.aliases.insert(alias_key(v), user_key(owner));
             }
         }
+    }
+
+    /// Keeps `attrs` of a user the input names as `key`.
+    fn keep(&mut self, key: String, attrs: &[AttributeType], wanted: &BTreeSet<String>) {
+        self.note_aliases(&key, attrs);
         let kept = attrs
             .iter()
             .filter(|a| wanted.contains(a.name()) || matches!(a.name(), "email" | "phone_number"))
@@ -126,17 +131,7 @@ pub async fn list(
                 .find(|k| input_users.contains(&user_key(k)));
             match key {
                 Some(k) => current.keep(k.to_lowercase(), attrs, wanted),
-                None => {
-                    for a in attrs {
-                        if matches!(a.name(), "email" | "phone_number")
-                            && let Some(v) = a.value().filter(|v| !v.is_empty())
-                        {
-                            current
-                                .aliases
-                                .insert(alias_key(v), username.to_lowercase());
-                        }
-                    }
-                }
+                None => current.note_aliases(username, attrs),
             }
         }
         reporter.status(&format!("reading the pool: {seen} users"));
@@ -217,9 +212,7 @@ pub async fn get(
         })
         .await?;
         if let Some(owner) = page.users().iter().find_map(|u| u.username()) {
-            current
-                .aliases
-                .insert(alias_key(&value), owner.to_lowercase());
+            current.aliases.insert(alias_key(&value), user_key(owner));
         }
     }
     Ok(current)

@@ -30,8 +30,6 @@ pub struct ExportOptions {
     /// The output file, or `-` for standard output (not resumable).
     pub output: PathBuf,
     pub format: Format,
-    /// Only these attributes (default: every writable attribute).
-    pub attributes: Option<Vec<String>>,
     /// A ListUsers filter, e.g. `email ^= "a"`.
     pub filter: Option<String>,
     /// Add `user_status` and `enabled` (ignored by `apply`).
@@ -53,7 +51,7 @@ struct State {
     done: bool,
 }
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default)]
 pub struct ExportSummary {
     pub users: u64,
     pub pages: u64,

@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use crate::current::{Current, alias_key};
 use crate::diff::{AttrDiff, RowPlan, diff};
 use crate::row::{Change, Problem, Record};
+use crate::scan::user_key;
 use crate::schema::Schema;
 
 /// What a row comes to.
@@ -102,7 +103,7 @@ impl Planner<'_> {
                 ));
             }
             if let Some(owner) = self.current.and_then(|c| c.alias_owner(value))
-                && owner != record.row.username.to_lowercase()
+                && owner != user_key(&record.row.username)
             {
                 record.problems.push(Problem::attr(
                     "AliasExists",

@@ -86,12 +86,7 @@ impl Recorder {
     pub fn not_found(&mut self, record: &Record) {
         let code = "UserNotFoundException";
         let message = "the user does not exist (found when reading current values)";
-        let line = record.row.line;
-        let user = &record.row.username;
-        self.reporter.row_message(&format!(
-            "{}:{line}: user {user:?}: {code}: {message}",
-            self.display
-        ));
+        self.report_failure(record, code, message);
         if self.write(&entry(record, Outcome::Failed, Some(code.into()), 0, 0)) {
             self.write_failed(record, code, message);
         }
@@ -135,10 +130,7 @@ impl Recorder {
             return;
         };
         self.sent_failed += 1;
-        let line = record.row.line;
-        let user = &record.row.username;
-        self.reporter
-            .row_message(&format!("{}:{line}: user {user:?}: {err}", self.display));
+        self.report_failure(record, &err.code, &err.message);
         self.write_failed(record, &err.code, &err.message);
         if err.kind == ErrorKind::Fatal {
             self.stop(format!(
@@ -155,6 +147,15 @@ impl Recorder {
                 self.max_failure_rate * 100.0
             ));
         }
+    }
+
+    /// `FILE:LINE: user "NAME": CODE: MESSAGE`, for the reporter.
+    fn report_failure(&self, record: &Record, code: &str, message: &str) {
+        let (line, user) = (record.row.line, &record.row.username);
+        self.reporter.row_message(&format!(
+            "{}:{line}: user {user:?}: {code}: {message}",
+            self.display
+        ));
     }
 
     /// Journal first: a row whose outcome cannot be recorded stops the run.

@@ -17,7 +17,7 @@ use crate::apply::{self, ApplyOptions, Preflight};
 use crate::aws;
 use crate::cli::{ApplyArgs, Global};
 use crate::files;
-use crate::input::{Format, InputOptions};
+use crate::input::Format;
 use crate::plan::{self, PlanOptions};
 use crate::planfile;
 use crate::sender::RetryPolicy;
@@ -50,12 +50,7 @@ pub async fn run(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
         .report
         .clone()
         .unwrap_or_else(|| files::beside_input(&input, "report.json"));
-    let input_options = InputOptions {
-        format,
-        key_column: args.input_args.key_column.clone(),
-        empty_cells: args.input_args.empty_cells,
-        client_metadata: args.input_args.client_metadata.iter().cloned().collect(),
-    };
+    let input_options = args.input_args.options(format);
 
     let reporter = reporter(global);
     let conn = connection(global, Duration::from_secs_f64(args.call_timeout));

@@ -50,7 +50,6 @@ pub async fn run(global: &Global, args: ExportArgs) -> Result<Outcome, Failure> 
         user_pool_id: args.user_pool_id.clone(),
         output: args.output.clone(),
         format,
-        attributes: args.attributes.clone(),
         filter: args.filter.clone(),
         with_status: args.with_status,
         restart: args.restart,

@@ -10,7 +10,6 @@ use super::{Failure, Outcome, connection, reporter, setup};
 use crate::aws;
 use crate::cli::{Global, PlanArgs};
 use crate::files;
-use crate::input::InputOptions;
 use crate::plan::{self, PlanOptions};
 
 pub async fn run(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
@@ -31,12 +30,7 @@ pub async fn run(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
             .clone()
             .unwrap_or_else(|| files::beside_input(&args.input, "plan")),
         input: args.input.clone(),
-        input_options: InputOptions {
-            format,
-            key_column: args.input_args.key_column.clone(),
-            empty_cells: args.input_args.empty_cells,
-            client_metadata: args.input_args.client_metadata.iter().cloned().collect(),
-        },
+        input_options: args.input_args.options(format),
         user_pool_id: args.user_pool_id.clone(),
         current_state: args.read.current_state,
         show: args.show,
