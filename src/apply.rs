@@ -11,19 +11,17 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use tokio::sync::{Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 
-use crate::current::{Current, Source};
+use crate::current::Source;
 use crate::input::{self, InputOptions};
 use crate::journal::{self, Header};
-use crate::plan;
+use crate::plan::{self, PlanSummary};
+use crate::prepare::{self, PoolState, Reading, Scanned};
 use crate::progress::Reporter;
 use crate::recorder::Recorder;
 use crate::report::{FailedRows, Report};
-use crate::scan;
-use crate::schema::Schema;
 use crate::sender::{Api, Pacing, RetryPolicy, send_row};
 use crate::stream::{self, Checks, Event, StreamCounts, Work};
 
@@ -34,7 +32,7 @@ const NOT_RETRYABLE_AS_IS: &[&str] = &["InvalidParameterException"];
 /// Everything `apply` needs to know, resolved from the command line.
 #[derive(Debug, Clone)]
 pub struct ApplyOptions {
-    /// The input file, or `-` for standard input.
+    /// The input file (a plan file for `apply --plan` and rollback), or `-` for standard input.
     pub input: PathBuf,
     pub input_options: InputOptions,
     pub user_pool_id: String,
@@ -49,10 +47,12 @@ pub struct ApplyOptions {
     /// Send again the rows an earlier run recorded as failed.
     pub retry_failed: bool,
     pub max_failure_rate: f64,
-    /// Schema check and diff against current values; None sends rows as they are (a plan).
+    /// Schema check and current values; None sends rows as they are.
     pub preflight: Option<Preflight>,
     /// Apply only this many changes, then stop (`--limit`).
     pub limit: Option<u64>,
+    /// Send a plan's rows even when their users changed since the plan was made.
+    pub force: bool,
 }
 
 /// What `apply` reads before writing: the pool's schema and the users' current values.
@@ -65,72 +65,137 @@ pub struct Preflight {
     pub allow_verification_messages: bool,
 }
 
+/// A run ready to decide and send: the input scanned, its journal checked, the pool read.
+/// The preview and the sending pass decide from this same state, so what is shown before
+/// the question is what is sent.
+pub struct Prepared {
+    scanned: Scanned,
+    pool: PoolState,
+    header: Header,
+}
+
+/// Everything before the first write: errors here are setup errors (an unreadable input, a
+/// bad header, a journal of another run, the pool unreadable).
+pub async fn prepare(opts: &ApplyOptions, reporter: &dyn Reporter) -> anyhow::Result<Prepared> {
+    // A blind resume only fingerprints the input: the journal knows the duplicated users.
+    // (Reading current values needs every user key, so a diffing run scans in full.)
+    let blind = opts
+        .preflight
+        .as_ref()
+        .is_none_or(|p| p.current_state == Source::None);
+    let prior = match &opts.journal_path {
+        Some(j) if !opts.restart && blind && j.exists() => journal::read_header(j)
+            .ok()
+            .map(|h| (h.input_sha256, h.duplicate_lines)),
+        _ => None,
+    };
+    let scanned = prepare::scan_input(&opts.input, &opts.input_options, prior).await?;
+    let header = journal_header(opts, &scanned);
+    if let Some(path) = &opts.journal_path {
+        journal::check_compatible(path, &header, opts.restart, blind && !opts.retry_failed)?;
+    }
+    let pool = match &opts.preflight {
+        Some(p) => {
+            if p.current_state == Source::None {
+                reporter.warning(
+                    "--current-state none: rows are sent without reading current values; \
+                     unchanged users cost a call each, and rollback will not be possible",
+                );
+            }
+            let reading = Reading {
+                client: &p.client,
+                user_pool_id: &opts.user_pool_id,
+                pool: p.pool.as_ref(),
+                current_state: p.current_state,
+                concurrency: opts.concurrency,
+            };
+            prepare::read_pool(&scanned, &opts.input_options, &reading, reporter).await?
+        }
+        None => PoolState {
+            schema: None,
+            current: None,
+            source: Source::None,
+        },
+    };
+    Ok(Prepared {
+        scanned,
+        pool,
+        header,
+    })
+}
+
+/// What sending `prepared` would do, row by row, without sending: the confirmation's preview.
+pub fn preview(
+    prepared: &Prepared,
+    opts: &ApplyOptions,
+    show: usize,
+    reporter: &dyn Reporter,
+) -> anyhow::Result<PlanSummary> {
+    let planner = plan::planner(
+        &prepared.scanned,
+        &prepared.pool,
+        allow_verification_messages(opts),
+        opts.force,
+    );
+    plan::decide_all(
+        &prepared.scanned,
+        &opts.input_options,
+        &planner,
+        show,
+        reporter,
+        |_, _| Ok(()),
+    )
+}
+
+fn allow_verification_messages(opts: &ApplyOptions) -> bool {
+    opts.preflight
+        .as_ref()
+        .is_none_or(|p| p.allow_verification_messages)
+}
+
 /// Runs `apply` to the end (or to a stop) and returns its report. Errors are for setup
-/// problems found before any write: an unreadable input, a bad header, a foreign journal.
+/// problems found before any write.
 pub async fn run<A: Api>(
     api: Arc<A>,
     opts: ApplyOptions,
+    prepared: Prepared,
     reporter: Arc<dyn Reporter>,
     stop: CancellationToken,
 ) -> anyhow::Result<Report> {
     let started = Instant::now();
-    let display = opts.input.display().to_string();
-    // Standard input is read twice, so it is copied to a private temporary file first.
-    let (_spool, path) = if opts.input.as_os_str() == "-" {
-        let (guard, path) = input::spool_stdin()?;
-        (Some(guard), path)
-    } else {
-        (None, opts.input.clone())
-    };
-
-    // Resuming: the journal already knows the duplicated users, so the input is only
-    // fingerprinted (constant memory) to check that it is the same file.
-    // (Reading current values needs every user key, so a diffing run scans in full.)
-    let diffing = opts
-        .preflight
-        .as_ref()
-        .is_some_and(|p| p.current_state != Source::None);
-    let prior = match &opts.journal_path {
-        Some(j) if !opts.restart && !diffing && j.exists() => journal::read_header(j).ok(),
-        _ => None,
-    };
-    let scan = {
-        let (path, display, io) = (path.clone(), display.clone(), opts.input_options.clone());
-        tokio::task::spawn_blocking(move || {
-            if let Some(prior) = prior {
-                let mut scan = scan::fingerprint(input::open(&path)?, &display, &io)?;
-                if scan.sha256 == prior.input_sha256 {
-                    scan.set_duplicates(scan::Duplicates::from_groups(prior.duplicate_lines));
-                    return Ok(scan);
-                }
-            }
-            scan::scan(|| input::open(&path), &display, &io)
-        })
-        .await
-        .context("input scan panicked")??
-    };
-    let header = journal_header(&opts, &display, &scan);
-    if let Some(path) = &opts.journal_path {
-        journal::check_compatible(path, &header, opts.restart)?;
-    }
-    let (schema, current) = match &opts.preflight {
-        Some(p) => preflight(p, &scan, &path, &display, &opts, &*reporter).await?,
-        None => (None, None),
-    };
-    let opened = input::read(input::open(&path)?, &display, &opts.input_options)?;
-
+    let Prepared {
+        scanned,
+        pool,
+        header,
+    } = prepared;
+    let display = scanned.display.clone();
+    let opened = input::read(input::open(&scanned.path)?, &display, &opts.input_options)?;
     let (journal, mut tally, kept) = match &opts.journal_path {
         Some(path) => {
-            let (journal, tally, kept) = journal::open_for_run(path, &header, opts.restart)?;
+            let (journal, tally, kept) =
+                journal::open_for_run(path, &header, opts.restart, opts.retry_failed)?;
             (Some(journal), tally, kept)
         }
         None => (None, journal::Loaded::new(header), None),
     };
     if let Some(old) = kept {
-        reporter.warning(&format!(
-            "starting over; the old journal is kept as {}",
-            old.display()
-        ));
+        reporter.warning(&match opts.restart {
+            true => format!(
+                "starting over; the old journal is kept as {}",
+                old.display()
+            ),
+            false => format!(
+                "the journal records a finished run: starting a new one against the pool's \
+                 current values; the old journal is kept as {}",
+                old.display()
+            ),
+        });
+    }
+    // Invalid rows and conflicts cost no call: they are decided again, so that a flag added
+    // since (--allow-verification-messages, --force) takes effect.
+    let redecide: Vec<u64> = tally.redecide.keys().copied().collect();
+    for n in redecide {
+        tally.done.remove(n);
     }
     if opts.retry_failed {
         for (n, code) in &tally.failed {
@@ -139,7 +204,7 @@ pub async fn run<A: Api>(
             }
         }
     }
-    let resuming = !tally.done.is_empty() || !tally.failed.is_empty();
+    let resuming = !tally.done.is_empty() || !tally.failed.is_empty() || !tally.redecide.is_empty();
     let done = tally.done.clone();
     let failed = FailedRows::new(opts.failed_path.clone(), opened.csv_header, resuming);
     let mut recorder = Recorder::new(
@@ -151,22 +216,18 @@ pub async fn run<A: Api>(
         stop.clone(),
         opts.max_failure_rate,
     );
-    reporter.started(scan.rows);
+    reporter.started(scanned.scan.rows);
 
-    // Reader thread: records in file order, checked and diffed, into bounded channels.
+    // Reader thread: records in file order, checked and decided, into bounded channels.
     let (work_tx, mut work_rx) = mpsc::channel::<Work>(1024);
     let (events_tx, mut events_rx) = mpsc::channel::<Event>(1024);
     let counts = Arc::new(StreamCounts::default());
-    let current_state = current.as_ref().and_then(|c| c.source);
+    let current_state = pool.current.as_ref().and_then(|c| c.source);
     let checks = Checks {
-        scan,
-        schema,
-        current,
-        // A plan's rows passed the rails when the plan was made, with its own flags.
-        allow_verification_messages: opts
-            .preflight
-            .as_ref()
-            .is_none_or(|p| p.allow_verification_messages),
+        scanned,
+        pool,
+        allow_verification_messages: allow_verification_messages(&opts),
+        force: opts.force,
         limit: opts.limit,
     };
     let reader = {
@@ -222,6 +283,7 @@ pub async fn run<A: Api>(
             Event::Invalid(record) => recorder.invalid(&record),
             Event::NotFound(record) => recorder.not_found(&record),
             Event::Unchanged(record) => recorder.unchanged(&record),
+            Event::Conflict(record, names) => recorder.conflict(&record, &names),
             Event::Sent(work, sent) => {
                 throttled += u64::from(sent.throttled);
                 retries += u64::from(sent.attempts.saturating_sub(1));
@@ -240,7 +302,6 @@ pub async fn run<A: Api>(
     }
     let mut report = recorder.finish();
     report.skipped_done = counts.skipped.load(Ordering::Relaxed);
-    report.verification_messages = counts.messages.load(Ordering::Relaxed);
     report.limit = counts
         .limited
         .load(Ordering::Relaxed)
@@ -255,63 +316,17 @@ pub async fn run<A: Api>(
     Ok(report)
 }
 
-/// Reads the schema and the current values, and refuses an input that uses attributes the
-/// pool does not define. Before any write, so errors here are setup errors.
-async fn preflight(
-    p: &Preflight,
-    scan: &scan::Scan,
-    path: &std::path::Path,
-    display: &str,
-    opts: &ApplyOptions,
-    reporter: &dyn Reporter,
-) -> anyhow::Result<(Option<Schema>, Option<Current>)> {
-    let schema = p.pool.as_ref().map(Schema::from_pool);
-    if let Some(schema) = &schema {
-        plan::check_attributes(schema, scan, &opts.user_pool_id)?;
-    }
-    let estimate = p.pool.as_ref().map_or(0, |pool| {
-        u64::try_from(pool.estimated_number_of_users()).unwrap_or(0)
-    });
-    let source = plan::resolve(p.current_state, scan.rows, estimate);
-    if source == Source::None {
-        reporter.warning(
-            "--current-state none: rows are sent without reading current values; \
-             unchanged users cost a call each, and rollback will not be possible",
-        );
-    }
-    let current = plan::read_current(
-        &p.client,
-        &opts.user_pool_id,
-        source,
-        scan,
-        || plan::input_keys(path, display, &opts.input_options),
-        opts.concurrency,
-        reporter,
-    )
-    .await?;
-    Ok((schema, current))
-}
-
-/// The input options that change what a row means, as recorded in journals and plans.
-pub fn options_json(io: &InputOptions) -> serde_json::Value {
-    serde_json::json!({
-        "format": format!("{:?}", io.format).to_lowercase(),
-        "key_column": io.key_column,
-        "empty_cells": format!("{:?}", io.empty_cells).to_lowercase(),
-        "client_metadata": io.client_metadata,
-    })
-}
-
 /// The journal header for this run: what must match for a later run to resume it.
-fn journal_header(opts: &ApplyOptions, display: &str, scan: &scan::Scan) -> Header {
+fn journal_header(opts: &ApplyOptions, scanned: &Scanned) -> Header {
+    let scan = &scanned.scan;
     Header {
         kind: Header::KIND.into(),
         version: journal::FORMAT_VERSION,
-        input: display.to_string(),
+        input: scanned.display.clone(),
         input_sha256: scan.sha256.clone(),
         user_pool_id: opts.user_pool_id.clone(),
         rows_total: scan.rows,
-        options: options_json(&opts.input_options),
+        options: opts.input_options.to_json(),
         created_unix: journal::now_unix() as u64,
         duplicate_lines: scan.duplicates().groups(),
     }

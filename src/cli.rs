@@ -77,6 +77,9 @@ pub struct ExportArgs {
     /// Start over instead of resuming an interrupted export of the same output.
     #[arg(long)]
     pub restart: bool,
+    /// Replace a finished export (or any other file) at --output.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -95,6 +98,12 @@ pub struct RollbackArgs {
     /// Most calls in flight at once.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
+    /// Retries of a transient failure (5xx, timeouts, broken connections) before a row fails.
+    #[arg(long, default_value_t = 5)]
+    pub max_retries: u32,
+    /// Seconds one call may take before it counts as a timeout.
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub call_timeout: f64,
     /// How many attribute changes the preview shows.
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub show: usize,
@@ -196,6 +205,9 @@ pub struct ApplyArgs {
     #[command(flatten)]
     pub read: ReadArgs,
     /// Apply only the first N changes, then stop (a canary); run again to go on.
+    /// Send a plan's rows even when their users changed since the plan was made (conflicts).
+    #[arg(long)]
+    pub force: bool,
     #[arg(long, value_name = "N")]
     pub limit: Option<u64>,
     /// Most calls per second. Cognito allows 25 UserUpdate calls per second per account and

@@ -15,7 +15,6 @@ use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::types::AttributeType;
 use tokio::sync::Semaphore;
 
-use crate::plan::InputKeys;
 use crate::progress::Reporter;
 use crate::scan::user_key;
 use crate::sender::{CallError, RateControl, RetryPolicy, retrying};
@@ -49,6 +48,15 @@ pub struct Current {
     /// Users read with AdminGetUser (billable).
     pub users_read: u64,
     pub source: Option<Source>,
+}
+
+/// What `--current-state get` reads: each input user, and each email and phone number the
+/// input sets (looked up with a ListUsers filter, to find other users that already have it).
+#[derive(Debug, Default)]
+pub struct InputKeys {
+    pub users: Vec<String>,
+    /// (attribute, value) pairs, e.g. ("email", "a@example.com").
+    pub aliases: Vec<(String, String)>,
 }
 
 /// Hash of an alias value (emails compare case-insensitively).

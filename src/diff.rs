@@ -22,6 +22,8 @@ pub enum RowPlan {
     NotFound,
     /// Every attribute already has its target value: nothing to send.
     Unchanged,
+    /// A plan's row whose user changed since the plan was made (these attributes).
+    Conflict(Vec<String>),
     Change(Vec<AttrDiff>),
 }
 
@@ -54,9 +56,57 @@ pub fn diff(row: &Row, current: Option<&BTreeMap<String, String>>) -> RowPlan {
     }
 }
 
+/// A plan's row against the user's current values `now`: the plan expected `planned` (each
+/// attribute's value before the change). An attribute already at its target is dropped; one
+/// that holds neither the planned before-value nor the target was changed by someone else
+/// since the plan was made: a conflict, unless `force` (then it is sent over the new value).
+pub fn against_plan(
+    row: &Row,
+    planned: &BTreeMap<String, Option<String>>,
+    now: &BTreeMap<String, String>,
+    force: bool,
+) -> RowPlan {
+    let mut conflicts = Vec::new();
+    let mut changes = Vec::new();
+    for c in &row.changes {
+        let before = now.get(&c.name).filter(|v| !v.is_empty()).cloned();
+        let after = c.change.value().map(str::to_string);
+        if before == after {
+            continue;
+        }
+        // An attribute the plan has no before-value for is not checked.
+        let expected = planned
+            .get(&c.name)
+            .cloned()
+            .unwrap_or_else(|| before.clone());
+        if before != expected {
+            conflicts.push(c.name.clone());
+        }
+        changes.push(AttrDiff {
+            name: c.name.clone(),
+            before,
+            after,
+        });
+    }
+    if !conflicts.is_empty() && !force {
+        RowPlan::Conflict(conflicts)
+    } else if changes.is_empty() {
+        RowPlan::Unchanged
+    } else {
+        RowPlan::Change(changes)
+    }
+}
+
 /// The preview line of one attribute change, Terraform-style.
 pub fn preview_line(user: &str, d: &AttrDiff) -> String {
     match (&d.before, &d.after) {
+        // A `*_verified` flag sent along with its email or phone number, already at its value.
+        (Some(b), Some(a)) if a == b => {
+            format!(
+                "= {user}  {}: {a:?} (unchanged, sent to keep it verified)",
+                d.name
+            )
+        }
         (Some(b), Some(a)) => format!("~ {user}  {}: {b:?} -> {a:?}", d.name),
         (None, Some(a)) => format!("+ {user}  {}: {a:?}", d.name),
         (Some(b), None) => format!("- {user}  {}: {b:?}", d.name),

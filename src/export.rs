@@ -36,6 +36,8 @@ pub struct ExportOptions {
     pub with_status: bool,
     /// Start over even if an interrupted export of the same output can be resumed.
     pub restart: bool,
+    /// Replace a finished export (or any other file) at the output.
+    pub force: bool,
 }
 
 /// Where an interrupted export stands.
@@ -124,6 +126,25 @@ pub async fn run(
             summary.resumed_at = Some(old.users);
             state = old;
         }
+    }
+    // A finished export is a backup: replacing it takes --force.
+    let unfinished = || {
+        std::fs::read(&state_file)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<State>(&b).ok())
+            .is_some_and(|s| !s.done)
+    };
+    if !to_stdout
+        && summary.resumed_at.is_none()
+        && !opts.force
+        && opts.output.exists()
+        && !(opts.restart && unfinished())
+    {
+        bail!(
+            "{} exists (a finished export, or another file): pass --force to replace it, \
+             or choose another --output",
+            opts.output.display()
+        );
     }
     let mut out: Box<dyn Write> = if to_stdout {
         Box::new(io::stdout().lock())

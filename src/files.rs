@@ -51,13 +51,17 @@ pub fn sha256_file(path: &Path) -> io::Result<String> {
     Ok(hex::encode(hasher.finalize()))
 }
 
-/// `INPUT.report.json`-style names beside the input: the input's extension is replaced by
-/// `suffix`. Standard input gives names in the current directory.
+/// `INPUT.report.json`-style names beside the input: `suffix` is appended to the whole file
+/// name, so that two inputs (`x.csv`, `x.jsonl`, `x.plan`) never share a derived name.
+/// Standard input gives names in the current directory.
 pub fn beside_input(input: &Path, suffix: &str) -> PathBuf {
     if input.as_os_str() == "-" {
         return PathBuf::from(format!("stdin.{suffix}"));
     }
-    input.with_extension(suffix)
+    let mut name = input.as_os_str().to_os_string();
+    name.push(".");
+    name.push(suffix);
+    PathBuf::from(name)
 }
 
 #[cfg(test)]
@@ -68,7 +72,7 @@ mod tests {
     fn names_and_modes() {
         assert_eq!(
             beside_input(Path::new("dir/users.csv"), "report.json"),
-            PathBuf::from("dir/users.report.json")
+            PathBuf::from("dir/users.csv.report.json")
         );
         assert_eq!(
             beside_input(Path::new("-"), "failed.csv"),

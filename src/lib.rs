@@ -17,6 +17,7 @@ pub mod journal;
 pub mod plan;
 pub mod planfile;
 pub mod planner;
+pub mod prepare;
 pub mod progress;
 pub mod recorder;
 pub mod report;

@@ -1,23 +1,19 @@
-//! `plan`: what `apply` would do, without writing to the pool. Checks every row against the
-//! pool's schema, reads the users' current values, diffs, applies the safety rails, writes the
-//! plan file and returns the preview and the counts.
+//! `plan`: what `apply` would do, without writing to the pool. Decides every row (the one
+//! decision path, [`Planner`]), tallies and previews the result, and writes the plan file.
+//! [`decide_all`] is also the preview `apply` and `rollback` show before they ask.
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
-use aws_sdk_cognitoidentityprovider::Client;
-use aws_sdk_cognitoidentityprovider::types::UserPoolType;
+use anyhow::Context;
 
-use crate::current::{self, Current, Source};
-use crate::diff::preview_line;
+use crate::current::Source;
+use crate::diff::{AttrDiff, preview_line};
 use crate::input::{self, InputOptions};
 use crate::planfile::{self, PlanEntry, PlanHeader, PlanWriter};
 use crate::planner::{Decision, Planner};
+use crate::prepare::{PoolState, Scanned};
 use crate::progress::Reporter;
-use crate::scan::{self, Scan};
-use crate::schema::Schema;
-use crate::validate;
+use crate::row::Record;
 
 #[derive(Debug, Clone)]
 pub struct PlanOptions {
@@ -40,6 +36,8 @@ pub struct PlanSummary {
     pub unchanged: u64,
     pub not_found: u64,
     pub invalid: u64,
+    /// A plan's rows whose users changed since the plan was made.
+    pub conflicts: u64,
     /// Users Cognito will send a verification message to.
     pub messages: u64,
     /// Users made billable by reading them (AdminGetUser).
@@ -52,189 +50,133 @@ pub struct PlanSummary {
     pub problems: Vec<String>,
 }
 
-/// Picks `list` or `get` for `auto`: ListUsers reads 60 users a call and makes nobody
-/// billable, so it wins unless the pool is far larger than the input.
-pub fn resolve(source: Source, input_rows: u64, pool_estimate: u64) -> Source {
-    match source {
-        Source::Auto if input_rows <= 10_000 && input_rows.saturating_mul(50) < pool_estimate => {
-            Source::Get
-        }
-        Source::Auto => Source::List,
-        other => other,
-    }
-}
-
-/// Reads the current values of the input's users as `source` says.
-pub async fn read_current(
-    client: &Client,
-    pool: &str,
-    source: Source,
-    scan: &Scan,
-    keys: impl FnOnce() -> anyhow::Result<InputKeys>,
-    concurrency: usize,
-    reporter: &dyn Reporter,
-) -> anyhow::Result<Option<Current>> {
-    let wanted: BTreeSet<String> = scan.attributes.iter().cloned().collect();
-    let current = match source {
-        Source::None => return Ok(None),
-        Source::Get => {
-            let keys = keys()?;
-            current::get(client, pool, keys, &wanted, concurrency, reporter).await
-        }
-        Source::List | Source::Auto => {
-            current::list(client, pool, &scan.users, &wanted, reporter).await
-        }
-    };
-    Ok(Some(current.map_err(|e| {
-        anyhow::anyhow!("reading the users of {pool}: {e}")
-    })?))
-}
-
-/// What `--current-state get` reads: each input user, and each email and phone number the
-/// input sets (looked up with a ListUsers filter, to find other users that already have it).
-#[derive(Debug, Default)]
-pub struct InputKeys {
-    pub users: Vec<String>,
-    /// (attribute, value) pairs, e.g. ("email", "a@example.com").
-    pub aliases: Vec<(String, String)>,
-}
-
-/// Reads the input's user keys and the aliases it sets.
-pub fn input_keys(
-    path: &std::path::Path,
-    display: &str,
-    io: &InputOptions,
-) -> anyhow::Result<InputKeys> {
-    let mut out = InputKeys::default();
-    for record in input::read(input::open(path)?, display, io)?.records {
-        let record = record?;
-        if let Some(u) = record.username() {
-            out.users.push(u.to_string());
-        }
-        for c in &record.row.changes {
-            if let ("email" | "phone_number", crate::row::Change::Set(v)) =
-                (c.name.as_str(), &c.change)
-            {
-                out.aliases.push((c.name.clone(), v.clone()));
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// Refuses an input that uses attributes the pool does not define, naming them all.
-pub fn check_attributes(schema: &Schema, scan: &Scan, pool: &str) -> anyhow::Result<()> {
-    // Names that break Cognito's naming rules are reported on their rows instead.
-    let missing = schema.missing(
-        scan.attributes
-            .iter()
-            .filter(|n| crate::validate::check_name(n).is_ok()),
-    );
-    if !missing.is_empty() {
-        bail!(
-            "the input uses attributes that user pool {pool} does not define: {}",
-            missing.join(", ")
-        );
-    }
-    Ok(())
-}
-
-pub async fn run(
-    client: &Client,
-    pool: &UserPoolType,
+/// Writes the plan of `scanned` against `pool` to `opts.out`.
+pub fn run(
+    scanned: &Scanned,
+    pool: &PoolState,
     opts: &PlanOptions,
     reporter: &dyn Reporter,
 ) -> anyhow::Result<PlanSummary> {
-    let display = opts.input.display().to_string();
-    if opts.input.as_os_str() == "-" {
-        bail!("plan reads a file, not standard input: the plan records the input's fingerprint");
-    }
-    let scan = scan::scan(|| input::open(&opts.input), &display, &opts.input_options)?;
-    let schema = Schema::from_pool(pool);
-    check_attributes(&schema, &scan, &opts.user_pool_id)?;
-    let estimate = u64::try_from(pool.estimated_number_of_users()).unwrap_or(0);
-    let source = resolve(opts.current_state, scan.rows, estimate);
-    let current = read_current(
-        client,
-        &opts.user_pool_id,
-        source,
-        &scan,
-        || input_keys(&opts.input, &display, &opts.input_options),
-        opts.concurrency,
-        reporter,
-    )
-    .await?;
-    let planner = Planner {
-        schema: Some(&schema),
-        current: current.as_ref(),
-        repeated_aliases: &scan.repeated_aliases,
-        allow_verification_messages: opts.allow_verification_messages,
-    };
     let header = PlanHeader {
         kind: planfile::KIND.into(),
         version: planfile::VERSION,
         user_pool_id: opts.user_pool_id.clone(),
-        input: display.clone(),
-        input_sha256: scan.sha256.clone(),
+        input: scanned.display.clone(),
+        input_sha256: scanned.scan.sha256.clone(),
         created_unix: crate::journal::now_unix() as u64,
-        current_state: source,
-        options: crate::apply::options_json(&opts.input_options),
+        current_state: pool.source,
+        options: opts.input_options.to_json(),
+        allow_verification_messages: opts.allow_verification_messages,
     };
-    let mut out = PlanWriter::create(&opts.out, &header)
-        .with_context(|| format!("writing the plan {}", opts.out.display()))?;
+    let writing = || format!("writing the plan {}", opts.out.display());
+    let mut out = PlanWriter::create(&opts.out, &header).with_context(writing)?;
+    let planner = planner(scanned, pool, opts.allow_verification_messages, false);
+    let summary = decide_all(
+        scanned,
+        &opts.input_options,
+        &planner,
+        opts.show,
+        reporter,
+        |record, diffs| {
+            out.write(&PlanEntry {
+                line: record.row.line,
+                user: record.row.username.clone(),
+                changes: diffs.to_vec(),
+                client_metadata: record.row.client_metadata.clone(),
+            })
+            .with_context(writing)
+        },
+    )?;
+    out.finish().with_context(writing)?;
+    Ok(summary)
+}
+
+/// The planner for `scanned` against `pool`: the same for the preview and for sending.
+pub fn planner<'a>(
+    scanned: &'a Scanned,
+    pool: &'a PoolState,
+    allow_verification_messages: bool,
+    force: bool,
+) -> Planner<'a> {
+    Planner {
+        schema: pool.schema.as_ref(),
+        current: pool.current.as_ref(),
+        repeated_aliases: &scanned.scan.repeated_aliases,
+        allow_verification_messages,
+        force,
+    }
+}
+
+/// Decides every row of `scanned` and tallies the result; `on_change` gets each row to change
+/// with exactly what will be sent for it.
+pub fn decide_all(
+    scanned: &Scanned,
+    io: &InputOptions,
+    planner: &Planner,
+    show: usize,
+    reporter: &dyn Reporter,
+    mut on_change: impl FnMut(&Record, &[AttrDiff]) -> anyhow::Result<()>,
+) -> anyhow::Result<PlanSummary> {
+    let display = &scanned.display;
     let mut summary = PlanSummary {
-        current_state: Some(source),
-        users_read: current.as_ref().map_or(0, |c| c.users_read),
+        current_state: planner.current.and_then(|c| c.source),
+        users_read: planner.current.map_or(0, |c| c.users_read),
         ..PlanSummary::default()
     };
-    reporter.started(scan.rows);
-    let records = input::read(input::open(&opts.input)?, &display, &opts.input_options)?.records;
+    reporter.started(scanned.scan.rows);
+    let records = input::read(input::open(&scanned.path)?, display, io)?.records;
     for (done, record) in records.enumerate() {
         if done % 1000 == 0 {
             reporter.progress(&crate::progress::Progress {
                 done: done as u64,
-                total: scan.rows,
+                total: scanned.scan.rows,
                 ..Default::default()
             });
         }
         let mut record = record?;
-        validate::check(&mut record);
-        scan.duplicates().mark(&mut record);
-        match planner.decide(&mut record) {
+        let user = record.row.username.clone();
+        let line = record.row.line;
+        match planner.check_and_decide(&mut record, scanned.scan.duplicates()) {
             Decision::Invalid => {
                 summary.invalid += 1;
-                summary.problems.push(record.invalid(&display).to_string());
+                summary.problems.push(record.invalid(display).to_string());
             }
             Decision::NotFound => {
                 summary.not_found += 1;
                 summary.problems.push(format!(
-                    "{display}:{}: user {:?}: not found in the pool",
-                    record.row.line, record.row.username
+                    "{display}:{line}: user {user:?}: not found in the pool"
+                ));
+            }
+            Decision::Conflict(names) => {
+                summary.conflicts += 1;
+                summary.problems.push(format!(
+                    "{display}:{line}: user {user:?}: {}",
+                    conflict(&names)
                 ));
             }
             Decision::Unchanged => summary.unchanged += 1,
             Decision::Change { diffs, messages } => {
                 summary.to_change += 1;
-                summary.attributes += diffs.len() as u64;
+                summary.attributes += diffs.iter().filter(|d| d.before != d.after).count() as u64;
                 summary.messages += u64::from(messages > 0);
                 for d in &diffs {
-                    if summary.preview.len() < opts.show {
-                        summary.preview.push(preview_line(&record.row.username, d));
+                    if summary.preview.len() < show {
+                        summary.preview.push(preview_line(&user, d));
                     }
                 }
-                out.write(&PlanEntry {
-                    line: record.row.line,
-                    user: record.row.username.clone(),
-                    changes: diffs,
-                    client_metadata: record.row.client_metadata.clone(),
-                })
-                .with_context(|| format!("writing the plan {}", opts.out.display()))?;
+                on_change(&record, &diffs)?;
             }
         }
     }
-    out.finish()
-        .with_context(|| format!("writing the plan {}", opts.out.display()))?;
     Ok(summary)
+}
+
+/// Why a conflicting row is left alone, naming its attributes.
+pub fn conflict(names: &[String]) -> String {
+    format!(
+        "conflict: {} changed since the plan was made; left alone (--force sends it anyway)",
+        names.join(", ")
+    )
 }
 
 /// Groups digits by thousands: 12345 -> "12,345".
@@ -253,8 +195,13 @@ pub fn thousands(n: u64) -> String {
 impl PlanSummary {
     /// `Plan: 12,345 users to change (14,002 attributes), 3,210 unchanged, 17 not found, 4 invalid.`
     pub fn line(&self) -> String {
+        let conflicts = if self.conflicts > 0 {
+            format!(", {} conflicts", thousands(self.conflicts))
+        } else {
+            String::new()
+        };
         format!(
-            "Plan: {} users to change ({} attributes), {} unchanged, {} not found, {} invalid.",
+            "Plan: {} users to change ({} attributes), {} unchanged, {} not found, {} invalid{conflicts}.",
             thousands(self.to_change),
             thousands(self.attributes),
             thousands(self.unchanged),

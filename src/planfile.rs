@@ -25,6 +25,10 @@ pub struct PlanHeader {
     pub created_unix: u64,
     pub current_state: Source,
     pub options: serde_json::Value,
+    /// Whether the plan allowed verification messages (`--allow-verification-messages`):
+    /// `apply --plan` applies the rail as the plan was made.
+    #[serde(default)]
+    pub allow_verification_messages: bool,
 }
 
 /// One user to change.

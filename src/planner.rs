@@ -1,13 +1,14 @@
 //! Deciding what each row comes to against the pool: the schema check, the diff against the
-//! current values, and the safety rails (verification messages, email and phone number
-//! aliases). Shared by `plan` and `apply`.
+//! current values (or, for a plan's row, the check that the pool still holds what the plan
+//! saw), and the safety rails (verification messages, email and phone number aliases).
+//! The one decision path of `plan`, `apply`, `apply --plan` and `rollback`.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use crate::current::{Current, alias_key};
-use crate::diff::{AttrDiff, RowPlan, diff};
-use crate::row::{Change, Problem, Record};
-use crate::scan::user_key;
+use crate::diff::{AttrDiff, RowPlan, against_plan, diff};
+use crate::row::{AttrChange, Change, Problem, Record, Row};
+use crate::scan::{Duplicates, user_key};
 use crate::schema::Schema;
 
 /// What a row comes to.
@@ -17,7 +18,12 @@ pub enum Decision {
     Invalid,
     NotFound,
     Unchanged,
+    /// A plan's row whose user changed since the plan was made: these attributes no longer
+    /// hold the value the plan saw. Not sent unless `--force`.
+    Conflict(Vec<String>),
     Change {
+        /// Exactly what is sent: the attributes that change, plus the row's
+        /// `*_verified` flag when its email or phone number changes (see [`keep_verified`]).
         diffs: Vec<AttrDiff>,
         /// Verification messages Cognito will send for this row (0, 1 or 2).
         messages: u32,
@@ -31,14 +37,25 @@ pub struct Planner<'a> {
     /// Emails and phone numbers that more than one input row sets.
     pub repeated_aliases: &'a HashSet<u64>,
     pub allow_verification_messages: bool,
+    /// Send a plan's row even when its user changed since the plan was made.
+    pub force: bool,
 }
 
-const ALIASES: [(&str, &str); 2] = [
+/// Each alias attribute with the flag that, set to true in the same call, keeps it verified.
+pub const ALIASES: [(&str, &str); 2] = [
     ("email", "email_verified"),
     ("phone_number", "phone_number_verified"),
 ];
 
 impl Planner<'_> {
+    /// The whole decision for a record as read: the row rules, users named on several lines,
+    /// then [`Planner::decide`].
+    pub fn check_and_decide(&self, record: &mut Record, duplicates: &Duplicates) -> Decision {
+        crate::validate::check(record);
+        duplicates.mark(record);
+        self.decide(record)
+    }
+
     /// Decides a record that passed the network-free checks (or not: invalid stays invalid).
     pub fn decide(&self, record: &mut Record) -> Decision {
         if let Some(schema) = self.schema {
@@ -47,26 +64,39 @@ impl Planner<'_> {
         if !record.is_valid() {
             return Decision::Invalid;
         }
-        let diffs = match self.current {
-            Some(current) => match diff(&record.row, current.user(&record.row.username)) {
-                RowPlan::NotFound => return Decision::NotFound,
-                RowPlan::Unchanged => return Decision::Unchanged,
-                RowPlan::Change(d) => d,
+        let now = match self.current {
+            Some(current) => match current.user(&record.row.username) {
+                Some(now) => Some(now),
+                None => return Decision::NotFound,
             },
-            None => record
-                .row
-                .changes
-                .iter()
-                .map(|c| AttrDiff {
-                    name: c.name.clone(),
-                    before: None,
-                    after: match &c.change {
-                        Change::Set(v) => Some(v.clone()),
-                        Change::Delete => None,
-                    },
-                })
-                .collect(),
+            None => None,
         };
+        let planned = match (now, &record.before) {
+            (Some(now), Some(before)) => against_plan(&record.row, before, now, self.force),
+            (Some(now), None) => diff(&record.row, Some(now)),
+            (None, _) => RowPlan::Change(as_is(&record.row, record.before.as_ref())),
+        };
+        let mut diffs = match planned {
+            RowPlan::NotFound => return Decision::NotFound,
+            RowPlan::Unchanged => return Decision::Unchanged,
+            RowPlan::Conflict(names) => return Decision::Conflict(names),
+            RowPlan::Change(d) => d,
+        };
+        if let Some(schema) = self.schema {
+            let changed = diffs.iter().filter(|d| d.before != d.after);
+            schema.check_mutable(record, changed.map(|d| d.name.as_str()));
+        }
+        keep_verified(&record.row, now, &mut diffs);
+        let messages = self.rails(record, &diffs);
+        if record.is_valid() {
+            Decision::Change { diffs, messages }
+        } else {
+            Decision::Invalid
+        }
+    }
+
+    /// The verification-message and alias rails; returns the messages Cognito will send.
+    fn rails(&self, record: &mut Record, diffs: &[AttrDiff]) -> u32 {
         let mut messages = 0;
         for (alias, verified) in ALIASES {
             let Some(value) = diffs
@@ -76,12 +106,10 @@ impl Planner<'_> {
             else {
                 continue;
             };
-            let marked_verified = record
-                .row
-                .changes
-                .iter()
-                .any(|c| c.name == verified && c.change == Change::Set("true".into()));
-            if !marked_verified {
+            if !marks_verified(
+                diffs.iter().map(|d| (&d.name, d.after.as_deref())),
+                verified,
+            ) {
                 if self.allow_verification_messages {
                     messages += 1;
                 } else {
@@ -112,10 +140,64 @@ impl Planner<'_> {
                 ));
             }
         }
-        if record.is_valid() {
-            Decision::Change { diffs, messages }
-        } else {
-            Decision::Invalid
-        }
+        messages
     }
+}
+
+/// A row sent as it is (no current values): every change, with the plan's before-values
+/// when the row comes from a plan.
+fn as_is(row: &Row, before: Option<&crate::row::Before>) -> Vec<AttrDiff> {
+    row.changes
+        .iter()
+        .map(|c| AttrDiff {
+            name: c.name.clone(),
+            before: before.and_then(|b| b.get(&c.name).cloned().flatten()),
+            after: c.change.value().map(str::to_string),
+        })
+        .collect()
+}
+
+/// Cognito marks a changed email (phone number) unverified and sends a code unless the *same
+/// call* sets `email_verified` (`phone_number_verified`) to true: so when the alias changes,
+/// the row's flag is sent with it even if the pool already holds that value.
+fn keep_verified(row: &Row, now: Option<&BTreeMap<String, String>>, diffs: &mut Vec<AttrDiff>) {
+    for (alias, verified) in ALIASES {
+        let alias_changes = diffs.iter().any(|d| d.name == alias && d.after.is_some());
+        if !alias_changes || diffs.iter().any(|d| d.name == verified) {
+            continue;
+        }
+        let Some(Change::Set(flag)) = row
+            .changes
+            .iter()
+            .find(|c| c.name == verified)
+            .map(|c| &c.change)
+        else {
+            continue;
+        };
+        diffs.push(AttrDiff {
+            name: verified.to_string(),
+            before: now.and_then(|n| n.get(verified)).cloned(),
+            after: Some(flag.clone()),
+        });
+    }
+}
+
+/// Whether `changes` (name, value to set) set `verified` to true.
+fn marks_verified<'a>(
+    mut changes: impl Iterator<Item = (&'a String, Option<&'a str>)>,
+    verified: &str,
+) -> bool {
+    changes.any(|(name, value)| name == verified && value == Some("true"))
+}
+
+/// Verification messages a call with these changes makes Cognito send: one for each alias it
+/// sets without setting its flag to true. Counted from what is sent, for the report.
+pub fn messages_sent(changes: &[AttrChange]) -> u32 {
+    let pairs = || changes.iter().map(|c| (&c.name, c.change.value()));
+    ALIASES
+        .iter()
+        .filter(|(alias, verified)| {
+            pairs().any(|(n, v)| n == alias && v.is_some()) && !marks_verified(pairs(), verified)
+        })
+        .count() as u32
 }

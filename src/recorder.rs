@@ -8,6 +8,7 @@ use std::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::journal::{Entry, Journal, Loaded, Outcome, now_unix};
+use crate::planner::messages_sent;
 use crate::progress::{Progress, Reporter};
 use crate::report::{FailedRows, Report};
 use crate::row::{Change, Record};
@@ -31,6 +32,8 @@ pub struct Recorder {
     sent: u64,
     sent_failed: u64,
     pub unknown_outcomes: u64,
+    /// Users this run changed an email or phone number of without keeping it verified.
+    pub verification_messages: u64,
     pub stopped: Option<String>,
     last_sync: Instant,
 }
@@ -56,6 +59,7 @@ impl Recorder {
             sent: 0,
             sent_failed: 0,
             unknown_outcomes: 0,
+            verification_messages: 0,
             stopped: None,
             last_sync: Instant::now(),
         }
@@ -70,6 +74,14 @@ impl Recorder {
     pub fn invalid(&mut self, record: &Record) {
         let invalid = record.invalid(&self.display);
         self.reporter.row_message(&invalid.to_string());
+        if self
+            .tally
+            .same_as_before(record.index, Outcome::Invalid, invalid.code())
+        {
+            // Decided again with the same result: already in the journal and failed rows.
+            self.tally.done.insert(record.index);
+            return;
+        }
         let entry = entry(
             record,
             Outcome::Invalid,
@@ -92,6 +104,32 @@ impl Recorder {
         }
     }
 
+    /// A plan's row whose user changed since the plan was made: left alone, listed.
+    pub fn conflict(&mut self, record: &Record, names: &[String]) {
+        let message = crate::plan::conflict(names);
+        let (line, user) = (record.row.line, &record.row.username);
+        self.reporter.row_message(&format!(
+            "{}:{line}: user {user:?}: {message}",
+            self.display
+        ));
+        if self
+            .tally
+            .same_as_before(record.index, Outcome::Conflict, "")
+        {
+            self.tally.done.insert(record.index);
+            return;
+        }
+        if self.write(&entry(
+            record,
+            Outcome::Conflict,
+            Some("Conflict".into()),
+            0,
+            0,
+        )) {
+            self.write_failed(record, "Conflict", &message);
+        }
+    }
+
     /// Nothing to change: recorded as done, nothing sent.
     pub fn unchanged(&mut self, record: &Record) {
         self.write(&entry(record, Outcome::Unchanged, None, 0, 0));
@@ -103,7 +141,10 @@ impl Recorder {
         let (outcome, err) = match sent.result {
             // Not finished: not recorded, so a resumed run sends it again.
             SendResult::Interrupted => return,
-            SendResult::Updated => (Outcome::Updated, None),
+            SendResult::Updated => {
+                self.verification_messages += u64::from(messages_sent(&record.row.changes) > 0);
+                (Outcome::Updated, None)
+            }
             SendResult::Failed(err) => (Outcome::Failed, Some(err)),
         };
         let code = err.as_ref().map(|e| e.code.clone());
@@ -219,6 +260,7 @@ impl Recorder {
         let mut report = self.tally.to_report();
         report.stopped = self.stopped.take();
         report.unknown_outcomes = self.unknown_outcomes;
+        report.verification_messages = self.verification_messages;
         report.failed_rows_file = std::fs::metadata(self.failed.path())
             .is_ok_and(|m| m.len() > 0)
             .then(|| self.failed.path().display().to_string());

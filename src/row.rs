@@ -15,6 +15,16 @@ pub enum Change {
     Delete,
 }
 
+impl Change {
+    /// The value to set; None for a delete.
+    pub fn value(&self) -> Option<&str> {
+        match self {
+            Change::Set(v) => Some(v),
+            Change::Delete => None,
+        }
+    }
+}
+
 /// One attribute change of a row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttrChange {
@@ -117,7 +127,14 @@ pub struct Record {
     pub raw: RawRecord,
     pub row: Row,
     pub problems: Vec<Problem>,
+    /// What a plan expects the pool to hold before the change (a plan entry's before-values;
+    /// None: a plain input row). Checked against current values before sending: a user changed
+    /// since the plan was made is a conflict.
+    pub before: Option<Before>,
 }
+
+/// Attribute values before a change, by name (None: the attribute was absent).
+pub type Before = BTreeMap<String, Option<String>>;
 
 impl Record {
     pub fn is_valid(&self) -> bool {

@@ -67,7 +67,9 @@ impl Schema {
         missing.into_iter().collect()
     }
 
-    /// Adds a problem to `record` for every change the schema refuses.
+    /// Adds a problem to `record` for every change the schema refuses. Mutability is not
+    /// checked here: setting an immutable attribute to the value it already has is no change,
+    /// so only the diff can tell (see [`Schema::check_mutable`]).
     pub fn check(&self, record: &mut Record) {
         for change in &record.row.changes {
             let name = change.name.as_str();
@@ -79,14 +81,6 @@ impl Schema {
                 ));
                 continue;
             };
-            if !schema.mutable {
-                record.problems.push(Problem::attr(
-                    "ImmutableAttribute",
-                    name,
-                    "the user pool defines this attribute as immutable",
-                ));
-                continue;
-            }
             let Change::Set(value) = &change.change else {
                 continue;
             };
@@ -94,6 +88,26 @@ impl Schema {
                 record
                     .problems
                     .push(Problem::attr("SchemaViolation", name, message));
+            }
+        }
+    }
+}
+
+impl Schema {
+    /// Adds an `ImmutableAttribute` problem for each attribute in `changed` that the pool
+    /// defines as immutable.
+    pub fn check_mutable<'a>(
+        &self,
+        record: &mut Record,
+        changed: impl IntoIterator<Item = &'a str>,
+    ) {
+        for name in changed {
+            if self.get(name).is_some_and(|s| !s.mutable) {
+                record.problems.push(Problem::attr(
+                    "ImmutableAttribute",
+                    name,
+                    "the user pool defines this attribute as immutable",
+                ));
             }
         }
     }
@@ -213,8 +227,12 @@ mod tests {
                 client_metadata: Default::default(),
             },
             problems: vec![],
+            before: None,
         };
         schema().check(&mut r);
+        // Every change here is a real change (no current values): mutability applies.
+        let names: Vec<String> = r.row.changes.iter().map(|c| c.name.clone()).collect();
+        schema().check_mutable(&mut r, names.iter().map(String::as_str));
         r.problems
             .into_iter()
             .map(|p| (p.code, p.attribute.unwrap()))

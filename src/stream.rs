@@ -2,25 +2,20 @@
 //! (row rules, duplicates, schema, rails), diffed against the current values, and sent on:
 //! rows to change to the dispatcher, everything else straight to the recorder.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::current::Current;
 use crate::input::{InputError, Records};
 use crate::journal::DoneSet;
-use crate::planner::{Decision, Planner};
+use crate::planner::Decision;
+use crate::prepare::{PoolState, Scanned};
 use crate::row::{AttrChange, Change, Record};
-use crate::scan::Scan;
-use crate::schema::Schema;
 use crate::sender::Sent;
-use crate::validate;
 
-/// Attribute values before the change (None: the attribute was absent), for rollback.
-pub type Before = BTreeMap<String, Option<String>>;
+pub use crate::row::Before;
 
 /// A row to send, with what it changes from.
 pub struct Work {
@@ -33,6 +28,7 @@ pub enum Event {
     Invalid(Record),
     NotFound(Record),
     Unchanged(Record),
+    Conflict(Record, Vec<String>),
     Sent(Work, Sent),
     /// The input could not be read on: the run stops.
     InputFailed(InputError),
@@ -40,11 +36,12 @@ pub enum Event {
 
 /// Everything the checks need, moved into the thread.
 pub struct Checks {
-    pub scan: Scan,
-    pub schema: Option<Schema>,
-    /// None: rows are sent as they are (`--current-state none`, or a plan).
-    pub current: Option<Current>,
+    pub scanned: Scanned,
+    /// The schema and current values (None: rows are sent as they are).
+    pub pool: PoolState,
     pub allow_verification_messages: bool,
+    /// Send a plan's rows even when their users changed since the plan was made.
+    pub force: bool,
     /// Stop after this many rows to change were handed out (`--limit`).
     pub limit: Option<u64>,
 }
@@ -53,7 +50,6 @@ pub struct Checks {
 #[derive(Default)]
 pub struct StreamCounts {
     pub skipped: AtomicU64,
-    pub messages: AtomicU64,
     pub limited: AtomicBool,
 }
 
@@ -66,12 +62,12 @@ pub fn read_rows(
     stop: CancellationToken,
     counts: Arc<StreamCounts>,
 ) {
-    let planner = Planner {
-        schema: checks.schema.as_ref(),
-        current: checks.current.as_ref(),
-        repeated_aliases: &checks.scan.repeated_aliases,
-        allow_verification_messages: checks.allow_verification_messages,
-    };
+    let planner = crate::plan::planner(
+        &checks.scanned,
+        &checks.pool,
+        checks.allow_verification_messages,
+        checks.force,
+    );
     let mut handed_out = 0u64;
     for (index, record) in records.enumerate() {
         let mut record = match record {
@@ -90,34 +86,37 @@ pub fn read_rows(
             counts.limited.store(true, Ordering::Relaxed);
             return;
         }
-        validate::check(&mut record);
-        checks.scan.duplicates().mark(&mut record);
-        let delivered = match planner.decide(&mut record) {
-            Decision::Invalid => events.blocking_send(Event::Invalid(record)).is_ok(),
-            Decision::NotFound => events.blocking_send(Event::NotFound(record)).is_ok(),
-            Decision::Unchanged => events.blocking_send(Event::Unchanged(record)).is_ok(),
-            Decision::Change { diffs, messages } => {
-                handed_out += 1;
-                counts
-                    .messages
-                    .fetch_add(u64::from(messages > 0), Ordering::Relaxed);
-                let before = checks.current.as_ref().map(|_| {
-                    diffs
-                        .iter()
-                        .map(|d| (d.name.clone(), d.before.clone()))
-                        .collect()
-                });
-                // Send only what changes.
-                record.row.changes = diffs
-                    .into_iter()
-                    .map(|d| AttrChange {
-                        name: d.name,
-                        change: d.after.map_or(Change::Delete, Change::Set),
-                    })
-                    .collect();
-                work_tx.blocking_send(Work { record, before }).is_ok()
-            }
-        };
+        let delivered =
+            match planner.check_and_decide(&mut record, checks.scanned.scan.duplicates()) {
+                Decision::Invalid => events.blocking_send(Event::Invalid(record)).is_ok(),
+                Decision::NotFound => events.blocking_send(Event::NotFound(record)).is_ok(),
+                Decision::Unchanged => events.blocking_send(Event::Unchanged(record)).is_ok(),
+                Decision::Conflict(names) => {
+                    events.blocking_send(Event::Conflict(record, names)).is_ok()
+                }
+                Decision::Change { diffs, .. } => {
+                    handed_out += 1;
+                    // What the pool held (read now, or as the plan saw it), for rollback.
+                    let before = match checks.pool.current {
+                        Some(_) => Some(
+                            diffs
+                                .iter()
+                                .map(|d| (d.name.clone(), d.before.clone()))
+                                .collect(),
+                        ),
+                        None => record.before.take(),
+                    };
+                    // Send exactly what was decided.
+                    record.row.changes = diffs
+                        .into_iter()
+                        .map(|d| AttrChange {
+                            name: d.name,
+                            change: d.after.map_or(Change::Delete, Change::Set),
+                        })
+                        .collect();
+                    work_tx.blocking_send(Work { record, before }).is_ok()
+                }
+            };
         if !delivered || stop.is_cancelled() {
             return;
         }

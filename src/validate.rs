@@ -163,6 +163,7 @@ mod tests {
                 client_metadata: BTreeMap::new(),
             },
             problems: vec![],
+            before: None,
         }
     }
 

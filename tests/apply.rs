@@ -84,7 +84,7 @@ async fn csv_round_trips_awkward_values() {
         attrs(&[("email", "dave@old.example")])
     );
 
-    let report_path = dir.path().join("users.report.json");
+    let report_path = dir.path().join("users.csv.report.json");
     let report = read_report(&report_path);
     assert_eq!(report["rows_total"], 3);
     assert_eq!(report["updated"], 3);
@@ -92,7 +92,7 @@ async fn csv_round_trips_awkward_values() {
     assert_eq!(report["invalid"], 0);
     assert_eq!(report["api_calls"], 3);
     assert_eq!(mode(&report_path), 0o600);
-    assert!(!dir.path().join("users.failed.csv").exists());
+    assert!(!dir.path().join("users.csv.failed.csv").exists());
     assert!(run.stdout.contains("3 updated"), "{}", run.stdout);
 }
 
@@ -179,13 +179,13 @@ async fn jsonl_deletes_missing_users_and_client_metadata() {
         serde_json::json!({"run": "42", "source": "default"})
     );
 
-    let report = read_report(&dir.path().join("changes.report.json"));
+    let report = read_report(&dir.path().join("changes.jsonl.report.json"));
     assert_eq!(report["updated"], 2);
     assert_eq!(report["failed"], 1);
     assert_eq!(report["failures_by_code"]["UserNotFoundException"], 1);
 
     // The failed-rows file holds the row as it was, plus the error, and can be fed back.
-    let failed = dir.path().join("changes.failed.jsonl");
+    let failed = dir.path().join("changes.jsonl.failed.jsonl");
     assert_eq!(mode(&failed), 0o600);
     let line: serde_json::Value =
         serde_json::from_str(std::fs::read_to_string(&failed).unwrap().trim()).unwrap();
@@ -270,12 +270,12 @@ async fn invalid_rows_are_reported_and_never_sent() {
             "{u}"
         );
     }
-    let report = read_report(&dir.path().join("rows.report.json"));
+    let report = read_report(&dir.path().join("rows.jsonl.report.json"));
     assert_eq!(report["rows_total"], 9);
     assert_eq!(report["updated"], 1);
     assert_eq!(report["invalid"], 8);
     assert_eq!(report["failures_by_code"]["DuplicateUser"], 2);
-    let failed = std::fs::read_to_string(dir.path().join("rows.failed.jsonl")).unwrap();
+    let failed = std::fs::read_to_string(dir.path().join("rows.jsonl.failed.jsonl")).unwrap();
     assert_eq!(failed.lines().count(), 8);
 }
 
@@ -352,7 +352,7 @@ async fn a_fatal_error_mid_run_stops_at_the_first_occurrence() {
         calls <= 3,
         "stopped after the first fatal answer (calls in flight may finish): {calls}"
     );
-    let report = read_report(&dir.path().join("u.report.json"));
+    let report = read_report(&dir.path().join("u.csv.report.json"));
     assert!(
         report["stopped"]
             .as_str()

@@ -209,7 +209,7 @@ async fn rollback_restores_the_pool_as_exported_and_leaves_conflicts() {
 
     // Someone changes user002 after the run: a conflict.
     create_user_attr(&c, &pool, "user002", "custom:tier", "platinum").await;
-    let journal = dir.path().join("m.journal");
+    let journal = dir.path().join("m.jsonl.journal");
     let journal_s = journal.to_str().unwrap();
     let run = cognito_bulk(&moto.url(), &["rollback", journal_s, "--dry-run"], None).await;
     assert_eq!(run.code, 0, "{run:?}");
@@ -228,7 +228,7 @@ async fn rollback_restores_the_pool_as_exported_and_leaves_conflicts() {
     );
     assert!(
         run.stderr
-            .contains("conflict: user \"user002\": custom:tier changed since the run"),
+            .contains("user \"user002\": conflict: custom:tier changed since the plan was made"),
         "{}",
         run.stderr
     );
@@ -238,8 +238,15 @@ async fn rollback_restores_the_pool_as_exported_and_leaves_conflicts() {
         "dry run writes nothing"
     );
 
+    // A rollback that leaves a conflict alone says so and exits 1.
     let run = cognito_bulk(&moto.url(), &["rollback", journal_s, "--yes"], None).await;
-    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stdout.contains("1 conflicts"), "{}", run.stdout);
+    let report = read_report(&dir.path().join("m.jsonl.journal.rollback.plan.report.json"));
+    assert_eq!(
+        (report["updated"].as_u64(), report["conflicts"].as_u64()),
+        (Some(5), Some(1))
+    );
     assert_eq!(
         attributes(&c, &pool, "user002").await["custom:tier"],
         "platinum",
@@ -289,7 +296,7 @@ async fn rollback_refuses_a_run_without_before_values() {
     )
     .await;
     assert_eq!(run.code, 0, "{run:?}");
-    let journal = dir.path().join("b.journal");
+    let journal = dir.path().join("b.csv.journal");
     let run = cognito_bulk(
         &moto.url(),
         &["rollback", journal.to_str().unwrap(), "--yes"],

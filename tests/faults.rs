@@ -88,7 +88,7 @@ async fn a_quota_far_below_rps_throttles_but_fails_no_row() {
     assert_eq!(run.code, 0, "{run:?}");
     assert_all_updated(&moto, &pool, n).await;
     let stats = proxy.stats();
-    let report = read_report(&dir.path().join("in.report.json"));
+    let report = read_report(&dir.path().join("in.csv.report.json"));
     let throttled = stats.injected.get("throttle").copied().unwrap_or(0);
     assert!(throttled > 0, "the quota was hit: {stats:?}");
     assert_eq!(report["updated"], n as u64);
@@ -147,7 +147,7 @@ async fn scripted_faults_are_retried_and_counted() {
     assert_eq!(run.code, 0, "{run:?}");
     assert_all_updated(&moto, &pool, n).await;
     let stats = proxy.stats();
-    let report = read_report(&dir.path().join("in.report.json"));
+    let report = read_report(&dir.path().join("in.csv.report.json"));
     assert_eq!(report["updated"], n as u64);
     assert_eq!(report["failed"], 0);
     // 3 x 500, 2 resets before, 2 after, 1 x 503 and one answer slower than the timeout.
@@ -185,12 +185,12 @@ async fn a_fault_that_persists_fails_the_row_after_bounded_retries() {
     )
     .await;
     assert_eq!(run.code, 1, "{run:?}");
-    let report = read_report(&dir.path().join("in.report.json"));
+    let report = read_report(&dir.path().join("in.csv.report.json"));
     assert_eq!(report["updated"], 2);
     assert_eq!(report["failed"], 1);
     assert_eq!(report["failures_by_code"]["InternalErrorException"], 1);
     assert_eq!(report["api_calls"], 6);
-    let failed = std::fs::read_to_string(dir.path().join("in.failed.csv")).unwrap();
+    let failed = std::fs::read_to_string(dir.path().join("in.csv.failed.csv")).unwrap();
     assert!(
         failed.starts_with(
             "username,custom:tier,error_code,error_message\nu0,gold-0,InternalErrorException,"
@@ -244,7 +244,7 @@ async fn random_faults_lose_and_double_count_nothing() {
         None,
     )
     .await;
-    let report = read_report(&dir.path().join("in.report.json"));
+    let report = read_report(&dir.path().join("in.csv.report.json"));
     let stats = proxy.stats();
     let (updated, failed) = (
         report["updated"].as_u64().unwrap(),

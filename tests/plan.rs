@@ -87,6 +87,8 @@ async fn plan_previews_writes_nothing_and_apply_plan_does_exactly_that() {
     )
     .await;
     create_user(&c, &pool, "bob", &[("custom:tier", "pro")]).await;
+    // Immutable: only a change to it is invalid (see the export round trip for the rest).
+    create_user(&c, &pool, "bob4", &[("custom:plan", "y")]).await;
     create_user(
         &c,
         &pool,
@@ -158,7 +160,7 @@ async fn plan_previews_writes_nothing_and_apply_plan_does_exactly_that() {
             .contains_key("AdminUpdateUserAttributes")
     );
     assert_eq!(snapshot(&c, &pool).await, before);
-    let plan = dir.path().join("m.plan");
+    let plan = dir.path().join("m.jsonl.plan");
     assert_eq!(mode(&plan), 0o600);
 
     // apply --plan sends exactly the planned changes.
@@ -294,7 +296,7 @@ async fn apply_refuses_attributes_the_pool_lacks_and_skips_unchanged_users() {
         run.stdout
     );
     assert_eq!(proxy.stats().received["AdminUpdateUserAttributes"], 1);
-    let journal = std::fs::read_to_string(dir.path().join("u.journal")).unwrap();
+    let journal = std::fs::read_to_string(dir.path().join("u.csv.journal")).unwrap();
     assert!(
         journal.contains(r#""outcome":"updated","attempts":1,"throttled":0"#),
         "{journal}"
@@ -304,7 +306,7 @@ async fn apply_refuses_attributes_the_pool_lacks_and_skips_unchanged_users() {
         "{journal}"
     );
     assert!(journal.contains(r#""outcome":"unchanged""#), "{journal}");
-    let report = read_report(&dir.path().join("u.report.json"));
+    let report = read_report(&dir.path().join("u.csv.report.json"));
     assert_eq!(report["unchanged"], 1);
     assert_eq!(report["current_state"], "list");
 }
@@ -379,7 +381,7 @@ async fn email_and_alias_rails() {
         run.stdout
     );
     // apply --plan keeps the plan's decision: the message is sent, and counted.
-    let plan = dir.path().join("e.plan");
+    let plan = dir.path().join("e.jsonl.plan");
     let run = cognito_bulk(
         &moto.url(),
         &[
@@ -394,7 +396,7 @@ async fn email_and_alias_rails() {
     .await;
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(
-        read_report(&dir.path().join("e.report.json"))["verification_messages"],
+        read_report(&dir.path().join("e.jsonl.plan.report.json"))["verification_messages"],
         1
     );
     assert_eq!(

@@ -104,7 +104,7 @@ async fn kill_9_at_random_moments_then_resume() {
         "none",
     ];
     let mut kills = 0;
-    let journal = dir.path().join("in.journal");
+    let journal = dir.path().join("in.csv.journal");
     for delay_ms in [300u64, 700, 100] {
         let mut child = spawn(&proxy.url(), &args);
         // Some rows recorded by this run, then a little more: a moment mid-run.
@@ -129,7 +129,7 @@ async fn kill_9_at_random_moments_then_resume() {
     assert_pool(&moto, &pool, n, "gold").await;
 
     // Every row is in the journal exactly once, as finished.
-    let entries = journal_entries(&dir.path().join("in.journal"));
+    let entries = journal_entries(&dir.path().join("in.csv.journal"));
     assert_eq!(entries.len(), n);
     let mut seen: Vec<u64> = entries.iter().map(|e| e.0).collect();
     seen.sort();
@@ -149,7 +149,7 @@ async fn kill_9_at_random_moments_then_resume() {
     );
     assert_eq!(calls_per_user(&proxy).len(), n);
 
-    let report = read_report(&dir.path().join("in.report.json"));
+    let report = read_report(&dir.path().join("in.csv.report.json"));
     assert_eq!(report["updated"], n as u64);
     assert_eq!(report["rows_total"], n as u64);
 }
@@ -173,18 +173,18 @@ async fn ctrl_c_stops_cleanly_and_the_printed_command_resumes() {
             "100",
         ],
     );
-    wait_for_lines(&dir.path().join("in.journal"), 30).await;
+    wait_for_lines(&dir.path().join("in.csv.journal"), 30).await;
     interrupt(&child);
     let out = child.wait_with_output().await.unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
-    let report = read_report(&dir.path().join("in.report.json"));
+    let report = read_report(&dir.path().join("in.csv.report.json"));
     assert_eq!(report["stopped"], "interrupted");
     let updated = report["updated"].as_u64().unwrap();
     assert!(updated > 0 && updated < n as u64, "{report}");
     // Calls in flight finished and were recorded: the journal knows every call that was sent.
     assert_eq!(
-        journal_entries(&dir.path().join("in.journal")).len() as u64,
+        journal_entries(&dir.path().join("in.csv.journal")).len() as u64,
         updated
     );
     assert_eq!(calls_per_user(&proxy).len() as u64, updated);
@@ -229,7 +229,7 @@ async fn a_torn_journal_tail_is_ignored_and_its_row_sent_again() {
     ];
     assert_eq!(cognito_bulk(&proxy.url(), &args, None).await.code, 0);
     // Tear the last entry, as a crash in the middle of its write would.
-    let journal = dir.path().join("in.journal");
+    let journal = dir.path().join("in.csv.journal");
     let bytes = std::fs::read(&journal).unwrap();
     std::fs::write(&journal, &bytes[..bytes.len() - 10]).unwrap();
     let report = cognito_bulk(&proxy.url(), &["report", journal.to_str().unwrap()], None).await;
@@ -281,7 +281,7 @@ async fn a_journal_of_another_input_or_a_newer_version_is_refused() {
         .filter(|e| {
             e.file_name()
                 .to_string_lossy()
-                .starts_with("in.journal.old-")
+                .starts_with("in.csv.journal.old-")
         })
         .collect();
     assert_eq!(kept.len(), 1, "the old journal is kept");
@@ -302,7 +302,7 @@ async fn a_journal_of_another_input_or_a_newer_version_is_refused() {
     );
 
     // A journal written by a newer version is refused, not misread.
-    let journal = dir.path().join("in.journal");
+    let journal = dir.path().join("in.csv.journal");
     let text = std::fs::read_to_string(&journal).unwrap();
     std::fs::write(
         &journal,
@@ -353,7 +353,7 @@ async fn a_journal_that_cannot_be_written_stops_sending_at_once() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("cannot write the journal"), "{stderr}");
-    let recorded = journal_entries(&dir.path().join("in.journal")).len();
+    let recorded = journal_entries(&dir.path().join("in.csv.journal")).len();
     let sent = calls_per_user(&proxy).len();
     assert!(
         recorded < n && sent < n,
@@ -391,7 +391,7 @@ async fn the_failure_rate_breaker_stops_a_failing_run_and_retry_failed_goes_on()
     ];
     let run = cognito_bulk(&proxy.url(), &args, None).await;
     assert_eq!(run.code, 3, "{run:?}");
-    let report = read_report(&dir.path().join("in.report.json"));
+    let report = read_report(&dir.path().join("in.csv.report.json"));
     assert!(
         report["stopped"]
             .as_str()
@@ -415,7 +415,7 @@ async fn the_failure_rate_breaker_stops_a_failing_run_and_retry_failed_goes_on()
     let run = cognito_bulk(&proxy.url(), &retry, None).await;
     assert_eq!(run.code, 0, "{run:?}");
     assert_pool(&moto, &pool, 300, "lead").await;
-    let report = read_report(&dir.path().join("in.report.json"));
+    let report = read_report(&dir.path().join("in.csv.report.json"));
     assert_eq!(report["updated"], 300);
     assert_eq!(report["failed"], 0);
     assert!(
@@ -450,7 +450,7 @@ async fn a_resumed_run_still_refuses_users_named_twice() {
         "100",
     ];
     let child = spawn(&moto.url(), &args);
-    wait_for_lines(&dir.path().join("in.journal"), 5).await;
+    wait_for_lines(&dir.path().join("in.csv.journal"), 5).await;
     interrupt(&child);
     assert_eq!(
         child.wait_with_output().await.unwrap().status.code(),
@@ -459,7 +459,7 @@ async fn a_resumed_run_still_refuses_users_named_twice() {
     // The journal's header carries the duplicates; the resumed run does not rescan for them.
     // (Invalid rows are recorded as soon as they are read, so the first run found them both;
     // drop their entries, as if it had died before reading that far.)
-    let journal = dir.path().join("in.journal");
+    let journal = dir.path().join("in.csv.journal");
     let text = std::fs::read_to_string(&journal).unwrap();
     assert!(
         text.lines()
@@ -481,7 +481,7 @@ async fn a_resumed_run_still_refuses_users_named_twice() {
         "{}",
         run.stderr
     );
-    let report = read_report(&dir.path().join("in.report.json"));
+    let report = read_report(&dir.path().join("in.csv.report.json"));
     assert_eq!(report["invalid"], 2);
     assert_eq!(report["updated"], n as u64 - 1);
 }
@@ -531,7 +531,7 @@ async fn retry_failed_leaves_rows_that_are_wrong_in_themselves() {
     let calls = calls_per_user(&proxy);
     assert_eq!(calls["u0000"], 1, "bad data is not sent again as it is");
     assert_eq!(calls["u0001"], 2, "the missing user is tried again");
-    let report = read_report(&dir.path().join("in.report.json"));
+    let report = read_report(&dir.path().join("in.csv.report.json"));
     assert_eq!(
         (report["updated"].as_u64(), report["failed"].as_u64()),
         (Some(3), Some(1))
@@ -572,7 +572,7 @@ async fn a_second_interrupt_exits_at_once_and_the_journal_stays_valid() {
     ];
     let child = spawn(&proxy.url(), &args);
     // Calls in flight, the journal header written.
-    wait_for_lines(&dir.path().join("in.journal"), 0).await;
+    wait_for_lines(&dir.path().join("in.csv.journal"), 0).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     interrupt(&child);
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -586,7 +586,10 @@ async fn a_second_interrupt_exits_at_once_and_the_journal_stays_valid() {
     );
     let report = cognito_bulk(
         &proxy.url(),
-        &["report", dir.path().join("in.journal").to_str().unwrap()],
+        &[
+            "report",
+            dir.path().join("in.csv.journal").to_str().unwrap(),
+        ],
         None,
     )
     .await;

@@ -18,7 +18,7 @@ use crate::aws;
 use crate::cli::{ApplyArgs, Global};
 use crate::files;
 use crate::input::Format;
-use crate::plan::{self, PlanOptions};
+use crate::plan::PlanSummary;
 use crate::planfile;
 use crate::sender::RetryPolicy;
 use crate::sender::sdk::SdkApi;
@@ -61,53 +61,15 @@ pub async fn run(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
     if let Some(warning) = &checked.warning {
         reporter.warning(warning);
     }
-    let preflight = match &args.plan {
+    // A plan's rows passed the verification rail as the plan was made, with its flags.
+    let plan_allows = match &args.plan {
         Some(plan) => {
-            check_plan(plan, &args.user_pool_id).map_err(setup)?;
-            None
+            check_plan(plan, &args.user_pool_id)
+                .map_err(setup)?
+                .allow_verification_messages
         }
-        None => Some(Preflight {
-            client: client.clone(),
-            pool: checked.pool.clone(),
-            current_state: args.read.current_state,
-            allow_verification_messages: args.read.allow_verification_messages,
-        }),
+        None => false,
     };
-    if args.plan.is_none() && !global.yes {
-        let plan_opts = PlanOptions {
-            input: input.clone(),
-            input_options: input_options.clone(),
-            user_pool_id: args.user_pool_id.clone(),
-            current_state: args.read.current_state,
-            out: std::env::temp_dir().join(format!("cognito-bulk-{}.plan", std::process::id())),
-            show: 0,
-            allow_verification_messages: args.read.allow_verification_messages,
-            concurrency: usize::from(args.concurrency),
-        };
-        let pool = checked.pool.clone().unwrap_or_else(|| {
-            aws_sdk_cognitoidentityprovider::types::UserPoolType::builder().build()
-        });
-        // A reporter of its own: the plan pass's progress ends before the question.
-        let plan_reporter = super::reporter(global);
-        let summary = plan::run(&client, &pool, &plan_opts, &*plan_reporter)
-            .await
-            .map_err(setup);
-        plan_reporter.finished();
-        let _ = std::fs::remove_file(&plan_opts.out);
-        let summary = summary?;
-        eprintln!("{}", summary.line());
-        for note in summary.notes() {
-            eprintln!("{note}");
-        }
-        if !confirm(&format!(
-            "Apply these changes to {}? [y/N] ",
-            args.user_pool_id
-        )) {
-            eprintln!("nothing was written");
-            return Ok(Outcome::Success);
-        }
-    }
-
     let opts = ApplyOptions {
         input: input.clone(),
         input_options,
@@ -130,10 +92,65 @@ pub async fn run(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
         restart: args.restart,
         retry_failed: args.retry_failed,
         max_failure_rate: args.max_failure_rate / 100.0,
-        preflight,
+        preflight: Some(Preflight {
+            client: client.clone(),
+            pool: checked.pool.clone(),
+            current_state: args.read.current_state,
+            allow_verification_messages: args.read.allow_verification_messages || plan_allows,
+        }),
         limit: args.limit,
+        force: args.force,
     };
-    execute(global, client, opts, reporter, &report_path).await
+    let prepared = apply::prepare(&opts, &*reporter).await.map_err(setup)?;
+    if args.plan.is_none()
+        && !global.yes
+        && !confirm_plan(global, &opts, &prepared, &args.user_pool_id)?
+    {
+        eprintln!("nothing was written");
+        return Ok(Outcome::Success);
+    }
+    execute(global, client, opts, prepared, reporter, &report_path).await
+}
+
+/// Shows what sending `prepared` will do (the changes, the problems, the summary) and asks.
+/// The sending pass decides from the same state, so it sends exactly what was shown.
+pub fn confirm_plan(
+    global: &Global,
+    opts: &ApplyOptions,
+    prepared: &apply::Prepared,
+    pool: &str,
+) -> Result<bool, Failure> {
+    // A reporter of its own: the preview's progress ends before the question.
+    let preview_reporter = super::reporter(global);
+    let summary = apply::preview(prepared, opts, PREVIEW_LINES, &*preview_reporter);
+    preview_reporter.finished();
+    let summary = summary.map_err(setup)?;
+    show_preview(&summary, PREVIEW_LINES);
+    Ok(confirm(&format!("Apply these changes to {pool}? [y/N] ")))
+}
+
+/// How many changes and problems the confirmation shows.
+const PREVIEW_LINES: usize = 20;
+
+/// The preview on standard error (standard output stays for the summary).
+pub fn show_preview(summary: &PlanSummary, show: usize) {
+    for line in &summary.preview {
+        eprintln!("{line}");
+    }
+    if summary.attributes > summary.preview.len() as u64 {
+        eprintln!(
+            "... and {} more attribute changes",
+            summary.attributes - summary.preview.len() as u64
+        );
+    }
+    for problem in summary.problems.iter().take(show) {
+        eprintln!("{problem}");
+    }
+    eprintln!();
+    eprintln!("{}", summary.line());
+    for note in summary.notes() {
+        eprintln!("{note}");
+    }
 }
 
 /// Runs the apply engine and reports: shared by `apply` and `rollback`.
@@ -141,13 +158,16 @@ pub async fn execute(
     global: &Global,
     client: aws_sdk_cognitoidentityprovider::Client,
     opts: ApplyOptions,
+    prepared: apply::Prepared,
     reporter: Arc<dyn crate::progress::Reporter>,
     report_path: &Path,
 ) -> Result<Outcome, Failure> {
     let api = Arc::new(SdkApi::new(client, opts.user_pool_id.clone()));
     let stop = CancellationToken::new();
     watch_signals(stop.clone());
-    let report = apply::run(api, opts, reporter, stop).await.map_err(setup)?;
+    let report = apply::run(api, opts, prepared, reporter, stop)
+        .await
+        .map_err(setup)?;
     write_report(&report, report_path).map_err(|error| Failure {
         outcome: Outcome::Stopped,
         error,
@@ -163,7 +183,7 @@ pub async fn execute(
     }
     Ok(if report.stopped.is_some() {
         Outcome::Stopped
-    } else if report.failed + report.invalid > 0 {
+    } else if report.failed + report.invalid + report.conflicts > 0 {
         Outcome::RowsFailed
     } else {
         Outcome::Success
@@ -181,7 +201,7 @@ pub fn input_format(input: &Path, flag: Option<Format>) -> Result<Format, Failur
 }
 
 /// Refuses a plan made for another pool, or whose input has changed since.
-fn check_plan(plan: &Path, pool: &str) -> anyhow::Result<()> {
+fn check_plan(plan: &Path, pool: &str) -> anyhow::Result<planfile::PlanHeader> {
     let header = planfile::read_header(plan)?;
     if header.user_pool_id != pool {
         anyhow::bail!(
@@ -204,7 +224,7 @@ fn check_plan(plan: &Path, pool: &str) -> anyhow::Result<()> {
             plan.display()
         );
     }
-    Ok(())
+    Ok(header)
 }
 
 /// Asks on the terminal; anything but y/yes is a no.

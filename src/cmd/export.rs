@@ -53,6 +53,7 @@ pub async fn run(global: &Global, args: ExportArgs) -> Result<Outcome, Failure> 
         filter: args.filter.clone(),
         with_status: args.with_status,
         restart: args.restart,
+        force: args.force,
     };
     // The progress goes to standard error; with the data on standard output, stay quiet.
     let reporter = if to_stdout {

@@ -11,6 +11,7 @@ use crate::aws;
 use crate::cli::{Global, PlanArgs};
 use crate::files;
 use crate::plan::{self, PlanOptions};
+use crate::prepare::{self, Reading};
 
 pub async fn run(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
     // With --detailed-exitcode, 2 means "changes", so every error is 1.
@@ -51,10 +52,21 @@ pub async fn run(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
             checked.warning.unwrap_or_default()
         )))
     })?;
-    let summary = plan::run(&client, &pool, &opts, &*reporter)
-        .await
-        .map_err(setup)
-        .map_err(fail)?;
+    let summary = async {
+        let scanned = prepare::scan_input(&opts.input, &opts.input_options, None).await?;
+        let reading = Reading {
+            client: &client,
+            user_pool_id: &opts.user_pool_id,
+            pool: Some(&pool),
+            current_state: opts.current_state,
+            concurrency: opts.concurrency,
+        };
+        let state = prepare::read_pool(&scanned, &opts.input_options, &reading, &*reporter).await?;
+        plan::run(&scanned, &state, &opts, &*reporter)
+    }
+    .await
+    .map_err(setup)
+    .map_err(fail)?;
     reporter.finished();
     if !global.quiet {
         for line in &summary.preview {

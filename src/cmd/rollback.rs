@@ -1,100 +1,152 @@
-//! `cognito-bulk rollback JOURNAL`: build (or resume) the rollback plan, then apply it.
+//! `cognito-bulk rollback JOURNAL`: build the rollback plan, check it against the pool (the
+//! conflicts), show it, and apply it; or resume a rollback that already started sending.
+//! A dry run builds its plan in a temporary file that is gone when it ends, so nothing it did
+//! is trusted by a later run.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::anyhow;
 
-use super::apply::execute;
+use super::apply::{confirm, execute, show_preview};
 use super::{Failure, Outcome, can_ask, connection, reporter, setup};
-use crate::apply::ApplyOptions;
+use crate::apply::{self, ApplyOptions, Preflight};
 use crate::aws;
 use crate::cli::{Global, RollbackArgs};
+use crate::current::Source;
 use crate::files;
-use crate::input::{Format, InputOptions};
-use crate::planfile;
+use crate::input::{EmptyCells, Format, InputOptions};
+use crate::journal;
+use crate::plan::{PlanSummary, thousands};
 use crate::rollback;
 use crate::sender::RetryPolicy;
 
 pub async fn run(global: &Global, args: RollbackArgs) -> Result<Outcome, Failure> {
     let plan = PathBuf::from(format!("{}.rollback.plan", args.journal.display()));
+    let rollback_journal = files::beside_input(&plan, "journal");
     if !args.dry_run && !global.yes && !can_ask() {
         return Err(setup(anyhow!(
             "rollback writes to the user pool: pass --yes, or look first with --dry-run"
         )));
     }
-    let header = crate::journal::read_header(&args.journal).map_err(setup)?;
+    let header = journal::read_header(&args.journal).map_err(setup)?;
     let reporter = reporter(global);
-    let (client, sdk) = aws::client(&connection(global, Duration::from_secs(30)))
+    let conn = connection(global, Duration::from_secs_f64(args.call_timeout));
+    let (client, sdk) = aws::client(&conn).await.map_err(setup)?;
+    let checked = aws::check_setup(&client, &sdk, &header.user_pool_id)
         .await
         .map_err(setup)?;
-    aws::check_setup(&client, &sdk, &header.user_pool_id)
-        .await
-        .map_err(setup)?;
-    // A rollback plan made from this very journal is resumed, not made again.
-    let journal_sha = files::sha256_file(&args.journal).map_err(setup)?;
-    let reuse = !args.restart
-        && !args.dry_run
-        && planfile::read_header(&plan).is_ok_and(|h| h.input_sha256 == journal_sha);
-    if !reuse {
-        let summary = rollback::make_plan(
-            &client,
-            &args.journal,
-            &plan,
-            args.force,
-            args.show,
-            &*reporter,
-        )
-        .await
-        .map_err(setup)?;
-        reporter.finished();
-        if !global.quiet {
-            for line in &summary.preview {
-                println!("{line}");
-            }
-            for conflict in &summary.conflicts {
-                eprintln!("conflict: {conflict}");
-            }
-            println!("{}", summary.line());
-        }
+    // Only a rollback that already started sending is resumed; anything else is planned
+    // afresh and checked against the pool as it is now.
+    let resuming = !args.restart && !args.dry_run && started_sending(&plan, &rollback_journal);
+    let dir = args
+        .journal
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    // Written to a temporary file beside the journal; a real rollback renames it into place
+    // before reading it, a dry run's is removed when it ends.
+    let fresh = tempfile::NamedTempFile::new_in(dir).map_err(setup)?;
+    let (plan_path, _dry_plan) = if resuming {
+        (plan.clone(), None)
+    } else {
+        rollback::make_plan(&args.journal, fresh.path()).map_err(setup)?;
         if args.dry_run {
-            println!(
-                "nothing was written; the rollback plan is in {}",
-                plan.display()
-            );
-            return Ok(Outcome::Success);
+            (fresh.path().to_path_buf(), Some(fresh))
+        } else {
+            fresh.persist(&plan).map_err(|e| setup(e.error))?;
+            (plan.clone(), None)
         }
-        if !global.yes
-            && !super::apply::confirm(&format!(
-                "Restore these values in {}? [y/N] ",
-                header.user_pool_id
-            ))
-        {
-            eprintln!("nothing was written");
-            return Ok(Outcome::Success);
-        }
-    }
+    };
     let opts = ApplyOptions {
-        input: plan.clone(),
+        input: plan_path,
         input_options: InputOptions {
             format: Format::Plan,
             key_column: "username".into(),
-            empty_cells: crate::input::EmptyCells::Ignore,
+            empty_cells: EmptyCells::Ignore,
             client_metadata: Default::default(),
         },
         user_pool_id: header.user_pool_id.clone(),
         rps: args.rps,
         concurrency: usize::from(args.concurrency),
-        retry: RetryPolicy::default(),
+        retry: RetryPolicy {
+            max_transient_retries: args.max_retries,
+            ..RetryPolicy::default()
+        },
         failed_path: files::beside_input(&plan, "failed.jsonl"),
-        journal_path: Some(files::beside_input(&plan, "journal")),
-        restart: args.restart,
+        journal_path: (!args.dry_run).then(|| rollback_journal.clone()),
+        // A new rollback plan starts a new rollback journal (an old one is kept beside it).
+        restart: !resuming,
         retry_failed: false,
         max_failure_rate: 0.5,
-        preflight: None,
+        preflight: Some(Preflight {
+            client: client.clone(),
+            pool: checked.pool.clone(),
+            current_state: Source::Auto,
+            allow_verification_messages: true,
+        }),
         limit: None,
+        force: args.force,
     };
+    let prepared = apply::prepare(&opts, &*reporter).await.map_err(setup)?;
+    if args.dry_run || !global.yes {
+        let preview_reporter = super::reporter(global);
+        let summary = apply::preview(&prepared, &opts, args.show, &*preview_reporter);
+        preview_reporter.finished();
+        let summary = summary.map_err(setup)?;
+        if args.dry_run {
+            if !global.quiet {
+                print_dry_run(&summary, args.show);
+            }
+            return Ok(Outcome::Success);
+        }
+        show_preview(&summary, args.show);
+        eprintln!("{}", rollback_line(&summary));
+        if !confirm(&format!(
+            "Restore these values in {}? [y/N] ",
+            header.user_pool_id
+        )) {
+            eprintln!("nothing was written");
+            return Ok(Outcome::Success);
+        }
+    }
     let report_path = files::beside_input(&plan, "report.json");
-    execute(global, client, opts, Arc::clone(&reporter), &report_path).await
+    execute(
+        global,
+        client,
+        opts,
+        prepared,
+        Arc::clone(&reporter),
+        &report_path,
+    )
+    .await
+}
+
+/// Whether a rollback of this plan recorded a row and did not finish.
+fn started_sending(plan: &Path, rollback_journal: &Path) -> bool {
+    plan.exists()
+        && journal::load(rollback_journal).is_ok_and(|l| !l.done.is_empty() && !l.is_complete())
+}
+
+/// `Rollback: 5 users to restore (15 attributes), 0 already as before, 1 conflicts.`
+fn rollback_line(s: &PlanSummary) -> String {
+    format!(
+        "Rollback: {} users to restore ({} attributes), {} already as before, {} conflicts.",
+        thousands(s.to_change),
+        thousands(s.attributes),
+        thousands(s.unchanged),
+        thousands(s.conflicts)
+    )
+}
+
+fn print_dry_run(summary: &PlanSummary, show: usize) {
+    for line in &summary.preview {
+        println!("{line}");
+    }
+    for problem in summary.problems.iter().take(show.max(20)) {
+        eprintln!("{problem}");
+    }
+    println!("{}", rollback_line(summary));
+    println!("nothing was written (dry run)");
 }

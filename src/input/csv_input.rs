@@ -153,6 +153,7 @@ fn to_record(fields: &csv::StringRecord, columns: &[Column], opts: &InputOptions
         raw: RawRecord::Csv(fields.clone()),
         row,
         problems,
+        before: None,
     }
 }
 
@@ -170,5 +171,6 @@ fn unreadable(line: u64, why: String) -> Record {
             "MalformedRow",
             format!("cannot read the row: {why}"),
         )],
+        before: None,
     }
 }

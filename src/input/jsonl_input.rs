@@ -80,6 +80,7 @@ fn parse_line(bytes: &[u8], line: u64, opts: &InputOptions) -> Record {
         raw: RawRecord::Json(object),
         row,
         problems,
+        before: None,
     }
 }
 
@@ -145,5 +146,6 @@ fn malformed(row: Row, bytes: &[u8], message: String) -> Record {
         raw: RawRecord::Text(text),
         row,
         problems: vec![Problem::row("MalformedRow", message)],
+        before: None,
     }
 }

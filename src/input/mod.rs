@@ -128,3 +128,15 @@ pub fn spool_stdin() -> Result<(tempfile::TempPath, PathBuf), InputError> {
     let buf = path.to_path_buf();
     Ok((path, buf))
 }
+
+impl InputOptions {
+    /// The options that change what a row means, as recorded in journals and plans.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "format": format!("{:?}", self.format).to_lowercase(),
+            "key_column": self.key_column,
+            "empty_cells": format!("{:?}", self.empty_cells).to_lowercase(),
+            "client_metadata": self.client_metadata,
+        })
+    }
+}

@@ -1,5 +1,6 @@
 //! A plan file as input (`apply --plan`): each entry becomes a row that sets the planned
-//! after-values (a missing after-value deletes). The header line is skipped.
+//! after-values (a missing after-value deletes) and carries the planned before-values, which
+//! are checked against the pool before sending. The header line is skipped.
 
 use std::io::{BufRead, BufReader, Read};
 
@@ -42,6 +43,7 @@ fn to_record(text: &str, file_line: u64) -> Record {
                     "MalformedRow",
                     format!("not a plan entry: {e}"),
                 )],
+                before: None,
             };
         }
     };
@@ -59,6 +61,12 @@ fn to_record(text: &str, file_line: u64) -> Record {
         .iter()
         .map(|d| (d.name.clone(), d.after.clone().into()))
         .collect();
+    // What the plan saw before the change: checked against the pool before sending.
+    let before = entry
+        .changes
+        .iter()
+        .map(|d| (d.name.clone(), d.before.clone()))
+        .collect();
     let mut raw = serde_json::Map::new();
     raw.insert("username".into(), entry.user.clone().into());
     raw.insert("attributes".into(), attributes.into());
@@ -72,5 +80,6 @@ fn to_record(text: &str, file_line: u64) -> Record {
             client_metadata: entry.client_metadata,
         },
         problems: vec![],
+        before: Some(before),
     }
 }

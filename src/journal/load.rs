@@ -17,6 +17,9 @@ pub struct Loaded {
     /// Rows whose latest outcome is `failed`, with their code: `--retry-failed` sends these
     /// again. Memory is proportional to the failures, which the breakers keep few.
     pub failed: BTreeMap<u64, String>,
+    /// Rows whose latest outcome is `invalid` or `conflict`, with their code: decided again
+    /// by every run (that costs no call), so that a flag added since takes effect.
+    pub redecide: BTreeMap<u64, (Outcome, String)>,
     /// Counts rebuilt from the entries.
     pub report: Report,
     /// Bytes up to the end of the last whole entry; a torn tail lies beyond.
@@ -123,6 +126,7 @@ impl Loaded {
             header,
             done: DoneSet::default(),
             failed: BTreeMap::new(),
+            redecide: BTreeMap::new(),
             valid_len: 0,
             torn_tail: false,
             first_t: None,
@@ -143,6 +147,14 @@ impl Loaded {
             r.failed -= 1;
             uncount(r, &code);
             self.done.insert(e.n);
+        } else if let Some((outcome, code)) = self.redecide.remove(&e.n) {
+            if outcome == Outcome::Invalid {
+                r.invalid -= 1;
+                uncount(r, &code);
+            } else {
+                r.conflicts -= 1;
+            }
+            self.done.insert(e.n);
         } else if !self.done.insert(e.n) {
             return; // already counted (should not happen)
         }
@@ -156,10 +168,31 @@ impl Loaded {
             }
             Outcome::Invalid => {
                 r.invalid += 1;
-                r.count_failure(e.code.as_deref().unwrap_or(""));
+                let code = e.code.clone().unwrap_or_default();
+                r.count_failure(&code);
+                self.redecide.insert(e.n, (Outcome::Invalid, code));
+            }
+            Outcome::Conflict => {
+                r.conflicts += 1;
+                self.redecide
+                    .insert(e.n, (Outcome::Conflict, String::new()));
             }
             Outcome::Unchanged => r.unchanged += 1,
         }
+    }
+
+    /// Whether every row of the input has an outcome: a run of this journal is over, and
+    /// running the same command again starts a new run instead of resuming.
+    pub fn is_complete(&self) -> bool {
+        self.done.len() >= self.header.rows_total
+    }
+
+    /// Whether row `n` was already recorded with this outcome and code (a row decided again
+    /// that came to the same end is not recorded twice).
+    pub fn same_as_before(&self, n: u64, outcome: Outcome, code: &str) -> bool {
+        self.redecide
+            .get(&n)
+            .is_some_and(|(o, c)| *o == outcome && (outcome == Outcome::Conflict || c == code))
     }
 
     /// The report as the journal tells it.

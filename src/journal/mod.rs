@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 /// The version this build writes and the newest it reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The first line of a journal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -59,6 +59,9 @@ pub enum Outcome {
     Invalid,
     /// Every attribute already had its target value: nothing was sent.
     Unchanged,
+    /// A plan's row whose user changed since the plan was made: left alone, not sent
+    /// (added in format version 2).
+    Conflict,
 }
 
 /// One finished row.

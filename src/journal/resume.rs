@@ -14,6 +14,12 @@ pub enum ResumeError {
          (the old journal is kept as {path}.old-TIMESTAMP), or --journal to use another file"
     )]
     Mismatch { path: String, what: String },
+    #[error(
+        "{path} records a finished run of this input; with --current-state none a new run \
+         would send every row again without knowing what changed. Pass --restart to start \
+         over (the old journal is kept as {path}.old-TIMESTAMP)"
+    )]
+    FinishedBlind { path: String },
     #[error("{path}: {source}")]
     Io {
         path: String,
@@ -22,11 +28,15 @@ pub enum ResumeError {
 }
 
 /// Opens the journal at `path` for a run described by `header`. Returns the journal, ready
-/// to append, and the tally of what earlier runs finished (empty for a new journal).
+/// to append, the tally of what earlier runs finished (empty for a new journal), and where
+/// an old journal was moved to. A journal whose run finished (every row has an outcome) is
+/// not resumed: a new run starts (the old journal kept beside it, as `restart` does), unless
+/// `retry_failed` asks to send its failed rows again.
 pub fn open_for_run(
     path: &Path,
     header: &Header,
     restart: bool,
+    retry_failed: bool,
 ) -> Result<(Journal, Loaded, Option<PathBuf>), ResumeError> {
     let io = |source| ResumeError::Io {
         path: path.display().to_string(),
@@ -34,20 +44,26 @@ pub fn open_for_run(
     };
     let mut kept = None;
     if path.exists() {
-        if restart {
-            let old = PathBuf::from(format!("{}.old-{}", path.display(), header.created_unix));
-            std::fs::rename(path, &old).map_err(io)?;
-            kept = Some(old);
-        } else {
-            let loaded = load(path)?;
-            if let Some(what) = mismatch(&loaded.header, header) {
-                return Err(ResumeError::Mismatch {
-                    path: path.display().to_string(),
-                    what,
-                });
+        let loaded = match restart {
+            true => None,
+            false => Some(load(path)?),
+        };
+        match loaded {
+            Some(loaded) if !loaded.is_complete() || retry_failed => {
+                if let Some(what) = mismatch(&loaded.header, header) {
+                    return Err(ResumeError::Mismatch {
+                        path: path.display().to_string(),
+                        what,
+                    });
+                }
+                let journal = Journal::append(path, loaded.valid_len).map_err(io)?;
+                return Ok((journal, loaded, None));
             }
-            let journal = Journal::append(path, loaded.valid_len).map_err(io)?;
-            return Ok((journal, loaded, None));
+            _ => {
+                let old = PathBuf::from(format!("{}.old-{}", path.display(), header.created_unix));
+                std::fs::rename(path, &old).map_err(io)?;
+                kept = Some(old);
+            }
         }
     }
     let journal = Journal::create(path, header).map_err(io)?;
@@ -55,19 +71,30 @@ pub fn open_for_run(
 }
 
 /// Refuses, before anything is read from the pool, a journal at `path` that belongs to
-/// another run (unless `restart`). A missing journal is fine.
-pub fn check_compatible(path: &Path, header: &Header, restart: bool) -> Result<(), ResumeError> {
+/// another run (unless `restart`); with `refuse_finished` (a blind run), also one whose run
+/// finished. A missing journal is fine.
+pub fn check_compatible(
+    path: &Path,
+    header: &Header,
+    restart: bool,
+    refuse_finished: bool,
+) -> Result<(), ResumeError> {
     if restart || !path.exists() {
         return Ok(());
     }
     let old = super::read_header(path)?;
-    match mismatch(&old, header) {
-        Some(what) => Err(ResumeError::Mismatch {
+    if let Some(what) = mismatch(&old, header) {
+        return Err(ResumeError::Mismatch {
             path: path.display().to_string(),
             what,
-        }),
-        None => Ok(()),
+        });
     }
+    if refuse_finished && load(path)?.is_complete() {
+        return Err(ResumeError::FinishedBlind {
+            path: path.display().to_string(),
+        });
+    }
+    Ok(())
 }
 
 /// What differs between the journal's run and this one, if anything does.

@@ -23,6 +23,9 @@ pub struct Report {
     pub invalid: u64,
     /// Rows whose attributes already had their target values: not sent.
     pub unchanged: u64,
+    /// A plan's rows whose users changed since the plan was made: left alone, not sent
+    /// (`--force` sends them anyway).
+    pub conflicts: u64,
     /// Rows neither finished nor found invalid because the run stopped first.
     pub not_attempted: u64,
     pub api_calls: u64,
@@ -59,7 +62,7 @@ impl Report {
 
     /// Rows finished one way or another.
     pub fn done(&self) -> u64 {
-        self.updated + self.failed + self.invalid + self.unchanged
+        self.updated + self.failed + self.invalid + self.unchanged + self.conflicts
     }
 
     /// A few lines for a person at the end of a run.
@@ -80,6 +83,13 @@ impl Report {
             },
             self.elapsed_seconds
         );
+        if self.conflicts > 0 {
+            let _ = writeln!(
+                s,
+                "{} conflicts: users changed since the plan was made, left alone (--force sends them anyway)",
+                self.conflicts
+            );
+        }
         if self.skipped_done > 0 {
             let _ = writeln!(
                 s,

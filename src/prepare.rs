@@ -1,0 +1,176 @@
+//! Everything a writing or planning run learns before it decides a single row, shared by
+//! `plan`, `apply`, `apply --plan` and `rollback`: the input scanned (standard input spooled
+//! first), the pool's schema, and the current values of the input's users.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use aws_sdk_cognitoidentityprovider::Client;
+use aws_sdk_cognitoidentityprovider::types::UserPoolType;
+
+use crate::current::{self, Current, InputKeys, Source};
+use crate::input::{self, InputOptions};
+use crate::progress::Reporter;
+use crate::row::Change;
+use crate::scan::{self, Duplicates, Scan};
+use crate::schema::Schema;
+
+/// The input, ready to be read (again) and decided.
+pub struct Scanned {
+    /// Keeps a spooled standard input alive; removed when dropped.
+    _spool: Option<tempfile::TempPath>,
+    /// The file to read (the spool for standard input).
+    pub path: PathBuf,
+    /// The input's name in messages.
+    pub display: String,
+    pub scan: Scan,
+}
+
+/// How to read the pool before deciding.
+pub struct Reading<'a> {
+    pub client: &'a Client,
+    pub user_pool_id: &'a str,
+    /// The pool as DescribeUserPool gave it; None when that call was denied (no schema check).
+    pub pool: Option<&'a UserPoolType>,
+    pub current_state: Source,
+    pub concurrency: usize,
+}
+
+/// What the pool told us: the schema (None: not checked) and the current values (None: not
+/// read, rows are sent as they are).
+pub struct PoolState {
+    pub schema: Option<Schema>,
+    pub current: Option<Current>,
+    pub source: Source,
+}
+
+/// Scans `input` (`-`: standard input, spooled to a private temporary file first). With the
+/// journal's SHA-256 and duplicate lines of an earlier run, a matching input is only
+/// fingerprinted (constant memory), since the journal already knows its duplicates.
+pub async fn scan_input(
+    input: &Path,
+    io: &InputOptions,
+    prior: Option<(String, Vec<Vec<u64>>)>,
+) -> anyhow::Result<Scanned> {
+    let display = input.display().to_string();
+    let (spool, path) = if input.as_os_str() == "-" {
+        let (guard, path) = input::spool_stdin()?;
+        (Some(guard), path)
+    } else {
+        (None, input.to_path_buf())
+    };
+    let scan = {
+        let (path, display, io) = (path.clone(), display.clone(), io.clone());
+        tokio::task::spawn_blocking(move || {
+            if let Some((sha256, duplicate_lines)) = prior {
+                let mut scan = scan::fingerprint(input::open(&path)?, &display, &io)?;
+                if scan.sha256 == sha256 {
+                    scan.set_duplicates(Duplicates::from_groups(duplicate_lines));
+                    return Ok(scan);
+                }
+            }
+            scan::scan(|| input::open(&path), &display, &io)
+        })
+        .await
+        .context("input scan panicked")??
+    };
+    Ok(Scanned {
+        _spool: spool,
+        path,
+        display,
+        scan,
+    })
+}
+
+/// Reads the schema and the current values, and refuses an input that uses attributes the
+/// pool does not define. Before any write, so errors here are setup errors.
+pub async fn read_pool(
+    scanned: &Scanned,
+    io: &InputOptions,
+    reading: &Reading<'_>,
+    reporter: &dyn Reporter,
+) -> anyhow::Result<PoolState> {
+    let schema = reading.pool.map(Schema::from_pool);
+    if let Some(schema) = &schema {
+        check_attributes(schema, &scanned.scan, reading.user_pool_id)?;
+    }
+    let estimate = reading.pool.map_or(0, |pool| {
+        u64::try_from(pool.estimated_number_of_users()).unwrap_or(0)
+    });
+    let source = resolve(reading.current_state, scanned.scan.rows, estimate);
+    let wanted: BTreeSet<String> = scanned.scan.attributes.iter().cloned().collect();
+    let pool = reading.user_pool_id;
+    let current = match source {
+        Source::None => None,
+        Source::Get => {
+            let keys = input_keys(&scanned.path, &scanned.display, io)?;
+            let read = current::get(
+                reading.client,
+                pool,
+                keys,
+                &wanted,
+                reading.concurrency,
+                reporter,
+            );
+            Some(read.await)
+        }
+        Source::List | Source::Auto => {
+            Some(current::list(reading.client, pool, &scanned.scan.users, &wanted, reporter).await)
+        }
+    };
+    let current = current
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("reading the users of {pool}: {e}"))?;
+    Ok(PoolState {
+        schema,
+        current,
+        source,
+    })
+}
+
+/// Picks `list` or `get` for `auto`: ListUsers reads 60 users a call and makes nobody
+/// billable, so it wins unless the pool is far larger than the input.
+pub fn resolve(source: Source, input_rows: u64, pool_estimate: u64) -> Source {
+    match source {
+        Source::Auto if input_rows <= 10_000 && input_rows.saturating_mul(50) < pool_estimate => {
+            Source::Get
+        }
+        Source::Auto => Source::List,
+        other => other,
+    }
+}
+
+/// Reads the input's user keys and the aliases it sets.
+fn input_keys(path: &Path, display: &str, io: &InputOptions) -> anyhow::Result<InputKeys> {
+    let mut out = InputKeys::default();
+    for record in input::read(input::open(path)?, display, io)?.records {
+        let record = record?;
+        if let Some(u) = record.username() {
+            out.users.push(u.to_string());
+        }
+        for c in &record.row.changes {
+            if let ("email" | "phone_number", Change::Set(v)) = (c.name.as_str(), &c.change) {
+                out.aliases.push((c.name.clone(), v.clone()));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Refuses an input that uses attributes the pool does not define, naming them all.
+fn check_attributes(schema: &Schema, scan: &Scan, pool: &str) -> anyhow::Result<()> {
+    // Names that break Cognito's naming rules are reported on their rows instead.
+    let missing = schema.missing(
+        scan.attributes
+            .iter()
+            .filter(|n| crate::validate::check_name(n).is_ok()),
+    );
+    if !missing.is_empty() {
+        bail!(
+            "the input uses attributes that user pool {pool} does not define: {}",
+            missing.join(", ")
+        );
+    }
+    Ok(())
+}
