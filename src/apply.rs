@@ -179,15 +179,13 @@ pub async fn run<A: Api>(
         None => (None, journal::Loaded::new(header), None),
     };
     if let Some(old) = kept {
+        let old = old.display();
         reporter.warning(&match opts.restart {
-            true => format!(
-                "starting over; the old journal is kept as {}",
-                old.display()
-            ),
+            true => format!("starting over; the old journal is kept as {old}"),
             false => format!(
                 "the journal records a finished run: starting a new one against the pool's \
-                 current values; the old journal is kept as {}",
-                old.display()
+                 current values; the old journal is kept as {old} \
+                 (undo that run with: cognito-bulk rollback {old})"
             ),
         });
     }

@@ -61,6 +61,11 @@ pub struct ExportSummary {
     pub stopped: bool,
 }
 
+/// An export refused before it wrote anything (a setup error, exit 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Refused(String);
+
 /// The attribute columns: the requested ones, or every standard attribute and the pool's
 /// custom ones. `sub` and other read-only attributes are left out: they cannot be applied.
 pub fn columns(requested: Option<&[String]>, custom: &[String]) -> anyhow::Result<Vec<String>> {
@@ -117,10 +122,11 @@ pub async fn run(
             ..old.clone()
         } == fresh;
         if !same {
-            bail!(
+            return Err(Refused(format!(
                 "{} belongs to an export with other options; pass --restart to start over",
                 state_file.display()
-            );
+            ))
+            .into());
         }
         if !old.done {
             summary.resumed_at = Some(old.users);
@@ -140,11 +146,12 @@ pub async fn run(
         && opts.output.exists()
         && !(opts.restart && unfinished())
     {
-        bail!(
+        return Err(Refused(format!(
             "{} exists (a finished export, or another file): pass --force to replace it, \
              or choose another --output",
             opts.output.display()
-        );
+        ))
+        .into());
     }
     let mut out: Box<dyn Write> = if to_stdout {
         Box::new(io::stdout().lock())

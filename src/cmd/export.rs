@@ -66,7 +66,10 @@ pub async fn run(global: &Global, args: ExportArgs) -> Result<Outcome, Failure> 
     let summary = export::run(&client, &opts, columns, estimate, &*reporter, &stop)
         .await
         .map_err(|error| Failure {
-            outcome: Outcome::Stopped,
+            outcome: match error.is::<export::Refused>() {
+                true => Outcome::Setup,
+                false => Outcome::Stopped,
+            },
             error,
         })?;
     if !global.quiet && !to_stdout {
