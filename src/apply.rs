@@ -75,12 +75,14 @@ pub async fn run<A: Api>(
 ) -> anyhow::Result<Report> {
     let started = Instant::now();
     let display = opts.input.display().to_string();
-    // Standard input is read twice, so it is copied to a private temporary file first.
-    let (_spool, path) = if opts.input.as_os_str() == "-" {
-        let (guard, path) = input::spool_stdin()?;
-        (Some(guard), path)
-    } else {
-        (None, opts.input.clone())
+    // The input is read twice: standard input, a FIFO and the like are copied to a private
+    // temporary file first (stopped by an interrupt if the writer never finishes).
+    let (_spool, path) = {
+        let input = opts.input.clone();
+        tokio::select! {
+            r = tokio::task::spawn_blocking(move || input::readable_twice(&input)) => r??,
+            _ = stop.cancelled() => anyhow::bail!("interrupted while reading {display}"),
+        }
     };
 
     // Resuming: the journal already knows the duplicated users, so the input is only
@@ -98,13 +100,13 @@ pub async fn run<A: Api>(
         let (path, display, io) = (path.clone(), display.clone(), opts.input_options.clone());
         tokio::task::spawn_blocking(move || {
             if let Some(prior) = prior {
-                let mut scan = scan::fingerprint(input::open(&path)?, &display, &io)?;
+                let mut scan = scan::fingerprint(&path, &display, &io)?;
                 if scan.sha256 == prior.input_sha256 {
                     scan.set_duplicates(scan::Duplicates::from_groups(prior.duplicate_lines));
                     return Ok(scan);
                 }
             }
-            scan::scan(|| input::open(&path), &display, &io)
+            scan::scan(&path, &display, &io)
         })
         .await
         .context("input scan panicked")??
@@ -117,7 +119,8 @@ pub async fn run<A: Api>(
         Some(p) => preflight(p, &scan, &path, &display, &opts, &*reporter).await?,
         None => (None, None),
     };
-    let opened = input::read(input::open(&path)?, &display, &opts.input_options)?;
+    // Checked against the scan as it is read: no row outside the fingerprint is sent.
+    let opened = input::read(scan.reopen(&path)?, &display, &opts.input_options)?;
 
     let (journal, mut tally, kept) = match &opts.journal_path {
         Some(path) => {

@@ -149,7 +149,7 @@ pub async fn run(
     if opts.input.as_os_str() == "-" {
         bail!("plan reads a file, not standard input: the plan records the input's fingerprint");
     }
-    let scan = scan::scan(|| input::open(&opts.input), &display, &opts.input_options)?;
+    let scan = scan::scan(&opts.input, &display, &opts.input_options)?;
     let schema = Schema::from_pool(pool);
     check_attributes(&schema, &scan, &opts.user_pool_id)?;
     let estimate = u64::try_from(pool.estimated_number_of_users()).unwrap_or(0);
@@ -188,7 +188,7 @@ pub async fn run(
         ..PlanSummary::default()
     };
     reporter.started(scan.rows);
-    let records = input::read(input::open(&opts.input)?, &display, &opts.input_options)?.records;
+    let records = input::read(scan.reopen(&opts.input)?, &display, &opts.input_options)?.records;
     for (done, record) in records.enumerate() {
         if done % 1000 == 0 {
             reporter.progress(&crate::progress::Progress {

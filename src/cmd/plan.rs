@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::anyhow;
 
 use super::apply::input_format;
-use super::{Failure, Outcome, connection, reporter, setup};
+use super::{Failure, Outcome, check_files, connection, reporter, setup};
 use crate::aws;
 use crate::cli::{Global, PlanArgs};
 use crate::files;
@@ -37,6 +37,12 @@ pub async fn run(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
         allow_verification_messages: args.read.allow_verification_messages,
         concurrency: usize::from(args.concurrency),
     };
+    let _no_lock = check_files(
+        &[("the input", &opts.input)],
+        &[("the plan", &opts.out)],
+        None,
+    )
+    .map_err(fail)?;
     let reporter = reporter(global);
     let conn = connection(global, Duration::from_secs(30));
     let (client, sdk) = aws::client(&conn).await.map_err(setup).map_err(fail)?;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::anyhow;
 
 use super::apply::execute;
-use super::{Failure, Outcome, can_ask, connection, reporter, setup};
+use super::{Failure, Outcome, can_ask, check_files, connection, reporter, setup};
 use crate::apply::ApplyOptions;
 use crate::aws;
 use crate::cli::{Global, RollbackArgs};
@@ -24,6 +24,18 @@ pub async fn run(global: &Global, args: RollbackArgs) -> Result<Outcome, Failure
             "rollback writes to the user pool: pass --yes, or look first with --dry-run"
         )));
     }
+    let journal = files::beside_input(&plan, "journal");
+    let report_path = files::beside_input(&plan, "report.json");
+    let failed_path = files::beside_input(&plan, "failed.jsonl");
+    let _lock = check_files(
+        &[("the journal being rolled back", &args.journal)],
+        &[
+            ("the rollback plan", &plan),
+            ("the report", &report_path),
+            ("the failed-rows file", &failed_path),
+        ],
+        Some(&journal),
+    )?;
     let header = crate::journal::read_header(&args.journal).map_err(setup)?;
     let reporter = reporter(global);
     let (client, sdk) = aws::client(&connection(global, Duration::from_secs(30)))
@@ -87,14 +99,13 @@ pub async fn run(global: &Global, args: RollbackArgs) -> Result<Outcome, Failure
         rps: args.rps,
         concurrency: usize::from(args.concurrency),
         retry: RetryPolicy::default(),
-        failed_path: files::beside_input(&plan, "failed.jsonl"),
-        journal_path: Some(files::beside_input(&plan, "journal")),
+        failed_path,
+        journal_path: Some(journal),
         restart: args.restart,
         retry_failed: false,
         max_failure_rate: 0.5,
         preflight: None,
         limit: None,
     };
-    let report_path = files::beside_input(&plan, "report.json");
     execute(global, client, opts, Arc::clone(&reporter), &report_path).await
 }

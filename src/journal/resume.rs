@@ -33,7 +33,7 @@ pub fn open_for_run(
         source,
     };
     let mut kept = None;
-    if path.exists() {
+    if exists(path)? {
         if restart {
             let old = PathBuf::from(format!("{}.old-{}", path.display(), header.created_unix));
             std::fs::rename(path, &old).map_err(io)?;
@@ -57,7 +57,7 @@ pub fn open_for_run(
 /// Refuses, before anything is read from the pool, a journal at `path` that belongs to
 /// another run (unless `restart`). A missing journal is fine.
 pub fn check_compatible(path: &Path, header: &Header, restart: bool) -> Result<(), ResumeError> {
-    if restart || !path.exists() {
+    if restart || !exists(path)? {
         return Ok(());
     }
     let old = super::read_header(path)?;
@@ -68,6 +68,12 @@ pub fn check_compatible(path: &Path, header: &Header, restart: bool) -> Result<(
         }),
         None => Ok(()),
     }
+}
+
+/// Whether a journal is at `path`; anything there but a regular file (a link, a device) is
+/// refused, never followed.
+fn exists(path: &Path) -> Result<bool, ResumeError> {
+    crate::files::refuse_non_regular(path).map_err(|e| ResumeError::Load(e.into()))
 }
 
 /// What differs between the journal's run and this one, if anything does.
