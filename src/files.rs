@@ -37,11 +37,11 @@ pub enum FileError {
     NotOwned { path: String, uid: u32 },
     #[error("{a} and {b} are the same file: refusing to overwrite it; choose another path")]
     Same { a: String, b: String },
-    #[error("cannot write in the folder {dir} (for {path}): {source}")]
+    #[error("cannot write in the folder {dir} (for {path}): {error}")]
     NotWritable {
         dir: String,
         path: String,
-        source: io::Error,
+        error: io::Error,
     },
     #[error(
         "{path} is in use by another cognito-bulk run ({holder}); wait for it to finish, or use another file"
@@ -49,15 +49,15 @@ pub enum FileError {
     Locked { path: String, holder: String },
     #[error("{path}: a line longer than {max} bytes (line {line}): not a file this tool wrote")]
     LineTooLong { path: String, line: u64, max: usize },
-    #[error("{path}: {source}")]
-    Io { path: String, source: io::Error },
+    #[error("{path}: {error}")]
+    Io { path: String, error: io::Error },
 }
 
 impl FileError {
-    fn io(path: &Path, source: io::Error) -> FileError {
+    fn io(path: &Path, error: io::Error) -> FileError {
         FileError::Io {
             path: path.display().to_string(),
-            source,
+            error,
         }
     }
 }
@@ -65,7 +65,7 @@ impl FileError {
 impl From<FileError> for io::Error {
     fn from(e: FileError) -> io::Error {
         match e {
-            FileError::Io { source, .. } => source,
+            FileError::Io { error, .. } => error,
             other => io::Error::other(other),
         }
     }
@@ -97,7 +97,12 @@ pub fn refuse_non_regular(path: &Path) -> Result<bool, FileError> {
             path: path.display().to_string(),
             what: kind_of(m.file_type()),
         }),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        // Nothing there (or a "folder" that is a file: the folder check will say so).
+        Err(e)
+            if e.kind() == io::ErrorKind::NotFound || e.raw_os_error() == Some(libc::ENOTDIR) =>
+        {
+            Ok(false)
+        }
         Err(e) => Err(FileError::io(path, e)),
     }
 }

@@ -61,9 +61,9 @@ fn writable(path: &Path) -> Result<(), FileError> {
         .prefix(".cognito-bulk-check-")
         .tempfile_in(dir)
         .map(drop)
-        .map_err(|source| FileError::NotWritable {
+        .map_err(|error| FileError::NotWritable {
             dir: dir.display().to_string(),
             path: path.display().to_string(),
-            source,
+            error,
         })
 }
