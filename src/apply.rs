@@ -76,7 +76,11 @@ pub struct Prepared {
 
 /// Everything before the first write: errors here are setup errors (an unreadable input, a
 /// bad header, a journal of another run, the pool unreadable).
-pub async fn prepare(opts: &ApplyOptions, reporter: &dyn Reporter) -> anyhow::Result<Prepared> {
+pub async fn prepare(
+    opts: &ApplyOptions,
+    reporter: &dyn Reporter,
+    stop: &CancellationToken,
+) -> anyhow::Result<Prepared> {
     // A blind resume only fingerprints the input: the journal knows the duplicated users.
     // (Reading current values needs every user key, so a diffing run scans in full.)
     let blind = opts
@@ -89,7 +93,7 @@ pub async fn prepare(opts: &ApplyOptions, reporter: &dyn Reporter) -> anyhow::Re
             .map(|h| (h.input_sha256, h.duplicate_lines)),
         _ => None,
     };
-    let scanned = prepare::scan_input(&opts.input, &opts.input_options, prior).await?;
+    let scanned = prepare::scan_input(&opts.input, &opts.input_options, prior, stop).await?;
     let header = journal_header(opts, &scanned);
     if let Some(path) = &opts.journal_path {
         journal::check_compatible(path, &header, opts.restart, blind && !opts.retry_failed)?;
@@ -169,7 +173,12 @@ pub async fn run<A: Api>(
         header,
     } = prepared;
     let display = scanned.display.clone();
-    let opened = input::read(input::open(&scanned.path)?, &display, &opts.input_options)?;
+    // Checked against the scan as it is read: no row outside the fingerprint is sent.
+    let opened = input::read(
+        scanned.scan.reopen(&scanned.path)?,
+        &display,
+        &opts.input_options,
+    )?;
     let (journal, mut tally, kept) = match &opts.journal_path {
         Some(path) => {
             let (journal, tally, kept) =

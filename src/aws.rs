@@ -11,8 +11,13 @@ use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::config::Region;
 use aws_sdk_cognitoidentityprovider::types::UserPoolType;
 
-use crate::sender::ErrorKind;
-use crate::sender::sdk::classify;
+use crate::sender::{ErrorKind, RateControl, RetryPolicy, retrying};
+
+/// DescribeUserPool calls a second while retrying it (its quota is shared with the pool's
+/// other reads).
+const DESCRIBE_PER_SECOND: f64 = 5.0;
+/// Retries of DescribeUserPool after a timeout or a 5xx before the run is refused.
+const DESCRIBE_RETRIES: u32 = 4;
 
 /// Where and as whom to connect. Anything unset comes from the usual AWS sources
 /// (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL[_COGNITO_IDENTITY_PROVIDER], ~/.aws/config, ...).
@@ -93,41 +98,43 @@ pub async fn check_setup(
         .provide_credentials()
         .await
         .map_err(|e| SetupError::Credentials(crate::sender::sdk::chain(&e)))?;
-    let warning = |w: String| Setup {
-        pool: None,
-        warning: Some(w),
+    // A passing fault (a timeout, a 5xx, a throttle) is retried, a few times: going on
+    // without the schema check would let rows through that the pool would refuse or misread.
+    let rate = RateControl::new(DESCRIBE_PER_SECOND);
+    let policy = RetryPolicy {
+        max_transient_retries: DESCRIBE_RETRIES,
+        ..RetryPolicy::default()
     };
-    match client
-        .describe_user_pool()
-        .user_pool_id(pool_id)
-        .send()
-        .await
-    {
+    let described = retrying(&rate, &policy, || {
+        client.describe_user_pool().user_pool_id(pool_id).send()
+    })
+    .await;
+    match described {
         Ok(out) => Ok(Setup {
             pool: out.user_pool,
             warning: None,
         }),
-        Err(e) => {
-            let err = classify(&e);
-            let denied = err.code == "AccessDeniedException" || err.code == "AccessDenied";
-            if denied {
-                return Ok(warning(format!(
-                    "cannot describe user pool {pool_id} ({}): no schema check; the first write will tell whether updates are allowed",
+        // Only a denial may skip the check (a role may be allowed to update users but not to
+        // describe the pool), and the user is told.
+        Err(err) if err.code == "AccessDeniedException" || err.code == "AccessDenied" => {
+            Ok(Setup {
+                pool: None,
+                warning: Some(format!(
+                    "cannot describe user pool {pool_id} ({}): going on WITHOUT the schema check; the first write will tell whether updates are allowed",
                     err.code
-                )));
-            }
-            match err.kind {
-                ErrorKind::Fatal | ErrorKind::Row => Err(SetupError::Pool {
-                    pool: pool_id.to_string(),
-                    code: err.code,
-                    message: err.message,
-                }),
-                // A passing fault on the check is no reason to refuse the run.
-                ErrorKind::Throttled | ErrorKind::Transient => Ok(warning(format!(
-                    "could not check user pool {pool_id} ({}); going on without a schema check",
-                    err.code
-                ))),
-            }
+                )),
+            })
         }
+        Err(err) => Err(SetupError::Pool {
+            pool: pool_id.to_string(),
+            code: err.code,
+            message: match err.kind {
+                ErrorKind::Throttled | ErrorKind::Transient => format!(
+                    "{} (DescribeUserPool still failing after {DESCRIBE_RETRIES} retries; the schema check needs it: try again later)",
+                    err.message
+                ),
+                ErrorKind::Fatal | ErrorKind::Row => err.message,
+            },
+        }),
     }
 }

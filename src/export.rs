@@ -5,7 +5,6 @@
 //! each page once the page is on disk, so an interrupted export resumes where it stopped:
 //! the output is cut back to the last whole page and the next page is asked for.
 
-use std::fs::OpenOptions;
 use std::io::{self, Seek, Write};
 use std::path::{Path, PathBuf};
 
@@ -85,7 +84,7 @@ pub fn columns(requested: Option<&[String]>, custom: &[String]) -> anyhow::Resul
     Ok(names)
 }
 
-fn state_path(output: &Path) -> PathBuf {
+pub fn state_path(output: &Path) -> PathBuf {
     PathBuf::from(format!("{}.export-state", output.display()))
 }
 
@@ -112,7 +111,7 @@ pub async fn run(
     let mut state = fresh.clone();
     let mut summary = ExportSummary::default();
     if !to_stdout && !opts.restart && state_file.exists() {
-        let old: State = serde_json::from_slice(&std::fs::read(&state_file)?)
+        let old: State = serde_json::from_slice(&files::read_small(&state_file, 1 << 20)?)
             .with_context(|| format!("{}: unreadable export state", state_file.display()))?;
         let same = State {
             token: None,
@@ -156,13 +155,18 @@ pub async fn run(
     let mut out: Box<dyn Write> = if to_stdout {
         Box::new(io::stdout().lock())
     } else if summary.resumed_at.is_some() {
-        let mut file = OpenOptions::new().write(true).open(&opts.output)?;
+        // No link is followed; it must be this user's regular file.
+        let mut file = files::append_private(&opts.output)
+            .with_context(|| format!("resuming {}", opts.output.display()))?;
         // Cut back to the last whole page.
         file.set_len(state.bytes)?;
         file.seek(io::SeekFrom::End(0))?;
         Box::new(file)
     } else {
-        Box::new(files::create_private(&opts.output)?)
+        Box::new(
+            files::create_private(&opts.output)
+                .with_context(|| format!("creating {}", opts.output.display()))?,
+        )
     };
     let writer = Writer::new(opts.format, &columns, opts.with_status);
     let mut buf = Vec::new();
@@ -204,7 +208,8 @@ pub async fn run(
         state.done = state.token.is_none();
         summary.pages += 1;
         if !to_stdout {
-            files::write_private_atomic(&state_file, &serde_json::to_vec(&state)?)?;
+            files::write_private_atomic(&state_file, &serde_json::to_vec(&state)?)
+                .with_context(|| format!("writing {}", state_file.display()))?;
         }
         reporter.progress(&Progress {
             done: state.users,

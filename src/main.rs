@@ -40,5 +40,8 @@ fn main() -> ExitCode {
             failure.outcome
         }
     };
+    // A thread still blocked reading a stream that never ends (an interrupted spool of a
+    // FIFO) must not keep the process alive.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     ExitCode::from(outcome as u8)
 }

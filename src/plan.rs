@@ -124,7 +124,8 @@ pub fn decide_all(
         ..PlanSummary::default()
     };
     reporter.started(scanned.scan.rows);
-    let records = input::read(input::open(&scanned.path)?, display, io)?.records;
+    // Checked against the scan as it is read: no row outside the fingerprint is decided.
+    let records = input::read(scanned.scan.reopen(&scanned.path)?, display, io)?.records;
     for (done, record) in records.enumerate() {
         if done % 1000 == 0 {
             reporter.progress(&crate::progress::Progress {

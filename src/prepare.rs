@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::types::UserPoolType;
+use tokio_util::sync::CancellationToken;
 
 use crate::current::{self, Current, InputKeys, Source};
 use crate::input::{self, InputOptions};
@@ -18,7 +19,7 @@ use crate::schema::Schema;
 
 /// The input, ready to be read (again) and decided.
 pub struct Scanned {
-    /// Keeps a spooled standard input alive; removed when dropped.
+    /// Keeps a spooled input (standard input, a FIFO) alive; removed when dropped.
     _spool: Option<tempfile::TempPath>,
     /// The file to read (the spool for standard input).
     pub path: PathBuf,
@@ -52,25 +53,29 @@ pub async fn scan_input(
     input: &Path,
     io: &InputOptions,
     prior: Option<(String, Vec<Vec<u64>>)>,
+    stop: &CancellationToken,
 ) -> anyhow::Result<Scanned> {
     let display = input.display().to_string();
-    let (spool, path) = if input.as_os_str() == "-" {
-        let (guard, path) = input::spool_stdin()?;
-        (Some(guard), path)
-    } else {
-        (None, input.to_path_buf())
+    // The input is read twice: standard input, a FIFO and the like are copied to a private
+    // temporary file first (stopped by an interrupt if the writer never finishes).
+    let (spool, path) = {
+        let input = input.to_path_buf();
+        tokio::select! {
+            r = tokio::task::spawn_blocking(move || input::readable_twice(&input)) => r??,
+            _ = stop.cancelled() => anyhow::bail!("interrupted while reading {display}"),
+        }
     };
     let scan = {
         let (path, display, io) = (path.clone(), display.clone(), io.clone());
         tokio::task::spawn_blocking(move || {
             if let Some((sha256, duplicate_lines)) = prior {
-                let mut scan = scan::fingerprint(input::open(&path)?, &display, &io)?;
+                let mut scan = scan::fingerprint(&path, &display, &io)?;
                 if scan.sha256 == sha256 {
                     scan.set_duplicates(Duplicates::from_groups(duplicate_lines));
                     return Ok(scan);
                 }
             }
-            scan::scan(|| input::open(&path), &display, &io)
+            scan::scan(&path, &display, &io)
         })
         .await
         .context("input scan panicked")??
@@ -104,7 +109,7 @@ pub async fn read_pool(
     let current = match source {
         Source::None => None,
         Source::Get => {
-            let keys = input_keys(&scanned.path, &scanned.display, io)?;
+            let keys = input_keys(&scanned.scan, &scanned.path, &scanned.display, io)?;
             let read = current::get(
                 reading.client,
                 pool,
@@ -142,9 +147,14 @@ pub fn resolve(source: Source, input_rows: u64, pool_estimate: u64) -> Source {
 }
 
 /// Reads the input's user keys and the aliases it sets.
-fn input_keys(path: &Path, display: &str, io: &InputOptions) -> anyhow::Result<InputKeys> {
+fn input_keys(
+    scan: &Scan,
+    path: &Path,
+    display: &str,
+    io: &InputOptions,
+) -> anyhow::Result<InputKeys> {
     let mut out = InputKeys::default();
-    for record in input::read(input::open(path)?, display, io)?.records {
+    for record in input::read(scan.reopen(path)?, display, io)?.records {
         let record = record?;
         if let Some(u) = record.username() {
             out.users.push(u.to_string());

@@ -5,11 +5,12 @@
 //! distinct user (about 15 bytes each), not the rows; the lines of duplicated users are
 //! collected by a second, cheap pass that runs only when there are any.
 
+mod verified;
+
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
-use std::io::{self, Read};
-
-use sha2::{Digest, Sha256};
+use std::io::Read;
+use std::path::Path;
 
 use crate::current::alias_key;
 use crate::input::{self, InputError, InputOptions};
@@ -28,6 +29,8 @@ pub struct Scan {
     /// Hex SHA-256 of the input's bytes.
     pub sha256: String,
     duplicates: Duplicates,
+    /// What later reads are checked against (see [`verified`]).
+    seal: Option<verified::Seal>,
 }
 
 /// Users that appear on more than one line: each such line, with all the lines of its user.
@@ -95,38 +98,40 @@ impl Scan {
     pub fn set_duplicates(&mut self, duplicates: Duplicates) {
         self.duplicates = duplicates;
     }
+
+    /// Opens the scanned input again: refused if it is no longer the file that was scanned,
+    /// and checked as it is read, so that no row outside the fingerprint is ever handed out.
+    pub fn reopen(&self, path: &Path) -> Result<Box<dyn Read + Send>, InputError> {
+        match &self.seal {
+            Some(seal) => seal.reopen(path),
+            None => input::open(path),
+        }
+    }
 }
 
 /// Reads the input once for its row count and SHA-256 only, in constant memory (a resumed
-/// run takes the duplicates from its journal).
-pub fn fingerprint(
-    reader: Box<dyn Read + Send>,
-    display: &str,
-    opts: &InputOptions,
-) -> Result<Scan, InputError> {
-    let hashing = HashingReader::new(reader);
-    let digest = hashing.digest.clone();
+/// run takes the duplicates from its journal). `path` must be a regular file.
+pub fn fingerprint(path: &Path, display: &str, opts: &InputOptions) -> Result<Scan, InputError> {
+    let (first, reader) = verified::FirstRead::open(path)?;
     let mut scan = Scan::default();
-    for record in input::read(Box::new(hashing), display, opts)?.records {
+    for record in input::read(reader, display, opts)?.records {
         record?;
         scan.rows += 1;
     }
-    scan.sha256 = hex::encode(digest.lock().expect("hash lock").clone().finalize());
+    let (sha256, seal) = first.finish(path)?;
+    scan.sha256 = sha256;
+    scan.seal = Some(seal);
     Ok(scan)
 }
 
-/// Reads the whole input; `open` gives the raw file, from its start, each time it is called.
-pub fn scan(
-    open: impl Fn() -> Result<Box<dyn Read + Send>, InputError>,
-    display: &str,
-    opts: &InputOptions,
-) -> Result<Scan, InputError> {
-    let hashing = HashingReader::new(open()?);
-    let digest = hashing.digest.clone();
+/// Reads the whole input at `path` (a regular file: standard input and other streams are
+/// spooled to one first).
+pub fn scan(path: &Path, display: &str, opts: &InputOptions) -> Result<Scan, InputError> {
+    let (first, reader) = verified::FirstRead::open(path)?;
     let mut scan = Scan::default();
     let mut repeated: HashSet<u64> = HashSet::new();
     let mut aliases: HashSet<u64> = HashSet::new();
-    for record in input::read(Box::new(hashing), display, opts)?.records {
+    for record in input::read(reader, display, opts)?.records {
         let record = record?;
         scan.rows += 1;
         if let Some(user) = record.username() {
@@ -146,10 +151,12 @@ pub fn scan(
             }
         }
     }
-    scan.sha256 = hex::encode(digest.lock().expect("hash lock").clone().finalize());
+    let (sha256, seal) = first.finish(path)?;
+    scan.sha256 = sha256;
+    scan.seal = Some(seal);
     if !repeated.is_empty() {
         let mut groups: HashMap<u64, Vec<u64>> = HashMap::new();
-        for record in input::read(open()?, display, opts)?.records {
+        for record in input::read(scan.reopen(path)?, display, opts)?.records {
             let record = record?;
             if let Some(user) = record.username() {
                 let key = user_key(user);
@@ -161,27 +168,4 @@ pub fn scan(
         scan.duplicates = Duplicates::from_groups(groups.into_values().collect());
     }
     Ok(scan)
-}
-
-/// Passes bytes through while hashing them.
-struct HashingReader {
-    inner: Box<dyn Read + Send>,
-    digest: std::sync::Arc<std::sync::Mutex<Sha256>>,
-}
-
-impl HashingReader {
-    fn new(inner: Box<dyn Read + Send>) -> Self {
-        HashingReader {
-            inner,
-            digest: Default::default(),
-        }
-    }
-}
-
-impl Read for HashingReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.digest.lock().expect("hash lock").update(&buf[..n]);
-        Ok(n)
-    }
 }

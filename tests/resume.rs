@@ -306,7 +306,7 @@ async fn a_journal_of_another_input_or_a_newer_version_is_refused() {
     let text = std::fs::read_to_string(&journal).unwrap();
     std::fs::write(
         &journal,
-        text.replacen("\"version\":1", "\"version\":99", 1),
+        text.replacen("\"version\":2", "\"version\":99", 1),
     )
     .unwrap();
     let run = cognito_bulk(&moto.url(), &args, None).await;

@@ -10,8 +10,8 @@ use anyhow::anyhow;
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    Failure, Outcome, can_ask, connection, reporter, resume_command, setup, watch_signals,
-    write_report,
+    Failure, Outcome, can_ask, check_files, connection, reporter, resume_command, setup,
+    watch_signals, write_report,
 };
 use crate::apply::{self, ApplyOptions, Preflight};
 use crate::aws;
@@ -51,6 +51,23 @@ pub async fn run(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
         .clone()
         .unwrap_or_else(|| files::beside_input(&input, "report.json"));
     let input_options = args.input_args.options(format);
+    let failed_path = args
+        .failed
+        .clone()
+        .unwrap_or_else(|| files::beside_input(&input, &format!("failed.{ext}")));
+    let journal_path = (!args.no_journal).then(|| {
+        args.journal
+            .clone()
+            .unwrap_or_else(|| files::beside_input(&input, "journal"))
+    });
+    let _lock = check_files(
+        &[("the input", &input)],
+        &[
+            ("the report", &report_path),
+            ("the failed-rows file", &failed_path),
+        ],
+        journal_path.as_deref(),
+    )?;
 
     let reporter = reporter(global);
     let conn = connection(global, Duration::from_secs_f64(args.call_timeout));
@@ -80,15 +97,8 @@ pub async fn run(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
             max_transient_retries: args.max_retries,
             ..RetryPolicy::default()
         },
-        failed_path: args
-            .failed
-            .clone()
-            .unwrap_or_else(|| files::beside_input(&input, &format!("failed.{ext}"))),
-        journal_path: (!args.no_journal).then(|| {
-            args.journal
-                .clone()
-                .unwrap_or_else(|| files::beside_input(&input, "journal"))
-        }),
+        failed_path,
+        journal_path,
         restart: args.restart,
         retry_failed: args.retry_failed,
         max_failure_rate: args.max_failure_rate / 100.0,
@@ -101,7 +111,12 @@ pub async fn run(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
         limit: args.limit,
         force: args.force,
     };
-    let prepared = apply::prepare(&opts, &*reporter).await.map_err(setup)?;
+    // Signals are watched from here on: an interrupt stops the reads as well as the sending.
+    let stop = CancellationToken::new();
+    watch_signals(stop.clone());
+    let prepared = apply::prepare(&opts, &*reporter, &stop)
+        .await
+        .map_err(setup)?;
     if args.plan.is_none()
         && !global.yes
         && !confirm_plan(global, &opts, &prepared, &args.user_pool_id)?
@@ -109,7 +124,7 @@ pub async fn run(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
         eprintln!("nothing was written");
         return Ok(Outcome::Success);
     }
-    execute(global, client, opts, prepared, reporter, &report_path).await
+    execute(global, client, opts, prepared, reporter, &report_path, stop).await
 }
 
 /// Shows what sending `prepared` will do (the changes, the problems, the summary) and asks.
@@ -161,10 +176,9 @@ pub async fn execute(
     prepared: apply::Prepared,
     reporter: Arc<dyn crate::progress::Reporter>,
     report_path: &Path,
+    stop: CancellationToken,
 ) -> Result<Outcome, Failure> {
     let api = Arc::new(SdkApi::new(client, opts.user_pool_id.clone()));
-    let stop = CancellationToken::new();
-    watch_signals(stop.clone());
     let report = apply::run(api, opts, prepared, reporter, stop)
         .await
         .map_err(setup)?;

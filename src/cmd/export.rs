@@ -5,7 +5,9 @@ use std::time::Duration;
 use anyhow::anyhow;
 use tokio_util::sync::CancellationToken;
 
-use super::{Failure, Outcome, connection, reporter, resume_command, setup, watch_signals};
+use super::{
+    Failure, Outcome, check_files, connection, reporter, resume_command, setup, watch_signals,
+};
 use crate::aws;
 use crate::cli::{ExportArgs, Global};
 use crate::export::{self, ExportOptions};
@@ -23,6 +25,14 @@ pub async fn run(global: &Global, args: ExportArgs) -> Result<Outcome, Failure> 
                 args.output.display()
             )));
         }
+    };
+    // The output and its state file: checked, and the state locked (one export at a time).
+    let state = export::state_path(&args.output);
+    let _lock = if to_stdout {
+        None
+    } else {
+        check_files(&[], &[("the output", &args.output)], None)?;
+        check_files(&[], &[], Some(&state))?
     };
     let (client, sdk) = aws::client(&connection(global, Duration::from_secs(30)))
         .await

@@ -88,6 +88,22 @@ fn resume_command() -> String {
     shlex::try_join(args.iter().map(String::as_str)).unwrap_or_else(|_| args.join(" "))
 }
 
+/// Checks a run's files before anything is written: no output may be a link or a device, the
+/// same file as an input or as another output, or in a folder that cannot be written. Then
+/// takes the lock of the journal (one run per journal), held until the returned guard drops.
+fn check_files(
+    inputs: &[(&str, &Path)],
+    outputs: &[(&str, &Path)],
+    journal: Option<&Path>,
+) -> Result<Option<files::Lock>, Failure> {
+    let mut all = outputs.to_vec();
+    if let Some(journal) = journal {
+        all.push(("the journal", journal));
+    }
+    files::check_outputs(inputs, &all).map_err(setup)?;
+    journal.map(files::lock).transpose().map_err(setup)
+}
+
 fn write_report(report: &Report, path: &Path) -> anyhow::Result<()> {
     let mut json = serde_json::to_vec_pretty(report)?;
     json.push(b'\n');

@@ -6,7 +6,9 @@ use std::time::Duration;
 use anyhow::anyhow;
 
 use super::apply::input_format;
-use super::{Failure, Outcome, connection, reporter, setup};
+use tokio_util::sync::CancellationToken;
+
+use super::{Failure, Outcome, check_files, connection, reporter, setup, watch_signals};
 use crate::aws;
 use crate::cli::{Global, PlanArgs};
 use crate::files;
@@ -38,6 +40,12 @@ pub async fn run(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
         allow_verification_messages: args.read.allow_verification_messages,
         concurrency: usize::from(args.concurrency),
     };
+    let _no_lock = check_files(
+        &[("the input", &opts.input)],
+        &[("the plan", &opts.out)],
+        None,
+    )
+    .map_err(fail)?;
     let reporter = reporter(global);
     let conn = connection(global, Duration::from_secs(30));
     let (client, sdk) = aws::client(&conn).await.map_err(setup).map_err(fail)?;
@@ -52,8 +60,10 @@ pub async fn run(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
             checked.warning.unwrap_or_default()
         )))
     })?;
+    let stop = CancellationToken::new();
+    watch_signals(stop.clone());
     let summary = async {
-        let scanned = prepare::scan_input(&opts.input, &opts.input_options, None).await?;
+        let scanned = prepare::scan_input(&opts.input, &opts.input_options, None, &stop).await?;
         let reading = Reading {
             client: &client,
             user_pool_id: &opts.user_pool_id,

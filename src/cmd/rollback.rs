@@ -10,7 +10,9 @@ use std::time::Duration;
 use anyhow::anyhow;
 
 use super::apply::{confirm, execute, show_preview};
-use super::{Failure, Outcome, can_ask, connection, reporter, setup};
+use tokio_util::sync::CancellationToken;
+
+use super::{Failure, Outcome, can_ask, check_files, connection, reporter, setup, watch_signals};
 use crate::apply::{self, ApplyOptions, Preflight};
 use crate::aws;
 use crate::cli::{Global, RollbackArgs};
@@ -30,6 +32,17 @@ pub async fn run(global: &Global, args: RollbackArgs) -> Result<Outcome, Failure
             "rollback writes to the user pool: pass --yes, or look first with --dry-run"
         )));
     }
+    let report_path = files::beside_input(&plan, "report.json");
+    let failed_path = files::beside_input(&plan, "failed.jsonl");
+    let _lock = check_files(
+        &[("the journal being rolled back", &args.journal)],
+        &[
+            ("the rollback plan", &plan),
+            ("the report", &report_path),
+            ("the failed-rows file", &failed_path),
+        ],
+        Some(&rollback_journal),
+    )?;
     let header = journal::read_header(&args.journal).map_err(setup)?;
     let reporter = reporter(global);
     let conn = connection(global, Duration::from_secs_f64(args.call_timeout));
@@ -74,7 +87,7 @@ pub async fn run(global: &Global, args: RollbackArgs) -> Result<Outcome, Failure
             max_transient_retries: args.max_retries,
             ..RetryPolicy::default()
         },
-        failed_path: files::beside_input(&plan, "failed.jsonl"),
+        failed_path,
         journal_path: (!args.dry_run).then(|| rollback_journal.clone()),
         // A new rollback plan starts a new rollback journal (an old one is kept beside it).
         restart: !resuming,
@@ -89,7 +102,11 @@ pub async fn run(global: &Global, args: RollbackArgs) -> Result<Outcome, Failure
         limit: None,
         force: args.force,
     };
-    let prepared = apply::prepare(&opts, &*reporter).await.map_err(setup)?;
+    let stop = CancellationToken::new();
+    watch_signals(stop.clone());
+    let prepared = apply::prepare(&opts, &*reporter, &stop)
+        .await
+        .map_err(setup)?;
     if args.dry_run || !global.yes {
         let preview_reporter = super::reporter(global);
         let summary = apply::preview(&prepared, &opts, args.show, &*preview_reporter);
@@ -111,7 +128,6 @@ pub async fn run(global: &Global, args: RollbackArgs) -> Result<Outcome, Failure
             return Ok(Outcome::Success);
         }
     }
-    let report_path = files::beside_input(&plan, "report.json");
     execute(
         global,
         client,
@@ -119,6 +135,7 @@ pub async fn run(global: &Global, args: RollbackArgs) -> Result<Outcome, Failure
         prepared,
         Arc::clone(&reporter),
         &report_path,
+        stop,
     )
     .await
 }

@@ -74,6 +74,10 @@ pub enum InputError {
     Io { path: String, source: io::Error },
     #[error("{path}: {message}")]
     Header { path: String, message: String },
+    #[error(
+        "{path} changed since it was read to check it ({what}): nothing was sent from it; run the command again"
+    )]
+    Changed { path: String, what: String },
 }
 
 /// A stream of records from one input.
@@ -114,19 +118,44 @@ pub fn open(path: &Path) -> Result<Box<dyn Read + Send>, InputError> {
     Ok(Box::new(BufReader::with_capacity(256 * 1024, file)))
 }
 
-/// Copies standard input to a private temporary file, so that it can be read twice (once to
-/// check every row, once to send). The file is removed when the returned handle is dropped.
-pub fn spool_stdin() -> Result<(tempfile::TempPath, PathBuf), InputError> {
+/// The input as a regular file that can be read more than once (once to check every row,
+/// once to send): standard input (`-`) and anything else that is not a regular file (a FIFO,
+/// `/dev/stdin`, a shell's `<(...)`) is first copied to a private temporary file, removed when
+/// the returned handle is dropped. A regular file is used where it is.
+pub fn readable_twice(path: &Path) -> Result<(Option<tempfile::TempPath>, PathBuf), InputError> {
+    if path.as_os_str() == "-" {
+        return spool(&mut io::stdin().lock(), "<stdin>");
+    }
+    let display = path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|source| InputError::Io {
+        path: display.clone(),
+        source,
+    })?;
+    if meta.is_file() {
+        return Ok((None, path.to_path_buf()));
+    }
+    let mut file = File::open(path).map_err(|source| InputError::Io {
+        path: display.clone(),
+        source,
+    })?;
+    spool(&mut file, &display)
+}
+
+/// Copies `from` to a new private temporary file.
+fn spool(
+    from: &mut dyn Read,
+    display: &str,
+) -> Result<(Option<tempfile::TempPath>, PathBuf), InputError> {
     let err = |source| InputError::Io {
-        path: "<stdin>".into(),
+        path: display.to_string(),
         source,
     };
     // tempfile creates files readable by the owner only.
     let mut file = tempfile::NamedTempFile::new().map_err(err)?;
-    io::copy(&mut io::stdin().lock(), &mut file).map_err(err)?;
+    io::copy(from, &mut file).map_err(err)?;
     let path = file.into_temp_path();
     let buf = path.to_path_buf();
-    Ok((path, buf))
+    Ok((Some(path), buf))
 }
 
 impl InputOptions {

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader};
+use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
 use super::{DoneSet, Entry, FORMAT_VERSION, Header, Outcome};
@@ -34,29 +34,64 @@ pub struct Loaded {
 pub enum LoadError {
     #[error("{path}: {source}")]
     Io { path: String, source: io::Error },
+    #[error(transparent)]
+    File(#[from] crate::files::FileError),
     #[error("{path}: not a cognito-bulk journal (the first line is not a journal header)")]
     NotAJournal { path: String },
     #[error(
         "{path}: journal format version {found} is newer than this build reads ({FORMAT_VERSION}); use a newer cognito-bulk"
     )]
     TooNew { path: String, found: u32 },
+    #[error(
+        "{path}: line {line} is not a journal entry, and only the last line may be torn by a \
+         crash: the journal was damaged or edited (or written by two runs at once). Nothing was \
+         changed; fix or move it away (--restart starts over and keeps it)"
+    )]
+    BadLine { path: String, line: u64 },
+}
+
+/// The longest line read from a journal: far above any real entry (every attribute of a user
+/// at its longest, before and after) or header, so that a huge or endless file is refused
+/// instead of filling memory.
+pub const MAX_LINE: usize = 64 << 20;
+
+/// Opens a journal (a regular file only) and reads its header line.
+fn open(path: &Path) -> Result<(BufReader<File>, Header, u64), LoadError> {
+    let display = path.display().to_string();
+    let mut reader = BufReader::new(crate::files::open_regular(path)?);
+    let mut buf = Vec::new();
+    let n = next_line(&mut reader, &mut buf, path, 1)?;
+    Ok((reader, parse_header(&buf, &display)?, n as u64))
+}
+
+/// Reads line `line` (1-based) into `buf`, bounded by [`MAX_LINE`].
+fn next_line(
+    reader: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+    path: &Path,
+    line: u64,
+) -> Result<usize, LoadError> {
+    buf.clear();
+    crate::files::read_line_bounded(reader, buf, MAX_LINE).map_err(|source| {
+        if source.kind() == io::ErrorKind::InvalidData {
+            crate::files::FileError::LineTooLong {
+                path: path.display().to_string(),
+                line,
+                max: MAX_LINE,
+            }
+            .into()
+        } else {
+            LoadError::Io {
+                path: path.display().to_string(),
+                source,
+            }
+        }
+    })
 }
 
 /// Reads only the header of the journal at `path`.
 pub fn read_header(path: &Path) -> Result<Header, LoadError> {
-    let display = path.display().to_string();
-    let file = File::open(path).map_err(|source| LoadError::Io {
-        path: display.clone(),
-        source,
-    })?;
-    let mut buf = Vec::new();
-    BufReader::new(file)
-        .read_until(b'\n', &mut buf)
-        .map_err(|source| LoadError::Io {
-            path: display.clone(),
-            source,
-        })?;
-    parse_header(&buf, &display)
+    Ok(open(path)?.1)
 }
 
 fn parse_header(line: &[u8], display: &str) -> Result<Header, LoadError> {
@@ -78,37 +113,50 @@ fn parse_header(line: &[u8], display: &str) -> Result<Header, LoadError> {
     }
 }
 
-/// Reads the journal at `path`.
-pub fn load(path: &Path) -> Result<Loaded, LoadError> {
-    let display = path.display().to_string();
-    let io_err = |source| LoadError::Io {
-        path: display.clone(),
-        source,
-    };
-    let mut reader = BufReader::new(File::open(path).map_err(io_err)?);
+/// Reads the entries after the header (which ends at `offset`), handing each to `each`. A bad
+/// last line is a torn tail (a crash mid-write) and is skipped; a bad line before it is
+/// refused. Returns the length up to the end of the last whole entry, and whether a torn tail
+/// follows it.
+fn read_entries(
+    path: &Path,
+    mut reader: impl BufRead,
+    mut offset: u64,
+    mut each: impl FnMut(Entry),
+) -> Result<(u64, bool), LoadError> {
+    let mut valid_len = offset;
     let mut buf = Vec::new();
-    let mut offset = reader.read_until(b'\n', &mut buf).map_err(io_err)? as u64;
-    let header = parse_header(&buf, &display)?;
-    let mut loaded = Loaded::new(header);
-    loaded.valid_len = offset;
-    loop {
-        buf.clear();
-        let n = reader.read_until(b'\n', &mut buf).map_err(io_err)?;
+    let mut bad: Option<u64> = None;
+    for line in 2.. {
+        let n = next_line(&mut reader, &mut buf, path, line)?;
         if n == 0 {
             break;
         }
+        if let Some(line) = bad {
+            // The bad line was not the last one.
+            return Err(LoadError::BadLine {
+                path: path.display().to_string(),
+                line,
+            });
+        }
         offset += n as u64;
-        let entry = match serde_json::from_slice::<Entry>(&buf) {
-            Ok(e) if buf.ends_with(b"\n") => e,
-            // A line cut short by a crash: only ever the last one; stop here.
-            _ => {
-                loaded.torn_tail = true;
-                break;
+        match serde_json::from_slice::<Entry>(&buf) {
+            Ok(entry) if buf.ends_with(b"\n") => {
+                valid_len = offset;
+                each(entry);
             }
-        };
-        loaded.valid_len = offset;
-        loaded.record(&entry);
+            _ => bad = Some(line),
+        }
     }
+    Ok((valid_len, bad.is_some()))
+}
+
+/// Reads the journal at `path`.
+pub fn load(path: &Path) -> Result<Loaded, LoadError> {
+    let (reader, header, offset) = open(path)?;
+    let mut loaded = Loaded::new(header);
+    let (valid_len, torn) = read_entries(path, reader, offset, |e| loaded.record(&e))?;
+    loaded.valid_len = valid_len;
+    loaded.torn_tail = torn;
     Ok(loaded)
 }
 
@@ -215,18 +263,66 @@ fn uncount(r: &mut Report, code: &str) {
     }
 }
 
-/// The header and every whole entry of a journal, streamed (a torn last line is skipped).
+/// The header and every whole entry of a journal, streamed (a torn last line is skipped). The
+/// journal is checked whole first, so that a damaged one is refused before any entry is used.
 pub fn entries(path: &Path) -> Result<(Header, impl Iterator<Item = Entry>), LoadError> {
-    let header = read_header(path)?;
-    let file = File::open(path).map_err(|source| LoadError::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
-    let lines = BufReader::new(file).split(b'\n').skip(1);
+    let (reader, header, offset) = open(path)?;
+    let (valid_len, _) = read_entries(path, reader, offset, drop)?;
+    let file = crate::files::open_regular(path)?;
+    let lines = BufReader::new(file.take(valid_len)).split(b'\n').skip(1);
     Ok((
         header,
         lines
             .map_while(|l| l.ok())
             .filter_map(|l| serde_json::from_slice::<Entry>(&l).ok()),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn journal(lines: &[&str]) -> (tempfile::TempDir, std::path::PathBuf) {
+        let header = serde_json::json!({
+            "kind": Header::KIND, "version": 1, "input": "in.csv", "input_sha256": "ab",
+            "user_pool_id": "p", "rows_total": 3, "options": {}, "created_unix": 0
+        });
+        let mut text = format!("{header}\n");
+        for l in lines {
+            text.push_str(l);
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j");
+        std::fs::write(&path, text).unwrap();
+        (dir, path)
+    }
+
+    fn entry(n: u64) -> String {
+        format!(
+            "{{\"n\":{n},\"line\":{},\"user\":\"u{n}\",\"outcome\":\"updated\",\"attempts\":1,\"t\":1.0}}\n",
+            n + 2
+        )
+    }
+
+    #[test]
+    fn only_the_last_line_may_be_torn() {
+        let (_d, path) = journal(&[&entry(0), &entry(1), "{\"n\":2,\"li"]);
+        let loaded = load(&path).unwrap();
+        assert!(loaded.torn_tail);
+        assert_eq!(loaded.report.updated, 2);
+        assert_eq!(entries(&path).unwrap().1.count(), 2);
+
+        let (_d, path) = journal(&[&entry(0), "garbage\n", &entry(1), &entry(2)]);
+        let before = std::fs::read(&path).unwrap();
+        let e = load(&path).unwrap_err().to_string();
+        assert!(e.contains("line 3 is not a journal entry"), "{e}");
+        assert!(entries(&path).is_err());
+        assert_eq!(std::fs::read(&path).unwrap(), before, "nothing is cut");
+    }
+
+    #[test]
+    fn endless_files_are_refused() {
+        let e = load(Path::new("/dev/zero")).unwrap_err().to_string();
+        assert!(e.contains("not a regular file"), "{e}");
+    }
 }

@@ -6,7 +6,8 @@
 //! user-space buffer), so a killed process loses nothing it recorded; the file is fsynced at
 //! least every second, so a power loss loses at most the last second of entries, and those
 //! rows are simply sent again (an update sets absolute values, so sending twice is harmless).
-//! A torn last line is ignored.
+//! A torn last line is ignored; a bad line anywhere else is refused with its line number (a
+//! crash tears only the last line, so such a journal was damaged or edited).
 
 mod done;
 mod load;
@@ -17,9 +18,8 @@ pub use load::{LoadError, Loaded, entries, load, read_header};
 pub use resume::{ResumeError, check_compatible, open_for_run};
 
 use std::collections::BTreeMap;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, Seek, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -110,9 +110,9 @@ impl Journal {
     }
 
     /// Opens an existing journal to append after its last whole entry (`valid_len` bytes; a
-    /// torn tail beyond it is cut off).
+    /// torn last line beyond it is cut off). No link is followed; it must be this user's file.
     pub fn append(path: &Path, valid_len: u64) -> io::Result<Journal> {
-        let mut out = OpenOptions::new().write(true).mode(0o600).open(path)?;
+        let mut out = crate::files::append_private(path)?;
         out.set_len(valid_len)?;
         out.seek(io::SeekFrom::End(0))?;
         Ok(Journal {

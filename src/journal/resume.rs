@@ -43,7 +43,7 @@ pub fn open_for_run(
         source,
     };
     let mut kept = None;
-    if path.exists() {
+    if exists(path)? {
         let loaded = match restart {
             true => None,
             false => Some(load(path)?),
@@ -79,7 +79,7 @@ pub fn check_compatible(
     restart: bool,
     refuse_finished: bool,
 ) -> Result<(), ResumeError> {
-    if restart || !path.exists() {
+    if restart || !exists(path)? {
         return Ok(());
     }
     let old = super::read_header(path)?;
@@ -95,6 +95,12 @@ pub fn check_compatible(
         });
     }
     Ok(())
+}
+
+/// Whether a journal is at `path`; anything there but a regular file (a link, a device) is
+/// refused, never followed.
+fn exists(path: &Path) -> Result<bool, ResumeError> {
+    crate::files::refuse_non_regular(path).map_err(|e| ResumeError::Load(e.into()))
 }
 
 /// What differs between the journal's run and this one, if anything does.
