@@ -18,11 +18,12 @@ use crate::current::Source;
 use crate::input::{self, InputOptions};
 use crate::journal::{self, Header};
 use crate::plan::{self, PlanSummary};
+use crate::pool::Pool;
 use crate::prepare::{self, PoolState, Reading, Scanned};
 use crate::progress::Reporter;
 use crate::recorder::Recorder;
 use crate::report::{FailedRows, Report};
-use crate::sender::{Api, Pacing, RetryPolicy, send_row};
+use crate::sender::{Pacing, RetryPolicy, send_row};
 use crate::stream::{self, Checks, Event, StreamCounts, Work};
 
 /// Failures that say the row itself is wrong: sending it again as it is would fail again, so
@@ -58,9 +59,8 @@ pub struct ApplyOptions {
 /// What `apply` reads before writing: the pool's schema and the users' current values.
 #[derive(Debug, Clone)]
 pub struct Preflight {
-    pub client: aws_sdk_cognitoidentityprovider::Client,
     /// The pool as DescribeUserPool gave it (None if that call was denied).
-    pub pool: Option<aws_sdk_cognitoidentityprovider::types::UserPoolType>,
+    pub described: Option<aws_sdk_cognitoidentityprovider::types::UserPoolType>,
     pub current_state: Source,
     pub allow_verification_messages: bool,
 }
@@ -76,7 +76,8 @@ pub struct Prepared {
 
 /// Everything before the first write: errors here are setup errors (an unreadable input, a
 /// bad header, a journal of another run, the pool unreadable).
-pub async fn prepare(
+pub async fn prepare<P: Pool>(
+    pool: &P,
     opts: &ApplyOptions,
     reporter: &dyn Reporter,
     stop: &CancellationToken,
@@ -98,7 +99,7 @@ pub async fn prepare(
     if let Some(path) = &opts.journal_path {
         journal::check_compatible(path, &header, opts.restart, blind && !opts.retry_failed)?;
     }
-    let pool = match &opts.preflight {
+    let state = match &opts.preflight {
         Some(p) => {
             if p.current_state == Source::None {
                 reporter.warning(
@@ -107,13 +108,13 @@ pub async fn prepare(
                 );
             }
             let reading = Reading {
-                client: &p.client,
+                pool,
                 user_pool_id: &opts.user_pool_id,
-                pool: p.pool.as_ref(),
+                described: p.described.as_ref(),
                 current_state: p.current_state,
                 concurrency: opts.concurrency,
             };
-            prepare::read_pool(&scanned, &opts.input_options, &reading, reporter).await?
+            prepare::read_pool(&scanned, &opts.input_options, &reading, reporter, stop).await?
         }
         None => PoolState {
             schema: None,
@@ -123,7 +124,7 @@ pub async fn prepare(
     };
     Ok(Prepared {
         scanned,
-        pool,
+        pool: state,
         header,
     })
 }
@@ -159,8 +160,8 @@ fn allow_verification_messages(opts: &ApplyOptions) -> bool {
 
 /// Runs `apply` to the end (or to a stop) and returns its report. Errors are for setup
 /// problems found before any write.
-pub async fn run<A: Api>(
-    api: Arc<A>,
+pub async fn run<P: Pool>(
+    api: Arc<P>,
     opts: ApplyOptions,
     prepared: Prepared,
     reporter: Arc<dyn Reporter>,

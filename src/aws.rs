@@ -11,7 +11,8 @@ use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::config::Region;
 use aws_sdk_cognitoidentityprovider::types::UserPoolType;
 
-use crate::sender::{ErrorKind, RateControl, RetryPolicy, retrying};
+use crate::pool::{ErrorKind, Pool};
+use crate::sender::{RateControl, RetryPolicy, retrying};
 
 /// DescribeUserPool calls a second while retrying it (its quota is shared with the pool's
 /// other reads).
@@ -86,8 +87,8 @@ pub struct Setup {
     pub warning: Option<String>,
 }
 
-pub async fn check_setup(
-    client: &Client,
+pub async fn check_setup<P: Pool>(
+    pool: &P,
     sdk: &aws_config::SdkConfig,
     pool_id: &str,
 ) -> Result<Setup, SetupError> {
@@ -97,7 +98,7 @@ pub async fn check_setup(
     provider
         .provide_credentials()
         .await
-        .map_err(|e| SetupError::Credentials(crate::sender::sdk::chain(&e)))?;
+        .map_err(|e| SetupError::Credentials(crate::pool::sdk::chain(&e)))?;
     // A passing fault (a timeout, a 5xx, a throttle) is retried, a few times: going on
     // without the schema check would let rows through that the pool would refuse or misread.
     let rate = RateControl::new(DESCRIBE_PER_SECOND);
@@ -105,13 +106,10 @@ pub async fn check_setup(
         max_transient_retries: DESCRIBE_RETRIES,
         ..RetryPolicy::default()
     };
-    let described = retrying(&rate, &policy, || {
-        client.describe_user_pool().user_pool_id(pool_id).send()
-    })
-    .await;
+    let described = retrying(&rate, &policy, || pool.describe()).await;
     match described {
-        Ok(out) => Ok(Setup {
-            pool: out.user_pool,
+        Ok(described) => Ok(Setup {
+            pool: Some(described),
             warning: None,
         }),
         // Only a denial may skip the check (a role may be allowed to update users but not to

@@ -11,13 +11,14 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 use std::sync::Arc;
 
-use aws_sdk_cognitoidentityprovider::Client;
-use aws_sdk_cognitoidentityprovider::types::AttributeType;
 use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
 
+use crate::pager::{Pager, interrupted};
+use crate::pool::{CallError, Pool};
 use crate::progress::Reporter;
 use crate::scan::user_key;
-use crate::sender::{CallError, RateControl, RetryPolicy, retrying};
+use crate::sender::{RateControl, RetryPolicy, retrying};
 
 /// Where current values come from.
 #[derive(
@@ -35,8 +36,7 @@ pub enum Source {
     None,
 }
 
-/// ListUsers is paced well under its 30/s quota, AdminGetUser under its 120/s.
-const LIST_RPS: f64 = 20.0;
+/// AdminGetUser is paced well under its UserRead quota of 120/s (ListUsers: see the pager).
 const GET_RPS: f64 = 80.0;
 
 /// The current values of the input's users, keyed by the input's user key (folded).
@@ -75,24 +75,33 @@ impl Current {
         self.aliases.get(&alias_key(value)).copied()
     }
 
+    /// Adds a user's current values (unit tests of the planner).
+    #[cfg(test)]
+    pub fn insert_for_tests(&mut self, user: &str, attrs: &[(&str, &str)]) {
+        let attrs: Vec<(String, String)> = attrs
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        let wanted = attrs.iter().map(|(n, _)| n.clone()).collect();
+        self.keep(user.to_lowercase(), &attrs, &wanted);
+    }
+
     /// Notes that the user named `owner` holds these emails and phone numbers.
-    fn note_aliases(&mut self, owner: &str, attrs: &[AttributeType]) {
-        for a in attrs {
-            if matches!(a.name(), "email" | "phone_number")
-                && let Some(v) = a.value().filter(|v| !v.is_empty())
-            {
-                self.aliases.insert(alias_key(v), user_key(owner));
+    fn note_aliases(&mut self, owner: &str, attrs: &[(String, String)]) {
+        for (name, value) in attrs {
+            if matches!(name.as_str(), "email" | "phone_number") && !value.is_empty() {
+                self.aliases.insert(alias_key(value), user_key(owner));
             }
         }
     }
 
     /// Keeps `attrs` of a user the input names as `key`.
-    fn keep(&mut self, key: String, attrs: &[AttributeType], wanted: &BTreeSet<String>) {
+    fn keep(&mut self, key: String, attrs: &[(String, String)], wanted: &BTreeSet<String>) {
         self.note_aliases(&key, attrs);
         let kept = attrs
             .iter()
-            .filter(|a| wanted.contains(a.name()) || matches!(a.name(), "email" | "phone_number"))
-            .map(|a| (a.name().to_string(), a.value().unwrap_or("").to_string()))
+            .filter(|(n, _)| wanted.contains(n) || matches!(n.as_str(), "email" | "phone_number"))
+            .cloned()
             .collect();
         self.users.insert(key, kept);
     }
@@ -100,86 +109,60 @@ impl Current {
 
 /// Streams the pool; keeps the users whose username or sub is in `input_users` (hashes from
 /// the scan) and every user's email and phone number hash.
-pub async fn list(
-    client: &Client,
-    pool: &str,
+pub async fn list<P: Pool>(
+    pool: &P,
     input_users: &HashSet<u64>,
     wanted: &BTreeSet<String>,
     reporter: &dyn Reporter,
+    stop: &CancellationToken,
 ) -> Result<Current, CallError> {
-    let rate = RateControl::new(LIST_RPS);
-    let policy = RetryPolicy::default();
     let mut current = Current {
         source: Some(Source::List),
         ..Current::default()
     };
-    let mut token: Option<String> = None;
+    let mut pages = Pager::new(pool, None, None).until(stop);
     let mut seen = 0u64;
-    loop {
-        let page = retrying(&rate, &policy, || {
-            client
-                .list_users()
-                .user_pool_id(pool)
-                .limit(60)
-                .set_pagination_token(token.clone())
-                .send()
-        })
-        .await?;
-        for user in page.users() {
+    while let Some(page) = pages.next().await {
+        for user in page?.users {
             seen += 1;
-            let attrs = user.attributes();
-            let username = user.username().unwrap_or("");
-            let sub = attrs
-                .iter()
-                .find(|a| a.name() == "sub")
-                .and_then(|a| a.value());
-            let key = [Some(username), sub]
+            let attrs = &user.attributes;
+            let sub = user.attribute("sub");
+            let key = [Some(user.username.as_str()), sub]
                 .into_iter()
                 .flatten()
                 .find(|k| input_users.contains(&user_key(k)));
             match key {
                 Some(k) => current.keep(k.to_lowercase(), attrs, wanted),
-                None => current.note_aliases(username, attrs),
+                None => current.note_aliases(&user.username, attrs),
             }
         }
-        reporter.status(&format!("reading the pool: {seen} users"));
-        token = page.pagination_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(current);
-        }
+        reporter.status(&format!("reading the pool: {seen} users so far"));
     }
+    Ok(current)
 }
 
 /// Reads each input user with AdminGetUser, `concurrency` at a time, then looks up each email
-/// and phone number the input sets with a ListUsers filter, to know who already has it.
-pub async fn get(
-    client: &Client,
-    pool: &str,
+/// and phone number the input sets with a ListUsers filter, to know who already has it. An
+/// interrupt stops it within the calls in flight.
+pub async fn get<P: Pool>(
+    pool: &P,
     keys: InputKeys,
     wanted: &BTreeSet<String>,
     concurrency: usize,
     reporter: &dyn Reporter,
+    stop: &CancellationToken,
 ) -> Result<Current, CallError> {
     let rate = Arc::new(RateControl::new(GET_RPS));
     let slots = Arc::new(Semaphore::new(concurrency.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
     for user in keys.users {
-        let (client, pool, rate, slots) = (
-            client.clone(),
-            pool.to_string(),
-            rate.clone(),
-            slots.clone(),
-        );
+        let (pool, rate, slots, stop) = (pool.clone(), rate.clone(), slots.clone(), stop.clone());
         tasks.spawn(async move {
             let _permit = slots.acquire_owned().await.expect("semaphore open");
-            let result = retrying(&rate, &RetryPolicy::default(), || {
-                client
-                    .admin_get_user()
-                    .user_pool_id(&pool)
-                    .username(&user)
-                    .send()
-            })
-            .await;
+            if stop.is_cancelled() {
+                return (user, Err(interrupted()));
+            }
+            let result = retrying(&rate, &RetryPolicy::default(), || pool.get_user(&user)).await;
             (user, result)
         });
     }
@@ -189,17 +172,21 @@ pub async fn get(
     };
     while let Some(done) = tasks.join_next().await {
         let (user, result) = done.expect("reader task");
-        current.users_read += 1;
         match result {
-            Ok(out) => current.keep(user.to_lowercase(), out.user_attributes(), wanted),
-            Err(e) if e.code == "UserNotFoundException" => {}
-            Err(e) => return Err(e),
+            Ok(Some(found)) => {
+                current.users_read += 1;
+                current.keep(user.to_lowercase(), &found.attributes, wanted)
+            }
+            Ok(None) => current.users_read += 1,
+            Err(e) => {
+                tasks.abort_all();
+                return Err(e);
+            }
         }
         if current.users_read.is_multiple_of(100) {
             reporter.status(&format!("reading users: {}", current.users_read));
         }
     }
-    let lists = RateControl::new(LIST_RPS);
     let mut looked_up = HashSet::new();
     for (attr, value) in keys.aliases {
         if !looked_up.insert(alias_key(&value)) {
@@ -210,17 +197,13 @@ pub async fn get(
             "{attr} = \"{}\"",
             value.replace('\\', "\\\\").replace('"', "\\\"")
         );
-        let page = retrying(&lists, &RetryPolicy::default(), || {
-            client
-                .list_users()
-                .user_pool_id(pool)
-                .filter(filter.clone())
-                .limit(2)
-                .send()
-        })
-        .await?;
-        if let Some(owner) = page.users().iter().find_map(|u| u.username()) {
-            current.aliases.insert(alias_key(&value), user_key(owner));
+        let mut pages = Pager::new(pool, Some(filter), None).until(stop);
+        if let Some(page) = pages.next().await
+            && let Some(owner) = page?.users.first()
+        {
+            current
+                .aliases
+                .insert(alias_key(&value), user_key(&owner.username));
         }
     }
     Ok(current)

@@ -9,19 +9,15 @@ use std::io::{self, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use aws_sdk_cognitoidentityprovider::Client;
-use aws_sdk_cognitoidentityprovider::types::UserType;
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
 use crate::files;
 use crate::input::Format;
+use crate::pager::Pager;
+use crate::pool::{ErrorKind, Pool, User};
 use crate::progress::{Progress, Reporter};
-use crate::sender::{ErrorKind, RateControl, RetryPolicy, retrying};
 use crate::validate::{STANDARD_ATTRIBUTES, check_name};
-
-/// ListUsers pages per second: under the UserList quota of 30/s.
-const PAGES_PER_SECOND: f64 = 20.0;
 
 #[derive(Debug, Clone)]
 pub struct ExportOptions {
@@ -88,8 +84,8 @@ pub fn state_path(output: &Path) -> PathBuf {
     PathBuf::from(format!("{}.export-state", output.display()))
 }
 
-pub async fn run(
-    client: &Client,
+pub async fn run<P: Pool>(
+    pool: &P,
     opts: &ExportOptions,
     columns: Vec<String>,
     estimate: u64,
@@ -173,20 +169,10 @@ pub async fn run(
     if summary.resumed_at.is_none() {
         writer.header(&mut buf)?;
     }
-    let rate = RateControl::new(PAGES_PER_SECOND);
-    let policy = RetryPolicy::default();
     reporter.started(estimate.max(state.users));
-    loop {
-        let page = retrying(&rate, &policy, || {
-            client
-                .list_users()
-                .user_pool_id(&opts.user_pool_id)
-                .limit(60)
-                .set_filter(opts.filter.clone())
-                .set_pagination_token(state.token.clone())
-                .send()
-        })
-        .await;
+    // Interrupts are checked between pages, once the page is on disk.
+    let mut pages = Pager::new(pool, opts.filter.clone(), state.token.clone());
+    while let Some(page) = pages.next().await {
         let page = match page {
             Ok(p) => p,
             Err(e) if state.token.is_some() && e.kind == ErrorKind::Row => bail!(
@@ -196,15 +182,15 @@ pub async fn run(
             ),
             Err(e) => bail!("ListUsers on {}: {e}", opts.user_pool_id),
         };
-        for user in page.users() {
+        for user in &page.users {
             writer.user(&mut buf, user)?;
         }
         out.write_all(&buf)?;
         out.flush()?;
         state.bytes += buf.len() as u64;
         buf.clear();
-        state.users += page.users().len() as u64;
-        state.token = page.pagination_token().map(str::to_string);
+        state.users += page.users.len() as u64;
+        state.token = page.next.clone();
         state.done = state.token.is_none();
         summary.pages += 1;
         if !to_stdout {
@@ -259,24 +245,14 @@ impl<'a> Writer<'a> {
         w.flush()
     }
 
-    fn user(&self, out: &mut Vec<u8>, user: &UserType) -> io::Result<()> {
-        // A blank value is no value (Cognito never holds one; some emulators do).
-        let value = |name: &str| {
-            user.attributes()
-                .iter()
-                .find(|a| a.name() == name)
-                .and_then(|a| a.value())
-                .filter(|v| !v.is_empty())
-        };
-        let status = user
-            .user_status()
-            .map(|s| s.as_str().to_string())
-            .unwrap_or_default();
-        let enabled = user.enabled().to_string();
+    fn user(&self, out: &mut Vec<u8>, user: &User) -> io::Result<()> {
+        let value = |name: &str| user.attribute(name);
+        let status = user.status.clone().unwrap_or_default();
+        let enabled = user.enabled.unwrap_or(true).to_string();
         match self.format {
             Format::Csv => {
                 let mut w = csv::Writer::from_writer(out);
-                let mut record: Vec<&str> = vec![user.username().unwrap_or("")];
+                let mut record: Vec<&str> = vec![user.username.as_str()];
                 record.extend(self.columns.iter().map(|c| value(c).unwrap_or("")));
                 if self.with_status {
                     record.extend([status.as_str(), enabled.as_str()]);
@@ -291,12 +267,12 @@ impl<'a> Writer<'a> {
                     .filter_map(|c| Some((c.clone(), value(c)?.into())))
                     .collect();
                 let mut line = serde_json::json!({
-                    "username": user.username().unwrap_or(""),
+                    "username": user.username.as_str(),
                     "attributes": attributes,
                 });
                 if self.with_status {
                     line["user_status"] = status.into();
-                    line["enabled"] = user.enabled().into();
+                    line["enabled"] = user.enabled.unwrap_or(true).into();
                 }
                 serde_json::to_writer(&mut *out, &line)?;
                 out.push(b'\n');

@@ -201,3 +201,133 @@ pub fn messages_sent(changes: &[AttrChange]) -> u32 {
         })
         .count() as u32
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::row::RawRecord;
+
+    fn record(changes: &[(&str, Option<&str>)], before: Option<&[(&str, Option<&str>)]>) -> Record {
+        let pairs = |p: &[(&str, Option<&str>)]| -> BTreeMap<String, Option<String>> {
+            p.iter()
+                .map(|(n, v)| (n.to_string(), v.map(str::to_string)))
+                .collect()
+        };
+        Record {
+            index: 0,
+            raw: RawRecord::Text(String::new()),
+            row: Row {
+                line: 2,
+                username: "alice".into(),
+                changes: changes
+                    .iter()
+                    .map(|(n, v)| AttrChange {
+                        name: n.to_string(),
+                        change: v.map_or(Change::Delete, |v| Change::Set(v.into())),
+                    })
+                    .collect(),
+                client_metadata: Default::default(),
+            },
+            problems: vec![],
+            before: before.map(pairs),
+        }
+    }
+
+    fn current(attrs: &[(&str, &str)]) -> Current {
+        let mut c = Current::default();
+        c.insert_for_tests("alice", attrs);
+        c
+    }
+
+    fn planner<'a>(current: &'a Current, aliases: &'a HashSet<u64>, force: bool) -> Planner<'a> {
+        Planner {
+            schema: None,
+            current: Some(current),
+            repeated_aliases: aliases,
+            allow_verification_messages: false,
+            force,
+        }
+    }
+
+    #[test]
+    fn the_verified_flag_travels_with_its_email() {
+        let now = current(&[("email", "a@old"), ("email_verified", "true")]);
+        let none = HashSet::new();
+        let mut r = record(
+            &[("email", Some("a@new")), ("email_verified", Some("true"))],
+            None,
+        );
+        let Decision::Change { diffs, messages } = planner(&now, &none, false).decide(&mut r)
+        else {
+            panic!("{:?}", r.problems)
+        };
+        assert_eq!(messages, 0);
+        let names: Vec<&str> = diffs.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(names, ["email", "email_verified"]);
+        // Without the flag the rail refuses the row.
+        let mut r = record(&[("email", Some("a@new"))], None);
+        assert_eq!(
+            planner(&now, &none, false).decide(&mut r),
+            Decision::Invalid
+        );
+        assert_eq!(r.problems[0].code, "VerificationMessage");
+    }
+
+    #[test]
+    fn a_plan_row_is_checked_against_the_pool() {
+        let none = HashSet::new();
+        let planned = [("custom:tier", Some("free"))];
+        let row = [("custom:tier", Some("pro"))];
+        // As planned: sent.
+        let now = current(&[("custom:tier", "free")]);
+        let mut r = record(&row, Some(&planned));
+        assert!(matches!(
+            planner(&now, &none, false).decide(&mut r),
+            Decision::Change { .. }
+        ));
+        // Already at the target: unchanged.
+        let now = current(&[("custom:tier", "pro")]);
+        let mut r = record(&row, Some(&planned));
+        assert_eq!(
+            planner(&now, &none, false).decide(&mut r),
+            Decision::Unchanged
+        );
+        // Changed by someone else: a conflict, unless forced.
+        let now = current(&[("custom:tier", "vip")]);
+        let mut r = record(&row, Some(&planned));
+        assert_eq!(
+            planner(&now, &none, false).decide(&mut r),
+            Decision::Conflict(vec!["custom:tier".into()])
+        );
+        let mut r = record(&row, Some(&planned));
+        let Decision::Change { diffs, .. } = planner(&now, &none, true).decide(&mut r) else {
+            panic!()
+        };
+        assert_eq!(diffs[0].before.as_deref(), Some("vip"));
+    }
+
+    #[test]
+    fn messages_are_counted_from_what_is_sent() {
+        let set = |pairs: &[(&str, &str)]| -> Vec<AttrChange> {
+            pairs
+                .iter()
+                .map(|(n, v)| AttrChange {
+                    name: n.to_string(),
+                    change: Change::Set(v.to_string()),
+                })
+                .collect()
+        };
+        assert_eq!(messages_sent(&set(&[("email", "x")])), 1);
+        assert_eq!(
+            messages_sent(&set(&[("email", "x"), ("email_verified", "true")])),
+            0
+        );
+        assert_eq!(
+            messages_sent(&set(&[("email", "x"), ("phone_number", "+1")])),
+            2
+        );
+        assert_eq!(messages_sent(&set(&[("custom:tier", "x")])), 0);
+    }
+}

@@ -6,12 +6,12 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::types::UserPoolType;
 use tokio_util::sync::CancellationToken;
 
 use crate::current::{self, Current, InputKeys, Source};
 use crate::input::{self, InputOptions};
+use crate::pool::Pool;
 use crate::progress::Reporter;
 use crate::row::Change;
 use crate::scan::{self, Duplicates, Scan};
@@ -29,11 +29,11 @@ pub struct Scanned {
 }
 
 /// How to read the pool before deciding.
-pub struct Reading<'a> {
-    pub client: &'a Client,
+pub struct Reading<'a, P: Pool> {
+    pub pool: &'a P,
     pub user_pool_id: &'a str,
     /// The pool as DescribeUserPool gave it; None when that call was denied (no schema check).
-    pub pool: Option<&'a UserPoolType>,
+    pub described: Option<&'a UserPoolType>,
     pub current_state: Source,
     pub concurrency: usize,
 }
@@ -90,17 +90,18 @@ pub async fn scan_input(
 
 /// Reads the schema and the current values, and refuses an input that uses attributes the
 /// pool does not define. Before any write, so errors here are setup errors.
-pub async fn read_pool(
+pub async fn read_pool<P: Pool>(
     scanned: &Scanned,
     io: &InputOptions,
-    reading: &Reading<'_>,
+    reading: &Reading<'_, P>,
     reporter: &dyn Reporter,
+    stop: &CancellationToken,
 ) -> anyhow::Result<PoolState> {
-    let schema = reading.pool.map(Schema::from_pool);
+    let schema = reading.described.map(Schema::from_pool);
     if let Some(schema) = &schema {
         check_attributes(schema, &scanned.scan, reading.user_pool_id)?;
     }
-    let estimate = reading.pool.map_or(0, |pool| {
+    let estimate = reading.described.map_or(0, |pool| {
         u64::try_from(pool.estimated_number_of_users()).unwrap_or(0)
     });
     let source = resolve(reading.current_state, scanned.scan.rows, estimate);
@@ -111,17 +112,17 @@ pub async fn read_pool(
         Source::Get => {
             let keys = input_keys(&scanned.scan, &scanned.path, &scanned.display, io)?;
             let read = current::get(
-                reading.client,
-                pool,
+                reading.pool,
                 keys,
                 &wanted,
                 reading.concurrency,
                 reporter,
+                stop,
             );
             Some(read.await)
         }
         Source::List | Source::Auto => {
-            Some(current::list(reading.client, pool, &scanned.scan.users, &wanted, reporter).await)
+            Some(current::list(reading.pool, &scanned.scan.users, &wanted, reporter, stop).await)
         }
     };
     let current = current

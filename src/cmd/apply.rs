@@ -10,18 +10,17 @@ use anyhow::anyhow;
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    Failure, Outcome, can_ask, check_files, connection, reporter, resume_command, setup,
-    watch_signals, write_report,
+    Failure, Outcome, can_ask, check_files, open_pool, reporter, resume_command, setup,
+    setup_or_stopped, watch_signals, write_report,
 };
 use crate::apply::{self, ApplyOptions, Preflight};
-use crate::aws;
 use crate::cli::{ApplyArgs, Global};
 use crate::files;
 use crate::input::Format;
 use crate::plan::PlanSummary;
 use crate::planfile;
+use crate::pool::sdk::SdkPool;
 use crate::sender::RetryPolicy;
-use crate::sender::sdk::SdkApi;
 
 pub async fn run(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
     let (input, format) = match (&args.plan, &args.input) {
@@ -70,11 +69,8 @@ pub async fn run(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
     )?;
 
     let reporter = reporter(global);
-    let conn = connection(global, Duration::from_secs_f64(args.call_timeout));
-    let (client, sdk) = aws::client(&conn).await.map_err(setup)?;
-    let checked = aws::check_setup(&client, &sdk, &args.user_pool_id)
-        .await
-        .map_err(setup)?;
+    let call_timeout = Duration::from_secs_f64(args.call_timeout);
+    let (pool, checked) = open_pool(global, call_timeout, &args.user_pool_id).await?;
     if let Some(warning) = &checked.warning {
         reporter.warning(warning);
     }
@@ -103,8 +99,7 @@ pub async fn run(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
         retry_failed: args.retry_failed,
         max_failure_rate: args.max_failure_rate / 100.0,
         preflight: Some(Preflight {
-            client: client.clone(),
-            pool: checked.pool.clone(),
+            described: checked.pool.clone(),
             current_state: args.read.current_state,
             allow_verification_messages: args.read.allow_verification_messages || plan_allows,
         }),
@@ -114,9 +109,9 @@ pub async fn run(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
     // Signals are watched from here on: an interrupt stops the reads as well as the sending.
     let stop = CancellationToken::new();
     watch_signals(stop.clone());
-    let prepared = apply::prepare(&opts, &*reporter, &stop)
+    let prepared = apply::prepare(&pool, &opts, &*reporter, &stop)
         .await
-        .map_err(setup)?;
+        .map_err(setup_or_stopped(&stop))?;
     if args.plan.is_none()
         && !global.yes
         && !confirm_plan(global, &opts, &prepared, &args.user_pool_id)?
@@ -124,7 +119,7 @@ pub async fn run(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
         eprintln!("nothing was written");
         return Ok(Outcome::Success);
     }
-    execute(global, client, opts, prepared, reporter, &report_path, stop).await
+    execute(global, pool, opts, prepared, reporter, &report_path, stop).await
 }
 
 /// Shows what sending `prepared` will do (the changes, the problems, the summary) and asks.
@@ -171,15 +166,14 @@ pub fn show_preview(summary: &PlanSummary, show: usize) {
 /// Runs the apply engine and reports: shared by `apply` and `rollback`.
 pub async fn execute(
     global: &Global,
-    client: aws_sdk_cognitoidentityprovider::Client,
+    pool: SdkPool,
     opts: ApplyOptions,
     prepared: apply::Prepared,
     reporter: Arc<dyn crate::progress::Reporter>,
     report_path: &Path,
     stop: CancellationToken,
 ) -> Result<Outcome, Failure> {
-    let api = Arc::new(SdkApi::new(client, opts.user_pool_id.clone()));
-    let report = apply::run(api, opts, prepared, reporter, stop)
+    let report = apply::run(Arc::new(pool), opts, prepared, reporter, stop)
         .await
         .map_err(setup)?;
     write_report(&report, report_path).map_err(|error| Failure {

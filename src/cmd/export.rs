@@ -6,9 +6,8 @@ use anyhow::anyhow;
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    Failure, Outcome, check_files, connection, reporter, resume_command, setup, watch_signals,
+    Failure, Outcome, check_files, open_pool, reporter, resume_command, setup, watch_signals,
 };
-use crate::aws;
 use crate::cli::{ExportArgs, Global};
 use crate::export::{self, ExportOptions};
 use crate::input::Format;
@@ -34,12 +33,7 @@ pub async fn run(global: &Global, args: ExportArgs) -> Result<Outcome, Failure> 
         check_files(&[], &[("the output", &args.output)], None)?;
         check_files(&[], &[], Some(&state))?
     };
-    let (client, sdk) = aws::client(&connection(global, Duration::from_secs(30)))
-        .await
-        .map_err(setup)?;
-    let checked = aws::check_setup(&client, &sdk, &args.user_pool_id)
-        .await
-        .map_err(setup)?;
+    let (pool, checked) = open_pool(global, Duration::from_secs(30), &args.user_pool_id).await?;
     let custom: Vec<String> = checked
         .pool
         .as_ref()
@@ -73,7 +67,7 @@ pub async fn run(global: &Global, args: ExportArgs) -> Result<Outcome, Failure> 
     };
     let stop = CancellationToken::new();
     watch_signals(stop.clone());
-    let summary = export::run(&client, &opts, columns, estimate, &*reporter, &stop)
+    let summary = export::run(&pool, &opts, columns, estimate, &*reporter, &stop)
         .await
         .map_err(|error| Failure {
             outcome: match error.is::<export::Refused>() {

@@ -15,9 +15,10 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio_util::sync::CancellationToken;
 
-use crate::aws::Connection;
+use crate::aws::{self, Connection};
 use crate::cli::{Cli, Command, Global};
 use crate::files;
+use crate::pool::sdk::SdkPool;
 use crate::progress::{Bar, LogLines, Quiet, Reporter};
 use crate::report::Report;
 
@@ -70,6 +71,34 @@ fn reporter(global: &Global) -> Arc<dyn Reporter> {
         Arc::new(Bar::new())
     } else {
         Arc::new(LogLines::new(Duration::from_secs(5)))
+    }
+}
+
+/// The pool `pool_id` through the AWS SDK, checked before any write: credentials resolve and
+/// DescribeUserPool answers (or is denied, which only skips the schema check).
+async fn open_pool(
+    global: &Global,
+    call_timeout: Duration,
+    pool_id: &str,
+) -> Result<(SdkPool, aws::Setup), Failure> {
+    let (client, sdk) = aws::client(&connection(global, call_timeout))
+        .await
+        .map_err(setup)?;
+    let pool = SdkPool::new(client, pool_id.to_string());
+    let checked = aws::check_setup(&pool, &sdk, pool_id)
+        .await
+        .map_err(setup)?;
+    Ok((pool, checked))
+}
+
+/// A setup step that failed: exit 3 if it failed because of an interrupt, else 2.
+fn setup_or_stopped(stop: &CancellationToken) -> impl Fn(anyhow::Error) -> Failure + '_ {
+    move |error| Failure {
+        outcome: match stop.is_cancelled() {
+            true => Outcome::Stopped,
+            false => Outcome::Setup,
+        },
+        error,
     }
 }
 

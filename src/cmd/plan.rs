@@ -5,11 +5,12 @@ use std::time::Duration;
 
 use anyhow::anyhow;
 
-use super::apply::input_format;
 use tokio_util::sync::CancellationToken;
 
-use super::{Failure, Outcome, check_files, connection, reporter, setup, watch_signals};
-use crate::aws;
+use super::apply::input_format;
+use super::{
+    Failure, Outcome, check_files, open_pool, reporter, setup, setup_or_stopped, watch_signals,
+};
 use crate::cli::{Global, PlanArgs};
 use crate::files;
 use crate::plan::{self, PlanOptions};
@@ -47,13 +48,10 @@ pub async fn run(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
     )
     .map_err(fail)?;
     let reporter = reporter(global);
-    let conn = connection(global, Duration::from_secs(30));
-    let (client, sdk) = aws::client(&conn).await.map_err(setup).map_err(fail)?;
-    let checked = aws::check_setup(&client, &sdk, &opts.user_pool_id)
+    let (pool, checked) = open_pool(global, Duration::from_secs(30), &opts.user_pool_id)
         .await
-        .map_err(setup)
         .map_err(fail)?;
-    let pool = checked.pool.ok_or_else(|| {
+    let described = checked.pool.ok_or_else(|| {
         fail(setup(anyhow!(
             "plan needs DescribeUserPool on {} to check the schema: {}",
             opts.user_pool_id,
@@ -65,17 +63,18 @@ pub async fn run(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
     let summary = async {
         let scanned = prepare::scan_input(&opts.input, &opts.input_options, None, &stop).await?;
         let reading = Reading {
-            client: &client,
+            pool: &pool,
             user_pool_id: &opts.user_pool_id,
-            pool: Some(&pool),
+            described: Some(&described),
             current_state: opts.current_state,
             concurrency: opts.concurrency,
         };
-        let state = prepare::read_pool(&scanned, &opts.input_options, &reading, &*reporter).await?;
+        let state =
+            prepare::read_pool(&scanned, &opts.input_options, &reading, &*reporter, &stop).await?;
         plan::run(&scanned, &state, &opts, &*reporter)
     }
     .await
-    .map_err(setup)
+    .map_err(setup_or_stopped(&stop))
     .map_err(fail)?;
     reporter.finished();
     if !global.quiet {

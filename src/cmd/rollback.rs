@@ -12,9 +12,11 @@ use anyhow::anyhow;
 use super::apply::{confirm, execute, show_preview};
 use tokio_util::sync::CancellationToken;
 
-use super::{Failure, Outcome, can_ask, check_files, connection, reporter, setup, watch_signals};
+use super::{
+    Failure, Outcome, can_ask, check_files, open_pool, reporter, setup, setup_or_stopped,
+    watch_signals,
+};
 use crate::apply::{self, ApplyOptions, Preflight};
-use crate::aws;
 use crate::cli::{Global, RollbackArgs};
 use crate::current::Source;
 use crate::files;
@@ -45,11 +47,8 @@ pub async fn run(global: &Global, args: RollbackArgs) -> Result<Outcome, Failure
     )?;
     let header = journal::read_header(&args.journal).map_err(setup)?;
     let reporter = reporter(global);
-    let conn = connection(global, Duration::from_secs_f64(args.call_timeout));
-    let (client, sdk) = aws::client(&conn).await.map_err(setup)?;
-    let checked = aws::check_setup(&client, &sdk, &header.user_pool_id)
-        .await
-        .map_err(setup)?;
+    let call_timeout = Duration::from_secs_f64(args.call_timeout);
+    let (pool, checked) = open_pool(global, call_timeout, &header.user_pool_id).await?;
     // Only a rollback that already started sending is resumed; anything else is planned
     // afresh and checked against the pool as it is now.
     let resuming = !args.restart && !args.dry_run && started_sending(&plan, &rollback_journal);
@@ -94,8 +93,7 @@ pub async fn run(global: &Global, args: RollbackArgs) -> Result<Outcome, Failure
         retry_failed: false,
         max_failure_rate: 0.5,
         preflight: Some(Preflight {
-            client: client.clone(),
-            pool: checked.pool.clone(),
+            described: checked.pool.clone(),
             current_state: Source::Auto,
             allow_verification_messages: true,
         }),
@@ -104,9 +102,9 @@ pub async fn run(global: &Global, args: RollbackArgs) -> Result<Outcome, Failure
     };
     let stop = CancellationToken::new();
     watch_signals(stop.clone());
-    let prepared = apply::prepare(&opts, &*reporter, &stop)
+    let prepared = apply::prepare(&pool, &opts, &*reporter, &stop)
         .await
-        .map_err(setup)?;
+        .map_err(setup_or_stopped(&stop))?;
     if args.dry_run || !global.yes {
         let preview_reporter = super::reporter(global);
         let summary = apply::preview(&prepared, &opts, args.show, &*preview_reporter);
@@ -130,7 +128,7 @@ pub async fn run(global: &Global, args: RollbackArgs) -> Result<Outcome, Failure
     }
     execute(
         global,
-        client,
+        pool,
         opts,
         prepared,
         Arc::clone(&reporter),

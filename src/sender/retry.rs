@@ -5,10 +5,8 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
-
-use super::sdk::{HttpStatus, classify};
-use super::{Api, CallError, CallOutcome, ErrorKind, Meter, RateControl, backoff};
+use super::{CallError, CallOutcome, ErrorKind, Meter, RateControl, backoff};
+use crate::pool::Pool;
 use crate::row::Row;
 
 /// How hard to try before giving up on a row.
@@ -79,8 +77,8 @@ pub struct Sent {
 
 /// Sends `row`, retrying as the policy says. Stops early, with `Interrupted`, once `stop` is
 /// cancelled: no new attempt is started after that.
-pub async fn send_row<A: Api>(
-    api: &A,
+pub async fn send_row<P: Pool>(
+    pool: &P,
     pacing: &Pacing,
     row: &Row,
     stop: &CancellationToken,
@@ -100,7 +98,7 @@ pub async fn send_row<A: Api>(
             _ = rate.acquire() => {}
         }
         sent.attempts += 1;
-        let err = match api.update(row).await {
+        let err = match pool.update(row).await {
             Ok(()) => {
                 rate.on_success();
                 pacing.record(CallOutcome::Success);
@@ -142,16 +140,14 @@ pub async fn send_row<A: Api>(
 /// Calls `call` until it succeeds, pacing every attempt through `rate`: for the tool's reads
 /// (ListUsers, AdminGetUser), which have no row to record. Throttles are retried up to 100
 /// times, transient faults as the policy says; any other error is returned.
-pub async fn retrying<T, E, R, F, Fut>(
+pub async fn retrying<T, F, Fut>(
     rate: &RateControl,
     policy: &RetryPolicy,
     mut call: F,
 ) -> Result<T, CallError>
 where
     F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, SdkError<E, R>>>,
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug + HttpStatus,
+    Fut: std::future::Future<Output = Result<T, CallError>>,
 {
     let (mut throttles, mut transient) = (0u32, 0u32);
     loop {
@@ -161,7 +157,7 @@ where
                 rate.on_success();
                 return Ok(v);
             }
-            Err(e) => classify(&e),
+            Err(e) => e,
         };
         let wait = match err.kind {
             ErrorKind::Throttled if throttles < 100 => {

@@ -1,13 +1,13 @@
-//! The real [`Api`]: AdminUpdateUserAttributes through the AWS SDK, with its errors classified.
+//! The real [`Pool`]: the AWS SDK client, with its errors classified once, here.
 
 use std::collections::HashMap;
 
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_cognitoidentityprovider::types::AttributeType;
+use aws_sdk_cognitoidentityprovider::types::{AttributeType, UserPoolType, UserType};
 
-use super::{Api, CallError, ErrorKind};
-use crate::row::{Change, Row};
+use super::{CallError, ErrorKind, Page, Pool, User};
+use crate::row::Row;
 
 /// Error codes that mean every call of the run will fail the same way.
 const FATAL_CODES: &[&str] = &[
@@ -47,32 +47,94 @@ const TRANSIENT_CODES: &[&str] = &[
     "LimitExceededException",
 ];
 
-/// Sends updates to one user pool.
-pub struct SdkApi {
+/// A user pool reached through the AWS SDK (credentials, region and endpoint from the
+/// standard chain; SDK retries off, the tool retries itself).
+#[derive(Clone)]
+pub struct SdkPool {
     client: Client,
     pool_id: String,
 }
 
-impl SdkApi {
+impl SdkPool {
     pub fn new(client: Client, pool_id: String) -> Self {
-        SdkApi { client, pool_id }
+        SdkPool { client, pool_id }
     }
 }
 
-impl Api for SdkApi {
+impl Pool for SdkPool {
+    async fn describe(&self) -> Result<UserPoolType, CallError> {
+        let out = self
+            .client
+            .describe_user_pool()
+            .user_pool_id(&self.pool_id)
+            .send()
+            .await
+            .map_err(|e| classify(&e))?;
+        out.user_pool.ok_or_else(|| {
+            CallError::new(
+                ErrorKind::Fatal,
+                "EmptyAnswer",
+                "DescribeUserPool returned no pool",
+            )
+        })
+    }
+
+    async fn list_page(
+        &self,
+        filter: Option<&str>,
+        token: Option<&str>,
+        limit: i32,
+    ) -> Result<Page, CallError> {
+        let out = self
+            .client
+            .list_users()
+            .user_pool_id(&self.pool_id)
+            .limit(limit)
+            .set_filter(filter.map(str::to_string))
+            .set_pagination_token(token.map(str::to_string))
+            .send()
+            .await
+            .map_err(|e| classify(&e))?;
+        Ok(Page {
+            users: out.users().iter().map(user).collect(),
+            next: out.pagination_token().map(str::to_string),
+        })
+    }
+
+    async fn get_user(&self, username: &str) -> Result<Option<User>, CallError> {
+        match self
+            .client
+            .admin_get_user()
+            .user_pool_id(&self.pool_id)
+            .username(username)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(Some(User {
+                username: out.username().to_string(),
+                attributes: pairs(out.user_attributes()),
+                status: out.user_status().map(|s| s.as_str().to_string()),
+                enabled: Some(out.enabled()),
+            })),
+            Err(e) => {
+                let err = classify(&e);
+                match err.code.as_str() {
+                    "UserNotFoundException" => Ok(None),
+                    _ => Err(err),
+                }
+            }
+        }
+    }
+
     async fn update(&self, row: &Row) -> Result<(), CallError> {
         let attributes = row
             .changes
             .iter()
             .map(|c| {
-                let value = match &c.change {
-                    Change::Set(v) => v.as_str(),
-                    // The API deletes an attribute that is sent with a blank value.
-                    Change::Delete => "",
-                };
                 AttributeType::builder()
                     .name(&c.name)
-                    .value(value)
+                    // The API deletes an attribute that is sent with a blank value.
+                    .value(c.change.value().unwrap_or(""))
                     .build()
                     .expect("name is set")
             })
@@ -90,6 +152,22 @@ impl Api for SdkApi {
             .map(|_| ())
             .map_err(|e| classify(&e))
     }
+}
+
+fn user(u: &UserType) -> User {
+    User {
+        username: u.username().unwrap_or("").to_string(),
+        attributes: pairs(u.attributes()),
+        status: u.user_status().map(|s| s.as_str().to_string()),
+        enabled: Some(u.enabled()),
+    }
+}
+
+fn pairs(attrs: &[AttributeType]) -> Vec<(String, String)> {
+    attrs
+        .iter()
+        .map(|a| (a.name().to_string(), a.value().unwrap_or("").to_string()))
+        .collect()
 }
 
 /// Classifies any SDK error by its code, HTTP status and failure kind.

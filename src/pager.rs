@@ -1,0 +1,85 @@
+//! The one ListUsers pager: current values, alias lookups, export and rollback all page
+//! through the pool with it. Paced under the UserList quota (30/s), retrying passing faults,
+//! and stopping between pages when the run is interrupted (a read never outlives Ctrl-C by
+//! more than the call in flight).
+
+use tokio_util::sync::CancellationToken;
+
+use crate::pool::{CallError, ErrorKind, Page, Pool};
+use crate::sender::{RateControl, RetryPolicy, retrying};
+
+/// Users a ListUsers page holds at most.
+pub const PAGE_SIZE: i32 = 60;
+
+/// Pages read a second: well under the UserList quota of 30/s, which the live app shares.
+pub const PAGES_PER_SECOND: f64 = 20.0;
+
+/// Pages through ListUsers from `token` (None: the first page) to the end.
+pub struct Pager<'a, P: Pool> {
+    pool: &'a P,
+    filter: Option<String>,
+    token: Option<String>,
+    finished: bool,
+    rate: RateControl,
+    policy: RetryPolicy,
+    stop: CancellationToken,
+}
+
+impl<'a, P: Pool> Pager<'a, P> {
+    pub fn new(pool: &'a P, filter: Option<String>, token: Option<String>) -> Self {
+        Pager {
+            pool,
+            filter,
+            token,
+            finished: false,
+            rate: RateControl::new(PAGES_PER_SECOND),
+            policy: RetryPolicy::default(),
+            stop: CancellationToken::new(),
+        }
+    }
+
+    /// Stops between pages once `stop` is cancelled ([`interrupted`] is then returned).
+    pub fn until(mut self, stop: &CancellationToken) -> Self {
+        self.stop = stop.clone();
+        self
+    }
+
+    /// The position after the last page returned: where a resumed read starts.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    /// The next page, None after the last one.
+    pub async fn next(&mut self) -> Option<Result<Page, CallError>> {
+        if self.finished {
+            return None;
+        }
+        if self.stop.is_cancelled() {
+            self.finished = true;
+            return Some(Err(interrupted()));
+        }
+        let (pool, filter, token) = (self.pool, self.filter.as_deref(), self.token.as_deref());
+        let page = tokio::select! {
+            biased;
+            _ = self.stop.cancelled() => Err(interrupted()),
+            page = retrying(&self.rate, &self.policy, || pool.list_page(filter, token, PAGE_SIZE)) => page,
+        };
+        match &page {
+            Ok(p) => {
+                self.token = p.next.clone();
+                self.finished = p.next.is_none();
+            }
+            Err(_) => self.finished = true,
+        }
+        Some(page)
+    }
+}
+
+/// The error a read returns when the run was interrupted.
+pub fn interrupted() -> CallError {
+    CallError::new(
+        ErrorKind::Fatal,
+        "Interrupted",
+        "interrupted; nothing was written",
+    )
+}

@@ -1,0 +1,282 @@
+//! An in-process user pool for fast tests of the engine and for benchmarks: a schema, users,
+//! scripted faults, a log of every call, and the verification messages real Cognito would
+//! send (an email or phone number changed without its `*_verified` flag set to true in the
+//! same call), which moto does not model.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use aws_sdk_cognitoidentityprovider::types::{
+    AttributeDataType, SchemaAttributeType, UserPoolType,
+};
+
+use super::{CallError, ErrorKind, Page, Pool, User};
+use crate::row::Row;
+
+/// Makes user number `i` of a synthetic pool.
+pub type Generator = fn(u64) -> User;
+
+/// A scripted failure: calls of `op` (any if None) from the `from`-th on (1-based), `count`
+/// times.
+struct Fault {
+    op: Option<&'static str>,
+    from: usize,
+    count: usize,
+    error: CallError,
+}
+
+/// A pool held in memory. Clones share it.
+#[derive(Clone)]
+pub struct FakePool {
+    state: Arc<Mutex<State>>,
+}
+
+struct State {
+    pool: UserPoolType,
+    users: BTreeMap<String, User>,
+    /// A pool of `n` users made on the fly (benchmarks): nothing is stored.
+    synthetic: Option<(u64, Generator)>,
+    faults: VecDeque<Fault>,
+    calls: Vec<(&'static str, String)>,
+    messages: u64,
+}
+
+impl FakePool {
+    /// A pool with these custom attributes: (name without `custom:`, mutable).
+    pub fn new(custom: &[(&str, bool)]) -> FakePool {
+        let schema = custom.iter().map(|(name, mutable)| {
+            SchemaAttributeType::builder()
+                .name(format!("custom:{name}"))
+                .attribute_data_type(AttributeDataType::String)
+                .mutable(*mutable)
+                .build()
+        });
+        let pool = UserPoolType::builder()
+            .id("us-east-1_fake")
+            .set_schema_attributes(Some(schema.collect()))
+            .build();
+        FakePool {
+            state: Arc::new(Mutex::new(State {
+                pool,
+                users: BTreeMap::new(),
+                synthetic: None,
+                faults: VecDeque::new(),
+                calls: Vec::new(),
+                messages: 0,
+            })),
+        }
+    }
+
+    /// A read-only pool of `n` users made by `make` as they are listed (for benchmarks).
+    pub fn synthetic(custom: &[(&str, bool)], n: u64, make: Generator) -> FakePool {
+        let fake = FakePool::new(custom);
+        fake.lock().synthetic = Some((n, make));
+        fake
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().expect("fake pool lock")
+    }
+
+    pub fn add_user(&self, username: &str, attributes: &[(&str, &str)]) {
+        let user = User {
+            username: username.to_string(),
+            attributes: attributes
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            status: Some("CONFIRMED".into()),
+            enabled: Some(true),
+        };
+        self.lock().users.insert(username.to_lowercase(), user);
+    }
+
+    /// A user's attributes as the pool holds them now.
+    pub fn attributes(&self, username: &str) -> BTreeMap<String, String> {
+        let state = self.lock();
+        let user = state.users.get(&username.to_lowercase());
+        user.map(|u| u.attributes.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Sets one attribute behind the tool's back (someone else's change).
+    pub fn set(&self, username: &str, name: &str, value: &str) {
+        let mut state = self.lock();
+        if let Some(user) = state.users.get_mut(&username.to_lowercase()) {
+            put(&mut user.attributes, name, value);
+        }
+    }
+
+    /// The next `count` calls of `op` (any operation if None) fail with `error`.
+    pub fn fail(&self, op: Option<&'static str>, error: CallError, count: usize) {
+        self.fail_from(op, 1, error, count);
+    }
+
+    /// Calls of `op` from its `from`-th call on (1-based, counted from the start) fail with
+    /// `error`, `count` times.
+    pub fn fail_from(&self, op: Option<&'static str>, from: usize, error: CallError, count: usize) {
+        self.lock().faults.push_back(Fault {
+            op,
+            from,
+            count,
+            error,
+        });
+    }
+
+    /// Every call so far: (operation, username or filter).
+    pub fn calls(&self) -> Vec<(&'static str, String)> {
+        self.lock().calls.clone()
+    }
+
+    /// How many calls of `op` were made.
+    pub fn count(&self, op: &str) -> usize {
+        self.lock().calls.iter().filter(|(o, _)| *o == op).count()
+    }
+
+    /// Verification messages real Cognito would have sent.
+    pub fn messages(&self) -> u64 {
+        self.lock().messages
+    }
+
+    /// Logs the call, then answers with the next scripted fault for it, if any.
+    fn enter(&self, op: &'static str, subject: &str) -> Result<(), CallError> {
+        let mut state = self.lock();
+        state.calls.push((op, subject.to_string()));
+        let nth = state.calls.iter().filter(|(o, _)| *o == op).count();
+        let fault = state
+            .faults
+            .iter_mut()
+            .find(|f| f.count > 0 && f.op.is_none_or(|o| o == op) && nth >= f.from);
+        match fault {
+            Some(f) => {
+                f.count -= 1;
+                Err(f.error.clone())
+            }
+            None => Ok(()),
+        }
+    }
+}
+
+fn put(attributes: &mut Vec<(String, String)>, name: &str, value: &str) {
+    attributes.retain(|(n, _)| n != name);
+    // As Cognito does: a blank value deletes the attribute.
+    if !value.is_empty() {
+        attributes.push((name.to_string(), value.to_string()));
+    }
+}
+
+fn not_found(username: &str) -> CallError {
+    CallError::new(
+        ErrorKind::Row,
+        "UserNotFoundException",
+        format!("User does not exist: {username}"),
+    )
+}
+
+impl Pool for FakePool {
+    async fn describe(&self) -> Result<UserPoolType, CallError> {
+        self.enter("DescribeUserPool", "")?;
+        let state = self.lock();
+        let n = match state.synthetic {
+            Some((n, _)) => n,
+            None => state.users.len() as u64,
+        };
+        let mut pool = state.pool.clone();
+        pool.estimated_number_of_users = i32::try_from(n).unwrap_or(i32::MAX);
+        Ok(pool)
+    }
+
+    async fn list_page(
+        &self,
+        filter: Option<&str>,
+        token: Option<&str>,
+        limit: i32,
+    ) -> Result<Page, CallError> {
+        self.enter("ListUsers", filter.unwrap_or(""))?;
+        let start: u64 = match token {
+            None => 0,
+            Some(t) => t.parse().map_err(|_| {
+                CallError::new(ErrorKind::Row, "InvalidParameterException", "bad token")
+            })?,
+        };
+        let limit = limit.clamp(1, 60) as u64;
+        let state = self.lock();
+        let (users, total): (Vec<User>, u64) = match state.synthetic {
+            Some((n, make)) => ((start..n.min(start + limit)).map(make).collect(), n),
+            None => {
+                let matching: Vec<&User> = state
+                    .users
+                    .values()
+                    .filter(|u| filter.is_none_or(|f| matches(u, f)))
+                    .collect();
+                let page = matching.iter().skip(start as usize).take(limit as usize);
+                (page.map(|u| (*u).clone()).collect(), matching.len() as u64)
+            }
+        };
+        let end = start + users.len() as u64;
+        Ok(Page {
+            users,
+            next: (end < total).then(|| end.to_string()),
+        })
+    }
+
+    async fn get_user(&self, username: &str) -> Result<Option<User>, CallError> {
+        self.enter("AdminGetUser", username)?;
+        Ok(self.lock().users.get(&username.to_lowercase()).cloned())
+    }
+
+    async fn update(&self, row: &Row) -> Result<(), CallError> {
+        self.enter("AdminUpdateUserAttributes", &row.username)?;
+        let mut state = self.lock();
+        let user = state
+            .users
+            .get_mut(&row.username.to_lowercase())
+            .ok_or_else(|| not_found(&row.username))?;
+        let mut messages = 0;
+        for (alias, verified) in crate::planner::ALIASES {
+            let new = row.changes.iter().find(|c| c.name == alias);
+            let changes = new
+                .and_then(|c| c.change.value())
+                .is_some_and(|v| user.attribute(alias) != Some(v));
+            let kept = row
+                .changes
+                .iter()
+                .any(|c| c.name == verified && c.change.value() == Some("true"));
+            if changes && !kept {
+                // Cognito marks the address unverified and sends a code.
+                put(&mut user.attributes, verified, "false");
+                messages += 1;
+            }
+        }
+        for c in &row.changes {
+            put(
+                &mut user.attributes,
+                &c.name,
+                c.change.value().unwrap_or(""),
+            );
+        }
+        state.messages += messages;
+        Ok(())
+    }
+}
+
+/// `name = "value"` (exact) or `name ^= "value"` (prefix), as ListUsers filters.
+fn matches(user: &User, filter: &str) -> bool {
+    let (name, op, value) = match filter.split_once("^=") {
+        Some((n, v)) => (n, "^=", v),
+        None => match filter.split_once('=') {
+            Some((n, v)) => (n, "=", v),
+            None => return false,
+        },
+    };
+    let (name, value) = (name.trim(), value.trim().trim_matches('"'));
+    let got = match name {
+        "username" => Some(user.username.as_str()),
+        other => user.attribute(other),
+    };
+    match (got, op) {
+        (Some(g), "=") => g == value,
+        (Some(g), _) => g.starts_with(value),
+        (None, _) => false,
+    }
+}

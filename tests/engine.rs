@@ -1,0 +1,216 @@
+//! The middle tier: the whole engine (prepare, decide, send, journal, report) run in-process
+//! against the fake pool, in milliseconds, no network: throttle storms, fatal answers mid-run
+//! and resume, the verification messages real Cognito would send.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use cognito_bulk::apply::{self, ApplyOptions, Preflight};
+use cognito_bulk::current::Source;
+use cognito_bulk::input::{EmptyCells, Format, InputOptions};
+use cognito_bulk::pool::fake::FakePool;
+use cognito_bulk::pool::{CallError, ErrorKind, Pool};
+use cognito_bulk::progress::Quiet;
+use cognito_bulk::report::Report;
+use cognito_bulk::sender::RetryPolicy;
+use tokio_util::sync::CancellationToken;
+
+fn fake(users: usize) -> FakePool {
+    let pool = FakePool::new(&[("tier", true)]);
+    for i in 0..users {
+        let email = format!("u{i}@old.example");
+        pool.add_user(
+            &format!("u{i:03}"),
+            &[
+                ("email", &email),
+                ("email_verified", "true"),
+                ("custom:tier", "free"),
+            ],
+        );
+    }
+    pool
+}
+
+fn options(input: &Path, dir: &Path) -> ApplyOptions {
+    ApplyOptions {
+        input: input.to_path_buf(),
+        input_options: InputOptions {
+            format: Format::Csv,
+            key_column: "username".into(),
+            empty_cells: EmptyCells::Ignore,
+            client_metadata: Default::default(),
+        },
+        user_pool_id: "us-east-1_fake".into(),
+        rps: 2000.0,
+        concurrency: 8,
+        retry: RetryPolicy {
+            max_transient_retries: 5,
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(5),
+            max_throttle_delay: Duration::from_millis(5),
+        },
+        failed_path: dir.join("failed.csv"),
+        journal_path: Some(dir.join("journal")),
+        restart: false,
+        retry_failed: false,
+        max_failure_rate: 0.5,
+        preflight: None,
+        limit: None,
+        force: false,
+    }
+}
+
+async fn run(pool: &FakePool, mut opts: ApplyOptions, allow: bool) -> Report {
+    let described = pool.describe().await.unwrap();
+    opts.preflight = Some(Preflight {
+        described: Some(described),
+        current_state: Source::List,
+        allow_verification_messages: allow,
+    });
+    let stop = CancellationToken::new();
+    let prepared = apply::prepare(pool, &opts, &Quiet, &stop).await.unwrap();
+    apply::run(
+        Arc::new(pool.clone()),
+        opts,
+        prepared,
+        Arc::new(Quiet),
+        stop,
+    )
+    .await
+    .unwrap()
+}
+
+fn csv(dir: &Path, text: String) -> PathBuf {
+    let path = dir.join("in.csv");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn tiers(n: usize, tier: &str) -> String {
+    let mut text = String::from("username,custom:tier\n");
+    for i in 0..n {
+        text.push_str(&format!("u{i:03},{tier}\n"));
+    }
+    text
+}
+
+#[tokio::test]
+async fn a_throttle_storm_lands_every_row_once() {
+    // The storm starts once the run is going (the pacer measures what got through).
+    let pool = fake(60);
+    pool.fail_from(
+        Some("AdminUpdateUserAttributes"),
+        15,
+        CallError::new(
+            ErrorKind::Throttled,
+            "TooManyRequestsException",
+            "slow down",
+        ),
+        15,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let input = csv(dir.path(), tiers(60, "pro"));
+    let report = run(&pool, options(&input, dir.path()), false).await;
+    assert_eq!(
+        (report.updated, report.failed, report.throttled),
+        (60, 0, 15)
+    );
+    assert_eq!(pool.count("AdminUpdateUserAttributes"), 75);
+    for i in 0..60 {
+        assert_eq!(pool.attributes(&format!("u{i:03}"))["custom:tier"], "pro");
+    }
+}
+
+#[tokio::test]
+async fn a_fatal_answer_stops_the_run_and_a_resume_sends_only_the_rest() {
+    let pool = fake(100);
+    // The 40th update is refused as unauthorized: every other row would fail the same way.
+    pool.fail_from(
+        Some("AdminUpdateUserAttributes"),
+        40,
+        CallError::new(ErrorKind::Fatal, "NotAuthorizedException", "no"),
+        1,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let input = csv(dir.path(), tiers(100, "pro"));
+    let mut opts = options(&input, dir.path());
+    opts.concurrency = 1;
+    let first = run(&pool, opts.clone(), false).await;
+    assert!(
+        first
+            .stopped
+            .as_deref()
+            .unwrap()
+            .contains("NotAuthorizedException")
+    );
+    assert_eq!((first.updated, first.failed), (39, 1));
+
+    opts.retry_failed = true;
+    let second = run(&pool, opts, false).await;
+    assert_eq!(
+        (second.updated, second.failed, second.stopped),
+        (100, 0, None)
+    );
+    // Every user got exactly one successful update; only the refused one was sent twice.
+    let calls = pool.calls();
+    for i in 0..100 {
+        let user = format!("u{i:03}");
+        let sent = calls
+            .iter()
+            .filter(|(op, u)| *op == "AdminUpdateUserAttributes" && *u == user)
+            .count();
+        assert_eq!(sent, if i == 39 { 2 } else { 1 }, "{user}");
+    }
+}
+
+#[tokio::test]
+async fn verification_messages_are_exactly_what_cognito_sends() {
+    let pool = fake(4);
+    let dir = tempfile::tempdir().unwrap();
+    // u000/u001 keep their flag (already true in the pool): no message. u002 has none: one.
+    let input = csv(
+        dir.path(),
+        "username,email,email_verified\n\
+         u000,a@new.example,true\n\
+         u001,b@new.example,true\n\
+         u002,c@new.example,\n"
+            .to_string(),
+    );
+    let mut opts = options(&input, dir.path());
+    opts.input_options.empty_cells = EmptyCells::Ignore;
+    let report = run(&pool, opts, true).await;
+    assert_eq!(report.updated, 3);
+    assert_eq!(
+        pool.messages(),
+        1,
+        "the fake saw what real Cognito would send"
+    );
+    assert_eq!(report.verification_messages, pool.messages());
+    assert_eq!(pool.attributes("u000")["email_verified"], "true");
+    assert_eq!(pool.attributes("u002")["email_verified"], "false");
+}
+
+#[tokio::test]
+async fn a_transient_storm_fails_rows_after_their_retries_and_goes_on() {
+    let pool = fake(20);
+    pool.fail_from(
+        Some("AdminUpdateUserAttributes"),
+        1,
+        CallError::new(ErrorKind::Transient, "InternalErrorException", "oops"),
+        6,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let input = csv(dir.path(), tiers(20, "pro"));
+    let mut opts = options(&input, dir.path());
+    opts.concurrency = 1;
+    let report = run(&pool, opts, false).await;
+    // The first row used its 5 retries and failed; the others went through.
+    assert_eq!((report.updated, report.failed), (19, 1));
+    assert_eq!(report.failures_by_code["InternalErrorException"], 1);
+    let failed = std::fs::read_to_string(dir.path().join("failed.csv")).unwrap();
+    assert!(
+        failed.contains("u000,pro,InternalErrorException"),
+        "{failed}"
+    );
+}
