@@ -202,9 +202,13 @@ async fn a_bad_line_in_the_middle_of_a_journal_is_refused_not_cut() {
     let moto = Moto::start();
     let dir = tempfile::tempdir().unwrap();
     let (pool, input) = setup(&moto, 6, dir.path()).await;
-    let args = apply_args(&input, &pool, &["--concurrency", "1"]);
-    assert_eq!(cognito_bulk(&moto.url(), &args, None).await.code, 0);
     let journal = dir.path().join("users.journal");
+    let args = apply_args(
+        &input,
+        &pool,
+        &["--concurrency", "1", "--journal", journal.to_str().unwrap()],
+    );
+    assert_eq!(cognito_bulk(&moto.url(), &args, None).await.code, 0);
     let text = std::fs::read_to_string(&journal).unwrap();
     let mut lines: Vec<&str> = text.split_inclusive('\n').collect();
     assert_eq!(lines.len(), 7, "{text}");
@@ -252,10 +256,18 @@ async fn a_second_run_on_a_journal_in_use_is_refused_with_the_holders_pid() {
         fault: Fault::DelayMs(700),
         count: 4,
     }]);
+    let journal = dir.path().join("users.journal");
     let args = apply_args(
         &input,
         &pool,
-        &["--concurrency", "1", "--current-state", "none"],
+        &[
+            "--concurrency",
+            "1",
+            "--current-state",
+            "none",
+            "--journal",
+            journal.to_str().unwrap(),
+        ],
     );
     let first = command(Some(&proxy.url()), &confirmed(&args))
         .spawn()
