@@ -81,7 +81,7 @@ pub async fn run<A: Api>(
         let input = opts.input.clone();
         tokio::select! {
             r = tokio::task::spawn_blocking(move || input::readable_twice(&input)) => r??,
-            _ = stop.cancelled() => anyhow::bail!("interrupted while reading {display}"),
+            _ = stop.cancelled() => anyhow::bail!("interrupted while reading {display}; nothing was sent"),
         }
     };
 

@@ -393,6 +393,47 @@ async fn streams_are_spooled_a_fifo_and_dev_stdin() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_interrupt_stops_a_fifo_whose_writer_never_finishes() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (pool, _) = setup(&moto, 1, dir.path()).await;
+    let fifo = dir.path().join("users.fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let child = command(
+        Some(&moto.url()),
+        &confirmed(&apply_args(&fifo, &pool, &["--format", "csv"])),
+    )
+    .spawn()
+    .unwrap();
+    // Opening the FIFO for writing returns once the run has opened it to read: it is then
+    // waiting for data that never comes (the writer stays open, silent).
+    let writer = {
+        let fifo = fifo.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut w = std::fs::OpenOptions::new().write(true).open(fifo).unwrap();
+            std::io::Write::write_all(&mut w, b"username,custom:tier\n").unwrap();
+            w
+        })
+    };
+    let writer = writer.await.unwrap();
+    interrupt(&child);
+    let run = finish(child).await;
+    drop(writer);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("interrupted while reading"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn report_refuses_endless_and_huge_files() {
     let run = cognito_bulk("http://127.0.0.1:9", &["report", "/dev/zero"], None).await;
     assert_eq!(run.code, 2, "{run:?}");
