@@ -29,9 +29,7 @@ use std::path::{Path, PathBuf};
 /// Why a file was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum FileError {
-    #[error(
-        "{path} is {what}, not a regular file: refusing to use it (the tool never writes through links or to devices)"
-    )]
+    #[error("{path} is {what}, not a regular file: refused")]
     NotRegular { path: String, what: &'static str },
     #[error("{path} belongs to another user (uid {uid}): refusing to append to it")]
     NotOwned { path: String, uid: u32 },

@@ -62,7 +62,7 @@ pub async fn scan_input(
         let input = input.to_path_buf();
         tokio::select! {
             r = tokio::task::spawn_blocking(move || input::readable_twice(&input)) => r??,
-            _ = stop.cancelled() => anyhow::bail!("interrupted while reading {display}"),
+            _ = stop.cancelled() => anyhow::bail!("interrupted while reading {display}; nothing was sent"),
         }
     };
     let scan = {

@@ -202,9 +202,13 @@ async fn a_bad_line_in_the_middle_of_a_journal_is_refused_not_cut() {
     let moto = Moto::start();
     let dir = tempfile::tempdir().unwrap();
     let (pool, input) = setup(&moto, 6, dir.path()).await;
-    let args = apply_args(&input, &pool, &["--concurrency", "1"]);
+    let journal = dir.path().join("users.journal");
+    let args = apply_args(
+        &input,
+        &pool,
+        &["--concurrency", "1", "--journal", journal.to_str().unwrap()],
+    );
     assert_eq!(cognito_bulk(&moto.url(), &args, None).await.code, 0);
-    let journal = dir.path().join("users.csv.journal");
     let text = std::fs::read_to_string(&journal).unwrap();
     let mut lines: Vec<&str> = text.split_inclusive('\n').collect();
     assert_eq!(lines.len(), 7, "{text}");
@@ -252,16 +256,24 @@ async fn a_second_run_on_a_journal_in_use_is_refused_with_the_holders_pid() {
         fault: Fault::DelayMs(700),
         count: 4,
     }]);
+    let journal = dir.path().join("users.journal");
     let args = apply_args(
         &input,
         &pool,
-        &["--concurrency", "1", "--current-state", "none"],
+        &[
+            "--concurrency",
+            "1",
+            "--current-state",
+            "none",
+            "--journal",
+            journal.to_str().unwrap(),
+        ],
     );
     let first = command(Some(&proxy.url()), &confirmed(&args))
         .spawn()
         .unwrap();
     let pid = first.id().unwrap();
-    let lock = dir.path().join("users.csv.journal.lock");
+    let lock = dir.path().join("users.journal.lock");
     let deadline = Instant::now() + Duration::from_secs(30);
     while std::fs::read_to_string(&lock).map_or(true, |t| t.trim().is_empty()) {
         assert!(
@@ -378,6 +390,48 @@ async fn streams_are_spooled_a_fifo_and_dev_stdin() {
     assert_eq!(run.code, 0, "{run:?}");
     let got = attributes(&moto.client(), &pool, "u2").await;
     assert_eq!(got["custom:tier"], "gold");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_interrupt_stops_a_fifo_whose_writer_never_finishes() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (pool, _) = setup(&moto, 1, dir.path()).await;
+    let fifo = dir.path().join("users.fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let child = command(
+        Some(&moto.url()),
+        &confirmed(&apply_args(&fifo, &pool, &["--format", "csv"])),
+    )
+    .spawn()
+    .unwrap();
+    // Opening the FIFO for writing returns once the run has opened it to read: it is then
+    // waiting for data that never comes (the writer stays open, silent).
+    let writer = {
+        let fifo = fifo.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut w = std::fs::OpenOptions::new().write(true).open(fifo).unwrap();
+            std::io::Write::write_all(&mut w, b"username,custom:tier\n").unwrap();
+            w
+        })
+    };
+    let writer = writer.await.unwrap();
+    interrupt(&child);
+    let run = finish(child).await;
+    drop(writer);
+    // Stopped by the interrupt (exit 3); nothing was sent, so running again starts over.
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(
+        run.stderr.contains("interrupted while reading"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -78,6 +78,9 @@ pub enum InputError {
         "{path} changed since it was read to check it ({what}): nothing was sent from it; run the command again"
     )]
     Changed { path: String, what: String },
+    /// Not a file that can be read twice (a device, a FIFO where a regular file is needed).
+    #[error(transparent)]
+    File(#[from] crate::files::FileError),
 }
 
 /// A stream of records from one input.

@@ -94,7 +94,7 @@ fn open(path: &Path) -> Result<(File, Metadata), InputError> {
         path: path.display().to_string(),
         source,
     };
-    let file = crate::files::open_regular(path).map_err(|e| io(e.into()))?;
+    let file = crate::files::open_regular(path)?;
     let meta = file.metadata().map_err(io)?;
     Ok((file, meta))
 }
