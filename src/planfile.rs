@@ -1,11 +1,14 @@
 //! The plan file written by `plan` and applied by `apply --plan`: JSON lines, a header (pool,
-//! input SHA-256, time, where current values came from), then one entry per user to change
-//! with each attribute's before and after values. Mode 0600: it holds personal data.
+//! input SHA-256, time, where current values came from), one entry per user to change with
+//! each attribute's before and after values, and a trailer (entry count, SHA-256 of the
+//! entries) without which the plan is refused. Mode 0600: it holds personal data.
 
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
 
 use serde::{Deserialize, Serialize};
 
@@ -13,7 +16,8 @@ use crate::current::Source;
 use crate::diff::AttrDiff;
 
 pub const KIND: &str = "cognito-bulk-plan";
-pub const VERSION: u32 = 1;
+/// Version 2 added the trailer; a plan without one is refused.
+pub const VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PlanHeader {
@@ -42,32 +46,119 @@ pub struct PlanEntry {
     pub client_metadata: BTreeMap<String, String>,
 }
 
+/// The last line of a whole plan: how many entries it has and the SHA-256 of their lines, so
+/// that a plan cut short (a full disk, an interrupt) or altered is refused, never applied.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PlanTrailer {
+    /// Always [`END_KIND`].
+    pub kind: String,
+    pub entries: u64,
+    /// Hex SHA-256 of the entry lines, newlines included.
+    pub sha256: String,
+}
+
+pub const END_KIND: &str = "cognito-bulk-plan-end";
+
+/// Writes a plan to a private temporary file beside `path`, renamed into place only when it
+/// is whole (its trailer written and synced): a plan file is complete or absent.
 pub struct PlanWriter {
-    out: BufWriter<File>,
+    out: BufWriter<tempfile::NamedTempFile>,
+    path: PathBuf,
+    entries: u64,
+    digest: Sha256,
 }
 
 impl PlanWriter {
     pub fn create(path: &Path, header: &PlanHeader) -> io::Result<PlanWriter> {
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        // tempfile creates it new (O_EXCL), mode 0600.
+        let tmp = tempfile::Builder::new()
+            .prefix(".cognito-bulk-plan.")
+            .tempfile_in(dir)?;
         let mut w = PlanWriter {
-            out: BufWriter::new(crate::files::create_private(path)?),
+            out: BufWriter::new(tmp),
+            path: path.to_path_buf(),
+            entries: 0,
+            digest: Sha256::new(),
         };
-        w.line(header)?;
+        let line = line(header)?;
+        w.out.write_all(&line)?;
         Ok(w)
     }
 
     pub fn write(&mut self, entry: &PlanEntry) -> io::Result<()> {
-        self.line(entry)
+        let line = line(entry)?;
+        self.digest.update(&line);
+        self.entries += 1;
+        self.out.write_all(&line)
     }
 
-    fn line<T: Serialize>(&mut self, value: &T) -> io::Result<()> {
-        serde_json::to_writer(&mut self.out, value)?;
-        self.out.write_all(b"\n")
-    }
-
+    /// Writes the trailer, makes the file durable and renames it into place.
     pub fn finish(mut self) -> io::Result<()> {
-        self.out.flush()?;
-        self.out.get_ref().sync_all()
+        let trailer = PlanTrailer {
+            kind: END_KIND.into(),
+            entries: self.entries,
+            sha256: hex::encode(self.digest.finalize()),
+        };
+        self.out.write_all(&line(&trailer)?)?;
+        let tmp = self.out.into_inner().map_err(|e| e.into_error())?;
+        tmp.as_file().sync_all()?;
+        tmp.persist(&self.path).map_err(|e| e.error)?;
+        Ok(())
     }
+}
+
+fn line<T: Serialize>(value: &T) -> io::Result<Vec<u8>> {
+    let mut line = serde_json::to_vec(value)?;
+    line.push(b'\n');
+    Ok(line)
+}
+
+/// Whether a plan line is the trailer (the readers stop there).
+pub fn is_trailer(line: &[u8]) -> bool {
+    line.starts_with(b"{\"kind\":\"cognito-bulk-plan-end\"")
+}
+
+/// Reads the whole plan at `path` and checks that it ends with a trailer matching its
+/// entries: a plan cut short or altered is refused, naming what is wrong. Returns its header.
+pub fn verify(path: &Path) -> anyhow::Result<PlanHeader> {
+    let header = read_header(path)?;
+    let name = path.display();
+    let file = crate::files::open_regular(path)?;
+    let mut lines = BufReader::new(file).split(b'\n').skip(1);
+    let (mut entries, mut digest) = (0u64, Sha256::new());
+    let incomplete = || {
+        anyhow::anyhow!(
+            "{name} is incomplete: it has no end marker (a plan cut short by a full disk or an \
+             interrupt, or made by an older cognito-bulk); run plan again"
+        )
+    };
+    let trailer = loop {
+        let Some(line) = lines.next() else {
+            return Err(incomplete());
+        };
+        let line = line.map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+        if is_trailer(&line) {
+            break serde_json::from_slice::<PlanTrailer>(&line).map_err(|_| incomplete())?;
+        }
+        digest.update(&line);
+        digest.update(b"\n");
+        entries += 1;
+    };
+    if lines.next().is_some() {
+        anyhow::bail!("{name}: lines after the end marker; the plan was altered: run plan again");
+    }
+    if trailer.entries != entries || trailer.sha256 != hex::encode(digest.finalize()) {
+        anyhow::bail!(
+            "{name}: its entries do not match its end marker ({entries} entries, {} expected): \
+             the plan was altered or damaged; run plan again",
+            trailer.entries
+        );
+    }
+    Ok(header)
 }
 
 /// Reads a plan's header, refusing other files and newer versions.

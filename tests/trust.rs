@@ -592,3 +592,68 @@ async fn interactive_apply_shows_the_plan_and_sends_exactly_it() {
         "one decision, one read"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_torn_or_altered_plan_is_refused_and_nothing_is_sent() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = pool(&c, 30).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("username,custom:tier\n");
+    for i in 0..30 {
+        text.push_str(&format!("u{i},pro\n"));
+    }
+    let input = write(dir.path(), "t.csv", &text);
+    let run = cognito_bulk(
+        &moto.url(),
+        &["plan", &input, "--user-pool-id", &pool],
+        None,
+    )
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let plan = format!("{input}.plan");
+    let whole = std::fs::read_to_string(&plan).unwrap();
+    assert!(
+        whole
+            .lines()
+            .last()
+            .unwrap()
+            .contains("cognito-bulk-plan-end")
+    );
+    let proxy = FaultProxy::start(moto.addr, Config::recording()).await;
+    // Cut short (as a full disk or an interrupt would), then with one entry altered.
+    let lines: Vec<&str> = whole.lines().collect();
+    let torn = lines[..12].join("\n") + "\n";
+    let altered = whole.replacen("\"after\":\"pro\"", "\"after\":\"vip\"", 1);
+    for (bad, why) in [
+        (torn, "is incomplete"),
+        (altered, "do not match its end marker"),
+    ] {
+        std::fs::write(&plan, bad).unwrap();
+        let run = cognito_bulk(
+            &proxy.url(),
+            &["apply", "--plan", &plan, "--user-pool-id", &pool],
+            None,
+        )
+        .await;
+        assert_eq!(run.code, 2, "{run:?}");
+        assert!(run.stderr.contains(why), "{}", run.stderr);
+    }
+    assert!(update_bodies(&proxy).is_empty(), "nothing sent");
+    // The advice, followed: plan again, then apply.
+    let run = cognito_bulk(
+        &moto.url(),
+        &["plan", &input, "--user-pool-id", &pool],
+        None,
+    )
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let run = cognito_bulk(
+        &moto.url(),
+        &["apply", "--plan", &plan, "--user-pool-id", &pool],
+        None,
+    )
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("30 updated"), "{}", run.stdout);
+}

@@ -211,7 +211,7 @@ pub fn input_format(input: &Path, flag: Option<Format>) -> Result<Format, Failur
 /// Refuses a plan made for another pool, or whose input has changed since.
 fn check_plan(plan: &Path, pool: &str) -> anyhow::Result<planfile::PlanHeader> {
     files::open_regular(plan)?; // not a device or a FIFO, which would be read forever
-    let header = planfile::read_header(plan)?;
+    let header = planfile::verify(plan)?;
     if header.user_pool_id != pool {
         anyhow::bail!(
             "{} was made for user pool {}, not {pool}",

@@ -61,6 +61,7 @@ pub async fn run(global: &Global, args: RollbackArgs) -> Result<Outcome, Failure
     // before reading it, a dry run's is removed when it ends.
     let fresh = tempfile::NamedTempFile::new_in(dir).map_err(setup)?;
     let (plan_path, _dry_plan) = if resuming {
+        crate::planfile::verify(&plan).map_err(setup)?;
         (plan.clone(), None)
     } else {
         rollback::make_plan(&args.journal, fresh.path()).map_err(setup)?;

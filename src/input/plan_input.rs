@@ -22,6 +22,10 @@ pub(super) fn read(reader: Box<dyn Read + Send>, display: &str) -> Records {
                 }));
             }
         };
+        // The trailer ends the entries (`planfile::verify` checked it before sending).
+        if crate::planfile::is_trailer(line.as_bytes()) {
+            return None;
+        }
         Some(Ok(to_record(&line, i as u64 + 1)))
     }))
 }
