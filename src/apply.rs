@@ -205,6 +205,15 @@ pub async fn run<P: Pool>(
     for n in redecide {
         tally.done.remove(n);
     }
+    // Rows whose outcome was unknown are decided again too, keeping their first before-values.
+    let unknown: std::collections::BTreeMap<u64, crate::row::Before> = tally
+        .unknown
+        .iter()
+        .map(|(n, (_, before))| (*n, before.clone()))
+        .collect();
+    for n in unknown.keys() {
+        tally.done.remove(*n);
+    }
     if opts.retry_failed {
         for (n, code) in &tally.failed {
             if !NOT_RETRYABLE_AS_IS.contains(&code.as_str()) {
@@ -237,6 +246,7 @@ pub async fn run<P: Pool>(
         allow_verification_messages: allow_verification_messages(&opts),
         force: opts.force,
         limit: opts.limit,
+        unknown,
     };
     let reader = {
         let (events, stop, counts) = (events_tx.clone(), stop.clone(), counts.clone());
@@ -292,6 +302,7 @@ pub async fn run<P: Pool>(
             Event::NotFound(record) => recorder.not_found(&record),
             Event::Unchanged(record) => recorder.unchanged(&record),
             Event::Conflict(record, names) => recorder.conflict(&record, &names),
+            Event::Recovered(record, before) => recorder.recovered(&record, before),
             Event::Sent(work, sent) => {
                 throttled += u64::from(sent.throttled);
                 retries += u64::from(sent.attempts.saturating_sub(1));

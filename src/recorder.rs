@@ -12,7 +12,7 @@ use crate::planner::messages_sent;
 use crate::progress::{Progress, Reporter};
 use crate::report::{FailedRows, Report};
 use crate::row::{Change, Record};
-use crate::sender::{ErrorKind, SendResult, Sent};
+use crate::sender::{CallError, ErrorKind, SendResult, Sent};
 use crate::stream::Work;
 
 /// Rows that must have been sent in this run before `--max-failure-rate` can trip.
@@ -31,6 +31,7 @@ pub struct Recorder {
     /// This run only.
     sent: u64,
     sent_failed: u64,
+    /// Retries after a lost answer, this run.
     pub unknown_outcomes: u64,
     /// Users this run changed an email or phone number of without keeping it verified.
     pub verification_messages: u64,
@@ -130,6 +131,25 @@ impl Recorder {
         }
     }
 
+    /// A row whose earlier outcome was unknown and whose values the pool now holds: it was
+    /// applied. Recorded as updated with the values from before the first attempt, so that
+    /// rollback restores it.
+    pub fn recovered(&mut self, record: &Record, before: crate::row::Before) {
+        let mut entry = entry(record, Outcome::Updated, None, 0, 0);
+        entry.after = Some(
+            before
+                .keys()
+                .map(|name| {
+                    let change = record.row.changes.iter().find(|c| &c.name == name);
+                    let value = change.and_then(|c| c.change.value()).map(str::to_string);
+                    (name.clone(), value)
+                })
+                .collect(),
+        );
+        entry.before = Some(before);
+        self.write(&entry);
+    }
+
     /// Nothing to change: recorded as done, nothing sent.
     pub fn unchanged(&mut self, record: &Record) {
         self.write(&entry(record, Outcome::Unchanged, None, 0, 0));
@@ -137,13 +157,26 @@ impl Recorder {
 
     pub fn sent(&mut self, work: &Work, sent: Sent) {
         let record = &work.record;
+        // A call may have been applied though no answer said so.
+        let maybe_applied = sent.unknown_outcomes > 0;
         self.unknown_outcomes += u64::from(sent.unknown_outcomes);
         let (outcome, err) = match sent.result {
+            SendResult::Interrupted if maybe_applied => {
+                let err = CallError::new(
+                    ErrorKind::Transient,
+                    "Interrupted",
+                    "interrupted after a call whose answer was lost",
+                );
+                (Outcome::Unknown, Some(err))
+            }
             // Not finished: not recorded, so a resumed run sends it again.
             SendResult::Interrupted => return,
             SendResult::Updated => {
                 self.verification_messages += u64::from(messages_sent(&record.row.changes) > 0);
                 (Outcome::Updated, None)
+            }
+            SendResult::Failed(err) if maybe_applied || err.maybe_applied => {
+                (Outcome::Unknown, Some(err))
             }
             SendResult::Failed(err) => (Outcome::Failed, Some(err)),
         };
@@ -259,8 +292,8 @@ impl Recorder {
         self.sync();
         let mut report = self.tally.to_report();
         report.stopped = self.stopped.take();
-        report.unknown_outcomes = self.unknown_outcomes;
         report.verification_messages = self.verification_messages;
+        report.unknown_outcomes = self.unknown_outcomes;
         report.failed_rows_file = std::fs::metadata(self.failed.path())
             .is_ok_and(|m| m.len() > 0)
             .then(|| self.failed.path().display().to_string());

@@ -27,7 +27,9 @@ pub fn make_plan(journal_path: &Path, out: &Path) -> anyhow::Result<u64> {
     let mut blind = 0u64;
     for e in entries {
         match (e.outcome, e.before, e.after) {
-            (Outcome::Updated, Some(before), Some(after)) => {
+            // A row whose outcome is unknown may have been applied: its plan entry restores it
+            // only where the pool holds what was sent (the conflict check sees the rest).
+            (Outcome::Updated | Outcome::Unknown, Some(before), Some(after)) => {
                 rows.insert(e.n, (e.line, e.user, before, after));
             }
             (Outcome::Updated, _, _) => blind += 1,

@@ -2,12 +2,14 @@
 //! (row rules, duplicates, schema, rails), diffed against the current values, and sent on:
 //! rows to change to the dispatcher, everything else straight to the recorder.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::diff::AttrDiff;
 use crate::input::{InputError, Records};
 use crate::journal::DoneSet;
 use crate::planner::Decision;
@@ -29,6 +31,8 @@ pub enum Event {
     NotFound(Record),
     Unchanged(Record),
     Conflict(Record, Vec<String>),
+    /// A row whose earlier outcome was unknown, found applied: with its first before-values.
+    Recovered(Record, Before),
     Sent(Work, Sent),
     /// The input could not be read on: the run stops.
     InputFailed(InputError),
@@ -44,6 +48,9 @@ pub struct Checks {
     pub force: bool,
     /// Stop after this many rows to change were handed out (`--limit`).
     pub limit: Option<u64>,
+    /// Rows an earlier run left with an unknown outcome, with their values before its first
+    /// attempt: kept as the before-values whatever the pool holds now.
+    pub unknown: BTreeMap<u64, Before>,
 }
 
 /// Counters the thread keeps for the report.
@@ -56,7 +63,7 @@ pub struct StreamCounts {
 pub fn read_rows(
     records: Records,
     done: DoneSet,
-    checks: Checks,
+    mut checks: Checks,
     work_tx: mpsc::Sender<Work>,
     events: mpsc::Sender<Event>,
     stop: CancellationToken,
@@ -86,39 +93,62 @@ pub fn read_rows(
             counts.limited.store(true, Ordering::Relaxed);
             return;
         }
-        let delivered =
-            match planner.check_and_decide(&mut record, checks.scanned.scan.duplicates()) {
-                Decision::Invalid => events.blocking_send(Event::Invalid(record)).is_ok(),
-                Decision::NotFound => events.blocking_send(Event::NotFound(record)).is_ok(),
-                Decision::Unchanged => events.blocking_send(Event::Unchanged(record)).is_ok(),
-                Decision::Conflict(names) => {
-                    events.blocking_send(Event::Conflict(record, names)).is_ok()
+        let earlier = checks.unknown.remove(&record.index);
+        let decision = planner.check_and_decide(&mut record, checks.scanned.scan.duplicates());
+        let event = match decision {
+            Decision::Invalid => Event::Invalid(record),
+            Decision::NotFound => Event::NotFound(record),
+            Decision::Unchanged => match earlier {
+                Some(first) => Event::Recovered(record, first),
+                None => Event::Unchanged(record),
+            },
+            Decision::Conflict(names) => Event::Conflict(record, names),
+            Decision::Change { diffs, .. } => {
+                handed_out += 1;
+                let work = work(record, diffs, checks.pool.current.is_some(), earlier);
+                if work_tx.blocking_send(work).is_err() {
+                    return;
                 }
-                Decision::Change { diffs, .. } => {
-                    handed_out += 1;
-                    // What the pool held (read now, or as the plan saw it), for rollback.
-                    let before = match checks.pool.current {
-                        Some(_) => Some(
-                            diffs
-                                .iter()
-                                .map(|d| (d.name.clone(), d.before.clone()))
-                                .collect(),
-                        ),
-                        None => record.before.take(),
-                    };
-                    // Send exactly what was decided.
-                    record.row.changes = diffs
-                        .into_iter()
-                        .map(|d| AttrChange {
-                            name: d.name,
-                            change: d.after.map_or(Change::Delete, Change::Set),
-                        })
-                        .collect();
-                    work_tx.blocking_send(Work { record, before }).is_ok()
+                if stop.is_cancelled() {
+                    return;
                 }
-            };
+                continue;
+            }
+        };
+        let delivered = events.blocking_send(event).is_ok();
         if !delivered || stop.is_cancelled() {
             return;
         }
     }
+}
+
+/// A row to send: exactly the decided changes, with what the pool held before them (read now,
+/// or as the plan saw it; for a resend, as it was before the first attempt), for rollback.
+fn work(mut record: Record, diffs: Vec<AttrDiff>, read: bool, earlier: Option<Before>) -> Work {
+    let before = match read {
+        true => Some(
+            diffs
+                .iter()
+                .map(|d| (d.name.clone(), d.before.clone()))
+                .collect::<Before>(),
+        ),
+        false => record.before.take(),
+    };
+    let before = match (before, earlier) {
+        (Some(now), Some(mut first)) => {
+            for (name, value) in now {
+                first.entry(name).or_insert(value);
+            }
+            Some(first)
+        }
+        (before, _) => before,
+    };
+    record.row.changes = diffs
+        .into_iter()
+        .map(|d| AttrChange {
+            name: d.name,
+            change: d.after.map_or(Change::Delete, Change::Set),
+        })
+        .collect();
+    Work { record, before }
 }

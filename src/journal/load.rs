@@ -20,6 +20,9 @@ pub struct Loaded {
     /// Rows whose latest outcome is `invalid` or `conflict`, with their code: decided again
     /// by every run (that costs no call), so that a flag added since takes effect.
     pub redecide: BTreeMap<u64, (Outcome, String)>,
+    /// Rows whose latest outcome is `unknown`, with their code and the values before the
+    /// first attempt: decided again by every run, which keeps these before-values.
+    pub unknown: BTreeMap<u64, (String, crate::row::Before)>,
     /// Counts rebuilt from the entries.
     pub report: Report,
     /// Bytes up to the end of the last whole entry; a torn tail lies beyond.
@@ -175,6 +178,7 @@ impl Loaded {
             done: DoneSet::default(),
             failed: BTreeMap::new(),
             redecide: BTreeMap::new(),
+            unknown: BTreeMap::new(),
             valid_len: 0,
             torn_tail: false,
             first_t: None,
@@ -193,6 +197,11 @@ impl Loaded {
         r.throttled += u64::from(e.throttled);
         if let Some(code) = self.failed.remove(&e.n) {
             r.failed -= 1;
+            uncount(r, &code);
+            self.done.insert(e.n);
+        } else if let Some((code, _)) = self.unknown.remove(&e.n) {
+            r.failed -= 1;
+            r.unknown_rows -= 1;
             uncount(r, &code);
             self.done.insert(e.n);
         } else if let Some((outcome, code)) = self.redecide.remove(&e.n) {
@@ -226,6 +235,14 @@ impl Loaded {
                     .insert(e.n, (Outcome::Conflict, String::new()));
             }
             Outcome::Unchanged => r.unchanged += 1,
+            Outcome::Unknown => {
+                r.failed += 1;
+                r.unknown_rows += 1;
+                let code = e.code.clone().unwrap_or_default();
+                r.count_failure(&code);
+                let before = e.before.clone().unwrap_or_default();
+                self.unknown.insert(e.n, (code, before));
+            }
         }
     }
 

@@ -62,6 +62,11 @@ pub enum Outcome {
     /// A plan's row whose user changed since the plan was made: left alone, not sent
     /// (added in format version 2).
     Conflict,
+    /// The call may have been applied (the connection broke or timed out after the request
+    /// was sent) and no retry settled it: recorded with its before- and after-values, counted
+    /// as failed, decided again by the next run, and restored by rollback if it was applied
+    /// (added in format version 2).
+    Unknown,
 }
 
 /// One finished row.

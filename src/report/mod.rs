@@ -33,6 +33,10 @@ pub struct Report {
     pub retries: u64,
     /// Retries after a connection broke once the request may have been sent.
     pub unknown_outcomes: u64,
+    /// Rows whose last call may have been applied (the connection broke or timed out after the
+    /// request was sent) with no retry left: counted in `failed` too, decided again by the next
+    /// run, restored by rollback if they were applied.
+    pub unknown_rows: u64,
     pub elapsed_seconds: f64,
     pub failures_by_code: BTreeMap<String, u64>,
     /// Why the run stopped early, if it did.
