@@ -5,8 +5,12 @@
 //! header that makes the whole file meaningless are errors of the reader itself.
 
 mod csv_input;
+mod json_object;
 mod jsonl_input;
 mod plan_input;
+mod quotes;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 use std::fs::File;
