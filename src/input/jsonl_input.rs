@@ -89,6 +89,7 @@ fn parse_line(bytes: &[u8], line: u64, opts: &InputOptions) -> Record {
         ));
     }
     let mut record_raw = serde_json::Map::new();
+    let mut repeated = !object.repeated.is_empty();
     for (key, value) in &object.members {
         match key.as_str() {
             k if k == opts.key_column => match serde_json::from_str::<String>(value.get()) {
@@ -99,7 +100,7 @@ fn parse_line(bytes: &[u8], line: u64, opts: &InputOptions) -> Record {
                 )),
             },
             "attributes" => {
-                let written = attributes(value, &mut row, &mut problems);
+                let written = attributes(value, &mut row, &mut problems, &mut repeated);
                 record_raw.insert(key.clone(), written);
                 continue;
             }
@@ -116,10 +117,9 @@ fn parse_line(bytes: &[u8], line: u64, opts: &InputOptions) -> Record {
         record_raw.insert(key.clone(), parse(value));
     }
     // An object cannot hold a key twice: such a line is written back as it was.
-    let raw = if object.repeated.is_empty() {
-        RawRecord::Json(record_raw)
-    } else {
-        RawRecord::Text(trim_line(&text))
+    let raw = match repeated {
+        false => RawRecord::Json(record_raw),
+        true => RawRecord::Text(trim_line(&text)),
     };
     Record {
         index: 0,
@@ -130,7 +130,12 @@ fn parse_line(bytes: &[u8], line: u64, opts: &InputOptions) -> Record {
 }
 
 /// Reads the attributes; returns them as they should be written back to a failed-rows file.
-fn attributes(value: &RawValue, row: &mut Row, problems: &mut Vec<Problem>) -> Value {
+fn attributes(
+    value: &RawValue,
+    row: &mut Row,
+    problems: &mut Vec<Problem>,
+    repeated: &mut bool,
+) -> Value {
     let Some(map) = Members::parse(value) else {
         problems.push(Problem::row(
             "MalformedRow",
@@ -138,13 +143,9 @@ fn attributes(value: &RawValue, row: &mut Row, problems: &mut Vec<Problem>) -> V
         ));
         return parse(value);
     };
-    for name in &map.repeated {
-        problems.push(Problem::attr(
-            "DuplicateAttribute",
-            name,
-            "the attribute appears more than once in \"attributes\"",
-        ));
-    }
+    // Every member becomes a change, repeated ones too: the row checks then refuse the
+    // attribute as DuplicateAttribute, as they do any attribute named twice.
+    *repeated |= !map.repeated.is_empty();
     let mut written = serde_json::Map::new();
     for (name, raw) in map.members {
         let value = parse(raw);

@@ -170,10 +170,17 @@ fn jsonl_repeated_keys_are_refused_and_named() {
         "{m}"
     );
 
-    let attr = &records[1];
-    assert_eq!(attr.problems.len(), 1, "{}", messages(attr));
+    // Both values are read; the row checks refuse the attribute named twice.
+    let mut attr = records[1].clone();
+    assert!(attr.is_valid());
+    crate::validate::check(&mut attr);
+    assert_eq!(attr.problems.len(), 1, "{}", messages(&attr));
     assert_eq!(attr.problems[0].code, "DuplicateAttribute");
     assert_eq!(attr.problems[0].attribute.as_deref(), Some("given_name"));
+    // Written back as the line was, both values in it.
+    for r in &records[..2] {
+        assert!(matches!(r.raw, RawRecord::Text(_)));
+    }
     assert!(records[2].is_valid());
 }
 
