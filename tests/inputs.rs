@@ -9,18 +9,42 @@ use std::path::Path;
 use aws_sdk_cognitoidentityprovider::types::{AttributeDataType, SchemaAttributeType};
 use support::*;
 
-fn apply_args<'a>(input: &'a str, pool: &'a str) -> Vec<&'a str> {
-    vec!["apply", input, "--user-pool-id", pool, "--rps", "50"]
+/// Runs `apply` on `input`, with the journal, report and failed rows named explicitly beside
+/// it: `run.journal`, `run.report.json`, `run.failed.csv` (or `.jsonl`, as the input).
+async fn apply(moto: &Moto, input: &Path, pool: &str) -> Run {
+    let dir = input.parent().unwrap();
+    let ext = input.extension().unwrap().to_str().unwrap();
+    let path = |name: &str| dir.join(name).to_str().unwrap().to_string();
+    let (journal, report, failed) = (
+        path("run.journal"),
+        path("run.report.json"),
+        path(&format!("run.failed.{ext}")),
+    );
+    let args = [
+        "apply",
+        input.to_str().unwrap(),
+        "--user-pool-id",
+        pool,
+        "--rps",
+        "50",
+        "--journal",
+        &journal,
+        "--report",
+        &report,
+        "--failed",
+        &failed,
+    ];
+    cognito_bulk(&moto.url(), &args, None).await
 }
 
-/// The failed-rows file beside `input` (`users.csv` -> `users.failed.csv`), as text.
-fn failed_rows(input: &Path, ext: &str) -> String {
-    let path = input.with_extension(format!("failed.{ext}"));
+/// The failed-rows file of a run in `dir`, as text.
+fn failed_rows(dir: &Path, ext: &str) -> String {
+    let path = dir.join(format!("run.failed.{ext}"));
     String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned()
 }
 
-fn report(input: &Path) -> serde_json::Value {
-    read_report(&input.with_extension("report.json"))
+fn report(dir: &Path) -> serde_json::Value {
+    read_report(&dir.join("run.report.json"))
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -36,12 +60,7 @@ async fn jsonl_numbers_reach_cognito_as_written() {
         r#"{"username":"alice","attributes":{"custom:p":1.50,"custom:e":1e2,"custom:big":12345678901234567890123}}"#,
     )
     .unwrap();
-    let run = cognito_bulk(
-        &moto.url(),
-        &apply_args(input.to_str().unwrap(), &pool),
-        None,
-    )
-    .await;
+    let run = apply(&moto, &input, &pool).await;
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(
         attributes(&c, &pool, "alice").await,
@@ -72,12 +91,7 @@ async fn broken_csv_rows_are_named_and_the_others_applied() {
     text.extend_from_slice(b"erin,\"Erin,E\n"); // a quote never closed
     std::fs::write(&input, &text).unwrap();
 
-    let run = cognito_bulk(
-        &moto.url(),
-        &apply_args(input.to_str().unwrap(), &pool),
-        None,
-    )
-    .await;
+    let run = apply(&moto, &input, &pool).await;
     assert_eq!(run.code, 1, "{run:?}");
     assert!(!run.stderr.contains("Utf8"), "{}", run.stderr);
     assert_eq!(
@@ -87,11 +101,11 @@ async fn broken_csv_rows_are_named_and_the_others_applied() {
     for u in ["bob", "carol", "dave", "erin"] {
         assert!(attributes(&c, &pool, u).await.is_empty(), "{u} untouched");
     }
-    let r = report(&input);
+    let r = report(dir.path());
     assert_eq!(r["updated"], 1, "{r}");
     assert_eq!(r["invalid"], 4, "{r}");
 
-    let failed = failed_rows(&input, "csv");
+    let failed = failed_rows(dir.path(), "csv");
     let lines: Vec<&str> = failed.lines().collect();
     let bob = lines
         .iter()
@@ -138,12 +152,7 @@ async fn broken_jsonl_rows_are_named_and_the_others_applied() {
     text.extend_from_slice(b"{\"username\":\"e\",\"attributes\":{\"nickname\":\"e\xffe\"}}\n");
     std::fs::write(&input, &text).unwrap();
 
-    let run = cognito_bulk(
-        &moto.url(),
-        &apply_args(input.to_str().unwrap(), &pool),
-        None,
-    )
-    .await;
+    let run = apply(&moto, &input, &pool).await;
     assert_eq!(run.code, 1, "{run:?}");
     assert_eq!(
         attributes(&c, &pool, "a").await,
@@ -152,7 +161,7 @@ async fn broken_jsonl_rows_are_named_and_the_others_applied() {
     for u in ["b", "c", "d", "e"] {
         assert!(attributes(&c, &pool, u).await.is_empty(), "{u} untouched");
     }
-    let failed = failed_rows(&input, "jsonl");
+    let failed = failed_rows(dir.path(), "jsonl");
     let rows: Vec<serde_json::Value> = failed
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -207,12 +216,7 @@ async fn number_attributes_take_plain_decimals_only() {
         text.push_str(&format!("u{i},\"{v}\"\n"));
     }
     std::fs::write(&input, text).unwrap();
-    let run = cognito_bulk(
-        &moto.url(),
-        &apply_args(input.to_str().unwrap(), &pool),
-        None,
-    )
-    .await;
+    let run = apply(&moto, &input, &pool).await;
     assert_eq!(run.code, 1, "{run:?}");
     for (i, v) in values.iter().enumerate() {
         let got = attributes(&c, &pool, &format!("u{i}")).await;
@@ -223,7 +227,7 @@ async fn number_attributes_take_plain_decimals_only() {
             "{v:?}"
         );
     }
-    let r = report(&input);
+    let r = report(dir.path());
     assert_eq!(r["failures_by_code"]["SchemaViolation"], 5, "{r}");
 }
 
@@ -247,15 +251,10 @@ async fn a_tampered_journal_header_is_refused_without_a_panic() {
         "options": {},
         "created_unix": 1,
     });
-    let journal = dir.path().join("users.journal");
+    let journal = dir.path().join("run.journal");
     std::fs::write(&journal, format!("{header}\n")).unwrap();
 
-    let run = cognito_bulk(
-        &moto.url(),
-        &apply_args(input.to_str().unwrap(), &pool),
-        None,
-    )
-    .await;
+    let run = apply(&moto, &input, &pool).await;
     assert_eq!(run.code, 2, "{run:?}");
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
     assert!(run.stderr.contains("another input"), "{}", run.stderr);

@@ -112,24 +112,15 @@ fn unclosed_quote_at_end<R: Read>(csv: &csv::Reader<QuoteWatch<R>>) -> Option<u6
 
 /// Maps the header row to columns, refusing headers that would make every row wrong.
 fn columns(headers: &csv::StringRecord, key: &str) -> Result<Vec<Column>, String> {
-    if !headers
-        .iter()
-        .enumerate()
-        .any(|(i, h)| h == key || (i == 0 && h.trim_start_matches('\u{feff}') == key))
-    {
+    if !headers.iter().any(|h| h == key) {
         return Err(format!(
             "no column {key:?} names the user (use --key-column to pick another)"
         ));
     }
     let mut out = Vec::with_capacity(headers.len());
     let mut seen: HashSet<&str> = HashSet::with_capacity(headers.len());
-    for (i, raw) in headers.iter().enumerate() {
-        // Spreadsheet programs often start a file with a byte-order mark.
-        let name = if i == 0 {
-            raw.trim_start_matches('\u{feff}')
-        } else {
-            raw
-        };
+    // A byte-order mark was dropped before the file got here (see `super::bom`).
+    for (i, name) in headers.iter().enumerate() {
         if !seen.insert(name) {
             return Err(format!("column {name:?} appears twice in the header"));
         }
@@ -151,7 +142,13 @@ fn columns(headers: &csv::StringRecord, key: &str) -> Result<Vec<Column>, String
 fn to_record(bytes: &csv::ByteRecord, columns: &[Column], opts: &InputOptions) -> Record {
     // Bad bytes spoil only their own cells: the rest of the row is kept for the failed-rows
     // file, with U+FFFD in place of what could not be read.
-    let fields = csv::StringRecord::from_byte_record_lossy(bytes.clone());
+    let (fields, bad_bytes) = match csv::StringRecord::from_byte_record(bytes.clone()) {
+        Ok(fields) => (fields, false),
+        Err(e) => {
+            let bytes = e.into_byte_record();
+            (csv::StringRecord::from_byte_record_lossy(bytes), true)
+        }
+    };
     let line = bytes.position().map_or(0, |p| p.line());
     let mut row = Row {
         line,
@@ -172,7 +169,7 @@ fn to_record(bytes: &csv::ByteRecord, columns: &[Column], opts: &InputOptions) -
         ));
     }
     for (column, (raw, value)) in columns.iter().zip(bytes.iter().zip(fields.iter())) {
-        if let Err(e) = std::str::from_utf8(raw) {
+        if let Some(e) = bad_bytes.then(|| std::str::from_utf8(raw).err()).flatten() {
             let byte = e.valid_up_to() + 1;
             match column {
                 Column::Key => problems.push(Problem::row(

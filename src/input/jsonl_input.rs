@@ -10,9 +10,6 @@ use super::json_object::Members;
 use super::{InputError, InputOptions, Records};
 use crate::row::{AttrChange, Change, Problem, RawRecord, Record, Row};
 
-/// The UTF-8 byte-order mark.
-const BOM: &[u8] = b"\xef\xbb\xbf";
-
 pub(super) fn read(reader: Box<dyn Read + Send>, display: &str, opts: &InputOptions) -> Records {
     let mut reader = BufReader::new(reader);
     let opts = opts.clone();
@@ -27,15 +24,10 @@ pub(super) fn read(reader: Box<dyn Read + Send>, display: &str, opts: &InputOpti
                 Ok(0) => done = true,
                 Ok(_) => {
                     line_no += 1;
-                    // Editors on Windows often start a file with a byte-order mark.
-                    let line = match buf.strip_prefix(BOM) {
-                        Some(rest) if line_no == 1 => rest,
-                        _ => &buf[..],
-                    };
-                    if line.iter().all(u8::is_ascii_whitespace) {
+                    if buf.iter().all(u8::is_ascii_whitespace) {
                         continue;
                     }
-                    return Some(Ok(parse_line(line, line_no, &opts)));
+                    return Some(Ok(parse_line(&buf, line_no, &opts)));
                 }
                 Err(source) => {
                     done = true;
@@ -104,7 +96,16 @@ fn parse_line(bytes: &[u8], line: u64, opts: &InputOptions) -> Record {
                 record_raw.insert(key.clone(), written);
                 continue;
             }
-            "client_metadata" => client_metadata(&parse(value), &mut row, &mut problems),
+            "client_metadata" => {
+                for k in Members::parse(value).map_or(vec![], |m| m.repeated) {
+                    problems.push(Problem::row(
+                        "MalformedRow",
+                        format!("the client_metadata key {k:?} appears more than once"),
+                    ));
+                    repeated = true;
+                }
+                client_metadata(&parse(value), &mut row, &mut problems)
+            }
             k if super::ignored_field(k) => {}
             k => problems.push(Problem::row(
                 "MalformedRow",

@@ -4,6 +4,7 @@
 //! problems, so that every bad row is reported and the others go on. Only I/O errors and a
 //! header that makes the whole file meaningless are errors of the reader itself.
 
+mod bom;
 mod csv_input;
 mod json_object;
 mod jsonl_input;
@@ -96,6 +97,7 @@ pub fn read(
     display: &str,
     opts: &InputOptions,
 ) -> Result<Opened, InputError> {
+    let reader = Box::new(bom::SkipBom::new(reader));
     match opts.format {
         Format::Csv => csv_input::read(reader, display, opts),
         Format::Jsonl => Ok(Opened {

@@ -160,7 +160,8 @@ fn jsonl_repeated_keys_are_refused_and_named() {
     let records = jsonl(
         br#"{"username":"a","username":"b","attributes":{"email":"x"}}
 {"username":"c","attributes":{"given_name":"C","given_name":"D","nickname":"n"}}
-{"username":"e","attributes":{"given_name":"E"}}"#,
+{"username":"e","attributes":{"given_name":"E"}}
+{"username":"f","attributes":{"nickname":"F"},"client_metadata":{"k":"1","k":"2"}}"#,
     );
     let top = &records[0];
     assert_eq!(top.problems[0].code, "MalformedRow");
@@ -182,6 +183,14 @@ fn jsonl_repeated_keys_are_refused_and_named() {
         assert!(matches!(r.raw, RawRecord::Text(_)));
     }
     assert!(records[2].is_valid());
+    assert!(messages(&records[3]).contains("client_metadata key \"k\" appears more than once"));
+}
+
+#[test]
+fn csv_byte_order_mark_is_ignored_even_before_a_quoted_header() {
+    let records = csv(b"\xef\xbb\xbf\"username\",\"nickname\"\nalice,x\n");
+    assert!(records[0].is_valid(), "{}", messages(&records[0]));
+    assert_eq!(records[0].username(), Some("alice"));
 }
 
 #[test]
