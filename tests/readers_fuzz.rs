@@ -48,7 +48,10 @@ fn read_journal(bytes: &[u8]) {
     let f = file(bytes);
     let _ = journal::read_header(f.path());
     if let Ok(loaded) = journal::load(f.path()) {
-        let _ = loaded.to_report();
+        // What `cognito-bulk report` prints.
+        let report = loaded.to_report();
+        let _ = report.summary();
+        let _ = serde_json::to_string_pretty(&report);
     }
     if let Ok((_, entries)) = journal::entries(f.path()) {
         entries.for_each(drop);
@@ -176,9 +179,17 @@ fn input(kind: &'static str) -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
+/// 1,024 cases a target unless `PROPTEST_CASES` asks for another number.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1024)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: 1024,
+        cases: cases(),
         failure_persistence: None,
         ..ProptestConfig::default()
     })]

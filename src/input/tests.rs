@@ -77,6 +77,10 @@ fn csv_quote_open_at_end_of_input_is_malformed_naming_its_line() {
     assert_eq!(bob.problems[0].code, "MalformedRow");
     let m = messages(bob);
     assert!(m.contains("line 3") && m.contains("never closed"), "{m}");
+
+    // In the header row itself: the whole file is one header, refused as such.
+    let err = read(Format::Csv, b"username,\"nickname\nalice,x\n").unwrap_err();
+    assert!(err.contains("line 1 is never closed"), "{err}");
 }
 
 #[test]
@@ -198,6 +202,11 @@ fn jsonl_byte_order_mark_is_ignored() {
     let records = jsonl(b"\xef\xbb\xbf{\"username\":\"a\",\"attributes\":{\"email\":\"x\"}}\n");
     assert!(records[0].is_valid(), "{}", messages(&records[0]));
     assert_eq!(records[0].username(), Some("a"));
+
+    // Spaces around the object and Windows line ends are fine too.
+    let records = jsonl(b" \t{\"username\" : \"b\", \"attributes\" : {\"custom:n\" : 2.0 }} \r\n");
+    assert!(records[0].is_valid(), "{}", messages(&records[0]));
+    assert_eq!(set(&records[0], "custom:n").unwrap(), "2.0");
 }
 
 #[test]
