@@ -104,8 +104,8 @@ fn value_problem(schema: &AttrSchema, value: &str) -> Option<String> {
     if schema.number {
         let Some(n) = plain_decimal(value) else {
             return Some(
-                "is a Number attribute and the value is not a plain decimal number \
-                 (an optional -, digits, an optional . and digits)"
+                "is a Number attribute and the value is not a number as Cognito stores one \
+                 (an optional -, digits, optionally . and digits)"
                     .into(),
             );
         };
