@@ -116,8 +116,12 @@ impl Schema {
 /// Why `value` does not fit `schema`, without quoting the value.
 fn value_problem(schema: &AttrSchema, value: &str) -> Option<String> {
     if schema.number {
-        let Ok(n) = value.trim().parse::<f64>() else {
-            return Some("is a Number attribute and the value is not a number".into());
+        let Some(n) = plain_decimal(value) else {
+            return Some(
+                "is a Number attribute and the value is not a number as Cognito stores one \
+                 (an optional -, digits, optionally . and digits)"
+                    .into(),
+            );
         };
         if schema.min_value.is_some_and(|min| n < min)
             || schema.max_value.is_some_and(|max| n > max)
@@ -139,6 +143,20 @@ fn value_problem(schema: &AttrSchema, value: &str) -> Option<String> {
         ));
     }
     None
+}
+
+/// The value of a Number attribute, if `value` is written as Cognito stores one: an optional
+/// `-`, digits, and optionally `.` and more digits. Refused: `NaN`, `inf`, spaces, exponents,
+/// a leading `+`, `.5` and `5.`, which `f64::from_str` would take.
+fn plain_decimal(value: &str) -> Option<f64> {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let unsigned = value.strip_prefix('-').unwrap_or(value);
+    let ok = match unsigned.split_once('.') {
+        Some((int, frac)) => digits(int) && digits(frac),
+        None => digits(unsigned),
+    };
+    // Plain decimals always parse (huge ones as infinity, which the range check handles).
+    ok.then(|| value.parse().ok()).flatten()
 }
 
 fn fmt(v: Option<f64>) -> String {
@@ -194,6 +212,14 @@ mod tests {
                 "custom:plan".into(),
                 AttrSchema {
                     mutable: false,
+                    ..Default::default()
+                },
+            ),
+            (
+                "custom:n".into(),
+                AttrSchema {
+                    mutable: true,
+                    number: true,
                     ..Default::default()
                 },
             ),
@@ -275,5 +301,24 @@ mod tests {
             "custom:tier".into(),
         ];
         assert_eq!(schema().missing(&used), ["custom:nope"]);
+    }
+
+    #[test]
+    fn number_attributes_take_plain_decimals_only() {
+        // What Cognito stores for a Number: an optional minus, digits, an optional fraction.
+        for ok in ["0", "42", "-7", "150", "3.14", "-0.5", "007", "0.000"] {
+            assert!(codes(&[("custom:n", ok)]).is_empty(), "{ok:?} is a number");
+        }
+        let refused = [
+            "", "NaN", "nan", "inf", "-inf", "infinity", " 5", "5 ", " 5 ", "1e3", "1E3", "+5",
+            ".5", "5.", "1.2.3", "--1", "-", "0x10", "1_000", "1,5", "\u{0661}", "5\n",
+        ];
+        for bad in refused {
+            assert_eq!(
+                codes(&[("custom:n", bad)]),
+                [("SchemaViolation", "custom:n".into())],
+                "{bad:?} is not a number"
+            );
+        }
     }
 }

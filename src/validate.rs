@@ -5,8 +5,9 @@
 
 use crate::row::{Change, Problem, Record};
 
-/// Longest attribute value Cognito accepts, in bytes.
-pub const MAX_VALUE_BYTES: usize = 2048;
+/// Longest attribute value Cognito accepts, in characters: the API model's length constraint
+/// counts Unicode scalar values, so 2,048 `é` (4,096 bytes) fit.
+pub const MAX_VALUE_CHARS: usize = 2048;
 
 /// Longest custom attribute name (after `custom:`), in characters.
 const MAX_CUSTOM_NAME_CHARS: usize = 20;
@@ -43,6 +44,12 @@ pub fn check(record: &mut Record) {
         record.problems.push(Problem::row(
             "MissingUsername",
             "the user key is missing or empty",
+        ));
+    }
+    if record.row.username.contains('\0') {
+        record.problems.push(Problem::row(
+            "InvalidCharacter",
+            "the user key contains a NUL character",
         ));
     }
     if record.row.changes.is_empty() && record.problems.is_empty() {
@@ -117,13 +124,19 @@ pub fn check_name(name: &str) -> Result<(), String> {
 
 /// Checks a value to be set. Messages never quote the value: it is personal data.
 fn check_value(name: &str, value: &str) -> Result<(), (&'static str, String)> {
-    if value.len() > MAX_VALUE_BYTES {
+    // Counting stops past the limit: a hostile 1 GB value costs no more than a short one.
+    let chars = value.chars().take(MAX_VALUE_CHARS + 1).count();
+    if chars > MAX_VALUE_CHARS {
+        let chars = value.chars().count();
         return Err((
             "ValueTooLong",
-            format!(
-                "value is {} bytes, Cognito allows at most {MAX_VALUE_BYTES}",
-                value.len()
-            ),
+            format!("value is {chars} characters, Cognito allows at most {MAX_VALUE_CHARS}"),
+        ));
+    }
+    if value.contains('\0') {
+        return Err((
+            "InvalidCharacter",
+            "value contains a NUL character".to_string(),
         ));
     }
     match name {
@@ -131,10 +144,15 @@ fn check_value(name: &str, value: &str) -> Result<(), (&'static str, String)> {
             "InvalidBoolean",
             "must be \"true\" or \"false\"".to_string(),
         )),
-        "updated_at" if value.parse::<u64>().is_err() => Err((
-            "InvalidNumber",
-            "must be a number of seconds since 1970-01-01".to_string(),
-        )),
+        // Digits only: `parse::<u64>` alone would also take a leading `+`.
+        "updated_at"
+            if !value.bytes().all(|b| b.is_ascii_digit()) || value.parse::<u64>().is_err() =>
+        {
+            Err((
+                "InvalidNumber",
+                "must be a number of seconds since 1970-01-01".to_string(),
+            ))
+        }
         _ => Ok(()),
     }
 }
@@ -216,21 +234,46 @@ mod tests {
 
     #[test]
     fn checks_values() {
-        let max = "€".repeat(682) + "xx"; // 2,048 bytes exactly
-        assert_eq!(max.len(), 2048);
+        // The limit counts characters (Unicode scalar values), as Cognito's API model does.
+        let max = "é".repeat(2048); // 4,096 bytes
         assert!(codes(record("a", &[("custom:t", Some(&max))])).is_empty());
+        let emoji = "😀".repeat(2048); // 8,192 bytes
+        assert!(codes(record("a", &[("custom:t", Some(&emoji))])).is_empty());
         let over = max + "x";
         assert_eq!(
             codes(record("a", &[("custom:t", Some(&over))])),
             ["ValueTooLong"]
         );
+        let mut r = record("a", &[("custom:t", Some(&over))]);
+        check(&mut r);
+        assert!(r.problems[0].message.contains("2049 characters"));
         assert_eq!(
             codes(record("a", &[("email_verified", Some("yes"))])),
             ["InvalidBoolean"]
         );
+        for bad in ["x", "+5", "-5", " 5", "5 ", "1e3", "1.5", ""] {
+            assert_eq!(
+                codes(record("a", &[("updated_at", Some(bad))])),
+                ["InvalidNumber"],
+                "{bad:?}"
+            );
+        }
+        assert!(codes(record("a", &[("updated_at", Some("1700000000"))])).is_empty());
+    }
+
+    #[test]
+    fn refuses_nul_characters() {
+        let mut r = record(
+            "a",
+            &[("nickname", Some("x\0y")), ("given_name", Some("ok"))],
+        );
+        check(&mut r);
+        assert_eq!(r.problems.len(), 1);
+        assert_eq!(r.problems[0].code, "InvalidCharacter");
+        assert_eq!(r.problems[0].attribute.as_deref(), Some("nickname"));
         assert_eq!(
-            codes(record("a", &[("updated_at", Some("x"))])),
-            ["InvalidNumber"]
+            codes(record("al\0ice", &[("nickname", Some("x"))])),
+            ["InvalidCharacter"]
         );
     }
 

@@ -24,7 +24,7 @@ async fn csv_round_trips_awkward_values() {
     for u in ["alice", "bob", "carol", "dave"] {
         create_user(&c, &pool, u, &[("email", &format!("{u}@old.example"))]).await;
     }
-    let long = "é".repeat(1024); // 2,048 bytes, the most Cognito allows
+    let long = "é".repeat(1024); // 1,024 characters, 2,048 bytes
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("users.csv");
     let mut w = csv::Writer::from_path(&input).unwrap();
@@ -241,7 +241,7 @@ async fn invalid_rows_are_reported_and_never_sent() {
     for expected in [
         format!("{f}:2: user \"dup\": the user also appears on line 8"),
         format!("{f}:8: user \"DUP\": the user also appears on line 2"),
-        format!("{f}:3: user \"big\": attribute custom:tier: value is 2049 bytes"),
+        format!("{f}:3: user \"big\": attribute custom:tier: value is 2049 characters"),
         format!("{f}:4: user \"flag\": attribute email_verified: must be \"true\" or \"false\""),
         format!("{f}:5: user \"who\": attribute tier: is not a standard Cognito attribute"),
         "attribute sub: is maintained by Cognito".to_string(),

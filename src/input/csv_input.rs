@@ -1,7 +1,9 @@
 //! CSV input: a header row, one column naming the user, every other column an attribute.
 
+use std::collections::HashSet;
 use std::io::Read;
 
+use super::quotes::QuoteWatch;
 use super::{EmptyCells, InputError, InputOptions, Opened};
 use crate::row::{AttrChange, Change, Problem, RawRecord, Record, Row};
 
@@ -23,47 +25,73 @@ pub(super) fn read(
         .has_headers(true)
         .flexible(true)
         .trim(csv::Trim::None)
-        .from_reader(reader);
+        .from_reader(QuoteWatch::new(reader));
+    let io_error = |source| InputError::Io {
+        path: display.to_string(),
+        source,
+    };
     let header_error = |message: String| InputError::Header {
         path: display.to_string(),
         message,
     };
-    let headers = csv.headers().map_err(|e| match e.into_kind() {
-        csv::ErrorKind::Io(source) => InputError::Io {
-            path: display.to_string(),
-            source,
-        },
+    let headers = csv.byte_headers().map_err(|e| match e.into_kind() {
+        csv::ErrorKind::Io(source) => io_error(source),
         other => header_error(format!("cannot read the header row: {other:?}")),
     })?;
-    let columns = columns(headers, &opts.key_column).map_err(header_error)?;
-    let csv_header = Some(headers.clone());
+    let headers = match csv::StringRecord::from_byte_record(headers.clone()) {
+        Ok(h) => h,
+        Err(e) => {
+            let (column, byte) = (e.utf8_error().field() + 1, e.utf8_error().valid_up_to() + 1);
+            return Err(header_error(format!(
+                "the header row has invalid UTF-8 at byte {byte} of column {column}"
+            )));
+        }
+    };
+    let columns = columns(&headers, &opts.key_column).map_err(|m| {
+        match unclosed_quote_at_end(&csv) {
+            Some(line) => header_error(format!(
+                "a quote opened on line {line} is never closed, so the header row runs to the end of the file"
+            )),
+            None => header_error(m),
+        }
+    })?;
+    let csv_header = Some(headers);
     let opts = opts.clone();
     let display = display.to_string();
-    let mut record = csv::StringRecord::new();
+    let mut record = csv::ByteRecord::new();
     let mut done = false;
     let records = Box::new(std::iter::from_fn(move || {
         if done {
             return None;
         }
-        match csv.read_record(&mut record) {
-            Ok(true) => Some(Ok(to_record(&record, &columns, &opts))),
+        match csv.read_byte_record(&mut record) {
+            Ok(true) => {
+                let mut out = to_record(&record, &columns, &opts);
+                if let Some(line) = unclosed_quote_at_end(&csv) {
+                    out.problems.insert(0, Problem::row(
+                        "MalformedRow",
+                        format!(
+                            "a quote opened on line {line} is never closed: the rest of the file was read as one value"
+                        ),
+                    ));
+                }
+                Some(Ok(out))
+            }
             Ok(false) => {
                 done = true;
                 None
             }
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                match e.into_kind() {
-                    csv::ErrorKind::Io(source) => {
-                        done = true;
-                        Some(Err(InputError::Io {
-                            path: display.clone(),
-                            source,
-                        }))
-                    }
-                    // Invalid UTF-8 and the like spoil one record; the reader goes on after it.
-                    other => Some(Ok(unreadable(line, format!("{other:?}")))),
-                }
+                // With byte records and flexible rows, reading fails only on I/O.
+                done = true;
+                let source = match e.into_kind() {
+                    csv::ErrorKind::Io(source) => source,
+                    other => std::io::Error::other(format!("{other:?}")),
+                };
+                Some(Err(InputError::Io {
+                    path: display.clone(),
+                    source,
+                }))
             }
         }
     }));
@@ -73,30 +101,29 @@ pub(super) fn read(
     })
 }
 
+/// The line of a quote left open at the end of the input, if the record just read is the one
+/// that ran into the end because of it.
+fn unclosed_quote_at_end<R: Read>(csv: &csv::Reader<QuoteWatch<R>>) -> Option<u64> {
+    let watch = csv.get_ref();
+    watch
+        .unclosed_quote()
+        .filter(|_| csv.position().byte() == watch.bytes_read())
+}
+
 /// Maps the header row to columns, refusing headers that would make every row wrong.
 fn columns(headers: &csv::StringRecord, key: &str) -> Result<Vec<Column>, String> {
-    if !headers
-        .iter()
-        .enumerate()
-        .any(|(i, h)| h == key || (i == 0 && h.trim_start_matches('\u{feff}') == key))
-    {
+    if !headers.iter().any(|h| h == key) {
         return Err(format!(
             "no column {key:?} names the user (use --key-column to pick another)"
         ));
     }
     let mut out = Vec::with_capacity(headers.len());
-    let mut seen: Vec<&str> = Vec::new();
-    for (i, raw) in headers.iter().enumerate() {
-        // Spreadsheet programs often start a file with a byte-order mark.
-        let name = if i == 0 {
-            raw.trim_start_matches('\u{feff}')
-        } else {
-            raw
-        };
-        if seen.contains(&name) {
+    let mut seen: HashSet<&str> = HashSet::with_capacity(headers.len());
+    // A byte-order mark was dropped before the file got here (see `super::bom`).
+    for (i, name) in headers.iter().enumerate() {
+        if !seen.insert(name) {
             return Err(format!("column {name:?} appears twice in the header"));
         }
-        seen.push(name);
         let column = if name == key {
             Column::Key
         } else if super::ignored_field(name) {
@@ -112,8 +139,17 @@ fn columns(headers: &csv::StringRecord, key: &str) -> Result<Vec<Column>, String
     Ok(out)
 }
 
-fn to_record(fields: &csv::StringRecord, columns: &[Column], opts: &InputOptions) -> Record {
-    let line = fields.position().map_or(0, |p| p.line());
+fn to_record(bytes: &csv::ByteRecord, columns: &[Column], opts: &InputOptions) -> Record {
+    // Bad bytes spoil only their own cells: the rest of the row is kept for the failed-rows
+    // file, with U+FFFD in place of what could not be read.
+    let (fields, bad_bytes) = match csv::StringRecord::from_byte_record(bytes.clone()) {
+        Ok(fields) => (fields, false),
+        Err(e) => {
+            let bytes = e.into_byte_record();
+            (csv::StringRecord::from_byte_record_lossy(bytes), true)
+        }
+    };
+    let line = bytes.position().map_or(0, |p| p.line());
     let mut row = Row {
         line,
         username: String::new(),
@@ -125,13 +161,29 @@ fn to_record(fields: &csv::StringRecord, columns: &[Column], opts: &InputOptions
         problems.push(Problem::row(
             "MalformedRow",
             format!(
-                "the row has {} fields, the header has {}",
+                "the row has {} fields, the header has {}{}",
                 fields.len(),
-                columns.len()
+                columns.len(),
+                multi_line_hint(&fields, line)
             ),
         ));
     }
-    for (column, value) in columns.iter().zip(fields.iter()) {
+    for (column, (raw, value)) in columns.iter().zip(bytes.iter().zip(fields.iter())) {
+        if let Some(e) = bad_bytes.then(|| std::str::from_utf8(raw).err()).flatten() {
+            let byte = e.valid_up_to() + 1;
+            match column {
+                Column::Key => problems.push(Problem::row(
+                    "MalformedRow",
+                    format!("the user key has invalid UTF-8 at byte {byte}"),
+                )),
+                Column::Attribute(name) => problems.push(Problem::attr(
+                    "MalformedRow",
+                    name,
+                    format!("invalid UTF-8 at byte {byte} of the value"),
+                )),
+                Column::Ignored => {}
+            }
+        }
         match column {
             Column::Key => row.username = value.to_string(),
             Column::Ignored => {}
@@ -150,27 +202,26 @@ fn to_record(fields: &csv::StringRecord, columns: &[Column], opts: &InputOptions
     }
     Record {
         index: 0,
-        raw: RawRecord::Csv(fields.clone()),
+        raw: RawRecord::Csv(fields),
         row,
         problems,
         before: None,
     }
 }
 
-fn unreadable(line: u64, why: String) -> Record {
-    Record {
-        index: 0,
-        raw: RawRecord::Csv(csv::StringRecord::new()),
-        row: Row {
-            line,
-            username: String::new(),
-            changes: Vec::new(),
-            client_metadata: Default::default(),
-        },
-        problems: vec![Problem::row(
-            "MalformedRow",
-            format!("cannot read the row: {why}"),
-        )],
-        before: None,
-    }
+/// For a row with the wrong number of fields: where a quoted value spans lines, which is what
+/// a missing or extra quote looks like.
+fn multi_line_hint(fields: &csv::StringRecord, line: u64) -> String {
+    // Fields before the first multi-line one hold no line break: it opens on the row's line.
+    fields
+        .iter()
+        .position(|v| v.contains(['\n', '\r']))
+        .map_or(String::new(), |i| {
+            let lines = fields[i].matches('\n').count() + 1;
+            format!(
+                " (the quoted value in field {} opens on line {line} and runs over {lines} \
+                 lines: is a quote missing or extra?)",
+                i + 1
+            )
+        })
 }

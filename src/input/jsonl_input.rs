@@ -4,7 +4,9 @@
 use std::io::{BufRead, BufReader, Read};
 
 use serde_json::Value;
+use serde_json::value::RawValue;
 
+use super::json_object::Members;
 use super::{InputError, InputOptions, Records};
 use crate::row::{AttrChange, Change, Problem, RawRecord, Record, Row};
 
@@ -47,24 +49,63 @@ fn parse_line(bytes: &[u8], line: u64, opts: &InputOptions) -> Record {
         changes: Vec::new(),
         client_metadata: opts.client_metadata.clone(),
     };
-    let object = match serde_json::from_slice::<Value>(bytes) {
-        Ok(Value::Object(map)) => map,
-        Ok(_) => return malformed(row, bytes, "the line is not a JSON object".into()),
-        // serde_json's message gives line and column only, never the text.
-        Err(e) => return malformed(row, bytes, format!("the line is not valid JSON: {e}")),
-    };
+    // Bad bytes are reported, and the rest of the line is still read (with U+FFFD in their
+    // place), so that the failed-rows file keeps the user and the other attributes.
     let mut problems = Vec::new();
-    for (key, value) in &object {
+    if let Err(e) = std::str::from_utf8(bytes) {
+        problems.push(Problem::row(
+            "MalformedRow",
+            format!("invalid UTF-8 at byte {} of the line", e.valid_up_to() + 1),
+        ));
+    }
+    let text = String::from_utf8_lossy(bytes);
+    let raw = match serde_json::from_str::<&RawValue>(&text) {
+        Ok(raw) => raw,
+        // serde_json's message gives line and column only, never the text.
+        Err(e) => {
+            return malformed(
+                row,
+                &text,
+                problems,
+                format!("the line is not valid JSON: {e}"),
+            );
+        }
+    };
+    let Some(object) = Members::parse(raw) else {
+        return malformed(row, &text, problems, "the line is not a JSON object".into());
+    };
+    for key in &object.repeated {
+        problems.push(Problem::row(
+            "MalformedRow",
+            format!("the field {key:?} appears more than once"),
+        ));
+    }
+    let mut record_raw = serde_json::Map::new();
+    let mut repeated = !object.repeated.is_empty();
+    for (key, value) in &object.members {
         match key.as_str() {
-            k if k == opts.key_column => match value {
-                Value::String(s) => row.username = s.clone(),
-                _ => problems.push(Problem::row(
+            k if k == opts.key_column => match serde_json::from_str::<String>(value.get()) {
+                Ok(s) => row.username = s,
+                Err(_) => problems.push(Problem::row(
                     "MalformedRow",
                     format!("{k:?} must be a string"),
                 )),
             },
-            "attributes" => attributes(value, &mut row, &mut problems),
-            "client_metadata" => client_metadata(value, &mut row, &mut problems),
+            "attributes" => {
+                let written = attributes(value, &mut row, &mut problems, &mut repeated);
+                record_raw.insert(key.clone(), written);
+                continue;
+            }
+            "client_metadata" => {
+                for k in Members::parse(value).map_or(vec![], |m| m.repeated) {
+                    problems.push(Problem::row(
+                        "MalformedRow",
+                        format!("the client_metadata key {k:?} appears more than once"),
+                    ));
+                    repeated = true;
+                }
+                client_metadata(&parse(value), &mut row, &mut problems)
+            }
             k if super::ignored_field(k) => {}
             k => problems.push(Problem::row(
                 "MalformedRow",
@@ -74,46 +115,75 @@ fn parse_line(bytes: &[u8], line: u64, opts: &InputOptions) -> Record {
                 ),
             )),
         }
+        record_raw.insert(key.clone(), parse(value));
     }
+    // An object cannot hold a key twice: such a line is written back as it was.
+    let raw = match repeated {
+        false => RawRecord::Json(record_raw),
+        true => RawRecord::Text(trim_line(&text)),
+    };
     Record {
         index: 0,
-        raw: RawRecord::Json(object),
+        raw,
         row,
         problems,
         before: None,
     }
 }
 
-fn attributes(value: &Value, row: &mut Row, problems: &mut Vec<Problem>) {
-    let Value::Object(map) = value else {
+/// Reads the attributes; returns them as they should be written back to a failed-rows file.
+fn attributes(
+    value: &RawValue,
+    row: &mut Row,
+    problems: &mut Vec<Problem>,
+    repeated: &mut bool,
+) -> Value {
+    let Some(map) = Members::parse(value) else {
         problems.push(Problem::row(
             "MalformedRow",
             "\"attributes\" must be an object of attribute names to values",
         ));
-        return;
+        return parse(value);
     };
-    for (name, value) in map {
-        let change = match value {
+    // Every member becomes a change, repeated ones too: the row checks then refuse the
+    // attribute as DuplicateAttribute, as they do any attribute named twice.
+    *repeated |= !map.repeated.is_empty();
+    let mut written = serde_json::Map::new();
+    for (name, raw) in map.members {
+        let value = parse(raw);
+        let change = match &value {
             // A blank value deletes, as it does in Cognito's own API.
             Value::Null => Change::Delete,
             Value::String(s) if s.is_empty() => Change::Delete,
             Value::String(s) => Change::Set(s.clone()),
             Value::Bool(b) => Change::Set(b.to_string()),
-            Value::Number(n) => Change::Set(n.to_string()),
+            // A number is sent as it was written: `1.50`, `1e2`, all 23 digits of a long one.
+            Value::Number(_) => Change::Set(raw.get().to_string()),
             Value::Array(_) | Value::Object(_) => {
                 problems.push(Problem::attr(
                     "MalformedRow",
-                    name,
+                    &name,
                     "value must be a string, a number, a boolean or null",
                 ));
+                written.insert(name, value);
                 continue;
             }
         };
-        row.changes.push(AttrChange {
-            name: name.clone(),
-            change,
-        });
+        // Written back, a number that a float would change is kept as its text, which is sent
+        // the same way when the file is fed back.
+        let value = match value {
+            Value::Number(n) if n.to_string() != raw.get() => Value::String(raw.get().into()),
+            other => other,
+        };
+        written.insert(name.clone(), value);
+        row.changes.push(AttrChange { name, change });
     }
+    Value::Object(written)
+}
+
+/// A raw value that is known to be valid JSON, as a value.
+fn parse(raw: &RawValue) -> Value {
+    serde_json::from_str(raw.get()).unwrap_or(Value::Null)
 }
 
 fn client_metadata(value: &Value, row: &mut Row, problems: &mut Vec<Problem>) {
@@ -137,15 +207,17 @@ fn client_metadata(value: &Value, row: &mut Row, problems: &mut Vec<Problem>) {
     }
 }
 
-fn malformed(row: Row, bytes: &[u8], message: String) -> Record {
-    let text = String::from_utf8_lossy(bytes)
-        .trim_end_matches(['\n', '\r'])
-        .to_string();
+fn malformed(row: Row, text: &str, mut problems: Vec<Problem>, message: String) -> Record {
+    problems.push(Problem::row("MalformedRow", message));
     Record {
         index: 0,
-        raw: RawRecord::Text(text),
+        raw: RawRecord::Text(trim_line(text)),
         row,
-        problems: vec![Problem::row("MalformedRow", message)],
+        problems,
         before: None,
     }
+}
+
+fn trim_line(text: &str) -> String {
+    text.trim_end_matches(['\n', '\r']).to_string()
 }

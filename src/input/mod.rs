@@ -4,9 +4,14 @@
 //! problems, so that every bad row is reported and the others go on. Only I/O errors and a
 //! header that makes the whole file meaningless are errors of the reader itself.
 
+mod bom;
 mod csv_input;
+mod json_object;
 mod jsonl_input;
 mod plan_input;
+mod quotes;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -99,6 +104,7 @@ pub fn read(
     display: &str,
     opts: &InputOptions,
 ) -> Result<Opened, InputError> {
+    let reader = Box::new(bom::SkipBom::new(reader));
     match opts.format {
         Format::Csv => csv_input::read(reader, display, opts),
         Format::Jsonl => Ok(Opened {

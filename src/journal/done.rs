@@ -24,12 +24,16 @@ impl DoneSet {
 
     /// Marks `index` as done; returns false if it already was.
     pub fn insert(&mut self, index: u64) -> bool {
+        // The last index cannot start a range [index, index + 1): no real input has that many
+        // rows, so only a tampered journal names it, and it is not counted.
+        let Some(mut end) = index.checked_add(1) else {
+            return false;
+        };
         if self.contains(index) {
             return false;
         }
         self.len += 1;
         let mut start = index;
-        let mut end = index + 1;
         // Merge with a range ending right before.
         if let Some((&s, &e)) = self.ranges.range(..index).next_back()
             && e == index
@@ -38,7 +42,7 @@ impl DoneSet {
             self.ranges.remove(&s);
         }
         // Merge with a range starting right after.
-        if let Some(e) = self.ranges.remove(&(index + 1)) {
+        if let Some(e) = self.ranges.remove(&end) {
             end = e;
         }
         self.ranges.insert(start, end);

@@ -108,8 +108,10 @@ fn mismatch(old: &Header, new: &Header) -> Option<String> {
     if old.input_sha256 != new.input_sha256 {
         Some(format!(
             "another input (SHA-256 {}..., this input is {}...)",
-            &old.input_sha256[..12.min(old.input_sha256.len())],
-            &new.input_sha256[..12]
+            // By characters: a tampered header may hold anything, and a byte index could cut
+            // a character in half.
+            old.input_sha256.chars().take(12).collect::<String>(),
+            new.input_sha256.chars().take(12).collect::<String>()
         ))
     } else if old.user_pool_id != new.user_pool_id {
         Some(format!("user pool {}", old.user_pool_id))

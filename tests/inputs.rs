@@ -1,0 +1,262 @@
+//! End-to-end tests of broken and awkward inputs: the built binary against a real moto server.
+//! Each bad row is reported with a clear code and message, the good rows around it go on, and
+//! nothing (a tampered journal included) makes the tool panic.
+
+mod support;
+
+use std::path::Path;
+
+use aws_sdk_cognitoidentityprovider::types::{AttributeDataType, SchemaAttributeType};
+use support::*;
+
+/// Runs `apply` on `input`, with the journal, report and failed rows named explicitly beside
+/// it: `run.journal`, `run.report.json`, `run.failed.csv` (or `.jsonl`, as the input).
+async fn apply(moto: &Moto, input: &Path, pool: &str) -> Run {
+    let dir = input.parent().unwrap();
+    let ext = input.extension().unwrap().to_str().unwrap();
+    let path = |name: &str| dir.join(name).to_str().unwrap().to_string();
+    let (journal, report, failed) = (
+        path("run.journal"),
+        path("run.report.json"),
+        path(&format!("run.failed.{ext}")),
+    );
+    let args = [
+        "apply",
+        input.to_str().unwrap(),
+        "--user-pool-id",
+        pool,
+        "--rps",
+        "50",
+        "--journal",
+        &journal,
+        "--report",
+        &report,
+        "--failed",
+        &failed,
+    ];
+    cognito_bulk(&moto.url(), &args, None).await
+}
+
+/// The failed-rows file of a run in `dir`, as text.
+fn failed_rows(dir: &Path, ext: &str) -> String {
+    let path = dir.join(format!("run.failed.{ext}"));
+    String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned()
+}
+
+fn report(dir: &Path) -> serde_json::Value {
+    read_report(&dir.join("run.report.json"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn jsonl_numbers_reach_cognito_as_written() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = create_pool(&c, &["p", "e", "big"]).await;
+    create_user(&c, &pool, "alice", &[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("users.jsonl");
+    std::fs::write(
+        &input,
+        r#"{"username":"alice","attributes":{"custom:p":1.50,"custom:e":1e2,"custom:big":12345678901234567890123}}"#,
+    )
+    .unwrap();
+    let run = apply(&moto, &input, &pool).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        attributes(&c, &pool, "alice").await,
+        attrs(&[
+            ("custom:p", "1.50"),
+            ("custom:e", "1e2"),
+            ("custom:big", "12345678901234567890123"),
+        ])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn broken_csv_rows_are_named_and_the_others_applied() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = create_pool(&c, &[]).await;
+    for u in ["alice", "bob", "carol", "dave", "erin"] {
+        create_user(&c, &pool, u, &[]).await;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("users.csv");
+    let long = "é".repeat(2048); // 2,048 characters, 4,096 bytes: allowed
+    let mut text = b"username,nickname,given_name\n".to_vec();
+    text.extend_from_slice(format!("alice,{long},A\n").as_bytes());
+    text.extend_from_slice(b"bob,b\xffb,Bob\n"); // invalid UTF-8
+    text.extend_from_slice(b"carol,c\x00c,Carol\n"); // NUL
+    text.extend_from_slice(format!("dave,{long}x,D\n").as_bytes()); // 2,049 characters
+    text.extend_from_slice(b"erin,\"Erin,E\n"); // a quote never closed
+    std::fs::write(&input, &text).unwrap();
+
+    let run = apply(&moto, &input, &pool).await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(!run.stderr.contains("Utf8"), "{}", run.stderr);
+    assert_eq!(
+        attributes(&c, &pool, "alice").await,
+        attrs(&[("nickname", &long), ("given_name", "A")])
+    );
+    for u in ["bob", "carol", "dave", "erin"] {
+        assert!(attributes(&c, &pool, u).await.is_empty(), "{u} untouched");
+    }
+    let r = report(dir.path());
+    assert_eq!(r["updated"], 1, "{r}");
+    assert_eq!(r["invalid"], 4, "{r}");
+
+    let failed = failed_rows(dir.path(), "csv");
+    let lines: Vec<&str> = failed.lines().collect();
+    let bob = lines
+        .iter()
+        .find(|l| l.starts_with("bob,"))
+        .expect("bob kept");
+    assert!(
+        bob.contains("Bob") && bob.contains("invalid UTF-8 at byte 2"),
+        "{bob}"
+    );
+    let carol = lines.iter().find(|l| l.starts_with("carol,")).unwrap();
+    assert!(
+        carol.contains("InvalidCharacter") && carol.contains("nickname"),
+        "{carol}"
+    );
+    let dave = lines.iter().find(|l| l.starts_with("dave,")).unwrap();
+    assert!(
+        dave.contains("ValueTooLong") && dave.contains("2049 characters"),
+        "{dave}"
+    );
+    assert!(
+        failed.contains("quote opened on line 6 is never closed"),
+        "{failed}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn broken_jsonl_rows_are_named_and_the_others_applied() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = create_pool(&c, &[]).await;
+    for u in ["a", "b", "c", "d", "e"] {
+        create_user(&c, &pool, u, &[]).await;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("users.jsonl");
+    let mut text = b"\xef\xbb\xbf".to_vec(); // a byte-order mark
+    text.extend_from_slice(b"{\"username\":\"a\",\"attributes\":{\"nickname\":\"A\"}}\n");
+    text.extend_from_slice(
+        b"{\"username\":\"b\",\"username\":\"c\",\"attributes\":{\"nickname\":\"B\"}}\n",
+    );
+    text.extend_from_slice(
+        b"{\"username\":\"d\",\"attributes\":{\"given_name\":\"D\",\"given_name\":\"E\"}}\n",
+    );
+    text.extend_from_slice(b"{\"username\":\"e\",\"attributes\":{\"nickname\":\"e\xffe\"}}\n");
+    std::fs::write(&input, &text).unwrap();
+
+    let run = apply(&moto, &input, &pool).await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(
+        attributes(&c, &pool, "a").await,
+        attrs(&[("nickname", "A")])
+    );
+    for u in ["b", "c", "d", "e"] {
+        assert!(attributes(&c, &pool, u).await.is_empty(), "{u} untouched");
+    }
+    let failed = failed_rows(dir.path(), "jsonl");
+    let rows: Vec<serde_json::Value> = failed
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let code_of = |needle: &str| {
+        rows.iter()
+            .find(|r| r["error_message"].as_str().unwrap().contains(needle))
+            .unwrap_or_else(|| panic!("no failed row says {needle:?}: {failed}"))["error_code"]
+            .clone()
+    };
+    assert_eq!(
+        code_of("\"username\" appears more than once"),
+        "MalformedRow"
+    );
+    assert_eq!(code_of("attribute given_name"), "DuplicateAttribute");
+    assert_eq!(code_of("invalid UTF-8 at byte 44"), "MalformedRow");
+    // The user is kept, and so is a line with a key twice, as it was.
+    assert!(rows.iter().any(|r| r["username"] == "e"), "{failed}");
+    assert!(
+        failed.contains(r#"\"given_name\":\"D\",\"given_name\":\"E\""#),
+        "{failed}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn number_attributes_take_plain_decimals_only() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = c
+        .create_user_pool()
+        .pool_name("numbers")
+        .schema(
+            SchemaAttributeType::builder()
+                .name("score")
+                .attribute_data_type(AttributeDataType::Number)
+                .mutable(true)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .user_pool
+        .unwrap()
+        .id
+        .unwrap();
+    let values = ["42", "-7", "3.25", "NaN", " 5 ", "1e3", "+5", "inf"];
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("users.csv");
+    let mut text = "username,custom:score\n".to_string();
+    for (i, v) in values.iter().enumerate() {
+        create_user(&c, &pool, &format!("u{i}"), &[]).await;
+        text.push_str(&format!("u{i},\"{v}\"\n"));
+    }
+    std::fs::write(&input, text).unwrap();
+    let run = apply(&moto, &input, &pool).await;
+    assert_eq!(run.code, 1, "{run:?}");
+    for (i, v) in values.iter().enumerate() {
+        let got = attributes(&c, &pool, &format!("u{i}")).await;
+        let sent = i < 3;
+        assert_eq!(
+            got.get("custom:score").map(String::as_str),
+            sent.then_some(*v),
+            "{v:?}"
+        );
+    }
+    let r = report(dir.path());
+    assert_eq!(r["failures_by_code"]["SchemaViolation"], 5, "{r}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tampered_journal_header_is_refused_without_a_panic() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = create_pool(&c, &[]).await;
+    create_user(&c, &pool, "alice", &[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("users.csv");
+    std::fs::write(&input, "username,nickname\nalice,Al\n").unwrap();
+    // A header whose input SHA-256 is not hex: its first 12 bytes end inside a character.
+    let header = serde_json::json!({
+        "kind": "cognito-bulk-journal",
+        "version": 1,
+        "input": input.to_str().unwrap(),
+        "input_sha256": format!("x{}", "é".repeat(40)),
+        "user_pool_id": pool,
+        "rows_total": 1,
+        "options": {},
+        "created_unix": 1,
+    });
+    let journal = dir.path().join("run.journal");
+    std::fs::write(&journal, format!("{header}\n")).unwrap();
+
+    let run = apply(&moto, &input, &pool).await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert!(run.stderr.contains("another input"), "{}", run.stderr);
+    assert!(attributes(&c, &pool, "alice").await.is_empty());
+}

@@ -1,0 +1,232 @@
+//! No input, however broken, makes a reader panic or hang: the CSV and JSONL readers, the
+//! plan reader and the journal loader get arbitrary bytes and mutations of the files in
+//! `tests/corpus/`, and must answer with records or errors. Each corpus file is also read as
+//! it is, as a plain test. The number of cases is fixed, so this runs in seconds in CI; set
+//! `PROPTEST_CASES` to run more.
+
+use std::collections::BTreeMap;
+use std::io::{Cursor, Write};
+use std::path::{Path, PathBuf};
+
+use cognito_bulk::input::{self, EmptyCells, Format, InputOptions};
+use cognito_bulk::{journal, planfile, validate};
+use proptest::prelude::*;
+
+/// Reads every record of `bytes` as `format`, checking each row as a run would.
+fn read_input(format: Format, bytes: &[u8]) {
+    let opts = InputOptions {
+        format,
+        key_column: "username".into(),
+        empty_cells: EmptyCells::Delete,
+        client_metadata: BTreeMap::new(),
+    };
+    let Ok(opened) = input::read(Box::new(Cursor::new(bytes.to_vec())), "fuzz", &opts) else {
+        return;
+    };
+    for record in opened.records {
+        let Ok(mut record) = record else { continue };
+        validate::check(&mut record);
+        let _ = record.invalid("fuzz").to_string();
+    }
+}
+
+/// A file holding `bytes`, for the readers that take a path.
+fn file(bytes: &[u8]) -> tempfile::NamedTempFile {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    f.write_all(bytes).unwrap();
+    f.flush().unwrap();
+    f
+}
+
+fn read_plan(bytes: &[u8]) {
+    let f = file(bytes);
+    let _ = planfile::read_header(f.path()).map(|h| h.input_sha256.chars().count());
+    read_input(Format::Plan, bytes);
+}
+
+fn read_journal(bytes: &[u8]) {
+    let f = file(bytes);
+    let _ = journal::read_header(f.path());
+    if let Ok(loaded) = journal::load(f.path()) {
+        // What `cognito-bulk report` prints.
+        let report = loaded.to_report();
+        let _ = report.summary();
+        let _ = serde_json::to_string_pretty(&report);
+    }
+    if let Ok((_, entries)) = journal::entries(f.path()) {
+        entries.for_each(drop);
+    }
+}
+
+fn corpus(kind: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/corpus")
+        .join(kind);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "{} is empty", dir.display());
+    files
+}
+
+/// The small corpus files, as seeds for mutation.
+fn seeds(kind: &str) -> Vec<Vec<u8>> {
+    corpus(kind)
+        .iter()
+        .map(|p| std::fs::read(p).unwrap())
+        .filter(|b| b.len() <= 8 * 1024)
+        .collect()
+}
+
+/// Pieces that break parsers: quotes, separators, bad UTF-8, BOMs, NUL, extreme numbers, keys
+/// the readers look for.
+const TOKENS: &[&[u8]] = &[
+    b"\"",
+    b"\"\"",
+    b",",
+    b"\n",
+    b"\r",
+    b"\r\n",
+    b"\0",
+    b"\xff",
+    b"\xc3",
+    b"\xed\xa0\x80",
+    b"\xef\xbb\xbf",
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b":",
+    b"null",
+    b"true",
+    "é".as_bytes(),
+    "😀".as_bytes(),
+    b"18446744073709551615",
+    b"18446744073709551616",
+    b"4294967296",
+    b"-1",
+    b"1e999",
+    b"-0",
+    b"NaN",
+    b"\\u0000",
+    b"\\ud800",
+    b"\"username\"",
+    b"\"attributes\"",
+    b"\"input_sha256\":\"\xc3\xa9\xc3\xa9\"",
+    b"\"kind\"",
+    b"\"cognito-bulk-journal\"",
+    b"\"cognito-bulk-plan\"",
+    b"\"version\":2",
+    b"\"n\":18446744073709551615",
+    b"\"t\":-1e308",
+    b"\"outcome\":\"failed\"",
+];
+
+/// One edit of an input: at a position (taken modulo the length), flip a byte, insert a
+/// token, delete a stretch, or cut the input there.
+#[derive(Debug, Clone)]
+enum Edit {
+    Flip(usize, u8),
+    Insert(usize, usize),
+    Delete(usize, usize),
+    Cut(usize),
+}
+
+fn edit() -> impl Strategy<Value = Edit> {
+    prop_oneof![
+        (any::<usize>(), any::<u8>()).prop_map(|(at, x)| Edit::Flip(at, x)),
+        (any::<usize>(), 0..TOKENS.len()).prop_map(|(at, t)| Edit::Insert(at, t)),
+        (any::<usize>(), 1usize..64).prop_map(|(at, n)| Edit::Delete(at, n)),
+        any::<usize>().prop_map(Edit::Cut),
+    ]
+}
+
+fn mutate(mut bytes: Vec<u8>, edits: &[Edit]) -> Vec<u8> {
+    for e in edits {
+        let at = |i: usize| i % (bytes.len() + 1);
+        match *e {
+            Edit::Flip(i, x) if !bytes.is_empty() => {
+                let i = i % bytes.len();
+                bytes[i] ^= x;
+            }
+            Edit::Flip(..) => {}
+            Edit::Insert(i, t) => {
+                let i = at(i);
+                bytes.splice(i..i, TOKENS[t].iter().copied());
+            }
+            Edit::Delete(i, n) => {
+                let i = at(i);
+                bytes.drain(i..(i + n).min(bytes.len()));
+            }
+            Edit::Cut(i) => bytes.truncate(at(i)),
+        }
+    }
+    bytes
+}
+
+/// A corpus file of `kind` with a few edits, or arbitrary bytes.
+fn input(kind: &'static str) -> impl Strategy<Value = Vec<u8>> {
+    let seeds = seeds(kind);
+    prop_oneof![
+        1 => proptest::collection::vec(any::<u8>(), 0..512),
+        4 => (
+            proptest::sample::select(seeds),
+            proptest::collection::vec(edit(), 1..8)
+        )
+            .prop_map(|(seed, edits)| mutate(seed, &edits)),
+    ]
+}
+
+/// 1,024 cases a target unless `PROPTEST_CASES` asks for another number.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1024)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: cases(),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn csv_reader_never_panics(bytes in input("csv")) {
+        read_input(Format::Csv, &bytes);
+    }
+
+    #[test]
+    fn jsonl_reader_never_panics(bytes in input("jsonl")) {
+        read_input(Format::Jsonl, &bytes);
+    }
+
+    #[test]
+    fn plan_reader_never_panics(bytes in input("plan")) {
+        read_plan(&bytes);
+    }
+
+    #[test]
+    fn journal_loader_never_panics(bytes in input("journal")) {
+        read_journal(&bytes);
+    }
+}
+
+#[test]
+fn corpus_files_are_read_without_panic() {
+    for path in corpus("csv") {
+        read_input(Format::Csv, &std::fs::read(&path).unwrap());
+    }
+    for path in corpus("jsonl") {
+        read_input(Format::Jsonl, &std::fs::read(&path).unwrap());
+    }
+    for path in corpus("plan") {
+        read_plan(&std::fs::read(&path).unwrap());
+    }
+    for path in corpus("journal") {
+        read_journal(&std::fs::read(&path).unwrap());
+    }
+}
