@@ -8,33 +8,18 @@
 //! for the alias checks); every email and phone number of the pool is kept as a 64-bit hash.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 use std::sync::Arc;
 
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
+pub use crate::current_state::Source;
+pub use crate::keys::alias_key;
+use crate::keys::user_key;
 use crate::pager::{Pager, interrupted};
 use crate::pool::{CallError, Pool};
 use crate::progress::Reporter;
-use crate::scan::user_key;
 use crate::sender::{RateControl, RetryPolicy, retrying};
-
-/// Where current values come from.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Source {
-    /// Stream the whole pool with ListUsers.
-    List,
-    /// AdminGetUser for each input user (makes each a billable active user).
-    Get,
-    /// `list` unless the pool is much larger than the input.
-    Auto,
-    /// Do not read: send every row as it is (no diff, no rollback information).
-    None,
-}
 
 /// AdminGetUser is paced well under its UserRead quota of 120/s (ListUsers: see the pager).
 const GET_RPS: f64 = 80.0;
@@ -57,11 +42,6 @@ pub struct InputKeys {
     pub users: Vec<String>,
     /// (attribute, value) pairs, e.g. ("email", "a@example.com").
     pub aliases: Vec<(String, String)>,
-}
-
-/// Hash of an alias value (emails compare case-insensitively).
-pub fn alias_key(value: &str) -> u64 {
-    BuildHasherDefault::<DefaultHasher>::default().hash_one(value.trim().to_lowercase())
 }
 
 impl Current {

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use serde::{Deserialize, Serialize};
 
-use crate::current::Source;
+use crate::current_state::Source;
 use crate::diff::AttrDiff;
 
 pub const KIND: &str = "cognito-bulk-plan";

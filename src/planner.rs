@@ -41,11 +41,7 @@ pub struct Planner<'a> {
     pub force: bool,
 }
 
-/// Each alias attribute with the flag that, set to true in the same call, keeps it verified.
-pub const ALIASES: [(&str, &str); 2] = [
-    ("email", "email_verified"),
-    ("phone_number", "phone_number_verified"),
-];
+pub use crate::validate::ALIASES;
 
 impl Planner<'_> {
     /// The whole decision for a record as read: the row rules, users named on several lines,

@@ -8,12 +8,12 @@
 mod verified;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 use std::io::Read;
 use std::path::Path;
 
-use crate::current::alias_key;
 use crate::input::{self, InputError, InputOptions};
+use crate::keys::alias_key;
+pub use crate::keys::user_key;
 use crate::row::{Change, Problem, Record};
 
 /// What the first pass learned about the input.
@@ -38,13 +38,6 @@ pub struct Scan {
 #[derive(Debug, Default, Clone)]
 pub struct Duplicates {
     by_line: HashMap<u64, Vec<u64>>,
-}
-
-/// Usernames are compared case-insensitively: Cognito pools are case-insensitive by default,
-/// and rows differing only in case are suspicious even where they are not.
-pub fn user_key(username: &str) -> u64 {
-    // A fixed-key hasher: the same name must give the same key in every pass.
-    BuildHasherDefault::<DefaultHasher>::default().hash_one(username.to_lowercase())
 }
 
 impl Duplicates {

@@ -5,6 +5,13 @@
 
 use crate::row::{Change, Problem, Record};
 
+/// Each alias attribute with the flag that, set to true in the same call, keeps it verified
+/// (otherwise Cognito marks the new address unverified and sends a code).
+pub const ALIASES: [(&str, &str); 2] = [
+    ("email", "email_verified"),
+    ("phone_number", "phone_number_verified"),
+];
+
 /// Longest attribute value Cognito accepts, in characters: the API model's length constraint
 /// counts Unicode scalar values, so 2,048 `é` (4,096 bytes) fit.
 pub const MAX_VALUE_CHARS: usize = 2048;

@@ -233,7 +233,7 @@ impl Pool for FakePool {
             .get_mut(&row.username.to_lowercase())
             .ok_or_else(|| not_found(&row.username))?;
         let mut messages = 0;
-        for (alias, verified) in crate::planner::ALIASES {
+        for (alias, verified) in crate::validate::ALIASES {
             let new = row.changes.iter().find(|c| c.name == alias);
             let changes = new
                 .and_then(|c| c.change.value())
