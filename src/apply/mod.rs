@@ -1,4 +1,5 @@
-//! `apply`: the whole run, wired as a one-way flow:
+//! `apply`: the whole run, wired as a one-way flow (`resume.rs`: the journal and what to
+//! decide again; `workers.rs`: the reader thread, the dispatcher and the recording loop):
 //! input (scan, then stream) -> validation -> workers -> recorder (journal) -> report.
 //!
 //! A blocking thread reads and checks rows, skipping those an earlier run finished; the
@@ -9,9 +10,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use tokio::sync::{Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use crate::current::Source;
@@ -23,12 +23,11 @@ use crate::prepare::{self, PoolState, Reading, Scanned};
 use crate::progress::Reporter;
 use crate::recorder::Recorder;
 use crate::report::{FailedRows, Report};
-use crate::sender::{Pacing, RetryPolicy, send_row};
-use crate::stream::{self, Checks, Event, StreamCounts, Work};
+use crate::sender::{Pacing, RetryPolicy};
+use crate::stream::Checks;
 
-/// Failures that say the row itself is wrong: sending it again as it is would fail again, so
-/// `--retry-failed` leaves them; fix them in the failed-rows file and apply that file.
-const NOT_RETRYABLE_AS_IS: &[&str] = &["InvalidParameterException"];
+mod resume;
+mod workers;
 
 /// Everything `apply` needs to know, resolved from the command line.
 #[derive(Debug, Clone)]
@@ -158,10 +157,10 @@ fn allow_verification_messages(opts: &ApplyOptions) -> bool {
         .is_none_or(|p| p.allow_verification_messages)
 }
 
-/// Runs `apply` to the end (or to a stop) and returns its report. Errors are for setup
-/// problems found before any write.
+/// Runs `apply` to the end (or to a stop) and returns its report: a list of steps, each in
+/// its own file. Errors are for setup problems found before any write.
 pub async fn run<P: Pool>(
-    api: Arc<P>,
+    pool: Arc<P>,
     opts: ApplyOptions,
     prepared: Prepared,
     reporter: Arc<dyn Reporter>,
@@ -170,62 +169,23 @@ pub async fn run<P: Pool>(
     let started = Instant::now();
     let Prepared {
         scanned,
-        pool,
+        pool: state,
         header,
     } = prepared;
+    // 1. The journal: new, resumed, or a finished one kept aside; what to decide again.
+    let (journal, mut tally) = resume::open_journal(&opts, header, &*reporter)?;
+    let again = resume::decide_again(&mut tally, opts.retry_failed);
+    // 2. The input again, checked against the scan as it is read: no row outside the
+    //    fingerprint is sent.
     let display = scanned.display.clone();
-    // Checked against the scan as it is read: no row outside the fingerprint is sent.
     let opened = input::read(
         scanned.scan.reopen(&scanned.path)?,
         &display,
         &opts.input_options,
     )?;
-    let (journal, mut tally, kept) = match &opts.journal_path {
-        Some(path) => {
-            let (journal, tally, kept) =
-                journal::open_for_run(path, &header, opts.restart, opts.retry_failed)?;
-            (Some(journal), tally, kept)
-        }
-        None => (None, journal::Loaded::new(header), None),
-    };
-    if let Some(old) = kept {
-        let old = old.display();
-        reporter.warning(&match opts.restart {
-            true => format!("starting over; the old journal is kept as {old}"),
-            false => format!(
-                "the journal records a finished run: starting a new one against the pool's \
-                 current values; the old journal is kept as {old} \
-                 (undo that run with: cognito-bulk rollback {old})"
-            ),
-        });
-    }
-    // Invalid rows and conflicts cost no call: they are decided again, so that a flag added
-    // since (--allow-verification-messages, --force) takes effect.
-    let redecide: Vec<u64> = tally.redecide.keys().copied().collect();
-    for n in redecide {
-        tally.done.remove(n);
-    }
-    // Rows whose outcome was unknown are decided again too, keeping their first before-values.
-    let unknown: std::collections::BTreeMap<u64, crate::row::Before> = tally
-        .unknown
-        .iter()
-        .map(|(n, (_, before))| (*n, before.clone()))
-        .collect();
-    for n in unknown.keys() {
-        tally.done.remove(*n);
-    }
-    if opts.retry_failed {
-        for (n, code) in &tally.failed {
-            if !NOT_RETRYABLE_AS_IS.contains(&code.as_str()) {
-                tally.done.remove(*n);
-            }
-        }
-    }
-    let resuming = !tally.done.is_empty() || !tally.failed.is_empty() || !tally.redecide.is_empty();
-    let done = tally.done.clone();
-    let failed = FailedRows::new(opts.failed_path.clone(), opened.csv_header, resuming);
-    let mut recorder = Recorder::new(
-        display.clone(),
+    let failed = FailedRows::new(opts.failed_path.clone(), opened.csv_header, again.resuming);
+    let recorder = Recorder::new(
+        display,
         journal,
         failed,
         tally,
@@ -234,88 +194,29 @@ pub async fn run<P: Pool>(
         opts.max_failure_rate,
     );
     reporter.started(scanned.scan.rows);
-
-    // Reader thread: records in file order, checked and decided, into bounded channels.
-    let (work_tx, mut work_rx) = mpsc::channel::<Work>(1024);
-    let (events_tx, mut events_rx) = mpsc::channel::<Event>(1024);
-    let counts = Arc::new(StreamCounts::default());
-    let current_state = pool.current.as_ref().and_then(|c| c.source);
+    let current_state = state.current.as_ref().and_then(|c| c.source);
+    // 3. The reader thread decides rows; the dispatcher sends them, paced; the recorder
+    //    writes every outcome down.
     let checks = Checks {
         scanned,
-        pool,
+        pool: state,
         allow_verification_messages: allow_verification_messages(&opts),
         force: opts.force,
         limit: opts.limit,
-        unknown,
+        unknown: again.unknown,
     };
-    let reader = {
-        let (events, stop, counts) = (events_tx.clone(), stop.clone(), counts.clone());
-        tokio::task::spawn_blocking(move || {
-            stream::read_rows(opened.records, done, checks, work_tx, events, stop, counts)
-        })
-    };
-
-    // Dispatcher: valid rows to workers, at most `concurrency` at a time.
     let pacing = Arc::new(Pacing::new(opts.rps, opts.retry.clone()));
-    let dispatcher = {
-        let (pacing, stop) = (pacing.clone(), stop.clone());
-        let slots = Arc::new(Semaphore::new(opts.concurrency.max(1)));
-        tokio::spawn(async move {
-            while let Some(work) = tokio::select! {
-                biased;
-                _ = stop.cancelled() => None,
-                r = work_rx.recv() => r,
-            } {
-                let permit = tokio::select! {
-                    biased;
-                    _ = stop.cancelled() => break,
-                    p = slots.clone().acquire_owned() => p.expect("semaphore open"),
-                };
-                let (api, pacing, stop, events) =
-                    (api.clone(), pacing.clone(), stop.clone(), events_tx.clone());
-                tokio::spawn(async move {
-                    let sent = send_row(&*api, &pacing, &work.record.row, &stop).await;
-                    drop(permit);
-                    let _ = events.send(Event::Sent(work, sent)).await;
-                });
-            }
-        })
-    };
-
-    // Recorder: the only place that counts and writes. Ticks make the journal durable at
-    // least every second even when no row finishes.
-    let (mut throttled, mut retries) = (0u64, 0u64);
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    loop {
-        let event = tokio::select! {
-            e = events_rx.recv() => match e {
-                Some(e) => e,
-                None => break,
-            },
-            _ = tick.tick() => {
-                recorder.sync();
-                continue;
-            }
-        };
-        match event {
-            Event::Invalid(record) => recorder.invalid(&record),
-            Event::NotFound(record) => recorder.not_found(&record),
-            Event::Unchanged(record) => recorder.unchanged(&record),
-            Event::Conflict(record, names) => recorder.conflict(&record, &names),
-            Event::Recovered(record, before) => recorder.recovered(&record, before),
-            Event::Sent(work, sent) => {
-                throttled += u64::from(sent.throttled);
-                retries += u64::from(sent.attempts.saturating_sub(1));
-                recorder.sent(&work, sent);
-            }
-            Event::InputFailed(e) => recorder.stop(format!("cannot read the input: {e}")),
-        }
-        let rate = pacing.rate.snapshot().current_rps;
-        reporter.progress(&recorder.progress(throttled, retries, rate));
-    }
-    // The channel closes once the reader, the dispatcher and every worker are done.
-    let _ = reader.await;
-    let _ = dispatcher.await;
+    let flow = workers::start(
+        opened.records,
+        again.done,
+        checks,
+        pool,
+        &pacing,
+        &opts,
+        &stop,
+    );
+    let (mut recorder, counts) = workers::record(flow, recorder, &pacing, &*reporter).await;
+    // 4. The report over the whole journal, with this run's own figures.
     if stop.is_cancelled() && recorder.stopped.is_none() {
         recorder.stopped = Some("interrupted".into());
     }

@@ -1,0 +1,80 @@
+//! The journal of a run: a new one, the one being resumed, or a finished one kept aside; and
+//! which recorded rows this run decides again (invalid rows and conflicts always, rows whose
+//! outcome is unknown always, failed rows with `--retry-failed`).
+
+use std::collections::BTreeMap;
+
+use super::ApplyOptions;
+use crate::journal::{self, DoneSet, Header, Journal, Loaded};
+use crate::progress::Reporter;
+use crate::row::Before;
+
+/// Failures that say the row itself is wrong: sending it again as it is would fail again, so
+/// `--retry-failed` leaves them; fix them in the failed-rows file and apply that file.
+const NOT_RETRYABLE_AS_IS: &[&str] = &["InvalidParameterException"];
+
+/// Opens (or creates) the run's journal and says so when an old one was kept aside.
+pub(super) fn open_journal(
+    opts: &ApplyOptions,
+    header: Header,
+    reporter: &dyn Reporter,
+) -> anyhow::Result<(Option<Journal>, Loaded)> {
+    let Some(path) = &opts.journal_path else {
+        return Ok((None, Loaded::new(header)));
+    };
+    let (journal, tally, kept) =
+        journal::open_for_run(path, &header, opts.restart, opts.retry_failed)?;
+    if let Some(old) = kept {
+        let old = old.display();
+        reporter.warning(&match opts.restart {
+            true => format!("starting over; the old journal is kept as {old}"),
+            false => format!(
+                "the journal records a finished run: starting a new one against the pool's \
+                 current values; the old journal is kept as {old} \
+                 (undo that run with: cognito-bulk rollback {old})"
+            ),
+        });
+    }
+    Ok((Some(journal), tally))
+}
+
+/// What this run skips and what it decides again.
+pub(super) struct Again {
+    /// Rows finished for good: skipped without a call.
+    pub done: DoneSet,
+    /// Rows whose outcome was unknown, with their values before the first attempt.
+    pub unknown: BTreeMap<u64, Before>,
+    /// Whether an earlier run recorded anything (the failed-rows file is appended to).
+    pub resuming: bool,
+}
+
+pub(super) fn decide_again(tally: &mut Loaded, retry_failed: bool) -> Again {
+    let resuming = !tally.done.is_empty();
+    // Invalid rows and conflicts cost no call: decided again, so that a flag added since
+    // (--allow-verification-messages, --force) takes effect.
+    let redecide: Vec<u64> = tally.redecide.keys().copied().collect();
+    for n in redecide {
+        tally.done.remove(n);
+    }
+    // A row whose outcome was unknown is decided again, keeping its first before-values.
+    let unknown: BTreeMap<u64, Before> = tally
+        .unknown
+        .iter()
+        .map(|(n, (_, before))| (*n, before.clone()))
+        .collect();
+    for n in unknown.keys() {
+        tally.done.remove(*n);
+    }
+    if retry_failed {
+        for (n, code) in &tally.failed {
+            if !NOT_RETRYABLE_AS_IS.contains(&code.as_str()) {
+                tally.done.remove(*n);
+            }
+        }
+    }
+    Again {
+        done: tally.done.clone(),
+        unknown,
+        resuming,
+    }
+}
