@@ -11,9 +11,6 @@ use crate::sender::{RateControl, RetryPolicy, retrying};
 /// Users a ListUsers page holds at most.
 pub const PAGE_SIZE: i32 = 60;
 
-/// Pages read a second: well under the UserList quota of 30/s, which the live app shares.
-pub const PAGES_PER_SECOND: f64 = 20.0;
-
 /// Pages through ListUsers from `token` (None: the first page) to the end.
 pub struct Pager<'a, P: Pool> {
     pool: &'a P,
@@ -32,7 +29,7 @@ impl<'a, P: Pool> Pager<'a, P> {
             filter,
             token,
             finished: false,
-            rate: RateControl::new(PAGES_PER_SECOND),
+            rate: RateControl::new(pool.list_pages_per_second()),
             policy: RetryPolicy::default(),
             stop: CancellationToken::new(),
         }

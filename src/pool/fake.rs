@@ -174,6 +174,11 @@ fn not_found(username: &str) -> CallError {
 }
 
 impl Pool for FakePool {
+    fn list_pages_per_second(&self) -> f64 {
+        // No quota in process; a real pool's pace is tested against moto and the proxy.
+        f64::INFINITY
+    }
+
     async fn describe(&self) -> Result<UserPoolType, CallError> {
         self.enter("DescribeUserPool", "")?;
         let state = self.lock();

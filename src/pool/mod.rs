@@ -64,6 +64,12 @@ pub trait Pool: Clone + Send + Sync + 'static {
         username: &str,
     ) -> impl Future<Output = Result<Option<User>, CallError>> + Send;
 
+    /// ListUsers pages a second the tool may read: by default well under the UserList quota
+    /// of 30/s, which the live app shares (an in-process pool has no quota).
+    fn list_pages_per_second(&self) -> f64 {
+        20.0
+    }
+
     /// The one write: AdminUpdateUserAttributes with the row's changes (a delete is sent as
     /// a blank value, as the API documents).
     fn update(&self, row: &Row) -> impl Future<Output = Result<(), CallError>> + Send;

@@ -43,6 +43,7 @@ const COOLDOWN: Duration = Duration::from_secs(1);
 /// throttles with [`RateControl::on_throttle`].
 pub struct RateControl {
     ceiling: DefaultDirectRateLimiter,
+    unpaced: bool,
     max_rps: f64,
     jitter: Duration,
     state: Mutex<State>,
@@ -73,6 +74,9 @@ impl RateControl {
     /// A pacer that never exceeds `max_rps` calls per second.
     pub fn new(max_rps: f64) -> Self {
         let max_rps = max_rps.max(MIN_RPS);
+        // No quota at all (an in-process pool): calls are not paced.
+        let unpaced = max_rps.is_infinite();
+        let max_rps = if unpaced { 1e9 } else { max_rps };
         // Burst of one: the ceiling is a spacing between calls, not a bucket that can dump a
         // second's worth of calls at once on a quota shared with a live application.
         let period = Duration::from_secs_f64(1.0 / max_rps);
@@ -81,6 +85,7 @@ impl RateControl {
             .allow_burst(NonZeroU32::MIN);
         RateControl {
             ceiling: RateLimiter::direct(quota),
+            unpaced,
             max_rps,
             jitter: period / 2,
             state: Mutex::new(State {
@@ -112,6 +117,9 @@ impl RateControl {
 
     /// Waits for this worker's turn to send.
     pub async fn acquire(&self) {
+        if self.unpaced {
+            return;
+        }
         let turn = {
             let mut s = self.state.lock().expect("pacer lock");
             let now = Instant::now();
