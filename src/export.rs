@@ -148,6 +148,23 @@ pub async fn run<P: Pool>(
         ))
         .into());
     }
+    // Resuming needs the pages already written: a shortened or missing output would leave a
+    // gap (set_len would fill it with zeros).
+    let on_disk = std::fs::symlink_metadata(&opts.output).map_or(None, |m| Some(m.len()));
+    if summary.resumed_at.is_some() && on_disk.is_none_or(|len| len < state.bytes) {
+        return Err(Refused(format!(
+            "{} is {} the {} bytes the interrupted export wrote: it cannot be resumed; \
+             pass --restart to start over",
+            opts.output.display(),
+            if on_disk.is_some() {
+                "shorter than"
+            } else {
+                "missing, not"
+            },
+            state.bytes
+        ))
+        .into());
+    }
     let mut out: Box<dyn Write> = if to_stdout {
         Box::new(io::stdout().lock())
     } else if summary.resumed_at.is_some() {

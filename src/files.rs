@@ -270,9 +270,14 @@ pub fn sha256_file(path: &Path) -> io::Result<String> {
 
 /// `INPUT.report.json`-style names beside the input: `suffix` is appended to the whole file
 /// name, so that two inputs (`x.csv`, `x.jsonl`, `x.plan`) never share a derived name.
-/// Standard input gives names in the current directory.
+/// Standard input and other streams give `stdin.SUFFIX` in the current directory.
 pub fn beside_input(input: &Path, suffix: &str) -> PathBuf {
-    if input.as_os_str() == "-" {
+    // A stream (`-`, `/dev/stdin`, `<(...)`, a FIFO) has no folder of its own to write in.
+    let stream = input.as_os_str() == "-"
+        || input.starts_with("/dev")
+        || input.starts_with("/proc")
+        || std::fs::metadata(input).is_ok_and(|m| !m.is_file());
+    if stream {
         return PathBuf::from(format!("stdin.{suffix}"));
     }
     let mut name = input.as_os_str().to_os_string();

@@ -62,6 +62,11 @@ pub fn run(
         version: planfile::VERSION,
         user_pool_id: opts.user_pool_id.clone(),
         input: scanned.display.clone(),
+        input_path: std::fs::metadata(&opts.input)
+            .is_ok_and(|m| m.is_file())
+            .then(|| std::fs::canonicalize(&opts.input).ok())
+            .flatten()
+            .map(|p| p.display().to_string()),
         input_sha256: scanned.scan.sha256.clone(),
         created_unix: crate::journal::now_unix() as u64,
         current_state: pool.source,

@@ -25,6 +25,10 @@ pub struct PlanHeader {
     pub version: u32,
     pub user_pool_id: String,
     pub input: String,
+    /// The input's absolute path, so that `apply --plan` finds it from any folder; absent
+    /// for a stream (standard input, a FIFO), whose plan stands on its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_path: Option<String>,
     pub input_sha256: String,
     pub created_unix: u64,
     pub current_state: Source,

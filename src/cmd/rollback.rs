@@ -45,13 +45,16 @@ pub async fn run(global: &Global, args: RollbackArgs) -> Result<Outcome, Failure
         ],
         Some(&rollback_journal),
     )?;
+    // The run being undone must not be sending at the same time.
+    let _source_lock = files::lock(&args.journal).map_err(setup)?;
     let header = journal::read_header(&args.journal).map_err(setup)?;
     let reporter = reporter(global);
     let call_timeout = Duration::from_secs_f64(args.call_timeout);
     let (pool, checked) = open_pool(global, call_timeout, &header.user_pool_id).await?;
     // Only a rollback that already started sending is resumed; anything else is planned
     // afresh and checked against the pool as it is now.
-    let resuming = !args.restart && !args.dry_run && started_sending(&plan, &rollback_journal);
+    let resuming =
+        !args.restart && !args.dry_run && started_sending(&plan, &rollback_journal, &args.journal);
     let dir = args
         .journal
         .parent()
@@ -139,9 +142,15 @@ pub async fn run(global: &Global, args: RollbackArgs) -> Result<Outcome, Failure
     .await
 }
 
-/// Whether a rollback of this plan recorded a row and did not finish.
-fn started_sending(plan: &Path, rollback_journal: &Path) -> bool {
-    plan.exists()
+/// Whether a rollback of this plan recorded a row and did not finish, and the plan was made
+/// from the journal as it is now (a journal that grew since, its run resumed, needs a new
+/// plan).
+fn started_sending(plan: &Path, rollback_journal: &Path, journal: &Path) -> bool {
+    let same_journal = crate::planfile::read_header(plan)
+        .ok()
+        .zip(files::sha256_file(journal).ok())
+        .is_some_and(|(h, now)| h.input_sha256 == now);
+    same_journal
         && journal::load(rollback_journal).is_ok_and(|l| !l.done.is_empty() && !l.is_complete())
 }
 

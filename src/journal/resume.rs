@@ -60,7 +60,7 @@ pub fn open_for_run(
                 return Ok((journal, loaded, None));
             }
             _ => {
-                let old = PathBuf::from(format!("{}.old-{}", path.display(), header.created_unix));
+                let old = kept_name(path, header.created_unix);
                 std::fs::rename(path, &old).map_err(io)?;
                 kept = Some(old);
             }
@@ -101,6 +101,19 @@ pub fn check_compatible(
 /// refused, never followed.
 fn exists(path: &Path) -> Result<bool, ResumeError> {
     crate::files::refuse_non_regular(path).map_err(|e| ResumeError::Load(e.into()))
+}
+
+/// `PATH.old-TIMESTAMP`, or `PATH.old-TIMESTAMP-2`, ... : never the name of a journal kept
+/// before (two runs in one second must not overwrite the older one's rollback data).
+pub fn kept_name(path: &Path, created_unix: u64) -> PathBuf {
+    let base = format!("{}.old-{created_unix}", path.display());
+    (1..)
+        .map(|n| match n {
+            1 => PathBuf::from(&base),
+            n => PathBuf::from(format!("{base}-{n}")),
+        })
+        .find(|p| std::fs::symlink_metadata(p).is_err())
+        .expect("a free name")
 }
 
 /// What differs between the journal's run and this one, if anything does.
