@@ -181,6 +181,7 @@ pub async fn run(
         reporter.progress(&Progress {
             done: state.users,
             total: estimate.max(state.users),
+            unit: "users",
             ..Progress::default()
         });
         if state.done {

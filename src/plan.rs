@@ -10,7 +10,7 @@ use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::types::UserPoolType;
 
 use crate::current::{self, Current, Source};
-use crate::diff::preview_line;
+use crate::diff::{preview_line, user_label};
 use crate::input::{self, InputOptions};
 use crate::planfile::{self, PlanEntry, PlanHeader, PlanWriter};
 use crate::planner::{Decision, Planner};
@@ -219,7 +219,10 @@ pub async fn run(
                 summary.messages += u64::from(messages > 0);
                 for d in &diffs {
                     if summary.preview.len() < opts.show {
-                        summary.preview.push(preview_line(&record.row.username, d));
+                        let user = &record.row.username;
+                        let email = current.as_ref().and_then(|c| c.user(user)?.get("email"));
+                        let label = user_label(user, email.map(String::as_str));
+                        summary.preview.push(preview_line(&label, d));
                     }
                 }
                 out.write(&PlanEntry {
@@ -239,15 +242,7 @@ pub async fn run(
 
 /// Groups digits by thousands: 12345 -> "12,345".
 pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    indicatif::HumanCount(n).to_string()
 }
 
 impl PlanSummary {

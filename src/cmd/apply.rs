@@ -147,15 +147,14 @@ pub async fn execute(
     let api = Arc::new(SdkApi::new(client, opts.user_pool_id.clone()));
     let stop = CancellationToken::new();
     watch_signals(stop.clone());
-    let report = apply::run(api, opts, reporter, stop).await.map_err(setup)?;
+    let (started, concurrency) = (crate::journal::now_unix(), opts.concurrency);
+    let mut report = apply::run(api, opts, reporter, stop).await.map_err(setup)?;
+    super::stamp(&mut report, started, concurrency);
     write_report(&report, report_path).map_err(|error| Failure {
         outcome: Outcome::Stopped,
         error,
     })?;
-    if !global.quiet {
-        print!("{}", report.summary());
-        println!("report: {}", report_path.display());
-    }
+    super::show_report(global, &report, report_path);
     if let Some(reason) = &report.stopped {
         // Everything finished is in the journal; the same command goes on from there.
         eprintln!("error: the run stopped: {reason}");

@@ -49,7 +49,7 @@ pub async fn run(global: &Global, args: RollbackArgs) -> Result<Outcome, Failure
         .await
         .map_err(setup)?;
         reporter.finished();
-        if !global.quiet {
+        if !global.quiet && !global.json {
             for line in &summary.preview {
                 println!("{line}");
             }
@@ -57,6 +57,18 @@ pub async fn run(global: &Global, args: RollbackArgs) -> Result<Outcome, Failure
                 eprintln!("conflict: {conflict}");
             }
             println!("{}", summary.line());
+        }
+        if args.dry_run && global.json {
+            super::print_json(&serde_json::json!({
+                "dry_run": true,
+                "user_pool_id": summary.user_pool_id,
+                "users": summary.users,
+                "attributes": summary.attributes,
+                "already": summary.already,
+                "conflicts": summary.conflicts.len(),
+                "rollback_plan": plan.display().to_string(),
+            }));
+            return Ok(Outcome::Success);
         }
         if args.dry_run {
             println!(
