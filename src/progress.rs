@@ -156,7 +156,7 @@ impl Reporter for Bar {
 pub struct LogLines {
     every: Duration,
     last: Mutex<Option<Instant>>,
-    /// The latest status not logged yet (too soon after the last line): logged when the phase
+    /// The latest line not logged yet (too soon after the last one): logged when the phase
     /// ends, so that the last word is the true count ("reading the pool: 300 users").
     pending: Mutex<Option<String>>,
     start: Instant,
@@ -181,7 +181,7 @@ impl LogLines {
 
 impl Reporter for LogLines {
     fn started(&self, total: u64) {
-        self.flush_status();
+        self.flush();
         self.total.store(total, Ordering::Relaxed);
         // Announced with the first progress, which knows what is counted.
         self.announced.store(false, Ordering::Relaxed);
@@ -190,22 +190,16 @@ impl Reporter for LogLines {
         if !self.announced.swap(true, Ordering::Relaxed) {
             tracing::info!("{} {} to process", HumanCount(p.total), p.unit());
         }
-        let mut last = self.last.lock().expect("log lock");
-        let now = Instant::now();
-        if last.is_some_and(|t| now - t < self.every) {
-            return;
-        }
-        *last = Some(now);
         let elapsed = self.start.elapsed();
         let unit = p.unit();
-        tracing::info!(
+        self.at_most_every(format!(
             "{}/{} {unit}, {:.1} {unit}/s{}, {} so far",
             HumanCount(p.done),
             HumanCount(p.total),
             p.done as f64 / elapsed.as_secs_f64().max(0.001),
             p.sending(),
             HumanDuration(elapsed)
-        );
+        ));
     }
     fn row_message(&self, message: &str) {
         let (show, note) = self.rows.admit();
@@ -220,25 +214,31 @@ impl Reporter for LogLines {
         tracing::warn!("{message}");
     }
     fn status(&self, message: &str) {
+        self.at_most_every(message.to_string());
+    }
+    fn finished(&self) {
+        self.flush();
+    }
+}
+
+impl LogLines {
+    /// Logs `message` unless a line was logged less than `every` ago; then it is held back,
+    /// and logged when the phase ends unless a newer one replaces it first.
+    fn at_most_every(&self, message: String) {
         let mut last = self.last.lock().expect("log lock");
-        let now = Instant::now();
         let mut pending = self.pending.lock().expect("log lock");
+        let now = Instant::now();
         if last.is_none_or(|t| now - t >= self.every) {
             *last = Some(now);
             *pending = None;
             tracing::info!("{message}");
         } else {
-            *pending = Some(message.to_string());
+            *pending = Some(message);
         }
     }
-    fn finished(&self) {
-        self.flush_status();
-    }
-}
 
-impl LogLines {
-    /// Logs the status held back, if any.
-    fn flush_status(&self) {
+    /// Logs the line held back, if any.
+    fn flush(&self) {
         if let Some(message) = self.pending.lock().expect("log lock").take() {
             tracing::info!("{message}");
         }

@@ -147,3 +147,298 @@ async fn apply_writes_a_self_contained_html_report_beside_the_json_one() {
     let text = page.root_element().text().collect::<String>();
     assert!(text.contains("Rebuilt from the journal"), "{text}");
 }
+
+/// Creates `n` users (p000..) with custom:tier = "free", concurrently.
+async fn many_users(moto: &Moto, pool: &str, n: usize) {
+    let mut set = tokio::task::JoinSet::new();
+    for chunk in (0..n).collect::<Vec<_>>().chunks(n.div_ceil(8).max(1)) {
+        let (c, pool, chunk) = (moto.client(), pool.to_string(), chunk.to_vec());
+        set.spawn(async move {
+            for i in chunk {
+                create_user(&c, &pool, &format!("p{i:03}"), &[("custom:tier", "free")]).await;
+            }
+        });
+    }
+    while let Some(done) = set.join_next().await {
+        done.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_summaries_are_the_reports_and_logs_can_be_json() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (pool, input) = setup(&moto, dir.path(), 3, "pro").await;
+    let input_s = input.to_str().unwrap();
+
+    let plan_path = dir.path().join("users.plan");
+    let plan = cognito_bulk(
+        &moto.url(),
+        &["plan", input_s, "--user-pool-id", &pool, "--json"],
+        None,
+    )
+    .await;
+    assert_eq!(plan.code, 1, "{plan:?}"); // ghost is not found
+    let summary: serde_json::Value = serde_json::from_str(&plan.stdout).expect("only JSON");
+    assert_eq!(summary["to_change"], 3);
+    assert_eq!(summary["attributes"], 6);
+    assert_eq!(summary["not_found"], 1);
+    assert_eq!(summary["plan"], plan_path.to_str().unwrap());
+
+    // apply --json: standard output is the report file, and nothing else; logs as JSON.
+    let apply = cognito_bulk(
+        &moto.url(),
+        &[
+            "apply",
+            input_s,
+            "--user-pool-id",
+            &pool,
+            "--json",
+            "--log-format",
+            "json",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(apply.code, 1, "{apply:?}");
+    let printed: serde_json::Value = serde_json::from_str(&apply.stdout).expect("only JSON");
+    let file = read_report(&dir.path().join("users.report.json"));
+    assert_eq!(printed, file);
+    assert_eq!(
+        (file["updated"].as_u64(), file["failed"].as_u64()),
+        (Some(3), Some(1))
+    );
+    assert!(!apply.stderr.trim().is_empty());
+    for line in apply.stderr.lines() {
+        let event: serde_json::Value = serde_json::from_str(line).expect(line);
+        assert!(event["level"].is_string() && event["fields"]["message"].is_string());
+    }
+
+    // report --json: the same counts, rebuilt from the journal.
+    let journal = dir.path().join("users.journal");
+    let report = cognito_bulk(
+        &moto.url(),
+        &["report", journal.to_str().unwrap(), "--json"],
+        None,
+    )
+    .await;
+    let rebuilt: serde_json::Value = serde_json::from_str(&report.stdout).expect("only JSON");
+    for key in [
+        "rows_total",
+        "updated",
+        "failed",
+        "invalid",
+        "unchanged",
+        "api_calls",
+    ] {
+        assert_eq!(rebuilt[key], file[key], "{key}");
+    }
+
+    // RUST_LOG is honoured: off means not a line on standard error.
+    let mut cmd = command(
+        Some(&moto.url()),
+        &["plan", input_s, "--user-pool-id", &pool, "--json"],
+    );
+    cmd.env("RUST_LOG", "off");
+    let quiet = finish(cmd.spawn().unwrap()).await;
+    assert_eq!(quiet.code, 1, "{quiet:?}");
+    assert!(!quiet.stderr.contains("INFO"), "{quiet:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sdk_internal_logs_are_quiet_unless_verbose() {
+    // No region anywhere: the SDK looks for one in IMDS (here a closed loopback port) and logs
+    // its failures; the tool's own error says what to do.
+    let run = |verbose: bool| {
+        let mut args = vec!["plan", "in.csv", "--user-pool-id", "us-east-1_x"];
+        if verbose {
+            args.push("--verbose");
+        }
+        let mut cmd = command(None, &args);
+        cmd.env_remove("AWS_REGION")
+            .env_remove("AWS_EC2_METADATA_DISABLED")
+            .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:9");
+        finish(cmd.spawn().unwrap())
+    };
+    let quiet = run(false).await;
+    assert_eq!(quiet.code, 2, "{quiet:?}");
+    assert!(quiet.stderr.contains("no AWS region is set"), "{quiet:?}");
+    assert!(!quiet.stderr.contains("IMDS"), "{quiet:?}");
+    assert_eq!(quiet.stderr.lines().count(), 1, "{quiet:?}");
+    let verbose = run(true).await;
+    assert!(verbose.stderr.contains("IMDS"), "{verbose:?}");
+}
+
+/// Runs the binary without a server.
+async fn offline(args: &[&str]) -> Run {
+    finish(command(None, args).spawn().unwrap()).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_command_line_follows_conventions() {
+    // --detailed-exitcode: 2 means "changes", so a usage error is 1.
+    let bad = offline(&[
+        "plan",
+        "in.csv",
+        "--user-pool-id",
+        "p",
+        "--detailed-exitcode",
+        "--bogus",
+    ])
+    .await;
+    assert_eq!(bad.code, 1, "{bad:?}");
+    assert!(bad.stderr.contains("--bogus"));
+    let bad = offline(&["plan", "in.csv", "--user-pool-id", "p", "--bogus"]).await;
+    assert_eq!(bad.code, 2, "{bad:?}");
+
+    // Each command offers only the flags it uses, under headings.
+    let report = offline(&["report", "--help"]).await;
+    assert_eq!(report.code, 0);
+    for absent in ["--endpoint-url", "--region", "--yes", "--user-pool-id"] {
+        assert!(
+            !report.stdout.contains(absent),
+            "{absent}: {}",
+            report.stdout
+        );
+    }
+    let refused = offline(&[
+        "report",
+        "x.journal",
+        "--endpoint-url",
+        "http://127.0.0.1:9",
+    ])
+    .await;
+    assert_eq!(refused.code, 2, "{refused:?}");
+    let apply = offline(&["apply", "--help"]).await;
+    for heading in [
+        "Input:",
+        "Reading the pool:",
+        "Sending:",
+        "Files:",
+        "Runs:",
+        "AWS:",
+    ] {
+        assert!(
+            apply.stdout.contains(heading),
+            "{heading}: {}",
+            apply.stdout
+        );
+    }
+    let plan = offline(&["plan", "--help"]).await;
+    assert!(!plan.stdout.contains("--yes"), "{}", plan.stdout);
+    // --current-state lists its values once.
+    assert_eq!(
+        plan.stdout.matches("ListUsers").count(),
+        1,
+        "{}",
+        plan.stdout
+    );
+
+    // Completions for the usual shells.
+    for (shell, marker) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef cognito-bulk"),
+        ("fish", "complete -c cognito-bulk"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let run = offline(&["completions", shell]).await;
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(run.stdout.contains(marker), "{shell}: {}", run.stdout);
+        assert!(run.stdout.contains("rollback"), "{shell}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn export_piped_into_plan_and_true_log_counts() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = create_pool(&c, &["tier"]).await;
+    many_users(&moto, &pool, 300).await;
+    let dir = tempfile::tempdir().unwrap();
+
+    // Export's progress counts users, and shows no rate limit (it sends nothing).
+    let out = dir.path().join("all.jsonl");
+    let export = cognito_bulk(
+        &moto.url(),
+        &[
+            "export",
+            "--user-pool-id",
+            &pool,
+            "--output",
+            out.to_str().unwrap(),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(export.code, 0, "{export:?}");
+    assert!(export.stderr.contains("300/300 users"), "{}", export.stderr);
+    assert!(!export.stderr.contains("rows") && !export.stderr.contains("rate limit"));
+
+    // export --output - | plan -: standard input is spooled beside the plan.
+    let plan_path = dir.path().join("piped.plan");
+    let mut exporter = command(
+        Some(&moto.url()),
+        &["export", "--user-pool-id", &pool, "--output", "-"],
+    );
+    let mut exporter = exporter.spawn().unwrap();
+    let pipe: std::process::Stdio = exporter.stdout.take().unwrap().try_into().unwrap();
+    let mut planner = command(
+        Some(&moto.url()),
+        &[
+            "plan",
+            "-",
+            "--format",
+            "jsonl",
+            "--user-pool-id",
+            &pool,
+            "--current-state",
+            "list",
+            "--out",
+            plan_path.to_str().unwrap(),
+        ],
+    );
+    planner.stdin(pipe);
+    let plan = finish(planner.spawn().unwrap()).await;
+    assert_eq!(finish(exporter).await.code, 0);
+    assert_eq!(plan.code, 0, "{plan:?}");
+    assert!(plan.stdout.contains("0 users to change"), "{plan:?}");
+    assert!(plan.stdout.contains("300 unchanged"), "{plan:?}");
+    // The log's last word on reading the pool is the true count.
+    assert!(
+        plan.stderr.contains("reading the pool: 300 users"),
+        "{}",
+        plan.stderr
+    );
+    let copy = dir.path().join("piped.plan.input");
+    assert_eq!(mode(&copy), 0o600);
+    assert_eq!(std::fs::read_to_string(&copy).unwrap().lines().count(), 300);
+    // The plan applies (its input, the copy, has not changed).
+    let apply = cognito_bulk(
+        &moto.url(),
+        &[
+            "apply",
+            "--plan",
+            plan_path.to_str().unwrap(),
+            "--user-pool-id",
+            &pool,
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(apply.code, 0, "{apply:?}");
+
+    // A missing input is said once.
+    let missing = dir.path().join("missing.csv");
+    let run = cognito_bulk(
+        &moto.url(),
+        &["plan", missing.to_str().unwrap(), "--user-pool-id", &pool],
+        None,
+    )
+    .await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert_eq!(
+        run.stderr.matches("No such file or directory").count(),
+        1,
+        "{run:?}"
+    );
+}
