@@ -442,3 +442,118 @@ async fn export_piped_into_plan_and_true_log_counts() {
         "{run:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plan_for_review_redacted_coloured_and_with_emails_beside_uuids() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = create_pool(&c, &["tier"]).await;
+    let uuid = "5f1d7c2e-8a4b-4c3d-9e2f-0123456789ab";
+    create_user(
+        &c,
+        &pool,
+        uuid,
+        &[("email", "ana@example.org"), ("custom:tier", "free")],
+    )
+    .await;
+    let mut csv = String::from("username,custom:tier,nickname\n");
+    csv.push_str(&format!("{uuid},platinum-secret,Ana \"the | pipe\"\n"));
+    let mut values = vec![
+        "platinum-secret".to_string(),
+        "Ana \"the | pipe\"".to_string(),
+    ];
+    for i in 0..24 {
+        create_user(&c, &pool, &format!("m{i:02}"), &[("custom:tier", "free")]).await;
+        csv.push_str(&format!("m{i:02},platinum-secret,nick-secret-{i}\n"));
+        values.push(format!("nick-secret-{i}"));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("users.csv");
+    std::fs::write(&input, csv).unwrap();
+    let md = dir.path().join("plan.md");
+    let run = cognito_bulk(
+        &moto.url(),
+        &[
+            "plan",
+            input.to_str().unwrap(),
+            "--user-pool-id",
+            &pool,
+            "--markdown",
+            md.to_str().unwrap(),
+            "--redact",
+            "--show",
+            "all",
+            "--color",
+            "always",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+
+    // The Markdown plan: summary, rule, a table of every change, and no value of the input.
+    let text = std::fs::read_to_string(&md).unwrap();
+    assert_eq!(mode(&md), 0o600);
+    assert!(
+        text.contains("Plan: 25 users to change (50 attributes)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&pool) && text.contains("## The rule"),
+        "{text}"
+    );
+    for v in values
+        .iter()
+        .map(String::as_str)
+        .chain(["free", "ana@example.org"])
+    {
+        assert!(!text.contains(v), "{v} leaked: {text}");
+    }
+    let rows: Vec<&str> = text.lines().filter(|l| l.contains("custom:tier")).collect();
+    assert_eq!(rows.len(), 25, "{text}");
+    // Same value, same hash: every row moves the tier from one hash to another.
+    let cells =
+        |row: &str| -> Vec<String> { row.split(" | ").map(|c| c.trim().to_string()).collect() };
+    let first = cells(rows[0]);
+    assert!(
+        first[4].starts_with("`#") && first[5].starts_with("`#"),
+        "{first:?}"
+    );
+    assert_ne!(first[4], first[5]);
+    for row in &rows {
+        let c = cells(row);
+        assert_eq!((&c[4], &c[5]), (&first[4], &first[5]), "{row}");
+    }
+
+    // The preview: every change (--show all), coloured, the UUID user named with its email.
+    let preview: Vec<&str> = run.stdout.lines().filter(|l| l.contains("  ")).collect();
+    assert_eq!(
+        run.stdout.matches("\u{1b}[33m~").count() + run.stdout.matches("\u{1b}[32m+").count(),
+        50,
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout.contains("more attribute changes"),
+        "{preview:?}"
+    );
+    assert!(
+        run.stdout.contains(&format!("{uuid} (ana@example.org)")),
+        "{}",
+        run.stdout
+    );
+
+    // Not on a terminal, no colour by default, and 20 changes shown.
+    let plain = cognito_bulk(
+        &moto.url(),
+        &["plan", input.to_str().unwrap(), "--user-pool-id", &pool],
+        None,
+    )
+    .await;
+    assert!(!plain.stdout.contains('\u{1b}'), "{}", plain.stdout);
+    assert!(
+        plain.stdout.contains("... and 30 more attribute changes"),
+        "{}",
+        plain.stdout
+    );
+}
