@@ -101,7 +101,7 @@ impl Bar {
     pub fn new() -> Self {
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(5));
         bar.set_style(
-            ProgressStyle::with_template("{bar:30} {pos}/{len}  ETA {eta}  {msg}")
+            ProgressStyle::with_template("{bar:30} {human_pos}/{human_len}  ETA {eta}  {msg}")
                 .expect("valid template"),
         );
         Bar {

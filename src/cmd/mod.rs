@@ -109,9 +109,15 @@ fn write_report(report: &Report, path: &Path) -> anyhow::Result<()> {
         .with_context(|| format!("writing the HTML report {}", page.display()))
 }
 
-/// The HTML report's path: the JSON report's with `.html` instead of `.json`.
+/// The HTML report's path: the JSON report's with `.html` instead of `.json` (`.html` added
+/// when that would be the JSON report itself).
 fn html_path(report: &Path) -> PathBuf {
-    report.with_extension("html")
+    let page = report.with_extension("html");
+    if page == report {
+        PathBuf::from(format!("{}.html", report.display()))
+    } else {
+        page
+    }
 }
 
 /// Adds what only the command knows to a run's report: when it ran, and how wide.
@@ -169,4 +175,20 @@ fn watch_signals(stop: CancellationToken) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_html_report_sits_beside_the_json_one_and_never_over_it() {
+        let p = |s: &str| html_path(Path::new(s));
+        assert_eq!(
+            p("a/users.csv.report.json"),
+            Path::new("a/users.csv.report.html")
+        );
+        assert_eq!(p("report"), Path::new("report.html"));
+        assert_eq!(p("r.html"), Path::new("r.html.html"));
+    }
 }

@@ -50,8 +50,9 @@ pub async fn run(global: &Global, args: RollbackArgs) -> Result<Outcome, Failure
         .map_err(setup)?;
         reporter.finished();
         if !global.quiet && !global.json {
+            let colour = global.color.enabled();
             for line in &summary.preview {
-                println!("{line}");
+                println!("{}", super::plan::paint(line, colour));
             }
             for conflict in &summary.conflicts {
                 eprintln!("conflict: {conflict}");
