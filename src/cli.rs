@@ -74,13 +74,20 @@ impl Color {
     /// Whether to colour standard output.
     pub fn enabled(self) -> bool {
         use std::io::IsTerminal;
+        self.enabled_on(std::io::stdout().is_terminal())
+    }
+
+    /// Whether to colour a stream that is (or is not) a terminal, e.g. standard error.
+    pub fn enabled_on(self, terminal: bool) -> bool {
+        self.decide(terminal, std::env::var_os("NO_COLOR").as_deref())
+    }
+
+    /// `auto` colours a terminal unless NO_COLOR is set to something (no-color.org).
+    fn decide(self, terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
         match self {
             Color::Always => true,
             Color::Never => false,
-            Color::Auto => {
-                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                    && std::io::stdout().is_terminal()
-            }
+            Color::Auto => terminal && no_color.is_none_or(|v| v.is_empty()),
         }
     }
 }
@@ -448,5 +455,29 @@ fn parse_percent(s: &str) -> Result<f64, String> {
     match s.trim_end_matches('%').parse::<f64>() {
         Ok(v) if (0.0..=100.0).contains(&v) => Ok(v),
         _ => Err(format!("expected a percentage from 0 to 100, got {s:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_on_a_terminal_unless_no_color_or_told_otherwise() {
+        let set = Some(std::ffi::OsStr::new("1"));
+        let empty = Some(std::ffi::OsStr::new(""));
+        assert!(Color::Auto.decide(true, None));
+        assert!(Color::Auto.decide(true, empty));
+        assert!(!Color::Auto.decide(true, set));
+        assert!(!Color::Auto.decide(false, None));
+        assert!(Color::Always.decide(false, set));
+        assert!(!Color::Never.decide(true, None));
+    }
+
+    #[test]
+    fn show_takes_a_number_or_all() {
+        assert_eq!(parse_show("5"), Ok(5));
+        assert_eq!(parse_show("all"), Ok(usize::MAX));
+        assert!(parse_show("many").is_err());
     }
 }

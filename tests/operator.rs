@@ -234,6 +234,26 @@ async fn json_summaries_are_the_reports_and_logs_can_be_json() {
         assert_eq!(rebuilt[key], file[key], "{key}");
     }
 
+    // rollback --json: the same, for the rollback's own report.
+    let rollback = cognito_bulk(
+        &moto.url(),
+        &["rollback", journal.to_str().unwrap(), "--yes", "--json"],
+        None,
+    )
+    .await;
+    assert_eq!(rollback.code, 0, "{rollback:?}");
+    let printed: serde_json::Value = serde_json::from_str(&rollback.stdout).expect("only JSON");
+    let file = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            name.contains("rollback") && name.ends_with("report.json")
+        })
+        .expect("the rollback's report");
+    assert_eq!(printed, read_report(&file));
+    assert_eq!(printed["updated"], 3);
+
     // RUST_LOG is honoured: off means not a line on standard error.
     let mut cmd = command(
         Some(&moto.url()),
