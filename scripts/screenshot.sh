@@ -20,6 +20,10 @@ profile=$(mktemp -d)
 trap 'rm -rf "$profile"' EXIT
 "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars \
   --user-data-dir="$profile" --proxy-server='127.0.0.1:9' --proxy-bypass-list='<-loopback>' \
-  --window-size="${size/x/,}" --screenshot="$out" "file://$report" >/dev/null 2>&1
-[ -s "$out" ] || { echo "chromium wrote no screenshot" >&2; exit 1; }
+  --window-size="${size/x/,}" --screenshot="$out" "file://$report" >"$profile/log" 2>&1 || true
+if [ ! -s "$out" ]; then
+  echo "chromium wrote no screenshot; its output:" >&2
+  cat "$profile/log" >&2
+  exit 1
+fi
 echo "$out"
