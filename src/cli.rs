@@ -176,7 +176,9 @@ pub enum Command {
     Export(ExportArgs),
     /// Put back the attributes an apply run changed, from its journal.
     Rollback(RollbackArgs),
-    /// Print a shell completion script, e.g. `cognito-bulk completions bash > /etc/bash_completion.d/cognito-bulk`.
+    /// Print a shell completion script.
+    ///
+    /// e.g. `cognito-bulk completions bash > ~/.local/share/bash-completion/completions/cognito-bulk`
     Completions(CompletionsArgs),
 }
 
