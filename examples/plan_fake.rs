@@ -95,7 +95,7 @@ async fn main() -> anyhow::Result<()> {
     };
     let state = prepare::read_pool(&scanned, &io, &reading, &Quiet, &stop).await?;
     let read_at = started.elapsed().as_secs_f64();
-    let summary = plan::run(&scanned, &state, &opts, &Quiet)?;
+    let summary = plan::run(&scanned, &state, &opts, &Quiet, &stop)?;
     let total = started.elapsed().as_secs_f64();
     println!(
         "plan of {rows} rows against {users} users (fake pool, in process): {total:.1} s \

@@ -1,8 +1,10 @@
-//! The command line: flags, subcommands and their help texts.
+//! The command line: flags, subcommands and their help texts. Each command takes only the
+//! flags it uses, under headings (Input, Reading the pool, Sending, Files, Runs, AWS); what the
+//! rest of the tool needs from them is gathered in [`Global`] after parsing.
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::current::Source;
 use crate::input::{EmptyCells, Format, InputOptions};
@@ -12,32 +14,154 @@ use crate::input::{EmptyCells, Format, InputOptions};
 #[command(name = "cognito-bulk", version, about)]
 pub struct Cli {
     #[command(flatten)]
+    pub output: OutputArgs,
+    /// The AWS flags and --yes also accepted before the command (`cognito-bulk --yes apply`).
+    #[command(flatten)]
+    pub before: BeforeCommand,
+    /// Filled from the command's own flags by [`Cli::parse_args`].
+    #[arg(skip)]
     pub global: Global,
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// Flags accepted by every command.
-#[derive(Debug, Args)]
+/// What every command's run needs to know of the command line, whichever command it is.
+#[derive(Debug, Default, Clone)]
 pub struct Global {
-    /// AWS region (default: AWS_REGION or the profile's region).
-    #[arg(long, global = true)]
     pub region: Option<String>,
-    /// Named profile from ~/.aws/config (default: AWS_PROFILE or "default").
-    #[arg(long, global = true)]
     pub profile: Option<String>,
-    /// Send requests to this endpoint instead of AWS (e.g. a local test server).
-    #[arg(long, global = true, value_name = "URL")]
     pub endpoint_url: Option<String>,
+    pub quiet: bool,
+    pub verbose: bool,
+    pub yes: bool,
+    /// Print the summary as one JSON object on standard output, and nothing else there.
+    pub json: bool,
+    pub color: Color,
+}
+
+/// Flags of every command: what is printed, and how.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
     /// Print nothing but errors.
     #[arg(long, short, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
-    /// Print debug logs. Logs may then contain attribute values.
+    /// Print debug logs, the AWS SDK's included. Logs may then contain attribute values.
     #[arg(long, short, global = true)]
     pub verbose: bool,
-    /// Answer yes to every confirmation.
-    #[arg(long, short, global = true)]
+    /// The format of the logs on standard error.
+    #[arg(long, value_enum, default_value = "text", global = true)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One line of text per event.
+    Text,
+    /// One JSON object per event (tracing-subscriber's format).
+    Json,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    /// On a terminal, unless NO_COLOR is set.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl Color {
+    /// Whether to colour standard output.
+    pub fn enabled(self) -> bool {
+        use std::io::IsTerminal;
+        self.enabled_on(std::io::stdout().is_terminal())
+    }
+
+    /// Whether to colour a stream that is (or is not) a terminal, e.g. standard error.
+    pub fn enabled_on(self, terminal: bool) -> bool {
+        self.decide(terminal, std::env::var_os("NO_COLOR").as_deref())
+    }
+
+    /// `auto` colours a terminal unless NO_COLOR is set to something (no-color.org).
+    fn decide(self, terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+        match self {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => terminal && no_color.is_none_or(|v| v.is_empty()),
+        }
+    }
+}
+
+/// The AWS settings, for the commands that call AWS.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "AWS")]
+pub struct AwsArgs {
+    /// AWS region (default: AWS_REGION or the profile's region).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Named profile from ~/.aws/config (default: AWS_PROFILE or "default").
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Send requests to this endpoint instead of AWS (e.g. a local test server).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+}
+
+/// Earlier releases took the AWS flags and --yes before the command; still accepted there,
+/// not shown in the help.
+#[derive(Debug, Args)]
+pub struct BeforeCommand {
+    #[arg(long, hide = true)]
+    pub region: Option<String>,
+    #[arg(long, hide = true)]
+    pub profile: Option<String>,
+    #[arg(long, hide = true)]
+    pub endpoint_url: Option<String>,
+    #[arg(long, short, hide = true)]
     pub yes: bool,
+}
+
+impl Cli {
+    /// Parses the command line (exiting on a usage error: 2, or 1 with `plan
+    /// --detailed-exitcode`, where 2 means "changes").
+    pub fn parse_args() -> Cli {
+        let mut cli = Cli::try_parse().unwrap_or_else(|e| {
+            let detailed = e.use_stderr()
+                && std::env::args().any(|a| a == "--detailed-exitcode")
+                && std::env::args().any(|a| a == "plan");
+            if detailed {
+                let _ = e.print();
+                std::process::exit(1);
+            }
+            e.exit()
+        });
+        cli.global = cli.gather();
+        cli
+    }
+
+    fn gather(&self) -> Global {
+        let none = AwsArgs::default();
+        let never = Color::Never;
+        let (aws, yes, json, color) = match &self.command {
+            Command::Apply(a) => (&a.aws, a.yes, a.json, a.color),
+            Command::Plan(a) => (&a.aws, false, a.json, a.color),
+            Command::Rollback(a) => (&a.aws, a.yes, a.json, a.color),
+            Command::Export(a) => (&a.aws, false, false, never),
+            Command::Report(a) => (&none, false, a.json, never),
+            Command::Completions(_) => (&none, false, false, never),
+        };
+        let b = &self.before;
+        Global {
+            region: aws.region.clone().or_else(|| b.region.clone()),
+            profile: aws.profile.clone().or_else(|| b.profile.clone()),
+            endpoint_url: aws.endpoint_url.clone().or_else(|| b.endpoint_url.clone()),
+            quiet: self.output.quiet,
+            verbose: self.output.verbose,
+            yes: yes || b.yes,
+            json,
+            color,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -52,64 +176,93 @@ pub enum Command {
     Export(ExportArgs),
     /// Put back the attributes an apply run changed, from its journal.
     Rollback(RollbackArgs),
+    /// Print a shell completion script.
+    ///
+    /// e.g. `cognito-bulk completions bash > ~/.local/share/bash-completion/completions/cognito-bulk`
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// The user pool to export.
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", help_heading = "AWS")]
     pub user_pool_id: String,
     /// The output file (.csv, .jsonl or .ndjson), or - for standard output.
-    #[arg(long, short, value_name = "FILE")]
+    #[arg(long, short, value_name = "FILE", help_heading = "Files")]
     pub output: PathBuf,
     /// Output format (default: from the extension; JSONL for standard output).
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, help_heading = "Files")]
     pub format: Option<Format>,
     /// Only these attributes, comma-separated (default: every writable attribute).
-    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "NAMES",
+        help_heading = "Reading the pool"
+    )]
     pub attributes: Option<Vec<String>>,
     /// A ListUsers filter, passed through, e.g. 'email ^= "a"'.
-    #[arg(long, value_name = "EXPR")]
+    #[arg(long, value_name = "EXPR", help_heading = "Reading the pool")]
     pub filter: Option<String>,
     /// Add the users' status and enabled flag (columns that apply ignores).
-    #[arg(long)]
+    #[arg(long, help_heading = "Reading the pool")]
     pub with_status: bool,
     /// Start over instead of resuming an interrupted export of the same output.
-    #[arg(long)]
+    #[arg(long, help_heading = "Runs")]
     pub restart: bool,
     /// Replace a finished export (or any other file) at --output.
-    #[arg(long)]
+    #[arg(long, help_heading = "Runs")]
     pub force: bool,
+    #[command(flatten)]
+    pub aws: AwsArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct RollbackArgs {
     /// The journal of the apply run to undo (INPUT.journal).
     pub journal: PathBuf,
-    /// Show what would be restored, as plan does, and write nothing.
+    /// Print the summary as one JSON object on standard output (the report's fields).
     #[arg(long)]
+    pub json: bool,
+    /// Colour in the preview: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, default_value = "auto", hide_possible_values = true)]
+    pub color: Color,
+    /// Show what would be restored, as plan does, and write nothing.
+    #[arg(long, help_heading = "Runs")]
     pub dry_run: bool,
     /// Restore also attributes changed by someone else since the run (conflicts).
-    #[arg(long)]
+    #[arg(long, help_heading = "Runs")]
     pub force: bool,
     /// Most calls per second.
-    #[arg(long, default_value_t = 10.0, value_parser = parse_rps)]
+    #[arg(long, default_value_t = 10.0, value_parser = parse_rps, help_heading = "Sending")]
     pub rps: f64,
     /// Most calls in flight at once.
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256), help_heading = "Sending")]
     pub concurrency: u16,
     /// Retries of a transient failure (5xx, timeouts, broken connections) before a row fails.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 5, help_heading = "Sending")]
     pub max_retries: u32,
     /// Seconds one call may take before it counts as a timeout.
-    #[arg(long, default_value_t = 30.0, value_name = "SECONDS", value_parser = parse_seconds)]
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS", value_parser = parse_seconds, help_heading = "Sending")]
     pub call_timeout: f64,
-    /// How many attribute changes the preview shows.
-    #[arg(long, default_value_t = 20, value_name = "N")]
+    /// How many attribute changes the preview shows (a number, or all).
+    #[arg(long, default_value = "20", value_name = "N|all", value_parser = parse_show)]
     pub show: usize,
     /// Start the rollback over (a new rollback plan) instead of resuming it.
-    #[arg(long)]
+    #[arg(long, help_heading = "Runs")]
     pub restart: bool,
+    /// Answer yes to the confirmation.
+    #[arg(long, short, help_heading = "Runs")]
+    pub yes: bool,
+    #[command(flatten)]
+    pub aws: AwsArgs,
 }
 
 #[derive(Debug, Args)]
@@ -119,10 +272,14 @@ pub struct ReportArgs {
     /// Print the JSON report instead of the summary.
     #[arg(long)]
     pub json: bool,
+    /// Also write the HTML report (charts rebuilt from the journal) to PATH.
+    #[arg(long, value_name = "PATH", help_heading = "Files")]
+    pub html: Option<PathBuf>,
 }
 
 /// How the input is read; shared by `plan` and `apply`.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Input")]
 pub struct InputArgs {
     /// Input format (default: from the file extension; required for standard input).
     #[arg(long, value_enum)]
@@ -152,10 +309,9 @@ impl InputArgs {
 
 /// The pool-reading options shared by `plan` and `apply`.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Reading the pool")]
 pub struct ReadArgs {
-    /// How to read users' current values: list (ListUsers, not billable), get (AdminGetUser
-    /// per input user: each becomes a billable active user), auto (list unless the pool is
-    /// far larger than the input), none (no diff: send every row as it is).
+    /// How to read users' current values.
     #[arg(long, value_enum, default_value = "auto")]
     pub current_state: Source,
     /// Allow rows that change email or phone_number without setting email_verified /
@@ -166,27 +322,43 @@ pub struct ReadArgs {
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
-    /// The input file (.csv, .jsonl or .ndjson).
+    /// The input file (.csv, .jsonl or .ndjson), or - for standard input.
     pub input: PathBuf,
     /// The user pool, e.g. us-east-1_AbCdEf123.
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", help_heading = "AWS")]
     pub user_pool_id: String,
+    /// How many attribute changes to show (a number, or all).
+    #[arg(long, default_value = "20", value_name = "N|all", value_parser = parse_show)]
+    pub show: usize,
+    /// Exit 0 when there is nothing to change, 2 when there are changes, 1 on any error
+    /// (usage errors included).
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Print the summary as one JSON object on standard output, and nothing else there.
+    #[arg(long)]
+    pub json: bool,
+    /// Colour in the preview: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, default_value = "auto", hide_possible_values = true)]
+    pub color: Color,
     #[command(flatten)]
     pub input_args: InputArgs,
     #[command(flatten)]
     pub read: ReadArgs,
     /// Where to write the plan (default: INPUT.plan beside the input).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", help_heading = "Files")]
     pub out: Option<PathBuf>,
-    /// How many attribute changes to show.
-    #[arg(long, default_value_t = 20, value_name = "N")]
-    pub show: usize,
-    /// Exit 0 when there is nothing to change, 2 when there are changes, 1 on error.
-    #[arg(long)]
-    pub detailed_exitcode: bool,
+    /// Also write the plan for review as Markdown: summary, the rule, the changes as a table.
+    #[arg(long, value_name = "PATH", help_heading = "Files")]
+    pub markdown: Option<PathBuf>,
+    /// In the Markdown file, replace every value by a short hash (same value, same hash), so
+    /// that it can go into a change ticket without personal data.
+    #[arg(long, requires = "markdown", help_heading = "Files")]
+    pub redact: bool,
     /// Reads in flight at once with --current-state get.
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256), help_heading = "Reading the pool")]
     pub concurrency: u16,
+    #[command(flatten)]
+    pub aws: AwsArgs,
 }
 
 #[derive(Debug, Args)]
@@ -195,64 +367,85 @@ pub struct ApplyArgs {
     #[arg(required_unless_present = "plan", conflicts_with = "plan")]
     pub input: Option<PathBuf>,
     /// Send exactly the changes of a plan file written by `plan` (no re-reading).
-    #[arg(long, value_name = "PLAN")]
+    #[arg(long, value_name = "PLAN", help_heading = "Input")]
     pub plan: Option<PathBuf>,
     /// The user pool to update, e.g. us-east-1_AbCdEf123.
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", help_heading = "AWS")]
     pub user_pool_id: String,
+    /// Print the summary as one JSON object on standard output (the report's fields).
+    #[arg(long)]
+    pub json: bool,
+    /// Colour in the preview: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, default_value = "auto", hide_possible_values = true)]
+    pub color: Color,
     #[command(flatten)]
     pub input_args: InputArgs,
     #[command(flatten)]
     pub read: ReadArgs,
     /// Apply only the first N changes, then stop (a canary); run again to go on.
-    /// Send a plan's rows even when their users changed since the plan was made (conflicts).
-    #[arg(long)]
-    pub force: bool,
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", help_heading = "Sending")]
     pub limit: Option<u64>,
+    /// Send a plan's rows even when their users changed since the plan was made (conflicts).
+    #[arg(long, help_heading = "Runs")]
+    pub force: bool,
     /// Most calls per second. Cognito allows 25 UserUpdate calls per second per account and
     /// region, shared with your live application.
-    #[arg(long, default_value_t = 10.0, value_parser = parse_rps)]
+    #[arg(long, default_value_t = 10.0, value_parser = parse_rps, help_heading = "Sending")]
     pub rps: f64,
     /// Most calls in flight at once.
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256), help_heading = "Sending")]
     pub concurrency: u16,
     /// Retries after a 5xx, timeout or broken connection before a row fails. Throttled calls
     /// are retried until they succeed.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 5, help_heading = "Sending")]
     pub max_retries: u32,
     /// Seconds to wait for one call's answer before retrying it.
-    #[arg(long, default_value_t = 30.0, value_name = "SECONDS", value_parser = parse_seconds)]
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS", value_parser = parse_seconds, help_heading = "Sending")]
     pub call_timeout: f64,
     /// Where to write the JSON report (default: INPUT.report.json beside the input).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", help_heading = "Files")]
     pub report: Option<PathBuf>,
     /// Where to write failed and invalid rows (default: INPUT.failed.csv/.jsonl beside the input).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", help_heading = "Files")]
     pub failed: Option<PathBuf>,
     /// The journal recording every finished row (default: INPUT.journal beside the input).
     /// Running again with the same input, pool and options resumes from it.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", help_heading = "Files")]
     pub journal: Option<PathBuf>,
     /// Start over instead of resuming; the old journal is kept under a new name.
-    #[arg(long)]
+    #[arg(long, help_heading = "Runs")]
     pub restart: bool,
     /// Keep no journal: the run cannot be resumed, and a re-run sends every row again.
-    #[arg(long, conflicts_with_all = ["journal", "restart", "retry_failed"])]
+    #[arg(long, conflicts_with_all = ["journal", "restart", "retry_failed"], help_heading = "Files")]
     pub no_journal: bool,
     /// Resume, and also send again the rows an earlier run recorded as failed.
-    #[arg(long)]
+    #[arg(long, help_heading = "Runs")]
     pub retry_failed: bool,
     /// Stop when more than this percentage of the rows sent in this run failed (checked once
     /// 100 rows were sent).
-    #[arg(long, default_value_t = 50.0, value_name = "PERCENT", value_parser = parse_percent)]
+    #[arg(long, default_value_t = 50.0, value_name = "PERCENT", value_parser = parse_percent, help_heading = "Runs")]
     pub max_failure_rate: f64,
+    /// Answer yes to the confirmation.
+    #[arg(long, short, help_heading = "Runs")]
+    pub yes: bool,
+    #[command(flatten)]
+    pub aws: AwsArgs,
 }
 
 fn parse_key_value(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
         Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
         _ => Err(format!("expected KEY=VALUE, got {s:?}")),
+    }
+}
+
+/// `--show N` or `--show all`.
+fn parse_show(s: &str) -> Result<usize, String> {
+    match s {
+        "all" => Ok(usize::MAX),
+        _ => s
+            .parse()
+            .map_err(|_| format!("expected a number or all, got {s:?}")),
     }
 }
 
@@ -276,5 +469,29 @@ fn parse_percent(s: &str) -> Result<f64, String> {
     match s.trim_end_matches('%').parse::<f64>() {
         Ok(v) if (0.0..=100.0).contains(&v) => Ok(v),
         _ => Err(format!("expected a percentage from 0 to 100, got {s:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_on_a_terminal_unless_no_color_or_told_otherwise() {
+        let set = Some(std::ffi::OsStr::new("1"));
+        let empty = Some(std::ffi::OsStr::new(""));
+        assert!(Color::Auto.decide(true, None));
+        assert!(Color::Auto.decide(true, empty));
+        assert!(!Color::Auto.decide(true, set));
+        assert!(!Color::Auto.decide(false, None));
+        assert!(Color::Always.decide(false, set));
+        assert!(!Color::Never.decide(true, None));
+    }
+
+    #[test]
+    fn show_takes_a_number_or_all() {
+        assert_eq!(parse_show("5"), Ok(5));
+        assert_eq!(parse_show("all"), Ok(usize::MAX));
+        assert!(parse_show("many").is_err());
     }
 }

@@ -97,6 +97,15 @@ pub fn against_plan(
     }
 }
 
+/// How the preview names a user: the username, with the email beside it when the username is
+/// a UUID (as in pools that sign in by email), so that a reviewer can tell who it is.
+pub fn user_label(username: &str, email: Option<&str>) -> String {
+    match email.filter(|e| !e.is_empty()) {
+        Some(email) if uuid::Uuid::try_parse(username).is_ok() => format!("{username} ({email})"),
+        _ => username.to_string(),
+    }
+}
+
 /// The preview line of one attribute change, Terraform-style.
 pub fn preview_line(user: &str, d: &AttrDiff) -> String {
     match (&d.before, &d.after) {
@@ -132,6 +141,17 @@ mod tests {
                 .collect(),
             client_metadata: Default::default(),
         }
+    }
+
+    #[test]
+    fn a_uuid_username_is_shown_with_its_email() {
+        let uuid = "5f1d7c2e-8a4b-4c3d-9e2f-0123456789ab";
+        assert_eq!(
+            user_label(uuid, Some("a@example.com")),
+            format!("{uuid} (a@example.com)")
+        );
+        assert_eq!(user_label(uuid, None), uuid);
+        assert_eq!(user_label("alice", Some("a@example.com")), "alice");
     }
 
     #[test]

@@ -217,6 +217,7 @@ pub async fn run<P: Pool>(
         reporter.progress(&Progress {
             done: state.users,
             total: estimate.max(state.users),
+            unit: "users",
             ..Progress::default()
         });
         if state.done {

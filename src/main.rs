@@ -1,31 +1,16 @@
-//! Thin entry point: parse the command line, run it, map the result to an exit code.
+//! Thin entry point: parse the command line, set up logging, run, map the result to an exit
+//! code.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use clap::Parser;
-use cognito_bulk::cli::Cli;
+use cognito_bulk::cli::{Cli, LogFormat};
 use cognito_bulk::cmd::{self, Outcome};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let level = if cli.global.quiet {
-        "error"
-    } else if cli.global.verbose {
-        "debug"
-    } else {
-        "info"
-    };
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_target(false)
-        .with_env_filter(
-            EnvFilter::try_from_env("COGNITO_BULK_LOG")
-                .unwrap_or_else(|_| EnvFilter::new(format!("warn,cognito_bulk={level}"))),
-        )
-        .init();
+    let cli = Cli::parse_args();
+    init_logs(&cli);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -36,7 +21,7 @@ fn main() -> ExitCode {
     let outcome = match runtime.block_on(cmd::run(cli)) {
         Ok(outcome) => outcome,
         Err(failure) => {
-            eprintln!("error: {:#}", failure.error);
+            eprintln!("error: {}", describe(&failure.error));
             failure.outcome
         }
     };
@@ -44,4 +29,46 @@ fn main() -> ExitCode {
     // FIFO) must not keep the process alive.
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     ExitCode::from(outcome as u8)
+}
+
+/// An error and its causes on one line, each said once: an error that already quotes its
+/// source ("users.csv: No such file or directory") is not followed by that source again.
+fn describe(error: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
+/// Logs go to standard error. `RUST_LOG` (or `COGNITO_BULK_LOG`) picks what is logged;
+/// otherwise the tool's own logs at info (error with --quiet, debug with --verbose), and the
+/// AWS SDK's internal logs (e.g. "failed to load region from IMDS") only with --verbose: the
+/// tool reports what matters of them in its own words.
+fn init_logs(cli: &Cli) {
+    let default = if cli.output.quiet {
+        "off,cognito_bulk=error"
+    } else if cli.output.verbose {
+        "warn,cognito_bulk=debug"
+    } else {
+        "off,cognito_bulk=info"
+    };
+    let filter = EnvFilter::try_from_env("RUST_LOG")
+        .or_else(|_| EnvFilter::try_from_env("COGNITO_BULK_LOG"))
+        .unwrap_or_else(|_| EnvFilter::new(default));
+    let logs = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_env_filter(filter);
+    match cli.output.log_format {
+        LogFormat::Json => logs.json().init(),
+        LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
+    }
 }

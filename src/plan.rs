@@ -5,9 +5,10 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
+use tokio_util::sync::CancellationToken;
 
 use crate::current::Source;
-use crate::diff::{AttrDiff, preview_line};
+use crate::diff::{AttrDiff, preview_line, user_label};
 use crate::input::{self, InputOptions};
 use crate::planfile::{self, PlanEntry, PlanHeader, PlanWriter};
 use crate::planner::{Decision, Planner};
@@ -56,6 +57,7 @@ pub fn run(
     pool: &PoolState,
     opts: &PlanOptions,
     reporter: &dyn Reporter,
+    stop: &CancellationToken,
 ) -> anyhow::Result<PlanSummary> {
     let header = PlanHeader {
         kind: planfile::KIND.into(),
@@ -82,6 +84,7 @@ pub fn run(
         &planner,
         opts.show,
         reporter,
+        stop,
         |record, diffs| {
             out.write(&PlanEntry {
                 line: record.row.line,
@@ -120,6 +123,7 @@ pub fn decide_all(
     planner: &Planner,
     show: usize,
     reporter: &dyn Reporter,
+    stop: &CancellationToken,
     mut on_change: impl FnMut(&Record, &[AttrDiff]) -> anyhow::Result<()>,
 ) -> anyhow::Result<PlanSummary> {
     let display = &scanned.display;
@@ -138,6 +142,9 @@ pub fn decide_all(
                 total: scanned.scan.rows,
                 ..Default::default()
             });
+        }
+        if stop.is_cancelled() {
+            anyhow::bail!("interrupted; nothing was written");
         }
         let mut record = record?;
         let user = record.row.username.clone();
@@ -167,7 +174,9 @@ pub fn decide_all(
                 summary.messages += u64::from(messages > 0);
                 for d in &diffs {
                     if summary.preview.len() < show {
-                        summary.preview.push(preview_line(&user, d));
+                        let email = planner.current.and_then(|c| c.user(&user)?.get("email"));
+                        let label = user_label(&user, email.map(String::as_str));
+                        summary.preview.push(preview_line(&label, d));
                     }
                 }
                 on_change(&record, &diffs)?;
@@ -187,15 +196,7 @@ pub fn conflict(names: &[String]) -> String {
 
 /// Groups digits by thousands: 12345 -> "12,345".
 pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    indicatif::HumanCount(n).to_string()
 }
 
 impl PlanSummary {

@@ -5,7 +5,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{HumanCount, HumanDuration, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// At most this many row messages are shown; the rest are in the failed-rows file.
 const MAX_ROW_MESSAGES: u64 = 20;
@@ -18,7 +18,35 @@ pub struct Progress {
     pub failed: u64,
     pub throttled: u64,
     pub retries: u64,
+    /// The sender's rate limit, calls per second (0: not a sending run, not shown).
     pub current_rps: f64,
+    /// What is counted ("rows" when empty; export counts "users").
+    pub unit: &'static str,
+}
+
+impl Progress {
+    fn unit(&self) -> &'static str {
+        if self.unit.is_empty() {
+            "rows"
+        } else {
+            self.unit
+        }
+    }
+
+    /// What follows the count: failures, throttles, retries and the rate limit of a sending
+    /// run; nothing for a reading one.
+    fn sending(&self) -> String {
+        if self.current_rps <= 0.0 {
+            return String::new();
+        }
+        format!(
+            ", {} failed, {} throttled, {} retries, rate limit {:.1}/s",
+            HumanCount(self.failed),
+            HumanCount(self.throttled),
+            HumanCount(self.retries),
+            self.current_rps
+        )
+    }
 }
 
 /// What the core tells the outside world while it runs.
@@ -73,7 +101,7 @@ impl Bar {
     pub fn new() -> Self {
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(5));
         bar.set_style(
-            ProgressStyle::with_template("{bar:30} {pos}/{len}  ETA {eta}  {msg}")
+            ProgressStyle::with_template("{bar:30} {human_pos}/{human_len}  ETA {eta}  {msg}")
                 .expect("valid template"),
         );
         Bar {
@@ -98,8 +126,9 @@ impl Reporter for Bar {
         self.bar.set_position(p.done);
         let per_sec = p.done as f64 / self.bar.elapsed().as_secs_f64().max(0.001);
         self.bar.set_message(format!(
-            "{per_sec:.1}/s  failed {}  throttled {}  retries {}  rate limit {:.1}/s",
-            p.failed, p.throttled, p.retries, p.current_rps
+            "{per_sec:.1} {}/s{}",
+            p.unit(),
+            p.sending().replace(", ", "  ")
         ));
     }
     fn row_message(&self, message: &str) {
@@ -127,8 +156,12 @@ impl Reporter for Bar {
 pub struct LogLines {
     every: Duration,
     last: Mutex<Option<Instant>>,
+    /// The latest line not logged yet (too soon after the last one): logged when the phase
+    /// ends, so that the last word is the true count ("reading the pool: 300 users").
+    pending: Mutex<Option<String>>,
     start: Instant,
     total: AtomicU64,
+    announced: std::sync::atomic::AtomicBool,
     rows: RowMessages,
 }
 
@@ -137,8 +170,10 @@ impl LogLines {
         LogLines {
             every,
             last: Mutex::new(None),
+            pending: Mutex::new(None),
             start: Instant::now(),
             total: AtomicU64::new(0),
+            announced: std::sync::atomic::AtomicBool::new(true),
             rows: RowMessages::default(),
         }
     }
@@ -146,27 +181,25 @@ impl LogLines {
 
 impl Reporter for LogLines {
     fn started(&self, total: u64) {
+        self.flush();
         self.total.store(total, Ordering::Relaxed);
-        tracing::info!("{total} rows to process");
+        // Announced with the first progress, which knows what is counted.
+        self.announced.store(false, Ordering::Relaxed);
     }
     fn progress(&self, p: &Progress) {
-        let mut last = self.last.lock().expect("log lock");
-        let now = Instant::now();
-        if last.is_some_and(|t| now - t < self.every) {
-            return;
+        if !self.announced.swap(true, Ordering::Relaxed) {
+            tracing::info!("{} {} to process", HumanCount(p.total), p.unit());
         }
-        *last = Some(now);
-        let secs = self.start.elapsed().as_secs_f64().max(0.001);
-        tracing::info!(
-            "{}/{} rows, {:.1} rows/s, {} failed, {} throttled, {} retries, rate limit {:.1}/s",
-            p.done,
-            p.total,
-            p.done as f64 / secs,
-            p.failed,
-            p.throttled,
-            p.retries,
-            p.current_rps
-        );
+        let elapsed = self.start.elapsed();
+        let unit = p.unit();
+        self.at_most_every(format!(
+            "{}/{} {unit}, {:.1} {unit}/s{}, {} so far",
+            HumanCount(p.done),
+            HumanCount(p.total),
+            p.done as f64 / elapsed.as_secs_f64().max(0.001),
+            p.sending(),
+            HumanDuration(elapsed)
+        ));
     }
     fn row_message(&self, message: &str) {
         let (show, note) = self.rows.admit();
@@ -181,12 +214,33 @@ impl Reporter for LogLines {
         tracing::warn!("{message}");
     }
     fn status(&self, message: &str) {
+        self.at_most_every(message.to_string());
+    }
+    fn finished(&self) {
+        self.flush();
+    }
+}
+
+impl LogLines {
+    /// Logs `message` unless a line was logged less than `every` ago; then it is held back,
+    /// and logged when the phase ends unless a newer one replaces it first.
+    fn at_most_every(&self, message: String) {
         let mut last = self.last.lock().expect("log lock");
+        let mut pending = self.pending.lock().expect("log lock");
         let now = Instant::now();
         if last.is_none_or(|t| now - t >= self.every) {
             *last = Some(now);
+            *pending = None;
+            tracing::info!("{message}");
+        } else {
+            *pending = Some(message);
+        }
+    }
+
+    /// Logs the line held back, if any.
+    fn flush(&self) {
+        if let Some(message) = self.pending.lock().expect("log lock").take() {
             tracing::info!("{message}");
         }
     }
-    fn finished(&self) {}
 }

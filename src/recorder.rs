@@ -83,13 +83,14 @@ impl Recorder {
             self.tally.done.insert(record.index);
             return;
         }
-        let entry = entry(
+        let mut entry = entry(
             record,
             Outcome::Invalid,
             Some(invalid.code().to_string()),
             0,
             0,
         );
+        entry.message = Some(invalid.message());
         if self.write(&entry) {
             self.write_failed(record, invalid.code(), &invalid.message());
         }
@@ -100,7 +101,9 @@ impl Recorder {
         let code = "UserNotFoundException";
         let message = "the user does not exist (found when reading current values)";
         self.report_failure(record, code, message);
-        if self.write(&entry(record, Outcome::Failed, Some(code.into()), 0, 0)) {
+        let mut entry = entry(record, Outcome::Failed, Some(code.into()), 0, 0);
+        entry.message = Some(message.into());
+        if self.write(&entry) {
             self.write_failed(record, code, message);
         }
     }
@@ -183,6 +186,7 @@ impl Recorder {
         let code = err.as_ref().map(|e| e.code.clone());
         let mut entry = entry(record, outcome, code, sent.attempts, sent.throttled);
         entry.before = work.before.clone();
+        entry.message = err.as_ref().map(|e| e.message.clone());
         if entry.before.is_some() {
             entry.after = Some(
                 record
@@ -284,6 +288,7 @@ impl Recorder {
             throttled,
             retries,
             current_rps,
+            unit: "rows",
         }
     }
 
@@ -321,6 +326,7 @@ fn entry(
         attempts,
         throttled,
         t: now_unix(),
+        message: None,
         before: None,
         after: None,
     }

@@ -134,6 +134,7 @@ pub fn preview(
     opts: &ApplyOptions,
     show: usize,
     reporter: &dyn Reporter,
+    stop: &CancellationToken,
 ) -> anyhow::Result<PlanSummary> {
     let planner = plan::planner(
         &prepared.scanned,
@@ -147,6 +148,7 @@ pub fn preview(
         &planner,
         show,
         reporter,
+        stop,
         |_, _| Ok(()),
     )
 }

@@ -114,7 +114,7 @@ pub async fn run(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
         .map_err(setup_or_stopped(&stop))?;
     if args.plan.is_none()
         && !global.yes
-        && !confirm_plan(global, &opts, &prepared, &args.user_pool_id)?
+        && !confirm_plan(global, &opts, &prepared, &args.user_pool_id, &stop).await?
     {
         eprintln!("nothing was written");
         return Ok(Outcome::Success);
@@ -124,28 +124,36 @@ pub async fn run(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
 
 /// Shows what sending `prepared` will do (the changes, the problems, the summary) and asks.
 /// The sending pass decides from the same state, so it sends exactly what was shown.
-pub fn confirm_plan(
+pub async fn confirm_plan(
     global: &Global,
     opts: &ApplyOptions,
     prepared: &apply::Prepared,
     pool: &str,
+    stop: &CancellationToken,
 ) -> Result<bool, Failure> {
     // A reporter of its own: the preview's progress ends before the question.
     let preview_reporter = super::reporter(global);
-    let summary = apply::preview(prepared, opts, PREVIEW_LINES, &*preview_reporter);
+    let summary = apply::preview(prepared, opts, PREVIEW_LINES, &*preview_reporter, stop);
     preview_reporter.finished();
-    let summary = summary.map_err(setup)?;
-    show_preview(&summary, PREVIEW_LINES);
-    Ok(confirm(&format!("Apply these changes to {pool}? [y/N] ")))
+    let summary = summary.map_err(super::setup_or_stopped(stop))?;
+    show_preview(&summary, PREVIEW_LINES, colour_on_stderr(global));
+    confirm(&format!("Apply these changes to {pool}? [y/N] "), stop).await
 }
 
 /// How many changes and problems the confirmation shows.
 const PREVIEW_LINES: usize = 20;
 
+/// Whether the preview on standard error is coloured (`--color`, `NO_COLOR`, a terminal).
+pub fn colour_on_stderr(global: &Global) -> bool {
+    global
+        .color
+        .enabled_on(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+}
+
 /// The preview on standard error (standard output stays for the summary).
-pub fn show_preview(summary: &PlanSummary, show: usize) {
+pub fn show_preview(summary: &PlanSummary, show: usize, colour: bool) {
     for line in &summary.preview {
-        eprintln!("{line}");
+        eprintln!("{}", super::plan::paint(line, colour));
     }
     if summary.attributes > summary.preview.len() as u64 {
         eprintln!(
@@ -173,17 +181,16 @@ pub async fn execute(
     report_path: &Path,
     stop: CancellationToken,
 ) -> Result<Outcome, Failure> {
-    let report = apply::run(Arc::new(pool), opts, prepared, reporter, stop)
+    let (started, concurrency) = (crate::journal::now_unix(), opts.concurrency);
+    let mut report = apply::run(Arc::new(pool), opts, prepared, reporter, stop)
         .await
         .map_err(setup)?;
+    super::stamp(&mut report, started, concurrency);
     write_report(&report, report_path).map_err(|error| Failure {
         outcome: Outcome::Stopped,
         error,
     })?;
-    if !global.quiet {
-        print!("{}", report.summary());
-        println!("report: {}", report_path.display());
-    }
+    super::show_report(global, &report, report_path);
     if let Some(reason) = &report.stopped {
         // Everything finished is in the journal; the same command goes on from there.
         eprintln!("error: the run stopped: {reason}");
@@ -240,13 +247,26 @@ fn check_plan(plan: &Path, pool: &str) -> anyhow::Result<planfile::PlanHeader> {
     Ok(header)
 }
 
-/// Asks on the terminal; anything but y/yes is a no.
-pub fn confirm(question: &str) -> bool {
+/// Asks on the terminal; anything but y/yes is a no. An interrupt while it waits ends the
+/// command at once (exit 3): nothing was written.
+pub async fn confirm(question: &str, stop: &CancellationToken) -> Result<bool, Failure> {
     eprint!("{question}");
     let _ = std::io::stderr().flush();
-    let mut answer = String::new();
-    if std::io::stdin().lock().read_line(&mut answer).is_err() {
-        return false;
+    let read = tokio::task::spawn_blocking(|| {
+        let mut answer = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut answer)
+            .map(|_| answer)
+    });
+    tokio::select! {
+        _ = stop.cancelled() => Err(Failure {
+            outcome: Outcome::Stopped,
+            error: anyhow!("interrupted at the question; nothing was written"),
+        }),
+        answer = read => {
+            let answer = answer.ok().and_then(Result::ok).unwrap_or_default();
+            Ok(matches!(answer.trim().to_lowercase().as_str(), "y" | "yes"))
+        }
     }
-    matches!(answer.trim().to_lowercase().as_str(), "y" | "yes")
 }

@@ -81,9 +81,12 @@ pub async fn run(global: &Global, args: ExportArgs) -> Result<Outcome, Failure> 
             println!("resumed after {at} users");
         }
         println!(
-            "{} users in {} pages to {}",
-            summary.users,
-            summary.pages,
+            "{} users in {} to {}",
+            indicatif::HumanCount(summary.users),
+            match summary.pages {
+                1 => "1 page".to_string(),
+                n => format!("{} pages", indicatif::HumanCount(n)),
+            },
             args.output.display()
         );
     }

@@ -8,7 +8,7 @@ mod report;
 mod rollback;
 
 use std::io::IsTerminal;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,7 +20,7 @@ use crate::cli::{Cli, Command, Global};
 use crate::files;
 use crate::pool::sdk::SdkPool;
 use crate::progress::{Bar, LogLines, Quiet, Reporter};
-use crate::report::Report;
+use crate::report::{Report, html};
 
 /// How a command ended, as the process exit code tells it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +56,16 @@ pub async fn run(cli: Cli) -> Result<Outcome, Failure> {
         Command::Report(args) => report::run(&cli.global, &args),
         Command::Export(args) => export::run(&cli.global, args).await,
         Command::Rollback(args) => rollback::run(&cli.global, args).await,
+        Command::Completions(args) => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(
+                args.shell,
+                &mut command,
+                "cognito-bulk",
+                &mut std::io::stdout(),
+            );
+            Ok(Outcome::Success)
+        }
     }
 }
 
@@ -133,11 +143,53 @@ fn check_files(
     journal.map(files::lock).transpose().map_err(setup)
 }
 
+/// Writes the JSON report to `path` and the HTML report beside it (`.html` for `.json`).
 fn write_report(report: &Report, path: &Path) -> anyhow::Result<()> {
     let mut json = serde_json::to_vec_pretty(report)?;
     json.push(b'\n');
     files::write_private_atomic(path, &json)
-        .with_context(|| format!("writing the report {}", path.display()))
+        .with_context(|| format!("writing the report {}", path.display()))?;
+    let page = html_path(path);
+    html::write(report, html::TimelineSource::Measured, &page)
+        .with_context(|| format!("writing the HTML report {}", page.display()))
+}
+
+/// The HTML report's path: the JSON report's with `.html` instead of `.json` (`.html` added
+/// when that would be the JSON report itself).
+fn html_path(report: &Path) -> PathBuf {
+    let page = report.with_extension("html");
+    if page == report {
+        PathBuf::from(format!("{}.html", report.display()))
+    } else {
+        page
+    }
+}
+
+/// Adds what only the command knows to a run's report: when it ran, and how wide.
+fn stamp(report: &mut Report, started_unix: f64, concurrency: usize) {
+    report.started_at = Some(crate::report::rfc3339(started_unix));
+    report.finished_at = Some(crate::report::rfc3339(crate::journal::now_unix()));
+    report.concurrency = Some(concurrency as u64);
+}
+
+/// The end of a run on standard output: the JSON summary with `--json` (and nothing else),
+/// else the human summary and where the reports are.
+fn show_report(global: &Global, report: &Report, path: &Path) {
+    if global.json {
+        print_json(report);
+    } else if !global.quiet {
+        print!("{}", report.summary());
+        println!("report: {}", path.display());
+        println!("HTML report: {}", html_path(path).display());
+    }
+}
+
+/// One JSON object on standard output.
+fn print_json(value: &impl serde::Serialize) {
+    match serde_json::to_string_pretty(value) {
+        Ok(json) => println!("{json}"),
+        Err(e) => tracing::error!("cannot print the JSON summary: {e}"),
+    }
 }
 
 /// First Ctrl-C or SIGTERM: stop dispatching, let calls in flight finish. Second: exit now.
@@ -168,4 +220,20 @@ fn watch_signals(stop: CancellationToken) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_html_report_sits_beside_the_json_one_and_never_over_it() {
+        let p = |s: &str| html_path(Path::new(s));
+        assert_eq!(
+            p("a/users.csv.report.json"),
+            Path::new("a/users.csv.report.html")
+        );
+        assert_eq!(p("report"), Path::new("report.html"));
+        assert_eq!(p("r.html"), Path::new("r.html.html"));
+    }
 }

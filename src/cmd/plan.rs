@@ -1,20 +1,27 @@
 //! `cognito-bulk plan`: the preview, the summary and the plan file; nothing is written to the
-//! pool.
+//! pool. Standard input (`plan -`) is first copied beside the plan, because `apply --plan`
+//! checks that the plan's input has not changed since. `--markdown` writes the plan for
+//! review, `--json` prints the summary for machines.
 
+use std::io::{self, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::anyhow;
+use anyhow::{Context, anyhow};
 
 use tokio_util::sync::CancellationToken;
 
 use super::apply::input_format;
 use super::{
-    Failure, Outcome, check_files, open_pool, reporter, setup, setup_or_stopped, watch_signals,
+    Failure, Outcome, check_files, open_pool, print_json, reporter, setup, setup_or_stopped,
+    watch_signals,
 };
 use crate::cli::{Global, PlanArgs};
 use crate::files;
 use crate::plan::{self, PlanOptions};
 use crate::prepare::{self, Reading};
+use crate::report::markdown;
 
 pub async fn run(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
     // With --detailed-exitcode, 2 means "changes", so every error is 1.
@@ -28,12 +35,18 @@ pub async fn run(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
         error: f.error,
     };
     let format = input_format(&args.input, args.input_args.format).map_err(fail)?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| files::beside_input(&args.input, "plan"));
+    let input = if args.input.as_os_str() == "-" {
+        spool_stdin(&out).map_err(setup).map_err(fail)?
+    } else {
+        args.input.clone()
+    };
     let opts = PlanOptions {
-        out: args
-            .out
-            .clone()
-            .unwrap_or_else(|| files::beside_input(&args.input, "plan")),
-        input: args.input.clone(),
+        out,
+        input,
         input_options: args.input_args.options(format),
         user_pool_id: args.user_pool_id.clone(),
         current_state: args.read.current_state,
@@ -71,38 +84,36 @@ pub async fn run(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
         };
         let state =
             prepare::read_pool(&scanned, &opts.input_options, &reading, &*reporter, &stop).await?;
-        plan::run(&scanned, &state, &opts, &*reporter)
+        plan::run(&scanned, &state, &opts, &*reporter, &stop)
     }
     .await
     .map_err(setup_or_stopped(&stop))
     .map_err(fail)?;
     reporter.finished();
-    if !global.quiet {
-        for line in &summary.preview {
-            println!("{line}");
-        }
-        let shown = summary.preview.len() as u64;
-        if summary.attributes > shown {
-            println!(
-                "... and {} more attribute changes in {}",
-                summary.attributes - shown,
-                opts.out.display()
-            );
-        }
+    if let Some(md) = &args.markdown {
+        markdown::write(&opts.out, &summary, md, args.redact)
+            .with_context(|| format!("writing the Markdown plan {}", md.display()))
+            .map_err(setup)
+            .map_err(fail)?;
+    }
+    if global.json {
+        let mut object = serde_json::to_value(&summary)
+            .map_err(setup)
+            .map_err(fail)?;
+        object["input"] = opts.input.display().to_string().into();
+        object["user_pool_id"] = opts.user_pool_id.clone().into();
+        object["plan"] = opts.out.display().to_string().into();
+        object["markdown"] = args
+            .markdown
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .into();
+        print_json(&object);
         for problem in summary.problems.iter().take(args.show.max(20)) {
             eprintln!("{problem}");
         }
-        println!();
-        println!("{}", summary.line());
-        for note in summary.notes() {
-            println!("{note}");
-        }
-        println!(
-            "plan written to {}; apply it with: cognito-bulk apply --plan {} --user-pool-id {}",
-            opts.out.display(),
-            opts.out.display(),
-            opts.user_pool_id
-        );
+    } else if !global.quiet {
+        show(global, &args, &opts, &summary);
     }
     Ok(match (detailed, summary.to_change > 0) {
         (true, true) => Outcome::Setup, // 2: there are changes
@@ -110,4 +121,95 @@ pub async fn run(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
         (false, _) if summary.invalid + summary.not_found > 0 => Outcome::RowsFailed,
         (false, _) => Outcome::Success,
     })
+}
+
+/// The preview (coloured on a terminal), the problems, the summary and what to do next.
+fn show(global: &Global, args: &PlanArgs, opts: &PlanOptions, summary: &plan::PlanSummary) {
+    let colour = global.color.enabled();
+    for line in &summary.preview {
+        println!("{}", paint(line, colour));
+    }
+    let shown = summary.preview.len() as u64;
+    if summary.attributes > shown {
+        println!(
+            "... and {} more attribute changes in {} (--show all lists them)",
+            summary.attributes - shown,
+            opts.out.display()
+        );
+    }
+    for problem in summary.problems.iter().take(args.show.max(20)) {
+        eprintln!("{problem}");
+    }
+    println!();
+    println!("{}", summary.line());
+    for note in summary.notes() {
+        println!("{note}");
+    }
+    if let Some(md) = &args.markdown {
+        println!(
+            "plan for review written to {}{}",
+            md.display(),
+            if args.redact {
+                " (values redacted)"
+            } else {
+                ""
+            }
+        );
+    }
+    println!(
+        "plan written to {}; apply it with: cognito-bulk apply --plan {} --user-pool-id {}",
+        opts.out.display(),
+        opts.out.display(),
+        opts.user_pool_id
+    );
+}
+
+/// A preview line in Terraform's colours: `+` green, `~` yellow, `-` red.
+pub fn paint(line: &str, colour: bool) -> String {
+    let style = console::Style::new().force_styling(true);
+    let style = match line.as_bytes().first() {
+        Some(b'+') => style.green(),
+        Some(b'~') => style.yellow(),
+        Some(b'-') => style.red(),
+        _ => return line.to_string(),
+    };
+    if colour {
+        style.apply_to(line).to_string()
+    } else {
+        line.to_string()
+    }
+}
+
+/// Copies standard input to `PLAN.input` (owner-only, created new): the plan's input, kept
+/// so that `apply --plan` can check it has not changed.
+fn spool_stdin(plan: &Path) -> anyhow::Result<PathBuf> {
+    let copy = PathBuf::from(format!("{}.input", plan.display()));
+    // A copy left by an earlier `plan -` is replaced; anything else in the way is refused.
+    if std::fs::symlink_metadata(&copy).is_ok_and(|m| m.file_type().is_file()) {
+        std::fs::remove_file(&copy).with_context(|| format!("replacing {}", copy.display()))?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&copy)
+        .with_context(|| format!("creating {}", copy.display()))?;
+    io::copy(&mut io::stdin().lock(), &mut file)
+        .and_then(|_| file.flush())
+        .with_context(|| format!("copying standard input to {}", copy.display()))?;
+    Ok(copy)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::paint;
+
+    #[test]
+    fn colours_only_when_asked() {
+        assert_eq!(paint("+ a  x: \"1\"", false), "+ a  x: \"1\"");
+        assert!(paint("+ a  x: \"1\"", true).starts_with("\u{1b}[32m"));
+        assert!(paint("~ a  x", true).starts_with("\u{1b}[33m"));
+        assert!(paint("- a  x", true).starts_with("\u{1b}[31m"));
+        assert_eq!(paint("  a  x", true), "  a  x");
+    }
 }

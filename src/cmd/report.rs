@@ -1,16 +1,29 @@
-//! `cognito-bulk report JOURNAL`: the report and summary rebuilt from a journal.
+//! `cognito-bulk report JOURNAL`: the report and summary rebuilt from a journal, and with
+//! `--html PATH` the HTML report, its timeline rebuilt from the journal's entries.
 
-use super::{Failure, Outcome, setup};
+use anyhow::Context;
+
+use super::{Failure, Outcome, print_json, setup};
 use crate::cli::{Global, ReportArgs};
 use crate::journal;
+use crate::report::{self, html};
 
 pub fn run(global: &Global, args: &ReportArgs) -> Result<Outcome, Failure> {
     let loaded = journal::load(&args.journal).map_err(setup)?;
     let mut report = loaded.to_report();
     report.journal = Some(args.journal.display().to_string());
-    if args.json {
-        let json = serde_json::to_string_pretty(&report).map_err(setup)?;
-        println!("{json}");
+    if let Some(path) = &args.html {
+        let mut with_timeline = report.clone();
+        with_timeline.timeline = report::timeline_from_journal(&args.journal).map_err(setup)?;
+        html::write(&with_timeline, html::TimelineSource::Journal, path)
+            .with_context(|| format!("writing the HTML report {}", path.display()))
+            .map_err(setup)?;
+        if !global.json && !global.quiet {
+            println!("HTML report: {}", path.display());
+        }
+    }
+    if global.json {
+        print_json(&report);
     } else if !global.quiet {
         print!("{}", report.summary());
         if loaded.torn_tail {

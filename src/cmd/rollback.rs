@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::anyhow;
 
-use super::apply::{confirm, execute, show_preview};
+use super::apply::{colour_on_stderr, confirm, execute, show_preview};
 use tokio_util::sync::CancellationToken;
 
 use super::{
@@ -111,21 +111,20 @@ pub async fn run(global: &Global, args: RollbackArgs) -> Result<Outcome, Failure
         .map_err(setup_or_stopped(&stop))?;
     if args.dry_run || !global.yes {
         let preview_reporter = super::reporter(global);
-        let summary = apply::preview(&prepared, &opts, args.show, &*preview_reporter);
+        let summary = apply::preview(&prepared, &opts, args.show, &*preview_reporter, &stop);
         preview_reporter.finished();
-        let summary = summary.map_err(setup)?;
+        let summary = summary.map_err(setup_or_stopped(&stop))?;
         if args.dry_run {
-            if !global.quiet {
-                print_dry_run(&summary, args.show);
-            }
-            return Ok(Outcome::Success);
+            return Ok(dry_run(global, &summary, args.show, &header.user_pool_id));
         }
-        show_preview(&summary, args.show);
+        show_preview(&summary, args.show, colour_on_stderr(global));
         eprintln!("{}", rollback_line(&summary));
-        if !confirm(&format!(
-            "Restore these values in {}? [y/N] ",
-            header.user_pool_id
-        )) {
+        if !confirm(
+            &format!("Restore these values in {}? [y/N] ", header.user_pool_id),
+            &stop,
+        )
+        .await?
+        {
             eprintln!("nothing was written");
             return Ok(Outcome::Success);
         }
@@ -165,13 +164,37 @@ fn rollback_line(s: &PlanSummary) -> String {
     )
 }
 
-fn print_dry_run(summary: &PlanSummary, show: usize) {
-    for line in &summary.preview {
-        println!("{line}");
+/// The dry run's output: the preview and the summary (or, with `--json`, one object). Exit 1
+/// when users would be left alone (conflicts) or are gone, as a real rollback would.
+fn dry_run(global: &Global, summary: &PlanSummary, show: usize, pool: &str) -> Outcome {
+    if global.json {
+        super::print_json(&serde_json::json!({
+            "dry_run": true,
+            "user_pool_id": pool,
+            "users": summary.to_change,
+            "attributes": summary.attributes,
+            "already": summary.unchanged,
+            "conflicts": summary.conflicts,
+            "not_found": summary.not_found,
+            "verification_messages": summary.messages,
+        }));
+    } else if !global.quiet {
+        let colour = global.color.enabled();
+        for line in &summary.preview {
+            println!("{}", super::plan::paint(line, colour));
+        }
+        for problem in summary.problems.iter().take(show.max(20)) {
+            eprintln!("{problem}");
+        }
+        println!("{}", rollback_line(summary));
+        println!(
+            "{} users will receive a verification message.",
+            thousands(summary.messages)
+        );
+        println!("nothing was written (dry run)");
     }
-    for problem in summary.problems.iter().take(show.max(20)) {
-        eprintln!("{problem}");
+    match summary.conflicts + summary.not_found {
+        0 => Outcome::Success,
+        _ => Outcome::RowsFailed,
     }
-    println!("{}", rollback_line(summary));
-    println!("nothing was written (dry run)");
 }

@@ -6,7 +6,7 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
 use super::{DoneSet, Entry, FORMAT_VERSION, Header, Outcome};
-use crate::report::Report;
+use crate::report::{FIRST_FAILURES, FailedRow, Report};
 
 /// What a journal holds.
 #[derive(Debug)]
@@ -198,6 +198,7 @@ impl Loaded {
         if let Some(code) = self.failed.remove(&e.n) {
             r.failed -= 1;
             uncount(r, &code);
+            r.first_failures.retain(|f| f.line != e.line);
             self.done.insert(e.n);
         } else if let Some((code, _)) = self.unknown.remove(&e.n) {
             r.failed -= 1;
@@ -214,6 +215,16 @@ impl Loaded {
             self.done.insert(e.n);
         } else if !self.done.insert(e.n) {
             return; // already counted (should not happen)
+        }
+        if matches!(e.outcome, Outcome::Failed | Outcome::Invalid)
+            && r.first_failures.len() < FIRST_FAILURES
+        {
+            r.first_failures.push(FailedRow {
+                line: e.line,
+                user: e.user.clone(),
+                code: e.code.clone().unwrap_or_default(),
+                message: e.message.clone(),
+            });
         }
         match e.outcome {
             Outcome::Updated => r.updated += 1,
@@ -267,6 +278,8 @@ impl Loaded {
         if let (Some(a), Some(b)) = (self.first_t, self.last_t) {
             r.elapsed_seconds = b - a;
         }
+        r.started_at = Some(crate::report::rfc3339(self.header.created_unix as f64));
+        r.finished_at = self.last_t.map(crate::report::rfc3339);
         r
     }
 }

@@ -85,6 +85,9 @@ pub struct Entry {
     pub throttled: u32,
     /// Seconds since 1970 when the row finished.
     pub t: f64,
+    /// Why a failed or invalid row failed (never attribute values), for the report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
     /// The changed attributes' values before the run (null: absent), for rollback; missing
     /// when the run did not read current values.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -1,8 +1,12 @@
 //! What a run did: counters kept while it runs, the JSON report and the human summary.
 
 mod failed;
+pub mod html;
+pub mod markdown;
+mod timeline;
 
 pub use failed::FailedRows;
+pub use timeline::from_journal as timeline_from_journal;
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -57,6 +61,33 @@ pub struct Report {
     pub final_rps: f64,
     /// Second by second: calls, successes, throttles, errors and the rate limit.
     pub timeline: Vec<Second>,
+    /// When the run started and ended (RFC 3339, UTC).
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    /// Most calls in flight at once (`--concurrency`).
+    pub concurrency: Option<u64>,
+    /// The first rows that failed or were invalid (at most [`FIRST_FAILURES`]); never values.
+    pub first_failures: Vec<FailedRow>,
+}
+
+/// How many failed rows the report describes; all of them are in the failed-rows file.
+pub const FIRST_FAILURES: usize = 20;
+
+/// A row that failed or was invalid, as the report describes it: where, who and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FailedRow {
+    pub line: u64,
+    pub user: String,
+    pub code: String,
+    pub message: Option<String>,
+}
+
+/// Seconds since 1970 as RFC 3339 in UTC, e.g. `2026-11-30T14:00:00Z`.
+pub fn rfc3339(unix: f64) -> String {
+    use aws_sdk_cognitoidentityprovider::primitives::{DateTime, DateTimeFormat};
+    DateTime::from_secs(unix as i64)
+        .fmt(DateTimeFormat::DateTime)
+        .unwrap_or_else(|_| format!("{unix:.0}"))
 }
 
 impl Report {

@@ -163,7 +163,8 @@ pub fn confirmed<'a>(args: &[&'a str]) -> Vec<&'a str> {
 pub fn command(endpoint: Option<&str>, args: &[&str]) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_cognito-bulk"));
     cmd.args(args);
-    if let Some(url) = endpoint {
+    // `report` reads only a journal: it takes no AWS flags.
+    if let Some(url) = endpoint.filter(|_| args.first() != Some(&"report")) {
         cmd.arg("--endpoint-url").arg(url);
     }
     cmd.env_clear()
