@@ -27,4 +27,5 @@ pub mod scan;
 pub mod schema;
 pub mod sender;
 pub mod stream;
+pub mod template;
 pub mod validate;
