@@ -24,6 +24,9 @@ use crate::sender::RetryPolicy;
 use crate::sender::sdk::SdkApi;
 
 pub async fn run(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
+    if args.backfill.active() {
+        return Box::pin(super::backfill::apply(global, args)).await;
+    }
     let (input, format) = match (&args.plan, &args.input) {
         (Some(plan), _) => (plan.clone(), Format::Plan),
         (None, Some(input)) => (input.clone(), input_format(input, args.input_args.format)?),
@@ -209,6 +212,10 @@ fn check_plan(plan: &Path, pool: &str) -> anyhow::Result<planfile::PlanHeader> {
             plan.display(),
             header.user_pool_id
         );
+    }
+    if header.backfill.is_some() && header.input.is_empty() {
+        // The pool was the input: the plan's before-values are checked against it instead.
+        return Ok(header);
     }
     let now = files::sha256_file(Path::new(&header.input)).map_err(|e| {
         anyhow!(

@@ -1,6 +1,7 @@
 //! `cognito-bulk plan`: the preview, the summary and the plan file; nothing is written to the
 //! pool.
 
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::anyhow;
@@ -10,10 +11,17 @@ use super::{Failure, Outcome, connection, reporter, setup};
 use crate::aws;
 use crate::cli::{Global, PlanArgs};
 use crate::files;
-use crate::plan::{self, PlanOptions};
+use crate::plan::{self, PlanOptions, PlanSummary};
 use crate::prepare::{self, Reading};
 
 pub async fn run(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
+    if args.backfill.active() {
+        return super::backfill::plan(global, args).await;
+    }
+    let input = args
+        .input
+        .clone()
+        .expect("clap requires INPUT without --set");
     // With --detailed-exitcode, 2 means "changes", so every error is 1.
     let detailed = args.detailed_exitcode;
     let fail = |f: Failure| Failure {
@@ -24,19 +32,20 @@ pub async fn run(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
         },
         error: f.error,
     };
-    let format = input_format(&args.input, args.input_args.format).map_err(fail)?;
+    let format = input_format(&input, args.input_args.format).map_err(fail)?;
     let opts = PlanOptions {
         out: args
             .out
             .clone()
-            .unwrap_or_else(|| files::beside_input(&args.input, "plan")),
-        input: args.input.clone(),
+            .unwrap_or_else(|| files::beside_input(&input, "plan")),
+        input: input.clone(),
         input_options: args.input_args.options(format),
         user_pool_id: args.user_pool_id.clone(),
         current_state: args.read.current_state,
         show: args.show,
         allow_verification_messages: args.read.allow_verification_messages,
         concurrency: usize::from(args.concurrency),
+        backfill: None,
     };
     let reporter = reporter(global);
     let conn = connection(global, Duration::from_secs(30));
@@ -69,36 +78,45 @@ pub async fn run(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
     .map_err(fail)?;
     reporter.finished();
     if !global.quiet {
-        for line in &summary.preview {
-            println!("{line}");
-        }
-        let shown = summary.preview.len() as u64;
-        if summary.attributes > shown {
-            println!(
-                "... and {} more attribute changes in {}",
-                summary.attributes - shown,
-                opts.out.display()
-            );
-        }
-        for problem in summary.problems.iter().take(args.show.max(20)) {
-            eprintln!("{problem}");
-        }
-        println!();
-        println!("{}", summary.line());
-        for note in summary.notes() {
-            println!("{note}");
-        }
+        print_plan(&summary, &opts.out, &opts.user_pool_id, args.show);
+    }
+    Ok(outcome(detailed, &summary))
+}
+
+/// The preview, the problems, the summary and how to apply the plan.
+pub(super) fn print_plan(summary: &PlanSummary, out: &Path, pool: &str, show: usize) {
+    for line in &summary.preview {
+        println!("{line}");
+    }
+    let shown = summary.preview.len() as u64;
+    if summary.attributes > shown {
         println!(
-            "plan written to {}; apply it with: cognito-bulk apply --plan {} --user-pool-id {}",
-            opts.out.display(),
-            opts.out.display(),
-            opts.user_pool_id
+            "... and {} more attribute changes in {}",
+            summary.attributes - shown,
+            out.display()
         );
     }
-    Ok(match (detailed, summary.to_change > 0) {
+    for problem in summary.problems.iter().take(show.max(20)) {
+        eprintln!("{problem}");
+    }
+    println!();
+    println!("{}", summary.line());
+    for note in summary.notes() {
+        println!("{note}");
+    }
+    println!(
+        "plan written to {}; apply it with: cognito-bulk apply --plan {} --user-pool-id {pool}",
+        out.display(),
+        out.display(),
+    );
+}
+
+/// The exit code of a plan: with --detailed-exitcode, 2 means "changes".
+pub(super) fn outcome(detailed: bool, summary: &PlanSummary) -> Outcome {
+    match (detailed, summary.to_change > 0) {
         (true, true) => Outcome::Setup, // 2: there are changes
         (true, false) => Outcome::Success,
         (false, _) if summary.invalid + summary.not_found > 0 => Outcome::RowsFailed,
         (false, _) => Outcome::Success,
-    })
+    }
 }

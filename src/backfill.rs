@@ -1,0 +1,432 @@
+//! Computed backfills: the pool (or an input file joined to it) and the `--set` / `--where` /
+//! `--match` rules become ordinary rows *before* anything is decided. One ListUsers pass
+//! reads the users the rules need; each user's row is computed and written to a private JSONL
+//! file, which the one decision path ([`crate::planner`]) then reads like any input, so the
+//! schema checks, the diff, the rails, the plan file, the journal and rollback all hold.
+//! The same pass fills the current values the diff uses, so the diff is against the values
+//! the templates saw.
+//!
+//! Memory: the current values of the users that get a row (the `--set` targets only), and a
+//! 64-bit hash of every email and phone number, as for a plain plan; with an input file,
+//! also the attributes of the pool's users the input names.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use aws_sdk_cognitoidentityprovider::Client;
+use aws_sdk_cognitoidentityprovider::types::{AttributeType, UserPoolType};
+
+use crate::current::{Current, Source};
+use crate::input::{self, Format, InputOptions};
+use crate::prepare::{self, PoolState, Scanned};
+use crate::progress::Reporter;
+use crate::schema::Schema;
+use crate::sender::{RateControl, RetryPolicy, retrying};
+use crate::template::{Computed as Rendered, Rules, Subject};
+
+/// Problems kept for the preview; the counts are exact.
+const MAX_PROBLEMS: usize = 1000;
+
+/// What to compute.
+pub struct Spec<'a> {
+    pub user_pool_id: &'a str,
+    pub pool: &'a UserPoolType,
+    /// `--set` / `--where`; None: the input's rows as they are (`--match` alone).
+    pub rules: Option<&'a Rules>,
+    /// A ListUsers filter narrowing the pool as input.
+    pub filter: Option<&'a str>,
+    /// The attribute that identifies the input's users (None: username or sub).
+    pub match_attr: Option<&'a str>,
+    /// The input file (None: the pool is the input) and how to read it.
+    pub input: Option<&'a Path>,
+    pub input_options: &'a InputOptions,
+}
+
+/// The computed rows, scanned, with the pool state to decide them against, and what never
+/// became a row.
+pub struct Computed {
+    pub scanned: Scanned,
+    pub state: PoolState,
+    /// How the computed rows file is read.
+    pub io: InputOptions,
+    /// Users `--where` left alone.
+    pub skipped: u64,
+    pub not_found: u64,
+    /// Rows that could not be computed (a template failed, an ambiguous match, a bad line).
+    pub invalid: u64,
+    pub problems: Vec<String>,
+}
+
+/// Computes every row. Errors are setup errors (the input or the pool cannot be read).
+pub async fn compute(
+    client: &Client,
+    spec: &Spec<'_>,
+    reporter: &dyn Reporter,
+) -> anyhow::Result<Computed> {
+    let schema = Schema::from_pool(spec.pool);
+    if let Some(rules) = spec.rules {
+        let missing = schema.missing(rules.targets());
+        if !missing.is_empty() {
+            bail!(
+                "--set {}: user pool {} does not define {}",
+                missing[0],
+                spec.user_pool_id,
+                missing.join(", ")
+            );
+        }
+    }
+    let io = InputOptions {
+        format: Format::Jsonl,
+        key_column: "username".into(),
+        empty_cells: input::EmptyCells::Ignore,
+        client_metadata: spec.input_options.client_metadata.clone(),
+    };
+    let mut rows = Writer::new()?;
+    let mut current = Current::listed();
+    let display = match spec.input {
+        None => format!("pool {}", spec.user_pool_id),
+        // Computed rows keep their input line numbers (see `Writer::pad_to`).
+        Some(input) => input.display().to_string(),
+    };
+    match spec.input {
+        None => from_pool(client, spec, &mut rows, &mut current, reporter).await?,
+        Some(input) => from_input(client, spec, input, &mut rows, &mut current, reporter).await?,
+    }
+    let Writer { out, stats, .. } = rows;
+    let spool = out
+        .into_inner()
+        .map_err(|e| e.into_error())
+        .context("writing the computed rows")?
+        .into_temp_path();
+    let scanned = prepare::scan_computed(spool, display, &io).await?;
+    let missing = schema.missing(
+        scanned
+            .scan
+            .attributes
+            .iter()
+            .filter(|n| crate::validate::check_name(n).is_ok()),
+    );
+    if !missing.is_empty() {
+        bail!(
+            "the input uses attributes that user pool {} does not define: {}",
+            spec.user_pool_id,
+            missing.join(", ")
+        );
+    }
+    Ok(Computed {
+        scanned,
+        state: PoolState {
+            schema: Some(schema),
+            current: Some(current),
+            source: Source::List,
+        },
+        io,
+        skipped: stats.skipped,
+        not_found: stats.not_found,
+        invalid: stats.invalid,
+        problems: stats.problems,
+    })
+}
+
+/// The pool as input: every user (narrowed by `--filter`), `--where`, then the templates.
+async fn from_pool(
+    client: &Client,
+    spec: &Spec<'_>,
+    rows: &mut Writer,
+    current: &mut Current,
+    reporter: &dyn Reporter,
+) -> anyhow::Result<()> {
+    let rules = spec.rules.context("the pool as input needs --set")?;
+    let wanted: BTreeSet<String> = rules.targets().iter().cloned().collect();
+    let eval = rules.evaluator();
+    list_users(
+        client,
+        spec.user_pool_id,
+        spec.filter,
+        reporter,
+        |user, attrs| {
+            let map = attr_map(attrs);
+            let subject = Subject {
+                username: user,
+                attrs: &map,
+                row: None,
+            };
+            let kept = rows.rendered(user, eval.eval(&subject), &BTreeMap::new())?;
+            current.observe(user, attrs, kept.then_some(&wanted));
+            Ok(())
+        },
+    )
+    .await
+}
+
+/// An input file joined to the pool: its users found by `--match` (or username / sub),
+/// then each row computed (`--set`) or passed on with the matched username.
+async fn from_input(
+    client: &Client,
+    spec: &Spec<'_>,
+    path: &Path,
+    rows: &mut Writer,
+    current: &mut Current,
+    reporter: &dyn Reporter,
+) -> anyhow::Result<()> {
+    let data = spec.rules.is_some();
+    // Pass 1: the keys to look for, and the attributes the rows touch.
+    let mut keys = HashSet::new();
+    let mut wanted: BTreeSet<String> = spec
+        .rules
+        .map_or_else(BTreeSet::new, |r| r.targets().iter().cloned().collect());
+    for row in crate::backfill_input::rows(path, spec.input_options, data)? {
+        let row = row?;
+        if let Some(key) = &row.key {
+            keys.insert(fold(spec.match_attr, key));
+        }
+        if let Some(record) = &row.record {
+            wanted.extend(record.row.changes.iter().map(|c| c.name.clone()));
+        }
+    }
+    // The pool, indexed by the matching attribute for those keys only.
+    let mut index: HashMap<String, Vec<(String, Vec<AttributeType>)>> = HashMap::new();
+    list_users(client, spec.user_pool_id, None, reporter, |user, attrs| {
+        current.observe(user, attrs, None);
+        let candidates: Vec<&str> = match spec.match_attr {
+            Some(attr) => attrs
+                .iter()
+                .filter(|a| a.name() == attr)
+                .filter_map(|a| a.value())
+                .collect(),
+            None => std::iter::once(user)
+                .chain(
+                    attrs
+                        .iter()
+                        .filter(|a| a.name() == "sub")
+                        .filter_map(|a| a.value()),
+                )
+                .collect(),
+        };
+        for c in candidates {
+            let k = fold(spec.match_attr, c);
+            if keys.contains(&k) {
+                index
+                    .entry(k)
+                    .or_default()
+                    .push((user.to_string(), attrs.to_vec()));
+            }
+        }
+        Ok(())
+    })
+    .await?;
+    let by = spec.match_attr.unwrap_or("username");
+    let eval = spec.rules.map(|r| r.evaluator());
+    // Pass 2: one computed row per input row.
+    for row in crate::backfill_input::rows(path, spec.input_options, data)? {
+        let row = row?;
+        let at = format!("{}:{}", path.display(), row.line);
+        if let Some(problem) = row.problem {
+            rows.invalid(problem);
+            continue;
+        }
+        rows.pad_to(row.line)?;
+        let key = row.key.unwrap_or_default();
+        let (user, attrs) = match index.get(&fold(spec.match_attr, &key)).map(Vec::as_slice) {
+            None | Some([]) => {
+                rows.not_found(format!(
+                    "{at}: user {key:?}: no user of the pool has this {by}"
+                ));
+                continue;
+            }
+            Some([one]) => one,
+            Some(many) => {
+                rows.invalid(format!(
+                    "{at}: user {key:?}: AmbiguousMatch: {} users of the pool have this {by}",
+                    many.len()
+                ));
+                continue;
+            }
+        };
+        let kept = match (&eval, row.record, &row.data) {
+            (Some(eval), _, data) => {
+                let map = attr_map(attrs);
+                let subject = Subject {
+                    username: user,
+                    attrs: &map,
+                    row: data.as_ref(),
+                };
+                rows.rendered(user, eval.eval(&subject), &BTreeMap::new())?
+            }
+            (None, Some(record), _) => {
+                let changes = record
+                    .row
+                    .changes
+                    .iter()
+                    .map(|c| (c.name.clone(), c.change.value().map(str::to_string)))
+                    .collect::<Vec<_>>();
+                rows.row(user, &changes, &record.row.client_metadata)?;
+                true
+            }
+            (None, None, _) => false,
+        };
+        current.observe(user, attrs, kept.then_some(&wanted));
+    }
+    Ok(())
+}
+
+/// Email keys compare ignoring case, as do usernames; other attributes exactly.
+fn fold(match_attr: Option<&str>, value: &str) -> String {
+    match match_attr {
+        None | Some("email") => value.to_lowercase(),
+        Some(_) => value.to_string(),
+    }
+}
+
+fn attr_map(attrs: &[AttributeType]) -> BTreeMap<String, String> {
+    attrs
+        .iter()
+        .filter_map(|a| Some((a.name().to_string(), a.value()?.to_string())))
+        .collect()
+}
+
+/// Streams the pool with ListUsers (60 a page, paced under the UserList quota), narrowed by
+/// a ListUsers filter, handing each user to `each`. The one place a backfill reads the pool.
+pub async fn list_users(
+    client: &Client,
+    pool: &str,
+    filter: Option<&str>,
+    reporter: &dyn Reporter,
+    mut each: impl FnMut(&str, &[AttributeType]) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let rate = RateControl::new(20.0);
+    let policy = RetryPolicy::default();
+    let mut token: Option<String> = None;
+    let mut seen = 0u64;
+    loop {
+        let page = retrying(&rate, &policy, || {
+            client
+                .list_users()
+                .user_pool_id(pool)
+                .limit(60)
+                .set_filter(filter.map(str::to_string))
+                .set_pagination_token(token.clone())
+                .send()
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("reading the users of {pool}: {e}"))?;
+        for user in page.users() {
+            seen += 1;
+            each(user.username().unwrap_or(""), user.attributes())?;
+        }
+        reporter.status(&format!("reading the pool: {seen} users"));
+        token = page.pagination_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(());
+        }
+    }
+}
+
+#[derive(Default)]
+struct Stats {
+    skipped: u64,
+    not_found: u64,
+    invalid: u64,
+    problems: Vec<String>,
+}
+
+/// The computed rows file (private, removed when the run ends) and the tallies.
+struct Writer {
+    out: BufWriter<tempfile::NamedTempFile>,
+    /// Lines written so far.
+    lines: u64,
+    stats: Stats,
+}
+
+impl Writer {
+    fn new() -> anyhow::Result<Writer> {
+        // tempfile creates files readable by the owner only.
+        let file = tempfile::Builder::new()
+            .prefix("cognito-bulk-backfill-")
+            .suffix(".jsonl")
+            .tempfile()
+            .context("creating the computed rows file")?;
+        Ok(Writer {
+            out: BufWriter::with_capacity(256 * 1024, file),
+            lines: 0,
+            stats: Stats::default(),
+        })
+    }
+
+    /// Writes a rendered user's row; returns whether a row was written.
+    fn rendered(
+        &mut self,
+        user: &str,
+        rendered: Rendered,
+        metadata: &BTreeMap<String, String>,
+    ) -> anyhow::Result<bool> {
+        match rendered {
+            Rendered::Skipped => {
+                self.stats.skipped += 1;
+                Ok(false)
+            }
+            Rendered::Failed(failures) => {
+                let why: Vec<String> = failures.iter().map(|(a, m)| format!("{a}: {m}")).collect();
+                self.invalid(format!("user {user:?}: TemplateFailed: {}", why.join("; ")));
+                Ok(false)
+            }
+            Rendered::Changes(changes) => {
+                self.row(user, &changes, metadata)?;
+                Ok(true)
+            }
+        }
+    }
+
+    fn row(
+        &mut self,
+        user: &str,
+        changes: &[(String, Option<String>)],
+        metadata: &BTreeMap<String, String>,
+    ) -> anyhow::Result<()> {
+        let attributes: serde_json::Map<String, serde_json::Value> = changes
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.clone(),
+                    v.clone().map_or(serde_json::Value::Null, Into::into),
+                )
+            })
+            .collect();
+        let mut line = serde_json::json!({ "username": user, "attributes": attributes });
+        if !metadata.is_empty() {
+            line["client_metadata"] = serde_json::to_value(metadata)?;
+        }
+        serde_json::to_writer(&mut self.out, &line)?;
+        self.out.write_all(b"\n")?;
+        self.lines += 1;
+        Ok(())
+    }
+
+    /// Pads with blank lines (which readers skip) so that the next row is on line `line`:
+    /// a computed row's messages then name the input line it came from.
+    fn pad_to(&mut self, line: u64) -> anyhow::Result<()> {
+        while self.lines + 1 < line {
+            self.out.write_all(b"\n")?;
+            self.lines += 1;
+        }
+        Ok(())
+    }
+
+    fn invalid(&mut self, problem: String) {
+        self.stats.invalid += 1;
+        self.problem(problem);
+    }
+
+    fn not_found(&mut self, problem: String) {
+        self.stats.not_found += 1;
+        self.problem(problem);
+    }
+
+    fn problem(&mut self, problem: String) {
+        if self.stats.problems.len() < MAX_PROBLEMS {
+            self.stats.problems.push(problem);
+        }
+    }
+}
