@@ -331,6 +331,13 @@ mod tests {
         assert_eq!(eval(&sets, w, &untagged), set("custom:tenant", "x.example"));
         assert_eq!(eval(&sets, w, &tagged), Computed::Skipped);
         assert_eq!(eval(&sets, w, &no_email), Computed::Skipped);
+        let short = Some("custom.tenant is not defined and email is defined");
+        assert_eq!(
+            eval(&sets, short, &untagged),
+            set("custom:tenant", "x.example")
+        );
+        assert_eq!(eval(&sets, short, &tagged), Computed::Skipped);
+        assert_eq!(eval(&sets, Some("false"), &untagged), Computed::Skipped);
     }
 
     #[test]

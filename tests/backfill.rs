@@ -115,7 +115,9 @@ async fn from_pool_backfill_plan_apply_rollback() {
         "--where",
         UNTAGGED,
     ];
-    let to_change = (0..n).filter(|i| !i.is_multiple_of(10) && !i.is_multiple_of(15)).count();
+    let to_change = (0..n)
+        .filter(|i| !i.is_multiple_of(10) && !i.is_multiple_of(15))
+        .count();
 
     // plan: the rule in the output and in the plan file, nothing written.
     let plan_args: Vec<&str> = ["plan"].iter().chain(flags.iter()).copied().collect();
@@ -512,10 +514,128 @@ async fn kill_9_during_a_from_pool_apply_then_resume() {
     // Nothing planned twice: each user sent once (a row in flight at the kill is found
     // already done by the plan's before-check and not sent again).
     let calls = update_calls(&proxy);
-    let to_change = (0..n).filter(|i| !i.is_multiple_of(10) && !i.is_multiple_of(15)).count();
+    let to_change = (0..n)
+        .filter(|i| !i.is_multiple_of(10) && !i.is_multiple_of(15))
+        .count();
     assert_eq!(calls.len(), to_change);
     let twice: Vec<_> = calls.iter().filter(|(_, c)| **c > 1).collect();
     assert!(twice.len() <= 8, "{twice:?}");
     let entries = std::fs::read_to_string(&journal).unwrap().lines().count() - 1;
     assert_eq!(entries, to_change, "every planned row recorded once");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rails_filter_and_limit_hold_for_computed_rows() {
+    let n = 30;
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = pool(&c, n).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("b.plan");
+    let out = out.to_str().unwrap();
+
+    // A computed email change without email_verified=true would send verification messages.
+    let email = "email={{ username }}@new.example";
+    let args = [
+        "plan",
+        "--user-pool-id",
+        &pool,
+        "--set",
+        email,
+        "--where",
+        "email is defined",
+        "--out",
+        out,
+    ];
+    let run = run_in(dir.path(), &moto.url(), &args).await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("set email_verified to true"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.contains("Plan: 0 users to change"),
+        "{}",
+        run.stdout
+    );
+    let args = [
+        "plan",
+        "--user-pool-id",
+        &pool,
+        "--set",
+        email,
+        "--set",
+        "email_verified=true",
+        "--where",
+        "email is defined",
+        "--out",
+        out,
+    ];
+    let run = run_in(dir.path(), &moto.url(), &args).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout
+            .contains("~ u1  email: \"u1@Dept1.Example\" -> \"u1@new.example\""),
+        "{}",
+        run.stdout
+    );
+
+    // --filter narrows the pool server-side.
+    let args = [
+        "plan",
+        "--user-pool-id",
+        &pool,
+        "--set",
+        TENANT,
+        "--filter",
+        "username ^= \"u1\"",
+        "--out",
+        out,
+    ];
+    let run = run_in(dir.path(), &moto.url(), &args).await;
+    assert!(run.stdout.contains("+ u1  custom:tenant"), "{}", run.stdout);
+    assert!(!run.stdout.contains("+ u2  "), "{}", run.stdout);
+
+    // --limit: a canary, then the same command goes on from there with the same plan.
+    let args = [
+        "apply",
+        "--user-pool-id",
+        &pool,
+        "--set",
+        TENANT,
+        "--where",
+        UNTAGGED,
+        "--limit",
+        "5",
+        "--out",
+        out,
+        "--yes",
+    ];
+    let run = run_in(dir.path(), &moto.url(), &args).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let done = tenants(&c, &pool, n).await;
+    let changed = (0..n).filter(|&i| done[i] != (i.is_multiple_of(10)).then(|| "preset".into()));
+    assert_eq!(changed.count(), 5);
+    let rest = [
+        "apply",
+        "--user-pool-id",
+        &pool,
+        "--set",
+        TENANT,
+        "--where",
+        UNTAGGED,
+        "--out",
+        out,
+        "--yes",
+    ];
+    let run = run_in(dir.path(), &moto.url(), &rest).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr.contains("resuming the run recorded in"),
+        "{}",
+        run.stderr
+    );
+    let expected: Vec<Option<String>> = (0..n).map(expected_tenant).collect();
+    assert_eq!(tenants(&c, &pool, n).await, expected);
 }

@@ -71,7 +71,9 @@ pub async fn plan(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
             println!("{line}");
         }
         print_plan(&summary, &out, &args.user_pool_id, args.show);
-        println!("{skipped} users left alone by --where.");
+        if args.backfill.where_.is_some() {
+            println!("{skipped} users left alone by --where.");
+        }
     }
     Ok(outcome(detailed, &summary))
 }
@@ -135,7 +137,9 @@ pub async fn apply(global: &Global, mut args: ApplyArgs) -> Result<Outcome, Fail
                 eprintln!("{line}");
             }
             show_preview(&summary, PREVIEW_LINES);
-            eprintln!("{skipped} users left alone by --where.");
+            if args.backfill.where_.is_some() {
+                eprintln!("{skipped} users left alone by --where.");
+            }
         }
         if !global.yes
             && !confirm(&format!(
