@@ -176,7 +176,8 @@ pub struct PlanArgs {
     pub input_args: InputArgs,
     #[command(flatten)]
     pub read: ReadArgs,
-    /// Where to write the plan (default: INPUT.plan beside the input).
+    /// Where to write the plan (default: INPUT.plan beside the input; with --set and no
+    /// input, backfill-HASH.plan in the current folder).
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,
     /// How many attribute changes to show.

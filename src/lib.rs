@@ -7,7 +7,6 @@
 pub mod apply;
 pub mod aws;
 pub mod backfill;
-pub mod backfill_input;
 pub mod cli;
 pub mod cmd;
 pub mod current;

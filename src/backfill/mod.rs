@@ -11,7 +11,6 @@
 //! also the attributes of the pool's users the input names.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use anyhow::{Context, bail};
@@ -19,15 +18,18 @@ use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::types::{AttributeType, UserPoolType};
 
 use crate::current::{Current, Source};
-use crate::input::{self, Format, InputOptions};
+use crate::input::{EmptyCells, Format, InputOptions};
 use crate::prepare::{self, PoolState, Scanned};
 use crate::progress::Reporter;
 use crate::schema::Schema;
-use crate::sender::{RateControl, RetryPolicy, retrying};
-use crate::template::{Computed as Rendered, Rules, Subject};
+use crate::template::{Rules, Subject};
 
-/// Problems kept for the preview; the counts are exact.
-const MAX_PROBLEMS: usize = 1000;
+mod pool;
+mod rows;
+pub mod source;
+
+use pool::list_users;
+use rows::Writer;
 
 /// What to compute.
 pub struct Spec<'a> {
@@ -80,7 +82,7 @@ pub async fn compute(
     let io = InputOptions {
         format: Format::Jsonl,
         key_column: "username".into(),
-        empty_cells: input::EmptyCells::Ignore,
+        empty_cells: EmptyCells::Ignore,
         client_metadata: spec.input_options.client_metadata.clone(),
     };
     let mut rows = Writer::new()?;
@@ -177,7 +179,7 @@ async fn from_input(
     let mut wanted: BTreeSet<String> = spec
         .rules
         .map_or_else(BTreeSet::new, |r| r.targets().iter().cloned().collect());
-    for row in crate::backfill_input::rows(path, spec.input_options, data)? {
+    for row in source::rows(path, spec.input_options, data)? {
         let row = row?;
         if let Some(key) = &row.key {
             keys.insert(fold(spec.match_attr, key));
@@ -220,7 +222,7 @@ async fn from_input(
     let by = spec.match_attr.unwrap_or("username");
     let eval = spec.rules.map(|r| r.evaluator());
     // Pass 2: one computed row per input row.
-    for row in crate::backfill_input::rows(path, spec.input_options, data)? {
+    for row in source::rows(path, spec.input_options, data)? {
         let row = row?;
         let at = format!("{}:{}", path.display(), row.line);
         if let Some(problem) = row.problem {
@@ -285,148 +287,4 @@ fn attr_map(attrs: &[AttributeType]) -> BTreeMap<String, String> {
         .iter()
         .filter_map(|a| Some((a.name().to_string(), a.value()?.to_string())))
         .collect()
-}
-
-/// Streams the pool with ListUsers (60 a page, paced under the UserList quota), narrowed by
-/// a ListUsers filter, handing each user to `each`. The one place a backfill reads the pool.
-pub async fn list_users(
-    client: &Client,
-    pool: &str,
-    filter: Option<&str>,
-    reporter: &dyn Reporter,
-    mut each: impl FnMut(&str, &[AttributeType]) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
-    let rate = RateControl::new(20.0);
-    let policy = RetryPolicy::default();
-    let mut token: Option<String> = None;
-    let mut seen = 0u64;
-    loop {
-        let page = retrying(&rate, &policy, || {
-            client
-                .list_users()
-                .user_pool_id(pool)
-                .limit(60)
-                .set_filter(filter.map(str::to_string))
-                .set_pagination_token(token.clone())
-                .send()
-        })
-        .await
-        .map_err(|e| anyhow::anyhow!("reading the users of {pool}: {e}"))?;
-        for user in page.users() {
-            seen += 1;
-            each(user.username().unwrap_or(""), user.attributes())?;
-        }
-        reporter.status(&format!("reading the pool: {seen} users"));
-        token = page.pagination_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(());
-        }
-    }
-}
-
-#[derive(Default)]
-struct Stats {
-    skipped: u64,
-    not_found: u64,
-    invalid: u64,
-    problems: Vec<String>,
-}
-
-/// The computed rows file (private, removed when the run ends) and the tallies.
-struct Writer {
-    out: BufWriter<tempfile::NamedTempFile>,
-    /// Lines written so far.
-    lines: u64,
-    stats: Stats,
-}
-
-impl Writer {
-    fn new() -> anyhow::Result<Writer> {
-        // tempfile creates files readable by the owner only.
-        let file = tempfile::Builder::new()
-            .prefix("cognito-bulk-backfill-")
-            .suffix(".jsonl")
-            .tempfile()
-            .context("creating the computed rows file")?;
-        Ok(Writer {
-            out: BufWriter::with_capacity(256 * 1024, file),
-            lines: 0,
-            stats: Stats::default(),
-        })
-    }
-
-    /// Writes a rendered user's row; returns whether a row was written.
-    fn rendered(
-        &mut self,
-        user: &str,
-        rendered: Rendered,
-        metadata: &BTreeMap<String, String>,
-    ) -> anyhow::Result<bool> {
-        match rendered {
-            Rendered::Skipped => {
-                self.stats.skipped += 1;
-                Ok(false)
-            }
-            Rendered::Failed(failures) => {
-                let why: Vec<String> = failures.iter().map(|(a, m)| format!("{a}: {m}")).collect();
-                self.invalid(format!("user {user:?}: TemplateFailed: {}", why.join("; ")));
-                Ok(false)
-            }
-            Rendered::Changes(changes) => {
-                self.row(user, &changes, metadata)?;
-                Ok(true)
-            }
-        }
-    }
-
-    fn row(
-        &mut self,
-        user: &str,
-        changes: &[(String, Option<String>)],
-        metadata: &BTreeMap<String, String>,
-    ) -> anyhow::Result<()> {
-        let attributes: serde_json::Map<String, serde_json::Value> = changes
-            .iter()
-            .map(|(n, v)| {
-                (
-                    n.clone(),
-                    v.clone().map_or(serde_json::Value::Null, Into::into),
-                )
-            })
-            .collect();
-        let mut line = serde_json::json!({ "username": user, "attributes": attributes });
-        if !metadata.is_empty() {
-            line["client_metadata"] = serde_json::to_value(metadata)?;
-        }
-        serde_json::to_writer(&mut self.out, &line)?;
-        self.out.write_all(b"\n")?;
-        self.lines += 1;
-        Ok(())
-    }
-
-    /// Pads with blank lines (which readers skip) so that the next row is on line `line`:
-    /// a computed row's messages then name the input line it came from.
-    fn pad_to(&mut self, line: u64) -> anyhow::Result<()> {
-        while self.lines + 1 < line {
-            self.out.write_all(b"\n")?;
-            self.lines += 1;
-        }
-        Ok(())
-    }
-
-    fn invalid(&mut self, problem: String) {
-        self.stats.invalid += 1;
-        self.problem(problem);
-    }
-
-    fn not_found(&mut self, problem: String) {
-        self.stats.not_found += 1;
-        self.problem(problem);
-    }
-
-    fn problem(&mut self, problem: String) {
-        if self.stats.problems.len() < MAX_PROBLEMS {
-            self.stats.problems.push(problem);
-        }
-    }
 }
