@@ -82,6 +82,7 @@ def main():
     p.add_argument("--rows", type=int, default=20_000, help="rows for the cost comparison")
     p.add_argument("--users", type=int, default=100_000, help="pool size for the plan")
     args = p.parse_args()
+    args.bin = os.path.abspath(args.bin)
     work = tempfile.mkdtemp()
 
     t = template_cost(args.template_bin, args.rows)
