@@ -191,7 +191,7 @@ fn context(s: &Subject) -> Value {
 /// A parse error as `FLAG: does not parse at column N: why`, with the text and a caret.
 fn position(flag: &str, source: &str, e: &Error) -> String {
     let at = e.range().map(|r| r.start).unwrap_or(source.len());
-    let column = source[..at.min(source.len())].chars().count() + 1;
+    let column = source.get(..at).unwrap_or(source).chars().count() + 1;
     let line = e.line().unwrap_or(1);
     let why = e.detail().unwrap_or("syntax error");
     format!(

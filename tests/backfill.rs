@@ -387,6 +387,21 @@ async fn setup_errors_come_before_any_call() {
     .await;
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stderr.contains("--set custom:nope"), "{}", run.stderr);
+    let legacy = dir.path().join("legacy.csv");
+    std::fs::write(&legacy, "legacy_id,custom:tenant\nL-1,x\n").unwrap();
+    let args = [
+        "plan",
+        legacy.to_str().unwrap(),
+        "--user-pool-id",
+        &pool,
+        "--key-column",
+        "legacy_id",
+        "--match",
+        "custom:nope",
+    ];
+    let run = run_in(dir.path(), &proxy.url(), &args).await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("--match custom:nope"), "{}", run.stderr);
     let received = proxy.stats().received;
     assert_eq!(
         received.keys().collect::<Vec<_>>(),
@@ -638,4 +653,23 @@ async fn rails_filter_and_limit_hold_for_computed_rows() {
     );
     let expected: Vec<Option<String>> = (0..n).map(expected_tenant).collect();
     assert_eq!(tenants(&c, &pool, n).await, expected);
+
+    // Once that run finished, the same command computes a new plan: nothing left to do.
+    let run = run_in(dir.path(), &moto.url(), &rest).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr.contains("Plan: 0 users to change"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("the old journal is kept as"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(out).unwrap().lines().count(),
+        1,
+        "a header only"
+    );
 }

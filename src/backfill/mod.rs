@@ -79,6 +79,15 @@ pub async fn compute(
             );
         }
     }
+    if let Some(attr) = spec.match_attr
+        && attr.starts_with("custom:")
+        && !schema.missing([&attr.to_string()]).is_empty()
+    {
+        bail!(
+            "--match {attr}: user pool {} does not define {attr}",
+            spec.user_pool_id
+        );
+    }
     let io = InputOptions {
         format: Format::Jsonl,
         key_column: "username".into(),
