@@ -142,7 +142,12 @@ async fn from_pool_backfill_plan_apply_rollback() {
     assert!(update_calls(&proxy).is_empty());
 
     // apply: the same flags, applied through the plan.
-    let apply_args: Vec<&str> = ["apply"].iter().chain(flags.iter()).copied().collect();
+    let apply_args: Vec<&str> = ["apply"]
+        .iter()
+        .chain(flags.iter())
+        .chain(&["--rps", "100"])
+        .copied()
+        .collect();
     let run = run_in(dir.path(), &proxy.url(), &apply_args).await;
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(
@@ -163,7 +168,13 @@ async fn from_pool_backfill_plan_apply_rollback() {
     let run = run_in(
         dir.path(),
         &moto.url(),
-        &["rollback", journal.to_str().unwrap(), "--yes"],
+        &[
+            "rollback",
+            journal.to_str().unwrap(),
+            "--rps",
+            "100",
+            "--yes",
+        ],
     )
     .await;
     assert_eq!(run.code, 0, "{run:?}");
