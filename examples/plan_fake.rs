@@ -80,6 +80,7 @@ async fn main() -> anyhow::Result<()> {
         show: 0,
         allow_verification_messages: false,
         concurrency: 8,
+        backfill: None,
     };
     let rss_before = peak_rss_mib();
     let started = Instant::now();

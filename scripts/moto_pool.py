@@ -27,6 +27,8 @@ def main() -> None:
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--pool", required=True, help="pool description (JSON)")
     p.add_argument("--extra-users", type=int, default=0)
+    p.add_argument("--extra-emails", action="store_true",
+                   help="give the extra users an email of one of 7 domains (bench/backfill.sh)")
     p.add_argument("--ready-file", required=True)
     args = p.parse_args()
 
@@ -61,9 +63,10 @@ def main() -> None:
         )
     backend = cognitoidp_backends[ACCOUNT][REGION]
     for i in range(1, args.extra_users + 1):
-        backend.admin_create_user(
-            pool_id, f"user{i:06d}", "SUPPRESS", "", [{"Name": "custom:tier", "Value": "free"}]
-        )
+        attrs = [{"Name": "custom:tier", "Value": "free"}]
+        if args.extra_emails:
+            attrs.append({"Name": "email", "Value": f"user{i:06d}@Dept{i % 7}.Example"})
+        backend.admin_create_user(pool_id, f"user{i:06d}", "SUPPRESS", "", attrs)
     with open(args.ready_file, "w") as f:
         f.write(f"{url} {pool_id}\n")
     stop = threading.Event()

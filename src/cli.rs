@@ -322,8 +322,10 @@ pub struct ReadArgs {
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
-    /// The input file (.csv, .jsonl or .ndjson), or - for standard input.
-    pub input: PathBuf,
+    /// The input file (.csv, .jsonl or .ndjson), or - for standard input. Without it, --set
+    /// makes the pool the input.
+    #[arg(required_unless_present = "set")]
+    pub input: Option<PathBuf>,
     /// The user pool, e.g. us-east-1_AbCdEf123.
     #[arg(long, value_name = "ID", help_heading = "AWS")]
     pub user_pool_id: String,
@@ -344,7 +346,8 @@ pub struct PlanArgs {
     pub input_args: InputArgs,
     #[command(flatten)]
     pub read: ReadArgs,
-    /// Where to write the plan (default: INPUT.plan beside the input).
+    /// Where to write the plan (default: INPUT.plan beside the input; with --set and no
+    /// input, backfill-HASH.plan in the current folder).
     #[arg(long, value_name = "PATH", help_heading = "Files")]
     pub out: Option<PathBuf>,
     /// Also write the plan for review as Markdown: summary, the rule, the changes as a table.
@@ -359,15 +362,18 @@ pub struct PlanArgs {
     pub concurrency: u16,
     #[command(flatten)]
     pub aws: AwsArgs,
+    #[command(flatten)]
+    pub backfill: BackfillArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
     /// The input file (.csv, .jsonl or .ndjson), or - for standard input. Not with --plan.
-    #[arg(required_unless_present = "plan", conflicts_with = "plan")]
+    /// Without it, --set makes the pool the input.
+    #[arg(required_unless_present_any = ["plan", "set"], conflicts_with = "plan")]
     pub input: Option<PathBuf>,
     /// Send exactly the changes of a plan file written by `plan` (no re-reading).
-    #[arg(long, value_name = "PLAN", help_heading = "Input")]
+    #[arg(long, value_name = "PLAN", conflicts_with_all = ["set", "match_attr"], help_heading = "Input")]
     pub plan: Option<PathBuf>,
     /// The user pool to update, e.g. us-east-1_AbCdEf123.
     #[arg(long, value_name = "ID", help_heading = "AWS")]
@@ -430,6 +436,44 @@ pub struct ApplyArgs {
     pub yes: bool,
     #[command(flatten)]
     pub aws: AwsArgs,
+    #[command(flatten)]
+    pub backfill: BackfillArgs,
+    /// With --set or --match: where to write the computed plan (default: backfill-HASH.plan
+    /// in the current folder, or INPUT.backfill-HASH.plan); journal and report sit beside it.
+    #[arg(long, value_name = "PATH", conflicts_with = "plan")]
+    pub out: Option<PathBuf>,
+}
+
+/// Computed backfills: values from templates, the pool as input, matching by any attribute.
+#[derive(Debug, Args, Clone, Default)]
+pub struct BackfillArgs {
+    /// Set NAME to a MiniJinja template (repeatable), e.g. 'custom:tenant={{ email | domain }}'.
+    /// Variables: username, sub, attrs, email and the other standard attributes, custom.NAME,
+    /// row.COLUMN (with an input). Extra filters: domain, local_part, sha256.
+    #[arg(long = "set", value_name = "NAME=TEMPLATE")]
+    pub set: Vec<String>,
+    /// Change only users for whom this MiniJinja expression is true, e.g.
+    /// 'attrs["custom:tenant"] is not defined and email is defined'.
+    #[arg(long = "where", value_name = "EXPR", requires = "set")]
+    pub where_: Option<String>,
+    /// With --set and no input: a server-side filter narrowing the pool, e.g. 'email ^= "a"'.
+    #[arg(long, value_name = "EXPR", requires = "set")]
+    pub filter: Option<String>,
+    /// Match input rows to users by this attribute (e.g. email, custom:legacy_id) instead of
+    /// the username; email ignores case.
+    #[arg(long = "match", value_name = "ATTR")]
+    pub match_attr: Option<String>,
+    /// A template that renders to the empty string deletes the attribute (otherwise that row
+    /// is invalid).
+    #[arg(long, requires = "set")]
+    pub empty_is_delete: bool,
+}
+
+impl BackfillArgs {
+    /// Whether rows are computed (templates, or matching by an attribute).
+    pub fn active(&self) -> bool {
+        !self.set.is_empty() || self.match_attr.is_some()
+    }
 }
 
 fn parse_key_value(s: &str) -> Result<(String, String), String> {

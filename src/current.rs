@@ -87,6 +87,31 @@ impl Current {
     }
 }
 
+impl Current {
+    /// Empty current values to be filled from a ListUsers pass made elsewhere (a computed
+    /// backfill reads the pool once, for its templates and its diff).
+    pub fn listed() -> Current {
+        Current {
+            source: Some(Source::List),
+            ..Current::default()
+        }
+    }
+
+    /// Notes a user of the pool: its email and phone number always, and, with `wanted`,
+    /// those of its attributes (the user is then one the input names, keyed by `username`).
+    pub fn observe(
+        &mut self,
+        username: &str,
+        attrs: &[(String, String)],
+        wanted: Option<&BTreeSet<String>>,
+    ) {
+        match wanted {
+            Some(wanted) => self.keep(username.to_lowercase(), attrs, wanted),
+            None => self.note_aliases(username, attrs),
+        }
+    }
+}
+
 /// Streams the pool; keeps the users whose username or sub is in `input_users` (hashes from
 /// the scan) and every user's email and phone number hash.
 pub async fn list<P: Pool>(

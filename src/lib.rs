@@ -6,6 +6,7 @@
 
 pub mod apply;
 pub mod aws;
+pub mod backfill;
 pub mod cli;
 pub mod cmd;
 pub mod current;
@@ -31,4 +32,5 @@ pub mod scan;
 pub mod schema;
 pub mod sender;
 pub mod stream;
+pub mod template;
 pub mod validate;

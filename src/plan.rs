@@ -27,6 +27,9 @@ pub struct PlanOptions {
     pub show: usize,
     pub allow_verification_messages: bool,
     pub concurrency: usize,
+    /// A computed backfill's rule, and the input it came from as (name, SHA-256) ("" for
+    /// the pool as input): recorded in the plan's header instead of the computed rows file.
+    pub backfill: Option<(crate::planfile::Backfill, String, String)>,
 }
 
 /// What the plan found.
@@ -63,17 +66,27 @@ pub fn run(
         kind: planfile::KIND.into(),
         version: planfile::VERSION,
         user_pool_id: opts.user_pool_id.clone(),
-        input: scanned.display.clone(),
-        input_path: std::fs::metadata(&opts.input)
-            .is_ok_and(|m| m.is_file())
-            .then(|| std::fs::canonicalize(&opts.input).ok())
-            .flatten()
-            .map(|p| p.display().to_string()),
-        input_sha256: scanned.scan.sha256.clone(),
+        input: match &opts.backfill {
+            Some((_, input, _)) => input.clone(),
+            None => scanned.display.clone(),
+        },
+        input_path: match &opts.backfill {
+            Some(_) => None,
+            None => std::fs::metadata(&opts.input)
+                .is_ok_and(|m| m.is_file())
+                .then(|| std::fs::canonicalize(&opts.input).ok())
+                .flatten()
+                .map(|p| p.display().to_string()),
+        },
+        input_sha256: match &opts.backfill {
+            Some((_, _, sha256)) => sha256.clone(),
+            None => scanned.scan.sha256.clone(),
+        },
         created_unix: crate::journal::now_unix() as u64,
         current_state: pool.source,
         options: opts.input_options.to_json(),
         allow_verification_messages: opts.allow_verification_messages,
+        backfill: opts.backfill.as_ref().map(|(rule, _, _)| rule.clone()),
     };
     let writing = || format!("writing the plan {}", opts.out.display());
     let mut out = PlanWriter::create(&opts.out, &header).with_context(writing)?;

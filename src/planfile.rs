@@ -37,6 +37,47 @@ pub struct PlanHeader {
     /// `apply --plan` applies the rail as the plan was made.
     #[serde(default)]
     pub allow_verification_messages: bool,
+    /// The rule of a computed backfill (`--set`, `--where`, `--filter`, `--match`), so that a
+    /// reviewer sees the rule as well as its result; None for a plain input.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backfill: Option<Backfill>,
+}
+
+/// The flags that computed a plan's rows, as given.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Backfill {
+    /// `--set NAME=TEMPLATE`, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub set: Vec<String>,
+    #[serde(default, rename = "where", skip_serializing_if = "Option::is_none")]
+    pub where_: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
+    #[serde(default, rename = "match", skip_serializing_if = "Option::is_none")]
+    pub match_attr: Option<String>,
+    #[serde(default)]
+    pub empty_is_delete: bool,
+}
+
+impl Backfill {
+    /// The rule as flags, one a line, for the preview's header.
+    pub fn lines(&self) -> Vec<String> {
+        let q = |s: &str| shlex::try_quote(s).map_or_else(|_| s.to_string(), |c| c.into_owned());
+        let mut out: Vec<String> = self.set.iter().map(|s| format!("--set {}", q(s))).collect();
+        if let Some(w) = &self.where_ {
+            out.push(format!("--where {}", q(w)));
+        }
+        if let Some(f) = &self.filter {
+            out.push(format!("--filter {}", q(f)));
+        }
+        if let Some(m) = &self.match_attr {
+            out.push(format!("--match {}", q(m)));
+        }
+        if self.empty_is_delete {
+            out.push("--empty-is-delete".into());
+        }
+        out
+    }
 }
 
 /// One user to change.

@@ -88,6 +88,28 @@ pub async fn scan_input(
     })
 }
 
+/// Scans rows a backfill computed into a private temporary file, which lives as long as the
+/// returned [`Scanned`]. `display` names them in messages.
+pub async fn scan_computed(
+    spool: tempfile::TempPath,
+    display: String,
+    io: &InputOptions,
+) -> anyhow::Result<Scanned> {
+    let path = spool.to_path_buf();
+    let scan = {
+        let (path, display, io) = (path.clone(), display.clone(), io.clone());
+        tokio::task::spawn_blocking(move || scan::scan(&path, &display, &io))
+            .await
+            .context("input scan panicked")??
+    };
+    Ok(Scanned {
+        _spool: Some(spool),
+        path,
+        display,
+        scan,
+    })
+}
+
 /// Reads the schema and the current values, and refuses an input that uses attributes the
 /// pool does not define. Before any write, so errors here are setup errors.
 pub async fn read_pool<P: Pool>(

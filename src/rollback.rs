@@ -54,6 +54,7 @@ pub fn make_plan(journal_path: &Path, out: &Path) -> anyhow::Result<u64> {
         options: serde_json::json!({ "rollback_of": journal_path.display().to_string() }),
         // Undoing an email change the run was allowed to make may send a message too.
         allow_verification_messages: true,
+        backfill: None,
     };
     let writing = || format!("writing {}", out.display());
     let mut writer = PlanWriter::create(out, &plan_header).with_context(writing)?;

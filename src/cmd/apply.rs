@@ -23,6 +23,9 @@ use crate::pool::sdk::SdkPool;
 use crate::sender::RetryPolicy;
 
 pub async fn run(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
+    if args.backfill.active() {
+        return Box::pin(super::backfill::apply(global, args)).await;
+    }
     let (input, format) = match (&args.plan, &args.input) {
         (Some(plan), _) => (plan.clone(), Format::Plan),
         (None, Some(input)) => (input.clone(), input_format(input, args.input_args.format)?),
@@ -225,6 +228,10 @@ fn check_plan(plan: &Path, pool: &str) -> anyhow::Result<planfile::PlanHeader> {
             plan.display(),
             header.user_pool_id
         );
+    }
+    if header.backfill.is_some() && header.input.is_empty() {
+        // The pool was the input: the plan's before-values are checked against it instead.
+        return Ok(header);
     }
     // The input as the plan recorded it: its absolute path (plans made before that field: the
     // name as given). A plan made from a stream has nothing to compare; its trailer guards it.

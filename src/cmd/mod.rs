@@ -2,6 +2,7 @@
 //! built here and passed in to the core. One file per command; what they share is here.
 
 mod apply;
+mod backfill;
 mod export;
 mod plan;
 mod report;

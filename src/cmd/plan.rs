@@ -19,11 +19,18 @@ use super::{
 };
 use crate::cli::{Global, PlanArgs};
 use crate::files;
-use crate::plan::{self, PlanOptions};
+use crate::plan::{self, PlanOptions, PlanSummary};
 use crate::prepare::{self, Reading};
 use crate::report::markdown;
 
 pub async fn run(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
+    if args.backfill.active() {
+        return super::backfill::plan(global, args).await;
+    }
+    let given = args
+        .input
+        .clone()
+        .expect("clap requires INPUT without --set");
     // With --detailed-exitcode, 2 means "changes", so every error is 1.
     let detailed = args.detailed_exitcode;
     let fail = |f: Failure| Failure {
@@ -34,15 +41,15 @@ pub async fn run(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
         },
         error: f.error,
     };
-    let format = input_format(&args.input, args.input_args.format).map_err(fail)?;
+    let format = input_format(&given, args.input_args.format).map_err(fail)?;
     let out = args
         .out
         .clone()
-        .unwrap_or_else(|| files::beside_input(&args.input, "plan"));
-    let input = if args.input.as_os_str() == "-" {
+        .unwrap_or_else(|| files::beside_input(&given, "plan"));
+    let input = if given.as_os_str() == "-" {
         spool_stdin(&out).map_err(setup).map_err(fail)?
     } else {
-        args.input.clone()
+        given.clone()
     };
     let opts = PlanOptions {
         out,
@@ -53,6 +60,7 @@ pub async fn run(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
         show: args.show,
         allow_verification_messages: args.read.allow_verification_messages,
         concurrency: usize::from(args.concurrency),
+        backfill: None,
     };
     let _no_lock = check_files(
         &[("the input", &opts.input)],
@@ -113,19 +121,32 @@ pub async fn run(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
             eprintln!("{problem}");
         }
     } else if !global.quiet {
-        show(global, &args, &opts, &summary);
+        let colour = global.color.enabled();
+        print_plan(&summary, &opts.out, &opts.user_pool_id, args.show, colour);
+        if let Some(md) = &args.markdown {
+            let redacted = if args.redact {
+                " (values redacted)"
+            } else {
+                ""
+            };
+            println!("plan for review written to {}{redacted}", md.display());
+        }
     }
-    Ok(match (detailed, summary.to_change > 0) {
+    Ok(outcome(detailed, &summary))
+}
+
+/// The exit code of a plan: with --detailed-exitcode, 2 means "changes".
+pub(super) fn outcome(detailed: bool, summary: &PlanSummary) -> Outcome {
+    match (detailed, summary.to_change > 0) {
         (true, true) => Outcome::Setup, // 2: there are changes
         (true, false) => Outcome::Success,
         (false, _) if summary.invalid + summary.not_found > 0 => Outcome::RowsFailed,
         (false, _) => Outcome::Success,
-    })
+    }
 }
 
-/// The preview (coloured on a terminal), the problems, the summary and what to do next.
-fn show(global: &Global, args: &PlanArgs, opts: &PlanOptions, summary: &plan::PlanSummary) {
-    let colour = global.color.enabled();
+/// The preview (coloured on a terminal), the problems, the summary and how to apply the plan.
+pub(super) fn print_plan(summary: &PlanSummary, out: &Path, pool: &str, show: usize, colour: bool) {
     for line in &summary.preview {
         println!("{}", paint(line, colour));
     }
@@ -134,10 +155,10 @@ fn show(global: &Global, args: &PlanArgs, opts: &PlanOptions, summary: &plan::Pl
         println!(
             "... and {} more attribute changes in {} (--show all lists them)",
             summary.attributes - shown,
-            opts.out.display()
+            out.display()
         );
     }
-    for problem in summary.problems.iter().take(args.show.max(20)) {
+    for problem in summary.problems.iter().take(show.max(20)) {
         eprintln!("{problem}");
     }
     println!();
@@ -145,22 +166,10 @@ fn show(global: &Global, args: &PlanArgs, opts: &PlanOptions, summary: &plan::Pl
     for note in summary.notes() {
         println!("{note}");
     }
-    if let Some(md) = &args.markdown {
-        println!(
-            "plan for review written to {}{}",
-            md.display(),
-            if args.redact {
-                " (values redacted)"
-            } else {
-                ""
-            }
-        );
-    }
     println!(
-        "plan written to {}; apply it with: cognito-bulk apply --plan {} --user-pool-id {}",
-        opts.out.display(),
-        opts.out.display(),
-        opts.user_pool_id
+        "plan written to {}; apply it with: cognito-bulk apply --plan {} --user-pool-id {pool}",
+        out.display(),
+        out.display(),
     );
 }
 

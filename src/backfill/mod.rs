@@ -1,0 +1,299 @@
+//! Computed backfills: the pool (or an input file joined to it) and the `--set` / `--where` /
+//! `--match` rules become ordinary rows *before* anything is decided. One ListUsers pass
+//! reads the users the rules need; each user's row is computed and written to a private JSONL
+//! file, which the one decision path ([`crate::planner`]) then reads like any input, so the
+//! schema checks, the diff, the rails, the plan file, the journal and rollback all hold.
+//! The same pass fills the current values the diff uses, so the diff is against the values
+//! the templates saw.
+//!
+//! Memory: the current values of the users that get a row (the `--set` targets only), and a
+//! 64-bit hash of every email and phone number, as for a plain plan; with an input file,
+//! also the attributes of the pool's users the input names.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use aws_sdk_cognitoidentityprovider::types::UserPoolType;
+
+use crate::current::{Current, Source};
+use crate::input::{EmptyCells, Format, InputOptions};
+use crate::pool::Pool;
+use crate::prepare::{self, PoolState, Scanned};
+use crate::progress::Reporter;
+use crate::schema::Schema;
+use crate::template::{Rules, Subject};
+
+mod pool;
+mod rows;
+pub mod source;
+
+use pool::list_users;
+use rows::Writer;
+
+/// What to compute.
+pub struct Spec<'a> {
+    pub user_pool_id: &'a str,
+    pub pool: &'a UserPoolType,
+    /// `--set` / `--where`; None: the input's rows as they are (`--match` alone).
+    pub rules: Option<&'a Rules>,
+    /// A ListUsers filter narrowing the pool as input.
+    pub filter: Option<&'a str>,
+    /// The attribute that identifies the input's users (None: username or sub).
+    pub match_attr: Option<&'a str>,
+    /// The input file (None: the pool is the input) and how to read it.
+    pub input: Option<&'a Path>,
+    pub input_options: &'a InputOptions,
+}
+
+/// The computed rows, scanned, with the pool state to decide them against, and what never
+/// became a row.
+pub struct Computed {
+    pub scanned: Scanned,
+    pub state: PoolState,
+    /// How the computed rows file is read.
+    pub io: InputOptions,
+    /// Users `--where` left alone.
+    pub skipped: u64,
+    pub not_found: u64,
+    /// Rows that could not be computed (a template failed, an ambiguous match, a bad line).
+    pub invalid: u64,
+    pub problems: Vec<String>,
+}
+
+/// Computes every row. Errors are setup errors (the input or the pool cannot be read).
+pub async fn compute<P: Pool>(
+    pool: &P,
+    spec: &Spec<'_>,
+    reporter: &dyn Reporter,
+) -> anyhow::Result<Computed> {
+    let schema = Schema::from_pool(spec.pool);
+    if let Some(rules) = spec.rules {
+        let missing = schema.missing(rules.targets());
+        if !missing.is_empty() {
+            bail!(
+                "--set {}: user pool {} does not define {}",
+                missing[0],
+                spec.user_pool_id,
+                missing.join(", ")
+            );
+        }
+    }
+    if let Some(attr) = spec.match_attr
+        && attr.starts_with("custom:")
+        && !schema.missing([&attr.to_string()]).is_empty()
+    {
+        bail!(
+            "--match {attr}: user pool {} does not define {attr}",
+            spec.user_pool_id
+        );
+    }
+    let io = InputOptions {
+        format: Format::Jsonl,
+        key_column: "username".into(),
+        empty_cells: EmptyCells::Ignore,
+        client_metadata: spec.input_options.client_metadata.clone(),
+    };
+    let mut rows = Writer::new()?;
+    let mut current = Current::listed();
+    let display = match spec.input {
+        None => format!("pool {}", spec.user_pool_id),
+        // Computed rows keep their input line numbers (see `Writer::pad_to`).
+        Some(input) => input.display().to_string(),
+    };
+    match spec.input {
+        None => from_pool(pool, spec, &mut rows, &mut current, reporter).await?,
+        Some(input) => from_input(pool, spec, input, &mut rows, &mut current, reporter).await?,
+    }
+    let Writer { out, stats, .. } = rows;
+    let spool = out
+        .into_inner()
+        .map_err(|e| e.into_error())
+        .context("writing the computed rows")?
+        .into_temp_path();
+    let scanned = prepare::scan_computed(spool, display, &io).await?;
+    let missing = schema.missing(
+        scanned
+            .scan
+            .attributes
+            .iter()
+            .filter(|n| crate::validate::check_name(n).is_ok()),
+    );
+    if !missing.is_empty() {
+        bail!(
+            "the input uses attributes that user pool {} does not define: {}",
+            spec.user_pool_id,
+            missing.join(", ")
+        );
+    }
+    Ok(Computed {
+        scanned,
+        state: PoolState {
+            schema: Some(schema),
+            current: Some(current),
+            source: Source::List,
+        },
+        io,
+        skipped: stats.skipped,
+        not_found: stats.not_found,
+        invalid: stats.invalid,
+        problems: stats.problems,
+    })
+}
+
+/// The pool as input: every user (narrowed by `--filter`), `--where`, then the templates.
+async fn from_pool<P: Pool>(
+    pool: &P,
+    spec: &Spec<'_>,
+    rows: &mut Writer,
+    current: &mut Current,
+    reporter: &dyn Reporter,
+) -> anyhow::Result<()> {
+    let rules = spec.rules.context("the pool as input needs --set")?;
+    let wanted: BTreeSet<String> = rules.targets().iter().cloned().collect();
+    let eval = rules.evaluator();
+    list_users(
+        pool,
+        spec.user_pool_id,
+        spec.filter,
+        reporter,
+        |user, attrs| {
+            let map = attr_map(attrs);
+            let subject = Subject {
+                username: user,
+                attrs: &map,
+                row: None,
+            };
+            let kept = rows.rendered(user, eval.eval(&subject), &BTreeMap::new())?;
+            current.observe(user, attrs, kept.then_some(&wanted));
+            Ok(())
+        },
+    )
+    .await
+}
+
+/// An input file joined to the pool: its users found by `--match` (or username / sub),
+/// then each row computed (`--set`) or passed on with the matched username.
+async fn from_input<P: Pool>(
+    pool: &P,
+    spec: &Spec<'_>,
+    path: &Path,
+    rows: &mut Writer,
+    current: &mut Current,
+    reporter: &dyn Reporter,
+) -> anyhow::Result<()> {
+    let data = spec.rules.is_some();
+    // Pass 1: the keys to look for, and the attributes the rows touch.
+    let mut keys = HashSet::new();
+    let mut wanted: BTreeSet<String> = spec
+        .rules
+        .map_or_else(BTreeSet::new, |r| r.targets().iter().cloned().collect());
+    for row in source::rows(path, spec.input_options, data)? {
+        let row = row?;
+        if let Some(key) = &row.key {
+            keys.insert(fold(spec.match_attr, key));
+        }
+        if let Some(record) = &row.record {
+            wanted.extend(record.row.changes.iter().map(|c| c.name.clone()));
+        }
+    }
+    // The pool, indexed by the matching attribute for those keys only.
+    let mut index: HashMap<String, Vec<(String, Attributes)>> = HashMap::new();
+    list_users(pool, spec.user_pool_id, None, reporter, |user, attrs| {
+        current.observe(user, attrs, None);
+        let candidates: Vec<&str> = match spec.match_attr {
+            Some(attr) => attrs
+                .iter()
+                .filter(|(n, _)| n == attr)
+                .map(|(_, v)| v.as_str())
+                .collect(),
+            None => std::iter::once(user)
+                .chain(
+                    attrs
+                        .iter()
+                        .filter(|(n, _)| n == "sub")
+                        .map(|(_, v)| v.as_str()),
+                )
+                .collect(),
+        };
+        for c in candidates {
+            let k = fold(spec.match_attr, c);
+            if keys.contains(&k) {
+                index
+                    .entry(k)
+                    .or_default()
+                    .push((user.to_string(), attrs.to_vec()));
+            }
+        }
+        Ok(())
+    })
+    .await?;
+    let by = spec.match_attr.unwrap_or("username");
+    let eval = spec.rules.map(|r| r.evaluator());
+    // Pass 2: one computed row per input row.
+    for row in source::rows(path, spec.input_options, data)? {
+        let row = row?;
+        let at = format!("{}:{}", path.display(), row.line);
+        if let Some(problem) = row.problem {
+            rows.invalid(problem);
+            continue;
+        }
+        rows.pad_to(row.line)?;
+        let key = row.key.unwrap_or_default();
+        let (user, attrs) = match index.get(&fold(spec.match_attr, &key)).map(Vec::as_slice) {
+            None | Some([]) => {
+                rows.not_found(format!(
+                    "{at}: user {key:?}: no user of the pool has this {by}"
+                ));
+                continue;
+            }
+            Some([one]) => one,
+            Some(many) => {
+                rows.invalid(format!(
+                    "{at}: user {key:?}: AmbiguousMatch: {} users of the pool have this {by}",
+                    many.len()
+                ));
+                continue;
+            }
+        };
+        let kept = match (&eval, row.record, &row.data) {
+            (Some(eval), _, data) => {
+                let map = attr_map(attrs);
+                let subject = Subject {
+                    username: user,
+                    attrs: &map,
+                    row: data.as_ref(),
+                };
+                rows.rendered(user, eval.eval(&subject), &BTreeMap::new())?
+            }
+            (None, Some(record), _) => {
+                let changes = record
+                    .row
+                    .changes
+                    .iter()
+                    .map(|c| (c.name.clone(), c.change.value().map(str::to_string)))
+                    .collect::<Vec<_>>();
+                rows.row(user, &changes, &record.row.client_metadata)?;
+                true
+            }
+            (None, None, _) => false,
+        };
+        current.observe(user, attrs, kept.then_some(&wanted));
+    }
+    Ok(())
+}
+
+/// A user's attributes as ListUsers gives them.
+type Attributes = Vec<(String, String)>;
+
+/// Email keys compare ignoring case, as do usernames; other attributes exactly.
+fn fold(match_attr: Option<&str>, value: &str) -> String {
+    match match_attr {
+        None | Some("email") => value.to_lowercase(),
+        Some(_) => value.to_string(),
+    }
+}
+
+fn attr_map(attrs: &[(String, String)]) -> BTreeMap<String, String> {
+    attrs.iter().cloned().collect()
+}

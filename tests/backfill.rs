@@ -1,0 +1,686 @@
+//! Computed backfills (issue 11) end to end against moto: the pool as input with `--set` and
+//! `--where`, a CRM export joined by email, matching by a custom attribute, setup errors
+//! before any call, a value the row checks refuse, rollback, and kill -9 then resume.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use aws_sdk_cognitoidentityprovider::Client;
+use support::proxy::{Config, FaultProxy};
+use support::*;
+
+const TENANT: &str = "custom:tenant={{ email | split(\"@\") | last | lower }}";
+const UNTAGGED: &str = "attrs[\"custom:tenant\"] is not defined and email is defined";
+
+/// A pool with `custom:tenant` and `custom:plan`, `custom:crm_id`, `custom:legacy_id`, and `n`
+/// users u0..: every 10th already tagged, every 15th without email, the rest of three domains
+/// written in mixed case.
+async fn pool(c: &Client, n: usize) -> String {
+    let pool = create_pool(c, &["tenant", "plan", "crm_id", "legacy_id", "note"]).await;
+    for i in 0..n {
+        let email = format!("u{i}@Dept{}.Example", i % 3);
+        let mut attrs: Vec<(&str, &str)> = vec![];
+        if !i.is_multiple_of(15) {
+            attrs.push(("email", &email));
+        }
+        if i.is_multiple_of(10) {
+            attrs.push(("custom:tenant", "preset"));
+        }
+        create_user(c, &pool, &format!("u{i}"), &attrs).await;
+    }
+    pool
+}
+
+/// What `custom:tenant` should be for user `i` after the backfill.
+fn expected_tenant(i: usize) -> Option<String> {
+    if i.is_multiple_of(10) {
+        Some("preset".into())
+    } else if i.is_multiple_of(15) {
+        None
+    } else {
+        Some(format!("dept{}.example", i % 3))
+    }
+}
+
+/// Each user's tenant (moto keeps a deleted attribute as blank: that is no tenant).
+async fn tenants(c: &Client, pool: &str, n: usize) -> Vec<Option<String>> {
+    let mut out = Vec::new();
+    for i in 0..n {
+        out.push(
+            attributes(c, pool, &format!("u{i}"))
+                .await
+                .get("custom:tenant")
+                .filter(|v| !v.is_empty())
+                .cloned(),
+        );
+    }
+    out
+}
+
+/// Runs the binary in `dir` (where default plan names go).
+async fn run_in(dir: &Path, endpoint: &str, args: &[&str]) -> Run {
+    let child = command(Some(endpoint), &confirmed(args))
+        .current_dir(dir)
+        .spawn()
+        .unwrap();
+    finish(child).await
+}
+
+/// The only `backfill-*.plan` file in `dir`.
+fn plan_in(dir: &Path) -> PathBuf {
+    let plans: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_str().unwrap();
+            name.starts_with("backfill-") && name.ends_with(".plan")
+        })
+        .collect();
+    assert_eq!(plans.len(), 1, "{plans:?}");
+    plans[0].clone()
+}
+
+fn header(plan: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(plan).unwrap();
+    serde_json::from_str(text.lines().next().unwrap()).unwrap()
+}
+
+fn update_calls(proxy: &FaultProxy) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    for (op, body) in proxy.stats().bodies {
+        if op == "AdminUpdateUserAttributes" {
+            let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+            *out.entry(v["Username"].as_str().unwrap().to_string())
+                .or_default() += 1;
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn from_pool_backfill_plan_apply_rollback() {
+    let n = 300;
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = pool(&c, n).await;
+    let proxy = FaultProxy::start(moto.addr, Config::recording()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let flags = [
+        "--user-pool-id",
+        &pool,
+        "--set",
+        TENANT,
+        "--where",
+        UNTAGGED,
+    ];
+    let to_change = (0..n)
+        .filter(|i| !i.is_multiple_of(10) && !i.is_multiple_of(15))
+        .count();
+
+    // plan: the rule in the output and in the plan file, nothing written.
+    let plan_args: Vec<&str> = ["plan"].iter().chain(flags.iter()).copied().collect();
+    let run = run_in(dir.path(), &proxy.url(), &plan_args).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("Backfill rule:"), "{}", run.stdout);
+    assert!(run.stdout.contains(UNTAGGED), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(&format!(
+            "Plan: {to_change} users to change ({to_change} attributes), 0 unchanged"
+        )),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("users left alone by --where"));
+    let plan = plan_in(dir.path());
+    assert_eq!(mode(&plan), 0o600);
+    let h = header(&plan);
+    assert_eq!(h["backfill"]["set"][0], TENANT);
+    assert_eq!(h["backfill"]["where"], UNTAGGED);
+    assert_eq!(h["input"], "");
+    assert!(update_calls(&proxy).is_empty());
+
+    // apply: the same flags, applied through the plan.
+    let apply_args: Vec<&str> = ["apply"]
+        .iter()
+        .chain(flags.iter())
+        .chain(&["--rps", "100"])
+        .copied()
+        .collect();
+    let run = run_in(dir.path(), &proxy.url(), &apply_args).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        plan_in(dir.path()),
+        plan,
+        "the same rule, the same plan file"
+    );
+    let journal = PathBuf::from(format!("{}.journal", plan.display()));
+    assert!(journal.exists());
+    assert!(PathBuf::from(format!("{}.report.json", plan.display())).exists());
+    let expected: Vec<Option<String>> = (0..n).map(expected_tenant).collect();
+    assert_eq!(tenants(&c, &pool, n).await, expected);
+    let calls = update_calls(&proxy);
+    assert_eq!(calls.len(), to_change);
+    assert!(calls.values().all(|&c| c == 1));
+
+    // rollback: every user as before.
+    let run = run_in(
+        dir.path(),
+        &moto.url(),
+        &[
+            "rollback",
+            journal.to_str().unwrap(),
+            "--rps",
+            "100",
+            "--yes",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let before: Vec<Option<String>> = (0..n)
+        .map(|i| (i.is_multiple_of(10)).then(|| "preset".to_string()))
+        .collect();
+    assert_eq!(tenants(&c, &pool, n).await, before);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn crm_join_by_email_and_ambiguous_matches() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = create_pool(&c, &["plan", "crm_id"]).await;
+    for (user, email) in [
+        ("alice", "Alice@Corp.Example"),
+        ("bob", "bob@corp.example"),
+        ("s1", "shared@corp.example"),
+        ("s2", "Shared@corp.example"),
+    ] {
+        create_user(&c, &pool, user, &[("email", email)]).await;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let crm = dir.path().join("crm.csv");
+    std::fs::write(
+        &crm,
+        "Email,Plan,Id\nalice@CORP.example,GOLD,17\nbob@corp.example,Free,18\n\
+         shared@corp.example,Pro,19\nnobody@corp.example,Pro,20\n",
+    )
+    .unwrap();
+    let run = run_in(
+        dir.path(),
+        &moto.url(),
+        &[
+            "apply",
+            crm.to_str().unwrap(),
+            "--user-pool-id",
+            &pool,
+            "--key-column",
+            "Email",
+            "--match",
+            "email",
+            "--set",
+            "custom:plan={{ row.Plan | lower }}",
+            "--set",
+            "custom:crm_id={{ row.Id }}",
+            "--yes",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 1, "some rows were not applied: {run:?}");
+    assert!(
+        run.stderr
+            .contains("AmbiguousMatch: 2 users of the pool have this email"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("no user of the pool has this email"));
+    assert!(
+        run.stderr.contains("1 not found, 1 invalid"),
+        "{}",
+        run.stderr
+    );
+    let a = attributes(&c, &pool, "alice").await;
+    assert_eq!(a.get("custom:plan").map(String::as_str), Some("gold"));
+    assert_eq!(a.get("custom:crm_id").map(String::as_str), Some("17"));
+    // The CRM's own columns are data, never attributes.
+    assert!(!a.contains_key("Plan") && a["email"] == "Alice@Corp.Example");
+    let b = attributes(&c, &pool, "bob").await;
+    assert_eq!(b.get("custom:plan").map(String::as_str), Some("free"));
+    for s in ["s1", "s2"] {
+        assert!(!attributes(&c, &pool, s).await.contains_key("custom:plan"));
+    }
+    // The computed plan sits beside the input, with the rule and the input's SHA-256.
+    let plans: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with("crm.csv.backfill-") && n.ends_with(".plan"))
+        .collect();
+    assert_eq!(plans.len(), 1, "{plans:?}");
+    let h = header(&dir.path().join(&plans[0]));
+    assert_eq!(h["backfill"]["match"], "email");
+    assert_eq!(h["input"], crm.to_str().unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn match_a_plain_input_by_a_custom_attribute() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = create_pool(&c, &["legacy_id", "tier"]).await;
+    create_user(&c, &pool, "alice", &[("custom:legacy_id", "L-1")]).await;
+    create_user(&c, &pool, "bob", &[("custom:legacy_id", "L-2")]).await;
+    create_user(&c, &pool, "carol", &[("custom:legacy_id", "l-1")]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let legacy = dir.path().join("legacy.csv");
+    // L-1 and l-1 differ: only emails ignore case. Two rows resolving to bob: duplicates.
+    std::fs::write(
+        &legacy,
+        "legacy_id,custom:tier\nL-1,pro\nL-2,gold\nL-2,free\nL-3,pro\n",
+    )
+    .unwrap();
+    let args = [
+        "plan",
+        legacy.to_str().unwrap(),
+        "--user-pool-id",
+        &pool,
+        "--key-column",
+        "legacy_id",
+        "--match",
+        "custom:legacy_id",
+    ];
+    let run = run_in(dir.path(), &moto.url(), &args).await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stdout.contains("+ alice  custom:tier: \"pro\""),
+        "{}",
+        run.stdout
+    );
+    // Messages name the input's own lines.
+    let dup = format!(
+        "{}:3: user \"bob\": the user also appears on line 4",
+        legacy.display()
+    );
+    assert!(run.stderr.contains(&dup), "{}", run.stderr);
+    assert!(
+        run.stdout.contains(
+            "Plan: 1 users to change (1 attributes), 0 unchanged, 1 not found, 2 invalid."
+        ),
+        "{}",
+        run.stdout
+    );
+    // The plan applies as any plan does.
+    let plan = format!("{}.plan", legacy.display());
+    let run = run_in(
+        dir.path(),
+        &moto.url(),
+        &["apply", "--plan", &plan, "--user-pool-id", &pool],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        attributes(&c, &pool, "alice")
+            .await
+            .get("custom:tier")
+            .map(String::as_str),
+        Some("pro")
+    );
+    assert!(
+        !attributes(&c, &pool, "carol")
+            .await
+            .contains_key("custom:tier")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn setup_errors_come_before_any_call() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = pool(&c, 3).await;
+    let proxy = FaultProxy::start(moto.addr, Config::recording()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_in(
+        dir.path(),
+        &proxy.url(),
+        &[
+            "apply",
+            "--user-pool-id",
+            &pool,
+            "--set",
+            "custom:tenant={{ email | }}",
+            "--yes",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("--set custom:tenant: does not parse at line 1, column"),
+        "{}",
+        run.stderr
+    );
+    let run = run_in(
+        dir.path(),
+        &proxy.url(),
+        &[
+            "plan",
+            "--user-pool-id",
+            &pool,
+            "--set",
+            TENANT,
+            "--where",
+            "email is",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("--where: does not parse"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        proxy.stats().received.is_empty(),
+        "{:?}",
+        proxy.stats().received
+    );
+
+    // A target the pool does not define: refused after DescribeUserPool, before any other call.
+    let run = run_in(
+        dir.path(),
+        &proxy.url(),
+        &[
+            "apply",
+            "--user-pool-id",
+            &pool,
+            "--set",
+            "custom:nope={{ username }}",
+            "--yes",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("--set custom:nope"), "{}", run.stderr);
+    let legacy = dir.path().join("legacy.csv");
+    std::fs::write(&legacy, "legacy_id,custom:tenant\nL-1,x\n").unwrap();
+    let args = [
+        "plan",
+        legacy.to_str().unwrap(),
+        "--user-pool-id",
+        &pool,
+        "--key-column",
+        "legacy_id",
+        "--match",
+        "custom:nope",
+    ];
+    let run = run_in(dir.path(), &proxy.url(), &args).await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("--match custom:nope"), "{}", run.stderr);
+    let received = proxy.stats().received;
+    assert_eq!(
+        received.keys().collect::<Vec<_>>(),
+        ["DescribeUserPool"],
+        "{received:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_value_too_long_makes_that_row_invalid_only() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = pool(&c, 4).await;
+    let dir = tempfile::tempdir().unwrap();
+    let long = "custom:note={% if username == 'u1' %}{% for i in range(2049) %}x{% endfor %}\
+                {% elif username == 'u2' %}{{ missing }}{% else %}ok{% endif %}";
+    let run = run_in(
+        dir.path(),
+        &moto.url(),
+        &["apply", "--user-pool-id", &pool, "--set", long, "--yes"],
+    )
+    .await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("user \"u1\": attribute custom:note: value is 2049 characters"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("user \"u2\": TemplateFailed: custom:note: undefined value"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("2 invalid"), "{}", run.stderr);
+    for (user, note) in [
+        ("u0", Some("ok")),
+        ("u1", None),
+        ("u2", None),
+        ("u3", Some("ok")),
+    ] {
+        assert_eq!(
+            attributes(&c, &pool, user)
+                .await
+                .get("custom:note")
+                .map(String::as_str),
+            note,
+            "{user}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kill_9_during_a_from_pool_apply_then_resume() {
+    let n = 400;
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = pool(&c, n).await;
+    let proxy = FaultProxy::start(moto.addr, Config::recording()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "apply",
+        "--user-pool-id",
+        &pool,
+        "--set",
+        TENANT,
+        "--where",
+        UNTAGGED,
+        "--rps",
+        "60",
+        "--yes",
+    ];
+    let mut child = command(Some(&proxy.url()), &args)
+        .current_dir(dir.path())
+        .spawn()
+        .unwrap();
+    // The plan is written before the first call; wait for some rows in its journal.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let plan = loop {
+        let found = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|e| e == "journal"));
+        if let Some(j) = found {
+            break PathBuf::from(j.to_str().unwrap().trim_end_matches(".journal"));
+        }
+        assert!(std::time::Instant::now() < deadline, "no journal appeared");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    let journal = PathBuf::from(format!("{}.journal", plan.display()));
+    wait_for_lines(&journal, 30).await;
+    assert!(child.try_wait().unwrap().is_none(), "killed mid-way");
+    child.start_kill().unwrap(); // SIGKILL
+    child.wait().await.unwrap();
+    let planned = std::fs::read(&plan).unwrap();
+
+    // The pool changes meanwhile: a new untagged user. A recomputation would pick it up;
+    // the resume sends exactly what was planned.
+    create_user(&c, &pool, "late", &[("email", "late@new.example")]).await;
+    let run = run_in(dir.path(), &proxy.url(), &args).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr.contains("resuming the run recorded in"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.contains("skipped: already done"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        std::fs::read(&plan).unwrap(),
+        planned,
+        "the plan was not recomputed"
+    );
+    let expected: Vec<Option<String>> = (0..n).map(expected_tenant).collect();
+    assert_eq!(tenants(&c, &pool, n).await, expected);
+    assert!(
+        !attributes(&c, &pool, "late")
+            .await
+            .contains_key("custom:tenant")
+    );
+    // Nothing planned twice: each user sent once (a row in flight at the kill is found
+    // already done by the plan's before-check and not sent again).
+    let calls = update_calls(&proxy);
+    let to_change = (0..n)
+        .filter(|i| !i.is_multiple_of(10) && !i.is_multiple_of(15))
+        .count();
+    assert_eq!(calls.len(), to_change);
+    let twice: Vec<_> = calls.iter().filter(|(_, c)| **c > 1).collect();
+    assert!(twice.len() <= 8, "{twice:?}");
+    let entries = std::fs::read_to_string(&journal).unwrap().lines().count() - 1;
+    assert_eq!(entries, to_change, "every planned row recorded once");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rails_filter_and_limit_hold_for_computed_rows() {
+    let n = 30;
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = pool(&c, n).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("b.plan");
+    let out = out.to_str().unwrap();
+
+    // A computed email change without email_verified=true would send verification messages.
+    let email = "email={{ username }}@new.example";
+    let args = [
+        "plan",
+        "--user-pool-id",
+        &pool,
+        "--set",
+        email,
+        "--where",
+        "email is defined",
+        "--out",
+        out,
+    ];
+    let run = run_in(dir.path(), &moto.url(), &args).await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("set email_verified to true"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.contains("Plan: 0 users to change"),
+        "{}",
+        run.stdout
+    );
+    let args = [
+        "plan",
+        "--user-pool-id",
+        &pool,
+        "--set",
+        email,
+        "--set",
+        "email_verified=true",
+        "--where",
+        "email is defined",
+        "--out",
+        out,
+    ];
+    let run = run_in(dir.path(), &moto.url(), &args).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout
+            .contains("~ u1  email: \"u1@Dept1.Example\" -> \"u1@new.example\""),
+        "{}",
+        run.stdout
+    );
+
+    // --filter narrows the pool server-side.
+    let args = [
+        "plan",
+        "--user-pool-id",
+        &pool,
+        "--set",
+        TENANT,
+        "--filter",
+        "username ^= \"u1\"",
+        "--out",
+        out,
+    ];
+    let run = run_in(dir.path(), &moto.url(), &args).await;
+    assert!(run.stdout.contains("+ u1  custom:tenant"), "{}", run.stdout);
+    assert!(!run.stdout.contains("+ u2  "), "{}", run.stdout);
+
+    // --limit: a canary, then the same command goes on from there with the same plan.
+    let args = [
+        "apply",
+        "--user-pool-id",
+        &pool,
+        "--set",
+        TENANT,
+        "--where",
+        UNTAGGED,
+        "--limit",
+        "5",
+        "--out",
+        out,
+        "--yes",
+    ];
+    let run = run_in(dir.path(), &moto.url(), &args).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let done = tenants(&c, &pool, n).await;
+    let changed = (0..n).filter(|&i| done[i] != (i.is_multiple_of(10)).then(|| "preset".into()));
+    assert_eq!(changed.count(), 5);
+    let rest = [
+        "apply",
+        "--user-pool-id",
+        &pool,
+        "--set",
+        TENANT,
+        "--where",
+        UNTAGGED,
+        "--out",
+        out,
+        "--yes",
+    ];
+    let run = run_in(dir.path(), &moto.url(), &rest).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr.contains("resuming the run recorded in"),
+        "{}",
+        run.stderr
+    );
+    let expected: Vec<Option<String>> = (0..n).map(expected_tenant).collect();
+    assert_eq!(tenants(&c, &pool, n).await, expected);
+
+    // Once that run finished, the same command computes a new plan: nothing left to do.
+    let run = run_in(dir.path(), &moto.url(), &rest).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr.contains("Plan: 0 users to change"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("the old journal is kept as"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(out).unwrap().lines().count(),
+        2,
+        "a header and the end marker only"
+    );
+}
