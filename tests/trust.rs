@@ -112,7 +112,7 @@ async fn verification_flag_is_sent_with_the_email_on_every_path() {
     );
     assert!(
         run.stdout
-            .contains("email_verified: \"true\" (unchanged, sent to keep it verified)")
+            .contains("email_verified: \"true\" (unchanged, sent with the new address)")
     );
     let plan = format!("{input}.plan");
     let run = cognito_bulk(

@@ -25,13 +25,24 @@ pub(super) fn open_journal(
     let (journal, tally, kept) =
         journal::open_for_run(path, &header, opts.restart, opts.retry_failed)?;
     if let Some(old) = kept {
+        // The earlier run's failed rows belong to it: kept aside too, not mixed with these.
+        if std::fs::symlink_metadata(&opts.failed_path).is_ok_and(|m| m.is_file()) {
+            let aside = journal::kept_name(&opts.failed_path, tally.header.created_unix);
+            std::fs::rename(&opts.failed_path, &aside)?;
+        }
+        // Advice to undo it only if it changed anything.
+        let changed =
+            journal::load(&old).is_ok_and(|l| l.report.updated + l.report.unknown_rows > 0);
         let old = old.display();
+        let undo = match changed {
+            true => format!(" (undo that run with: cognito-bulk rollback {old})"),
+            false => String::new(),
+        };
         reporter.warning(&match opts.restart {
-            true => format!("starting over; the old journal is kept as {old}"),
+            true => format!("starting over; the old journal is kept as {old}{undo}"),
             false => format!(
                 "the journal records a finished run: starting a new one against the pool's \
-                 current values; the old journal is kept as {old} \
-                 (undo that run with: cognito-bulk rollback {old})"
+                 current values; the old journal is kept as {old}{undo}"
             ),
         });
     }

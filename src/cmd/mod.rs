@@ -128,6 +128,27 @@ fn resume_command() -> String {
     shlex::try_join(args.iter().map(String::as_str)).unwrap_or_else(|_| args.join(" "))
 }
 
+/// Refuses an output path that holds another run's journal or plan (a report or failed-rows
+/// file written over it would lose that run's memory); a plan may replace a plan.
+fn refuse_another_runs_file(role: &str, path: &Path) -> Result<(), Failure> {
+    let mut head = [0u8; 40];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+        .unwrap_or(0);
+    let head = &head[..n];
+    let kind = match () {
+        _ if head.starts_with(b"{\"kind\":\"cognito-bulk-journal\"") => "a journal",
+        _ if head.starts_with(b"{\"kind\":\"cognito-bulk-plan\"") && !role.ends_with("plan") => {
+            "a plan"
+        }
+        _ => return Ok(()),
+    };
+    Err(setup(anyhow::anyhow!(
+        "{} (given as {role}) is {kind} of another run; choose another path",
+        path.display()
+    )))
+}
+
 /// Checks a run's files before anything is written: no output may be a link or a device, the
 /// same file as an input or as another output, or in a folder that cannot be written. Then
 /// takes the lock of the journal (one run per journal), held until the returned guard drops.
@@ -136,6 +157,9 @@ fn check_files(
     outputs: &[(&str, &Path)],
     journal: Option<&Path>,
 ) -> Result<Option<files::Lock>, Failure> {
+    for (role, path) in outputs {
+        refuse_another_runs_file(role, path)?;
+    }
     let mut all = outputs.to_vec();
     if let Some(journal) = journal {
         all.push(("the journal", journal));

@@ -10,7 +10,13 @@ use crate::row::{AttrChange, Change, Problem, RawRecord, Record, Row};
 
 pub(super) fn read(reader: Box<dyn Read + Send>, display: &str) -> Records {
     let display = display.to_string();
-    let mut lines = BufReader::new(reader).lines().enumerate().skip(1);
+    let mut lines = BufReader::new(reader).lines().enumerate();
+    // A plan made with --current-state none saw no values: its rows carry no before-values
+    // to check against the pool (they are sent as they are).
+    let blind = match lines.next() {
+        Some((_, Ok(header))) => header.contains("\"current_state\":\"none\""),
+        _ => false,
+    };
     Box::new(std::iter::from_fn(move || {
         let (i, line) = lines.next()?;
         let line = match line {
@@ -26,7 +32,11 @@ pub(super) fn read(reader: Box<dyn Read + Send>, display: &str) -> Records {
         if crate::planfile::is_trailer(line.as_bytes()) {
             return None;
         }
-        Some(Ok(to_record(&line, i as u64 + 1)))
+        let mut record = to_record(&line, i as u64 + 1);
+        if blind {
+            record.before = None;
+        }
+        Some(Ok(record))
     }))
 }
 

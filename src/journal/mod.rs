@@ -15,7 +15,7 @@ mod resume;
 
 pub use done::DoneSet;
 pub use load::{LoadError, Loaded, entries, load, read_header};
-pub use resume::{ResumeError, check_compatible, open_for_run};
+pub use resume::{ResumeError, check_compatible, kept_name, open_for_run};
 
 use std::collections::BTreeMap;
 use std::fs::File;

@@ -1,0 +1,263 @@
+//! A careless user's paths, found by trying the tool from its README: runs in quick
+//! succession, edited outputs, streams as inputs, plans applied from another folder, outputs
+//! aimed at another run's files.
+
+mod support;
+
+use std::path::Path;
+
+use support::*;
+
+async fn setup(moto: &Moto, users: usize) -> String {
+    let c = moto.client();
+    let pool = create_pool(&c, &["tier"]).await;
+    for i in 0..users {
+        create_user(&c, &pool, &format!("u{i}"), &[("custom:tier", "free")]).await;
+    }
+    pool
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn runs_in_one_second_never_overwrite_a_kept_journal() {
+    let moto = Moto::start();
+    let pool = setup(&moto, 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    for tier in ["a", "b", "c", "d"] {
+        let input = write(
+            dir.path(),
+            "b.csv",
+            &format!("username,custom:tier\nu0,{tier}\n"),
+        );
+        let run = cognito_bulk(
+            &moto.url(),
+            &["apply", &input, "--user-pool-id", &pool, "--restart"],
+            None,
+        )
+        .await;
+        assert_eq!(run.code, 0, "{run:?}");
+    }
+    let kept = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("b.csv.journal.old-")
+        })
+        .count();
+    assert_eq!(kept, 3, "every earlier run's journal is kept");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_run_sets_the_old_failed_rows_aside() {
+    let moto = Moto::start();
+    let pool = setup(&moto, 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(
+        dir.path(),
+        "f.csv",
+        "username,custom:tier\nu0,pro\nghost,pro\n",
+    );
+    let args = ["apply", &input, "--user-pool-id", &pool];
+    assert_eq!(cognito_bulk(&moto.url(), &args, None).await.code, 1);
+    let failed = format!("{input}.failed.csv");
+    assert!(std::fs::read_to_string(&failed).unwrap().contains("ghost"));
+    // Fixed: the ghost row is gone; another input, so a new run, as the refusal advises.
+    let input = write(dir.path(), "f.csv", "username,custom:tier\nu0,pro\n");
+    let run = cognito_bulk(&moto.url(), &args, None).await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("Pass --restart"), "{}", run.stderr);
+    let mut restart = args.to_vec();
+    restart.push("--restart");
+    let run = cognito_bulk(&moto.url(), &restart, None).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(!Path::new(&failed).exists(), "no stale failed rows");
+    assert!(
+        !run.stdout.contains("failed and invalid rows"),
+        "{}",
+        run.stdout
+    );
+    let report = read_report(Path::new(&format!("{input}.report.json")));
+    assert!(report["failed_rows_file"].is_null(), "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_blind_plan_is_applied_without_false_conflicts() {
+    let moto = Moto::start();
+    let pool = setup(&moto, 2).await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(
+        dir.path(),
+        "n.csv",
+        "username,custom:tier\nu0,pro\nu1,pro\n",
+    );
+    let run = cognito_bulk(
+        &moto.url(),
+        &[
+            "plan",
+            &input,
+            "--user-pool-id",
+            &pool,
+            "--current-state",
+            "none",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let plan = format!("{input}.plan");
+    let run = cognito_bulk(
+        &moto.url(),
+        &["apply", "--plan", &plan, "--user-pool-id", &pool],
+        None,
+    )
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("2 updated"), "{}", run.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn outputs_aimed_at_another_runs_journal_or_plan_are_refused() {
+    let moto = Moto::start();
+    let pool = setup(&moto, 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let a = write(dir.path(), "a.csv", "username,custom:tier\nu0,pro\n");
+    assert_eq!(
+        cognito_bulk(&moto.url(), &["apply", &a, "--user-pool-id", &pool], None)
+            .await
+            .code,
+        0
+    );
+    let journal = format!("{a}.journal");
+    let before = std::fs::read(&journal).unwrap();
+    let b = write(dir.path(), "b.csv", "username,custom:tier\nu0,gold\n");
+    for flag in ["--report", "--failed"] {
+        let run = cognito_bulk(
+            &moto.url(),
+            &["apply", &b, "--user-pool-id", &pool, flag, &journal],
+            None,
+        )
+        .await;
+        assert_eq!(run.code, 2, "{run:?}");
+        assert!(
+            run.stderr.contains("is a journal of another run"),
+            "{}",
+            run.stderr
+        );
+    }
+    let run = cognito_bulk(
+        &moto.url(),
+        &["plan", &b, "--user-pool-id", &pool, "--out", &journal],
+        None,
+    )
+    .await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert_eq!(
+        std::fs::read(&journal).unwrap(),
+        before,
+        "the journal is untouched"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plan_is_applied_from_any_folder_and_streams_write_beside_the_caller() {
+    let moto = Moto::start();
+    let pool = setup(&moto, 2).await;
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    std::fs::write(sub.join("in.csv"), "username,custom:tier\nu0,pro\n").unwrap();
+    // plan run from inside sub/ with a relative name, applied from the parent folder.
+    let mut plan = command(
+        Some(&moto.url()),
+        &["plan", "in.csv", "--user-pool-id", &pool],
+    );
+    plan.current_dir(&sub);
+    let run = finish(plan.spawn().unwrap()).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let mut apply = command(
+        Some(&moto.url()),
+        &[
+            "apply",
+            "--plan",
+            "sub/in.csv.plan",
+            "--user-pool-id",
+            &pool,
+        ],
+    );
+    apply.current_dir(dir.path());
+    let run = finish(apply.spawn().unwrap()).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    // /dev/stdin as the input: derived files in the current folder, never in /dev.
+    let mut piped = command(
+        Some(&moto.url()),
+        &[
+            "apply",
+            "/dev/stdin",
+            "--format",
+            "csv",
+            "--user-pool-id",
+            &pool,
+            "--yes",
+        ],
+    );
+    piped
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::piped());
+    let mut child = piped.spawn().unwrap();
+    {
+        use tokio::io::AsyncWriteExt;
+        let mut pipe = child.stdin.take().unwrap();
+        pipe.write_all(b"username,custom:tier\nu1,gold\n")
+            .await
+            .unwrap();
+    }
+    let run = finish(child).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(dir.path().join("stdin.journal").exists());
+    assert!(!Path::new("/dev/stdin.journal").exists());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_export_whose_output_was_cut_is_not_resumed_over_the_gap() {
+    let moto = Moto::start();
+    let pool = setup(&moto, 130).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("b.jsonl");
+    let out_s = out.to_str().unwrap();
+    let state = format!("{out_s}.export-state");
+    assert_eq!(
+        cognito_bulk(
+            &moto.url(),
+            &["export", "--user-pool-id", &pool, "--output", out_s],
+            None
+        )
+        .await
+        .code,
+        0
+    );
+    // As if interrupted after the first page, then the output was cut short by hand.
+    let mut saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    saved["done"] = false.into();
+    saved["token"] = "not-used".into();
+    std::fs::write(&state, serde_json::to_vec(&saved).unwrap()).unwrap();
+    let text = std::fs::read(&out).unwrap();
+    std::fs::write(&out, &text[..100]).unwrap();
+    let args = ["export", "--user-pool-id", &pool, "--output", out_s];
+    let run = cognito_bulk(&moto.url(), &args, None).await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("pass --restart"), "{}", run.stderr);
+    // The advice, followed.
+    let mut restart = args.to_vec();
+    restart.push("--restart");
+    assert_eq!(cognito_bulk(&moto.url(), &restart, None).await.code, 0);
+    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 130);
+}
