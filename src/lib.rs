@@ -17,6 +17,7 @@ pub mod files;
 pub mod input;
 pub mod journal;
 pub mod keys;
+pub mod markdown;
 pub mod pager;
 pub mod plan;
 pub mod planfile;

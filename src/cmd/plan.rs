@@ -19,9 +19,9 @@ use super::{
 };
 use crate::cli::{Global, PlanArgs};
 use crate::files;
+use crate::markdown;
 use crate::plan::{self, PlanOptions, PlanSummary};
 use crate::prepare::{self, Reading};
-use crate::report::markdown;
 
 pub async fn run(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
     if args.backfill.active() {

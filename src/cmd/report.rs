@@ -6,7 +6,7 @@ use anyhow::Context;
 use super::{Failure, Outcome, print_json, setup};
 use crate::cli::{Global, ReportArgs};
 use crate::journal;
-use crate::report::{self, html};
+use crate::report::html;
 
 pub fn run(global: &Global, args: &ReportArgs) -> Result<Outcome, Failure> {
     let loaded = journal::load(&args.journal).map_err(setup)?;
@@ -14,7 +14,7 @@ pub fn run(global: &Global, args: &ReportArgs) -> Result<Outcome, Failure> {
     report.journal = Some(args.journal.display().to_string());
     if let Some(path) = &args.html {
         let mut with_timeline = report.clone();
-        with_timeline.timeline = report::timeline_from_journal(&args.journal).map_err(setup)?;
+        with_timeline.timeline = crate::journal::timeline(&args.journal).map_err(setup)?;
         html::write(&with_timeline, html::TimelineSource::Journal, path)
             .with_context(|| format!("writing the HTML report {}", path.display()))
             .map_err(setup)?;

@@ -12,10 +12,12 @@
 mod done;
 mod load;
 mod resume;
+mod timeline;
 
 pub use done::DoneSet;
 pub use load::{LoadError, Loaded, entries, load, read_header};
 pub use resume::{ResumeError, check_compatible, kept_name, open_for_run};
+pub use timeline::from_journal as timeline;
 
 use std::collections::BTreeMap;
 use std::fs::File;

@@ -2,11 +2,8 @@
 
 mod failed;
 pub mod html;
-pub mod markdown;
-mod timeline;
 
 pub use failed::FailedRows;
-pub use timeline::from_journal as timeline_from_journal;
 
 use std::collections::BTreeMap;
 use std::fmt::Write;

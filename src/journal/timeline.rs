@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::journal::{self, LoadError, Outcome};
+use super::{LoadError, Outcome};
 use crate::sender::Second;
 
 /// A pause longer than this between two rows starts a new run (a resume).
@@ -13,7 +13,7 @@ const NEW_RUN_GAP: f64 = 600.0;
 /// Per second of the journal's last run: calls, successes, throttles and other errors of the
 /// rows that finished in that second. The rate limit is not recorded (0).
 pub fn from_journal(path: &Path) -> Result<Vec<Second>, LoadError> {
-    let (_, entries) = journal::entries(path)?;
+    let (_, entries) = super::entries(path)?;
     // (time, attempts, throttles, updated) of rows that made calls.
     let mut calls: Vec<(f64, u64, u64, bool)> = Vec::new();
     for e in entries.filter(|e| e.attempts > 0) {
