@@ -1,0 +1,161 @@
+//! `export`: every user of a pool, streamed with ListUsers into CSV or JSONL that `plan` and
+//! `apply` read as they are (exporting a pool and planning that file shows no changes).
+//!
+//! The pagination position is kept beside the output (`OUTPUT.export-state`), written after
+//! each page once the page is on disk, so an interrupted export resumes where it stopped:
+//! the output is cut back to the last whole page and the next page is asked for.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+
+use crate::files;
+use crate::input::Format;
+use crate::pager::Pager;
+use crate::pool::{ErrorKind, Pool};
+use crate::progress::{Progress, Reporter};
+use crate::validate::{STANDARD_ATTRIBUTES, check_name};
+
+mod resume;
+mod writer;
+
+use writer::Writer;
+
+#[derive(Debug, Clone)]
+pub struct ExportOptions {
+    pub user_pool_id: String,
+    /// The output file, or `-` for standard output (not resumable).
+    pub output: PathBuf,
+    pub format: Format,
+    /// A ListUsers filter, e.g. `email ^= "a"`.
+    pub filter: Option<String>,
+    /// Add `user_status` and `enabled` (ignored by `apply`).
+    pub with_status: bool,
+    /// Start over even if an interrupted export of the same output can be resumed.
+    pub restart: bool,
+    /// Replace a finished export (or any other file) at the output.
+    pub force: bool,
+}
+
+/// Where an interrupted export stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct State {
+    user_pool_id: String,
+    filter: Option<String>,
+    columns: Vec<String>,
+    with_status: bool,
+    token: Option<String>,
+    users: u64,
+    bytes: u64,
+    done: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct ExportSummary {
+    pub users: u64,
+    pub pages: u64,
+    pub resumed_at: Option<u64>,
+    pub stopped: bool,
+}
+
+/// An export refused before it wrote anything (a setup error, exit 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Refused(pub(crate) String);
+
+/// The attribute columns: the requested ones, or every standard attribute and the pool's
+/// custom ones. `sub` and other read-only attributes are left out: they cannot be applied.
+pub fn columns(requested: Option<&[String]>, custom: &[String]) -> anyhow::Result<Vec<String>> {
+    let names: Vec<String> = match requested {
+        Some(names) => names.to_vec(),
+        None => STANDARD_ATTRIBUTES
+            .iter()
+            .map(|s| s.to_string())
+            .chain(custom.iter().cloned())
+            .collect(),
+    };
+    for name in &names {
+        if let Err(why) = check_name(name) {
+            bail!("--attributes: {name} {why}");
+        }
+    }
+    Ok(names)
+}
+
+pub fn state_path(output: &Path) -> PathBuf {
+    PathBuf::from(format!("{}.export-state", output.display()))
+}
+
+pub async fn run<P: Pool>(
+    pool: &P,
+    opts: &ExportOptions,
+    columns: Vec<String>,
+    estimate: u64,
+    reporter: &dyn Reporter,
+    stop: &CancellationToken,
+) -> anyhow::Result<ExportSummary> {
+    let to_stdout = opts.output.as_os_str() == "-";
+    let state_file = state_path(&opts.output);
+    // 1. Where to start: a fresh export, or the position an interrupted one saved.
+    let (mut state, resumed_at) = resume::start_or_resume(opts, &columns, &state_file)?;
+    let mut summary = ExportSummary {
+        resumed_at,
+        ..ExportSummary::default()
+    };
+    // 2. The output: created new, or cut back to the last whole page.
+    let mut out = resume::open_output(opts, &state, resumed_at.is_some())?;
+    // 3. Page after page: written, then the position saved, so a resume loses nothing.
+    let writer = Writer::new(opts.format, &columns, opts.with_status);
+    let mut buf = Vec::new();
+    if summary.resumed_at.is_none() {
+        writer.header(&mut buf)?;
+    }
+    reporter.started(estimate.max(state.users));
+    // Interrupts are checked between pages, once the page is on disk.
+    let mut pages = Pager::new(pool, opts.filter.clone(), state.token.clone());
+    while let Some(page) = pages.next().await {
+        let page = match page {
+            Ok(p) => p,
+            Err(e) if state.token.is_some() && e.kind == ErrorKind::Row => bail!(
+                "the saved pagination position was refused ({}: {}): start over with --restart",
+                e.code,
+                e.message
+            ),
+            Err(e) => bail!("ListUsers on {}: {e}", opts.user_pool_id),
+        };
+        for user in &page.users {
+            writer.user(&mut buf, user)?;
+        }
+        out.write_all(&buf)?;
+        out.flush()?;
+        state.bytes += buf.len() as u64;
+        buf.clear();
+        state.users += page.users.len() as u64;
+        state.token = page.next.clone();
+        state.done = state.token.is_none();
+        summary.pages += 1;
+        if !to_stdout {
+            files::write_private_atomic(&state_file, &serde_json::to_vec(&state)?)
+                .with_context(|| format!("writing {}", state_file.display()))?;
+        }
+        reporter.progress(&Progress {
+            done: state.users,
+            total: estimate.max(state.users),
+            unit: "users",
+            ..Progress::default()
+        });
+        if state.done {
+            break;
+        }
+        if stop.is_cancelled() {
+            summary.stopped = true;
+            break;
+        }
+    }
+    summary.users = state.users;
+    reporter.finished();
+    Ok(summary)
+}
