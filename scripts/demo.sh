@@ -11,7 +11,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 scripts/setup-moto.sh >/dev/null
 
-bin="$root/target/release/cognito-bulk"
+bin="${CARGO_TARGET_DIR:-$root/target}/release/cognito-bulk"
 if [ -x "$bin" ]; then
   echo "== release build (reused; cargo rebuilds only what changed)"
 else
