@@ -1,37 +1,39 @@
 //! cognito-bulk: change the attributes of many Amazon Cognito users at once, safely.
 //!
-//! Data flows one way: [`input`] reads rows, [`validate`] and [`scan`] check them, [`sender`]
-//! sends them through a paced worker pool, and [`report`] records what happened.
-//! [`apply`] wires the flow; [`cmd`] turns command-line flags into a run.
+//! Data flows one way: rows ([`input`], backfill, rollback) are decided ([`prepare`], then one
+//! decision per row in the planner) into a plan ([`plan`], [`planfile`]), sent ([`apply`],
+//! [`sender`]) through the [`pool`] seam, recorded in the [`journal`] and reported
+//! ([`report`]). [`cmd`] turns command-line flags into a run. Modules that tests and
+//! benchmarks do not need are private to the crate (`docs/ARCHITECTURE.md` has the map).
 
 pub mod apply;
-pub mod aws;
-pub mod backfill;
+pub(crate) mod aws;
+pub(crate) mod backfill;
 pub mod cli;
 pub mod cmd;
 pub mod current;
-pub mod current_state;
-pub mod diff;
-pub mod export;
-pub mod files;
+pub(crate) mod current_state;
+pub(crate) mod diff;
+pub(crate) mod export;
+pub(crate) mod files;
 pub mod input;
 pub mod journal;
-pub mod keys;
-pub mod markdown;
-pub mod pager;
+pub(crate) mod keys;
+pub(crate) mod markdown;
+pub(crate) mod pager;
 pub mod plan;
 pub mod planfile;
-pub mod planner;
+pub(crate) mod planner;
 pub mod pool;
 pub mod prepare;
 pub mod progress;
-pub mod recorder;
+pub(crate) mod recorder;
 pub mod report;
-pub mod rollback;
-pub mod row;
-pub mod scan;
-pub mod schema;
+pub(crate) mod rollback;
+pub(crate) mod row;
+pub(crate) mod scan;
+pub(crate) mod schema;
 pub mod sender;
-pub mod stream;
+pub(crate) mod stream;
 pub mod template;
 pub mod validate;

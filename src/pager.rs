@@ -41,11 +41,6 @@ impl<'a, P: Pool> Pager<'a, P> {
         self
     }
 
-    /// The position after the last page returned: where a resumed read starts.
-    pub fn token(&self) -> Option<&str> {
-        self.token.as_deref()
-    }
-
     /// The next page, None after the last one.
     pub async fn next(&mut self) -> Option<Result<Page, CallError>> {
         if self.finished {
