@@ -112,7 +112,7 @@ pub fn preview_line(user: &str, d: &AttrDiff) -> String {
         // A `*_verified` flag sent along with its email or phone number, already at its value.
         (Some(b), Some(a)) if a == b => {
             format!(
-                "= {user}  {}: {a:?} (unchanged, sent to keep it verified)",
+                "= {user}  {}: {a:?} (unchanged, sent with the new address)",
                 d.name
             )
         }

@@ -2,7 +2,7 @@
 //! plan file (exactly the planned changes).
 
 use std::io::{BufRead, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -37,31 +37,8 @@ pub async fn run(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
              pass --yes, or review with `cognito-bulk plan` and run `apply --plan`"
         )));
     }
-    let ext = match format {
-        Format::Csv => "csv",
-        Format::Jsonl
-            if input
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("ndjson")) =>
-        {
-            "ndjson"
-        }
-        Format::Jsonl | Format::Plan => "jsonl",
-    };
-    let report_path = args
-        .report
-        .clone()
-        .unwrap_or_else(|| files::beside_input(&input, "report.json"));
+    let (report_path, failed_path, journal_path) = paths(&args, &input, format);
     let input_options = args.input_args.options(format);
-    let failed_path = args
-        .failed
-        .clone()
-        .unwrap_or_else(|| files::beside_input(&input, &format!("failed.{ext}")));
-    let journal_path = (!args.no_journal).then(|| {
-        args.journal
-            .clone()
-            .unwrap_or_else(|| files::beside_input(&input, "journal"))
-    });
     let _lock = check_files(
         &[("the input", &input)],
         &[
@@ -86,29 +63,19 @@ pub async fn run(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
         }
         None => false,
     };
-    let opts = ApplyOptions {
-        input: input.clone(),
+    let preflight = Preflight {
+        described: checked.pool.clone(),
+        current_state: args.read.current_state,
+        allow_verification_messages: args.read.allow_verification_messages || plan_allows,
+    };
+    let opts = options(
+        &args,
+        input,
         input_options,
-        user_pool_id: args.user_pool_id.clone(),
-        rps: args.rps,
-        concurrency: usize::from(args.concurrency),
-        retry: RetryPolicy {
-            max_transient_retries: args.max_retries,
-            ..RetryPolicy::default()
-        },
         failed_path,
         journal_path,
-        restart: args.restart,
-        retry_failed: args.retry_failed,
-        max_failure_rate: args.max_failure_rate / 100.0,
-        preflight: Some(Preflight {
-            described: checked.pool.clone(),
-            current_state: args.read.current_state,
-            allow_verification_messages: args.read.allow_verification_messages || plan_allows,
-        }),
-        limit: args.limit,
-        force: args.force,
-    };
+        preflight,
+    );
     // Signals are watched from here on: an interrupt stops the reads as well as the sending.
     let stop = CancellationToken::new();
     watch_signals(stop.clone());
@@ -123,6 +90,65 @@ pub async fn run(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
         return Ok(Outcome::Success);
     }
     execute(global, pool, opts, prepared, reporter, &report_path, stop).await
+}
+
+/// The report, failed-rows file and journal: the flags, or names derived from the input.
+fn paths(args: &ApplyArgs, input: &Path, format: Format) -> (PathBuf, PathBuf, Option<PathBuf>) {
+    let ext = match format {
+        Format::Csv => "csv",
+        Format::Jsonl
+            if input
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("ndjson")) =>
+        {
+            "ndjson"
+        }
+        Format::Jsonl | Format::Plan => "jsonl",
+    };
+    let report = args
+        .report
+        .clone()
+        .unwrap_or_else(|| files::beside_input(input, "report.json"));
+    let failed = args
+        .failed
+        .clone()
+        .unwrap_or_else(|| files::beside_input(input, &format!("failed.{ext}")));
+    let journal = (!args.no_journal).then(|| {
+        args.journal
+            .clone()
+            .unwrap_or_else(|| files::beside_input(input, "journal"))
+    });
+    (report, failed, journal)
+}
+
+/// The engine's options from the command line.
+fn options(
+    args: &ApplyArgs,
+    input: PathBuf,
+    input_options: crate::input::InputOptions,
+    failed_path: PathBuf,
+    journal_path: Option<PathBuf>,
+    preflight: Preflight,
+) -> ApplyOptions {
+    ApplyOptions {
+        input,
+        input_options,
+        user_pool_id: args.user_pool_id.clone(),
+        rps: args.rps,
+        concurrency: usize::from(args.concurrency),
+        retry: RetryPolicy {
+            max_transient_retries: args.max_retries,
+            ..RetryPolicy::default()
+        },
+        failed_path,
+        journal_path,
+        restart: args.restart,
+        retry_failed: args.retry_failed,
+        max_failure_rate: args.max_failure_rate / 100.0,
+        preflight: Some(preflight),
+        limit: args.limit,
+        force: args.force,
+    }
 }
 
 /// Shows what sending `prepared` will do (the changes, the problems, the summary) and asks.

@@ -55,55 +55,16 @@ pub async fn run(global: &Global, args: RollbackArgs) -> Result<Outcome, Failure
     // afresh and checked against the pool as it is now.
     let resuming =
         !args.restart && !args.dry_run && started_sending(&plan, &rollback_journal, &args.journal);
-    let dir = args
-        .journal
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    // Written to a temporary file beside the journal; a real rollback renames it into place
-    // before reading it, a dry run's is removed when it ends.
-    let fresh = tempfile::NamedTempFile::new_in(dir).map_err(setup)?;
-    let (plan_path, _dry_plan) = if resuming {
-        crate::planfile::verify(&plan).map_err(setup)?;
-        (plan.clone(), None)
-    } else {
-        rollback::make_plan(&args.journal, fresh.path()).map_err(setup)?;
-        if args.dry_run {
-            (fresh.path().to_path_buf(), Some(fresh))
-        } else {
-            fresh.persist(&plan).map_err(|e| setup(e.error))?;
-            (plan.clone(), None)
-        }
-    };
-    let opts = ApplyOptions {
-        input: plan_path,
-        input_options: InputOptions {
-            format: Format::Plan,
-            key_column: "username".into(),
-            empty_cells: EmptyCells::Ignore,
-            client_metadata: Default::default(),
-        },
-        user_pool_id: header.user_pool_id.clone(),
-        rps: args.rps,
-        concurrency: usize::from(args.concurrency),
-        retry: RetryPolicy {
-            max_transient_retries: args.max_retries,
-            ..RetryPolicy::default()
-        },
+    let (plan_path, _dry_plan) = rollback_plan(&args, &plan, resuming)?;
+    let described = checked.pool.clone();
+    let opts = options(
+        &args,
+        plan_path,
+        &header.user_pool_id,
         failed_path,
-        journal_path: (!args.dry_run).then(|| rollback_journal.clone()),
-        // A new rollback plan starts a new rollback journal (an old one is kept beside it).
-        restart: !resuming,
-        retry_failed: false,
-        max_failure_rate: 0.5,
-        preflight: Some(Preflight {
-            described: checked.pool.clone(),
-            current_state: Source::Auto,
-            allow_verification_messages: true,
-        }),
-        limit: None,
-        force: args.force,
-    };
+        described,
+        resuming,
+    );
     let stop = CancellationToken::new();
     watch_signals(stop.clone());
     let prepared = apply::prepare(&pool, &opts, &*reporter, &stop)
@@ -139,6 +100,78 @@ pub async fn run(global: &Global, args: RollbackArgs) -> Result<Outcome, Failure
         stop,
     )
     .await
+}
+
+/// The plan this rollback sends: the one a started rollback sends on (checked whole), or a
+/// new one written to a temporary file beside the journal, renamed into place for a real
+/// rollback and removed at the end of a dry run (the returned guard).
+fn rollback_plan(
+    args: &RollbackArgs,
+    plan: &Path,
+    resuming: bool,
+) -> Result<(PathBuf, Option<tempfile::NamedTempFile>), Failure> {
+    if resuming {
+        crate::planfile::verify(plan).map_err(setup)?;
+        return Ok((plan.to_path_buf(), None));
+    }
+    let dir = args
+        .journal
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let fresh = tempfile::NamedTempFile::new_in(dir).map_err(setup)?;
+    rollback::make_plan(&args.journal, fresh.path()).map_err(setup)?;
+    if args.dry_run {
+        return Ok((fresh.path().to_path_buf(), Some(fresh)));
+    }
+    fresh.persist(plan).map_err(|e| setup(e.error))?;
+    Ok((plan.to_path_buf(), None))
+}
+
+/// The `apply --plan` engine's options for sending `plan`: the rollback's own flags, the
+/// current values read again (the conflict check), messages allowed (undoing an email change
+/// the run was allowed to make).
+fn options(
+    args: &RollbackArgs,
+    plan: PathBuf,
+    pool: &str,
+    failed_path: PathBuf,
+    described: Option<aws_sdk_cognitoidentityprovider::types::UserPoolType>,
+    resuming: bool,
+) -> ApplyOptions {
+    let journal = files::beside_input(
+        &PathBuf::from(format!("{}.rollback.plan", args.journal.display())),
+        "journal",
+    );
+    ApplyOptions {
+        input: plan,
+        input_options: InputOptions {
+            format: Format::Plan,
+            key_column: "username".into(),
+            empty_cells: EmptyCells::Ignore,
+            client_metadata: Default::default(),
+        },
+        user_pool_id: pool.to_string(),
+        rps: args.rps,
+        concurrency: usize::from(args.concurrency),
+        retry: RetryPolicy {
+            max_transient_retries: args.max_retries,
+            ..RetryPolicy::default()
+        },
+        failed_path,
+        journal_path: (!args.dry_run).then_some(journal),
+        // A new rollback plan starts a new rollback journal (an old one is kept beside it).
+        restart: !resuming,
+        retry_failed: false,
+        max_failure_rate: 0.5,
+        preflight: Some(Preflight {
+            described,
+            current_state: Source::Auto,
+            allow_verification_messages: true,
+        }),
+        limit: None,
+        force: args.force,
+    }
 }
 
 /// Whether a rollback of this plan recorded a row and did not finish, and the plan was made

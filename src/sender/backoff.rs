@@ -1,5 +1,5 @@
-//! Exponential backoff with full jitter, so that workers throttled together do not retry
-//! together.
+//! Exponential backoff with "equal" jitter (a random delay between half and all of the step), so
+//! that workers throttled together do not retry together, yet none retries at once.
 
 use std::time::Duration;
 
