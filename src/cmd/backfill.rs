@@ -76,6 +76,7 @@ pub async fn plan(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
             println!("{line}");
         }
         print_plan(
+            &super::printer::Printer::new(global),
             &summary,
             &out,
             &args.user_pool_id,

@@ -5,6 +5,7 @@ use std::time::Duration;
 use anyhow::anyhow;
 use tokio_util::sync::CancellationToken;
 
+use super::printer::Printer;
 use super::{
     Failure, Outcome, check_files, open_pool, reporter, resume_command, setup, watch_signals,
 };
@@ -76,11 +77,13 @@ pub async fn run(global: &Global, args: ExportArgs) -> Result<Outcome, Failure> 
             },
             error,
         })?;
-    if !global.quiet && !to_stdout {
+    // The data may be on standard output: then the summary is not printed at all.
+    if !to_stdout {
+        let printer = Printer::new(global);
         if let Some(at) = summary.resumed_at {
-            println!("resumed after {at} users");
+            printer.out(format!("resumed after {at} users"));
         }
-        println!(
+        printer.out(format!(
             "{} users in {} to {}",
             indicatif::HumanCount(summary.users),
             match summary.pages {
@@ -88,7 +91,7 @@ pub async fn run(global: &Global, args: ExportArgs) -> Result<Outcome, Failure> 
                 n => format!("{} pages", indicatif::HumanCount(n)),
             },
             args.output.display()
-        );
+        ));
     }
     if summary.stopped {
         eprintln!("error: the export stopped (interrupted)");

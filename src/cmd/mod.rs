@@ -5,6 +5,7 @@ mod apply;
 mod backfill;
 mod export;
 mod plan;
+mod printer;
 mod report;
 mod rollback;
 
@@ -22,6 +23,7 @@ use crate::files;
 use crate::pool::sdk::SdkPool;
 use crate::progress::{Bar, LogLines, Quiet, Reporter};
 use crate::report::{Report, html};
+use printer::Printer;
 
 /// How a command ended, as the process exit code tells it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,21 +202,11 @@ fn stamp(report: &mut Report, started_unix: f64, concurrency: usize) {
 /// The end of a run on standard output: the JSON summary with `--json` (and nothing else),
 /// else the human summary and where the reports are.
 fn show_report(global: &Global, report: &Report, path: &Path) {
-    if global.json {
-        print_json(report);
-    } else if !global.quiet {
-        print!("{}", report.summary());
-        println!("report: {}", path.display());
-        println!("HTML report: {}", html_path(path).display());
-    }
-}
-
-/// One JSON object on standard output.
-fn print_json(value: &impl serde::Serialize) {
-    match serde_json::to_string_pretty(value) {
-        Ok(json) => println!("{json}"),
-        Err(e) => tracing::error!("cannot print the JSON summary: {e}"),
-    }
+    let printer = Printer::new(global);
+    printer.json(report);
+    printer.out(report.summary().trim_end());
+    printer.out(format!("report: {}", path.display()));
+    printer.out(format!("HTML report: {}", html_path(path).display()));
 }
 
 /// First Ctrl-C or SIGTERM: stop dispatching, let calls in flight finish. Second: exit now.

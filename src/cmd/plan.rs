@@ -13,9 +13,9 @@ use anyhow::{Context, anyhow};
 use tokio_util::sync::CancellationToken;
 
 use super::apply::input_format;
+use super::printer::Printer;
 use super::{
-    Failure, Outcome, check_files, open_pool, print_json, reporter, setup, setup_or_stopped,
-    watch_signals,
+    Failure, Outcome, check_files, open_pool, reporter, setup, setup_or_stopped, watch_signals,
 };
 use crate::cli::{Global, PlanArgs};
 use crate::files;
@@ -104,7 +104,8 @@ pub async fn run(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
             .map_err(setup)
             .map_err(fail)?;
     }
-    if global.json {
+    let printer = Printer::new(global);
+    if printer.is_json() {
         let mut object = serde_json::to_value(&summary)
             .map_err(setup)
             .map_err(fail)?;
@@ -116,21 +117,27 @@ pub async fn run(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
             .as_ref()
             .map(|p| p.display().to_string())
             .into();
-        print_json(&object);
-        for problem in summary.problems.iter().take(args.show.max(20)) {
-            eprintln!("{problem}");
-        }
-    } else if !global.quiet {
-        let colour = global.color.enabled();
-        print_plan(&summary, &opts.out, &opts.user_pool_id, args.show, colour);
-        if let Some(md) = &args.markdown {
-            let redacted = if args.redact {
-                " (values redacted)"
-            } else {
-                ""
-            };
-            println!("plan for review written to {}{redacted}", md.display());
-        }
+        printer.json(&object);
+    }
+    let colour = global.color.enabled();
+    print_plan(
+        &printer,
+        &summary,
+        &opts.out,
+        &opts.user_pool_id,
+        args.show,
+        colour,
+    );
+    if let Some(md) = &args.markdown {
+        let redacted = if args.redact {
+            " (values redacted)"
+        } else {
+            ""
+        };
+        printer.out(format!(
+            "plan for review written to {}{redacted}",
+            md.display()
+        ));
     }
     Ok(outcome(detailed, &summary))
 }
@@ -146,31 +153,39 @@ pub(super) fn outcome(detailed: bool, summary: &PlanSummary) -> Outcome {
 }
 
 /// The preview (coloured on a terminal), the problems, the summary and how to apply the plan.
-pub(super) fn print_plan(summary: &PlanSummary, out: &Path, pool: &str, show: usize, colour: bool) {
+pub(super) fn print_plan(
+    printer: &Printer,
+    summary: &PlanSummary,
+    out: &Path,
+    pool: &str,
+    show: usize,
+    colour: bool,
+) {
     for line in &summary.preview {
-        println!("{}", paint(line, colour));
+        printer.out(paint(line, colour));
     }
     let shown = summary.preview.len() as u64;
     if summary.attributes > shown {
-        println!(
+        printer.out(format!(
             "... and {} more attribute changes in {} (--show all lists them)",
             summary.attributes - shown,
             out.display()
-        );
+        ));
     }
+    // The problems go to standard error, also with --json (they are not the summary).
     for problem in summary.problems.iter().take(show.max(20)) {
-        eprintln!("{problem}");
+        printer.note(problem);
     }
-    println!();
-    println!("{}", summary.line());
+    printer.out("");
+    printer.out(summary.line());
     for note in summary.notes() {
-        println!("{note}");
+        printer.out(note);
     }
-    println!(
+    printer.out(format!(
         "plan written to {}; apply it with: cognito-bulk apply --plan {} --user-pool-id {pool}",
         out.display(),
         out.display(),
-    );
+    ));
 }
 
 /// A preview line in Terraform's colours: `+` green, `~` yellow, `-` red.

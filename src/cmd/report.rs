@@ -3,12 +3,14 @@
 
 use anyhow::Context;
 
-use super::{Failure, Outcome, print_json, setup};
+use super::printer::Printer;
+use super::{Failure, Outcome, setup};
 use crate::cli::{Global, ReportArgs};
 use crate::journal;
 use crate::report::html;
 
 pub fn run(global: &Global, args: &ReportArgs) -> Result<Outcome, Failure> {
+    let printer = Printer::new(global);
     let loaded = journal::load(&args.journal).map_err(setup)?;
     let mut report = loaded.to_report();
     report.journal = Some(args.journal.display().to_string());
@@ -18,17 +20,12 @@ pub fn run(global: &Global, args: &ReportArgs) -> Result<Outcome, Failure> {
         html::write(&with_timeline, html::TimelineSource::Journal, path)
             .with_context(|| format!("writing the HTML report {}", path.display()))
             .map_err(setup)?;
-        if !global.json && !global.quiet {
-            println!("HTML report: {}", path.display());
-        }
+        printer.out(format!("HTML report: {}", path.display()));
     }
-    if global.json {
-        print_json(&report);
-    } else if !global.quiet {
-        print!("{}", report.summary());
-        if loaded.torn_tail {
-            println!("(the journal ends in a torn entry, ignored: the run was killed mid-write)");
-        }
+    printer.json(&report);
+    printer.out(report.summary().trim_end());
+    if loaded.torn_tail {
+        printer.out("(the journal ends in a torn entry, ignored: the run was killed mid-write)");
     }
     Ok(if report.failed + report.invalid > 0 {
         Outcome::RowsFailed

@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::anyhow;
 
 use super::apply::{colour_on_stderr, confirm, execute, show_preview};
+use super::printer::Printer;
 use tokio_util::sync::CancellationToken;
 
 use super::{
@@ -200,32 +201,30 @@ fn rollback_line(s: &PlanSummary) -> String {
 /// The dry run's output: the preview and the summary (or, with `--json`, one object). Exit 1
 /// when users would be left alone (conflicts) or are gone, as a real rollback would.
 fn dry_run(global: &Global, summary: &PlanSummary, show: usize, pool: &str) -> Outcome {
-    if global.json {
-        super::print_json(&serde_json::json!({
-            "dry_run": true,
-            "user_pool_id": pool,
-            "users": summary.to_change,
-            "attributes": summary.attributes,
-            "already": summary.unchanged,
-            "conflicts": summary.conflicts,
-            "not_found": summary.not_found,
-            "verification_messages": summary.messages,
-        }));
-    } else if !global.quiet {
-        let colour = global.color.enabled();
-        for line in &summary.preview {
-            println!("{}", super::plan::paint(line, colour));
-        }
-        for problem in summary.problems.iter().take(show.max(20)) {
-            eprintln!("{problem}");
-        }
-        println!("{}", rollback_line(summary));
-        println!(
-            "{} users will receive a verification message.",
-            thousands(summary.messages)
-        );
-        println!("nothing was written (dry run)");
+    let printer = Printer::new(global);
+    printer.json(&serde_json::json!({
+        "dry_run": true,
+        "user_pool_id": pool,
+        "users": summary.to_change,
+        "attributes": summary.attributes,
+        "already": summary.unchanged,
+        "conflicts": summary.conflicts,
+        "not_found": summary.not_found,
+        "verification_messages": summary.messages,
+    }));
+    let colour = global.color.enabled();
+    for line in &summary.preview {
+        printer.out(super::plan::paint(line, colour));
     }
+    for problem in summary.problems.iter().take(show.max(20)) {
+        printer.note(problem);
+    }
+    printer.out(rollback_line(summary));
+    printer.out(format!(
+        "{} users will receive a verification message.",
+        thousands(summary.messages)
+    ));
+    printer.out("nothing was written (dry run)");
     match summary.conflicts + summary.not_found {
         0 => Outcome::Success,
         _ => Outcome::RowsFailed,
