@@ -252,6 +252,9 @@ pub struct RollbackArgs {
     /// Seconds one call may take before it counts as a timeout.
     #[arg(long, default_value_t = 30.0, value_name = "SECONDS", value_parser = parse_seconds, help_heading = "Sending")]
     pub call_timeout: f64,
+    /// Stop when more than this share of the rows sent in this run failed (after 100 rows).
+    #[arg(long, default_value_t = 50.0, value_name = "PERCENT", value_parser = parse_percent, help_heading = "Runs")]
+    pub max_failure_rate: f64,
     /// How many attribute changes the preview shows (a number, or all).
     #[arg(long, default_value = "20", value_name = "N|all", value_parser = parse_show)]
     pub show: usize,

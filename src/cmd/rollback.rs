@@ -164,7 +164,7 @@ fn options(
         // A new rollback plan starts a new rollback journal (an old one is kept beside it).
         restart: !resuming,
         retry_failed: false,
-        max_failure_rate: 0.5,
+        max_failure_rate: args.max_failure_rate / 100.0,
         preflight: Some(Preflight {
             described,
             current_state: Source::Auto,
