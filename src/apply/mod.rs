@@ -168,7 +168,7 @@ pub async fn run<P: Pool>(
     reporter: Arc<dyn Reporter>,
     stop: CancellationToken,
 ) -> anyhow::Result<Report> {
-    let started = Instant::now();
+    let (started, started_unix) = (Instant::now(), journal::now_unix());
     let Prepared {
         scanned,
         pool: state,
@@ -218,7 +218,8 @@ pub async fn run<P: Pool>(
         &stop,
     );
     let (mut recorder, counts) = workers::record(flow, recorder, &pacing, &*reporter).await;
-    // 4. The report over the whole journal, with this run's own figures.
+    // 4. The report, assembled here alone: the whole journal's tally, with this run's own
+    //    figures.
     if stop.is_cancelled() && recorder.stopped.is_none() {
         recorder.stopped = Some("interrupted".into());
     }
@@ -234,6 +235,9 @@ pub async fn run<P: Pool>(
     report.final_rps = pacing.rate.snapshot().current_rps;
     report.timeline = pacing.meter.timeline();
     report.elapsed_seconds = started.elapsed().as_secs_f64();
+    report.started_at = Some(crate::report::rfc3339(started_unix));
+    report.finished_at = Some(crate::report::rfc3339(journal::now_unix()));
+    report.concurrency = Some(opts.concurrency as u64);
     reporter.finished();
     Ok(report)
 }

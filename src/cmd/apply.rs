@@ -210,11 +210,9 @@ pub async fn execute(
     report_path: &Path,
     stop: CancellationToken,
 ) -> Result<Outcome, Failure> {
-    let (started, concurrency) = (crate::journal::now_unix(), opts.concurrency);
-    let mut report = apply::run(Arc::new(pool), opts, prepared, reporter, stop)
+    let report = apply::run(Arc::new(pool), opts, prepared, reporter, stop)
         .await
         .map_err(setup)?;
-    super::stamp(&mut report, started, concurrency);
     write_report(&report, report_path).map_err(|error| Failure {
         outcome: Outcome::Stopped,
         error,

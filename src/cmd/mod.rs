@@ -192,13 +192,6 @@ fn html_path(report: &Path) -> PathBuf {
     }
 }
 
-/// Adds what only the command knows to a run's report: when it ran, and how wide.
-fn stamp(report: &mut Report, started_unix: f64, concurrency: usize) {
-    report.started_at = Some(crate::report::rfc3339(started_unix));
-    report.finished_at = Some(crate::report::rfc3339(crate::journal::now_unix()));
-    report.concurrency = Some(concurrency as u64);
-}
-
 /// The end of a run on standard output: the JSON summary with `--json` (and nothing else),
 /// else the human summary and where the reports are.
 fn show_report(global: &Global, report: &Report, path: &Path) {
