@@ -41,27 +41,7 @@ pub async fn run(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
         },
         error: f.error,
     };
-    let format = input_format(&given, args.input_args.format).map_err(fail)?;
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| files::beside_input(&given, "plan"));
-    let input = if given.as_os_str() == "-" {
-        spool_stdin(&out).map_err(setup).map_err(fail)?
-    } else {
-        given.clone()
-    };
-    let opts = PlanOptions {
-        out,
-        input,
-        input_options: args.input_args.options(format),
-        user_pool_id: args.user_pool_id.clone(),
-        current_state: args.read.current_state,
-        show: args.show,
-        allow_verification_messages: args.read.allow_verification_messages,
-        concurrency: usize::from(args.concurrency),
-        backfill: None,
-    };
+    let opts = options(&args, &given).map_err(fail)?;
     let _no_lock = check_files(
         &[("the input", &opts.input)],
         &[("the plan", &opts.out)],
@@ -104,11 +84,40 @@ pub async fn run(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
             .map_err(setup)
             .map_err(fail)?;
     }
+    show(global, &args, &opts, &summary);
+    Ok(outcome(detailed, &summary))
+}
+
+/// The plan's options from the command line; standard input is copied beside the plan first.
+fn options(args: &PlanArgs, given: &Path) -> Result<PlanOptions, Failure> {
+    let format = input_format(given, args.input_args.format)?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| files::beside_input(given, "plan"));
+    let input = if given.as_os_str() == "-" {
+        spool_stdin(&out).map_err(setup)?
+    } else {
+        given.to_path_buf()
+    };
+    Ok(PlanOptions {
+        out,
+        input,
+        input_options: args.input_args.options(format),
+        user_pool_id: args.user_pool_id.clone(),
+        current_state: args.read.current_state,
+        show: args.show,
+        allow_verification_messages: args.read.allow_verification_messages,
+        concurrency: usize::from(args.concurrency),
+        backfill: None,
+    })
+}
+
+/// The plan for a person (preview, problems, summary) or, with `--json`, the summary object.
+fn show(global: &Global, args: &PlanArgs, opts: &PlanOptions, summary: &PlanSummary) {
     let printer = Printer::new(global);
     if printer.is_json() {
-        let mut object = serde_json::to_value(&summary)
-            .map_err(setup)
-            .map_err(fail)?;
+        let mut object = serde_json::to_value(summary).unwrap_or_default();
         object["input"] = opts.input.display().to_string().into();
         object["user_pool_id"] = opts.user_pool_id.clone().into();
         object["plan"] = opts.out.display().to_string().into();
@@ -122,7 +131,7 @@ pub async fn run(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
     let colour = global.color.enabled();
     print_plan(
         &printer,
-        &summary,
+        summary,
         &opts.out,
         &opts.user_pool_id,
         args.show,
@@ -139,7 +148,6 @@ pub async fn run(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
             md.display()
         ));
     }
-    Ok(outcome(detailed, &summary))
 }
 
 /// The exit code of a plan: with --detailed-exitcode, 2 means "changes".
