@@ -177,7 +177,9 @@ fn counts(h: &mut String, r: &Report) {
         ("updated", r.updated, "ok"),
         ("unchanged", r.unchanged, "same"),
         ("failed", r.failed, "err"),
+        ("of which the answer was lost", r.unknown_rows, "err"),
         ("invalid", r.invalid, "err"),
+        ("conflicts (left alone)", r.conflicts, "err"),
         ("not attempted", r.not_attempted, "same"),
         ("skipped (done earlier)", r.skipped_done, "same"),
     ];
