@@ -120,7 +120,12 @@ fn rollback_plan(
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let fresh = tempfile::NamedTempFile::new_in(dir).map_err(setup)?;
+    // Named after the rollback plan, so that messages (and a file left by kill -9) say what it is.
+    let name = plan.file_name().map(|n| n.to_string_lossy().into_owned());
+    let fresh = tempfile::Builder::new()
+        .prefix(&format!(".{}.", name.unwrap_or_default()))
+        .tempfile_in(dir)
+        .map_err(setup)?;
     rollback::make_plan(&args.journal, fresh.path()).map_err(setup)?;
     if args.dry_run {
         return Ok((fresh.path().to_path_buf(), Some(fresh)));
