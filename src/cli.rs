@@ -376,7 +376,7 @@ pub struct ApplyArgs {
     #[arg(required_unless_present_any = ["plan", "set"], conflicts_with = "plan")]
     pub input: Option<PathBuf>,
     /// Send exactly the changes of a plan file written by `plan` (no re-reading).
-    #[arg(long, value_name = "PLAN", conflicts_with_all = ["set", "match_attr"], help_heading = "Input")]
+    #[arg(long, value_name = "PLAN", conflicts_with_all = ["set", "match_attr", "where_", "filter", "empty_is_delete"], help_heading = "Input")]
     pub plan: Option<PathBuf>,
     /// The user pool to update, e.g. us-east-1_AbCdEf123.
     #[arg(long, value_name = "ID", help_heading = "AWS")]
@@ -443,12 +443,18 @@ pub struct ApplyArgs {
     pub backfill: BackfillArgs,
     /// With --set or --match: where to write the computed plan (default: backfill-HASH.plan
     /// in the current folder, or INPUT.backfill-HASH.plan); journal and report sit beside it.
-    #[arg(long, value_name = "PATH", conflicts_with = "plan")]
+    #[arg(
+        long,
+        value_name = "PATH",
+        conflicts_with = "plan",
+        help_heading = "Files"
+    )]
     pub out: Option<PathBuf>,
 }
 
 /// Computed backfills: values from templates, the pool as input, matching by any attribute.
 #[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Backfill")]
 pub struct BackfillArgs {
     /// Set NAME to a MiniJinja template (repeatable), e.g. 'custom:tenant={{ email | domain }}'.
     /// Variables: username, sub, attrs, email and the other standard attributes, custom.NAME,

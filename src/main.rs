@@ -56,7 +56,7 @@ fn init_logs(cli: &Cli) {
     let default = if cli.output.quiet {
         "off,cognito_bulk=error"
     } else if cli.output.verbose {
-        "warn,cognito_bulk=debug"
+        "warn,aws_config=debug,aws_sdk_cognitoidentityprovider=debug,aws_smithy_runtime=debug,cognito_bulk=debug"
     } else {
         "off,cognito_bulk=info"
     };

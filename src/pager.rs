@@ -58,6 +58,11 @@ impl<'a, P: Pool> Pager<'a, P> {
         };
         match &page {
             Ok(p) => {
+                tracing::debug!(
+                    users = p.users.len(),
+                    last = p.next.is_none(),
+                    "ListUsers page"
+                );
                 self.token = p.next.clone();
                 self.finished = p.next.is_none();
             }

@@ -261,3 +261,128 @@ async fn an_export_whose_output_was_cut_is_not_resumed_over_the_gap() {
     assert_eq!(cognito_bulk(&moto.url(), &restart, None).await.code, 0);
     assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 130);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_plans_and_computed_plans_never_land_on_an_input_or_a_journal() {
+    let moto = Moto::start();
+    let pool = setup(&moto, 2).await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "w.csv", "username,custom:tier\nu0,pro\n");
+    let original = std::fs::read(&input).unwrap();
+    assert_eq!(
+        cognito_bulk(
+            &moto.url(),
+            &["apply", &input, "--user-pool-id", &pool],
+            None
+        )
+        .await
+        .code,
+        0
+    );
+    let journal = format!("{input}.journal");
+    let kept = std::fs::read(&journal).unwrap();
+    let runs = [
+        vec!["report", journal.as_str(), "--html", journal.as_str()],
+        vec!["report", journal.as_str(), "--html", input.as_str()],
+        vec![
+            "plan",
+            input.as_str(),
+            "--user-pool-id",
+            pool.as_str(),
+            "--markdown",
+            input.as_str(),
+        ],
+        vec![
+            "plan",
+            input.as_str(),
+            "--user-pool-id",
+            pool.as_str(),
+            "--match",
+            "username",
+            "--set",
+            "custom:tier={{ row.tier }}",
+            "--out",
+            input.as_str(),
+        ],
+    ];
+    for args in &runs {
+        let run = cognito_bulk(&moto.url(), args, None).await;
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+    }
+    assert_eq!(
+        std::fs::read(&input).unwrap(),
+        original,
+        "the input is untouched"
+    );
+    assert_eq!(
+        std::fs::read(&journal).unwrap(),
+        kept,
+        "the journal is untouched"
+    );
+    // Backfill flags mean nothing to a plan made already: refused, not ignored.
+    let run = cognito_bulk(
+        &moto.url(),
+        &[
+            "apply",
+            "--plan",
+            "x.plan",
+            "--user-pool-id",
+            &pool,
+            "--where",
+            "false",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(run.code, 2, "{run:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn another_rule_does_not_resume_the_plan_at_the_same_out() {
+    let moto = Moto::start();
+    let pool = setup(&moto, 3).await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("shared.plan");
+    let out = out.to_str().unwrap();
+    let first = [
+        "apply",
+        "--user-pool-id",
+        &pool,
+        "--set",
+        "nickname=AAA",
+        "--out",
+        out,
+        "--limit",
+        "1",
+    ];
+    assert_eq!(cognito_bulk(&moto.url(), &first, None).await.code, 0);
+    let second = [
+        "apply",
+        "--user-pool-id",
+        &pool,
+        "--set",
+        "nickname=BBB",
+        "--out",
+        out,
+    ];
+    let run = cognito_bulk(&moto.url(), &second, None).await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("holds the unfinished plan of another rule"),
+        "{}",
+        run.stderr
+    );
+    // The advice, followed.
+    let mut restart = second.to_vec();
+    restart.push("--restart");
+    let run = cognito_bulk(&moto.url(), &restart, None).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let c = moto.client();
+    for i in 0..3 {
+        assert_eq!(
+            attributes(&c, &pool, &format!("u{i}")).await["nickname"],
+            "BBB"
+        );
+    }
+}

@@ -15,6 +15,7 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 use aws_sdk_cognitoidentityprovider::types::UserPoolType;
+use tokio_util::sync::CancellationToken;
 
 use crate::current::{Current, Source};
 use crate::input::{EmptyCells, Format, InputOptions};
@@ -66,6 +67,7 @@ pub async fn compute<P: Pool>(
     pool: &P,
     spec: &Spec<'_>,
     reporter: &dyn Reporter,
+    stop: &CancellationToken,
 ) -> anyhow::Result<Computed> {
     let schema = Schema::from_pool(spec.pool);
     if let Some(rules) = spec.rules {
@@ -102,8 +104,10 @@ pub async fn compute<P: Pool>(
         Some(input) => input.display().to_string(),
     };
     match spec.input {
-        None => from_pool(pool, spec, &mut rows, &mut current, reporter).await?,
-        Some(input) => from_input(pool, spec, input, &mut rows, &mut current, reporter).await?,
+        None => from_pool(pool, spec, &mut rows, &mut current, reporter, stop).await?,
+        Some(input) => {
+            from_input(pool, spec, input, &mut rows, &mut current, reporter, stop).await?
+        }
     }
     let Writer { out, stats, .. } = rows;
     let spool = out
@@ -148,12 +152,14 @@ async fn from_pool<P: Pool>(
     rows: &mut Writer,
     current: &mut Current,
     reporter: &dyn Reporter,
+    stop: &CancellationToken,
 ) -> anyhow::Result<()> {
     let rules = spec.rules.context("the pool as input needs --set")?;
     let wanted: BTreeSet<String> = rules.targets().iter().cloned().collect();
     let eval = rules.evaluator();
     list_users(
         pool,
+        stop,
         spec.user_pool_id,
         spec.filter,
         reporter,
@@ -181,6 +187,7 @@ async fn from_input<P: Pool>(
     rows: &mut Writer,
     current: &mut Current,
     reporter: &dyn Reporter,
+    stop: &CancellationToken,
 ) -> anyhow::Result<()> {
     let data = spec.rules.is_some();
     // Pass 1: the keys to look for, and the attributes the rows touch.
@@ -199,34 +206,41 @@ async fn from_input<P: Pool>(
     }
     // The pool, indexed by the matching attribute for those keys only.
     let mut index: HashMap<String, Vec<(String, Attributes)>> = HashMap::new();
-    list_users(pool, spec.user_pool_id, None, reporter, |user, attrs| {
-        current.observe(user, attrs, None);
-        let candidates: Vec<&str> = match spec.match_attr {
-            Some(attr) => attrs
-                .iter()
-                .filter(|(n, _)| n == attr)
-                .map(|(_, v)| v.as_str())
-                .collect(),
-            None => std::iter::once(user)
-                .chain(
-                    attrs
-                        .iter()
-                        .filter(|(n, _)| n == "sub")
-                        .map(|(_, v)| v.as_str()),
-                )
-                .collect(),
-        };
-        for c in candidates {
-            let k = fold(spec.match_attr, c);
-            if keys.contains(&k) {
-                index
-                    .entry(k)
-                    .or_default()
-                    .push((user.to_string(), attrs.to_vec()));
+    list_users(
+        pool,
+        stop,
+        spec.user_pool_id,
+        None,
+        reporter,
+        |user, attrs| {
+            current.observe(user, attrs, None);
+            let candidates: Vec<&str> = match spec.match_attr {
+                Some(attr) => attrs
+                    .iter()
+                    .filter(|(n, _)| n == attr)
+                    .map(|(_, v)| v.as_str())
+                    .collect(),
+                None => std::iter::once(user)
+                    .chain(
+                        attrs
+                            .iter()
+                            .filter(|(n, _)| n == "sub")
+                            .map(|(_, v)| v.as_str()),
+                    )
+                    .collect(),
+            };
+            for c in candidates {
+                let k = fold(spec.match_attr, c);
+                if keys.contains(&k) {
+                    index
+                        .entry(k)
+                        .or_default()
+                        .push((user.to_string(), attrs.to_vec()));
+                }
             }
-        }
-        Ok(())
-    })
+            Ok(())
+        },
+    )
     .await?;
     let by = spec.match_attr.unwrap_or("username");
     let eval = spec.rules.map(|r| r.evaluator());

@@ -1,5 +1,7 @@
 //! The one place a backfill reads the pool: the shared ListUsers pager, user by user.
 
+use tokio_util::sync::CancellationToken;
+
 use crate::pager::Pager;
 use crate::pool::Pool;
 use crate::progress::Reporter;
@@ -8,12 +10,13 @@ use crate::progress::Reporter;
 /// a ListUsers filter, handing each user (name, attributes) to `each`.
 pub async fn list_users<P: Pool>(
     pool: &P,
+    stop: &CancellationToken,
     pool_id: &str,
     filter: Option<&str>,
     reporter: &dyn Reporter,
     mut each: impl FnMut(&str, &[(String, String)]) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let mut pages = Pager::new(pool, filter.map(str::to_string), None);
+    let mut pages = Pager::new(pool, filter.map(str::to_string), None).until(stop);
     let mut seen = 0u64;
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| anyhow::anyhow!("reading the users of {pool_id}: {e}"))?;

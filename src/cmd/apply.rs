@@ -39,10 +39,12 @@ pub async fn run(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
     }
     let (report_path, failed_path, journal_path) = paths(&args, &input, format);
     let input_options = args.input_args.options(format);
+    let html = super::html_path(&report_path);
     let _lock = check_files(
         &[("the input", &input)],
         &[
             ("the report", &report_path),
+            ("the HTML report", &html),
             ("the failed-rows file", &failed_path),
         ],
         journal_path.as_deref(),

@@ -51,6 +51,12 @@ pub async fn plan(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
         (None, Some(input)) => files::beside_input(input, "plan"),
         (None, None) => default_plan(&args.user_pool_id, &args.backfill, None, &io),
     };
+    let inputs: Vec<(&str, &Path)> = args
+        .input
+        .iter()
+        .map(|i| ("the input", i.as_path()))
+        .collect();
+    let _no_lock = super::check_files(&inputs, &[("the plan", &out)], None).map_err(fail)?;
     let reporter = reporter(global);
     let (client, pool) = connect(global, &args.user_pool_id, &*reporter)
         .await
@@ -118,10 +124,30 @@ pub async fn apply(global: &Global, mut args: ApplyArgs) -> Result<Outcome, Fail
         .journal
         .clone()
         .unwrap_or_else(|| files::beside_input(&out, "journal"));
+    // Checked, and the journal locked, before the plan is (re)written: a second run must not
+    // replace the plan a first one is sending. The lock is taken again by the sending run.
+    let inputs: Vec<(&str, &Path)> = args
+        .input
+        .iter()
+        .map(|i| ("the input", i.as_path()))
+        .collect();
+    let lock = super::check_files(&inputs, &[("the plan", &out)], Some(&journal_path))?;
+    // An unfinished run of another rule's plan at --out is not this run's to resume.
+    let resume =
+        !args.restart && !args.no_journal && resumable(&out, &journal_path, args.retry_failed);
+    if resume
+        && planfile::read_header(&out)
+            .is_ok_and(|h| h.backfill.as_ref() != Some(&rule(&args.backfill)))
+    {
+        return Err(setup(anyhow!(
+            "{} holds the unfinished plan of another rule: pass --restart to replace it, or another --out",
+            out.display()
+        )));
+    }
     let reporter = reporter(global);
     // Rows that never made it into the plan (invalid, not found) still make the exit code 1.
     let mut left_out = 0;
-    if !args.restart && !args.no_journal && resumable(&out, &journal_path, args.retry_failed) {
+    if resume {
         reporter.warning(&format!(
             "resuming the run recorded in {}: applying its plan {} as it was computed \
              (pass --restart to compute the values again)",
@@ -175,6 +201,7 @@ pub async fn apply(global: &Global, mut args: ApplyArgs) -> Result<Outcome, Fail
             journal_path.display()
         );
     }
+    drop(lock);
     args.plan = Some(out);
     args.input = None;
     args.out = None;
@@ -280,7 +307,7 @@ async fn compute_plan(
         input: job.input,
         input_options: job.io,
     };
-    let computed = backfill::compute(client, &spec, reporter).await?;
+    let computed = backfill::compute(client, &spec, reporter, stop).await?;
     let opts = PlanOptions {
         input: job.input.map(Path::to_path_buf).unwrap_or_default(),
         input_options: computed.io.clone(),

@@ -42,12 +42,11 @@ pub async fn run(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
         error: f.error,
     };
     let opts = options(&args, &given).map_err(fail)?;
-    let _no_lock = check_files(
-        &[("the input", &opts.input)],
-        &[("the plan", &opts.out)],
-        None,
-    )
-    .map_err(fail)?;
+    let mut outputs = vec![("the plan", opts.out.as_path())];
+    if let Some(md) = &args.markdown {
+        outputs.push(("the Markdown plan", md.as_path()));
+    }
+    let _no_lock = check_files(&[("the input", &opts.input)], &outputs, None).map_err(fail)?;
     let reporter = reporter(global);
     let (pool, checked) = open_pool(global, Duration::from_secs(30), &opts.user_pool_id)
         .await

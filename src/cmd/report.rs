@@ -15,6 +15,16 @@ pub fn run(global: &Global, args: &ReportArgs) -> Result<Outcome, Failure> {
     let mut report = loaded.to_report();
     report.journal = Some(args.journal.display().to_string());
     if let Some(path) = &args.html {
+        // The page must not land on the journal or any other input of a run.
+        let run_input = std::path::Path::new(&loaded.header.input);
+        super::check_files(
+            &[
+                ("the journal", &args.journal),
+                ("the run's input", run_input),
+            ],
+            &[("the HTML report", path)],
+            None,
+        )?;
         let mut with_timeline = report.clone();
         with_timeline.timeline = crate::journal::timeline(&args.journal).map_err(setup)?;
         html::write(&with_timeline, html::TimelineSource::Journal, path)
@@ -27,7 +37,7 @@ pub fn run(global: &Global, args: &ReportArgs) -> Result<Outcome, Failure> {
     if loaded.torn_tail {
         printer.out("(the journal ends in a torn entry, ignored: the run was killed mid-write)");
     }
-    Ok(if report.failed + report.invalid > 0 {
+    Ok(if report.failed + report.invalid + report.conflicts > 0 {
         Outcome::RowsFailed
     } else {
         Outcome::Success

@@ -42,6 +42,7 @@ pub async fn run(global: &Global, args: RollbackArgs) -> Result<Outcome, Failure
         &[
             ("the rollback plan", &plan),
             ("the report", &report_path),
+            ("the HTML report", &super::html_path(&report_path)),
             ("the failed-rows file", &failed_path),
         ],
         Some(&rollback_journal),

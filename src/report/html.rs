@@ -108,6 +108,22 @@ fn outcome(r: &Report) -> (String, &'static str) {
             format!("Stopped after --limit {limit} changes; run the same command again to go on"),
             "warn",
         )
+    } else if r.not_attempted > 0 {
+        (
+            format!(
+                "Not finished: {} rows not attempted yet (a run still going, or one that stopped)",
+                HumanCount(r.not_attempted)
+            ),
+            "warn",
+        )
+    } else if r.conflicts > 0 {
+        (
+            format!(
+                "Finished: {} users left alone as conflicts",
+                HumanCount(r.conflicts)
+            ),
+            "warn",
+        )
     } else if r.failed + r.invalid > 0 {
         (
             match r.failed + r.invalid {

@@ -107,6 +107,13 @@ pub async fn send_row<P: Pool>(
             }
             Err(err) => err,
         };
+        tracing::debug!(
+            user = %row.username,
+            attempt = sent.attempts,
+            code = %err.code,
+            kind = ?err.kind,
+            "update failed"
+        );
         pacing.record(if err.kind == ErrorKind::Throttled {
             CallOutcome::Throttle
         } else {
