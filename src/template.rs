@@ -82,11 +82,18 @@ impl Rules {
             }
             env.add_template_owned(name.clone(), template.to_string())
                 .map_err(|e| RuleError(position(&format!("--set {name}"), template, &e)))?;
+            let used = env
+                .get_template(&name)
+                .map(|t| t.undeclared_variables(false))
+                .unwrap_or_default();
+            known(&format!("--set {name}"), used)?;
             targets.push(name);
         }
         if let Some(expr) = where_ {
-            env.compile_expression(expr)
+            let compiled = env
+                .compile_expression(expr)
                 .map_err(|e| RuleError(position("--where", expr, &e)))?;
+            known("--where", compiled.undeclared_variables(false))?;
         }
         Ok(Rules {
             env,
@@ -112,6 +119,40 @@ impl Rules {
             }),
         }
     }
+}
+
+/// Names a template may use besides the user's variables: MiniJinja's own functions.
+const FUNCTIONS: &[&str] = &[
+    "range",
+    "dict",
+    "namespace",
+    "debug",
+    "lipsum",
+    "cycler",
+    "joiner",
+];
+
+/// Refuses a variable no user can have (a typo such as `famly_name`): strict undefined values
+/// do not stop every use (`format`, `join`, `tojson` take them), so a typo would otherwise
+/// render or delete silently.
+fn known(flag: &str, used: std::collections::HashSet<String>) -> Result<(), RuleError> {
+    let mut unknown: Vec<String> = used
+        .into_iter()
+        .filter(|v| {
+            !matches!(v.as_str(), "username" | "sub" | "attrs" | "custom" | "row")
+                && !crate::validate::STANDARD_ATTRIBUTES.contains(&v.as_str())
+                && !FUNCTIONS.contains(&v.as_str())
+        })
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    unknown.sort();
+    Err(RuleError(format!(
+        "{flag}: unknown variable {}: the variables are username, sub, attrs, custom, row and \
+         the standard attributes (email, given_name, ...)",
+        unknown.join(", ")
+    )))
 }
 
 /// The rules ready to run against users.
@@ -428,5 +469,45 @@ mod tests {
             &u,
         );
         assert!(matches!(c, Computed::Failed(_)), "{c:?}");
+    }
+}
+
+#[cfg(test)]
+mod typo_tests {
+    use super::Rules;
+
+    #[test]
+    fn a_variable_no_user_can_have_is_refused_before_any_call() {
+        for set in [
+            "nickname={{ \"%s-%s\"|format(given_name, famly_name) }}",
+            "nickname={{ [given_name, famly_name]|join(\" \") }}",
+            "nickname={{ {\"a\": famly_name}|tojson }}",
+        ] {
+            let err = Rules::parse(&[set.to_string()], None, true)
+                .err()
+                .expect(set);
+            assert!(
+                err.to_string().contains("unknown variable famly_name"),
+                "{err}"
+            );
+        }
+        let err = Rules::parse(&["nickname=x".into()], Some("emial is defined"), false)
+            .err()
+            .unwrap();
+        assert!(
+            err.to_string().contains("--where: unknown variable emial"),
+            "{err}"
+        );
+        assert!(
+            Rules::parse(
+                &[
+                    "custom:t={{ email | domain }}{% for i in range(2) %}{{ row.X }}{% endfor %}"
+                        .into()
+                ],
+                Some("attrs[\"custom:t\"] is not defined and custom.t is undefined and sub"),
+                false
+            )
+            .is_ok()
+        );
     }
 }
