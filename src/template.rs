@@ -121,6 +121,10 @@ impl Rules {
     }
 }
 
+/// Longest rendered value kept for the row checks (which refuse anything over 2,048
+/// characters with their own message); anything longer fails at once.
+const SPOOL_LIMIT: usize = 64 * 1024;
+
 /// Names a template may use besides the user's variables: MiniJinja's own functions.
 const FUNCTIONS: &[&str] = &[
     "range",
@@ -189,6 +193,15 @@ impl Evaluator<'_> {
                     name.clone(),
                     "renders to an empty string; pass --empty-is-delete to delete the attribute"
                         .to_string(),
+                )),
+                // Far over Cognito's limit: refused here, so that the computed rows (spooled to
+                // a file before the row checks) never hold a runaway value.
+                Ok(v) if v.len() > SPOOL_LIMIT => failures.push((
+                    name.clone(),
+                    format!(
+                        "renders {} bytes, far over the 2,048 characters Cognito allows",
+                        v.len()
+                    ),
                 )),
                 Ok(v) => changes.push((name.clone(), Some(v))),
                 Err(e) => failures.push((name.clone(), describe(&e))),

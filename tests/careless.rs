@@ -386,3 +386,39 @@ async fn another_rule_does_not_resume_the_plan_at_the_same_out() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_backfill_plan_honours_json_and_markdown() {
+    let moto = Moto::start();
+    let pool = setup(&moto, 3).await;
+    let dir = tempfile::tempdir().unwrap();
+    let md = dir.path().join("b.md");
+    let out = dir.path().join("b.plan");
+    let run = cognito_bulk(
+        &moto.url(),
+        &[
+            "plan",
+            "--user-pool-id",
+            &pool,
+            "--set",
+            "nickname=n-{{ username }}",
+            "--out",
+            out.to_str().unwrap(),
+            "--markdown",
+            md.to_str().unwrap(),
+            "--redact",
+            "--json",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&run.stdout).expect("only JSON on stdout");
+    assert_eq!(summary["to_change"], 3, "{summary}");
+    let text = std::fs::read_to_string(&md).unwrap();
+    assert!(
+        text.contains("nickname") && !text.contains("n-u0"),
+        "redacted: {text}"
+    );
+}

@@ -56,7 +56,11 @@ pub async fn plan(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
         .iter()
         .map(|i| ("the input", i.as_path()))
         .collect();
-    let _no_lock = super::check_files(&inputs, &[("the plan", &out)], None).map_err(fail)?;
+    let mut outputs = vec![("the plan", out.as_path())];
+    if let Some(md) = &args.markdown {
+        outputs.push(("the Markdown plan", md.as_path()));
+    }
+    let _no_lock = super::check_files(&inputs, &outputs, None).map_err(fail)?;
     let reporter = reporter(global);
     let (client, pool) = connect(global, &args.user_pool_id, &*reporter)
         .await
@@ -77,21 +81,36 @@ pub async fn plan(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
         .map_err(setup_or_stopped(&stop))
         .map_err(fail)?;
     reporter.finished();
-    if !global.quiet {
-        for line in rule_lines(&args.backfill) {
-            println!("{line}");
-        }
-        print_plan(
-            &super::printer::Printer::new(global),
-            &summary,
-            &out,
-            &args.user_pool_id,
-            args.show,
-            global.color.enabled(),
-        );
-        if args.backfill.where_.is_some() {
-            println!("{skipped} users left alone by --where.");
-        }
+    if let Some(md) = &args.markdown {
+        crate::markdown::write(&out, &summary, md, args.redact).map_err(|e| {
+            fail(setup(e.context(format!(
+                "writing the Markdown plan {}",
+                md.display()
+            ))))
+        })?;
+    }
+    let printer = super::printer::Printer::new(global);
+    let mut object = serde_json::to_value(&summary).unwrap_or_default();
+    object["user_pool_id"] = args.user_pool_id.clone().into();
+    object["plan"] = out.display().to_string().into();
+    object["skipped_by_where"] = skipped.into();
+    printer.json(&object);
+    for line in rule_lines(&args.backfill) {
+        printer.out(line);
+    }
+    print_plan(
+        &printer,
+        &summary,
+        &out,
+        &args.user_pool_id,
+        args.show,
+        global.color.enabled(),
+    );
+    if args.backfill.where_.is_some() {
+        printer.out(format!("{skipped} users left alone by --where."));
+    }
+    if let Some(md) = &args.markdown {
+        printer.out(format!("plan for review written to {}", md.display()));
     }
     Ok(outcome(detailed, &summary))
 }
