@@ -684,3 +684,90 @@ async fn rails_filter_and_limit_hold_for_computed_rows() {
         "a header and the end marker only"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn get_mode_looks_up_each_key_with_a_filter_and_keeps_the_alias_rail() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = pool(&c, 40).await;
+    let dir = tempfile::tempdir().unwrap();
+    // u8's new email is already u9's: the alias rail must still see it without a whole-pool
+    // read. (Cognito's email filter ignores case; moto's does not, so cases match here.)
+    let crm = dir.path().join("crm.csv");
+    std::fs::write(
+        &crm,
+        "Email,Plan,NewEmail\nu1@Dept1.Example,Gold,\nu4@Dept1.Example,Silver,\nu8@Dept2.Example,Bronze,u9@Dept0.Example\n",
+    )
+    .unwrap();
+    let proxy = FaultProxy::start(moto.addr, Config::recording()).await;
+    let run = run_in(
+        dir.path(),
+        &proxy.url(),
+        &[
+            "apply",
+            crm.to_str().unwrap(),
+            "--user-pool-id",
+            &pool,
+            "--key-column",
+            "Email",
+            "--match",
+            "email",
+            "--current-state",
+            "get",
+            "--set",
+            "custom:plan={{ row.Plan | lower }}",
+            "--yes",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    for (user, plan) in [("u1", "gold"), ("u4", "silver"), ("u8", "bronze")] {
+        assert_eq!(
+            attributes(&c, &pool, user).await["custom:plan"],
+            plan,
+            "{user}"
+        );
+    }
+    // Every ListUsers call was a filtered lookup: the pool was never read whole.
+    let lists: Vec<String> = proxy
+        .stats()
+        .bodies
+        .into_iter()
+        .filter(|(op, _)| op == "ListUsers")
+        .map(|(_, body)| body)
+        .collect();
+    assert!(!lists.is_empty());
+    assert!(lists.iter().all(|b| b.contains("\"Filter\"")), "{lists:?}");
+
+    // The alias rail holds in get mode: an email another user already has is refused.
+    let run = run_in(
+        dir.path(),
+        &proxy.url(),
+        &[
+            "plan",
+            crm.to_str().unwrap(),
+            "--user-pool-id",
+            &pool,
+            "--key-column",
+            "Email",
+            "--match",
+            "email",
+            "--current-state",
+            "get",
+            "--set",
+            "email={{ row.NewEmail }}",
+            "--set",
+            "email_verified=true",
+            "--out",
+            dir.path().join("alias.plan").to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert!(
+        run.stderr.contains(
+            "user \"u8\": attribute email: another user of the pool already has this email"
+        ),
+        "{}",
+        run.stderr
+    );
+}

@@ -25,10 +25,12 @@ use crate::progress::Reporter;
 use crate::schema::Schema;
 use crate::template::{Rules, Subject};
 
+mod lookups;
 mod pool;
 mod rows;
 pub mod source;
 
+pub use lookups::filterable;
 use pool::list_users;
 use rows::Writer;
 
@@ -44,6 +46,9 @@ pub struct Spec<'a> {
     pub match_attr: Option<&'a str>,
     /// The input file (None: the pool is the input) and how to read it.
     pub input: Option<&'a Path>,
+    /// `--current-state get` with an input: each key looked up with a ListUsers filter
+    /// (where Cognito can filter on the matched attribute) instead of reading the whole pool.
+    pub filtered: bool,
     pub input_options: &'a InputOptions,
 }
 
@@ -192,58 +197,68 @@ async fn from_input<P: Pool>(
     let data = spec.rules.is_some();
     // Pass 1: the keys to look for, and the attributes the rows touch.
     let mut keys = HashSet::new();
+    let mut originals = Vec::new();
     let mut wanted: BTreeSet<String> = spec
         .rules
         .map_or_else(BTreeSet::new, |r| r.targets().iter().cloned().collect());
     for row in source::rows(path, spec.input_options, data)? {
         let row = row?;
-        if let Some(key) = &row.key {
-            keys.insert(fold(spec.match_attr, key));
+        if let Some(key) = &row.key
+            && keys.insert(fold(spec.match_attr, key))
+        {
+            originals.push(key.clone());
         }
         if let Some(record) = &row.record {
             wanted.extend(record.row.changes.iter().map(|c| c.name.clone()));
         }
     }
     // The pool, indexed by the matching attribute for those keys only.
-    let mut index: HashMap<String, Vec<(String, Attributes)>> = HashMap::new();
-    list_users(
-        pool,
-        stop,
-        spec.user_pool_id,
-        None,
-        reporter,
-        |user, attrs| {
-            current.observe(user, attrs, None);
-            let candidates: Vec<&str> = match spec.match_attr {
-                Some(attr) => attrs
-                    .iter()
-                    .filter(|(n, _)| n == attr)
-                    .map(|(_, v)| v.as_str())
-                    .collect(),
-                None => std::iter::once(user)
-                    .chain(
-                        attrs
-                            .iter()
-                            .filter(|(n, _)| n == "sub")
-                            .map(|(_, v)| v.as_str()),
-                    )
-                    .collect(),
-            };
-            for c in candidates {
-                let k = fold(spec.match_attr, c);
-                if keys.contains(&k) {
-                    index
-                        .entry(k)
-                        .or_default()
-                        .push((user.to_string(), attrs.to_vec()));
+    let mut index: Index = HashMap::new();
+    if spec.filtered {
+        index = lookups::index(pool, spec.match_attr, &originals, current, stop).await?;
+    } else {
+        list_users(
+            pool,
+            stop,
+            spec.user_pool_id,
+            None,
+            reporter,
+            |user, attrs| {
+                current.observe(user, attrs, None);
+                let candidates: Vec<&str> = match spec.match_attr {
+                    Some(attr) => attrs
+                        .iter()
+                        .filter(|(n, _)| n == attr)
+                        .map(|(_, v)| v.as_str())
+                        .collect(),
+                    None => std::iter::once(user)
+                        .chain(
+                            attrs
+                                .iter()
+                                .filter(|(n, _)| n == "sub")
+                                .map(|(_, v)| v.as_str()),
+                        )
+                        .collect(),
+                };
+                for c in candidates {
+                    let k = fold(spec.match_attr, c);
+                    if keys.contains(&k) {
+                        index
+                            .entry(k)
+                            .or_default()
+                            .push((user.to_string(), attrs.to_vec()));
+                    }
                 }
-            }
-            Ok(())
-        },
-    )
-    .await?;
+                Ok(())
+            },
+        )
+        .await?;
+    }
     let by = spec.match_attr.unwrap_or("username");
     let eval = spec.rules.map(|r| r.evaluator());
+    // Emails and phone numbers the rows set: without a whole-pool read, who already has them
+    // is looked up afterwards (the alias rail).
+    let mut aliases: Vec<(String, String)> = Vec::new();
     // Pass 2: one computed row per input row.
     for row in source::rows(path, spec.input_options, data)? {
         let row = row?;
@@ -278,7 +293,11 @@ async fn from_input<P: Pool>(
                     attrs: &map,
                     row: data.as_ref(),
                 };
-                rows.rendered(user, eval.eval(&subject), &BTreeMap::new())?
+                let computed = eval.eval(&subject);
+                if let crate::template::Computed::Changes(changes) = &computed {
+                    aliases.extend(lookups::aliases_set(changes));
+                }
+                rows.rendered(user, computed, &BTreeMap::new())?
             }
             (None, Some(record), _) => {
                 let changes = record
@@ -287,6 +306,7 @@ async fn from_input<P: Pool>(
                     .iter()
                     .map(|c| (c.name.clone(), c.change.value().map(str::to_string)))
                     .collect::<Vec<_>>();
+                aliases.extend(lookups::aliases_set(&changes));
                 rows.row(user, &changes, &record.row.client_metadata)?;
                 true
             }
@@ -294,8 +314,14 @@ async fn from_input<P: Pool>(
         };
         current.observe(user, attrs, kept.then_some(&wanted));
     }
+    if spec.filtered {
+        lookups::owners(pool, aliases, current, stop).await?;
+    }
     Ok(())
 }
+
+/// Users found for each folded key: (username, attributes).
+type Index = HashMap<String, Vec<(String, Attributes)>>;
 
 /// A user's attributes as ListUsers gives them.
 type Attributes = Vec<(String, String)>;

@@ -73,6 +73,7 @@ pub async fn plan(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
         user_pool_id: &args.user_pool_id,
         allow_verification_messages: args.read.allow_verification_messages,
         show: args.show,
+        filtered: filtered(&args.read, &args.backfill),
     };
     let stop = CancellationToken::new();
     watch_signals(stop.clone());
@@ -183,6 +184,7 @@ pub async fn apply(global: &Global, mut args: ApplyArgs) -> Result<Outcome, Fail
             user_pool_id: &args.user_pool_id,
             allow_verification_messages: args.read.allow_verification_messages,
             show: PREVIEW_LINES,
+            filtered: filtered(&args.read, &args.backfill),
         };
         let stop = CancellationToken::new();
         watch_signals(stop.clone());
@@ -243,6 +245,14 @@ struct Job<'a> {
     user_pool_id: &'a str,
     allow_verification_messages: bool,
     show: usize,
+    /// `--current-state get`: the input's keys looked up with ListUsers filters.
+    filtered: bool,
+}
+
+/// Whether the input's keys are looked up one by one with ListUsers filters: with
+/// `--current-state get` and an attribute Cognito can filter on (otherwise the pool is read).
+fn filtered(read: &ReadArgs, args: &BackfillArgs) -> bool {
+    read.current_state == Source::Get && backfill::filterable(args.match_attr.as_deref())
 }
 
 /// Parses the rules and refuses flags that do not go together: before any call.
@@ -261,9 +271,16 @@ fn parse(
             "--filter narrows the pool as input: it does not go with an input file"
         )));
     }
-    if matches!(read.current_state, Source::Get | Source::None) {
+    if read.current_state == Source::None {
         return Err(setup(anyhow!(
-            "--set and --match read the pool with ListUsers: --current-state get and none do not apply"
+            "--set and --match read the pool (the values they compute and compare): \
+             --current-state none does not apply"
+        )));
+    }
+    if read.current_state == Source::Get && input.is_none() {
+        return Err(setup(anyhow!(
+            "the pool as input is read whole with ListUsers: --current-state get needs an input \
+             file (its keys are then looked up one by one)"
         )));
     }
     if let Some(attr) = &args.match_attr
@@ -325,6 +342,7 @@ async fn compute_plan(
         match_attr: job.args.match_attr.as_deref(),
         input: job.input,
         input_options: job.io,
+        filtered: job.filtered,
     };
     let computed = backfill::compute(client, &spec, reporter, stop).await?;
     let opts = PlanOptions {
