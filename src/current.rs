@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 pub use crate::current_state::Source;
 pub use crate::keys::alias_key;
 use crate::keys::user_key;
-use crate::pager::{Pager, interrupted};
+use crate::pager::{Pager, interrupted, users_with};
 use crate::pool::{CallError, Pool};
 use crate::progress::Reporter;
 use crate::sender::{RateControl, RetryPolicy, retrying};
@@ -112,6 +112,26 @@ impl Current {
     }
 }
 
+/// Looks up who already has each of these emails and phone numbers (a ListUsers filter each,
+/// not billable) and notes them in `current`: the alias rail without a whole-pool read.
+pub async fn note_owners<P: Pool>(
+    pool: &P,
+    aliases: impl IntoIterator<Item = (String, String)>,
+    current: &mut Current,
+    stop: &CancellationToken,
+) -> Result<(), CallError> {
+    let mut looked_up = HashSet::new();
+    for (attr, value) in aliases {
+        if !looked_up.insert(alias_key(&value)) {
+            continue;
+        }
+        for owner in users_with(pool, &attr, &value, stop).await? {
+            current.note_aliases(&owner.username, &owner.attributes);
+        }
+    }
+    Ok(())
+}
+
 /// Streams the pool; keeps the users whose username or sub is in `input_users` (hashes from
 /// the scan) and every user's email and phone number hash.
 pub async fn list<P: Pool>(
@@ -192,24 +212,6 @@ pub async fn get<P: Pool>(
             reporter.status(&format!("reading users: {}", current.users_read));
         }
     }
-    let mut looked_up = HashSet::new();
-    for (attr, value) in keys.aliases {
-        if !looked_up.insert(alias_key(&value)) {
-            continue;
-        }
-        // ListUsers filters quote the value; a quote inside it is escaped.
-        let filter = format!(
-            "{attr} = \"{}\"",
-            value.replace('\\', "\\\\").replace('"', "\\\"")
-        );
-        let mut pages = Pager::new(pool, Some(filter), None).until(stop);
-        if let Some(page) = pages.next().await
-            && let Some(owner) = page?.users.first()
-        {
-            current
-                .aliases
-                .insert(alias_key(&value), user_key(&owner.username));
-        }
-    }
+    note_owners(pool, keys.aliases, &mut current, stop).await?;
     Ok(current)
 }

@@ -5,7 +5,7 @@
 
 use tokio_util::sync::CancellationToken;
 
-use crate::pool::{CallError, ErrorKind, Page, Pool};
+use crate::pool::{CallError, ErrorKind, Page, Pool, User};
 use crate::sender::{RateControl, RetryPolicy, retrying};
 
 /// Users a ListUsers page holds at most.
@@ -79,4 +79,24 @@ pub fn interrupted() -> CallError {
         "Interrupted",
         "interrupted; nothing was written",
     )
+}
+
+/// Every user whose `attr` is exactly `value`: a ListUsers filter (the value quoted, a quote
+/// or backslash inside it escaped), all its pages.
+pub async fn users_with<P: Pool>(
+    pool: &P,
+    attr: &str,
+    value: &str,
+    stop: &CancellationToken,
+) -> Result<Vec<User>, CallError> {
+    let filter = format!(
+        "{attr} = \"{}\"",
+        value.replace('\\', "\\\\").replace('"', "\\\"")
+    );
+    let mut found = Vec::new();
+    let mut pages = Pager::new(pool, Some(filter), None).until(stop);
+    while let Some(page) = pages.next().await {
+        found.extend(page?.users);
+    }
+    Ok(found)
 }

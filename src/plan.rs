@@ -2,7 +2,7 @@
 //! decision path, [`Planner`]), tallies and previews the result, and writes the plan file.
 //! [`decide_all`] is also the preview `apply` and `rollback` show before they ask.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use tokio_util::sync::CancellationToken;
@@ -70,14 +70,10 @@ pub fn run(
             Some((_, input, _)) => input.clone(),
             None => scanned.display.clone(),
         },
-        input_path: match &opts.backfill {
-            Some(_) => None,
-            None => std::fs::metadata(&opts.input)
-                .is_ok_and(|m| m.is_file())
-                .then(|| std::fs::canonicalize(&opts.input).ok())
-                .flatten()
-                .map(|p| p.display().to_string()),
-        },
+        input_path: input_path(match &opts.backfill {
+            Some((_, input, _)) => Path::new(input),
+            None => &opts.input,
+        }),
         input_sha256: match &opts.backfill {
             Some((_, _, sha256)) => sha256.clone(),
             None => scanned.scan.sha256.clone(),
@@ -110,6 +106,17 @@ pub fn run(
     )?;
     out.finish().with_context(writing)?;
     Ok(summary)
+}
+
+/// The absolute path of a plan's input file, recorded so that `apply --plan` finds it from any
+/// folder and checks it has not changed; None for a stream or the pool itself (nothing to
+/// compare: the plan's trailer guards the plan).
+fn input_path(input: &Path) -> Option<String> {
+    std::fs::metadata(input)
+        .is_ok_and(|m| m.is_file())
+        .then(|| std::fs::canonicalize(input).ok())
+        .flatten()
+        .map(|p| p.display().to_string())
 }
 
 /// The planner for `scanned` against `pool`: the same for the preview and for sending.

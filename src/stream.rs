@@ -17,7 +17,7 @@ use crate::prepare::{PoolState, Scanned};
 use crate::row::{AttrChange, Change, Record};
 use crate::sender::Sent;
 
-pub use crate::row::Before;
+use crate::row::Before;
 
 /// A row to send, with what it changes from.
 pub struct Work {

@@ -422,3 +422,50 @@ async fn a_backfill_plan_honours_json_and_markdown() {
         "redacted: {text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plan_made_from_a_fifo_is_applied_without_waiting_on_the_fifo() {
+    let moto = Moto::start();
+    let pool = setup(&moto, 2).await;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("in.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            std::fs::write(fifo, "username,custom:tier\nu0,pro\nu1,pro\n").unwrap()
+        })
+    };
+    let plan = dir.path().join("f.plan");
+    let plan_s = plan.to_str().unwrap();
+    let run = cognito_bulk(
+        &moto.url(),
+        &[
+            "plan",
+            fifo.to_str().unwrap(),
+            "--format",
+            "csv",
+            "--user-pool-id",
+            &pool,
+            "--out",
+            plan_s,
+        ],
+        None,
+    )
+    .await;
+    writer.join().unwrap();
+    assert_eq!(run.code, 0, "{run:?}");
+    // Nothing writes to the FIFO now: apply --plan must not try to read it again.
+    let run = cognito_bulk(
+        &moto.url(),
+        &["apply", "--plan", plan_s, "--user-pool-id", &pool],
+        None,
+    )
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("2 updated"), "{}", run.stdout);
+}

@@ -315,7 +315,9 @@ async fn from_input<P: Pool>(
         current.observe(user, attrs, kept.then_some(&wanted));
     }
     if spec.filtered {
-        lookups::owners(pool, aliases, current, stop).await?;
+        crate::current::note_owners(pool, aliases, current, stop)
+            .await
+            .map_err(|e| anyhow::anyhow!("looking up who has the rows' emails: {e}"))?;
     }
     Ok(())
 }

@@ -255,16 +255,12 @@ fn check_plan(plan: &Path, pool: &str) -> anyhow::Result<planfile::PlanHeader> {
             header.user_pool_id
         );
     }
-    if header.backfill.is_some() && header.input.is_empty() {
-        // The pool was the input: the plan's before-values are checked against it instead.
+    // The input as the plan recorded it (its absolute path). A plan of a stream (standard
+    // input, a FIFO) or of the pool itself has none: nothing to compare, its trailer guards it.
+    // (Reading a FIFO's path here would wait for a writer forever.)
+    let Some(input) = header.input_path.as_deref() else {
         return Ok(header);
-    }
-    // The input as the plan recorded it: its absolute path (plans made before that field: the
-    // name as given). A plan made from a stream has nothing to compare; its trailer guards it.
-    let input = header.input_path.as_deref().unwrap_or(&header.input);
-    if header.input_path.is_none() && (header.input == "-" || header.input.starts_with("/dev/")) {
-        return Ok(header);
-    }
+    };
     let now = files::sha256_file(Path::new(input)).map_err(|e| {
         anyhow!(
             "{}: cannot read the plan's input {input}: {e}",
