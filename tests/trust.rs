@@ -771,3 +771,73 @@ async fn rollback_restores_users_whose_answer_was_lost() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_at_the_question_ends_the_command_and_writes_nothing() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = pool(&c, 2).await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "t.csv", "username,custom:tier\nu0,pro\n");
+    let line = format!(
+        "{} apply {input} --user-pool-id {pool} --endpoint-url {}",
+        env!("CARGO_BIN_EXE_cognito-bulk"),
+        moto.url()
+    );
+    let mut cmd = command(None, &[]);
+    let mut script = tokio::process::Command::new("script");
+    script.args(["-qec", &line, "/dev/null"]);
+    for (k, v) in cmd.as_std_mut().get_envs() {
+        if let Some(v) = v {
+            script.env(k, v);
+        }
+    }
+    script
+        .env("TERM", "dumb")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped());
+    let mut child = script.spawn().expect("run script(1)");
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    // Wait for the question (the preview comes first), then type Ctrl-C on the terminal.
+    let mut screen = Vec::new();
+    let asked = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        let mut buf = [0u8; 4096];
+        while !String::from_utf8_lossy(&screen).contains("[y/N]") {
+            let n = stdout.read(&mut buf).await.unwrap();
+            assert!(
+                n > 0,
+                "ended before asking: {}",
+                String::from_utf8_lossy(&screen)
+            );
+            screen.extend_from_slice(&buf[..n]);
+        }
+    })
+    .await;
+    assert!(asked.is_ok(), "{}", String::from_utf8_lossy(&screen));
+    stdin.write_all(b"\x03").await.unwrap();
+    let mut rest = Vec::new();
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        stdout.read_to_end(&mut rest),
+    )
+    .await;
+    screen.extend_from_slice(&rest);
+    let status = tokio::time::timeout(std::time::Duration::from_secs(30), child.wait())
+        .await
+        .expect("ends at once")
+        .unwrap();
+    drop(stdin);
+    let screen = String::from_utf8_lossy(&screen).replace('\r', "");
+    assert!(
+        screen.contains("interrupted at the question; nothing was written"),
+        "{screen}"
+    );
+    assert_eq!(status.code(), Some(3), "{screen}");
+    assert_eq!(attributes(&c, &pool, "u0").await["custom:tier"], "free");
+    assert!(
+        !Path::new(&format!("{input}.journal")).exists(),
+        "no run was started"
+    );
+}
