@@ -31,14 +31,7 @@ use crate::{files, journal};
 /// `plan --set ...` / `plan INPUT --match ...`.
 pub async fn plan(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
     let detailed = args.detailed_exitcode;
-    let fail = |f: Failure| Failure {
-        outcome: if detailed {
-            Outcome::RowsFailed
-        } else {
-            f.outcome
-        },
-        error: f.error,
-    };
+    let fail = super::plan::failure_for(detailed);
     let rules = parse(&args.backfill, args.input.as_deref(), &args.read).map_err(fail)?;
     let io = match &args.input {
         Some(input) => args

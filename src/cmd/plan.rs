@@ -31,16 +31,8 @@ pub async fn run(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
         .input
         .clone()
         .expect("clap requires INPUT without --set");
-    // With --detailed-exitcode, 2 means "changes", so every error is 1.
     let detailed = args.detailed_exitcode;
-    let fail = |f: Failure| Failure {
-        outcome: if detailed {
-            Outcome::RowsFailed
-        } else {
-            f.outcome
-        },
-        error: f.error,
-    };
+    let fail = failure_for(detailed);
     let opts = options(&args, &given).map_err(fail)?;
     let mut outputs = vec![("the plan", opts.out.as_path())];
     if let Some(md) = &args.markdown {
@@ -146,6 +138,19 @@ fn show(global: &Global, args: &PlanArgs, opts: &PlanOptions, summary: &PlanSumm
             "plan for review written to {}{redacted}",
             md.display()
         ));
+    }
+}
+
+/// How a plan's error maps to an exit code: with --detailed-exitcode, 2 means "changes", so
+/// every error is 1.
+pub(super) fn failure_for(detailed: bool) -> impl Fn(Failure) -> Failure + Copy {
+    move |f| Failure {
+        outcome: if detailed {
+            Outcome::RowsFailed
+        } else {
+            f.outcome
+        },
+        error: f.error,
     }
 }
 
