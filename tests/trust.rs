@@ -515,7 +515,10 @@ async fn derived_names_never_collide_and_a_finished_export_is_kept() {
 
 /// Runs `cognito-bulk args` on a pseudo-terminal (util-linux `script`), typing `answer`.
 async fn on_a_terminal(endpoint: &str, args: &[&str], answer: &str) -> Run {
-    let mut line = vec![env!("CARGO_BIN_EXE_cognito-bulk").to_string()];
+    let mut line = vec![
+        "exec".to_string(),
+        env!("CARGO_BIN_EXE_cognito-bulk").to_string(),
+    ];
     line.extend(args.iter().map(|a| a.to_string()));
     line.extend(["--endpoint-url".to_string(), endpoint.to_string()]);
     let line = line.join(" ");
@@ -530,6 +533,7 @@ async fn on_a_terminal(endpoint: &str, args: &[&str], answer: &str) -> Run {
     }
     script
         .env("TERM", "dumb")
+        .env("SHELL", "/bin/sh")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
@@ -780,8 +784,10 @@ async fn ctrl_c_at_the_question_ends_the_command_and_writes_nothing() {
     let pool = pool(&c, 2).await;
     let dir = tempfile::tempdir().unwrap();
     let input = write(dir.path(), "t.csv", "username,custom:tier\nu0,pro\n");
+    // `exec`: no shell may stay in the terminal's foreground group, or the Ctrl-C kills it
+    // (dash, CI's /bin/sh, dies of SIGINT and script(1) reports 130 for the tool's exit 3).
     let line = format!(
-        "{} apply {input} --user-pool-id {pool} --endpoint-url {}",
+        "exec {} apply {input} --user-pool-id {pool} --endpoint-url {}",
         env!("CARGO_BIN_EXE_cognito-bulk"),
         moto.url()
     );
@@ -795,6 +801,7 @@ async fn ctrl_c_at_the_question_ends_the_command_and_writes_nothing() {
     }
     script
         .env("TERM", "dumb")
+        .env("SHELL", "/bin/sh")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped());
     let mut child = script.spawn().expect("run script(1)");
