@@ -81,6 +81,7 @@ async fn main() -> anyhow::Result<()> {
         allow_verification_messages: false,
         concurrency: 8,
         backfill: None,
+        left_out: None,
     };
     let rss_before = peak_rss_mib();
     let started = Instant::now();

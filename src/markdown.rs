@@ -105,13 +105,24 @@ pub fn write(plan: &Path, summary: &PlanSummary, out: &Path, redact: bool) -> an
     for (k, v) in rows {
         let _ = writeln!(md, "| {k} | {v} |");
     }
+    entries(&mut md, plan, &values)?;
+    let mut f =
+        crate::files::create_private(out).with_context(|| format!("writing {}", out.display()))?;
+    f.write_all(md.as_bytes())
+        .with_context(|| format!("writing {}", out.display()))
+}
+
+/// The plan's entries: the changes as a table, then the rows it leaves out (a left-out
+/// row's user may be a `--match` key, an attribute value: redacted like one).
+fn entries(md: &mut String, plan: &Path, values: &Values) -> anyhow::Result<()> {
     let _ = writeln!(
         md,
         "\n## Changes\n\n`~` changed, `+` added, `-` deleted.\n\n\
          | line | user | attribute | | before | after |\n| ---: | --- | --- | :-: | --- | --- |"
     );
     let file = std::fs::File::open(plan).with_context(|| plan.display().to_string())?;
-    let mut listed = 0u64;
+    let (mut listed, mut left) = (0u64, Vec::new());
+    let mut left_count = 0u64;
     for line in BufReader::new(file).lines().skip(1) {
         let line = line.with_context(|| plan.display().to_string())?;
         if crate::planfile::is_trailer(line.as_bytes()) {
@@ -119,6 +130,22 @@ pub fn write(plan: &Path, summary: &PlanSummary, out: &Path, redact: bool) -> an
         }
         let entry: PlanEntry = serde_json::from_str(&line)
             .with_context(|| format!("{}: not a plan entry", plan.display()))?;
+        if let Some(why) = &entry.left_out {
+            left_count += 1;
+            if left.len() < MAX_ROWS as usize {
+                let user = match values.salt {
+                    Some(_) => values.cell(Some(&entry.user)),
+                    None => code(&entry.user),
+                };
+                let message = text(&why.message);
+                left.push(format!(
+                    "| {} | {user} | {} | {message} |",
+                    entry.line,
+                    code(&why.code)
+                ));
+            }
+            continue;
+        }
         for d in &entry.changes {
             listed += 1;
             if listed > MAX_ROWS {
@@ -148,10 +175,24 @@ pub fn write(plan: &Path, summary: &PlanSummary, out: &Path, redact: bool) -> an
             listed - MAX_ROWS
         );
     }
-    let mut f =
-        crate::files::create_private(out).with_context(|| format!("writing {}", out.display()))?;
-    f.write_all(md.as_bytes())
-        .with_context(|| format!("writing {}", out.display()))
+    if left_count > 0 {
+        let _ = writeln!(
+            md,
+            "\n## Rows left out\n\nNot sent: `apply --plan` reports them as invalid rows.\n\n\
+             | line | user | code | why |\n| ---: | --- | --- | --- |"
+        );
+        for row in &left {
+            let _ = writeln!(md, "{row}");
+        }
+        if left_count > left.len() as u64 {
+            let _ = writeln!(
+                md,
+                "\n... and {} more in the plan file.",
+                left_count - left.len() as u64
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Text in a table cell: pipes and line breaks would break the table.
@@ -192,5 +233,62 @@ mod tests {
         let v = Values::new(false);
         assert_eq!(v.cell(Some("a|b\nc")), "`\"a\\|b\\nc\"`");
         assert_eq!(code("x`y"), "`` x`y ``");
+    }
+
+    #[test]
+    fn rows_left_out_are_listed_apart_and_their_keys_redacted() {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = dir.path().join("p.plan");
+        let header = planfile::PlanHeader {
+            kind: planfile::KIND.into(),
+            version: planfile::VERSION,
+            user_pool_id: "us-east-1_x".into(),
+            input: "crm.csv".into(),
+            input_path: None,
+            input_sha256: "00".into(),
+            created_unix: 0,
+            current_state: crate::current_state::Source::List,
+            options: serde_json::json!({}),
+            allow_verification_messages: false,
+            backfill: None,
+        };
+        let mut w = planfile::PlanWriter::create(&plan, &header).unwrap();
+        w.write(&PlanEntry {
+            line: 2,
+            user: "alice".into(),
+            changes: vec![crate::diff::AttrDiff {
+                name: "custom:plan".into(),
+                before: None,
+                after: Some("gold".into()),
+            }],
+            client_metadata: Default::default(),
+            left_out: None,
+        })
+        .unwrap();
+        let why = "2 users of the pool have this email".to_string();
+        w.write(&PlanEntry::left_out(
+            4,
+            "shared@corp.example",
+            "AmbiguousMatch",
+            why,
+        ))
+        .unwrap();
+        w.finish().unwrap();
+        let read = |redact: bool| {
+            let out = dir.path().join(format!("p{redact}.md"));
+            write(&plan, &PlanSummary::default(), &out, redact).unwrap();
+            std::fs::read_to_string(out).unwrap()
+        };
+        let md = read(false);
+        let (changes, left) = md.split_once("## Rows left out").unwrap();
+        assert!(changes.contains("`custom:plan`") && !changes.contains("shared@"));
+        assert!(left.contains(
+            "| 4 | `shared@corp.example` | `AmbiguousMatch` | 2 users of the pool have this email |"
+        ));
+        let md = read(true);
+        assert!(
+            md.contains("`AmbiguousMatch`") && !md.contains("shared@"),
+            "{md}"
+        );
     }
 }

@@ -30,6 +30,17 @@ pub struct PlanOptions {
     /// A computed backfill's rule, and the input it came from as (name, SHA-256) ("" for
     /// the pool as input): recorded in the plan's header instead of the computed rows file.
     pub backfill: Option<(crate::planfile::Backfill, String, String)>,
+    /// A file of plan entries for rows left out before deciding (a computed backfill's rows
+    /// that could not be computed), written into the plan after the decided rows.
+    pub left_out: Option<PathBuf>,
+}
+
+/// What [`decide_all`] hands on for each row that goes into a plan.
+pub enum Planned<'a> {
+    /// A row to change, with exactly what will be sent.
+    Change(&'a [AttrDiff]),
+    /// A row that is not sent: invalid, or its user not found. Its code and reason.
+    LeftOut { code: &'static str, message: String },
 }
 
 /// What the plan found.
@@ -94,16 +105,31 @@ pub fn run(
         opts.show,
         reporter,
         stop,
-        |record, diffs| {
-            out.write(&PlanEntry {
-                line: record.row.line,
-                user: record.row.username.clone(),
-                changes: diffs.to_vec(),
-                client_metadata: record.row.client_metadata.clone(),
-            })
-            .with_context(writing)
+        |record, planned| {
+            let entry = match planned {
+                Planned::Change(diffs) => PlanEntry {
+                    line: record.row.line,
+                    user: record.row.username.clone(),
+                    changes: diffs.to_vec(),
+                    client_metadata: record.row.client_metadata.clone(),
+                    left_out: None,
+                },
+                Planned::LeftOut { code, message } => {
+                    PlanEntry::left_out(record.row.line, &record.row.username, code, message)
+                }
+            };
+            out.write(&entry).with_context(writing)
         },
     )?;
+    // Rows a computed backfill could not make (a template failed, no or several users
+    // matched): left out like the invalid rows above.
+    if let Some(path) = &opts.left_out {
+        let file = std::fs::File::open(path).with_context(writing)?;
+        for line in std::io::BufRead::lines(std::io::BufReader::new(file)) {
+            let entry: PlanEntry = serde_json::from_str(&line.with_context(writing)?)?;
+            out.write(&entry).with_context(writing)?;
+        }
+    }
     out.finish().with_context(writing)?;
     Ok(summary)
 }
@@ -135,8 +161,8 @@ pub fn planner<'a>(
     }
 }
 
-/// Decides every row of `scanned` and tallies the result; `on_change` gets each row to change
-/// with exactly what will be sent for it.
+/// Decides every row of `scanned` and tallies the result; `on_row` gets each row to change,
+/// with exactly what will be sent for it, and each row left out, with why.
 pub fn decide_all(
     scanned: &Scanned,
     io: &InputOptions,
@@ -144,7 +170,7 @@ pub fn decide_all(
     show: usize,
     reporter: &dyn Reporter,
     stop: &CancellationToken,
-    mut on_change: impl FnMut(&Record, &[AttrDiff]) -> anyhow::Result<()>,
+    mut on_row: impl FnMut(&Record, Planned) -> anyhow::Result<()>,
 ) -> anyhow::Result<PlanSummary> {
     let display = &scanned.display;
     let mut summary = PlanSummary {
@@ -172,13 +198,19 @@ pub fn decide_all(
         match planner.check_and_decide(&mut record, scanned.scan.duplicates()) {
             Decision::Invalid => {
                 summary.invalid += 1;
-                summary.problems.push(record.invalid(display).to_string());
+                let invalid = record.invalid(display);
+                summary.problems.push(invalid.to_string());
+                let (code, message) = (invalid.code(), invalid.message());
+                on_row(&record, Planned::LeftOut { code, message })?;
             }
             Decision::NotFound => {
                 summary.not_found += 1;
                 summary.problems.push(format!(
                     "{display}:{line}: user {user:?}: not found in the pool"
                 ));
+                let message = "the user does not exist (found when the plan was made)".into();
+                let code = "UserNotFoundException";
+                on_row(&record, Planned::LeftOut { code, message })?;
             }
             Decision::Conflict(names) => {
                 summary.conflicts += 1;
@@ -199,7 +231,7 @@ pub fn decide_all(
                         summary.preview.push(preview_line(&label, d));
                     }
                 }
-                on_change(&record, &diffs)?;
+                on_row(&record, Planned::Change(&diffs))?;
             }
         }
     }

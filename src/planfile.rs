@@ -1,7 +1,9 @@
 //! The plan file written by `plan` and applied by `apply --plan`: JSON lines, a header (pool,
 //! input SHA-256, time, where current values came from), one entry per user to change with
-//! each attribute's before and after values, and a trailer (entry count, SHA-256 of the
-//! entries) without which the plan is refused. Mode 0600: it holds personal data.
+//! each attribute's before and after values, one entry per row it leaves out (invalid, its
+//! user not found: the code and reason, so that `apply --plan` reports them as `apply INPUT`
+//! would), and a trailer (entry count, SHA-256 of the entries) without which the plan is
+//! refused. Mode 0600: it holds personal data.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -89,6 +91,33 @@ pub struct PlanEntry {
     pub changes: Vec<AttrDiff>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub client_metadata: BTreeMap<String, String>,
+    /// Set for a row the plan leaves out: never sent, reported as invalid with this reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub left_out: Option<LeftOut>,
+}
+
+/// Why a plan leaves a row out: a code from [`crate::row::CODES`] and a message without
+/// attribute values.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LeftOut {
+    pub code: String,
+    pub message: String,
+}
+
+impl PlanEntry {
+    /// The entry of a row the plan leaves out.
+    pub fn left_out(line: u64, user: &str, code: &str, message: String) -> PlanEntry {
+        PlanEntry {
+            line,
+            user: user.to_string(),
+            changes: Vec::new(),
+            client_metadata: BTreeMap::new(),
+            left_out: Some(LeftOut {
+                code: code.to_string(),
+                message,
+            }),
+        }
+    }
 }
 
 /// The last line of a whole plan: how many entries it has and the SHA-256 of their lines, so

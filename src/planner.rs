@@ -57,6 +57,11 @@ impl Planner<'_> {
         if let Some(schema) = self.schema {
             schema.check(record);
         }
+        // A plan's row whose user was not found when the plan was made: reported as a
+        // row of `apply INPUT` whose user is not found (failed, UserNotFoundException).
+        if matches!(record.problems.as_slice(), [p] if p.code == "UserNotFoundException") {
+            return Decision::NotFound;
+        }
         if !record.is_valid() {
             return Decision::Invalid;
         }

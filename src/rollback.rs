@@ -74,6 +74,7 @@ pub fn make_plan(journal_path: &Path, out: &Path) -> anyhow::Result<u64> {
                 user,
                 changes,
                 client_metadata: BTreeMap::new(),
+                left_out: None,
             })
             .with_context(writing)?;
     }

@@ -79,6 +79,40 @@ impl Problem {
     }
 }
 
+/// Every code a row problem can have. A plan records the codes of the rows it left out as
+/// text; reading the plan back maps them to these (an unknown one to `InvalidRow`).
+pub const CODES: &[&str] = &[
+    "AliasExists",
+    "AmbiguousMatch",
+    "DuplicateAlias",
+    "DuplicateAttribute",
+    "DuplicateUser",
+    "ImmutableAttribute",
+    "InvalidBoolean",
+    "InvalidCharacter",
+    "InvalidNumber",
+    "InvalidRow",
+    "MalformedRow",
+    "MissingUsername",
+    "NoChanges",
+    "ReadOnlyAttribute",
+    "SchemaViolation",
+    "TemplateFailed",
+    "UnknownAttribute",
+    "UserNotFoundException",
+    "ValueTooLong",
+    "VerificationMessage",
+];
+
+/// The code among [`CODES`] that `code` names, or `InvalidRow`.
+pub fn known_code(code: &str) -> &'static str {
+    CODES
+        .iter()
+        .find(|c| **c == code)
+        .copied()
+        .unwrap_or("InvalidRow")
+}
+
 /// Why a row will not be sent: every problem found, with where it came from.
 #[derive(Debug, Clone)]
 pub struct InvalidRow {

@@ -127,7 +127,10 @@ pub fn scan(path: &Path, display: &str, opts: &InputOptions) -> Result<Scan, Inp
     for record in input::read(reader, display, opts)?.records {
         let record = record?;
         scan.rows += 1;
-        if let Some(user) = record.username() {
+        // A plan's left-out entries were decided when it was made (both rows of a duplicated
+        // user are left out): they never make another entry a duplicate.
+        let left_out = opts.format == input::Format::Plan && !record.is_valid();
+        if let Some(user) = record.username().filter(|_| !left_out) {
             let key = user_key(user);
             if !scan.users.insert(key) {
                 repeated.insert(key);
@@ -151,7 +154,8 @@ pub fn scan(path: &Path, display: &str, opts: &InputOptions) -> Result<Scan, Inp
         let mut groups: HashMap<u64, Vec<u64>> = HashMap::new();
         for record in input::read(scan.reopen(path)?, display, opts)?.records {
             let record = record?;
-            if let Some(user) = record.username() {
+            let left_out = opts.format == input::Format::Plan && !record.is_valid();
+            if let Some(user) = record.username().filter(|_| !left_out) {
                 let key = user_key(user);
                 if repeated.contains(&key) {
                     groups.entry(key).or_default().push(record.row.line);

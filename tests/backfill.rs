@@ -258,6 +258,43 @@ async fn crm_join_by_email_and_ambiguous_matches() {
     let h = header(&dir.path().join(&plans[0]));
     assert_eq!(h["backfill"]["match"], "email");
     assert_eq!(h["input"], crm.to_str().unwrap());
+    // The rows left out are in the run's report and failed rows, as in `apply INPUT`.
+    let (report, failed) = report_and_failed(&dir.path().join(&plans[0]));
+    assert_eq!(
+        (&report["updated"], &report["failed"], &report["invalid"]),
+        (&2.into(), &1.into(), &1.into()),
+        "{report}"
+    );
+    assert_eq!(
+        failed,
+        [
+            (
+                "shared@corp.example".to_string(),
+                "AmbiguousMatch".to_string()
+            ),
+            (
+                "nobody@corp.example".to_string(),
+                "UserNotFoundException".to_string()
+            )
+        ]
+    );
+}
+
+/// The report of the run that applied `plan`, and its failed rows as (username, error code).
+fn report_and_failed(plan: &Path) -> (serde_json::Value, Vec<(String, String)>) {
+    let at = |suffix: &str| format!("{}.{suffix}", plan.display());
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(at("report.json")).unwrap()).unwrap();
+    let failed = std::fs::read_to_string(at("failed.jsonl")).unwrap_or_default();
+    let rows = failed
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+            (s("username"), s("error_code"))
+        })
+        .collect();
+    (report, rows)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -306,7 +343,8 @@ async fn match_a_plain_input_by_a_custom_attribute() {
         "{}",
         run.stdout
     );
-    // The plan applies as any plan does.
+    // The plan applies as any plan does, and the rows it left out are reported as `apply
+    // INPUT` reports them: invalid, or failed as not found; in the failed rows; exit 1.
     let plan = format!("{}.plan", legacy.display());
     let run = run_in(
         dir.path(),
@@ -314,7 +352,30 @@ async fn match_a_plain_input_by_a_custom_attribute() {
         &["apply", "--plan", &plan, "--user-pool-id", &pool],
     )
     .await;
-    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stdout
+            .contains("4 rows: 1 updated, 0 unchanged, 1 failed, 2 invalid"),
+        "{}",
+        run.stdout
+    );
+    let failed = std::fs::read_to_string(format!("{plan}.failed.jsonl")).unwrap();
+    let codes: Vec<&str> = failed
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            match v["error_code"].as_str().unwrap() {
+                "DuplicateUser" => "DuplicateUser",
+                "UserNotFoundException" => "UserNotFoundException",
+                other => panic!("{other}"),
+            }
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        ["DuplicateUser", "DuplicateUser", "UserNotFoundException"]
+    );
+    assert!(failed.contains("\"username\":\"L-3\""), "{failed}");
     assert_eq!(
         attributes(&c, &pool, "alice")
             .await
@@ -449,6 +510,22 @@ async fn a_value_too_long_makes_that_row_invalid_only() {
         run.stderr
     );
     assert!(run.stderr.contains("2 invalid"), "{}", run.stderr);
+    let plan = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "plan"))
+        .unwrap();
+    let (report, failed) = report_and_failed(&plan);
+    assert_eq!(report["invalid"], 2, "{report}");
+    let mut failed = failed;
+    failed.sort();
+    assert_eq!(
+        failed,
+        [
+            ("u1".to_string(), "ValueTooLong".to_string()),
+            ("u2".to_string(), "TemplateFailed".to_string())
+        ]
+    );
     for (user, note) in [
         ("u0", Some("ok")),
         ("u1", None),

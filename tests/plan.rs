@@ -171,8 +171,15 @@ async fn plan_previews_writes_nothing_and_apply_plan_does_exactly_that() {
         None,
     )
     .await;
-    assert_eq!(run.code, 0, "{run:?}");
+    // The rows the plan left out are reported as `apply INPUT` would: exit 1.
+    assert_eq!(run.code, 1, "{run:?}");
     assert_eq!(proxy.stats().received["AdminUpdateUserAttributes"], 2);
+    let report = read_report(&dir.path().join("m.jsonl.plan.report.json"));
+    assert_eq!(
+        (report["invalid"].as_u64(), report["failed"].as_u64()),
+        (Some(3), Some(1)),
+        "{report}"
+    );
     let after = snapshot(&c, &pool).await;
     let present = |u: &str| -> BTreeMap<String, String> {
         after[u]
@@ -394,11 +401,10 @@ async fn email_and_alias_rails() {
         None,
     )
     .await;
-    assert_eq!(run.code, 0, "{run:?}");
-    assert_eq!(
-        read_report(&dir.path().join("e.jsonl.plan.report.json"))["verification_messages"],
-        1
-    );
+    assert_eq!(run.code, 1, "the plan's invalid rows are reported: {run:?}");
+    let report = read_report(&dir.path().join("e.jsonl.plan.report.json"));
+    assert_eq!(report["verification_messages"], 1);
+    assert_eq!(report["invalid"], 3, "{report}");
     assert_eq!(
         attributes(&c, &pool, "ann").await["email"],
         "ann@new.example"

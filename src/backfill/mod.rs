@@ -22,6 +22,7 @@ use crate::input::{EmptyCells, Format, InputOptions};
 use crate::pool::Pool;
 use crate::prepare::{self, PoolState, Scanned};
 use crate::progress::Reporter;
+use crate::row::Problem;
 use crate::schema::Schema;
 use crate::template::{Rules, Subject};
 
@@ -65,6 +66,8 @@ pub struct Computed {
     /// Rows that could not be computed (a template failed, an ambiguous match, a bad line).
     pub invalid: u64,
     pub problems: Vec<String>,
+    /// Plan entries of those rows (invalid, not found), for the plan: removed when dropped.
+    pub left_out: tempfile::TempPath,
 }
 
 /// Computes every row. Errors are setup errors (the input or the pool cannot be read).
@@ -101,24 +104,34 @@ pub async fn compute<P: Pool>(
         empty_cells: EmptyCells::Ignore,
         client_metadata: spec.input_options.client_metadata.clone(),
     };
-    let mut rows = Writer::new()?;
-    let mut current = Current::listed();
     let display = match spec.input {
         None => format!("pool {}", spec.user_pool_id),
         // Computed rows keep their input line numbers (see `Writer::pad_to`).
         Some(input) => input.display().to_string(),
     };
+    let mut rows = Writer::new(display.clone())?;
+    let mut current = Current::listed();
     match spec.input {
         None => from_pool(pool, spec, &mut rows, &mut current, reporter, stop).await?,
         Some(input) => {
             from_input(pool, spec, input, &mut rows, &mut current, reporter, stop).await?
         }
     }
-    let Writer { out, stats, .. } = rows;
+    let Writer {
+        out,
+        left_out,
+        stats,
+        ..
+    } = rows;
     let spool = out
         .into_inner()
         .map_err(|e| e.into_error())
         .context("writing the computed rows")?
+        .into_temp_path();
+    let left_out = left_out
+        .into_inner()
+        .map_err(|e| e.into_error())
+        .context("writing the left-out rows")?
         .into_temp_path();
     let scanned = prepare::scan_computed(spool, display, &io).await?;
     let missing = schema.missing(
@@ -147,6 +160,7 @@ pub async fn compute<P: Pool>(
         not_found: stats.not_found,
         invalid: stats.invalid,
         problems: stats.problems,
+        left_out,
     })
 }
 
@@ -175,7 +189,7 @@ async fn from_pool<P: Pool>(
                 attrs: &map,
                 row: None,
             };
-            let kept = rows.rendered(user, eval.eval(&subject), &BTreeMap::new())?;
+            let kept = rows.rendered(0, user, eval.eval(&subject), &BTreeMap::new())?;
             current.observe(user, attrs, kept.then_some(&wanted));
             Ok(())
         },
@@ -262,26 +276,21 @@ async fn from_input<P: Pool>(
     // Pass 2: one computed row per input row.
     for row in source::rows(path, spec.input_options, data)? {
         let row = row?;
-        let at = format!("{}:{}", path.display(), row.line);
-        if let Some(problem) = row.problem {
-            rows.invalid(problem);
+        if let Some(problem) = &row.problem {
+            rows.invalid(row.line, row.key.as_deref().unwrap_or(""), problem)?;
             continue;
         }
         rows.pad_to(row.line)?;
         let key = row.key.unwrap_or_default();
         let (user, attrs) = match index.get(&fold(spec.match_attr, &key)).map(Vec::as_slice) {
             None | Some([]) => {
-                rows.not_found(format!(
-                    "{at}: user {key:?}: no user of the pool has this {by}"
-                ));
+                rows.not_found(row.line, &key, format!("no user of the pool has this {by}"))?;
                 continue;
             }
             Some([one]) => one,
             Some(many) => {
-                rows.invalid(format!(
-                    "{at}: user {key:?}: AmbiguousMatch: {} users of the pool have this {by}",
-                    many.len()
-                ));
+                let why = format!("{} users of the pool have this {by}", many.len());
+                rows.invalid(row.line, &key, &Problem::row("AmbiguousMatch", why))?;
                 continue;
             }
         };
@@ -297,7 +306,7 @@ async fn from_input<P: Pool>(
                 if let crate::template::Computed::Changes(changes) = &computed {
                     aliases.extend(lookups::aliases_set(changes));
                 }
-                rows.rendered(user, computed, &BTreeMap::new())?
+                rows.rendered(row.line, user, computed, &BTreeMap::new())?
             }
             (None, Some(record), _) => {
                 let changes = record

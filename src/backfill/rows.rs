@@ -1,11 +1,14 @@
-//! The computed rows file (private, removed when the run ends) and the tallies of the users
-//! that never became a row.
+//! The computed rows file (private, removed when the run ends), and the users that never
+//! became a row: tallied, and written as the plan's left-out entries (a second private file)
+//! so that `apply` reports them as invalid rows, in its report and failed rows.
 
 use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
 
 use anyhow::Context;
 
+use crate::planfile::PlanEntry;
+use crate::row::Problem;
 use crate::template::Computed as Rendered;
 
 /// Problems kept for the preview; the counts are exact.
@@ -22,29 +25,41 @@ pub struct Stats {
 /// The computed rows file (private, removed when the run ends) and the tallies.
 pub struct Writer {
     pub out: BufWriter<tempfile::NamedTempFile>,
+    /// Plan entries of the rows left out.
+    pub left_out: BufWriter<tempfile::NamedTempFile>,
+    /// The input's name (or the pool's), for the problems.
+    display: String,
     /// Lines written so far.
     lines: u64,
     pub stats: Stats,
 }
 
+/// A private temporary file (tempfile creates files readable by the owner only).
+fn private(what: &str) -> anyhow::Result<BufWriter<tempfile::NamedTempFile>> {
+    let file = tempfile::Builder::new()
+        .prefix("cognito-bulk-backfill-")
+        .suffix(".jsonl")
+        .tempfile()
+        .with_context(|| format!("creating the {what} file"))?;
+    Ok(BufWriter::with_capacity(256 * 1024, file))
+}
+
 impl Writer {
-    pub fn new() -> anyhow::Result<Writer> {
-        // tempfile creates files readable by the owner only.
-        let file = tempfile::Builder::new()
-            .prefix("cognito-bulk-backfill-")
-            .suffix(".jsonl")
-            .tempfile()
-            .context("creating the computed rows file")?;
+    pub fn new(display: String) -> anyhow::Result<Writer> {
         Ok(Writer {
-            out: BufWriter::with_capacity(256 * 1024, file),
+            out: private("computed rows")?,
+            left_out: private("left-out rows")?,
+            display,
             lines: 0,
             stats: Stats::default(),
         })
     }
 
-    /// Writes a rendered user's row; returns whether a row was written.
+    /// Writes a rendered user's row; returns whether a row was written. `line` is the input
+    /// line it came from (0 for the pool as input).
     pub fn rendered(
         &mut self,
+        line: u64,
         user: &str,
         rendered: Rendered,
         metadata: &BTreeMap<String, String>,
@@ -56,7 +71,8 @@ impl Writer {
             }
             Rendered::Failed(failures) => {
                 let why: Vec<String> = failures.iter().map(|(a, m)| format!("{a}: {m}")).collect();
-                self.invalid(format!("user {user:?}: TemplateFailed: {}", why.join("; ")));
+                let problem = Problem::row("TemplateFailed", why.join("; "));
+                self.invalid(line, user, &problem)?;
                 Ok(false)
             }
             Rendered::Changes(changes) => {
@@ -101,19 +117,41 @@ impl Writer {
         Ok(())
     }
 
-    pub fn invalid(&mut self, problem: String) {
+    /// A row that could not be computed (`user` may be a `--match` key, or empty).
+    pub fn invalid(&mut self, line: u64, user: &str, problem: &Problem) -> anyhow::Result<()> {
         self.stats.invalid += 1;
-        self.problem(problem);
+        let text = format!("{}: {}", problem.code, problem.message);
+        self.leave_out(line, user, problem.code, &problem.message, text)
     }
 
-    pub fn not_found(&mut self, problem: String) {
+    /// A key that matched no user.
+    pub fn not_found(&mut self, line: u64, key: &str, message: String) -> anyhow::Result<()> {
         self.stats.not_found += 1;
-        self.problem(problem);
+        let text = message.clone();
+        self.leave_out(line, key, "UserNotFoundException", &message, text)
     }
 
-    fn problem(&mut self, problem: String) {
+    fn leave_out(
+        &mut self,
+        line: u64,
+        user: &str,
+        code: &str,
+        message: &str,
+        text: String,
+    ) -> anyhow::Result<()> {
         if self.stats.problems.len() < MAX_PROBLEMS {
-            self.stats.problems.push(problem);
+            let at = match line {
+                0 => self.display.clone(),
+                line => format!("{}:{line}", self.display),
+            };
+            self.stats
+                .problems
+                .push(format!("{at}: user {user:?}: {text}"));
         }
+        let entry = PlanEntry::left_out(line, user, code, message.to_string());
+        serde_json::to_writer(&mut self.left_out, &entry)?;
+        self.left_out
+            .write_all(b"\n")
+            .context("writing the left-out rows")
     }
 }

@@ -9,7 +9,7 @@ use std::path::Path;
 use anyhow::bail;
 
 use crate::input::{self, Format, InputOptions};
-use crate::row::Record;
+use crate::row::{Problem, Record};
 
 /// One input row.
 pub struct InRow {
@@ -20,8 +20,8 @@ pub struct InRow {
     pub data: Option<serde_json::Map<String, serde_json::Value>>,
     /// The row as a plain input row (without `--set`).
     pub record: Option<Record>,
-    /// Why the row cannot be used, with file and line.
-    pub problem: Option<String>,
+    /// Why the row cannot be used (its line is `line`).
+    pub problem: Option<Problem>,
 }
 
 pub type InRows = Box<dyn Iterator<Item = anyhow::Result<InRow>> + Send>;
@@ -33,8 +33,10 @@ pub fn rows(path: &Path, io: &InputOptions, data: bool) -> anyhow::Result<InRows
         let records = input::read(input::open(path)?, &display, io)?.records;
         return Ok(Box::new(records.map(move |r| {
             let record = r?;
-            let problem =
-                (!record.problems.is_empty()).then(|| record.invalid(&display).to_string());
+            let problem = (!record.problems.is_empty()).then(|| {
+                let invalid = record.invalid(&display);
+                Problem::row(invalid.code(), invalid.message())
+            });
             Ok(InRow {
                 line: record.row.line,
                 key: record.username().map(str::to_string),
@@ -77,16 +79,13 @@ fn csv_rows(path: &Path, display: String, key: &str) -> anyhow::Result<InRows> {
                 let line = r.position().map_or(last_line + 1, |p| p.line());
                 last_line = line;
                 let problem = (r.len() != headers.len()).then(|| {
-                    format!(
-                        "{display}:{line}: MalformedRow: {} fields, the header has {}",
-                        r.len(),
-                        headers.len()
-                    )
+                    let why = format!("{} fields, the header has {}", r.len(), headers.len());
+                    Problem::row("MalformedRow", why)
                 });
                 let key = r.get(key_at).filter(|k| !k.is_empty()).map(str::to_string);
                 let problem = problem.or_else(|| {
                     key.is_none()
-                        .then(|| format!("{display}:{line}: MissingUsername: no user key"))
+                        .then(|| Problem::row("MissingUsername", "no user key"))
                 });
                 let data = headers
                     .iter()
@@ -108,7 +107,7 @@ fn csv_rows(path: &Path, display: String, key: &str) -> anyhow::Result<InRows> {
                     key: None,
                     data: None,
                     record: None,
-                    problem: Some(format!("{display}:{last_line}: MalformedRow: {e}")),
+                    problem: Some(Problem::row("MalformedRow", e.to_string())),
                 }
             }
         }))
@@ -124,22 +123,22 @@ fn jsonl_rows(path: &Path, display: String, key: String) -> anyhow::Result<InRow
             .map(move |(i, l)| {
                 let line = i as u64 + 1;
                 let text = l.map_err(|e| anyhow::anyhow!("{display}: {e}"))?;
-                let bad = |why: String| InRow {
+                let bad = |code: &'static str, why: String| InRow {
                     line,
                     key: None,
                     data: None,
                     record: None,
-                    problem: Some(format!("{display}:{line}: {why}")),
+                    problem: Some(Problem::row(code, why)),
                 };
                 let object = match serde_json::from_str::<serde_json::Value>(&text) {
                     Ok(serde_json::Value::Object(o)) => o,
-                    Ok(_) => return Ok(bad("MalformedRow: not a JSON object".into())),
-                    Err(e) => return Ok(bad(format!("MalformedRow: not valid JSON: {e}"))),
+                    Ok(_) => return Ok(bad("MalformedRow", "not a JSON object".into())),
+                    Err(e) => return Ok(bad("MalformedRow", format!("not valid JSON: {e}"))),
                 };
                 let k = match object.get(&key) {
                     Some(serde_json::Value::String(s)) if !s.is_empty() => s.clone(),
                     Some(serde_json::Value::Number(n)) => n.to_string(),
-                    _ => return Ok(bad(format!("MissingUsername: no {key:?} key"))),
+                    _ => return Ok(bad("MissingUsername", format!("no {key:?} key"))),
                 };
                 Ok(InRow {
                     line,
@@ -183,20 +182,8 @@ mod tests {
         assert_eq!(rows[0].key.as_deref(), Some("A@x.example"));
         assert_eq!(rows[0].data.as_ref().unwrap()["Plan"], "GOLD");
         assert!(rows[0].problem.is_none());
-        assert!(
-            rows[1]
-                .problem
-                .as_ref()
-                .unwrap()
-                .contains("MissingUsername")
-        );
-        assert!(
-            rows[2]
-                .problem
-                .as_ref()
-                .unwrap()
-                .contains(":4: MalformedRow")
-        );
+        assert!(rows[1].problem.as_ref().unwrap().code == "MissingUsername");
+        assert!(rows[2].line == 4 && rows[2].problem.as_ref().unwrap().code == "MalformedRow");
         let e = rows_err(&p, &io(Format::Csv, "Id"));
         assert!(e.contains("no column \"Id\""), "{e}");
     }
@@ -223,27 +210,16 @@ mod tests {
             .collect();
         assert_eq!(rows.len(), 4);
         assert_eq!(rows[0].key.as_deref(), Some("7"));
-        assert!(
-            rows[1]
-                .problem
-                .as_ref()
-                .unwrap()
-                .contains(":3: MalformedRow")
-        );
+        assert!(rows[1].line == 3 && rows[1].problem.as_ref().unwrap().code == "MalformedRow");
         assert!(
             rows[2]
                 .problem
                 .as_ref()
                 .unwrap()
+                .message
                 .contains("not a JSON object")
         );
-        assert!(
-            rows[3]
-                .problem
-                .as_ref()
-                .unwrap()
-                .contains("MissingUsername")
-        );
+        assert!(rows[3].problem.as_ref().unwrap().code == "MissingUsername");
     }
 
     #[test]

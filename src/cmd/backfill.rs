@@ -158,8 +158,6 @@ pub async fn apply(global: &Global, mut args: ApplyArgs) -> Result<Outcome, Fail
         )));
     }
     let reporter = reporter(global);
-    // Rows that never made it into the plan (invalid, not found) still make the exit code 1.
-    let mut left_out = 0;
     if resume {
         reporter.warning(&format!(
             "resuming the run recorded in {}: applying its plan {} as it was computed \
@@ -185,7 +183,6 @@ pub async fn apply(global: &Global, mut args: ApplyArgs) -> Result<Outcome, Fail
             .await
             .map_err(setup_or_stopped(&stop))?;
         reporter.finished();
-        left_out = summary.invalid + summary.not_found;
         if !global.quiet || !global.yes {
             for line in rule_lines(&args.backfill) {
                 eprintln!("{line}");
@@ -220,10 +217,9 @@ pub async fn apply(global: &Global, mut args: ApplyArgs) -> Result<Outcome, Fail
     args.input = None;
     args.out = None;
     args.backfill = BackfillArgs::default();
-    match Box::pin(super::apply::run(global, args)).await? {
-        Outcome::Success if left_out > 0 => Ok(Outcome::RowsFailed),
-        other => Ok(other),
-    }
+    // The rows that could not be computed are in the plan as rows left out: the run reports
+    // them (and exits 1) as `apply --plan` does.
+    Box::pin(super::apply::run(global, args)).await
 }
 
 /// How many changes and problems the confirmation shows.
@@ -348,6 +344,7 @@ async fn compute_plan(
         allow_verification_messages: job.allow_verification_messages,
         concurrency: 1,
         backfill: Some((rule(job.args), origin.0, origin.1)),
+        left_out: Some(computed.left_out.to_path_buf()),
     };
     let mut summary = plan::run(&computed.scanned, &computed.state, &opts, reporter, stop)?;
     summary.invalid += computed.invalid;

@@ -101,6 +101,7 @@ fn options(args: &PlanArgs, given: &Path) -> Result<PlanOptions, Failure> {
         allow_verification_messages: args.read.allow_verification_messages,
         concurrency: usize::from(args.concurrency),
         backfill: None,
+        left_out: None,
     })
 }
 

@@ -1,11 +1,13 @@
 //! A plan file as input (`apply --plan`): each entry becomes a row that sets the planned
 //! after-values (a missing after-value deletes) and carries the planned before-values, which
-//! are checked against the pool before sending. The header line is skipped.
+//! are checked against the pool before sending; an entry the plan left out becomes an invalid
+//! row with the plan's reason, reported and written to the failed rows as `apply INPUT` would.
+//! The header line is skipped.
 
 use std::io::{BufRead, BufReader, Read};
 
 use super::{InputError, Records};
-use crate::planfile::PlanEntry;
+use crate::planfile::{LeftOut, PlanEntry};
 use crate::row::{AttrChange, Change, Problem, RawRecord, Record, Row};
 
 pub(super) fn read(reader: Box<dyn Read + Send>, display: &str) -> Records {
@@ -61,6 +63,9 @@ fn to_record(text: &str, file_line: u64) -> Record {
             };
         }
     };
+    if let Some(left) = &entry.left_out {
+        return left_out(&entry, left, file_line);
+    }
     let changes = entry
         .changes
         .iter()
@@ -95,5 +100,29 @@ fn to_record(text: &str, file_line: u64) -> Record {
         },
         problems: vec![],
         before: Some(before),
+    }
+}
+
+/// A row the plan left out: invalid with the plan's code and reason, the input line it came
+/// from named (the plan's own line is where `apply --plan` reports it).
+fn left_out(entry: &PlanEntry, left: &LeftOut, file_line: u64) -> Record {
+    let mut raw = serde_json::Map::new();
+    raw.insert("username".into(), entry.user.clone().into());
+    raw.insert("attributes".into(), serde_json::Map::new().into());
+    let message = match entry.line {
+        0 => format!("left out by the plan: {}", left.message),
+        line => format!("left out by the plan (input line {line}): {}", left.message),
+    };
+    Record {
+        index: 0,
+        raw: RawRecord::Json(raw),
+        row: Row {
+            line: file_line,
+            username: entry.user.clone(),
+            changes: vec![],
+            client_metadata: Default::default(),
+        },
+        problems: vec![Problem::row(crate::row::known_code(&left.code), message)],
+        before: None,
     }
 }

@@ -224,3 +224,30 @@ fn jsonl_invalid_utf8_names_the_byte_and_keeps_the_user() {
     assert!(messages(&records[0]).contains("invalid UTF-8 at byte 13"));
     assert!(matches!(records[0].raw, RawRecord::Text(_)));
 }
+
+#[test]
+fn a_plans_left_out_entry_is_an_invalid_row_with_the_plans_reason() {
+    let plan = concat!(
+        r#"{"kind":"cognito-bulk-plan","version":2}"#,
+        "\n",
+        r#"{"line":4,"user":"k@x.example","changes":[],"left_out":{"code":"AmbiguousMatch","message":"2 users of the pool have this email"}}"#,
+        "\n",
+        r#"{"line":5,"user":"u","changes":[],"left_out":{"code":"SomethingNew","message":"why"}}"#,
+        "\n",
+        r#"{"line":6,"user":"v","changes":[{"name":"nickname","before":null,"after":"v"}]}"#,
+        "\n"
+    );
+    let records = read(Format::Plan, plan.as_bytes()).unwrap();
+    assert_eq!(records.len(), 3);
+    let p = &records[0].problems;
+    assert_eq!((p.len(), p[0].code), (1, "AmbiguousMatch"));
+    assert_eq!(
+        p[0].message,
+        "left out by the plan (input line 4): 2 users of the pool have this email"
+    );
+    assert_eq!(records[0].row.username, "k@x.example");
+    assert!(records[0].row.changes.is_empty() && records[0].before.is_none());
+    // A code this build does not know still leaves the row out.
+    assert_eq!(records[1].problems[0].code, "InvalidRow");
+    assert!(records[2].is_valid());
+}
