@@ -87,6 +87,9 @@ impl Rules {
                 .map(|t| t.undeclared_variables(false))
                 .unwrap_or_default();
             known(&format!("--set {name}"), used)?;
+            if let Ok(t) = env.get_template(&name) {
+                callables(&env, &format!("--set {name}"), &t)?;
+            }
             targets.push(name);
         }
         if let Some(expr) = where_ {
@@ -94,6 +97,11 @@ impl Rules {
                 .compile_expression(expr)
                 .map_err(|e| RuleError(position("--where", expr, &e)))?;
             known("--where", compiled.undeclared_variables(false))?;
+            // The same expression as a template, for its instructions.
+            let source = format!("{{{{ {expr} }}}}");
+            if let Ok(t) = env.template_from_str(&source) {
+                callables(&env, "--where", &t)?;
+            }
         }
         Ok(Rules {
             env,
@@ -157,6 +165,46 @@ fn known(flag: &str, used: std::collections::HashSet<String>) -> Result<(), Rule
          the standard attributes (email, given_name, ...)",
         unknown.join(", ")
     )))
+}
+
+/// Refuses a filter or test the environment lacks (`{{ email | domian }}`): MiniJinja looks
+/// them up only when they run, so a typo would fail every user's row one by one; Jinja2
+/// refuses it when compiling, and so does this, before any call.
+fn callables(
+    env: &Environment,
+    flag: &str,
+    template: &minijinja::Template,
+) -> Result<(), RuleError> {
+    use minijinja::machinery::{Instruction, get_compiled_template};
+    let compiled = get_compiled_template(template);
+    let lists = std::iter::once(&compiled.instructions).chain(compiled.blocks.values());
+    for list in lists {
+        for i in 0..list.len() {
+            let (kind, probe, name) = match list.get(i as u32) {
+                Some(Instruction::ApplyFilter(name, ..)) => {
+                    ("filter", format!("none | {name}"), name)
+                }
+                Some(Instruction::PerformTest(name, ..)) => {
+                    ("test", format!("none is {name}"), name)
+                }
+                _ => continue,
+            };
+            // Calling it on `none` tells whether it exists: only the lookup's error counts.
+            let missing = env
+                .compile_expression(&probe)
+                .and_then(|e| e.eval(()))
+                .is_err_and(|e| {
+                    matches!(e.kind(), ErrorKind::UnknownFilter | ErrorKind::UnknownTest)
+                });
+            if missing {
+                return Err(RuleError(format!(
+                    "{flag}: unknown {kind} {name:?}; the filters are MiniJinja's own \
+                     (lower, upper, split, default, replace, ...) and domain, local_part, sha256"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The rules ready to run against users.
@@ -521,6 +569,35 @@ mod typo_tests {
                 false
             )
             .is_ok()
+        );
+    }
+
+    #[test]
+    fn an_unknown_filter_or_test_is_refused_before_any_call() {
+        let parse = |set: &str, where_: Option<&str>| {
+            Rules::parse(&[set.to_string()], where_, false)
+                .err()
+                .map(|e| e.to_string())
+        };
+        let e = parse("custom:t={{ email | domian }}", None).unwrap();
+        assert!(
+            e.contains("--set custom:t: unknown filter \"domian\""),
+            "{e}"
+        );
+        let e = parse("custom:t={% filter uper %}x{% endfilter %}", None).unwrap();
+        assert!(e.contains("unknown filter \"uper\""), "{e}");
+        let e = parse("custom:t=x", Some("email | lowr == 'a'")).unwrap();
+        assert!(e.contains("--where: unknown filter \"lowr\""), "{e}");
+        let e = parse("custom:t=x", Some("email is defind")).unwrap();
+        assert!(e.contains("--where: unknown test \"defind\""), "{e}");
+        // Every filter and test the README names passes, whatever it would do to `none`.
+        assert_eq!(
+            parse(
+                "custom:t={{ email | split('@') | last | lower | upper | trim | replace('a', 'b') \
+                 | domain | local_part | sha256 | default('x') | title }}",
+                Some("email is defined and email is string and custom.t is undefined")
+            ),
+            None
         );
     }
 }

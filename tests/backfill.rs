@@ -437,6 +437,27 @@ async fn setup_errors_come_before_any_call() {
         "{}",
         run.stderr
     );
+    // A filter that does not exist is refused as Jinja2 refuses it, not per user.
+    let run = run_in(
+        dir.path(),
+        &proxy.url(),
+        &[
+            "apply",
+            "--user-pool-id",
+            &pool,
+            "--set",
+            "custom:tenant={{ email | domian }}",
+            "--yes",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("--set custom:tenant: unknown filter \"domian\""),
+        "{}",
+        run.stderr
+    );
     assert!(
         proxy.stats().received.is_empty(),
         "{:?}",
