@@ -869,3 +869,80 @@ async fn get_mode_looks_up_each_key_with_a_filter_and_keeps_the_alias_rail() {
         run.stderr
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_during_a_backfill_apply_is_announced_once_and_its_advice_resumes() {
+    let n = 200;
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = pool(&c, n).await;
+    let proxy = FaultProxy::start(moto.addr, Config::recording()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let endpoint = proxy.url();
+    let args = [
+        "apply",
+        "--user-pool-id",
+        &pool,
+        "--set",
+        TENANT,
+        "--where",
+        UNTAGGED,
+        "--rps",
+        "40",
+        "--yes",
+        "--endpoint-url",
+        &endpoint,
+    ];
+    let child = command(None, &args)
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while update_calls(&proxy).len() < 20 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "sending never started"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    interrupt(&child);
+    let run = finish(child).await;
+    assert_eq!(run.code, 3, "{run:?}");
+    // One watcher for the whole command: computing, asking and sending.
+    assert_eq!(
+        run.stderr
+            .matches("interrupted: finishing calls in flight")
+            .count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    let line = run
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("resume with: "))
+        .expect("resume command printed");
+    let words = shlex::split(line).unwrap();
+    let again: Vec<&str> = words[1..].iter().map(String::as_str).collect();
+    let resumed = finish(
+        command(None, &again)
+            .current_dir(dir.path())
+            .spawn()
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(resumed.code, 0, "{resumed:?}");
+    assert!(
+        resumed.stderr.contains("resuming the run recorded in"),
+        "{}",
+        resumed.stderr
+    );
+    let expected: Vec<Option<String>> = (0..n).map(expected_tenant).collect();
+    assert_eq!(tenants(&c, &pool, n).await, expected);
+    assert!(
+        update_calls(&proxy).values().all(|&calls| calls == 1),
+        "no user sent twice"
+    );
+}

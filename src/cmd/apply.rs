@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{
     Failure, Outcome, can_ask, check_files, open_pool, reporter, resume_command, setup,
-    setup_or_stopped, watch_signals, write_report,
+    setup_or_stopped, write_report,
 };
 use crate::apply::{self, ApplyOptions, Preflight};
 use crate::cli::{ApplyArgs, Global};
@@ -79,8 +79,7 @@ pub async fn run(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
         preflight,
     );
     // Signals are watched from here on: an interrupt stops the reads as well as the sending.
-    let stop = CancellationToken::new();
-    watch_signals(stop.clone());
+    let stop = super::stop_on_signals();
     let prepared = apply::prepare(&pool, &opts, &*reporter, &stop)
         .await
         .map_err(setup_or_stopped(&stop))?;

@@ -14,9 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::apply::{colour_on_stderr, confirm, input_format, show_preview};
 use super::plan::{outcome, print_plan};
-use super::{
-    Failure, Outcome, can_ask, open_pool, reporter, setup, setup_or_stopped, watch_signals,
-};
+use super::{Failure, Outcome, can_ask, open_pool, reporter, setup, setup_or_stopped};
 use crate::backfill::{self, Spec};
 use crate::cli::{ApplyArgs, BackfillArgs, Global, PlanArgs, ReadArgs};
 use crate::current::Source;
@@ -68,8 +66,7 @@ pub async fn plan(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
         show: args.show,
         filtered: filtered(&args.read, &args.backfill),
     };
-    let stop = CancellationToken::new();
-    watch_signals(stop.clone());
+    let stop = super::stop_on_signals();
     let (summary, skipped) = compute_plan(&client, &pool, &job, &out, &*reporter, &stop)
         .await
         .map_err(setup_or_stopped(&stop))
@@ -177,8 +174,7 @@ pub async fn apply(global: &Global, mut args: ApplyArgs) -> Result<Outcome, Fail
             show: PREVIEW_LINES,
             filtered: filtered(&args.read, &args.backfill),
         };
-        let stop = CancellationToken::new();
-        watch_signals(stop.clone());
+        let stop = super::stop_on_signals();
         let (summary, skipped) = compute_plan(&client, &pool, &job, &out, &*reporter, &stop)
             .await
             .map_err(setup_or_stopped(&stop))?;

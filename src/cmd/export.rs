@@ -3,12 +3,9 @@
 use std::time::Duration;
 
 use anyhow::anyhow;
-use tokio_util::sync::CancellationToken;
 
 use super::printer::Printer;
-use super::{
-    Failure, Outcome, check_files, open_pool, reporter, resume_command, setup, watch_signals,
-};
+use super::{Failure, Outcome, check_files, open_pool, reporter, resume_command, setup};
 use crate::cli::{ExportArgs, Global};
 use crate::export::{self, ExportOptions};
 use crate::input::Format;
@@ -66,8 +63,7 @@ pub async fn run(global: &Global, args: ExportArgs) -> Result<Outcome, Failure> 
     } else {
         reporter(global)
     };
-    let stop = CancellationToken::new();
-    watch_signals(stop.clone());
+    let stop = super::stop_on_signals();
     let summary = export::run(&pool, &opts, columns, estimate, &*reporter, &stop)
         .await
         .map_err(|error| Failure {

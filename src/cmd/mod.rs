@@ -202,6 +202,19 @@ fn show_report(global: &Global, report: &Report, path: &Path) {
     printer.out(format!("HTML report: {}", html_path(path).display()));
 }
 
+/// The process's stop token, cancelled by the first Ctrl-C or SIGTERM. One watcher for the
+/// whole process: a command of several phases (a backfill computes, asks, then sends) shares
+/// it, so an interrupt is announced once and none falls between two phases.
+fn stop_on_signals() -> CancellationToken {
+    static STOP: std::sync::OnceLock<CancellationToken> = std::sync::OnceLock::new();
+    STOP.get_or_init(|| {
+        let stop = CancellationToken::new();
+        watch_signals(stop.clone());
+        stop
+    })
+    .clone()
+}
+
 /// First Ctrl-C or SIGTERM: stop dispatching, let calls in flight finish. Second: exit now.
 fn watch_signals(stop: CancellationToken) {
     tokio::spawn(async move {

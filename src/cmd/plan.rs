@@ -10,13 +10,9 @@ use std::time::Duration;
 
 use anyhow::{Context, anyhow};
 
-use tokio_util::sync::CancellationToken;
-
 use super::apply::input_format;
 use super::printer::Printer;
-use super::{
-    Failure, Outcome, check_files, open_pool, reporter, setup, setup_or_stopped, watch_signals,
-};
+use super::{Failure, Outcome, check_files, open_pool, reporter, setup, setup_or_stopped};
 use crate::cli::{Global, PlanArgs};
 use crate::files;
 use crate::markdown;
@@ -50,8 +46,7 @@ pub async fn run(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
             checked.warning.unwrap_or_default()
         )))
     })?;
-    let stop = CancellationToken::new();
-    watch_signals(stop.clone());
+    let stop = super::stop_on_signals();
     let summary = async {
         let scanned = prepare::scan_input(&opts.input, &opts.input_options, None, &stop).await?;
         let reading = Reading {

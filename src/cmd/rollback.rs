@@ -11,12 +11,8 @@ use anyhow::anyhow;
 
 use super::apply::{colour_on_stderr, confirm, execute, show_preview};
 use super::printer::Printer;
-use tokio_util::sync::CancellationToken;
 
-use super::{
-    Failure, Outcome, can_ask, check_files, open_pool, reporter, setup, setup_or_stopped,
-    watch_signals,
-};
+use super::{Failure, Outcome, can_ask, check_files, open_pool, reporter, setup, setup_or_stopped};
 use crate::apply::{self, ApplyOptions, Preflight};
 use crate::cli::{Global, RollbackArgs};
 use crate::current::Source;
@@ -67,8 +63,7 @@ pub async fn run(global: &Global, args: RollbackArgs) -> Result<Outcome, Failure
         described,
         resuming,
     );
-    let stop = CancellationToken::new();
-    watch_signals(stop.clone());
+    let stop = super::stop_on_signals();
     let prepared = apply::prepare(&pool, &opts, &*reporter, &stop)
         .await
         .map_err(setup_or_stopped(&stop))?;
