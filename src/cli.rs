@@ -37,6 +37,8 @@ pub struct Global {
     /// Print the summary as one JSON object on standard output, and nothing else there.
     pub json: bool,
     pub color: Color,
+    /// `--log-format json`: every line on standard error is a JSON log event.
+    pub log_json: bool,
 }
 
 /// Flags of every command: what is printed, and how.
@@ -160,6 +162,7 @@ impl Cli {
             yes: yes || b.yes,
             json,
             color,
+            log_json: self.output.log_format == LogFormat::Json,
         }
     }
 }

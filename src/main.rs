@@ -11,17 +11,18 @@ use tracing_subscriber::EnvFilter;
 fn main() -> ExitCode {
     let cli = Cli::parse_args();
     init_logs(&cli);
+    let log_json = cli.output.log_format == LogFormat::Json;
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            error(log_json, &format!("cannot start the async runtime: {e}"));
             return ExitCode::from(Outcome::Setup as u8);
         }
     };
     let outcome = match runtime.block_on(cmd::run(cli)) {
         Ok(outcome) => outcome,
         Err(failure) => {
-            eprintln!("error: {}", describe(&failure.error));
+            error(log_json, &describe(&failure.error));
             failure.outcome
         }
     };
@@ -29,6 +30,16 @@ fn main() -> ExitCode {
     // FIFO) must not keep the process alive.
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     ExitCode::from(outcome as u8)
+}
+
+/// The error that ends the run: a line of text, or with `--log-format json` a log event like
+/// every other line on standard error.
+fn error(log_json: bool, text: &str) {
+    if log_json {
+        tracing::error!("{text}");
+    } else {
+        eprintln!("error: {text}");
+    }
 }
 
 /// An error and its causes on one line, each said once: an error that already quotes its

@@ -577,3 +577,74 @@ async fn a_plan_for_review_redacted_coloured_and_with_emails_beside_uuids() {
         plain.stdout
     );
 }
+
+/// Every line a run writes on standard error is a JSON event with `--log-format json`: the
+/// preview, the rows left out, the error that ends a run, and the advice that follows it.
+#[tokio::test(flavor = "multi_thread")]
+async fn with_log_format_json_every_line_on_standard_error_is_json() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (pool, _input) = setup(&moto, dir.path(), 3, "pro").await;
+    let events = |stderr: &str| -> Vec<serde_json::Value> {
+        assert!(!stderr.trim().is_empty());
+        stderr
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
+            .collect()
+    };
+    let said = |events: &[serde_json::Value], level: &str, text: &str| {
+        events.iter().any(|e| {
+            e["level"] == level
+                && e["fields"]["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains(text))
+        })
+    };
+    // A setup error.
+    let missing = dir.path().join("missing.csv");
+    let run = cognito_bulk(
+        &moto.url(),
+        &[
+            "apply",
+            missing.to_str().unwrap(),
+            "--user-pool-id",
+            &pool,
+            "--yes",
+            "--log-format",
+            "json",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        said(&events(&run.stderr), "ERROR", "missing.csv"),
+        "{}",
+        run.stderr
+    );
+    // A computed backfill applied with --yes: its rule, preview and rows left out.
+    let backfill = [
+        "apply",
+        "--user-pool-id",
+        &pool,
+        "--set",
+        "custom:tier={% if username == 'u1' %}{{ attrs['custom:absent'] }}{% else %}gold{% endif %}",
+        "--yes",
+        "--log-format",
+        "json",
+    ];
+    let child = command(Some(&moto.url()), &backfill)
+        .current_dir(dir.path())
+        .spawn()
+        .unwrap();
+    let run = finish(child).await;
+    assert_eq!(run.code, 1, "{run:?}");
+    let e = events(&run.stderr);
+    assert!(said(&e, "INFO", "Backfill rule:"), "{}", run.stderr);
+    assert!(
+        said(&e, "INFO", "Plan: 2 users to change"),
+        "{}",
+        run.stderr
+    );
+    assert!(said(&e, "WARN", "user \"u1\": left out by the plan"), "{}", run.stderr);
+}

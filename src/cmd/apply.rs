@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::anyhow;
 use tokio_util::sync::CancellationToken;
 
+use super::printer::Printer;
 use super::{
     Failure, Outcome, can_ask, check_files, open_pool, reporter, resume_command, setup,
     setup_or_stopped, write_report,
@@ -87,7 +88,7 @@ pub async fn run(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
         && !global.yes
         && !confirm_plan(global, &opts, &prepared, &args.user_pool_id, &stop).await?
     {
-        eprintln!("nothing was written");
+        Printer::new(global).context("nothing was written");
         return Ok(Outcome::Success);
     }
     execute(global, pool, opts, prepared, reporter, &report_path, stop).await
@@ -166,7 +167,12 @@ pub async fn confirm_plan(
     let summary = apply::preview(prepared, opts, PREVIEW_LINES, &*preview_reporter, stop);
     preview_reporter.finished();
     let summary = summary.map_err(super::setup_or_stopped(stop))?;
-    show_preview(&summary, PREVIEW_LINES, colour_on_stderr(global));
+    show_preview(
+        &Printer::new(global),
+        &summary,
+        PREVIEW_LINES,
+        colour_on_stderr(global),
+    );
     confirm(&format!("Apply these changes to {pool}? [y/N] "), stop).await
 }
 
@@ -181,23 +187,23 @@ pub fn colour_on_stderr(global: &Global) -> bool {
 }
 
 /// The preview on standard error (standard output stays for the summary).
-pub fn show_preview(summary: &PlanSummary, show: usize, colour: bool) {
+pub fn show_preview(printer: &Printer, summary: &PlanSummary, show: usize, colour: bool) {
     for line in &summary.preview {
-        eprintln!("{}", super::plan::paint(line, colour));
+        printer.context(super::plan::paint(line, colour));
     }
     if summary.attributes > summary.preview.len() as u64 {
-        eprintln!(
+        printer.context(format!(
             "... and {} more attribute changes",
             summary.attributes - summary.preview.len() as u64
-        );
+        ));
     }
     for problem in summary.problems.iter().take(show) {
-        eprintln!("{problem}");
+        printer.context(problem);
     }
-    eprintln!();
-    eprintln!("{}", summary.line());
+    printer.context("");
+    printer.context(summary.line());
     for note in summary.notes() {
-        eprintln!("{note}");
+        printer.context(note);
     }
 }
 
@@ -221,8 +227,9 @@ pub async fn execute(
     super::show_report(global, &report, report_path);
     if let Some(reason) = &report.stopped {
         // Everything finished is in the journal; the same command goes on from there.
-        eprintln!("error: the run stopped: {reason}");
-        eprintln!("resume with: {}", resume_command());
+        let printer = Printer::new(global);
+        printer.error(format!("the run stopped: {reason}"));
+        printer.advice(format!("resume with: {}", resume_command()));
     }
     Ok(if report.stopped.is_some() {
         Outcome::Stopped

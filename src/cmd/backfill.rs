@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::apply::{colour_on_stderr, confirm, input_format, show_preview};
 use super::plan::{outcome, print_plan};
+use super::printer::Printer;
 use super::{Failure, Outcome, can_ask, open_pool, reporter, setup, setup_or_stopped};
 use crate::backfill::{self, Spec};
 use crate::cli::{ApplyArgs, BackfillArgs, Global, PlanArgs, ReadArgs};
@@ -80,7 +81,7 @@ pub async fn plan(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
             ))))
         })?;
     }
-    let printer = super::printer::Printer::new(global);
+    let printer = Printer::new(global);
     let mut object = serde_json::to_value(&summary).unwrap_or_default();
     object["user_pool_id"] = args.user_pool_id.clone().into();
     object["plan"] = out.display().to_string().into();
@@ -179,14 +180,13 @@ pub async fn apply(global: &Global, mut args: ApplyArgs) -> Result<Outcome, Fail
             .await
             .map_err(setup_or_stopped(&stop))?;
         reporter.finished();
-        if !global.quiet || !global.yes {
-            for line in rule_lines(&args.backfill) {
-                eprintln!("{line}");
-            }
-            show_preview(&summary, PREVIEW_LINES, colour_on_stderr(global));
-            if args.backfill.where_.is_some() {
-                eprintln!("{skipped} users left alone by --where.");
-            }
+        let printer = Printer::new(global);
+        for line in rule_lines(&args.backfill) {
+            printer.context(line);
+        }
+        show_preview(&printer, &summary, PREVIEW_LINES, colour_on_stderr(global));
+        if args.backfill.where_.is_some() {
+            printer.context(format!("{skipped} users left alone by --where."));
         }
         if !global.yes
             && !confirm(
@@ -195,19 +195,20 @@ pub async fn apply(global: &Global, mut args: ApplyArgs) -> Result<Outcome, Fail
             )
             .await?
         {
-            eprintln!("nothing was written; the plan is in {}", out.display());
+            printer.context(format!(
+                "nothing was written; the plan is in {}",
+                out.display()
+            ));
             return Ok(Outcome::Success);
         }
         // A finished earlier run of the same rule: a new run (its journal kept aside).
         args.restart = args.restart || journal_path.exists();
     }
-    if !global.quiet {
-        eprintln!(
-            "applying {}; journal {}, report and failed rows beside it",
-            out.display(),
-            journal_path.display()
-        );
-    }
+    Printer::new(global).note(format!(
+        "applying {}; journal {}, report and failed rows beside it",
+        out.display(),
+        journal_path.display()
+    ));
     drop(lock);
     args.plan = Some(out);
     args.input = None;

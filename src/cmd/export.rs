@@ -90,8 +90,9 @@ pub async fn run(global: &Global, args: ExportArgs) -> Result<Outcome, Failure> 
         ));
     }
     if summary.stopped {
-        eprintln!("error: the export stopped (interrupted)");
-        eprintln!("resume with: {}", resume_command());
+        let printer = Printer::new(global);
+        printer.error("the export stopped (interrupted)");
+        printer.advice(format!("resume with: {}", resume_command()));
         return Ok(Outcome::Stopped);
     }
     Ok(Outcome::Success)

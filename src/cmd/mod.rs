@@ -80,7 +80,7 @@ fn can_ask() -> bool {
 fn reporter(global: &Global) -> Arc<dyn Reporter> {
     if global.quiet {
         Arc::new(Quiet)
-    } else if std::io::stderr().is_terminal() {
+    } else if std::io::stderr().is_terminal() && !global.log_json {
         Arc::new(Bar::new())
     } else {
         Arc::new(LogLines::new(Duration::from_secs(5)))

@@ -1,7 +1,8 @@
 //! The one way the commands talk to a person: results on standard output, notes on standard
 //! error, both silenced by `--quiet`; with `--json`, standard output holds the JSON summary and
-//! nothing else. (Progress goes through the `Reporter`; the core never prints. Only the
-//! confirmation, which is asked on a terminal and needs its context, prints past `--quiet`.)
+//! nothing else; with `--log-format json`, every line on standard error is a JSON log event.
+//! (Progress goes through the `Reporter`; the core never prints. Errors, advice, and the
+//! context of a confirmation asked on a terminal print past `--quiet`.)
 
 use std::fmt::Display;
 
@@ -11,6 +12,9 @@ use crate::cli::Global;
 pub struct Printer {
     quiet: bool,
     json: bool,
+    log_json: bool,
+    /// The command will ask for confirmation (no `--yes`).
+    asking: bool,
 }
 
 impl Printer {
@@ -18,6 +22,8 @@ impl Printer {
         Printer {
             quiet: global.quiet,
             json: global.json,
+            log_json: global.log_json,
+            asking: !global.yes,
         }
     }
 
@@ -31,6 +37,46 @@ impl Printer {
     /// A note for a person (standard error), not with `--quiet`.
     pub fn note(&self, text: impl Display) {
         if !self.quiet {
+            self.stderr(text);
+        }
+    }
+
+    /// What a confirmation question needs said before it (and the answer's outcome): shown
+    /// whenever the question is asked, `--quiet` or not; otherwise a note.
+    pub fn context(&self, text: impl Display) {
+        if self.asking {
+            self.stderr(text);
+        } else {
+            self.note(text);
+        }
+    }
+
+    /// Why a run stopped, and the command that goes on from there: always shown.
+    pub fn error(&self, text: impl Display) {
+        if self.log_json {
+            tracing::error!("{text}");
+        } else {
+            eprintln!("error: {text}");
+        }
+    }
+
+    /// Advice to follow (a command to run): always shown.
+    pub fn advice(&self, text: impl Display) {
+        if self.log_json {
+            tracing::warn!("{text}");
+        } else {
+            eprintln!("{text}");
+        }
+    }
+
+    fn stderr(&self, text: impl Display) {
+        if self.log_json {
+            // An empty line separates blocks for a person; a log has no use for it.
+            let text = text.to_string();
+            if !text.is_empty() {
+                tracing::info!("{text}");
+            }
+        } else {
             eprintln!("{text}");
         }
     }

@@ -75,15 +75,16 @@ pub async fn run(global: &Global, args: RollbackArgs) -> Result<Outcome, Failure
         if args.dry_run {
             return Ok(dry_run(global, &summary, args.show, &header.user_pool_id));
         }
-        show_preview(&summary, args.show, colour_on_stderr(global));
-        eprintln!("{}", rollback_line(&summary));
+        let printer = Printer::new(global);
+        show_preview(&printer, &summary, args.show, colour_on_stderr(global));
+        printer.context(rollback_line(&summary));
         if !confirm(
             &format!("Restore these values in {}? [y/N] ", header.user_pool_id),
             &stop,
         )
         .await?
         {
-            eprintln!("nothing was written");
+            printer.context("nothing was written");
             return Ok(Outcome::Success);
         }
     }
