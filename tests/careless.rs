@@ -469,3 +469,60 @@ async fn a_plan_made_from_a_fifo_is_applied_without_waiting_on_the_fifo() {
     assert_eq!(run.code, 0, "{run:?}");
     assert!(run.stdout.contains("2 updated"), "{}", run.stdout);
 }
+
+/// A run stopped while creating its journal leaves a header cut short: every command says
+/// so, that nothing was sent, and what to do; the advice (`--restart`) then works.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_journal_header_cut_short_is_named_and_restart_goes_on() {
+    let moto = Moto::start();
+    let pool = setup(&moto, 2).await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(
+        dir.path(),
+        "t.csv",
+        "username,custom:tier\nu0,pro\nu1,pro\n",
+    );
+    let journal = format!("{input}.journal");
+    for torn in [
+        "",
+        "{\"kind\":\"cognito-bulk-jour",
+        "{\"kind\":\"cognito-bulk-journal\",\"ver",
+    ] {
+        std::fs::write(&journal, torn).unwrap();
+        let apply = ["apply", &input, "--user-pool-id", &pool];
+        let run = cognito_bulk(&moto.url(), &apply, None).await;
+        assert_eq!(run.code, 2, "{run:?}");
+        assert!(
+            run.stderr.contains("the journal's header was cut short")
+                && run.stderr.contains("with --restart starts over"),
+            "{}",
+            run.stderr
+        );
+        for other in [
+            vec!["report", journal.as_str()],
+            vec!["rollback", journal.as_str(), "--dry-run"],
+        ] {
+            let run = cognito_bulk(&moto.url(), &other, None).await;
+            assert_eq!(run.code, 2, "{run:?}");
+            assert!(
+                run.stderr.contains("header was cut short"),
+                "{}",
+                run.stderr
+            );
+        }
+        let mut restart = apply.to_vec();
+        restart.push("--restart");
+        let run = cognito_bulk(&moto.url(), &restart, None).await;
+        assert_eq!(run.code, 0, "{run:?}");
+        std::fs::remove_file(&journal).unwrap();
+    }
+    // Each torn journal was kept aside, never deleted.
+    let kept = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| {
+            let name = e.as_ref().unwrap().file_name();
+            name.to_string_lossy().starts_with("t.csv.journal.old-")
+        })
+        .count();
+    assert_eq!(kept, 3);
+}

@@ -646,5 +646,9 @@ async fn with_log_format_json_every_line_on_standard_error_is_json() {
         "{}",
         run.stderr
     );
-    assert!(said(&e, "WARN", "user \"u1\": left out by the plan"), "{}", run.stderr);
+    assert!(
+        said(&e, "WARN", "user \"u1\": left out by the plan"),
+        "{}",
+        run.stderr
+    );
 }

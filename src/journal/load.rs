@@ -42,6 +42,12 @@ pub enum LoadError {
     #[error("{path}: not a cognito-bulk journal (the first line is not a journal header)")]
     NotAJournal { path: String },
     #[error(
+        "{path}: the journal's header was cut short: its run stopped while creating it, before \
+         it recorded (or sent) any row. `apply` with --restart starts over and keeps this file \
+         aside"
+    )]
+    TornHeader { path: String },
+    #[error(
         "{path}: journal format version {found} is newer than this build reads ({FORMAT_VERSION}); use a newer cognito-bulk"
     )]
     TooNew { path: String, found: u32 },
@@ -64,7 +70,14 @@ fn open(path: &Path) -> Result<(BufReader<File>, Header, u64), LoadError> {
     let mut reader = BufReader::new(crate::files::open_regular(path)?);
     let mut buf = Vec::new();
     let n = next_line(&mut reader, &mut buf, path, 1)?;
-    Ok((reader, parse_header(&buf, &display)?, n as u64))
+    match parse_header(&buf, &display) {
+        // The header is written, then synced, before any entry: a first line without its
+        // newline is a run stopped while creating its journal, which recorded nothing.
+        Err(LoadError::NotAJournal { path }) if torn_header(&buf) => {
+            Err(LoadError::TornHeader { path })
+        }
+        header => Ok((reader, header?, n as u64)),
+    }
 }
 
 /// Reads line `line` (1-based) into `buf`, bounded by [`MAX_LINE`].
@@ -90,6 +103,14 @@ fn next_line(
             }
         }
     })
+}
+
+/// Whether a first line is the start of a journal header cut short: nothing, or a prefix of
+/// `{"kind":"cognito-bulk-journal",...` without its newline.
+fn torn_header(line: &[u8]) -> bool {
+    let start = format!("{{\"kind\":\"{}\"", Header::KIND);
+    !line.ends_with(b"\n")
+        && (start.as_bytes().starts_with(line) || line.starts_with(start.as_bytes()))
 }
 
 /// Reads only the header of the journal at `path`.
