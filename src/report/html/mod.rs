@@ -11,7 +11,6 @@ use html_escape::encode_text as esc;
 use indicatif::{HumanCount, HumanDuration};
 
 use super::Report;
-use crate::sender::Second;
 
 /// Runs up to this many seconds are drawn second by second; longer ones in buckets of whole
 /// minutes, at most this many.
@@ -26,47 +25,14 @@ pub enum TimelineSource {
     Journal,
 }
 
+mod chart;
+
+use chart::charts;
+pub use chart::{Bucket, buckets};
+
 /// Writes the page for `report` to `path` (owner-only, atomically).
 pub fn write(report: &Report, source: TimelineSource, path: &Path) -> std::io::Result<()> {
     crate::files::write_private_atomic(path, render(report, source).as_bytes())
-}
-
-/// One point of a chart: a second, or the per-second average over a bucket.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Bucket {
-    /// Seconds since the start of sending.
-    pub t: u64,
-    pub calls: f64,
-    pub successes: f64,
-    pub throttles: f64,
-    pub errors: f64,
-    /// The rate limit at the end of the bucket.
-    pub rate_limit: f64,
-}
-
-/// The chart's points and the seconds each covers (1, or a multiple of 60).
-pub fn buckets(timeline: &[Second]) -> (Vec<Bucket>, u64) {
-    let width = if timeline.len() <= MAX_POINTS {
-        1
-    } else {
-        60 * (timeline.len() as u64).div_ceil(60 * MAX_POINTS as u64)
-    };
-    let points = timeline
-        .chunks(width as usize)
-        .map(|chunk| {
-            let n = width as f64; // a short last bucket still averages over its width
-            let sum = |f: fn(&Second) -> u64| chunk.iter().map(f).sum::<u64>() as f64 / n;
-            Bucket {
-                t: chunk[0].t,
-                calls: sum(|s| s.calls),
-                successes: sum(|s| s.successes),
-                throttles: sum(|s| s.throttles),
-                errors: sum(|s| s.errors),
-                rate_limit: chunk.last().map_or(0.0, |s| s.rate_limit),
-            }
-        })
-        .collect();
-    (points, width)
 }
 
 /// The whole page.
@@ -269,255 +235,6 @@ fn failures(h: &mut String, r: &Report) {
     h.push_str("</table></section>\n");
 }
 
-/// Chart geometry (SVG user units).
-const W: f64 = 960.0;
-const H: f64 = 260.0;
-const LEFT: f64 = 52.0;
-const RIGHT: f64 = 12.0;
-const TOP: f64 = 14.0;
-const BOTTOM: f64 = 30.0;
-
-fn charts(h: &mut String, r: &Report, source: TimelineSource) {
-    h.push_str("<section><h2>Calls per second</h2>\n");
-    if r.timeline.is_empty() {
-        h.push_str("<p>No calls were made, so there is no timeline.</p></section>\n");
-        return;
-    }
-    let (points, width) = buckets(&r.timeline);
-    let mut notes = Vec::new();
-    if width > 1 {
-        notes.push(format!(
-            "The run is longer than {} seconds: each point is {} (per-second averages; the rate \
-             limit at the end of each).",
-            MAX_POINTS,
-            bucket_name(width)
-        ));
-    } else {
-        notes.push("Each point is one second.".to_string());
-    }
-    if source == TimelineSource::Journal {
-        notes.push(
-            "Rebuilt from the journal: calls are counted in the second their row finished, and \
-             the rate limit is not recorded there (the HTML report apply writes has it)."
-                .into(),
-        );
-    }
-    if let Some(first) = r.timeline.iter().find(|s| s.throttles > 0) {
-        notes.push(format!(
-            "First throttle at {} into the run.",
-            clock(first.t)
-        ));
-    } else {
-        notes.push("Cognito never throttled this run.".into());
-    }
-    let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(&notes.join(" ")));
-    let with_rate = source == TimelineSource::Measured;
-    let series_calls: [Series; 3] = [
-        ("calls", |b| b.calls, "calls"),
-        ("successes", |b| b.successes, "ok"),
-        ("rate limit", |b| b.rate_limit, "rate"),
-    ];
-    let calls_series = if with_rate {
-        &series_calls[..]
-    } else {
-        &series_calls[..2]
-    };
-    let first_throttle = points.iter().position(|b| b.throttles > 0.0);
-    chart(
-        h,
-        "calls",
-        &points,
-        width,
-        calls_series,
-        first_throttle,
-        true,
-    );
-    h.push_str("<h2>Throttles and errors per second</h2>\n");
-    let series_faults: [Series; 2] = [
-        ("throttles", |b| b.throttles, "throttle"),
-        ("errors", |b| b.errors, "err"),
-    ];
-    chart(
-        h,
-        "faults",
-        &points,
-        width,
-        &series_faults,
-        first_throttle,
-        false,
-    );
-    h.push_str("</section>\n");
-}
-
-/// A line of a chart: its name, its value at a point, its CSS class.
-type Series = (&'static str, fn(&Bucket) -> f64, &'static str);
-
-/// One SVG line chart of `series` over `points`, with axes, a legend, a mark at the first
-/// throttle and, when `hover`, one transparent column per point whose tooltip gives that
-/// point's figures.
-fn chart(
-    h: &mut String,
-    id: &str,
-    points: &[Bucket],
-    width: u64,
-    series: &[Series],
-    first_throttle: Option<usize>,
-    hover: bool,
-) {
-    let n = points.len().max(1) as f64;
-    let max = points
-        .iter()
-        .flat_map(|b| series.iter().map(move |s| (s.1)(b)))
-        .fold(0.0_f64, f64::max);
-    let top = nice_ceiling(max);
-    let plot_w = W - LEFT - RIGHT;
-    let plot_h = H - TOP - BOTTOM;
-    let x = |i: usize| LEFT + (i as f64 + 0.5) * plot_w / n;
-    let y = |v: f64| TOP + plot_h * (1.0 - v / top);
-    let _ = writeln!(
-        h,
-        "<svg id=\"{id}\" class=\"chart\" viewBox=\"0 0 {W} {H}\" role=\"img\">"
-    );
-    // Horizontal grid and y labels, at round figures.
-    let divisions = divisions(top);
-    for k in 0..=divisions {
-        let v = top * f64::from(k) / f64::from(divisions);
-        let yy = y(v);
-        let _ = writeln!(
-            h,
-            "<line class=\"grid\" x1=\"{LEFT}\" x2=\"{}\" y1=\"{yy:.1}\" y2=\"{yy:.1}\"/>\
-             <text class=\"ylab\" x=\"{}\" y=\"{:.1}\">{}</text>",
-            W - RIGHT,
-            LEFT - 6.0,
-            yy + 4.0,
-            short(v)
-        );
-    }
-    // Time ticks.
-    let span = points.len() as u64 * width;
-    let step = tick_step(span);
-    let mut t = 0;
-    while t <= span {
-        let xx = LEFT + (t as f64 / span.max(1) as f64) * plot_w;
-        let _ = writeln!(
-            h,
-            "<line class=\"tick\" x1=\"{xx:.1}\" x2=\"{xx:.1}\" y1=\"{}\" y2=\"{}\"/>\
-             <text class=\"xlab\" x=\"{xx:.1}\" y=\"{}\">{}</text>",
-            H - BOTTOM,
-            H - BOTTOM + 4.0,
-            H - BOTTOM + 17.0,
-            clock(t)
-        );
-        t += step;
-    }
-    if let Some(i) = first_throttle {
-        let xx = x(i);
-        let _ = writeln!(
-            h,
-            "<line class=\"mark\" x1=\"{xx:.1}\" x2=\"{xx:.1}\" y1=\"{TOP}\" y2=\"{}\"/>\
-             <text class=\"marklab\" x=\"{:.1}\" y=\"{}\">first throttle</text>",
-            H - BOTTOM,
-            xx + 4.0,
-            TOP + 10.0
-        );
-    }
-    for (name, value, class) in series {
-        let coords: Vec<String> = points
-            .iter()
-            .enumerate()
-            .map(|(i, b)| format!("{:.1},{:.1}", x(i), y(value(b))))
-            .collect();
-        let _ = writeln!(
-            h,
-            "<polyline class=\"line {class}\" data-series=\"{name}\" points=\"{}\"/>",
-            coords.join(" ")
-        );
-    }
-    if hover {
-        let w = plot_w / n;
-        for (i, b) in points.iter().enumerate() {
-            let _ = writeln!(
-                h,
-                "<rect class=\"bucket\" data-t=\"{}\" x=\"{:.2}\" y=\"{TOP}\" width=\"{w:.2}\" \
-                 height=\"{plot_h}\"><title>{}: {} calls/s, {} ok, {} throttled, {} errors; rate \
-                 limit {:.1}/s</title></rect>",
-                b.t,
-                LEFT + i as f64 * w,
-                clock(b.t),
-                short(b.calls),
-                short(b.successes),
-                short(b.throttles),
-                short(b.errors),
-                b.rate_limit
-            );
-        }
-    }
-    h.push_str("</svg>\n<p class=\"legend\">");
-    for (name, _, class) in series {
-        let _ = write!(h, "<span class=\"key {class}\"></span>{name} ");
-    }
-    h.push_str("</p>\n");
-}
-
-/// "one minute", "5 minutes".
-fn bucket_name(seconds: u64) -> String {
-    match seconds / 60 {
-        1 => "one minute".into(),
-        m => format!("{m} minutes"),
-    }
-}
-
-/// `t` seconds as m:ss or h:mm:ss.
-fn clock(t: u64) -> String {
-    let (hh, mm, ss) = (t / 3600, t / 60 % 60, t % 60);
-    if hh > 0 {
-        format!("{hh}:{mm:02}:{ss:02}")
-    } else {
-        format!("{mm}:{ss:02}")
-    }
-}
-
-/// A figure for an axis or a tooltip: whole numbers plain, others with one decimal.
-fn short(v: f64) -> String {
-    if (v - v.round()).abs() < 1e-9 {
-        format!("{v:.0}")
-    } else {
-        format!("{v:.1}")
-    }
-}
-
-/// The smallest 1, 2 or 5 times a power of ten at or above `v` (at least 1).
-fn nice_ceiling(v: f64) -> f64 {
-    if v <= 1.0 {
-        return 1.0;
-    }
-    let mag = 10f64.powf(v.log10().floor());
-    [1.0, 2.0, 5.0, 10.0]
-        .iter()
-        .map(|m| m * mag)
-        .find(|&c| c >= v)
-        .unwrap_or(10.0 * mag)
-}
-
-/// Grid divisions of an axis topped at `top` (1, 2 or 5 times a power of ten), so that every
-/// label is a round figure: 10 in fives of 2, 20 in fours of 5, 50 in fives of 10.
-fn divisions(top: f64) -> u32 {
-    let lead = top / 10f64.powf(top.log10().floor());
-    if (lead - 2.0).abs() < 1e-9 { 4 } else { 5 }
-}
-
-/// Seconds between time ticks: at most about eight ticks.
-fn tick_step(span: u64) -> u64 {
-    const STEPS: [u64; 16] = [
-        1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600,
-    ];
-    STEPS
-        .iter()
-        .copied()
-        .find(|s| span / s <= 8)
-        .unwrap_or(span.div_ceil(8).max(1))
-}
-
 const CSS: &str = "
 body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1f2328;
  background:#fff;max-width:1000px;margin:24px auto;padding:0 16px}
@@ -550,7 +267,9 @@ footer{margin:32px 0 8px;color:#57606a;font-size:12px}
 
 #[cfg(test)]
 mod tests {
+    use super::chart::{divisions, nice_ceiling, tick_step};
     use super::*;
+    use crate::sender::Second;
 
     fn timeline(n: u64) -> Vec<Second> {
         (0..n)

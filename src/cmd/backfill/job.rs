@@ -1,0 +1,248 @@
+//! What a computed backfill is made of, from the flags: the rules parsed (flags that do not go
+//! together refused before any call), the pool described, the rows computed and decided into
+//! a plan file, the plan's default name, and whether an earlier run of it can be resumed.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::anyhow;
+use aws_sdk_cognitoidentityprovider::types::UserPoolType;
+use sha2::{Digest, Sha256};
+use tokio_util::sync::CancellationToken;
+
+use super::super::{Failure, open_pool, setup};
+use crate::backfill::{self, Spec};
+use crate::cli::{BackfillArgs, Global, ReadArgs};
+use crate::current::Source;
+use crate::input::InputOptions;
+use crate::plan::{self, PlanOptions, PlanSummary};
+use crate::planfile;
+use crate::pool::sdk::SdkPool;
+use crate::progress::Reporter;
+use crate::template::Rules;
+use crate::{files, journal};
+
+/// What a computed plan needs, from the flags.
+pub(super) struct Job<'a> {
+    pub(super) args: &'a BackfillArgs,
+    pub(super) rules: Option<&'a Rules>,
+    pub(super) input: Option<&'a Path>,
+    pub(super) io: &'a InputOptions,
+    pub(super) user_pool_id: &'a str,
+    pub(super) allow_verification_messages: bool,
+    pub(super) show: usize,
+    /// `--current-state get`: the input's keys looked up with ListUsers filters.
+    pub(super) filtered: bool,
+}
+
+/// Whether the input's keys are looked up one by one with ListUsers filters: with
+/// `--current-state get` and an attribute Cognito can filter on (otherwise the pool is read).
+pub(super) fn filtered(read: &ReadArgs, args: &BackfillArgs) -> bool {
+    read.current_state == Source::Get && backfill::filterable(args.match_attr.as_deref())
+}
+
+/// Parses the rules and refuses flags that do not go together: before any call.
+pub(super) fn parse(
+    args: &BackfillArgs,
+    input: Option<&Path>,
+    read: &ReadArgs,
+) -> Result<Option<Rules>, Failure> {
+    if input.is_some_and(|i| i.as_os_str() == "-") {
+        return Err(setup(anyhow!(
+            "--set and --match read the input twice: give a file, not standard input"
+        )));
+    }
+    if input.is_some() && args.filter.is_some() {
+        return Err(setup(anyhow!(
+            "--filter narrows the pool as input: it does not go with an input file"
+        )));
+    }
+    if read.current_state == Source::None {
+        return Err(setup(anyhow!(
+            "--set and --match read the pool (the values they compute and compare): \
+             --current-state none does not apply"
+        )));
+    }
+    if read.current_state == Source::Get && input.is_none() {
+        return Err(setup(anyhow!(
+            "the pool as input is read whole with ListUsers: --current-state get needs an input \
+             file (its keys are then looked up one by one)"
+        )));
+    }
+    if let Some(attr) = &args.match_attr
+        && let Err(why) = crate::validate::check_name(attr).or_else(|e| match attr.as_str() {
+            "sub" => Ok(()),
+            _ => Err(e),
+        })
+    {
+        return Err(setup(anyhow!("--match {attr}: {attr} {why}")));
+    }
+    if args.set.is_empty() {
+        return Ok(None);
+    }
+    Rules::parse(&args.set, args.where_.as_deref(), args.empty_is_delete)
+        .map(Some)
+        .map_err(setup)
+}
+
+/// The pool and its description (DescribeUserPool is needed for the schema check).
+pub(super) async fn connect(
+    global: &Global,
+    pool_id: &str,
+    reporter: &dyn Reporter,
+) -> Result<(SdkPool, UserPoolType), Failure> {
+    let (client, checked) = open_pool(global, Duration::from_secs(30), pool_id).await?;
+    if let Some(warning) = &checked.warning {
+        reporter.warning(warning);
+    }
+    let pool = checked.pool.ok_or_else(|| {
+        setup(anyhow!(
+            "--set and --match need DescribeUserPool on {pool_id} to check the schema"
+        ))
+    })?;
+    Ok((client, pool))
+}
+
+/// Computes the rows, decides them and writes the plan to `out`. Returns the plan's summary
+/// (rows that could not be computed counted in) and the users `--where` left alone.
+pub(super) async fn compute_plan(
+    client: &SdkPool,
+    pool: &UserPoolType,
+    job: &Job<'_>,
+    out: &Path,
+    reporter: &dyn Reporter,
+    stop: &CancellationToken,
+) -> anyhow::Result<(PlanSummary, u64)> {
+    let origin = match job.input {
+        Some(input) => (
+            input.display().to_string(),
+            files::sha256_file(input).map_err(|e| anyhow!("{}: {e}", input.display()))?,
+        ),
+        None => (String::new(), String::new()),
+    };
+    let spec = Spec {
+        user_pool_id: job.user_pool_id,
+        pool,
+        rules: job.rules,
+        filter: job.args.filter.as_deref(),
+        match_attr: job.args.match_attr.as_deref(),
+        input: job.input,
+        input_options: job.io,
+        filtered: job.filtered,
+    };
+    let computed = backfill::compute(client, &spec, reporter, stop).await?;
+    let opts = PlanOptions {
+        input: job.input.map(Path::to_path_buf).unwrap_or_default(),
+        input_options: computed.io.clone(),
+        user_pool_id: job.user_pool_id.to_string(),
+        current_state: Source::List,
+        out: out.to_path_buf(),
+        show: job.show,
+        allow_verification_messages: job.allow_verification_messages,
+        concurrency: 1,
+        backfill: Some((rule(job.args), origin.0, origin.1)),
+        left_out: Some(computed.left_out.to_path_buf()),
+    };
+    let mut summary = plan::run(&computed.scanned, &computed.state, &opts, reporter, stop)?;
+    summary.invalid += computed.invalid;
+    summary.not_found += computed.not_found;
+    let mut problems = computed.problems;
+    problems.append(&mut summary.problems);
+    summary.problems = problems;
+    Ok((summary, computed.skipped))
+}
+
+/// The rule as recorded in the plan file.
+pub(super) fn rule(args: &BackfillArgs) -> planfile::Backfill {
+    planfile::Backfill {
+        set: args.set.clone(),
+        where_: args.where_.clone(),
+        filter: args.filter.clone(),
+        match_attr: args.match_attr.clone(),
+        empty_is_delete: args.empty_is_delete,
+    }
+}
+
+/// The rule, for the preview's header.
+pub(super) fn rule_lines(args: &BackfillArgs) -> Vec<String> {
+    let mut lines = vec!["Backfill rule:".to_string()];
+    lines.extend(rule(args).lines().into_iter().map(|l| format!("  {l}")));
+    lines
+}
+
+/// `backfill-HASH.plan` in the current folder (`INPUT.backfill-HASH.plan` with an input),
+/// HASH the first 8 hex digits of the SHA-256 of the pool id and the rule's text.
+pub(super) fn default_plan(
+    pool: &str,
+    args: &BackfillArgs,
+    input: Option<&Path>,
+    io: &InputOptions,
+) -> PathBuf {
+    let mut h = Sha256::new();
+    let mut part = |label: &str, text: &str| {
+        h.update(label.as_bytes());
+        h.update([0]);
+        h.update(text.as_bytes());
+        h.update([0]);
+    };
+    part("pool", pool);
+    for s in &args.set {
+        part("set", s);
+    }
+    part("where", args.where_.as_deref().unwrap_or(""));
+    part("filter", args.filter.as_deref().unwrap_or(""));
+    part("match", args.match_attr.as_deref().unwrap_or(""));
+    part("empty_is_delete", &args.empty_is_delete.to_string());
+    if input.is_some() {
+        part("key_column", &io.key_column);
+    }
+    let hash = hex::encode(&h.finalize()[..4]);
+    match input {
+        None => PathBuf::from(format!("backfill-{hash}.plan")),
+        Some(input) => files::beside_input(input, &format!("backfill-{hash}.plan")),
+    }
+}
+
+/// Whether the journal beside the plan records an unfinished run of that very plan (or a
+/// finished one whose failed rows `--retry-failed` sends again).
+pub(super) fn resumable(plan: &Path, journal_path: &Path, retry_failed: bool) -> bool {
+    let (Ok(loaded), Ok(sha)) = (journal::load(journal_path), files::sha256_file(plan)) else {
+        return false;
+    };
+    loaded.header.input_sha256 == sha && (!loaded.is_complete() || retry_failed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::{EmptyCells, Format};
+
+    #[test]
+    fn default_plan_names_follow_the_rule() {
+        let io = InputOptions {
+            format: Format::Csv,
+            key_column: "Email".into(),
+            empty_cells: EmptyCells::Ignore,
+            client_metadata: Default::default(),
+        };
+        let a = BackfillArgs {
+            set: vec!["custom:t={{ email | domain }}".into()],
+            ..Default::default()
+        };
+        let b = BackfillArgs {
+            where_: Some("email is defined".into()),
+            ..a.clone()
+        };
+        let pa = default_plan("p1", &a, None, &io);
+        let name = pa.to_str().unwrap();
+        assert!(name.starts_with("backfill-") && name.ends_with(".plan") && name.len() == 22);
+        assert_eq!(pa, default_plan("p1", &a, None, &io));
+        assert_ne!(pa, default_plan("p2", &a, None, &io));
+        assert_ne!(pa, default_plan("p1", &b, None, &io));
+        let with_input = default_plan("p1", &a, Some(Path::new("dir/crm.csv")), &io);
+        assert!(
+            with_input.starts_with("dir")
+                && with_input.to_str().unwrap().contains("crm.csv.backfill-")
+        );
+    }
+}
