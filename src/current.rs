@@ -80,7 +80,11 @@ impl Current {
         self.note_aliases(&key, attrs);
         let kept = attrs
             .iter()
-            .filter(|(n, _)| wanted.contains(n) || matches!(n.as_str(), "email" | "phone_number"))
+            .filter(|(n, _)| {
+                wanted.contains(n)
+                    || matches!(n.as_str(), "email" | "phone_number")
+                    || verified_of_wanted(n, wanted)
+            })
             .cloned()
             .collect();
         self.users.insert(key, kept);
@@ -214,4 +218,12 @@ pub async fn get<P: Pool>(
     }
     note_owners(pool, keys.aliases, &mut current, stop).await?;
     Ok(current)
+}
+
+/// Whether `name` is the `*_verified` flag of an alias the input changes: Cognito resets it
+/// when the alias changes without it, and the journal keeps its value for rollback.
+fn verified_of_wanted(name: &str, wanted: &BTreeSet<String>) -> bool {
+    crate::validate::ALIASES
+        .iter()
+        .any(|(alias, verified)| name == *verified && wanted.contains(*alias))
 }

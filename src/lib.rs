@@ -29,7 +29,7 @@ pub mod prepare;
 pub mod progress;
 pub(crate) mod recorder;
 pub mod report;
-pub(crate) mod rollback;
+pub mod rollback;
 pub(crate) mod row;
 pub(crate) mod scan;
 pub(crate) mod schema;

@@ -194,13 +194,19 @@ fn marks_verified<'a>(
 /// Verification messages a call with these changes makes Cognito send: one for each alias it
 /// sets without setting its flag to true. Counted from what is sent, for the report.
 pub fn messages_sent(changes: &[AttrChange]) -> u32 {
-    let pairs = || changes.iter().map(|c| (&c.name, c.change.value()));
-    ALIASES
-        .iter()
-        .filter(|(alias, verified)| {
-            pairs().any(|(n, v)| n == alias && v.is_some()) && !marks_verified(pairs(), verified)
-        })
-        .count() as u32
+    unverified_by(changes).count() as u32
+}
+
+/// The `*_verified` flags a call with these changes makes Cognito set to false (each alias
+/// it sets without setting its flag to true), with a message sent for each. The journal
+/// records their values from before the call, so that rollback restores them too.
+pub fn unverified_by(changes: &[AttrChange]) -> impl Iterator<Item = &'static str> + '_ {
+    let pairs = move || changes.iter().map(|c| (&c.name, c.change.value()));
+    ALIASES.iter().filter_map(move |(alias, verified)| {
+        let resets =
+            pairs().any(|(n, v)| n == alias && v.is_some()) && !marks_verified(pairs(), verified);
+        resets.then_some(*verified)
+    })
 }
 
 #[cfg(test)]

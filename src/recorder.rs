@@ -8,7 +8,7 @@ use std::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::journal::{Entry, Journal, Loaded, Outcome, now_unix};
-use crate::planner::messages_sent;
+use crate::planner::{messages_sent, unverified_by};
 use crate::progress::{Progress, Reporter};
 use crate::report::{FailedRows, Report};
 use crate::row::{Change, Record};
@@ -139,12 +139,17 @@ impl Recorder {
     /// rollback restores it.
     pub fn recovered(&mut self, record: &Record, before: crate::row::Before) {
         let mut entry = entry(record, Outcome::Updated, None, 0, 0);
+        let reset: Vec<&str> = unverified_by(&record.row.changes).collect();
         entry.after = Some(
             before
                 .keys()
                 .map(|name| {
                     let change = record.row.changes.iter().find(|c| &c.name == name);
-                    let value = change.and_then(|c| c.change.value()).map(str::to_string);
+                    let value = match change {
+                        Some(c) => c.change.value().map(str::to_string),
+                        None if reset.contains(&name.as_str()) => Some("false".into()),
+                        None => None,
+                    };
                     (name.clone(), value)
                 })
                 .collect(),
@@ -188,17 +193,21 @@ impl Recorder {
         entry.before = work.before.clone();
         entry.message = err.as_ref().map(|e| e.message.clone());
         if entry.before.is_some() {
-            entry.after = Some(
-                record
-                    .row
-                    .changes
-                    .iter()
-                    .map(|c| match &c.change {
-                        Change::Set(v) => (c.name.clone(), Some(v.clone())),
-                        Change::Delete => (c.name.clone(), None),
-                    })
-                    .collect(),
-            );
+            let mut after: crate::row::Before = record
+                .row
+                .changes
+                .iter()
+                .map(|c| match &c.change {
+                    Change::Set(v) => (c.name.clone(), Some(v.clone())),
+                    Change::Delete => (c.name.clone(), None),
+                })
+                .collect();
+            // What Cognito did besides: the flags it reset (their earlier values are in
+            // `before`, see `stream::note_unverified`).
+            for verified in unverified_by(&record.row.changes) {
+                after.insert(verified.to_string(), Some("false".into()));
+            }
+            entry.after = Some(after);
         }
         if !self.write(&entry) {
             return;

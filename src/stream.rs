@@ -105,7 +105,10 @@ pub fn read_rows(
             Decision::Conflict(names) => Event::Conflict(record, names),
             Decision::Change { diffs, .. } => {
                 handed_out += 1;
-                let work = work(record, diffs, checks.pool.current.is_some(), earlier);
+                let current = checks.pool.current.as_ref();
+                let now = current.and_then(|c| c.user(&record.row.username));
+                let mut work = work(record, diffs, current.is_some(), earlier);
+                note_unverified(&mut work, now);
                 if work_tx.blocking_send(work).is_err() {
                     return;
                 }
@@ -151,4 +154,18 @@ fn work(mut record: Record, diffs: Vec<AttrDiff>, read: bool, earlier: Option<Be
         })
         .collect();
     Work { record, before }
+}
+
+/// Adds to a row's before-values the `*_verified` flags its call makes Cognito reset (an
+/// email or phone number changed without its flag, messages allowed), as the pool held them:
+/// the journal then lets rollback restore the flag with the address, in the same call.
+fn note_unverified(work: &mut Work, now: Option<&BTreeMap<String, String>>) {
+    let Some(before) = work.before.as_mut() else {
+        return;
+    };
+    for verified in crate::planner::unverified_by(&work.record.row.changes) {
+        before
+            .entry(verified.to_string())
+            .or_insert_with(|| now.and_then(|n| n.get(verified)).cloned());
+    }
 }

@@ -214,3 +214,34 @@ async fn a_transient_storm_fails_rows_after_their_retries_and_goes_on() {
         "{failed}"
     );
 }
+
+#[tokio::test]
+async fn rollback_restores_the_verified_flag_an_allowed_message_reset() {
+    let pool = fake(2);
+    let dir = tempfile::tempdir().unwrap();
+    // Messages allowed: Cognito marks the new address unverified and mails a code.
+    let input = csv(dir.path(), "username,email\nu000,a@new.example\n".into());
+    let report = run(&pool, options(&input, dir.path()), true).await;
+    assert_eq!((report.updated, pool.messages()), (1, 1));
+    assert_eq!(pool.attributes("u000")["email_verified"], "false");
+    // The rollback plan comes from the journal alone, and is applied as `rollback` does.
+    let plan = dir.path().join("rollback.plan");
+    assert_eq!(
+        cognito_bulk::rollback::make_plan(&dir.path().join("journal"), &plan).unwrap(),
+        1
+    );
+    let mut opts = options(&plan, dir.path());
+    opts.input_options.format = Format::Plan;
+    opts.journal_path = Some(dir.path().join("rollback.journal"));
+    opts.failed_path = dir.path().join("rollback.failed.jsonl");
+    let report = run(&pool, opts, true).await;
+    assert_eq!((report.updated, report.conflicts), (1, 0));
+    let u = pool.attributes("u000");
+    assert_eq!(
+        (u["email"].as_str(), u["email_verified"].as_str()),
+        ("u0@old.example", "true"),
+        "the address and its flag, restored in one call"
+    );
+    assert_eq!(pool.messages(), 1, "the rollback mailed nobody");
+    assert_eq!(pool.attributes("u001")["email"], "u1@old.example");
+}
