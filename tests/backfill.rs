@@ -495,6 +495,88 @@ async fn setup_errors_come_before_any_call() {
     let run = run_in(dir.path(), &proxy.url(), &args).await;
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stderr.contains("--match custom:nope"), "{}", run.stderr);
+    // An attribute the rules read that the pool does not define is a typo, not "undefined
+    // for every user": refused after DescribeUserPool, before any other call.
+    for (where_, named) in [
+        ("custom.tenatn is not defined", "--where: custom:tenatn"),
+        (
+            "attrs[\"custom:tenatn\"] is not defined",
+            "--where: custom:tenatn",
+        ),
+        ("attrs.emial is defined", "--where: emial"),
+    ] {
+        let run = run_in(
+            dir.path(),
+            &proxy.url(),
+            &[
+                "plan",
+                "--user-pool-id",
+                &pool,
+                "--set",
+                TENANT,
+                "--where",
+                where_,
+            ],
+        )
+        .await;
+        assert_eq!(run.code, 2, "{run:?}");
+        assert!(
+            run.stderr.contains(named) && run.stderr.contains("does not define this attribute"),
+            "{}",
+            run.stderr
+        );
+    }
+    // `row` without an input file, and a column the input does not have: before any call.
+    let before = proxy.stats().received.values().sum::<u64>();
+    let run = run_in(
+        dir.path(),
+        &proxy.url(),
+        &[
+            "plan",
+            "--user-pool-id",
+            &pool,
+            "--set",
+            "custom:tenant={{ row.Plan }}",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("there is none"), "{}", run.stderr);
+    let crm = dir.path().join("crm.csv");
+    std::fs::write(
+        &crm,
+        "Email,Plan
+a@x.example,pro
+",
+    )
+    .unwrap();
+    let run = run_in(
+        dir.path(),
+        &proxy.url(),
+        &[
+            "plan",
+            crm.to_str().unwrap(),
+            "--user-pool-id",
+            &pool,
+            "--key-column",
+            "Email",
+            "--match",
+            "email",
+            "--set",
+            "custom:plan={{ row.Plan }}",
+            "--where",
+            "row.Plna is not defined",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("--where: row.Plna")
+            && run.stderr.contains("(its columns: Email, Plan)"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(proxy.stats().received.values().sum::<u64>(), before);
     let received = proxy.stats().received;
     assert_eq!(
         received.keys().collect::<Vec<_>>(),

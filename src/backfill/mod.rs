@@ -70,6 +70,37 @@ pub struct Computed {
     pub left_out: tempfile::TempPath,
 }
 
+/// Refuses, before any call, `row` read without an input file (the pool is the input) and
+/// `row.X` for a column a CSV input does not have (a typo would fail, or match, every row).
+pub fn check_row_reads(
+    rules: &Rules,
+    input: Option<&Path>,
+    io: &InputOptions,
+) -> anyhow::Result<()> {
+    let refs = rules.references();
+    let Some(input) = input else {
+        if let Some(flag) = refs.row_flags.first() {
+            bail!(
+                "{flag}: `row` is a row of the input file, and there is none: the pool is the input"
+            );
+        }
+        return Ok(());
+    };
+    let Some(columns) = source::columns(input, io)? else {
+        return Ok(());
+    };
+    for (flag, name) in &refs.columns {
+        if !columns.contains(name) {
+            bail!(
+                "{flag}: row.{name}: {} has no column {name:?} (its columns: {})",
+                input.display(),
+                columns.join(", ")
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Computes every row. Errors are setup errors (the input or the pool cannot be read).
 pub async fn compute<P: Pool>(
     pool: &P,
@@ -87,6 +118,17 @@ pub async fn compute<P: Pool>(
                 spec.user_pool_id,
                 missing.join(", ")
             );
+        }
+        // An attribute the rules read that no user can have is a typo: `custom.tenatn is not
+        // defined` would otherwise be true of every user.
+        for (flag, name) in &rules.references().attributes {
+            if schema.get(name).is_none() && !matches!(name.as_str(), "sub" | "identities") {
+                bail!(
+                    "{flag}: {name}: user pool {} does not define this attribute, so no user \
+                     has it (a typo?)",
+                    spec.user_pool_id
+                );
+            }
         }
     }
     if let Some(attr) = spec.match_attr

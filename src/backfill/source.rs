@@ -53,7 +53,21 @@ pub fn rows(path: &Path, io: &InputOptions, data: bool) -> anyhow::Result<InRows
     }
 }
 
-fn csv_rows(path: &Path, display: String, key: &str) -> anyhow::Result<InRows> {
+/// The columns of a CSV input (None for JSONL, whose keys vary by row): what `row.X` may read.
+pub fn columns(path: &Path, io: &InputOptions) -> anyhow::Result<Option<Vec<String>>> {
+    match io.format {
+        Format::Csv => {
+            let display = path.display().to_string();
+            Ok(Some(csv_reader(path, &display)?.1))
+        }
+        _ => Ok(None),
+    }
+}
+
+type CsvReader = csv::Reader<Box<dyn std::io::Read + Send>>;
+
+/// A CSV reader past its header row, and the header's names (a byte-order mark dropped).
+fn csv_reader(path: &Path, display: &str) -> anyhow::Result<(CsvReader, Vec<String>)> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
@@ -67,6 +81,11 @@ fn csv_rows(path: &Path, display: String, key: &str) -> anyhow::Result<InRows> {
     if let Some(first) = headers.first_mut() {
         *first = first.trim_start_matches('\u{feff}').to_string();
     }
+    Ok((reader, headers))
+}
+
+fn csv_rows(path: &Path, display: String, key: &str) -> anyhow::Result<InRows> {
+    let (reader, headers) = csv_reader(path, &display)?;
     let Some(key_at) = headers.iter().position(|h| h == key) else {
         bail!("{display}: no column {key:?} (--key-column) in the header row");
     };

@@ -79,3 +79,55 @@ pub(super) fn callables(
     }
     Ok(())
 }
+
+/// What a template reads of a user and of the input row, by name: checked against the pool's
+/// schema and the input's columns once they are known, before any write, so that a typo
+/// (`custom.tenatn is not defined`, `row.Plna`) is refused instead of matching every user.
+#[derive(Debug, Default, Clone)]
+pub struct References {
+    /// `custom.X` (as `custom:X`), `attrs.X`, `attrs["X"]`, with the flag that reads it.
+    pub attributes: Vec<(String, String)>,
+    /// `row.X`, `row["X"]`, with the flag.
+    pub columns: Vec<(String, String)>,
+    /// Flags that read `row` at all.
+    pub row_flags: Vec<String>,
+}
+
+impl References {
+    /// Adds what `template` (of `flag`) reads, from its compiled instructions.
+    pub(super) fn add(&mut self, flag: &str, template: &minijinja::Template) {
+        use minijinja::machinery::{Instruction, get_compiled_template};
+        let compiled = get_compiled_template(template);
+        let lists = std::iter::once(&compiled.instructions).chain(compiled.blocks.values());
+        for list in lists {
+            let at = |i: usize| list.get(i as u32);
+            for i in 0..list.len() {
+                let Some(Instruction::Lookup(var)) = at(i) else {
+                    continue;
+                };
+                // The name read just after: `.X`, or `["X"]` with a constant string.
+                let name = match (at(i + 1), at(i + 2)) {
+                    (Some(Instruction::GetAttr(n)), _) => Some(n.to_string()),
+                    (Some(Instruction::LoadConst(v)), Some(Instruction::GetItem)) => {
+                        v.as_str().map(str::to_string)
+                    }
+                    _ => None,
+                };
+                let flag = flag.to_string();
+                match (*var, name) {
+                    ("custom", Some(n)) => self.attributes.push((flag, format!("custom:{n}"))),
+                    ("attrs", Some(n)) => self.attributes.push((flag, n)),
+                    ("row", name) => {
+                        if !self.row_flags.contains(&flag) {
+                            self.row_flags.push(flag.clone());
+                        }
+                        if let Some(n) = name {
+                            self.columns.push((flag, n));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}

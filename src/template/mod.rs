@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 use minijinja::value::Value;
 
+pub use checks::References;
 use checks::{callables, known};
 use minijinja::{Environment, Error, ErrorKind, Expression, UndefinedBehavior};
 
@@ -30,6 +31,8 @@ pub struct Rules {
     targets: Vec<String>,
     where_text: Option<String>,
     empty_is_delete: bool,
+    /// What the rules read of users and rows, checked once the schema and columns are known.
+    references: References,
 }
 
 /// What one user's values come to.
@@ -69,6 +72,7 @@ impl Rules {
         env.add_filter("local_part", local_part);
         env.add_filter("sha256", sha256);
         let mut targets = Vec::new();
+        let mut references = References::default();
         for set in sets {
             let Some((name, template)) = set.split_once('=').filter(|(n, _)| !n.is_empty()) else {
                 return Err(RuleError(format!(
@@ -91,6 +95,7 @@ impl Rules {
             known(&format!("--set {name}"), used)?;
             if let Ok(t) = env.get_template(&name) {
                 callables(&env, &format!("--set {name}"), &t)?;
+                references.add(&format!("--set {name}"), &t);
             }
             targets.push(name);
         }
@@ -103,6 +108,7 @@ impl Rules {
             let source = format!("{{{{ {expr} }}}}");
             if let Ok(t) = env.template_from_str(&source) {
                 callables(&env, "--where", &t)?;
+                references.add("--where", &t);
             }
         }
         Ok(Rules {
@@ -110,12 +116,18 @@ impl Rules {
             targets,
             where_text: where_.map(str::to_string),
             empty_is_delete,
+            references,
         })
     }
 
     /// The attributes `--set` writes.
     pub fn targets(&self) -> &[String] {
         &self.targets
+    }
+
+    /// What the rules read of users (`custom.X`, `attrs["X"]`) and of the input's rows.
+    pub fn references(&self) -> &References {
+        &self.references
     }
 
     /// Compiles the rules for evaluation (once per run).

@@ -251,3 +251,31 @@ fn an_unknown_filter_or_test_is_refused_before_any_call() {
         None
     );
 }
+
+#[test]
+fn the_attributes_and_columns_a_rule_reads_are_known_before_any_call() {
+    let rules = Rules::parse(
+        &["custom:t={{ custom.tenatn }}{{ row.Plan }}{% if attrs['custom:x'] %}{{ row['Id'] }}{% endif %}".into()],
+        Some("attrs.email is defined and custom.tier is undefined"),
+        false,
+    )
+    .unwrap();
+    let refs = rules.references();
+    let names: Vec<(&str, &str)> = refs
+        .attributes
+        .iter()
+        .map(|(f, n)| (f.as_str(), n.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("--set custom:t", "custom:tenatn"),
+            ("--set custom:t", "custom:x"),
+            ("--where", "email"),
+            ("--where", "custom:tier")
+        ]
+    );
+    let columns: Vec<&str> = refs.columns.iter().map(|(_, n)| n.as_str()).collect();
+    assert_eq!(columns, ["Plan", "Id"]);
+    assert_eq!(refs.row_flags, ["--set custom:t"]);
+}

@@ -85,6 +85,18 @@ pub(super) fn parse(
         .map_err(setup)
 }
 
+/// Refuses `row` reads the input cannot satisfy (see [`backfill::check_row_reads`]).
+pub(super) fn check_reads(
+    rules: Option<&Rules>,
+    input: Option<&Path>,
+    io: &InputOptions,
+) -> Result<(), Failure> {
+    match rules {
+        Some(rules) => backfill::check_row_reads(rules, input, io).map_err(setup),
+        None => Ok(()),
+    }
+}
+
 /// The pool and its description (DescribeUserPool is needed for the schema check).
 pub(super) async fn connect(
     global: &Global,

@@ -18,7 +18,10 @@ use crate::planfile;
 
 mod job;
 
-use job::{Job, compute_plan, connect, default_plan, filtered, parse, resumable, rule, rule_lines};
+use job::{
+    Job, check_reads, compute_plan, connect, default_plan, filtered, parse, resumable, rule,
+    rule_lines,
+};
 
 /// `plan --set ...` / `plan INPUT --match ...`.
 pub async fn plan(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
@@ -31,6 +34,7 @@ pub async fn plan(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
             .options(input_format(input, args.input_args.format).map_err(fail)?),
         None => args.input_args.options(crate::input::Format::Jsonl),
     };
+    check_reads(rules.as_ref(), args.input.as_deref(), &io).map_err(fail)?;
     let out = match (&args.out, &args.input) {
         (Some(out), _) => out.clone(),
         (None, Some(input)) => files::beside_input(input, "plan"),
@@ -116,6 +120,7 @@ pub async fn apply(global: &Global, mut args: ApplyArgs) -> Result<Outcome, Fail
             .options(input_format(input, args.input_args.format)?),
         None => args.input_args.options(crate::input::Format::Jsonl),
     };
+    check_reads(rules.as_ref(), args.input.as_deref(), &io)?;
     let out = args.out.clone().unwrap_or_else(|| {
         default_plan(
             &args.user_pool_id,
