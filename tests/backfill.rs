@@ -592,7 +592,7 @@ async fn a_value_too_long_makes_that_row_invalid_only() {
     let pool = pool(&c, 4).await;
     let dir = tempfile::tempdir().unwrap();
     let long = "custom:note={% if username == 'u1' %}{% for i in range(2049) %}x{% endfor %}\
-                {% elif username == 'u2' %}{{ attrs[\"custom:absent\"] }}{% else %}ok{% endif %}";
+                {% elif username == 'u2' %}{{ attrs[\"custom:crm_id\"] }}{% else %}ok{% endif %}";
     let run = run_in(
         dir.path(),
         &moto.url(),

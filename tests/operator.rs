@@ -628,7 +628,7 @@ async fn with_log_format_json_every_line_on_standard_error_is_json() {
         "--user-pool-id",
         &pool,
         "--set",
-        "custom:tier={% if username == 'u1' %}{{ attrs['custom:absent'] }}{% else %}gold{% endif %}",
+        "custom:tier={% if username == 'u1' %}{{ attrs['nickname'] }}{% else %}gold{% endif %}",
         "--yes",
         "--log-format",
         "json",
