@@ -18,8 +18,9 @@ use crate::current_state::Source;
 use crate::diff::AttrDiff;
 
 pub const KIND: &str = "cognito-bulk-plan";
-/// Version 2 added the trailer; a plan without one is refused.
-pub const VERSION: u32 = 2;
+/// Version 2 added the trailer; version 3 made its checksum cover the header too (the pool,
+/// the input's SHA-256, whether messages are allowed). Older plans are refused.
+pub const VERSION: u32 = 3;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PlanHeader {
@@ -127,7 +128,7 @@ pub struct PlanTrailer {
     /// Always [`END_KIND`].
     pub kind: String,
     pub entries: u64,
-    /// Hex SHA-256 of the entry lines, newlines included.
+    /// Hex SHA-256 of the header and entry lines, newlines included.
     pub sha256: String,
 }
 
@@ -159,6 +160,7 @@ impl PlanWriter {
             digest: Sha256::new(),
         };
         let line = line(header)?;
+        w.digest.update(&line);
         w.out.write_all(&line)?;
         Ok(w)
     }
@@ -201,9 +203,20 @@ pub fn is_trailer(line: &[u8]) -> bool {
 pub fn verify(path: &Path) -> anyhow::Result<PlanHeader> {
     let header = read_header(path)?;
     let name = path.display();
+    if header.version < VERSION {
+        anyhow::bail!(
+            "{name} was made by an older cognito-bulk (plan format {}, this build checks {VERSION}): run plan again",
+            header.version
+        );
+    }
     let file = crate::files::open_regular(path)?;
-    let mut lines = BufReader::new(file).split(b'\n').skip(1);
+    let mut lines = BufReader::new(file).split(b'\n');
     let (mut entries, mut digest) = (0u64, Sha256::new());
+    // The header is covered too: a plan aimed at another pool or input by hand is refused.
+    if let Some(first) = lines.next() {
+        digest.update(first.map_err(|e| anyhow::anyhow!("{name}: {e}"))?);
+        digest.update(b"\n");
+    }
     let incomplete = || {
         anyhow::anyhow!(
             "{name} is incomplete: it has no end marker (a plan cut short by a full disk or an \
@@ -227,8 +240,8 @@ pub fn verify(path: &Path) -> anyhow::Result<PlanHeader> {
     }
     if trailer.entries != entries || trailer.sha256 != hex::encode(digest.finalize()) {
         anyhow::bail!(
-            "{name}: its entries do not match its end marker ({entries} entries, {} expected): \
-             the plan was altered or damaged; run plan again",
+            "{name}: its header or entries do not match its end marker ({entries} entries, {} \
+             expected): the plan was altered or damaged; run plan again",
             trailer.entries
         );
     }

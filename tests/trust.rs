@@ -629,9 +629,21 @@ async fn a_torn_or_altered_plan_is_refused_and_nothing_is_sent() {
     let lines: Vec<&str> = whole.lines().collect();
     let torn = lines[..12].join("\n") + "\n";
     let altered = whole.replacen("\"after\":\"pro\"", "\"after\":\"vip\"", 1);
+    // The header is covered too: a plan edited to allow messages is refused, as is one made
+    // by an older build (whose checksum did not cover it).
+    let allowed = whole.replacen(
+        "\"allow_verification_messages\":false",
+        "\"allow_verification_messages\":true",
+        1,
+    );
+    assert_ne!(allowed, whole);
+    let older = whole.replacen("\"version\":3", "\"version\":2", 1);
+    assert_ne!(older, whole);
     for (bad, why) in [
         (torn, "is incomplete"),
         (altered, "do not match its end marker"),
+        (allowed, "do not match its end marker"),
+        (older, "made by an older cognito-bulk"),
     ] {
         std::fs::write(&plan, bad).unwrap();
         let run = cognito_bulk(

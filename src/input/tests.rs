@@ -228,7 +228,7 @@ fn jsonl_invalid_utf8_names_the_byte_and_keeps_the_user() {
 #[test]
 fn a_plans_left_out_entry_is_an_invalid_row_with_the_plans_reason() {
     let plan = concat!(
-        r#"{"kind":"cognito-bulk-plan","version":2}"#,
+        r#"{"kind":"cognito-bulk-plan","version":3}"#,
         "\n",
         r#"{"line":4,"user":"k@x.example","changes":[],"left_out":{"code":"AmbiguousMatch","message":"2 users of the pool have this email"}}"#,
         "\n",
