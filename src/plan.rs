@@ -115,7 +115,17 @@ pub fn run(
                     left_out: None,
                 },
                 Planned::LeftOut { code, message } => {
-                    PlanEntry::left_out(record.row.line, &record.row.username, code, message)
+                    let mut entry =
+                        PlanEntry::left_out(record.row.line, &record.row.username, code, message);
+                    if let Some(left) = entry.left_out.as_mut() {
+                        left.attributes = record
+                            .row
+                            .changes
+                            .iter()
+                            .map(|c| (c.name.clone(), c.change.value().map(str::to_string)))
+                            .collect();
+                    }
+                    entry
                 }
             };
             out.write(&entry).with_context(writing)

@@ -98,11 +98,14 @@ pub struct PlanEntry {
 }
 
 /// Why a plan leaves a row out: a code from [`crate::row::CODES`] and a message without
-/// attribute values.
+/// attribute values; and the values the row asked for, so that the failed rows of `apply
+/// --plan` can be fixed and fed back as those of `apply INPUT` can (none for a computed row).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LeftOut {
     pub code: String,
     pub message: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, Option<String>>,
 }
 
 impl PlanEntry {
@@ -116,6 +119,7 @@ impl PlanEntry {
             left_out: Some(LeftOut {
                 code: code.to_string(),
                 message,
+                attributes: BTreeMap::new(),
             }),
         }
     }

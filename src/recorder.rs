@@ -99,7 +99,11 @@ impl Recorder {
     /// The pre-read found no such user: the row fails as the call would have.
     pub fn not_found(&mut self, record: &Record) {
         let code = "UserNotFoundException";
-        let message = "the user does not exist (found when reading current values)";
+        // A plan's row left out as not found says why, and its input line.
+        let message = match record.problems.as_slice() {
+            [p] if p.code == code => p.message.as_str(),
+            _ => "the user does not exist (found when reading current values)",
+        };
         self.report_failure(record, code, message);
         let mut entry = entry(record, Outcome::Failed, Some(code.into()), 0, 0);
         entry.message = Some(message.into());

@@ -376,6 +376,18 @@ async fn match_a_plain_input_by_a_custom_attribute() {
         ["DuplicateUser", "DuplicateUser", "UserNotFoundException"]
     );
     assert!(failed.contains("\"username\":\"L-3\""), "{failed}");
+    // The rows keep the values they asked for: fixed, they can be fed back.
+    for tier in ["gold", "free"] {
+        let row = format!("\"username\":\"bob\",\"attributes\":{{\"custom:tier\":\"{tier}\"}}");
+        assert!(failed.contains(&row), "{failed}");
+    }
+    // The plan's reason and the input's line, not a generic "does not exist".
+    assert!(
+        failed.contains(
+            "left out by the plan (input line 5): no user of the pool has this custom:legacy_id"
+        ),
+        "{failed}"
+    );
     assert_eq!(
         attributes(&c, &pool, "alice")
             .await

@@ -108,7 +108,12 @@ fn to_record(text: &str, file_line: u64) -> Record {
 fn left_out(entry: &PlanEntry, left: &LeftOut, file_line: u64) -> Record {
     let mut raw = serde_json::Map::new();
     raw.insert("username".into(), entry.user.clone().into());
-    raw.insert("attributes".into(), serde_json::Map::new().into());
+    let attributes: serde_json::Map<String, serde_json::Value> = left
+        .attributes
+        .iter()
+        .map(|(n, v)| (n.clone(), v.clone().into()))
+        .collect();
+    raw.insert("attributes".into(), attributes.into());
     let message = match entry.line {
         0 => format!("left out by the plan: {}", left.message),
         line => format!("left out by the plan (input line {line}): {}", left.message),
