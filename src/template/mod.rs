@@ -71,6 +71,7 @@ impl Rules {
         env.add_filter("domain", domain);
         env.add_filter("local_part", local_part);
         env.add_filter("sha256", sha256);
+        strict::install(&mut env);
         let mut targets = Vec::new();
         let mut references = References::default();
         for set in sets {
@@ -284,5 +285,6 @@ fn sha256(value: &str) -> String {
 }
 
 mod checks;
+mod strict;
 #[cfg(test)]
 mod tests;

@@ -279,3 +279,45 @@ fn the_attributes_and_columns_a_rule_reads_are_known_before_any_call() {
     assert_eq!(columns, ["Plan", "Id"]);
     assert_eq!(refs.row_flags, ["--set custom:t"]);
 }
+
+#[test]
+fn filters_that_took_an_undefined_value_silently_now_fail_the_row() {
+    let user = attrs(&[("email", "a@x.example")]);
+    for template in [
+        "{{ given_name | join(',') }}",
+        "{{ [email, given_name] | join(' ') }}",
+        "{{ given_name | tojson }}",
+        "{{ {'a': given_name} | tojson }}",
+        "{{ given_name | e }}",
+        "{{ given_name | escape }}",
+        "{{ given_name | pprint }}",
+        "{{ '%s' | format(given_name) }}",
+    ] {
+        // With --empty-is-delete, an empty render would delete: it must fail instead.
+        let set = format!("nickname={template}");
+        let rules = Rules::parse(&[set], None, true).unwrap();
+        let subject = Subject {
+            username: "u",
+            attrs: &user,
+            row: None,
+        };
+        let computed = rules.evaluator().eval(&subject);
+        assert!(
+            matches!(&computed, Computed::Failed(f) if f[0].1 == "undefined value"),
+            "{template}: {computed:?}"
+        );
+    }
+    // Defined values go through them as before.
+    for (template, out) in [
+        ("{{ [email, 'b'] | join(' ') }}", "a@x.example b"),
+        ("{{ {'a': email} | tojson }}", "{\"a\":\"a@x.example\"}"),
+        ("{{ '%s!' | format(email) }}", "a@x.example!"),
+        ("{{ given_name | default('x') | join }}", "x"),
+    ] {
+        assert_eq!(
+            eval(&[&format!("nickname={template}")], None, &user),
+            set("nickname", out),
+            "{template}"
+        );
+    }
+}
