@@ -51,12 +51,38 @@ pub fn write(plan: &Path, summary: &PlanSummary, out: &Path, redact: bool) -> an
     let header = planfile::read_header(plan)?;
     let values = Values::new(redact);
     let mut md = String::new();
-    let _ = writeln!(md, "# Plan: {}\n", text(&header.input));
+    // A computed backfill with no input file reads the pool itself.
+    let from_pool = header.backfill.is_some() && header.input.is_empty();
+    let input = match from_pool {
+        true => format!("the users of {} (ListUsers)", header.user_pool_id),
+        false => text(&header.input),
+    };
+    let _ = writeln!(md, "# Plan: {input}\n");
     let _ = writeln!(md, "**{}**\n", summary.line());
     for note in summary.notes() {
         let _ = writeln!(md, "- {note}");
     }
     let _ = writeln!(md, "\n## The rule\n\n| | |\n| --- | --- |");
+    let rows = rule_rows(&header, plan, &values, redact, input, from_pool);
+    for (k, v) in rows {
+        let _ = writeln!(md, "| {k} | {v} |");
+    }
+    entries(&mut md, plan, &values)?;
+    let mut f =
+        crate::files::create_private(out).with_context(|| format!("writing {}", out.display()))?;
+    f.write_all(md.as_bytes())
+        .with_context(|| format!("writing {}", out.display()))
+}
+
+/// The rule's table: where the rows came from, how they were read, the pool, the time.
+fn rule_rows(
+    header: &planfile::PlanHeader,
+    plan: &Path,
+    values: &Values,
+    redact: bool,
+    input: String,
+    from_pool: bool,
+) -> Vec<(&'static str, String)> {
     let options = &header.options;
     let opt = |k: &str| options.get(k).and_then(|v| v.as_str()).unwrap_or("-");
     let metadata: Vec<String> = options
@@ -68,48 +94,47 @@ pub fn write(plan: &Path, summary: &PlanSummary, out: &Path, redact: bool) -> an
                 .collect()
         })
         .unwrap_or_default();
-    let rows = [
-        ("Input", text(&header.input)),
-        ("Input SHA-256", code(&header.input_sha256)),
-        ("User pool", code(&header.user_pool_id)),
-        (
-            "Planned at",
-            crate::report::rfc3339(header.created_unix as f64),
-        ),
-        (
-            "Current values from",
-            format!("{:?}", header.current_state).to_lowercase(),
-        ),
-        ("Format", opt("format").to_string()),
-        ("Key column", code(opt("key_column"))),
-        ("Empty cells", opt("empty_cells").to_string()),
-        (
-            "Client metadata",
-            if metadata.is_empty() {
-                "-".into()
-            } else {
-                metadata.join(", ")
-            },
-        ),
-        ("Plan file", text(&plan.display().to_string())),
-        (
-            "Values",
-            if redact {
-                "redacted: each value is a short hash, the same for the same value in this file"
-                    .into()
-            } else {
-                "shown as they are: this file holds personal data".into()
-            },
-        ),
-    ];
-    for (k, v) in rows {
-        let _ = writeln!(md, "| {k} | {v} |");
+    let mut rows = vec![("Input", input)];
+    if !from_pool {
+        rows.push(("Input SHA-256", code(&header.input_sha256)));
     }
-    entries(&mut md, plan, &values)?;
-    let mut f =
-        crate::files::create_private(out).with_context(|| format!("writing {}", out.display()))?;
-    f.write_all(md.as_bytes())
-        .with_context(|| format!("writing {}", out.display()))
+    if let Some(rule) = &header.backfill {
+        // The flags as given (shown with --redact too: they are the rule under review).
+        let lines: Vec<String> = rule.lines().iter().map(|l| code(l)).collect();
+        rows.push(("Computed by", lines.join("<br>")));
+    }
+    rows.push(("User pool", code(&header.user_pool_id)));
+    rows.push((
+        "Planned at",
+        crate::report::rfc3339(header.created_unix as f64),
+    ));
+    rows.push((
+        "Current values from",
+        format!("{:?}", header.current_state).to_lowercase(),
+    ));
+    if !from_pool {
+        rows.push(("Format", opt("format").to_string()));
+        rows.push(("Key column", code(opt("key_column"))));
+        rows.push(("Empty cells", opt("empty_cells").to_string()));
+    }
+    rows.push((
+        "Client metadata",
+        if metadata.is_empty() {
+            "-".into()
+        } else {
+            metadata.join(", ")
+        },
+    ));
+    rows.push(("Plan file", text(&plan.display().to_string())));
+    rows.push((
+        "Values",
+        if redact {
+            "redacted: each value is a short hash, the same for the same value in this file".into()
+        } else {
+            "shown as they are: this file holds personal data".into()
+        },
+    ));
+    rows
 }
 
 /// The plan's entries: the changes as a table, then the rows it leaves out (a left-out
@@ -178,7 +203,8 @@ fn entries(md: &mut String, plan: &Path, values: &Values) -> anyhow::Result<()> 
     if left_count > 0 {
         let _ = writeln!(
             md,
-            "\n## Rows left out\n\nNot sent: `apply --plan` reports them as invalid rows.\n\n\
+            "\n## Rows left out\n\nNot sent: `apply --plan` reports them as invalid rows (a \
+             user not found as failed, `UserNotFoundException`).\n\n\
              | line | user | code | why |\n| ---: | --- | --- | --- |"
         );
         for row in &left {

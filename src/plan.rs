@@ -27,12 +27,24 @@ pub struct PlanOptions {
     pub show: usize,
     pub allow_verification_messages: bool,
     pub concurrency: usize,
-    /// A computed backfill's rule, and the input it came from as (name, SHA-256) ("" for
+    /// A computed backfill's rule, and the input it came from (see [`Origin`]).
     /// the pool as input): recorded in the plan's header instead of the computed rows file.
-    pub backfill: Option<(crate::planfile::Backfill, String, String)>,
+    pub backfill: Option<Origin>,
     /// A file of plan entries for rows left out before deciding (a computed backfill's rows
     /// that could not be computed), written into the plan after the decided rows.
     pub left_out: Option<PathBuf>,
+}
+
+/// Where a computed backfill's rows came from, recorded in the plan's header instead of the
+/// computed rows file that is decided.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub rule: crate::planfile::Backfill,
+    /// The input file's name and SHA-256 ("" for the pool as input).
+    pub input: String,
+    pub sha256: String,
+    /// The input file's options (format, key column, ...), as the user gave them.
+    pub options: InputOptions,
 }
 
 /// What [`decide_all`] hands on for each row that goes into a plan.
@@ -78,22 +90,25 @@ pub fn run(
         version: planfile::VERSION,
         user_pool_id: opts.user_pool_id.clone(),
         input: match &opts.backfill {
-            Some((_, input, _)) => input.clone(),
+            Some(o) => o.input.clone(),
             None => scanned.display.clone(),
         },
         input_path: input_path(match &opts.backfill {
-            Some((_, input, _)) => Path::new(input),
+            Some(o) => Path::new(&o.input),
             None => &opts.input,
         }),
         input_sha256: match &opts.backfill {
-            Some((_, _, sha256)) => sha256.clone(),
+            Some(o) => o.sha256.clone(),
             None => scanned.scan.sha256.clone(),
         },
         created_unix: crate::journal::now_unix() as u64,
         current_state: pool.source,
-        options: opts.input_options.to_json(),
+        options: match &opts.backfill {
+            Some(o) => o.options.to_json(),
+            None => opts.input_options.to_json(),
+        },
         allow_verification_messages: opts.allow_verification_messages,
-        backfill: opts.backfill.as_ref().map(|(rule, _, _)| rule.clone()),
+        backfill: opts.backfill.as_ref().map(|o| o.rule.clone()),
     };
     let writing = || format!("writing the plan {}", opts.out.display());
     let mut out = PlanWriter::create(&opts.out, &header).with_context(writing)?;

@@ -421,6 +421,46 @@ async fn a_backfill_plan_honours_json_and_markdown() {
         text.contains("nickname") && !text.contains("n-u0"),
         "redacted: {text}"
     );
+    // The review names the rule and where the rows came from, not the computed rows' format.
+    assert!(
+        text.contains("| Computed by | `--set 'nickname=n-{{ username }}'` |")
+            && text.contains(&format!("# Plan: the users of {pool} (ListUsers)"))
+            && !text.contains("| Key column |"),
+        "{text}"
+    );
+    // With an input file: its own format and key column.
+    let crm = dir.path().join("crm.csv");
+    std::fs::write(
+        &crm,
+        "Id,Nick
+u0,zed
+",
+    )
+    .unwrap();
+    let md = dir.path().join("crm.md");
+    let run = cognito_bulk(
+        &moto.url(),
+        &[
+            "plan",
+            crm.to_str().unwrap(),
+            "--user-pool-id",
+            &pool,
+            "--key-column",
+            "Id",
+            "--set",
+            "nickname={{ row.Nick }}",
+            "--markdown",
+            md.to_str().unwrap(),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let text = std::fs::read_to_string(&md).unwrap();
+    assert!(
+        text.contains("| Format | csv |") && text.contains("| Key column | `Id` |"),
+        "{text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -70,9 +70,18 @@ pub(super) fn callables(
                     matches!(e.kind(), ErrorKind::UnknownFilter | ErrorKind::UnknownTest)
                 });
             if missing {
+                let known = match kind {
+                    "filter" => {
+                        "the filters are MiniJinja's own (lower, upper, split, default, \
+                                 replace, ...) and domain, local_part, sha256"
+                    }
+                    _ => {
+                        "the tests are MiniJinja's own (defined, undefined, none, string, \
+                          number, startingwith, in, ...)"
+                    }
+                };
                 return Err(RuleError(format!(
-                    "{flag}: unknown {kind} {name:?}; the filters are MiniJinja's own \
-                     (lower, upper, split, default, replace, ...) and domain, local_part, sha256"
+                    "{flag}: unknown {kind} {name:?}; {known}"
                 )));
             }
         }

@@ -152,7 +152,12 @@ pub(super) async fn compute_plan(
         show: job.show,
         allow_verification_messages: job.allow_verification_messages,
         concurrency: 1,
-        backfill: Some((rule(job.args), origin.0, origin.1)),
+        backfill: Some(plan::Origin {
+            rule: rule(job.args),
+            input: origin.0,
+            sha256: origin.1,
+            options: job.io.clone(),
+        }),
         left_out: Some(computed.left_out.to_path_buf()),
     };
     let mut summary = plan::run(&computed.scanned, &computed.state, &opts, reporter, stop)?;
