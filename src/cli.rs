@@ -128,9 +128,26 @@ impl Cli {
     /// --detailed-exitcode`, where 2 means "changes").
     pub fn parse_args() -> Cli {
         let mut cli = Cli::try_parse().unwrap_or_else(|e| {
+            let args: Vec<String> = std::env::args().collect();
             let detailed = e.use_stderr()
-                && std::env::args().any(|a| a == "--detailed-exitcode")
-                && std::env::args().any(|a| a == "plan");
+                && args.iter().any(|a| a == "--detailed-exitcode")
+                && args.iter().any(|a| a == "plan");
+            let code = if detailed { 1 } else { e.exit_code() };
+            // A usage error with `--log-format json` asked for: one JSON event like every other
+            // line on standard error (the logs are not set up yet, so it is written here).
+            let json = args
+                .windows(2)
+                .any(|w| w[0] == "--log-format" && w[1] == "json")
+                || args.iter().any(|a| a == "--log-format=json");
+            if e.use_stderr() && json {
+                let event = serde_json::json!({
+                    "timestamp": now_rfc3339(),
+                    "level": "ERROR",
+                    "fields": { "message": e.to_string().trim_end() },
+                });
+                eprintln!("{event}");
+                std::process::exit(code);
+            }
             if detailed {
                 let _ = e.print();
                 std::process::exit(1);
@@ -526,6 +543,14 @@ fn parse_percent(s: &str) -> Result<f64, String> {
         Ok(v) if (0.0..=100.0).contains(&v) => Ok(v),
         _ => Err(format!("expected a percentage from 0 to 100, got {s:?}")),
     }
+}
+
+/// The time now as RFC 3339 UTC, as tracing-subscriber's JSON events give it.
+fn now_rfc3339() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64());
+    crate::report::rfc3339(now)
 }
 
 #[cfg(test)]

@@ -99,10 +99,18 @@ pub fn against_plan(
 
 /// How the preview names a user: the username, with the email beside it when the username is
 /// a UUID (as in pools that sign in by email), so that a reviewer can tell who it is.
+/// A name with a control character or a space is shown quoted and escaped: a newline in a
+/// username must not start a line of its own that reads as another change.
 pub fn user_label(username: &str, email: Option<&str>) -> String {
+    let shown = |s: &str| match s.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        true => format!("{s:?}"),
+        false => s.to_string(),
+    };
     match email.filter(|e| !e.is_empty()) {
-        Some(email) if uuid::Uuid::try_parse(username).is_ok() => format!("{username} ({email})"),
-        _ => username.to_string(),
+        Some(email) if uuid::Uuid::try_parse(username).is_ok() => {
+            format!("{} ({})", shown(username), shown(email))
+        }
+        _ => shown(username),
     }
 }
 
@@ -127,6 +135,22 @@ pub fn preview_line(user: &str, d: &AttrDiff) -> String {
 mod tests {
     use super::*;
     use crate::row::AttrChange;
+
+    #[test]
+    fn a_username_cannot_forge_a_preview_line() {
+        let d = AttrDiff {
+            name: "nickname".into(),
+            before: None,
+            after: Some("x".into()),
+        };
+        let line = preview_line(&user_label("eve\n+ admin  custom:role", None), &d);
+        assert!(!line.contains('\n'), "{line}");
+        assert!(
+            line.starts_with("+ \"eve\\n+ admin  custom:role\"  nickname"),
+            "{line}"
+        );
+        assert_eq!(user_label("alice", None), "alice");
+    }
 
     fn row(changes: &[(&str, Option<&str>)]) -> Row {
         Row {

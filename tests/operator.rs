@@ -651,4 +651,24 @@ async fn with_log_format_json_every_line_on_standard_error_is_json() {
         "{}",
         run.stderr
     );
+    // Logs never carry attribute values: with --yes no preview of the changes is shown.
+    assert!(!run.stderr.contains("-> \\\"gold\\\""), "{}", run.stderr);
+    // A mistyped flag: one JSON event too, with the usage error's exit code.
+    let run = cognito_bulk(
+        &moto.url(),
+        &[
+            "apply",
+            "--user-pool-id",
+            &pool,
+            "--bogus",
+            "--log-format",
+            "json",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(run.code, 2, "{run:?}");
+    let e = events(&run.stderr);
+    assert_eq!(e.len(), 1, "{}", run.stderr);
+    assert!(said(&e, "ERROR", "--bogus"), "{}", run.stderr);
 }

@@ -88,7 +88,9 @@ pub async fn run(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
         && !global.yes
         && !confirm_plan(global, &opts, &prepared, &args.user_pool_id, &stop).await?
     {
-        Printer::new(global).context("nothing was written");
+        Printer::new(global)
+            .asking_if(true)
+            .context("nothing was written");
         return Ok(Outcome::Success);
     }
     execute(global, pool, opts, prepared, reporter, &report_path, stop).await
@@ -168,7 +170,7 @@ pub async fn confirm_plan(
     preview_reporter.finished();
     let summary = summary.map_err(super::setup_or_stopped(stop))?;
     show_preview(
-        &Printer::new(global),
+        &Printer::new(global).asking_if(true),
         &summary,
         PREVIEW_LINES,
         colour_on_stderr(global),
@@ -186,19 +188,22 @@ pub fn colour_on_stderr(global: &Global) -> bool {
         .enabled_on(std::io::IsTerminal::is_terminal(&std::io::stderr()))
 }
 
-/// The preview on standard error (standard output stays for the summary).
+/// The preview on standard error (standard output stays for the summary). The changes, which
+/// show values, only when a question is asked: otherwise (`--yes`) the problems and counts.
 pub fn show_preview(printer: &Printer, summary: &PlanSummary, show: usize, colour: bool) {
-    for line in &summary.preview {
-        printer.context(super::plan::paint(line, colour));
-    }
-    if summary.attributes > summary.preview.len() as u64 {
-        printer.context(format!(
-            "... and {} more attribute changes",
-            summary.attributes - summary.preview.len() as u64
-        ));
+    if printer.asking() {
+        for line in &summary.preview {
+            printer.context(super::plan::paint(line, colour));
+        }
+        if summary.attributes > summary.preview.len() as u64 {
+            printer.context(format!(
+                "... and {} more attribute changes",
+                summary.attributes - summary.preview.len() as u64
+            ));
+        }
     }
     for problem in summary.problems.iter().take(show) {
-        printer.context(problem);
+        printer.problem(problem);
     }
     printer.context("");
     printer.context(summary.line());

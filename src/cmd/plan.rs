@@ -182,7 +182,7 @@ pub(super) fn print_plan(
     }
     // The problems go to standard error, also with --json (they are not the summary).
     for problem in summary.problems.iter().take(show.max(20)) {
-        printer.note(problem);
+        printer.problem(problem);
     }
     printer.out("");
     printer.out(summary.line());

@@ -13,7 +13,7 @@ pub struct Printer {
     quiet: bool,
     json: bool,
     log_json: bool,
-    /// The command will ask for confirmation (no `--yes`).
+    /// A confirmation question is asked (see [`Printer::asking`]).
     asking: bool,
 }
 
@@ -23,8 +23,15 @@ impl Printer {
             quiet: global.quiet,
             json: global.json,
             log_json: global.log_json,
-            asking: !global.yes,
+            asking: false,
         }
+    }
+
+    /// The printer of a command that asks for confirmation when `asks`: what it says before
+    /// the question (and of the answer) is the question's context.
+    pub fn asking_if(mut self, asks: bool) -> Printer {
+        self.asking = asks;
+        self
     }
 
     /// A result line for a person (standard output), not with `--quiet` or `--json`.
@@ -42,12 +49,31 @@ impl Printer {
     }
 
     /// What a confirmation question needs said before it (and the answer's outcome): shown
-    /// whenever the question is asked, `--quiet` or not; otherwise a note.
+    /// whenever the question is asked, `--quiet` or not, as plain text on the terminal that
+    /// asks (never a log event: it may show attribute values); otherwise a note.
     pub fn context(&self, text: impl Display) {
         if self.asking {
-            self.stderr(text);
+            eprintln!("{text}");
         } else {
             self.note(text);
+        }
+    }
+
+    /// Whether a confirmation question will be asked (so its context may show values).
+    pub fn asking(&self) -> bool {
+        self.asking
+    }
+
+    /// A row's problem (never a value): a warning.
+    pub fn problem(&self, text: impl Display) {
+        if self.asking {
+            eprintln!("{text}");
+        } else if !self.quiet {
+            if self.log_json {
+                tracing::warn!("{text}");
+            } else {
+                eprintln!("{text}");
+            }
         }
     }
 

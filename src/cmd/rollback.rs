@@ -75,7 +75,7 @@ pub async fn run(global: &Global, args: RollbackArgs) -> Result<Outcome, Failure
         if args.dry_run {
             return Ok(dry_run(global, &summary, args.show, &header.user_pool_id));
         }
-        let printer = Printer::new(global);
+        let printer = Printer::new(global).asking_if(true);
         show_preview(&printer, &summary, args.show, colour_on_stderr(global));
         printer.context(rollback_line(&summary));
         if !confirm(

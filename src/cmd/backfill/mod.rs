@@ -178,7 +178,7 @@ pub async fn apply(global: &Global, mut args: ApplyArgs) -> Result<Outcome, Fail
             .await
             .map_err(setup_or_stopped(&stop))?;
         reporter.finished();
-        let printer = Printer::new(global);
+        let printer = Printer::new(global).asking_if(!global.yes);
         for line in rule_lines(&args.backfill) {
             printer.context(line);
         }
