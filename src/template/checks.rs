@@ -53,40 +53,71 @@ pub(super) fn callables(
     let lists = std::iter::once(&compiled.instructions).chain(compiled.blocks.values());
     for list in lists {
         for i in 0..list.len() {
-            let (kind, probe, name) = match list.get(i as u32) {
-                Some(Instruction::ApplyFilter(name, ..)) => {
-                    ("filter", format!("none | {name}"), name)
+            let named = match list.get(i as u32) {
+                Some(Instruction::ApplyFilter(name, args, _)) => {
+                    // A filter or test named by a string: `map("lower")`, `select("odd")`,
+                    // `selectattr("x", "odd")` (the name is the last argument, a constant).
+                    let by_string = i
+                        .checked_sub(1)
+                        .and_then(|p| match list.get(p as u32) {
+                            Some(Instruction::LoadConst(v)) => v.as_str(),
+                            _ => None,
+                        })
+                        .and_then(|n| match (*name, args) {
+                            ("map", Some(2)) => Some(("filter", n)),
+                            ("select" | "reject", Some(2)) => Some(("test", n)),
+                            ("selectattr" | "rejectattr", Some(3)) => Some(("test", n)),
+                            _ => None,
+                        });
+                    exists(env, "filter", name).and(match by_string {
+                        Some((kind, n)) => exists(env, kind, n),
+                        None => Ok(()),
+                    })
                 }
-                Some(Instruction::PerformTest(name, ..)) => {
-                    ("test", format!("none is {name}"), name)
-                }
+                Some(Instruction::PerformTest(name, ..)) => exists(env, "test", name),
                 _ => continue,
             };
-            // Calling it on `none` tells whether it exists: only the lookup's error counts.
-            let missing = env
-                .compile_expression(&probe)
-                .and_then(|e| e.eval(()))
-                .is_err_and(|e| {
-                    matches!(e.kind(), ErrorKind::UnknownFilter | ErrorKind::UnknownTest)
-                });
-            if missing {
+            named.map_err(|(kind, name)| {
                 let known = match kind {
                     "filter" => {
                         "the filters are MiniJinja's own (lower, upper, split, default, \
-                                 replace, ...) and domain, local_part, sha256"
+                         replace, ...) and domain, local_part, sha256"
                     }
                     _ => {
                         "the tests are MiniJinja's own (defined, undefined, none, string, \
-                          number, startingwith, in, ...)"
+                         number, startingwith, in, ...)"
                     }
                 };
-                return Err(RuleError(format!(
-                    "{flag}: unknown {kind} {name:?}; {known}"
-                )));
-            }
+                RuleError(format!("{flag}: unknown {kind} {name:?}; {known}"))
+            })?;
         }
     }
     Ok(())
+}
+
+/// Whether the filter or test `name` exists: calling it on `none` tells (only the lookup's
+/// error counts). Err names what is missing.
+fn exists<'a>(
+    env: &Environment,
+    kind: &'static str,
+    name: &'a str,
+) -> Result<(), (&'static str, &'a str)> {
+    let probe = match kind {
+        "filter" => format!("none | {name}"),
+        _ => format!("none is {name}"),
+    };
+    // Only an identifier can be probed this way; anything else cannot be a name anyway.
+    if !name.chars().all(|c| c.is_alphanumeric() || c == '_') || name.is_empty() {
+        return Err((kind, name));
+    }
+    let missing = env
+        .compile_expression(&probe)
+        .and_then(|e| e.eval(()))
+        .is_err_and(|e| matches!(e.kind(), ErrorKind::UnknownFilter | ErrorKind::UnknownTest));
+    match missing {
+        true => Err((kind, name)),
+        false => Ok(()),
+    }
 }
 
 /// What a template reads of a user and of the input row, by name: checked against the pool's

@@ -321,3 +321,26 @@ fn filters_that_took_an_undefined_value_silently_now_fail_the_row() {
         );
     }
 }
+
+#[test]
+fn filters_and_tests_named_by_strings_are_checked_too() {
+    let parse = |set: &str| {
+        Rules::parse(&[set.to_string()], None, false)
+            .err()
+            .map(|e| e.to_string())
+    };
+    let e = parse("nickname={{ [email] | map('domian') | join }}").unwrap();
+    assert!(e.contains("unknown filter \"domian\""), "{e}");
+    let e = parse("nickname={{ [email] | reject('defind') | join }}").unwrap();
+    assert!(e.contains("unknown test \"defind\""), "{e}");
+    let e = parse("nickname={{ [attrs] | selectattr('email', 'defind') | list }}").unwrap();
+    assert!(e.contains("unknown test \"defind\""), "{e}");
+    for ok in [
+        "nickname={{ [email] | map('lower') | join }}",
+        "nickname={{ [email] | select('defined') | join }}",
+        "nickname={{ [attrs] | selectattr('email', 'defined') | list | length }}",
+        "nickname={{ [attrs] | map(attribute='email') | join }}",
+    ] {
+        assert_eq!(parse(ok), None, "{ok}");
+    }
+}
