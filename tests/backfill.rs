@@ -516,6 +516,11 @@ async fn setup_errors_come_before_any_call() {
             "--where: custom:tenatn",
         ),
         ("attrs.emial is defined", "--where: emial"),
+        ("\"custom:tenatn\" not in attrs", "--where: custom:tenatn"),
+        (
+            "custom | attr(\"tenatn\") is not defined",
+            "--where: custom:tenatn",
+        ),
     ] {
         let run = run_in(
             dir.path(),

@@ -145,10 +145,20 @@ impl References {
                 let Some(Instruction::Lookup(var)) = at(i) else {
                     continue;
                 };
-                // The name read just after: `.X`, or `["X"]` with a constant string.
-                let name = match (at(i + 1), at(i + 2)) {
-                    (Some(Instruction::GetAttr(n)), _) => Some(n.to_string()),
-                    (Some(Instruction::LoadConst(v)), Some(Instruction::GetItem)) => {
+                // The name read: `.X`, `["X"]` or `| attr("X")` with a constant string, or
+                // `"X" in ...` / `"X" not in ...`. (A name computed at run time is not known.)
+                let before = i.checked_sub(1).and_then(at);
+                let name = match (before, at(i + 1), at(i + 2)) {
+                    (_, Some(Instruction::GetAttr(n)), _) => Some(n.to_string()),
+                    (_, Some(Instruction::LoadConst(v)), Some(Instruction::GetItem)) => {
+                        v.as_str().map(str::to_string)
+                    }
+                    (
+                        _,
+                        Some(Instruction::LoadConst(v)),
+                        Some(Instruction::ApplyFilter("attr", Some(2), _)),
+                    ) => v.as_str().map(str::to_string),
+                    (Some(Instruction::LoadConst(v)), Some(Instruction::In), _) => {
                         v.as_str().map(str::to_string)
                     }
                     _ => None,

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use minijinja::value::Value;
+use minijinja::value::{Value, ValueKind};
 
 pub use checks::References;
 use checks::{callables, known};
@@ -161,8 +161,19 @@ impl Evaluator<'_> {
         let ctx = context(subject);
         if let Some(expr) = &self.where_ {
             match expr.eval(&ctx) {
-                Ok(v) if v.is_true() => {}
-                Ok(_) => return Computed::Skipped,
+                Ok(v) if v.kind() == ValueKind::Bool && v.is_true() => {}
+                Ok(v) if v.kind() == ValueKind::Bool => return Computed::Skipped,
+                // A string is true when not empty, so `--where email_verified` would take
+                // Cognito's "false" for true: only true or false decides.
+                Ok(v) => {
+                    // The kind only: the value may be an attribute's, never logged.
+                    let why = format!(
+                        "gives a {} (not true or false): compare it, e.g. \
+                         email_verified == \"true\", nickname is defined",
+                        v.kind()
+                    );
+                    return Computed::Failed(vec![("--where".into(), why)]);
+                }
                 Err(e) => return Computed::Failed(vec![("--where".into(), describe(&e))]),
             }
         }
@@ -226,7 +237,11 @@ fn context(s: &Subject) -> Value {
         ctx.insert("sub".into(), Value::from(sub.as_str()));
     }
     if let Some(row) = s.row {
-        ctx.insert("row".into(), Value::from_serialize(row));
+        // A null field is no value: undefined, so that `default` applies and any other use
+        // fails the row (never the text "none" written to the pool).
+        let fields: BTreeMap<&String, &serde_json::Value> =
+            row.iter().filter(|(_, v)| !v.is_null()).collect();
+        ctx.insert("row".into(), Value::from_serialize(fields));
     }
     Value::from(ctx)
 }

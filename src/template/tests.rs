@@ -344,3 +344,86 @@ fn filters_and_tests_named_by_strings_are_checked_too() {
         assert_eq!(parse(ok), None, "{ok}");
     }
 }
+
+#[test]
+fn where_decides_only_with_true_or_false_and_none_is_never_written() {
+    let user = attrs(&[("email", "a@x.example"), ("email_verified", "false")]);
+    // Cognito's "false" is a non-empty string: it must not select the user.
+    for where_ in ["email_verified", "email_verified | lower", "nickname"] {
+        let c = eval(&["nickname=x"], Some(where_), &user);
+        assert!(
+            matches!(&c, Computed::Failed(f) if f[0].0 == "--where"),
+            "{where_}: {c:?}"
+        );
+        if let Computed::Failed(f) = &c {
+            assert!(
+                !f[0].1.contains("false\""),
+                "no value in the message: {}",
+                f[0].1
+            );
+        }
+    }
+    assert_eq!(
+        eval(&["nickname=x"], Some("email_verified == 'false'"), &user),
+        set("nickname", "x")
+    );
+    assert_eq!(
+        eval(&["nickname=x"], Some("email_verified == 'true'"), &user),
+        Computed::Skipped
+    );
+    // none is no value to write; booleans are written as Cognito writes them.
+    assert!(matches!(
+        eval(&["nickname={{ none }}"], None, &user),
+        Computed::Failed(_)
+    ));
+    assert_eq!(
+        eval(&["nickname={{ email is defined }}"], None, &user),
+        set("nickname", "true")
+    );
+}
+
+#[test]
+fn a_null_in_the_input_row_is_no_value_and_chain_zip_stay_strict() {
+    let user = attrs(&[("email", "a@x.example")]);
+    let row: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(r#"{"Plan": null, "Vip": true}"#).unwrap();
+    let rules = |set: &str| Rules::parse(&[set.to_string()], None, true).unwrap();
+    let subject = Subject {
+        username: "u",
+        attrs: &user,
+        row: Some(&row),
+    };
+    let out = |set: &str| rules(set).evaluator().eval(&subject);
+    assert!(matches!(
+        out("nickname={{ row.Plan }}"),
+        Computed::Failed(_)
+    ));
+    assert_eq!(
+        out("nickname={{ row.Plan | default('free') }}"),
+        set("nickname", "free")
+    );
+    assert_eq!(out("nickname={{ row.Vip }}"), set("nickname", "true"));
+    for template in [
+        "nickname={{ given_name | chain | join }}",
+        "nickname={{ [1] | chain(given_name) | join }}",
+        "nickname={{ given_name | zip | list | length }}",
+        "nickname={{ given_name | groupby('x') | length }}",
+    ] {
+        assert!(matches!(out(template), Computed::Failed(_)), "{template}");
+    }
+}
+
+#[test]
+fn in_and_attr_forms_name_what_they_read() {
+    let rules = Rules::parse(
+        &["nickname={{ custom | attr('tenatn') | default('x') }}".into()],
+        Some("'custom:tenatn' not in attrs and 'tier' in custom and 'Plna' in row"),
+        false,
+    )
+    .unwrap();
+    let refs = rules.references();
+    let names: Vec<&str> = refs.attributes.iter().map(|(_, n)| n.as_str()).collect();
+    assert_eq!(names, ["custom:tenatn", "custom:tenatn", "custom:tier"]);
+    let columns: Vec<&str> = refs.columns.iter().map(|(_, n)| n.as_str()).collect();
+    assert_eq!(columns, ["Plna"]);
+}
