@@ -260,6 +260,10 @@ pub struct RollbackArgs {
     /// Restore also attributes changed by someone else since the run (conflicts).
     #[arg(long, help_heading = "Runs")]
     pub force: bool,
+    /// Allow restoring an email or phone number that was not verified before the run:
+    /// Cognito sends each such user a verification message.
+    #[arg(long)]
+    pub allow_verification_messages: bool,
     /// Most calls per second.
     #[arg(long, default_value_t = 10.0, value_parser = parse_rps, help_heading = "Sending")]
     pub rps: f64,

@@ -19,8 +19,13 @@ use crate::planfile::{self, PlanEntry, PlanHeader, PlanWriter};
 type Values = BTreeMap<String, Option<String>>;
 
 /// Writes the rollback plan of the run recorded in `journal_path` to `out`; returns how many
-/// users it restores.
-pub fn make_plan(journal_path: &Path, out: &Path) -> anyhow::Result<u64> {
+/// users it restores. `allow_verification_messages`: rows whose restore makes Cognito send a
+/// message (an address that was not verified before the run) are sent, not refused.
+pub fn make_plan(
+    journal_path: &Path,
+    out: &Path,
+    allow_verification_messages: bool,
+) -> anyhow::Result<u64> {
     let (header, entries) = journal::entries(journal_path)?;
     // The latest entry of each updated row, with what it changed from and to.
     let mut rows: BTreeMap<u64, (u64, String, Values, Values)> = BTreeMap::new();
@@ -52,8 +57,9 @@ pub fn make_plan(journal_path: &Path, out: &Path) -> anyhow::Result<u64> {
         created_unix: journal::now_unix() as u64,
         current_state: Source::List,
         options: serde_json::json!({ "rollback_of": journal_path.display().to_string() }),
-        // Undoing an email change the run was allowed to make may send a message too.
-        allow_verification_messages: true,
+        // An address restored with its verified flag true sends nothing; one that was not
+        // verified before the run would be mailed a code: only when allowed.
+        allow_verification_messages,
         backfill: None,
     };
     let writing = || format!("writing {}", out.display());

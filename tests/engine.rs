@@ -227,7 +227,7 @@ async fn rollback_restores_the_verified_flag_an_allowed_message_reset() {
     // The rollback plan comes from the journal alone, and is applied as `rollback` does.
     let plan = dir.path().join("rollback.plan");
     assert_eq!(
-        cognito_bulk::rollback::make_plan(&dir.path().join("journal"), &plan).unwrap(),
+        cognito_bulk::rollback::make_plan(&dir.path().join("journal"), &plan, false).unwrap(),
         1
     );
     let mut opts = options(&plan, dir.path());

@@ -860,3 +860,55 @@ async fn ctrl_c_at_the_question_ends_the_command_and_writes_nothing() {
         "no run was started"
     );
 }
+
+/// Rollback keeps the verification rail: an address verified before the run comes back with
+/// its flag in the same call (no message); one that was not verified would be mailed a code,
+/// so it is refused, with the advice to pass --allow-verification-messages, which then works.
+#[tokio::test(flavor = "multi_thread")]
+async fn rollback_mails_nobody_unless_allowed() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = pool(&c, 1).await;
+    create_user(
+        &c,
+        &pool,
+        "w",
+        &[("email", "w@old.example"), ("email_verified", "false")],
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(
+        dir.path(),
+        "e.csv",
+        "username,email\nu0,a@new.example\nw,w@new.example\n",
+    );
+    let apply = [
+        "apply",
+        input.as_str(),
+        "--user-pool-id",
+        &pool,
+        "--allow-verification-messages",
+    ];
+    assert_eq!(cognito_bulk(&moto.url(), &apply, None).await.code, 0);
+    // The journal kept each flag as it was before the call, and what Cognito set it to.
+    let journal = format!("{input}.journal");
+    let text = std::fs::read_to_string(&journal).unwrap();
+    assert!(text.contains("\"email_verified\":\"true\""), "{text}");
+    assert!(text.contains("\"email_verified\":\"false\""), "{text}");
+    let rollback = ["rollback", journal.as_str(), "--yes"];
+    let run = cognito_bulk(&moto.url(), &rollback, None).await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("user \"w\"") && run.stderr.contains("--allow-verification-messages"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(attributes(&c, &pool, "u0").await["email"], "u0@old.example");
+    assert_eq!(attributes(&c, &pool, "w").await["email"], "w@new.example");
+    // The advice, followed.
+    let mut allowed = rollback.to_vec();
+    allowed.push("--allow-verification-messages");
+    let run = cognito_bulk(&moto.url(), &allowed, None).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(attributes(&c, &pool, "w").await["email"], "w@old.example");
+}

@@ -123,7 +123,12 @@ fn rollback_plan(
         .prefix(&format!(".{}.", name.unwrap_or_default()))
         .tempfile_in(dir)
         .map_err(setup)?;
-    rollback::make_plan(&args.journal, fresh.path()).map_err(setup)?;
+    rollback::make_plan(
+        &args.journal,
+        fresh.path(),
+        args.allow_verification_messages,
+    )
+    .map_err(setup)?;
     if args.dry_run {
         return Ok((fresh.path().to_path_buf(), Some(fresh)));
     }
@@ -132,8 +137,8 @@ fn rollback_plan(
 }
 
 /// The `apply --plan` engine's options for sending `plan`: the rollback's own flags, the
-/// current values read again (the conflict check), messages allowed (undoing an email change
-/// the run was allowed to make).
+/// current values read again (the conflict check), and the verification rail as for apply
+/// (`--allow-verification-messages` lets an unverified address be restored, with a message).
 fn options(
     args: &RollbackArgs,
     plan: PathBuf,
@@ -170,7 +175,7 @@ fn options(
         preflight: Some(Preflight {
             described,
             current_state: Source::Auto,
-            allow_verification_messages: true,
+            allow_verification_messages: args.allow_verification_messages,
         }),
         limit: None,
         force: args.force,
