@@ -233,7 +233,12 @@ pub fn verify(path: &Path) -> anyhow::Result<PlanHeader> {
         };
         let line = line.map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
         if is_trailer(&line) {
-            break serde_json::from_slice::<PlanTrailer>(&line).map_err(|_| incomplete())?;
+            let trailer: PlanTrailer = serde_json::from_slice(&line).map_err(|_| incomplete())?;
+            // Byte for byte as written: a marker re-spaced by hand is an edit too.
+            if serde_json::to_vec(&trailer)? != line {
+                anyhow::bail!("{name}: its end marker was altered: run plan again");
+            }
+            break trailer;
         }
         digest.update(&line);
         digest.update(b"\n");
@@ -241,6 +246,9 @@ pub fn verify(path: &Path) -> anyhow::Result<PlanHeader> {
     };
     if lines.next().is_some() {
         anyhow::bail!("{name}: lines after the end marker; the plan was altered: run plan again");
+    }
+    if !ends_with_newline(path)? {
+        anyhow::bail!("{name}: its last line was cut: run plan again");
     }
     if trailer.entries != entries || trailer.sha256 != hex::encode(digest.finalize()) {
         anyhow::bail!(
@@ -250,6 +258,18 @@ pub fn verify(path: &Path) -> anyhow::Result<PlanHeader> {
         );
     }
     Ok(header)
+}
+
+/// Whether the file at `path` ends with a newline, as every plan written whole does.
+fn ends_with_newline(path: &Path) -> anyhow::Result<bool> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = crate::files::open_regular(path)?;
+    if file.seek(SeekFrom::End(-1)).is_err() {
+        return Ok(false);
+    }
+    let mut last = [0u8; 1];
+    file.read_exact(&mut last)?;
+    Ok(last[0] == b'\n')
 }
 
 /// Reads a plan's header, refusing other files and newer versions.

@@ -639,11 +639,16 @@ async fn a_torn_or_altered_plan_is_refused_and_nothing_is_sent() {
     assert_ne!(allowed, whole);
     let older = whole.replacen("\"version\":3", "\"version\":2", 1);
     assert_ne!(older, whole);
+    let respaced = whole.replacen("\"entries\":", "\"entries\": ", 1);
+    assert_ne!(respaced, whole);
+    let unterminated = whole.trim_end_matches('\n').to_string();
     for (bad, why) in [
         (torn, "is incomplete"),
         (altered, "do not match its end marker"),
         (allowed, "do not match its end marker"),
         (older, "made by an older cognito-bulk"),
+        (respaced, "its end marker was altered"),
+        (unterminated, "its last line was cut"),
     ] {
         std::fs::write(&plan, bad).unwrap();
         let run = cognito_bulk(
