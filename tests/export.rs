@@ -108,6 +108,30 @@ async fn an_export_plans_to_no_changes_in_both_formats() {
         rows.iter()
             .any(|r| &r[0] == "user001" && &r[2] == "two\nlines")
     );
+    // A custom attribute the pool does not define would be an empty column: refused.
+    let typo = dir.path().join("typo.csv");
+    let run = cognito_bulk(
+        &moto.url(),
+        &[
+            "export",
+            "--user-pool-id",
+            &pool,
+            "--output",
+            typo.to_str().unwrap(),
+            "--attributes",
+            "email,custom:nte",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("--attributes: custom:nte: the user pool does not define it"),
+        "{}",
+        run.stderr
+    );
+    assert!(!typo.exists());
 }
 
 #[tokio::test(flavor = "multi_thread")]

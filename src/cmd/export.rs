@@ -32,22 +32,18 @@ pub async fn run(global: &Global, args: ExportArgs) -> Result<Outcome, Failure> 
         check_files(&[], &[], Some(&state))?
     };
     let (pool, checked) = open_pool(global, Duration::from_secs(30), &args.user_pool_id).await?;
-    let custom: Vec<String> = checked
-        .pool
-        .as_ref()
-        .map(|p| {
-            p.schema_attributes()
-                .iter()
-                .filter_map(|a| a.name())
-                .filter(|n| n.starts_with("custom:") || n.starts_with("dev:custom:"))
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
+    let custom: Option<Vec<String>> = checked.pool.as_ref().map(|p| {
+        p.schema_attributes()
+            .iter()
+            .filter_map(|a| a.name())
+            .filter(|n| n.starts_with("custom:") || n.starts_with("dev:custom:"))
+            .map(str::to_string)
+            .collect()
+    });
     let estimate = checked.pool.as_ref().map_or(0, |p| {
         u64::try_from(p.estimated_number_of_users()).unwrap_or(0)
     });
-    let columns = export::columns(args.attributes.as_deref(), &custom).map_err(setup)?;
+    let columns = export::columns(args.attributes.as_deref(), custom.as_deref()).map_err(setup)?;
     let opts = ExportOptions {
         user_pool_id: args.user_pool_id.clone(),
         output: args.output.clone(),

@@ -67,19 +67,37 @@ pub struct ExportSummary {
 pub struct Refused(pub(crate) String);
 
 /// The attribute columns: the requested ones, or every standard attribute and the pool's
-/// custom ones. `sub` and other read-only attributes are left out: they cannot be applied.
-pub fn columns(requested: Option<&[String]>, custom: &[String]) -> anyhow::Result<Vec<String>> {
+/// custom ones (`custom`: None when DescribeUserPool was denied). `sub` and other read-only
+/// attributes are left out: they cannot be applied. A requested custom attribute the pool does
+/// not define is refused: its column would be empty, a backup that silently lacks the data.
+pub fn columns(
+    requested: Option<&[String]>,
+    custom: Option<&[String]>,
+) -> anyhow::Result<Vec<String>> {
     let names: Vec<String> = match requested {
         Some(names) => names.to_vec(),
         None => STANDARD_ATTRIBUTES
             .iter()
             .map(|s| s.to_string())
-            .chain(custom.iter().cloned())
+            .chain(custom.unwrap_or_default().iter().cloned())
             .collect(),
     };
     for name in &names {
         if let Err(why) = check_name(name) {
             bail!("--attributes: {name} {why}");
+        }
+        if let Some(custom) = custom
+            && name.starts_with("custom:")
+            && !custom.contains(name)
+        {
+            bail!(
+                "--attributes: {name}: the user pool does not define it (its custom attributes: {})",
+                if custom.is_empty() {
+                    "none".to_string()
+                } else {
+                    custom.join(", ")
+                }
+            );
         }
     }
     Ok(names)
