@@ -119,6 +119,17 @@ pub async fn compute<P: Pool>(
                 missing.join(", ")
             );
         }
+        // An immutable target can only end unchanged or invalid for every user: say it once.
+        if let Some(name) = rules
+            .targets()
+            .iter()
+            .find(|n| schema.get(n).is_some_and(|a| !a.mutable))
+        {
+            bail!(
+                "--set {name}: user pool {} makes {name} immutable: no user's value can change",
+                spec.user_pool_id
+            );
+        }
         // An attribute the rules read that no user can have is a typo: `custom.tenatn is not
         // defined` would otherwise be true of every user.
         for (flag, name) in &rules.references().attributes {
@@ -389,4 +400,62 @@ fn fold(match_attr: Option<&str>, value: &str) -> String {
 
 fn attr_map(attrs: &[(String, String)]) -> BTreeMap<String, String> {
     attrs.iter().cloned().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pool::fake::FakePool;
+    use crate::progress::Quiet;
+
+    /// Computes `--set` / `--where` against a fake pool of two users, the pool as input.
+    async fn compute_rule(set: &str, where_: Option<&str>) -> anyhow::Result<Computed> {
+        let pool = FakePool::new(&[("tenant", true), ("origin", false)]);
+        pool.add_user("u0", &[("email", "a@x.example"), ("custom:origin", "crm")]);
+        pool.add_user("u1", &[("email", "b@y.example")]);
+        let described = pool.describe().await.unwrap();
+        let rules = Rules::parse(&[set.to_string()], where_, false).map_err(anyhow::Error::new)?;
+        let io = InputOptions {
+            format: Format::Jsonl,
+            key_column: "username".into(),
+            empty_cells: EmptyCells::Ignore,
+            client_metadata: Default::default(),
+        };
+        let spec = Spec {
+            user_pool_id: "us-east-1_fake",
+            pool: &described,
+            rules: Some(&rules),
+            filter: None,
+            match_attr: None,
+            input: None,
+            filtered: false,
+            input_options: &io,
+        };
+        compute(&pool, &spec, &Quiet, &CancellationToken::new()).await
+    }
+
+    #[tokio::test]
+    async fn rules_the_schema_refuses_stop_before_any_user_is_read() {
+        let err = |r: anyhow::Result<Computed>| r.err().map(|e| e.to_string()).unwrap_or_default();
+        let e = err(compute_rule("custom:origin={{ email | domain }}", None).await);
+        assert!(
+            e.contains(
+                "--set custom:origin: user pool us-east-1_fake makes custom:origin immutable"
+            ),
+            "{e}"
+        );
+        let e = err(compute_rule("custom:tenant=x", Some("custom.tenatn is not defined")).await);
+        assert!(
+            e.contains("--where: custom:tenatn: user pool us-east-1_fake does not define"),
+            "{e}"
+        );
+        // The same rule spelled right computes a row per user.
+        let computed = compute_rule(
+            "custom:tenant={{ email | domain }}",
+            Some("custom.tenant is not defined"),
+        )
+        .await
+        .unwrap();
+        assert_eq!((computed.scanned.scan.rows, computed.invalid), (2, 0));
+    }
 }
