@@ -26,11 +26,13 @@ use crate::row::Problem;
 use crate::schema::Schema;
 use crate::template::{Rules, Subject};
 
+mod checks;
 mod lookups;
 mod pool;
 mod rows;
 pub mod source;
 
+pub use checks::check_row_reads;
 pub use lookups::filterable;
 use pool::list_users;
 use rows::Writer;
@@ -70,37 +72,6 @@ pub struct Computed {
     pub left_out: tempfile::TempPath,
 }
 
-/// Refuses, before any call, `row` read without an input file (the pool is the input) and
-/// `row.X` for a column a CSV input does not have (a typo would fail, or match, every row).
-pub fn check_row_reads(
-    rules: &Rules,
-    input: Option<&Path>,
-    io: &InputOptions,
-) -> anyhow::Result<()> {
-    let refs = rules.references();
-    let Some(input) = input else {
-        if let Some(flag) = refs.row_flags.first() {
-            bail!(
-                "{flag}: `row` is a row of the input file, and there is none: the pool is the input"
-            );
-        }
-        return Ok(());
-    };
-    let Some(columns) = source::columns(input, io)? else {
-        return Ok(());
-    };
-    for (flag, name) in &refs.columns {
-        if !columns.contains(name) {
-            bail!(
-                "{flag}: row.{name}: {} has no column {name:?} (its columns: {})",
-                input.display(),
-                columns.join(", ")
-            );
-        }
-    }
-    Ok(())
-}
-
 /// Computes every row. Errors are setup errors (the input or the pool cannot be read).
 pub async fn compute<P: Pool>(
     pool: &P,
@@ -109,48 +80,7 @@ pub async fn compute<P: Pool>(
     stop: &CancellationToken,
 ) -> anyhow::Result<Computed> {
     let schema = Schema::from_pool(spec.pool);
-    if let Some(rules) = spec.rules {
-        let missing = schema.missing(rules.targets());
-        if !missing.is_empty() {
-            bail!(
-                "--set {}: user pool {} does not define {}",
-                missing[0],
-                spec.user_pool_id,
-                missing.join(", ")
-            );
-        }
-        // An immutable target can only end unchanged or invalid for every user: say it once.
-        if let Some(name) = rules
-            .targets()
-            .iter()
-            .find(|n| schema.get(n).is_some_and(|a| !a.mutable))
-        {
-            bail!(
-                "--set {name}: user pool {} makes {name} immutable: no user's value can change",
-                spec.user_pool_id
-            );
-        }
-        // An attribute the rules read that no user can have is a typo: `custom.tenatn is not
-        // defined` would otherwise be true of every user.
-        for (flag, name) in &rules.references().attributes {
-            if schema.get(name).is_none() && !matches!(name.as_str(), "sub" | "identities") {
-                bail!(
-                    "{flag}: {name}: user pool {} does not define this attribute, so no user \
-                     has it (a typo?)",
-                    spec.user_pool_id
-                );
-            }
-        }
-    }
-    if let Some(attr) = spec.match_attr
-        && attr.starts_with("custom:")
-        && !schema.missing([&attr.to_string()]).is_empty()
-    {
-        bail!(
-            "--match {attr}: user pool {} does not define {attr}",
-            spec.user_pool_id
-        );
-    }
+    checks::against_schema(&schema, spec)?;
     let io = InputOptions {
         format: Format::Jsonl,
         key_column: "username".into(),
@@ -403,59 +333,4 @@ fn attr_map(attrs: &[(String, String)]) -> BTreeMap<String, String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::pool::fake::FakePool;
-    use crate::progress::Quiet;
-
-    /// Computes `--set` / `--where` against a fake pool of two users, the pool as input.
-    async fn compute_rule(set: &str, where_: Option<&str>) -> anyhow::Result<Computed> {
-        let pool = FakePool::new(&[("tenant", true), ("origin", false)]);
-        pool.add_user("u0", &[("email", "a@x.example"), ("custom:origin", "crm")]);
-        pool.add_user("u1", &[("email", "b@y.example")]);
-        let described = pool.describe().await.unwrap();
-        let rules = Rules::parse(&[set.to_string()], where_, false).map_err(anyhow::Error::new)?;
-        let io = InputOptions {
-            format: Format::Jsonl,
-            key_column: "username".into(),
-            empty_cells: EmptyCells::Ignore,
-            client_metadata: Default::default(),
-        };
-        let spec = Spec {
-            user_pool_id: "us-east-1_fake",
-            pool: &described,
-            rules: Some(&rules),
-            filter: None,
-            match_attr: None,
-            input: None,
-            filtered: false,
-            input_options: &io,
-        };
-        compute(&pool, &spec, &Quiet, &CancellationToken::new()).await
-    }
-
-    #[tokio::test]
-    async fn rules_the_schema_refuses_stop_before_any_user_is_read() {
-        let err = |r: anyhow::Result<Computed>| r.err().map(|e| e.to_string()).unwrap_or_default();
-        let e = err(compute_rule("custom:origin={{ email | domain }}", None).await);
-        assert!(
-            e.contains(
-                "--set custom:origin: user pool us-east-1_fake makes custom:origin immutable"
-            ),
-            "{e}"
-        );
-        let e = err(compute_rule("custom:tenant=x", Some("custom.tenatn is not defined")).await);
-        assert!(
-            e.contains("--where: custom:tenatn: user pool us-east-1_fake does not define"),
-            "{e}"
-        );
-        // The same rule spelled right computes a row per user.
-        let computed = compute_rule(
-            "custom:tenant={{ email | domain }}",
-            Some("custom.tenant is not defined"),
-        )
-        .await
-        .unwrap();
-        assert_eq!((computed.scanned.scan.rows, computed.invalid), (2, 0));
-    }
-}
+mod tests;
