@@ -80,11 +80,7 @@ impl Current {
         self.note_aliases(&key, attrs);
         let kept = attrs
             .iter()
-            .filter(|(n, _)| {
-                wanted.contains(n)
-                    || matches!(n.as_str(), "email" | "phone_number")
-                    || verified_of_wanted(n, wanted)
-            })
+            .filter(|(n, _)| wanted.contains(n) || matches!(n.as_str(), "email" | "phone_number"))
             .cloned()
             .collect();
         self.users.insert(key, kept);
@@ -220,10 +216,14 @@ pub async fn get<P: Pool>(
     Ok(current)
 }
 
-/// Whether `name` is the `*_verified` flag of an alias the input changes: Cognito resets it
-/// when the alias changes without it, and the journal keeps its value for rollback.
-fn verified_of_wanted(name: &str, wanted: &BTreeSet<String>) -> bool {
-    crate::validate::ALIASES
-        .iter()
-        .any(|(alias, verified)| name == *verified && wanted.contains(*alias))
+/// The attributes to keep of the users an input names: those it changes, and the
+/// `*_verified` flag of each alias among them (Cognito resets it when the alias changes
+/// without it, and the journal keeps its value for rollback). Made once, not per user.
+pub fn with_verified_flags(mut wanted: BTreeSet<String>) -> BTreeSet<String> {
+    for (alias, verified) in crate::validate::ALIASES {
+        if wanted.contains(alias) {
+            wanted.insert(verified.to_string());
+        }
+    }
+    wanted
 }

@@ -2,7 +2,6 @@
 //! `plan`, `apply`, `apply --plan` and `rollback`: the input scanned (standard input spooled
 //! first), the pool's schema, and the current values of the input's users.
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -127,7 +126,7 @@ pub async fn read_pool<P: Pool>(
         u64::try_from(pool.estimated_number_of_users()).unwrap_or(0)
     });
     let source = resolve(reading.current_state, scanned.scan.rows, estimate);
-    let wanted: BTreeSet<String> = scanned.scan.attributes.iter().cloned().collect();
+    let wanted = current::with_verified_flags(scanned.scan.attributes.iter().cloned().collect());
     let pool = reading.user_pool_id;
     let current = match source {
         Source::None => None,

@@ -157,7 +157,7 @@ async fn from_pool<P: Pool>(
     stop: &CancellationToken,
 ) -> anyhow::Result<()> {
     let rules = spec.rules.context("the pool as input needs --set")?;
-    let wanted: BTreeSet<String> = rules.targets().iter().cloned().collect();
+    let wanted = crate::current::with_verified_flags(rules.targets().iter().cloned().collect());
     let eval = rules.evaluator();
     list_users(
         pool,
@@ -209,6 +209,7 @@ async fn from_input<P: Pool>(
             wanted.extend(record.row.changes.iter().map(|c| c.name.clone()));
         }
     }
+    let wanted = crate::current::with_verified_flags(wanted);
     // The pool, indexed by the matching attribute for those keys only.
     let mut index: Index = HashMap::new();
     if spec.filtered {
