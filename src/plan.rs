@@ -234,7 +234,7 @@ pub fn decide_all(
                     "{display}:{line}: user {user:?}: not found in the pool"
                 ));
                 let message = "the user does not exist (found when the plan was made)".into();
-                let code = "UserNotFoundException";
+                let code = crate::row::USER_NOT_FOUND;
                 on_row(&record, Planned::LeftOut { code, message })?;
             }
             Decision::Conflict(names) => {

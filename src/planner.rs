@@ -57,9 +57,7 @@ impl Planner<'_> {
         if let Some(schema) = self.schema {
             schema.check(record);
         }
-        // A plan's row whose user was not found when the plan was made: reported as a
-        // row of `apply INPUT` whose user is not found (failed, UserNotFoundException).
-        if matches!(record.problems.as_slice(), [p] if p.code == "UserNotFoundException") {
+        if record.not_found_by_plan().is_some() {
             return Decision::NotFound;
         }
         if !record.is_valid() {

@@ -98,11 +98,11 @@ impl Recorder {
 
     /// The pre-read found no such user: the row fails as the call would have.
     pub fn not_found(&mut self, record: &Record) {
-        let code = "UserNotFoundException";
+        let code = crate::row::USER_NOT_FOUND;
         // A plan's row left out as not found says why, and its input line.
-        let message = match record.problems.as_slice() {
-            [p] if p.code == code => p.message.as_str(),
-            _ => "the user does not exist (found when reading current values)",
+        let message = match record.not_found_by_plan() {
+            Some(p) => p.message.as_str(),
+            None => "the user does not exist (found when reading current values)",
         };
         self.report_failure(record, code, message);
         let mut entry = entry(record, Outcome::Failed, Some(code.into()), 0, 0);

@@ -79,6 +79,9 @@ impl Problem {
     }
 }
 
+/// The code of a row whose user does not exist, as Cognito names it.
+pub const USER_NOT_FOUND: &str = "UserNotFoundException";
+
 /// Every code a row problem can have. A plan records the codes of the rows it left out as
 /// text; reading the plan back maps them to these (an unknown one to `InvalidRow`).
 pub const CODES: &[&str] = &[
@@ -173,6 +176,15 @@ pub type Before = BTreeMap<String, Option<String>>;
 impl Record {
     pub fn is_valid(&self) -> bool {
         self.problems.is_empty()
+    }
+
+    /// A plan's row left out because its user was not found when the plan was made: its one
+    /// problem says why. Reported as a row of `apply INPUT` whose user is not found.
+    pub fn not_found_by_plan(&self) -> Option<&Problem> {
+        match self.problems.as_slice() {
+            [p] if p.code == USER_NOT_FOUND => Some(p),
+            _ => None,
+        }
     }
 
     /// The username, if the record has one.

@@ -128,7 +128,7 @@ impl Writer {
     pub fn not_found(&mut self, line: u64, key: &str, message: String) -> anyhow::Result<()> {
         self.stats.not_found += 1;
         let text = message.clone();
-        self.leave_out(line, key, "UserNotFoundException", &message, text)
+        self.leave_out(line, key, crate::row::USER_NOT_FOUND, &message, text)
     }
 
     fn leave_out(
