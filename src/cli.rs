@@ -399,7 +399,8 @@ pub struct ApplyArgs {
     /// Without it, --set makes the pool the input.
     #[arg(required_unless_present_any = ["plan", "set"], conflicts_with = "plan")]
     pub input: Option<PathBuf>,
-    /// Send exactly the changes of a plan file written by `plan` (no re-reading).
+    /// Send exactly the changes of a plan file written by `plan`; a user changed since the plan
+    /// was made is left alone as a conflict (unless --force).
     #[arg(long, value_name = "PLAN", conflicts_with_all = ["set", "match_attr", "where_", "filter", "empty_is_delete"], help_heading = "Input")]
     pub plan: Option<PathBuf>,
     /// The user pool to update, e.g. us-east-1_AbCdEf123.
@@ -485,8 +486,8 @@ pub struct BackfillArgs {
     /// row.COLUMN (with an input). Extra filters: domain, local_part, sha256.
     #[arg(long = "set", value_name = "NAME=TEMPLATE")]
     pub set: Vec<String>,
-    /// Change only users for whom this MiniJinja expression is true, e.g.
-    /// 'attrs["custom:tenant"] is not defined and email is defined'.
+    /// Change only users for whom this MiniJinja expression is true (it must give true or
+    /// false), e.g. 'attrs["custom:tenant"] is not defined and email is defined'.
     #[arg(long = "where", value_name = "EXPR", requires = "set")]
     pub where_: Option<String>,
     /// With --set and no input: a server-side filter narrowing the pool, e.g. 'email ^= "a"'.
