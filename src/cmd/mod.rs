@@ -104,6 +104,30 @@ async fn open_pool(
     Ok((pool, checked))
 }
 
+/// The pool and its description, for the commands that check the schema before deciding
+/// (`plan`, computed backfills, named by `who`): there a denied DescribeUserPool is a setup
+/// error, not a skipped check.
+async fn open_described_pool(
+    global: &Global,
+    pool_id: &str,
+    who: &str,
+) -> Result<
+    (
+        SdkPool,
+        aws_sdk_cognitoidentityprovider::types::UserPoolType,
+    ),
+    Failure,
+> {
+    let (pool, checked) = open_pool(global, Duration::from_secs(30), pool_id).await?;
+    let described = checked.pool.ok_or_else(|| {
+        setup(anyhow::anyhow!(
+            "{who} needs DescribeUserPool on {pool_id} to check the schema: {}",
+            checked.warning.unwrap_or_default()
+        ))
+    })?;
+    Ok((pool, described))
+}
+
 /// A setup step that failed: exit 3 if it failed because of an interrupt, else 2.
 fn setup_or_stopped(stop: &CancellationToken) -> impl Fn(anyhow::Error) -> Failure + '_ {
     move |error| Failure {

@@ -6,13 +6,12 @@
 use std::io::{self, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use anyhow::{Context, anyhow};
+use anyhow::Context;
 
 use super::apply::input_format;
 use super::printer::Printer;
-use super::{Failure, Outcome, check_files, open_pool, reporter, setup, setup_or_stopped};
+use super::{Failure, Outcome, check_files, reporter, setup, setup_or_stopped};
 use crate::cli::{Global, PlanArgs};
 use crate::files;
 use crate::markdown;
@@ -36,16 +35,9 @@ pub async fn run(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
     }
     let _no_lock = check_files(&[("the input", &opts.input)], &outputs, None).map_err(fail)?;
     let reporter = reporter(global);
-    let (pool, checked) = open_pool(global, Duration::from_secs(30), &opts.user_pool_id)
+    let (pool, described) = super::open_described_pool(global, &opts.user_pool_id, "plan")
         .await
         .map_err(fail)?;
-    let described = checked.pool.ok_or_else(|| {
-        fail(setup(anyhow!(
-            "plan needs DescribeUserPool on {} to check the schema: {}",
-            opts.user_pool_id,
-            checked.warning.unwrap_or_default()
-        )))
-    })?;
     let stop = super::stop_on_signals();
     let summary = async {
         let scanned = prepare::scan_input(&opts.input, &opts.input_options, None, &stop).await?;

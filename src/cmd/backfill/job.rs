@@ -3,16 +3,15 @@
 //! a plan file, the plan's default name, and whether an earlier run of it can be resumed.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use anyhow::anyhow;
 use aws_sdk_cognitoidentityprovider::types::UserPoolType;
 use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 
-use super::super::{Failure, open_pool, setup};
+use super::super::{Failure, setup};
 use crate::backfill::{self, Spec};
-use crate::cli::{BackfillArgs, Global, ReadArgs};
+use crate::cli::{BackfillArgs, ReadArgs};
 use crate::current::Source;
 use crate::input::InputOptions;
 use crate::plan::{self, PlanOptions, PlanSummary};
@@ -95,24 +94,6 @@ pub(super) fn check_reads(
         Some(rules) => backfill::check_row_reads(rules, input, io).map_err(setup),
         None => Ok(()),
     }
-}
-
-/// The pool and its description (DescribeUserPool is needed for the schema check).
-pub(super) async fn connect(
-    global: &Global,
-    pool_id: &str,
-    reporter: &dyn Reporter,
-) -> Result<(SdkPool, UserPoolType), Failure> {
-    let (client, checked) = open_pool(global, Duration::from_secs(30), pool_id).await?;
-    if let Some(warning) = &checked.warning {
-        reporter.warning(warning);
-    }
-    let pool = checked.pool.ok_or_else(|| {
-        setup(anyhow!(
-            "--set and --match need DescribeUserPool on {pool_id} to check the schema"
-        ))
-    })?;
-    Ok((client, pool))
 }
 
 /// Computes the rows, decides them and writes the plan to `out`. Returns the plan's summary

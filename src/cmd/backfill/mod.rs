@@ -19,8 +19,7 @@ use crate::planfile;
 mod job;
 
 use job::{
-    Job, check_reads, compute_plan, connect, default_plan, filtered, parse, resumable, rule,
-    rule_lines,
+    Job, check_reads, compute_plan, default_plan, filtered, parse, resumable, rule, rule_lines,
 };
 
 /// `plan --set ...` / `plan INPUT --match ...`.
@@ -51,9 +50,10 @@ pub async fn plan(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
     }
     let _no_lock = super::check_files(&inputs, &outputs, None).map_err(fail)?;
     let reporter = reporter(global);
-    let (client, pool) = connect(global, &args.user_pool_id, &*reporter)
-        .await
-        .map_err(fail)?;
+    let (client, pool) =
+        super::open_described_pool(global, &args.user_pool_id, "--set and --match")
+            .await
+            .map_err(fail)?;
     let job = Job {
         args: &args.backfill,
         rules: rules.as_ref(),
@@ -162,7 +162,8 @@ pub async fn apply(global: &Global, mut args: ApplyArgs) -> Result<Outcome, Fail
             out.display()
         ));
     } else {
-        let (client, pool) = connect(global, &args.user_pool_id, &*reporter).await?;
+        let (client, pool) =
+            super::open_described_pool(global, &args.user_pool_id, "--set and --match").await?;
         let job = Job {
             args: &args.backfill,
             rules: rules.as_ref(),
