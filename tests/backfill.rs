@@ -283,8 +283,7 @@ async fn crm_join_by_email_and_ambiguous_matches() {
 /// The report of the run that applied `plan`, and its failed rows as (username, error code).
 fn report_and_failed(plan: &Path) -> (serde_json::Value, Vec<(String, String)>) {
     let at = |suffix: &str| format!("{}.{suffix}", plan.display());
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(at("report.json")).unwrap()).unwrap();
+    let report = read_report(Path::new(&at("report.json")));
     let failed = std::fs::read_to_string(at("failed.jsonl")).unwrap_or_default();
     let rows = failed
         .lines()
@@ -1018,12 +1017,7 @@ async fn ctrl_c_during_a_backfill_apply_is_announced_once_and_its_advice_resumes
         "{}",
         run.stderr
     );
-    let line = run
-        .stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("resume with: "))
-        .expect("resume command printed");
-    let words = shlex::split(line).unwrap();
+    let words = resume_advice(&run.stderr);
     let again: Vec<&str> = words[1..].iter().map(String::as_str).collect();
     let resumed = finish(
         command(None, &again)

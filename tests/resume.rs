@@ -189,11 +189,7 @@ async fn ctrl_c_stops_cleanly_and_the_printed_command_resumes() {
     );
     assert_eq!(calls_per_user(&proxy).len() as u64, updated);
 
-    let line = stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("resume with: "))
-        .expect("resume command printed");
-    let words = shlex::split(line).unwrap();
+    let words = resume_advice(&stderr);
     assert!(words[0].ends_with("cognito-bulk"));
     let args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
     // The printed command carries the endpoint the test gave; run it as printed.

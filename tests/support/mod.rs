@@ -239,3 +239,13 @@ pub fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
+
+/// The command a stopped run printed after "resume with: ", split into words (the program
+/// first), so that a test runs it as printed.
+pub fn resume_advice(stderr: &str) -> Vec<String> {
+    let line = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("resume with: "))
+        .expect("resume command printed");
+    shlex::split(line).expect("a command line")
+}
