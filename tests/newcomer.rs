@@ -1,0 +1,157 @@
+//! What a newcomer trips on (issue 21): line numbers of CRLF files and blank lines everywhere
+//! a line is shown, a plan with a run beside it, advice that can be followed in the command
+//! that printed it, counts with one scope each, and review gaps.
+
+mod support;
+
+use std::path::Path;
+
+use serde_json::Value;
+use support::*;
+
+/// A plan file's entries (header and end marker left out).
+fn plan_entries(path: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[1..lines.len() - 1]
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// The same rows as CSV and as JSONL, with Windows line ends and blank lines: `alice` (a
+/// change) on line 3, `ghost` (not in the pool) on line 4, `bob` (nothing to change) on line 6.
+fn crlf_inputs(dir: &Path) -> Vec<String> {
+    let csv = "username,nickname\r\n\r\nalice,Al\r\nghost,x\r\n\r\nbob,\r\n";
+    let jsonl = concat!(
+        "\r\n\r\n",
+        "{\"username\":\"alice\",\"attributes\":{\"nickname\":\"Jl\"}}\r\n",
+        "{\"username\":\"ghost\",\"attributes\":{\"nickname\":\"x\"}}\r\n",
+        "\r\n",
+        "{\"username\":\"bob\",\"attributes\":{}}\r\n",
+    );
+    [("crlf.csv", csv), ("crlf.jsonl", jsonl)]
+        .into_iter()
+        .map(|(name, text)| {
+            let path = dir.join(name);
+            std::fs::write(&path, text).unwrap();
+            path.to_str().unwrap().to_string()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn line_numbers_of_crlf_files_with_blank_lines_are_right_everywhere() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = create_pool(&c, &[]).await;
+    create_user(&c, &pool, "alice", &[]).await;
+    create_user(&c, &pool, "bob", &[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = moto.url();
+    for input in crlf_inputs(dir.path()) {
+        // plan: stderr, the plan's `line`, the Markdown plan.
+        let (plan, md) = (format!("{input}.plan"), format!("{input}.md"));
+        let args = ["plan", &input, "--user-pool-id", &pool, "--markdown", &md];
+        let run = cognito_bulk(&url, &args, None).await;
+        assert_eq!(run.code, 1, "{run:?}");
+        assert!(
+            run.stderr.contains(&format!("{input}:4: user \"ghost\"")),
+            "{run:?}"
+        );
+        assert!(
+            run.stderr.contains(&format!("{input}:6: user \"bob\"")),
+            "{run:?}"
+        );
+        let lines: Vec<(String, u64)> = plan_entries(Path::new(&plan))
+            .iter()
+            .map(|e| {
+                (
+                    e["user"].as_str().unwrap().into(),
+                    e["line"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        let expected = [("alice", 3), ("ghost", 4), ("bob", 6)].map(|(u, l)| (u.to_string(), l));
+        assert_eq!(lines, expected, "{input}");
+        let md = std::fs::read_to_string(&md).unwrap();
+        for row in ["| 3 | `alice` |", "| 4 | `ghost` |", "| 6 | `bob` |"] {
+            assert!(md.contains(row), "{row} in\n{md}");
+        }
+
+        // apply --plan: "input line N" in messages and in the report's first failed rows.
+        let report = dir.path().join("plan-report.json");
+        let args = ["apply", "--plan", &plan, "--user-pool-id", &pool];
+        let run = cognito_bulk(
+            &url,
+            &[&args[..], &["--report", report.to_str().unwrap()]].concat(),
+            None,
+        )
+        .await;
+        assert_eq!(run.code, 1, "{run:?}");
+        assert!(run.stderr.contains("input line 4"), "{run:?}");
+        assert!(run.stderr.contains("input line 6"), "{run:?}");
+        let failures = read_report(&report)["first_failures"].to_string();
+        assert!(
+            failures.contains("input line 4") && failures.contains("input line 6"),
+            "{failures}"
+        );
+        std::fs::remove_file(&report).unwrap();
+
+        // apply INPUT: stderr and the report's first failed rows name the input's lines.
+        let report = dir.path().join("report.json");
+        let args = [
+            "apply",
+            &input,
+            "--user-pool-id",
+            &pool,
+            "--report",
+            report.to_str().unwrap(),
+        ];
+        let run = cognito_bulk(&url, &args, None).await;
+        assert_eq!(run.code, 1, "{run:?}");
+        assert!(
+            run.stderr.contains(&format!("{input}:4: user \"ghost\"")),
+            "{run:?}"
+        );
+        let report = read_report(&report);
+        let failed: Vec<(String, u64)> = report["first_failures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["user"].as_str().unwrap().into(),
+                    f["line"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            failed,
+            [("ghost".to_string(), 4), ("bob".to_string(), 6)],
+            "{input}"
+        );
+        std::fs::remove_file(dir.path().join("report.json")).unwrap();
+
+        // A backfill over the same file: its rows keep the input's lines.
+        let out = format!("{input}.backfill.plan");
+        let args = [
+            "plan",
+            &input,
+            "--user-pool-id",
+            &pool,
+            "--set",
+            "nickname=n-{{ username }}",
+            "--out",
+            &out,
+        ];
+        let run = cognito_bulk(&url, &args, None).await;
+        assert_eq!(run.code, 1, "{run:?}");
+        assert!(run.stderr.contains(":4: user \"ghost\""), "{run:?}");
+        let ghost = plan_entries(Path::new(&out))
+            .into_iter()
+            .find(|e| e["user"] == "ghost")
+            .unwrap();
+        assert_eq!(ghost["line"], 4, "{input}");
+    }
+}
