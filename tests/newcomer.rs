@@ -155,3 +155,179 @@ async fn line_numbers_of_crlf_files_with_blank_lines_are_right_everywhere() {
         assert_eq!(ghost["line"], 4, "{input}");
     }
 }
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+/// A second `plan` over a plan that was applied (its journal beside it) keeps that plan, the
+/// record of the run, and says how to write the new one; the advice, followed, works.
+#[tokio::test(flavor = "multi_thread")]
+async fn plan_keeps_a_plan_that_was_applied() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = create_pool(&c, &["tenant"]).await;
+    create_user(&c, &pool, "alice", &[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = moto.url();
+    let input = write(dir.path(), "t.csv", "username,nickname\nalice,Al\n");
+    let plan = format!("{input}.plan");
+    let set = "custom:tenant=t-{{ username }}";
+    let computed = dir.path().join("b.plan").display().to_string();
+    for args in [
+        vec!["plan", &input, "--user-pool-id", &pool],
+        vec![
+            "plan",
+            "--set",
+            set,
+            "--user-pool-id",
+            &pool,
+            "--out",
+            &computed,
+        ],
+    ] {
+        let out = if args.contains(&"--set") {
+            &computed
+        } else {
+            &plan
+        };
+        let run = cognito_bulk(&url, &args, None).await;
+        assert_eq!(run.code, 0, "{run:?}");
+        let apply = ["apply", "--plan", out, "--user-pool-id", &pool];
+        assert_eq!(cognito_bulk(&url, &apply, None).await.code, 0);
+        let applied = std::fs::read(out).unwrap();
+
+        // Planned again: refused, the applied plan kept byte for byte, nothing else written.
+        let run = cognito_bulk(&url, &args, None).await;
+        assert_eq!(run.code, 2, "{run:?}");
+        assert!(run.stderr.contains("was applied"), "{run:?}");
+        assert_eq!(std::fs::read(out).unwrap(), applied);
+        assert!(!run.stdout.contains("apply it with"), "{run:?}");
+
+        // The advice, followed: --out NEW.plan writes the new plan, which applies.
+        assert!(run.stderr.contains("--out NEW.plan"), "{run:?}");
+        let new = format!("{out}.new.plan");
+        let mut again = args.clone();
+        if let Some(i) = again.iter().position(|a| *a == "--out") {
+            again.drain(i..i + 2);
+        }
+        again.extend(["--out", &new]);
+        let run = cognito_bulk(&url, &again, None).await;
+        assert_eq!(run.code, 0, "{run:?}");
+        let apply = ["apply", "--plan", &new, "--user-pool-id", &pool];
+        let run = cognito_bulk(&url, &apply, None).await;
+        assert_eq!(run.code, 0, "{run:?}");
+    }
+    assert_eq!(
+        attributes(&c, &pool, "alice").await["custom:tenant"],
+        "t-alice"
+    );
+}
+
+/// The verification rail's advice names what can be done in the command that was refused: in
+/// a file, the flag in the same row; with --set, another --set; in a rollback, its flag. Each
+/// followed as printed.
+#[tokio::test(flavor = "multi_thread")]
+async fn verification_advice_is_followed_in_the_command_that_printed_it() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = create_pool(&c, &[]).await;
+    let verified = [("email", "old@x.example"), ("email_verified", "true")];
+    for user in ["f", "s"] {
+        create_user(&c, &pool, user, &verified).await;
+    }
+    create_user(
+        &c,
+        &pool,
+        "r",
+        &[("email", "r@old.example"), ("email_verified", "false")],
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = moto.url();
+
+    // A file's row: the flag in the same row.
+    let input = write(dir.path(), "f.csv", "username,email\nf,f@new.example\n");
+    let run = cognito_bulk(&url, &["apply", &input, "--user-pool-id", &pool], None).await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("set email_verified to true in the same row"),
+        "{run:?}"
+    );
+    let input = write(
+        dir.path(),
+        "f2.csv",
+        "username,email,email_verified\nf,f@new.example,true\n",
+    );
+    let run = cognito_bulk(&url, &["apply", &input, "--user-pool-id", &pool], None).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(attributes(&c, &pool, "f").await["email"], "f@new.example");
+
+    // --set: no row to edit; another --set, as printed.
+    let out = dir.path().join("s.plan").display().to_string();
+    let mut args = vec![
+        "apply",
+        "--user-pool-id",
+        &pool,
+        "--set",
+        "email={{ username }}@new.example",
+        "--where",
+        "username == \"s\"",
+        "--out",
+        &out,
+    ];
+    let run = cognito_bulk(&url, &args, None).await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(!run.stderr.contains("same row"), "{run:?}");
+    let advice = run
+        .stderr
+        .split("add --set ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("advice printed")
+        .to_string();
+    assert_eq!(advice, "email_verified=true");
+    args.extend(["--set", &advice]);
+    let out2 = dir.path().join("s2.plan").display().to_string();
+    let n = args.len();
+    args[n - 3] = &out2;
+    let run = cognito_bulk(&url, &args, None).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let now = attributes(&c, &pool, "s").await;
+    assert_eq!(
+        (now["email"].as_str(), now["email_verified"].as_str()),
+        ("s@new.example", "true")
+    );
+
+    // A rollback: no row either; rollback again with its flag.
+    let input = write(dir.path(), "r.csv", "username,email\nr,r@new.example\n");
+    let apply = [
+        "apply",
+        &input,
+        "--user-pool-id",
+        &pool,
+        "--allow-verification-messages",
+    ];
+    assert_eq!(cognito_bulk(&url, &apply, None).await.code, 0);
+    let journal = format!("{input}.journal");
+    let rollback = ["rollback", journal.as_str(), "--yes"];
+    let run = cognito_bulk(&url, &rollback, None).await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(!run.stderr.contains("same row"), "{run:?}");
+    assert!(
+        run.stderr
+            .contains("run rollback again with --allow-verification-messages"),
+        "{run:?}"
+    );
+    let run = cognito_bulk(
+        &url,
+        &[&rollback[..], &["--allow-verification-messages"]].concat(),
+        None,
+    )
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(attributes(&c, &pool, "r").await["email"], "r@old.example");
+}
