@@ -211,16 +211,18 @@ pub fn decide_all(
         users_read: planner.current.map_or(0, |c| c.users_read),
         ..PlanSummary::default()
     };
-    reporter.started(scanned.scan.rows);
+    // Deciding sends nothing: a status, not the progress of rows to process.
+    let deciding = |done: u64| {
+        format!(
+            "deciding rows: {done}/{} (nothing is sent)",
+            scanned.scan.rows
+        )
+    };
     // Checked against the scan as it is read: no row outside the fingerprint is decided.
     let records = input::read(scanned.scan.reopen(&scanned.path)?, display, io)?.records;
     for (done, record) in records.enumerate() {
-        if done % 1000 == 0 {
-            reporter.progress(&crate::progress::Progress {
-                done: done as u64,
-                total: scanned.scan.rows,
-                ..Default::default()
-            });
+        if done % 1000 == 0 && done > 0 {
+            reporter.status(&deciding(done as u64));
         }
         if stop.is_cancelled() {
             anyhow::bail!("interrupted; nothing was written");
@@ -268,6 +270,7 @@ pub fn decide_all(
             }
         }
     }
+    reporter.status(&deciding(scanned.scan.rows));
     Ok(summary)
 }
 

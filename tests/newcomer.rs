@@ -331,3 +331,83 @@ async fn verification_advice_is_followed_in_the_command_that_printed_it() {
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(attributes(&c, &pool, "r").await["email"], "r@old.example");
 }
+
+/// Each figure has one scope: plan decides rows and says so (it sends nothing); a sending
+/// run's rate counts the rows it sent; a resumed run's report gives this run's calls and time
+/// (the row counts cover the journal), and `report JOURNAL` gives the whole journal's.
+#[tokio::test(flavor = "multi_thread")]
+async fn counts_have_one_scope_each() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = create_pool(&c, &[]).await;
+    let mut csv = String::from("username,nickname\n");
+    for i in 0..12 {
+        create_user(&c, &pool, &format!("u{i}"), &[]).await;
+        csv.push_str(&format!("u{i},n{i}\n"));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let url = moto.url();
+    let input = write(dir.path(), "n.csv", &csv);
+
+    let run = cognito_bulk(&url, &["plan", &input, "--user-pool-id", &pool], None).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("deciding rows: 12/12 (nothing is sent)"),
+        "{run:?}"
+    );
+    assert!(
+        !run.stderr.contains("to process") && !run.stderr.contains("rows/s"),
+        "{run:?}"
+    );
+
+    let apply = ["apply", &input, "--user-pool-id", &pool, "--rps", "3"];
+    let run = cognito_bulk(&url, &[&apply[..], &["--limit", "6"]].concat(), None).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stderr.contains("12 rows to process\n"), "{run:?}");
+    let run = cognito_bulk(&url, &apply, None).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("12 rows to process (6 done by an earlier run)"),
+        "{run:?}"
+    );
+    // The last progress line: 6 rows sent at 3 a second, the 6 skipped ones not counted.
+    let rate: f64 = run
+        .stderr
+        .lines()
+        .filter_map(|l| {
+            l.split(" rows sent/s")
+                .next()
+                .filter(|_| l.contains("rows sent/s"))
+        })
+        .filter_map(|head| head.rsplit(' ').next()?.parse().ok())
+        .last()
+        .expect("a progress line with the rate");
+    assert!(rate < 5.0, "{rate} rows sent/s at --rps 3: {run:?}");
+    assert!(run.stdout.contains("this run: 6 API calls"), "{run:?}");
+
+    let report = read_report(Path::new(&format!("{input}.report.json")));
+    assert_eq!(
+        (&report["updated"], &report["skipped_done"]),
+        (&12.into(), &6.into())
+    );
+    assert_eq!(
+        report["api_calls"], 6,
+        "this run's calls, as its elapsed time"
+    );
+    let calls: u64 = report["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["calls"].as_u64().unwrap())
+        .sum();
+    assert_eq!(calls, 6, "the timeline is this run's too");
+    let journal = format!("{input}.journal");
+    let run = cognito_bulk(&url, &["report", &journal, "--json"], None).await;
+    let whole: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        whole["api_calls"], 12,
+        "report JOURNAL covers every run: {run:?}"
+    );
+}
