@@ -376,13 +376,13 @@ async fn counts_have_one_scope_each() {
     let rate: f64 = run
         .stderr
         .lines()
+        .rev()
         .filter_map(|l| {
             l.split(" rows sent/s")
                 .next()
                 .filter(|_| l.contains("rows sent/s"))
         })
-        .filter_map(|head| head.rsplit(' ').next()?.parse().ok())
-        .last()
+        .find_map(|head| head.rsplit(' ').next()?.parse().ok())
         .expect("a progress line with the rate");
     assert!(rate < 5.0, "{rate} rows sent/s at --rps 3: {run:?}");
     assert!(run.stdout.contains("this run: 6 API calls"), "{run:?}");
