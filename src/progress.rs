@@ -242,6 +242,13 @@ impl Reporter for LogLines {
         tracing::warn!("{message}");
     }
     fn status(&self, message: &str) {
+        // A new phase ("reading the pool: ..." then "deciding rows: ..."): the last word of the
+        // one before is logged first, so that it ends on its true count.
+        let phase = |m: &str| m.split(':').next().unwrap_or_default().to_string();
+        let held = self.pending.lock().expect("log lock").as_deref().map(phase);
+        if held.is_some_and(|held| held != phase(message)) {
+            self.flush();
+        }
         self.at_most_every(message.to_string());
     }
     fn finished(&self) {
