@@ -9,6 +9,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::current::Source;
 use crate::input::{EmptyCells, Format, InputOptions};
 
+mod examples;
+
 /// Change the attributes of many Amazon Cognito users at once, safely.
 #[derive(Debug, Parser)]
 #[command(name = "cognito-bulk", version, about)]
@@ -187,18 +189,22 @@ impl Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Update users' attributes from a CSV or JSONL file (resumes an interrupted run).
+    #[command(after_help = examples::APPLY)]
     Apply(ApplyArgs),
     /// Show what apply would change, without writing to the pool, and write a plan file.
+    #[command(after_help = examples::PLAN)]
     Plan(PlanArgs),
     /// Rebuild the report and summary of a run from its journal (also while it runs).
+    #[command(after_help = examples::REPORT)]
     Report(ReportArgs),
     /// Write every user of a pool to CSV or JSONL (valid input for plan and apply).
+    #[command(after_help = examples::EXPORT)]
     Export(ExportArgs),
     /// Put back the attributes an apply run changed, from its journal.
+    #[command(after_help = examples::ROLLBACK)]
     Rollback(RollbackArgs),
     /// Print a shell completion script.
-    ///
-    /// e.g. `cognito-bulk completions bash > ~/.local/share/bash-completion/completions/cognito-bulk`
+    #[command(after_help = examples::COMPLETIONS)]
     Completions(CompletionsArgs),
 }
 
@@ -212,7 +218,7 @@ pub struct CompletionsArgs {
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// The user pool to export.
-    #[arg(long, value_name = "ID", help_heading = "AWS")]
+    #[arg(long, value_name = "ID", help_heading = "Required")]
     pub user_pool_id: String,
     /// The output file (.csv, .jsonl or .ndjson), or - for standard output.
     #[arg(long, short, value_name = "FILE", help_heading = "Files")]
@@ -354,7 +360,7 @@ pub struct PlanArgs {
     #[arg(required_unless_present = "set")]
     pub input: Option<PathBuf>,
     /// The user pool, e.g. us-east-1_AbCdEf123.
-    #[arg(long, value_name = "ID", help_heading = "AWS")]
+    #[arg(long, value_name = "ID", help_heading = "Required")]
     pub user_pool_id: String,
     /// How many attribute changes to show (a number, or all).
     #[arg(long, default_value = "20", value_name = "N|all", value_parser = parse_show)]
@@ -404,7 +410,7 @@ pub struct ApplyArgs {
     #[arg(long, value_name = "PLAN", conflicts_with_all = ["set", "match_attr", "where_", "filter", "empty_is_delete"], help_heading = "Input")]
     pub plan: Option<PathBuf>,
     /// The user pool to update, e.g. us-east-1_AbCdEf123.
-    #[arg(long, value_name = "ID", help_heading = "AWS")]
+    #[arg(long, value_name = "ID", help_heading = "Required")]
     pub user_pool_id: String,
     /// Print the summary as one JSON object on standard output (the report's fields).
     #[arg(long)]

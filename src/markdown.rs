@@ -67,7 +67,11 @@ pub fn write(plan: &Path, summary: &PlanSummary, out: &Path, redact: bool) -> an
     for (k, v) in rows {
         let _ = writeln!(md, "| {k} | {v} |");
     }
-    entries(&mut md, plan, &values)?;
+    let matched = header
+        .backfill
+        .as_ref()
+        .is_some_and(|b| b.match_attr.is_some());
+    entries(&mut md, plan, &values, matched)?;
     let mut f =
         crate::files::create_private(out).with_context(|| format!("writing {}", out.display()))?;
     f.write_all(md.as_bytes())
@@ -139,7 +143,7 @@ fn rule_rows(
 
 /// The plan's entries: the changes as a table, then the rows it leaves out (a left-out
 /// row's user may be a `--match` key, an attribute value: redacted like one).
-fn entries(md: &mut String, plan: &Path, values: &Values) -> anyhow::Result<()> {
+fn entries(md: &mut String, plan: &Path, values: &Values, matched: bool) -> anyhow::Result<()> {
     let _ = writeln!(
         md,
         "\n## Changes\n\n`~` changed, `+` added, `-` deleted.\n\n\
@@ -159,8 +163,10 @@ fn entries(md: &mut String, plan: &Path, values: &Values) -> anyhow::Result<()> 
             left_count += 1;
             if left.len() < MAX_ROWS as usize {
                 let user = match values.salt {
-                    Some(_) => values.cell(Some(&entry.user)),
-                    None => code(&entry.user),
+                    Some(_) if key_named_no_user(&why.code, matched) => {
+                        values.cell(Some(&entry.user))
+                    }
+                    _ => code(&entry.user),
                 };
                 let message = text(&why.message);
                 left.push(format!(
@@ -219,6 +225,18 @@ fn entries(md: &mut String, plan: &Path, values: &Values) -> anyhow::Result<()> 
         }
     }
     Ok(())
+}
+
+/// Whether a row left out names its user by a key that found no user of the pool (no user or
+/// several; with `--match`, a row that could not be read never got to its user): such a key
+/// may be an email, and is redacted like a value. Every other row names a user the tool
+/// knows, by the username the changes show too (a `DuplicateUser` row included), and keeps it.
+fn key_named_no_user(code: &str, matched: bool) -> bool {
+    match code {
+        crate::row::USER_NOT_FOUND | "AmbiguousMatch" => true,
+        "MalformedRow" | "MissingUsername" => matched,
+        _ => false,
+    }
 }
 
 /// Text in a table cell: pipes and line breaks would break the table.
@@ -299,6 +317,9 @@ mod tests {
             why,
         ))
         .unwrap();
+        let why = "the user also appears on line 6".to_string();
+        w.write(&PlanEntry::left_out(5, "bob", "DuplicateUser", why))
+            .unwrap();
         w.finish().unwrap();
         let read = |redact: bool| {
             let out = dir.path().join(format!("p{redact}.md"));
@@ -316,5 +337,7 @@ mod tests {
             md.contains("`AmbiguousMatch`") && !md.contains("shared@"),
             "{md}"
         );
+        // A user named on two lines is a username, kept as the changes keep theirs.
+        assert!(md.contains("| 5 | `bob` | `DuplicateUser` |"), "{md}");
     }
 }

@@ -11,7 +11,7 @@ use crate::current::Source;
 use crate::diff::{AttrDiff, preview_line, user_label};
 use crate::input::{self, InputOptions};
 use crate::planfile::{self, PlanEntry, PlanHeader, PlanWriter};
-use crate::planner::{Decision, Planner};
+use crate::planner::{Decision, Planner, RowsFrom};
 use crate::prepare::{PoolState, Scanned};
 use crate::progress::Reporter;
 use crate::row::Record;
@@ -112,7 +112,14 @@ pub fn run(
     };
     let writing = || format!("writing the plan {}", opts.out.display());
     let mut out = PlanWriter::create(&opts.out, &header).with_context(writing)?;
-    let planner = planner(scanned, pool, opts.allow_verification_messages, false);
+    let mut planner = planner(scanned, pool, opts.allow_verification_messages, false);
+    if opts
+        .backfill
+        .as_ref()
+        .is_some_and(|o| !o.rule.set.is_empty())
+    {
+        planner.rows_from = RowsFrom::Set;
+    }
     let summary = decide_all(
         scanned,
         &opts.input_options,
@@ -183,6 +190,7 @@ pub fn planner<'a>(
         repeated_aliases: &scanned.scan.repeated_aliases,
         allow_verification_messages,
         force,
+        rows_from: RowsFrom::File,
     }
 }
 
@@ -203,16 +211,18 @@ pub fn decide_all(
         users_read: planner.current.map_or(0, |c| c.users_read),
         ..PlanSummary::default()
     };
-    reporter.started(scanned.scan.rows);
+    // Deciding sends nothing: a status, not the progress of rows to process.
+    let deciding = |done: u64| {
+        format!(
+            "deciding rows: {done}/{} (nothing is sent)",
+            scanned.scan.rows
+        )
+    };
     // Checked against the scan as it is read: no row outside the fingerprint is decided.
     let records = input::read(scanned.scan.reopen(&scanned.path)?, display, io)?.records;
     for (done, record) in records.enumerate() {
-        if done % 1000 == 0 {
-            reporter.progress(&crate::progress::Progress {
-                done: done as u64,
-                total: scanned.scan.rows,
-                ..Default::default()
-            });
+        if done % 1000 == 0 && done > 0 {
+            reporter.status(&deciding(done as u64));
         }
         if stop.is_cancelled() {
             anyhow::bail!("interrupted; nothing was written");
@@ -260,6 +270,7 @@ pub fn decide_all(
             }
         }
     }
+    reporter.status(&deciding(scanned.scan.rows));
     Ok(summary)
 }
 

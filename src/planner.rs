@@ -39,6 +39,43 @@ pub struct Planner<'a> {
     pub allow_verification_messages: bool,
     /// Send a plan's row even when its user changed since the plan was made.
     pub force: bool,
+    /// Where the rows come from, for the advice of a refusal.
+    pub rows_from: RowsFrom,
+}
+
+/// Where the rows being decided come from: a refusal's advice names what the user can do in
+/// the command they ran.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RowsFrom {
+    /// An input file (or a plan made from one): the row itself can carry a flag.
+    #[default]
+    File,
+    /// Computed by `--set`: only another `--set` adds an attribute.
+    Set,
+    /// A rollback plan: it has no rows to edit; only the rollback command's flags change it.
+    Rollback,
+}
+
+impl RowsFrom {
+    /// How to send a change of `alias` without a verification message, or with one.
+    fn verification_advice(self, alias: &str, verified: &str) -> String {
+        match self {
+            RowsFrom::File => format!(
+                "changing {alias} makes Cognito send the user a verification message; \
+                 set {verified} to true in the same row, or pass --allow-verification-messages"
+            ),
+            RowsFrom::Set => format!(
+                "changing {alias} makes Cognito send the user a verification message; \
+                 add --set {verified}=true (only for addresses known to be the user's), or \
+                 pass --allow-verification-messages"
+            ),
+            RowsFrom::Rollback => format!(
+                "restoring {alias} makes Cognito send the user a verification message (it was \
+                 not verified before the run); to restore it all the same, run rollback again \
+                 with --allow-verification-messages"
+            ),
+        }
+    }
 }
 
 pub use crate::validate::ALIASES;
@@ -115,10 +152,7 @@ impl Planner<'_> {
                     record.problems.push(Problem::attr(
                         "VerificationMessage",
                         alias,
-                        format!(
-                            "changing {alias} makes Cognito send the user a verification message; \
-                             set {verified} to true in the same row, or pass --allow-verification-messages"
-                        ),
+                        self.rows_from.verification_advice(alias, verified),
                     ));
                 }
             }
@@ -253,6 +287,7 @@ mod tests {
             repeated_aliases: aliases,
             allow_verification_messages: false,
             force,
+            rows_from: RowsFrom::File,
         }
     }
 

@@ -22,6 +22,11 @@ pub struct Progress {
     pub current_rps: f64,
     /// What is counted ("rows" when empty; export counts "users").
     pub unit: &'static str,
+    /// Rows this run sent (a sending run's rate counts these, not the rows it skipped as
+    /// done before or found unchanged or invalid).
+    pub sent: u64,
+    /// Rows earlier runs of the same journal finished (a resume skips them).
+    pub earlier: u64,
 }
 
 impl Progress {
@@ -30,6 +35,16 @@ impl Progress {
             "rows"
         } else {
             self.unit
+        }
+    }
+
+    /// The rate over `seconds`: rows sent per second in a sending run, else what was read.
+    fn rate(&self, seconds: f64) -> String {
+        let seconds = seconds.max(0.001);
+        if self.current_rps > 0.0 {
+            format!("{:.1} {} sent/s", self.sent as f64 / seconds, self.unit())
+        } else {
+            format!("{:.1} {}/s", self.done as f64 / seconds, self.unit())
         }
     }
 
@@ -124,10 +139,9 @@ impl Reporter for Bar {
     }
     fn progress(&self, p: &Progress) {
         self.bar.set_position(p.done);
-        let per_sec = p.done as f64 / self.bar.elapsed().as_secs_f64().max(0.001);
         self.bar.set_message(format!(
-            "{per_sec:.1} {}/s{}",
-            p.unit(),
+            "{}{}",
+            p.rate(self.bar.elapsed().as_secs_f64()),
             p.sending().replace(", ", "  ")
         ));
     }
@@ -160,6 +174,8 @@ pub struct LogLines {
     /// ends, so that the last word is the true count ("reading the pool: 300 users").
     pending: Mutex<Option<String>>,
     start: Instant,
+    /// When the counted phase started (the rate is over this phase only).
+    started: Mutex<Instant>,
     total: AtomicU64,
     announced: std::sync::atomic::AtomicBool,
     rows: RowMessages,
@@ -172,6 +188,7 @@ impl LogLines {
             last: Mutex::new(None),
             pending: Mutex::new(None),
             start: Instant::now(),
+            started: Mutex::new(Instant::now()),
             total: AtomicU64::new(0),
             announced: std::sync::atomic::AtomicBool::new(true),
             rows: RowMessages::default(),
@@ -183,20 +200,31 @@ impl Reporter for LogLines {
     fn started(&self, total: u64) {
         self.flush();
         self.total.store(total, Ordering::Relaxed);
+        *self.started.lock().expect("log lock") = Instant::now();
         // Announced with the first progress, which knows what is counted.
         self.announced.store(false, Ordering::Relaxed);
     }
     fn progress(&self, p: &Progress) {
         if !self.announced.swap(true, Ordering::Relaxed) {
-            tracing::info!("{} {} to process", HumanCount(p.total), p.unit());
+            // A resumed run's first count holds the rows done by earlier runs.
+            match p.earlier {
+                0 => tracing::info!("{} {} to process", HumanCount(p.total), p.unit()),
+                earlier => tracing::info!(
+                    "{} {} to process ({} done by an earlier run)",
+                    HumanCount(p.total),
+                    p.unit(),
+                    HumanCount(earlier)
+                ),
+            }
         }
         let elapsed = self.start.elapsed();
-        let unit = p.unit();
+        let phase = self.started.lock().expect("log lock").elapsed();
         self.at_most_every(format!(
-            "{}/{} {unit}, {:.1} {unit}/s{}, {} so far",
+            "{}/{} {}, {}{}, {} so far",
             HumanCount(p.done),
             HumanCount(p.total),
-            p.done as f64 / elapsed.as_secs_f64().max(0.001),
+            p.unit(),
+            p.rate(phase.as_secs_f64()),
             p.sending(),
             HumanDuration(elapsed)
         ));
@@ -214,6 +242,13 @@ impl Reporter for LogLines {
         tracing::warn!("{message}");
     }
     fn status(&self, message: &str) {
+        // A new phase ("reading the pool: ..." then "deciding rows: ..."): the last word of the
+        // one before is logged first, so that it ends on its true count.
+        let phase = |m: &str| m.split(':').next().unwrap_or_default().to_string();
+        let held = self.pending.lock().expect("log lock").as_deref().map(phase);
+        if held.is_some_and(|held| held != phase(message)) {
+            self.flush();
+        }
         self.at_most_every(message.to_string());
     }
     fn finished(&self) {

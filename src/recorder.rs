@@ -37,6 +37,11 @@ pub struct Recorder {
     pub verification_messages: u64,
     pub stopped: Option<String>,
     last_sync: Instant,
+    /// API calls, throttles and retries of earlier runs of the journal: the report's call
+    /// counts are this run's, like its elapsed time and timeline.
+    earlier_calls: (u64, u64, u64),
+    /// Rows earlier runs of the journal finished.
+    earlier_done: u64,
 }
 
 impl Recorder {
@@ -49,7 +54,12 @@ impl Recorder {
         stop: CancellationToken,
         max_failure_rate: f64,
     ) -> Self {
+        let r = &tally.report;
+        let earlier_calls = (r.api_calls, r.throttled, r.retries);
+        let earlier_done = r.done();
         Recorder {
+            earlier_calls,
+            earlier_done,
             display,
             journal,
             failed,
@@ -302,6 +312,8 @@ impl Recorder {
             retries,
             current_rps,
             unit: "rows",
+            sent: self.sent,
+            earlier: self.earlier_done,
         }
     }
 
@@ -309,6 +321,10 @@ impl Recorder {
     pub fn finish(mut self) -> Report {
         self.sync();
         let mut report = self.tally.to_report();
+        let (calls, throttled, retries) = self.earlier_calls;
+        report.api_calls -= calls;
+        report.throttled -= throttled;
+        report.retries -= retries;
         report.stopped = self.stopped.take();
         report.verification_messages = self.verification_messages;
         report.unknown_outcomes = self.unknown_outcomes;

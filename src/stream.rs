@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use crate::diff::AttrDiff;
 use crate::input::{InputError, Records};
 use crate::journal::DoneSet;
-use crate::planner::Decision;
+use crate::planner::{Decision, RowsFrom};
 use crate::prepare::{PoolState, Scanned};
 use crate::row::{AttrChange, Change, Record};
 use crate::sender::Sent;
@@ -48,6 +48,8 @@ pub struct Checks {
     pub force: bool,
     /// Stop after this many rows to change were handed out (`--limit`).
     pub limit: Option<u64>,
+    /// Where the rows come from, for the advice of a refusal.
+    pub rows_from: RowsFrom,
     /// Rows an earlier run left with an unknown outcome, with their values before its first
     /// attempt: kept as the before-values whatever the pool holds now.
     pub unknown: BTreeMap<u64, Before>,
@@ -69,12 +71,13 @@ pub fn read_rows(
     stop: CancellationToken,
     counts: Arc<StreamCounts>,
 ) {
-    let planner = crate::plan::planner(
+    let mut planner = crate::plan::planner(
         &checks.scanned,
         &checks.pool,
         checks.allow_verification_messages,
         checks.force,
     );
+    planner.rows_from = checks.rows_from;
     let mut handed_out = 0u64;
     for (index, record) in records.enumerate() {
         let mut record = match record {

@@ -772,7 +772,7 @@ async fn rails_filter_and_limit_hold_for_computed_rows() {
     let run = run_in(dir.path(), &moto.url(), &args).await;
     assert_eq!(run.code, 1, "{run:?}");
     assert!(
-        run.stderr.contains("set email_verified to true"),
+        run.stderr.contains("add --set email_verified=true"),
         "{}",
         run.stderr
     );

@@ -199,7 +199,8 @@ async fn plan_previews_writes_nothing_and_apply_plan_does_exactly_that() {
     assert_eq!(present("bob"), attrs(&[("custom:tier", "pro")]));
     assert_eq!(present("carol"), attrs(&[("custom:score", "7")]));
 
-    // Planning again shows no changes.
+    // Planning again shows no changes (in a new plan: the applied one is kept).
+    let again = format!("{input}.again.plan");
     let run = cognito_bulk(
         &moto.url(),
         &[
@@ -208,6 +209,8 @@ async fn plan_previews_writes_nothing_and_apply_plan_does_exactly_that() {
             "--user-pool-id",
             &pool,
             "--detailed-exitcode",
+            "--out",
+            &again,
         ],
         None,
     )

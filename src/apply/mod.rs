@@ -18,6 +18,7 @@ use crate::current::Source;
 use crate::input::{self, InputOptions};
 use crate::journal::{self, Header};
 use crate::plan::{self, PlanSummary};
+use crate::planner::RowsFrom;
 use crate::pool::Pool;
 use crate::prepare::{self, PoolState, Reading, Scanned};
 use crate::progress::Reporter;
@@ -136,12 +137,13 @@ pub fn preview(
     reporter: &dyn Reporter,
     stop: &CancellationToken,
 ) -> anyhow::Result<PlanSummary> {
-    let planner = plan::planner(
+    let mut planner = plan::planner(
         &prepared.scanned,
         &prepared.pool,
         allow_verification_messages(opts),
         opts.force,
     );
+    planner.rows_from = rows_from(opts);
     plan::decide_all(
         &prepared.scanned,
         &opts.input_options,
@@ -151,6 +153,19 @@ pub fn preview(
         stop,
         |_, _| Ok(()),
     )
+}
+
+/// Where the rows come from: a rollback plan, a plan computed by `--set`, or a file (a plan's
+/// header says which).
+fn rows_from(opts: &ApplyOptions) -> RowsFrom {
+    if opts.input_options.format != input::Format::Plan {
+        return RowsFrom::File;
+    }
+    match crate::planfile::read_header(&opts.input) {
+        Ok(h) if h.options.get("rollback_of").is_some() => RowsFrom::Rollback,
+        Ok(h) if h.backfill.as_ref().is_some_and(|b| !b.set.is_empty()) => RowsFrom::Set,
+        _ => RowsFrom::File,
+    }
 }
 
 fn allow_verification_messages(opts: &ApplyOptions) -> bool {
@@ -205,6 +220,7 @@ pub async fn run<P: Pool>(
         allow_verification_messages: allow_verification_messages(&opts),
         force: opts.force,
         limit: opts.limit,
+        rows_from: rows_from(&opts),
         unknown: again.unknown,
     };
     let pacing = Arc::new(Pacing::new(opts.rps, opts.retry.clone()));

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use anyhow::bail;
 
-use crate::input::{self, Format, InputOptions};
+use crate::input::{self, Format, InputOptions, LineIndex};
 use crate::row::{Problem, Record};
 
 /// One input row.
@@ -64,14 +64,14 @@ pub fn columns(path: &Path, io: &InputOptions) -> anyhow::Result<Option<Vec<Stri
     }
 }
 
-type CsvReader = csv::Reader<Box<dyn std::io::Read + Send>>;
+type CsvReader = csv::Reader<LineIndex<Box<dyn std::io::Read + Send>>>;
 
 /// A CSV reader past its header row, and the header's names (a byte-order mark dropped).
 fn csv_reader(path: &Path, display: &str) -> anyhow::Result<(CsvReader, Vec<String>)> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
-        .from_reader(input::open(path)?);
+        .from_reader(LineIndex::new(input::open(path)?));
     let mut headers: Vec<String> = reader
         .headers()
         .map_err(|e| anyhow::anyhow!("{display}: cannot read the header row: {e}"))?
@@ -85,18 +85,26 @@ fn csv_reader(path: &Path, display: &str) -> anyhow::Result<(CsvReader, Vec<Stri
 }
 
 fn csv_rows(path: &Path, display: String, key: &str) -> anyhow::Result<InRows> {
-    let (reader, headers) = csv_reader(path, &display)?;
+    let (mut reader, headers) = csv_reader(path, &display)?;
     let Some(key_at) = headers.iter().position(|h| h == key) else {
         bail!("{display}: no column {key:?} (--key-column) in the header row");
     };
-    let mut records = reader.into_records();
-    let mut last_line = 1;
+    let mut r = csv::StringRecord::new();
+    let mut done = false;
     Ok(Box::new(std::iter::from_fn(move || {
-        let record = records.next()?;
-        Some(Ok(match record {
-            Ok(r) => {
-                let line = r.position().map_or(last_line + 1, |p| p.line());
-                last_line = line;
+        if done {
+            return None;
+        }
+        let read = reader.read_record(&mut r);
+        // The line of the record's first byte, counted as an editor does (CRLF, blank lines).
+        let start = match &read {
+            Ok(_) => r.position().map(csv::Position::byte),
+            Err(e) => e.position().map(csv::Position::byte),
+        };
+        let line = reader.get_mut().line_at(start.unwrap_or(u64::MAX));
+        Some(Ok(match read {
+            Ok(false) => return None,
+            Ok(true) => {
                 let problem = (r.len() != headers.len()).then(|| {
                     let why = format!("{} fields, the header has {}", r.len(), headers.len());
                     Problem::row("MalformedRow", why)
@@ -120,9 +128,10 @@ fn csv_rows(path: &Path, display: String, key: &str) -> anyhow::Result<InRows> {
                 }
             }
             Err(e) => {
-                last_line += 1;
+                // Invalid UTF-8 spoils one row; an I/O error ends the file.
+                done = e.position().is_none();
                 InRow {
-                    line: last_line,
+                    line,
                     key: None,
                     data: None,
                     record: None,

@@ -73,6 +73,7 @@ fn options(args: &PlanArgs, given: &Path) -> Result<PlanOptions, Failure> {
         .out
         .clone()
         .unwrap_or_else(|| files::beside_input(given, "plan"));
+    refuse_plan_with_run(&out)?;
     let input = if given.as_os_str() == "-" {
         spool_stdin(&out).map_err(setup)?
     } else {
@@ -90,6 +91,22 @@ fn options(args: &PlanArgs, given: &Path) -> Result<PlanOptions, Failure> {
         backfill: None,
         left_out: None,
     })
+}
+
+/// A plan that was applied (a journal beside it, finished or not) is the record of that run:
+/// replacing it would leave the journal describing a plan that no longer exists, and the
+/// printed `apply --plan` would then fail on it. As `export` protects a finished backup.
+pub(super) fn refuse_plan_with_run(out: &Path) -> Result<(), Failure> {
+    let journal = files::beside_input(out, "journal");
+    if std::fs::symlink_metadata(&journal).is_err() {
+        return Ok(());
+    }
+    Err(setup(anyhow::anyhow!(
+        "{} was applied (its run's journal {} is beside it): it is kept as the record of that \
+         run. Write the new plan to another file with --out NEW.plan",
+        out.display(),
+        journal.display()
+    )))
 }
 
 /// The plan for a person (preview, problems, summary) or, with `--json`, the summary object.

@@ -223,6 +223,13 @@ fn dry_run(global: &Global, summary: &PlanSummary, show: usize, pool: &str) -> O
     for line in &summary.preview {
         printer.out(super::plan::paint(line, colour));
     }
+    let shown = summary.preview.len() as u64;
+    if summary.attributes > shown {
+        printer.out(format!(
+            "... and {} more attribute changes (--show all lists them)",
+            thousands(summary.attributes - shown)
+        ));
+    }
     for problem in summary.problems.iter().take(show.max(20)) {
         printer.note(problem);
     }

@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 use std::io::Read;
 
+use super::lines::LineIndex;
 use super::quotes::QuoteWatch;
 use super::{EmptyCells, InputError, InputOptions, Opened};
 use crate::row::{AttrChange, Change, Problem, RawRecord, Record, Row};
@@ -25,7 +26,7 @@ pub(super) fn read(
         .has_headers(true)
         .flexible(true)
         .trim(csv::Trim::None)
-        .from_reader(QuoteWatch::new(reader));
+        .from_reader(LineIndex::new(QuoteWatch::new(reader)));
     let io_error = |source| InputError::Io {
         path: display.to_string(),
         source,
@@ -66,7 +67,9 @@ pub(super) fn read(
         }
         match csv.read_byte_record(&mut record) {
             Ok(true) => {
-                let mut out = to_record(&record, &columns, &opts);
+                let start = record.position().map_or(0, |p| p.byte());
+                let line = csv.get_mut().line_at(start);
+                let mut out = to_record(&record, line, &columns, &opts);
                 if let Some(line) = unclosed_quote_at_end(&csv) {
                     out.problems.insert(0, Problem::row(
                         "MalformedRow",
@@ -103,8 +106,8 @@ pub(super) fn read(
 
 /// The line of a quote left open at the end of the input, if the record just read is the one
 /// that ran into the end because of it.
-fn unclosed_quote_at_end<R: Read>(csv: &csv::Reader<QuoteWatch<R>>) -> Option<u64> {
-    let watch = csv.get_ref();
+fn unclosed_quote_at_end<R: Read>(csv: &csv::Reader<LineIndex<QuoteWatch<R>>>) -> Option<u64> {
+    let watch = csv.get_ref().get_ref();
     watch
         .unclosed_quote()
         .filter(|_| csv.position().byte() == watch.bytes_read())
@@ -139,7 +142,12 @@ fn columns(headers: &csv::StringRecord, key: &str) -> Result<Vec<Column>, String
     Ok(out)
 }
 
-fn to_record(bytes: &csv::ByteRecord, columns: &[Column], opts: &InputOptions) -> Record {
+fn to_record(
+    bytes: &csv::ByteRecord,
+    line: u64,
+    columns: &[Column],
+    opts: &InputOptions,
+) -> Record {
     // Bad bytes spoil only their own cells: the rest of the row is kept for the failed-rows
     // file, with U+FFFD in place of what could not be read.
     let (fields, bad_bytes) = match csv::StringRecord::from_byte_record(bytes.clone()) {
@@ -149,7 +157,6 @@ fn to_record(bytes: &csv::ByteRecord, columns: &[Column], opts: &InputOptions) -
             (csv::StringRecord::from_byte_record_lossy(bytes), true)
         }
     };
-    let line = bytes.position().map_or(0, |p| p.line());
     let mut row = Row {
         line,
         username: String::new(),

@@ -8,6 +8,7 @@ mod bom;
 mod csv_input;
 mod json_object;
 mod jsonl_input;
+mod lines;
 mod plan_input;
 mod quotes;
 #[cfg(test)]
@@ -19,6 +20,8 @@ use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use crate::row::Record;
+
+pub use lines::LineIndex;
 
 /// The input formats the tool reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

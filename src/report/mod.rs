@@ -102,7 +102,7 @@ impl Report {
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "{} rows: {} updated, {} unchanged, {} failed, {} invalid{} in {:.1}s",
+            "{} rows: {} updated, {} unchanged, {} failed, {} invalid{}",
             self.rows_total,
             self.updated,
             self.unchanged,
@@ -113,7 +113,6 @@ impl Report {
             } else {
                 String::new()
             },
-            self.elapsed_seconds
         );
         if self.conflicts > 0 {
             let _ = writeln!(
@@ -129,10 +128,19 @@ impl Report {
                 self.skipped_done
             );
         }
+        // Calls and time are this run's; the row counts above cover every run of the journal.
         let _ = writeln!(
             s,
-            "{} API calls, {} throttled, {} retries",
-            self.api_calls, self.throttled, self.retries
+            "{}{} API calls, {} throttled, {} retries in {:.1}s",
+            if self.skipped_done > 0 {
+                "this run: "
+            } else {
+                ""
+            },
+            self.api_calls,
+            self.throttled,
+            self.retries,
+            self.elapsed_seconds
         );
         if !self.failures_by_code.is_empty() {
             let codes: Vec<String> = self

@@ -39,6 +39,7 @@ pub async fn plan(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
         (None, Some(input)) => files::beside_input(input, "plan"),
         (None, None) => default_plan(&args.user_pool_id, &args.backfill, None, &io),
     };
+    super::plan::refuse_plan_with_run(&out).map_err(fail)?;
     let inputs: Vec<(&str, &Path)> = args
         .input
         .iter()
