@@ -345,6 +345,14 @@ pub struct ReadArgs {
     /// phone_number_verified to true: Cognito sends each such user a verification message.
     #[arg(long)]
     pub allow_verification_messages: bool,
+    /// Allow a run that would send more emails than Cognito's default email sender delivers
+    /// in a day (50 for the account): without it such a run is refused before any write.
+    #[arg(long)]
+    pub allow_over_email_limit: bool,
+    /// Allow rows that change an attribute the pool's identity providers map, for users who
+    /// sign in through one: the provider writes it again at their next sign-in.
+    #[arg(long)]
+    pub allow_overwritten_at_sign_in: bool,
 }
 
 #[derive(Debug, Args)]

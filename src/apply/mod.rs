@@ -62,6 +62,8 @@ pub struct Preflight {
     pub described: Option<aws_sdk_cognitoidentityprovider::types::UserPoolType>,
     pub current_state: Source,
     pub allow_verification_messages: bool,
+    /// Send changes to attributes an identity provider writes at every sign-in.
+    pub allow_overwritten_at_sign_in: bool,
 }
 
 /// A run ready to decide and send: the input scanned, its journal checked, the pool read.
@@ -112,6 +114,7 @@ pub async fn prepare<P: Pool>(
                 described: p.described.as_ref(),
                 current_state: p.current_state,
                 concurrency: opts.concurrency,
+                allow_overwritten_at_sign_in: p.allow_overwritten_at_sign_in,
             };
             prepare::read_pool(&scanned, &opts.input_options, &reading, reporter, stop).await?
         }
@@ -119,6 +122,8 @@ pub async fn prepare<P: Pool>(
             schema: None,
             current: None,
             source: Source::None,
+            messaging: crate::pool::config::Messaging::unknown(),
+            federation: Default::default(),
         },
     };
     Ok(Prepared {
@@ -126,6 +131,13 @@ pub async fn prepare<P: Pool>(
         pool: state,
         header,
     })
+}
+
+impl Prepared {
+    /// How the pool messages its users, as read before deciding.
+    pub fn messaging(&self) -> &crate::pool::config::Messaging {
+        &self.pool.messaging
+    }
 }
 
 /// What sending `prepared` would do, row by row, without sending: the confirmation's preview.

@@ -137,6 +137,8 @@ pub async fn compute<P: Pool>(
             schema: Some(schema),
             current: Some(current),
             source: Source::List,
+            messaging: crate::pool::config::Messaging::from_pool(spec.pool),
+            federation: Default::default(),
         },
         io,
         skipped: stats.skipped,

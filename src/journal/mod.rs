@@ -98,6 +98,11 @@ pub struct Entry {
     /// `before` only where the pool still holds these.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<BTreeMap<String, Option<String>>>,
+    /// Addresses (`email`, `phone_number`) the call asked to change but the pool keeps until
+    /// the user confirms the code (AttributesRequireVerificationBeforeUpdate): their `after`
+    /// is the value the pool still holds, so rollback restores nothing for them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending: Vec<String>,
 }
 
 /// An open journal being appended to.
