@@ -353,6 +353,10 @@ pub struct ReadArgs {
     /// sign in through one: the provider writes it again at their next sign-in.
     #[arg(long)]
     pub allow_overwritten_at_sign_in: bool,
+    /// Send again the email and phone changes an earlier run of the same journal left
+    /// pending (the users are mailed another code); by default they are not sent again.
+    #[arg(long)]
+    pub resend_pending: bool,
 }
 
 #[derive(Debug, Args)]

@@ -195,6 +195,7 @@ pub fn planner<'a>(
         force,
         messaging: &pool.messaging,
         federation: &pool.federation,
+        already_pending: &pool.already_pending,
     }
 }
 

@@ -51,6 +51,9 @@ pub struct Planner<'a> {
     pub messaging: &'a Messaging,
     /// The attributes identity providers write at every sign-in of a federated user.
     pub federation: &'a Federation,
+    /// Address changes an earlier run left pending (user key, attribute, value): not sent
+    /// again (the user already has the code).
+    pub already_pending: &'a HashSet<(u64, String, String)>,
 }
 
 pub use crate::validate::ALIASES;
@@ -98,6 +101,16 @@ impl Planner<'_> {
             schema.check_mutable(record, changed.map(|d| d.name.as_str()));
         }
         keep_verified(&record.row, now, &mut diffs);
+        if !self.already_pending.is_empty() {
+            let user = user_key(&record.row.username);
+            diffs.retain(|d| {
+                let key = (user, d.name.clone(), d.after.clone().unwrap_or_default());
+                !self.already_pending.contains(&key)
+            });
+            if diffs.iter().all(|d| d.before == d.after) {
+                return Decision::Unchanged;
+            }
+        }
         self.overwritten_at_sign_in(record, &diffs, now);
         let effects = self.effects(&diffs, now);
         self.rails(record, &diffs, &effects);
@@ -322,10 +335,17 @@ mod tests {
             force,
             messaging: &EVERY_ADDRESS,
             federation: &NO_PROVIDERS,
+            already_pending: aliases_none(),
         }
     }
 
     /// A pool that auto-verifies both addresses (as DescribeUserPool denied is taken).
+    fn aliases_none() -> &'static HashSet<(u64, String, String)> {
+        static NONE: std::sync::LazyLock<HashSet<(u64, String, String)>> =
+            std::sync::LazyLock::new(HashSet::new);
+        &NONE
+    }
+
     static NO_PROVIDERS: std::sync::LazyLock<Federation> =
         std::sync::LazyLock::new(Federation::default);
     static EVERY_ADDRESS: std::sync::LazyLock<Messaging> =

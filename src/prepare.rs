@@ -50,6 +50,9 @@ pub struct PoolState {
     pub messaging: Messaging,
     /// The attributes the pool's identity providers write at every sign-in.
     pub federation: Federation,
+    /// Address changes an earlier run of this journal left pending (user key, attribute,
+    /// value asked for): not sent again, so those users are not mailed again.
+    pub already_pending: std::collections::HashSet<(u64, String, String)>,
 }
 
 /// Scans `input` (`-`: standard input, spooled to a private temporary file first). With the
@@ -173,6 +176,7 @@ pub async fn read_pool<P: Pool>(
             .described
             .map_or_else(Messaging::unknown, Messaging::from_pool),
         federation,
+        already_pending: Default::default(),
     })
 }
 

@@ -219,8 +219,9 @@ impl Recorder {
             if outcome == Outcome::Updated {
                 for alias in &work.pending {
                     let old = work.before.as_ref().and_then(|b| b.get(*alias).cloned());
-                    after.insert(alias.to_string(), old.flatten());
-                    entry.pending.push(alias.to_string());
+                    if let Some(Some(asked)) = after.insert(alias.to_string(), old.flatten()) {
+                        entry.pending.insert(alias.to_string(), asked);
+                    }
                 }
             }
             entry.after = Some(after);
@@ -355,6 +356,6 @@ fn entry(
         message: None,
         before: None,
         after: None,
-        pending: Vec::new(),
+        pending: Default::default(),
     }
 }

@@ -38,7 +38,9 @@ pub fn make_plan(
             (Outcome::Updated | Outcome::Unknown, Some(mut before), Some(after)) => {
                 // A value the run did not change (a pending email or phone change, which the
                 // pool never stored) has nothing to restore.
-                before.retain(|name, old| !pending.contains(name) || after.get(name) != Some(old));
+                before.retain(|name, old| {
+                    !pending.contains_key(name) || after.get(name) != Some(old)
+                });
                 if before.is_empty() {
                     rows.remove(&e.n);
                     continue;

@@ -68,6 +68,7 @@ async fn run(pool: &FakePool, mut opts: ApplyOptions, allow: bool) -> Report {
         current_state: Source::List,
         allow_verification_messages: allow,
         allow_overwritten_at_sign_in: false,
+        resend_pending: false,
     });
     let stop = CancellationToken::new();
     let prepared = apply::prepare(pool, &opts, &Quiet, &stop).await.unwrap();

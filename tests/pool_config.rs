@@ -76,6 +76,7 @@ async fn prepared(pool: &FakePool, opts: &mut ApplyOptions, allow: bool) -> appl
         current_state: Source::List,
         allow_verification_messages: allow,
         allow_overwritten_at_sign_in: overwrite,
+        resend_pending: false,
     });
     apply::prepare(pool, opts, &Quiet, &CancellationToken::new())
         .await
@@ -221,7 +222,10 @@ async fn a_pending_email_change_is_journaled_as_pending_and_not_rolled_back() {
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .find(|e| e["user"] == "u000")
         .expect("u000 journaled");
-    assert_eq!(u0_entry["pending"], serde_json::json!(["email"]));
+    assert_eq!(
+        u0_entry["pending"],
+        serde_json::json!({"email": "a@new.example"})
+    );
     assert_eq!(u0_entry["after"]["email"], "u0@old.example", "{u0_entry}");
     assert!(
         u0_entry["after"].get("email_verified").is_none(),
@@ -351,6 +355,7 @@ async fn a_federated_users_mapped_attribute_is_refused_unless_allowed() {
         current_state: Source::List,
         allow_verification_messages: false,
         allow_overwritten_at_sign_in: true,
+        resend_pending: false,
     });
     let report = run(&pool, opts, false).await;
     assert_eq!(report.invalid, 0, "{report:?}");
@@ -373,4 +378,53 @@ async fn a_federated_users_mapped_attribute_is_refused_unless_allowed() {
     let mut opts = options(&input, dir.path());
     opts.journal_path = Some(dir.path().join("denied.journal"));
     assert_eq!(run(&denied, opts, false).await.updated, 1);
+}
+
+/// A re-run of the same input does not send a pending change again (the user would get a
+/// second code) unless `resend_pending` (`--resend-pending`).
+#[tokio::test]
+async fn a_rerun_does_not_mail_a_pending_change_again_unless_asked() {
+    let pool = fake(1);
+    pool.configure(|p| {
+        p.user_attribute_update_settings = Some(
+            UserAttributeUpdateSettingsType::builder()
+                .attributes_require_verification_before_update(VerifiedAttributeType::Email)
+                .build(),
+        );
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let input = csv(dir.path(), "username,email\nu000,a@new.example\n");
+    let report = run(&pool, options(&input, dir.path()), true).await;
+    assert_eq!((report.pending_changes, pool.messages()), (1, 1));
+    // The same command again (a new run: the first one finished): nothing is sent.
+    let report = run(&pool, options(&input, dir.path()), true).await;
+    assert_eq!((report.updated, report.unchanged), (0, 1), "{report:?}");
+    assert_eq!(pool.messages(), 1, "not mailed again");
+    // Asked: sent again, a second code.
+    let mut opts = options(&input, dir.path());
+    opts.preflight = Some(Preflight {
+        described: None,
+        current_state: Source::List,
+        allow_verification_messages: true,
+        allow_overwritten_at_sign_in: false,
+        resend_pending: true,
+    });
+    let p = {
+        let mut o = opts.clone();
+        o.preflight.as_mut().unwrap().described = Some(pool.describe().await.unwrap());
+        apply::prepare(&pool, &o, &Quiet, &CancellationToken::new())
+            .await
+            .unwrap()
+    };
+    let report = apply::run(
+        Arc::new(pool.clone()),
+        opts,
+        p,
+        Arc::new(Quiet),
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.updated, 1, "{report:?}");
+    assert_eq!(pool.messages(), 2);
 }

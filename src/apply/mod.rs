@@ -64,6 +64,9 @@ pub struct Preflight {
     pub allow_verification_messages: bool,
     /// Send changes to attributes an identity provider writes at every sign-in.
     pub allow_overwritten_at_sign_in: bool,
+    /// Send again an address change an earlier run of the journal left pending (which mails
+    /// the user another code).
+    pub resend_pending: bool,
 }
 
 /// A run ready to decide and send: the input scanned, its journal checked, the pool read.
@@ -116,7 +119,14 @@ pub async fn prepare<P: Pool>(
                 concurrency: opts.concurrency,
                 allow_overwritten_at_sign_in: p.allow_overwritten_at_sign_in,
             };
-            prepare::read_pool(&scanned, &opts.input_options, &reading, reporter, stop).await?
+            let mut state =
+                prepare::read_pool(&scanned, &opts.input_options, &reading, reporter, stop).await?;
+            if !p.resend_pending
+                && let Some(path) = opts.journal_path.as_ref().filter(|j| j.exists())
+            {
+                state.already_pending = resume::pending_changes(path);
+            }
+            state
         }
         None => PoolState {
             schema: None,
@@ -124,6 +134,7 @@ pub async fn prepare<P: Pool>(
             source: Source::None,
             messaging: crate::pool::config::Messaging::unknown(),
             federation: Default::default(),
+            already_pending: Default::default(),
         },
     };
     Ok(Prepared {

@@ -139,6 +139,7 @@ pub async fn compute<P: Pool>(
             source: Source::List,
             messaging: crate::pool::config::Messaging::from_pool(spec.pool),
             federation: Default::default(),
+            already_pending: Default::default(),
         },
         io,
         skipped: stats.skipped,

@@ -71,6 +71,7 @@ pub async fn run(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
         current_state: args.read.current_state,
         allow_verification_messages: args.read.allow_verification_messages || plan_allows,
         allow_overwritten_at_sign_in: args.read.allow_overwritten_at_sign_in,
+        resend_pending: args.read.resend_pending,
     };
     let opts = options(
         &args,
