@@ -94,6 +94,7 @@ async fn main() -> anyhow::Result<()> {
         described: Some(&described),
         current_state: Source::List,
         concurrency: 8,
+        allow_overwritten_at_sign_in: false,
     };
     let state = prepare::read_pool(&scanned, &io, &reading, &Quiet, &stop).await?;
     let read_at = started.elapsed().as_secs_f64();

@@ -53,7 +53,10 @@ def main() -> None:
         }
         for a in desc.get("custom_attributes", [])
     ]
-    pool_id = client.create_user_pool(PoolName=desc["name"], Schema=schema)["UserPool"]["Id"]
+    # Changed emails are verified by a code, as in a pool made by the console.
+    pool_id = client.create_user_pool(
+        PoolName=desc["name"], Schema=schema, AutoVerifiedAttributes=["email"]
+    )["UserPool"]["Id"]
     for user in desc.get("users", []):
         client.admin_create_user(
             UserPoolId=pool_id,

@@ -351,6 +351,18 @@ pub struct ReadArgs {
     /// phone_number_verified to true: Cognito sends each such user a verification message.
     #[arg(long)]
     pub allow_verification_messages: bool,
+    /// Allow a run that would send more emails than Cognito's default email sender delivers
+    /// in a day (50 for the account): without it such a run is refused before any write.
+    #[arg(long)]
+    pub allow_over_email_limit: bool,
+    /// Allow rows that change an attribute the pool's identity providers map, for users who
+    /// sign in through one: the provider writes it again at their next sign-in.
+    #[arg(long)]
+    pub allow_overwritten_at_sign_in: bool,
+    /// Send again the email and phone changes an earlier run of the same journal left
+    /// pending (the users are mailed another code); by default they are not sent again.
+    #[arg(long)]
+    pub resend_pending: bool,
 }
 
 #[derive(Debug, Args)]

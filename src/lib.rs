@@ -9,6 +9,7 @@
 pub mod apply;
 pub(crate) mod aws;
 pub(crate) mod backfill;
+pub(crate) mod budget;
 pub mod cli;
 pub mod cmd;
 pub mod current;

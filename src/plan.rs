@@ -67,6 +67,13 @@ pub struct PlanSummary {
     pub conflicts: u64,
     /// Users Cognito will send a verification message to.
     pub messages: u64,
+    /// Verification emails and text messages (a user may get one of each).
+    pub emails: u64,
+    pub sms: u64,
+    /// Users whose email or phone change stays pending until they confirm the code.
+    pub pending: u64,
+    /// Users who cannot sign in until they verify their new address, by name.
+    pub locked_out: Vec<String>,
     /// Users made billable by reading them (AdminGetUser).
     pub users_read: u64,
     pub current_state: Option<Source>,
@@ -75,6 +82,9 @@ pub struct PlanSummary {
     pub preview: Vec<String>,
     #[serde(skip)]
     pub problems: Vec<String>,
+    /// How the pool messages its users (for the notes on senders and limits).
+    #[serde(skip)]
+    pub messaging: crate::pool::config::Messaging,
 }
 
 /// Writes the plan of `scanned` against `pool` to `opts.out`.
@@ -191,6 +201,9 @@ pub fn planner<'a>(
         allow_verification_messages,
         force,
         rows_from: RowsFrom::File,
+        messaging: &pool.messaging,
+        federation: &pool.federation,
+        already_pending: &pool.already_pending,
     }
 }
 
@@ -209,6 +222,7 @@ pub fn decide_all(
     let mut summary = PlanSummary {
         current_state: planner.current.and_then(|c| c.source),
         users_read: planner.current.map_or(0, |c| c.users_read),
+        messaging: planner.messaging.clone(),
         ..PlanSummary::default()
     };
     // Deciding sends nothing: a status, not the progress of rows to process.
@@ -255,10 +269,21 @@ pub fn decide_all(
                 ));
             }
             Decision::Unchanged => summary.unchanged += 1,
-            Decision::Change { diffs, messages } => {
+            Decision::Change {
+                diffs,
+                messages,
+                pending,
+                locks_out,
+            } => {
                 summary.to_change += 1;
                 summary.attributes += diffs.iter().filter(|d| d.before != d.after).count() as u64;
-                summary.messages += u64::from(messages > 0);
+                summary.messages += u64::from(!messages.is_empty());
+                summary.emails += u64::from(messages.contains(&"email"));
+                summary.sms += u64::from(messages.contains(&"phone_number"));
+                summary.pending += u64::from(!pending.is_empty());
+                if locks_out {
+                    summary.locked_out.push(user.clone());
+                }
                 for d in &diffs {
                     if summary.preview.len() < show {
                         let email = planner.current.and_then(|c| c.user(&user)?.get("email"));
@@ -321,6 +346,7 @@ impl PlanSummary {
             "{} users will receive a verification message.",
             thousands(self.messages)
         ));
+        notes.extend(crate::budget::notes(self, &self.messaging));
         notes
     }
 }

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use crate::current::{Current, alias_key};
 use crate::diff::{AttrDiff, RowPlan, against_plan, diff};
+use crate::pool::config::{Federation, Messaging};
 use crate::row::{AttrChange, Change, Problem, Record, Row};
 use crate::scan::{Duplicates, user_key};
 use crate::schema::Schema;
@@ -25,8 +26,15 @@ pub enum Decision {
         /// Exactly what is sent: the attributes that change, plus the row's
         /// `*_verified` flag when its email or phone number changes (see [`keep_verified`]).
         diffs: Vec<AttrDiff>,
-        /// Verification messages Cognito will send for this row (0, 1 or 2).
-        messages: u32,
+        /// The addresses (`email`, `phone_number`) Cognito sends a verification message to for
+        /// this row: only those the pool auto-verifies ([`Messaging`]).
+        messages: Vec<&'static str>,
+        /// Addresses whose change stays pending until the user confirms the code (the pool's
+        /// AttributesRequireVerificationBeforeUpdate): the pool keeps the old value until then.
+        pending: Vec<&'static str>,
+        /// The change leaves the user unable to sign in with either address until they verify
+        /// (a sign-in address changed unverified and stored at once).
+        locks_out: bool,
     },
 }
 
@@ -41,6 +49,13 @@ pub struct Planner<'a> {
     pub force: bool,
     /// Where the rows come from, for the advice of a refusal.
     pub rows_from: RowsFrom,
+    /// How the pool messages its users: which changes send a code, wait, or lock out.
+    pub messaging: &'a Messaging,
+    /// The attributes identity providers write at every sign-in of a federated user.
+    pub federation: &'a Federation,
+    /// Address changes an earlier run left pending (user key, attribute, value): not sent
+    /// again (the user already has the code).
+    pub already_pending: &'a HashSet<(u64, String, String)>,
 }
 
 /// Where the rows being decided come from: a refusal's advice names what the user can do in
@@ -123,17 +138,86 @@ impl Planner<'_> {
             schema.check_mutable(record, changed.map(|d| d.name.as_str()));
         }
         keep_verified(&record.row, now, &mut diffs);
-        let messages = self.rails(record, &diffs);
+        if !self.already_pending.is_empty() {
+            let user = user_key(&record.row.username);
+            diffs.retain(|d| {
+                let key = (user, d.name.clone(), d.after.clone().unwrap_or_default());
+                !self.already_pending.contains(&key)
+            });
+            if diffs.iter().all(|d| d.before == d.after) {
+                return Decision::Unchanged;
+            }
+        }
+        self.overwritten_at_sign_in(record, &diffs, now);
+        let effects = self.effects(&diffs, now);
+        self.rails(record, &diffs, &effects);
         if record.is_valid() {
-            Decision::Change { diffs, messages }
+            Decision::Change {
+                diffs,
+                messages: effects.messages,
+                pending: effects.pending,
+                locks_out: effects.locks_out,
+            }
         } else {
             Decision::Invalid
         }
     }
 
-    /// The verification-message and alias rails; returns the messages Cognito will send.
-    fn rails(&self, record: &mut Record, diffs: &[AttrDiff]) -> u32 {
-        let mut messages = 0;
+    /// The federated-user rail: a user who signs in through an identity provider (an
+    /// `identities` attribute) gets every attribute it maps written again at each sign-in, so
+    /// changing one would silently revert.
+    fn overwritten_at_sign_in(
+        &self,
+        record: &mut Record,
+        diffs: &[AttrDiff],
+        now: Option<&BTreeMap<String, String>>,
+    ) {
+        if self.federation.allow || !now.is_some_and(|n| n.contains_key("identities")) {
+            return;
+        }
+        for d in diffs.iter().filter(|d| d.before != d.after) {
+            if let Some(providers) = self.federation.mapped.get(&d.name) {
+                record.problems.push(Problem::attr(
+                    "OverwrittenAtSignIn",
+                    &d.name,
+                    format!(
+                        "the user signs in through {}, which writes {} at every sign-in: the change \
+                         would revert; pass --allow-overwritten-at-sign-in to send it anyway",
+                        providers.join(", "),
+                        d.name
+                    ),
+                ));
+            }
+        }
+    }
+
+    /// What Cognito does besides storing the values, for these changes to a user whose
+    /// current values are `now`: the pool's settings decide (see [`Messaging`]).
+    fn effects(&self, diffs: &[AttrDiff], now: Option<&BTreeMap<String, String>>) -> Effects {
+        let mut out = Effects::default();
+        for (alias, verified) in ALIASES {
+            let sets = diffs.iter().any(|d| d.name == alias && d.after.is_some());
+            let sent = diffs.iter().map(|d| (&d.name, d.after.as_deref()));
+            if !sets || marks_verified(sent, verified) {
+                continue;
+            }
+            if self.messaging.messages(alias) {
+                out.messages.push(alias);
+            }
+            // A pending change keeps the old address, which only helps if it is verified
+            // (unknown current values: as the pool's setting says).
+            let old_verified = now.is_none_or(|n| n.get(verified).is_some_and(|v| v == "true"));
+            if self.messaging.messages(alias) && self.messaging.pending(alias) && old_verified {
+                out.pending.push(alias);
+            } else if self.messaging.signs_in_with(alias) {
+                out.locks_out = true;
+            }
+        }
+        out
+    }
+
+    /// The verification-message and alias rails.
+    fn rails(&self, record: &mut Record, diffs: &[AttrDiff], effects: &Effects) {
         for (alias, verified) in ALIASES {
             let Some(value) = diffs
                 .iter()
@@ -142,19 +226,12 @@ impl Planner<'_> {
             else {
                 continue;
             };
-            if !marks_verified(
-                diffs.iter().map(|d| (&d.name, d.after.as_deref())),
-                verified,
-            ) {
-                if self.allow_verification_messages {
-                    messages += 1;
-                } else {
-                    record.problems.push(Problem::attr(
-                        "VerificationMessage",
-                        alias,
-                        self.rows_from.verification_advice(alias, verified),
-                    ));
-                }
+            if effects.messages.contains(&alias) && !self.allow_verification_messages {
+                record.problems.push(Problem::attr(
+                    "VerificationMessage",
+                    alias,
+                    self.rows_from.verification_advice(alias, verified),
+                ));
             }
             if self.repeated_aliases.contains(&alias_key(value)) {
                 record.problems.push(Problem::attr(
@@ -173,8 +250,17 @@ impl Planner<'_> {
                 ));
             }
         }
-        messages
     }
+}
+
+/// What a row's call makes Cognito do besides storing values.
+#[derive(Debug, Default)]
+struct Effects {
+    /// Addresses a code is sent for.
+    messages: Vec<&'static str>,
+    /// Addresses whose change waits for the user's confirmation.
+    pending: Vec<&'static str>,
+    locks_out: bool,
 }
 
 /// A row sent as it is (no current values): every change, with the plan's before-values
@@ -221,12 +307,6 @@ fn marks_verified<'a>(
     verified: &str,
 ) -> bool {
     changes.any(|(name, value)| name == verified && value == Some("true"))
-}
-
-/// Verification messages a call with these changes makes Cognito send: one for each alias it
-/// sets without setting its flag to true. Counted from what is sent, for the report.
-pub fn messages_sent(changes: &[AttrChange]) -> u32 {
-    unverified_by(changes).count() as u32
 }
 
 /// The `*_verified` flags a call with these changes makes Cognito set to false (each alias
@@ -288,8 +368,23 @@ mod tests {
             allow_verification_messages: false,
             force,
             rows_from: RowsFrom::File,
+            messaging: &EVERY_ADDRESS,
+            federation: &NO_PROVIDERS,
+            already_pending: aliases_none(),
         }
     }
+
+    /// A pool that auto-verifies both addresses (as DescribeUserPool denied is taken).
+    fn aliases_none() -> &'static HashSet<(u64, String, String)> {
+        static NONE: std::sync::LazyLock<HashSet<(u64, String, String)>> =
+            std::sync::LazyLock::new(HashSet::new);
+        &NONE
+    }
+
+    static NO_PROVIDERS: std::sync::LazyLock<Federation> =
+        std::sync::LazyLock::new(Federation::default);
+    static EVERY_ADDRESS: std::sync::LazyLock<Messaging> =
+        std::sync::LazyLock::new(Messaging::unknown);
 
     #[test]
     fn the_verified_flag_travels_with_its_email() {
@@ -299,11 +394,13 @@ mod tests {
             &[("email", Some("a@new")), ("email_verified", Some("true"))],
             None,
         );
-        let Decision::Change { diffs, messages } = planner(&now, &none, false).decide(&mut r)
+        let Decision::Change {
+            diffs, messages, ..
+        } = planner(&now, &none, false).decide(&mut r)
         else {
             panic!("{:?}", r.problems)
         };
-        assert_eq!(messages, 0);
+        assert!(messages.is_empty());
         let names: Vec<&str> = diffs.iter().map(|d| d.name.as_str()).collect();
         assert_eq!(names, ["email", "email_verified"]);
         // Without the flag the rail refuses the row.
@@ -348,26 +445,99 @@ mod tests {
         assert_eq!(diffs[0].before.as_deref(), Some("vip"));
     }
 
+    fn with(
+        messaging: &Messaging,
+        now: &Current,
+        row: &[(&str, Option<&str>)],
+        allow: bool,
+    ) -> (Decision, Vec<&'static str>) {
+        let none = HashSet::new();
+        let mut p = planner(now, &none, false);
+        p.messaging = messaging;
+        p.allow_verification_messages = allow;
+        let mut r = record(row, None);
+        let d = p.decide(&mut r);
+        (d, r.problems.iter().map(|p| p.code).collect())
+    }
+
     #[test]
-    fn messages_are_counted_from_what_is_sent() {
-        let set = |pairs: &[(&str, &str)]| -> Vec<AttrChange> {
-            pairs
-                .iter()
-                .map(|(n, v)| AttrChange {
-                    name: n.to_string(),
-                    change: Change::Set(v.to_string()),
-                })
-                .collect()
+    fn messages_follow_the_pools_auto_verified_attributes() {
+        // A pool that auto-verifies only email: a phone change sends nothing, is not refused.
+        let email_only = Messaging {
+            auto_verified: vec!["email"],
+            ..Messaging::unknown()
         };
-        assert_eq!(messages_sent(&set(&[("email", "x")])), 1);
-        assert_eq!(
-            messages_sent(&set(&[("email", "x"), ("email_verified", "true")])),
-            0
+        let now = current(&[("email", "a@old"), ("phone_number", "+15550000001")]);
+        let (d, problems) = with(
+            &email_only,
+            &now,
+            &[("phone_number", Some("+15550000002"))],
+            false,
         );
-        assert_eq!(
-            messages_sent(&set(&[("email", "x"), ("phone_number", "+1")])),
-            2
+        assert!(problems.is_empty(), "{problems:?}");
+        let Decision::Change { messages, .. } = d else {
+            panic!("{d:?}")
+        };
+        assert!(messages.is_empty());
+        // Its email change is a message, refused without the flag.
+        let (_, problems) = with(&email_only, &now, &[("email", Some("a@new"))], false);
+        assert_eq!(problems, ["VerificationMessage"]);
+        let (d, _) = with(&email_only, &now, &[("email", Some("a@new"))], true);
+        assert!(matches!(d, Decision::Change { ref messages, .. } if messages == &["email"]));
+        // A pool that auto-verifies nothing sends nothing.
+        let none = Messaging {
+            auto_verified: vec![],
+            ..Messaging::unknown()
+        };
+        let (d, problems) = with(&none, &now, &[("email", Some("a@new"))], false);
+        assert!(problems.is_empty());
+        assert!(matches!(d, Decision::Change { ref messages, .. } if messages.is_empty()));
+    }
+
+    #[test]
+    fn pending_changes_and_lockouts_follow_the_pool() {
+        let pending = Messaging {
+            auto_verified: vec!["email"],
+            pending_until_verified: vec!["email"],
+            sign_in_with: vec!["email"],
+            ..Messaging::unknown()
+        };
+        // A verified address changed unverified: pending, the old one still signs in.
+        let verified = current(&[("email", "a@old"), ("email_verified", "true")]);
+        let (d, _) = with(&pending, &verified, &[("email", Some("a@new"))], true);
+        let Decision::Change {
+            pending: p,
+            locks_out,
+            ..
+        } = d
+        else {
+            panic!("{d:?}")
+        };
+        assert_eq!((p, locks_out), (vec!["email"], false));
+        // Sent with email_verified=true the change is immediate: nothing pending.
+        let row = [("email", Some("a@new")), ("email_verified", Some("true"))];
+        let (d, _) = with(&pending, &verified, &row, false);
+        assert!(
+            matches!(d, Decision::Change { ref pending, locks_out: false, .. } if pending.is_empty())
         );
-        assert_eq!(messages_sent(&set(&[("custom:tier", "x")])), 0);
+        // An unverified old address is not kept: the change is stored, the user locked out.
+        let unverified = current(&[("email", "a@old"), ("email_verified", "false")]);
+        let (d, _) = with(&pending, &unverified, &[("email", Some("a@new"))], true);
+        assert!(
+            matches!(d, Decision::Change { ref pending, locks_out: true, .. } if pending.is_empty())
+        );
+        // Without the pending setting, a sign-in address changed unverified locks out.
+        let sign_in = Messaging {
+            pending_until_verified: vec![],
+            ..pending
+        };
+        let (d, _) = with(&sign_in, &verified, &[("email", Some("a@new"))], true);
+        assert!(matches!(
+            d,
+            Decision::Change {
+                locks_out: true,
+                ..
+            }
+        ));
     }
 }

@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 use crate::current::{self, Current, InputKeys, Source};
 use crate::input::{self, InputOptions};
 use crate::pool::Pool;
+use crate::pool::config::{Federation, Messaging};
 use crate::progress::Reporter;
 use crate::row::Change;
 use crate::scan::{self, Duplicates, Scan};
@@ -35,6 +36,8 @@ pub struct Reading<'a, P: Pool> {
     pub described: Option<&'a UserPoolType>,
     pub current_state: Source,
     pub concurrency: usize,
+    /// Send changes to attributes an identity provider writes at every sign-in.
+    pub allow_overwritten_at_sign_in: bool,
 }
 
 /// What the pool told us: the schema (None: not checked) and the current values (None: not
@@ -43,6 +46,13 @@ pub struct PoolState {
     pub schema: Option<Schema>,
     pub current: Option<Current>,
     pub source: Source,
+    /// How the pool messages its users (unknown when DescribeUserPool was denied).
+    pub messaging: Messaging,
+    /// The attributes the pool's identity providers write at every sign-in.
+    pub federation: Federation,
+    /// Address changes an earlier run of this journal left pending (user key, attribute,
+    /// value asked for): not sent again, so those users are not mailed again.
+    pub already_pending: std::collections::HashSet<(u64, String, String)>,
 }
 
 /// Scans `input` (`-`: standard input, spooled to a private temporary file first). With the
@@ -126,7 +136,16 @@ pub async fn read_pool<P: Pool>(
         u64::try_from(pool.estimated_number_of_users()).unwrap_or(0)
     });
     let source = resolve(reading.current_state, scanned.scan.rows, estimate);
-    let wanted = current::with_verified_flags(scanned.scan.attributes.iter().cloned().collect());
+    let mut wanted =
+        current::with_verified_flags(scanned.scan.attributes.iter().cloned().collect());
+    let federation = match reading.described {
+        Some(_) => federation(reading, &wanted, reporter).await,
+        None => Federation::default(),
+    };
+    if !federation.mapped.is_empty() {
+        // Who signs in through a provider: read with the values.
+        wanted.insert("identities".into());
+    }
     let pool = reading.user_pool_id;
     let current = match source {
         Source::None => None,
@@ -153,7 +172,42 @@ pub async fn read_pool<P: Pool>(
         schema,
         current,
         source,
+        messaging: reading
+            .described
+            .map_or_else(Messaging::unknown, Messaging::from_pool),
+        federation,
+        already_pending: Default::default(),
     })
+}
+
+/// The pool's identity providers' mappings, read only when the input touches an attribute
+/// (a pool without providers costs one ListIdentityProviders). Denied or failing: said, and
+/// the run goes on without the check.
+async fn federation<P: Pool>(
+    reading: &Reading<'_, P>,
+    wanted: &std::collections::BTreeSet<String>,
+    reporter: &dyn Reporter,
+) -> Federation {
+    if wanted.is_empty() {
+        return Federation::default();
+    }
+    let mut federation = match reading.pool.identity_providers().await {
+        Ok(providers) => Federation::from_providers(&providers),
+        Err(e) => {
+            let why = format!(
+                "could not read the identity providers of {} ({e}): changes to attributes they \
+                 write at sign-in are not checked for federated users",
+                reading.user_pool_id
+            );
+            reporter.warning(&why);
+            Federation {
+                unknown: Some(why),
+                ..Federation::default()
+            }
+        }
+    };
+    federation.allow = reading.allow_overwritten_at_sign_in;
+    federation
 }
 
 /// Picks `list` or `get` for `auto`: ListUsers reads 60 users a call and makes nobody

@@ -8,7 +8,7 @@ use std::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::journal::{Entry, Journal, Loaded, Outcome, now_unix};
-use crate::planner::{messages_sent, unverified_by};
+use crate::planner::unverified_by;
 use crate::progress::{Progress, Reporter};
 use crate::report::{FailedRows, Report};
 use crate::row::{Change, Record};
@@ -35,6 +35,8 @@ pub struct Recorder {
     pub unknown_outcomes: u64,
     /// Users this run changed an email or phone number of without keeping it verified.
     pub verification_messages: u64,
+    /// Users whose address change this run left pending.
+    pub pending_changes: u64,
     pub stopped: Option<String>,
     last_sync: Instant,
     /// API calls, throttles and retries of earlier runs of the journal: the report's call
@@ -71,6 +73,7 @@ impl Recorder {
             sent_failed: 0,
             unknown_outcomes: 0,
             verification_messages: 0,
+            pending_changes: 0,
             stopped: None,
             last_sync: Instant::now(),
         }
@@ -194,7 +197,8 @@ impl Recorder {
             // Not finished: not recorded, so a resumed run sends it again.
             SendResult::Interrupted => return,
             SendResult::Updated => {
-                self.verification_messages += u64::from(messages_sent(&record.row.changes) > 0);
+                self.verification_messages += u64::from(work.messages > 0);
+                self.pending_changes += u64::from(!work.pending.is_empty());
                 (Outcome::Updated, None)
             }
             SendResult::Failed(err) if maybe_applied || err.maybe_applied => {
@@ -218,8 +222,17 @@ impl Recorder {
                 .collect();
             // What Cognito did besides: the flags it reset (their earlier values are in
             // `before`, see `stream::note_unverified`).
-            for verified in unverified_by(&record.row.changes) {
+            for verified in crate::stream::unverified_flags(work) {
                 after.insert(verified.to_string(), Some("false".into()));
+            }
+            // A pending change: the pool still holds the old value.
+            if outcome == Outcome::Updated {
+                for alias in &work.pending {
+                    let old = work.before.as_ref().and_then(|b| b.get(*alias).cloned());
+                    if let Some(Some(asked)) = after.insert(alias.to_string(), old.flatten()) {
+                        entry.pending.insert(alias.to_string(), asked);
+                    }
+                }
             }
             entry.after = Some(after);
         }
@@ -327,6 +340,7 @@ impl Recorder {
         report.retries -= retries;
         report.stopped = self.stopped.take();
         report.verification_messages = self.verification_messages;
+        report.pending_changes = self.pending_changes;
         report.unknown_outcomes = self.unknown_outcomes;
         report.failed_rows_file = std::fs::metadata(self.failed.path())
             .is_ok_and(|m| m.len() > 0)
@@ -358,5 +372,6 @@ fn entry(
         message: None,
         before: None,
         after: None,
+        pending: Default::default(),
     }
 }

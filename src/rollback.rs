@@ -30,11 +30,21 @@ pub fn make_plan(
     // The latest entry of each updated row, with what it changed from and to.
     let mut rows: BTreeMap<u64, (u64, String, Values, Values)> = BTreeMap::new();
     let mut blind = 0u64;
-    for e in entries {
+    for mut e in entries {
+        let pending = std::mem::take(&mut e.pending);
         match (e.outcome, e.before, e.after) {
             // A row whose outcome is unknown may have been applied: its plan entry restores it
             // only where the pool holds what was sent (the conflict check sees the rest).
-            (Outcome::Updated | Outcome::Unknown, Some(before), Some(after)) => {
+            (Outcome::Updated | Outcome::Unknown, Some(mut before), Some(after)) => {
+                // A value the run did not change (a pending email or phone change, which the
+                // pool never stored) has nothing to restore.
+                before.retain(|name, old| {
+                    !pending.contains_key(name) || after.get(name) != Some(old)
+                });
+                if before.is_empty() {
+                    rows.remove(&e.n);
+                    continue;
+                }
                 rows.insert(e.n, (e.line, e.user, before, after));
             }
             (Outcome::Updated, _, _) => blind += 1,

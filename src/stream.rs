@@ -23,6 +23,11 @@ use crate::row::Before;
 pub struct Work {
     pub record: Record,
     pub before: Option<Before>,
+    /// Verification messages Cognito sends for this row (by the pool's settings).
+    pub messages: u32,
+    /// Addresses whose change stays pending until the user confirms it: the pool keeps the
+    /// old value (and its verified flag) meanwhile.
+    pub pending: Vec<&'static str>,
 }
 
 /// What flows to the recorder.
@@ -106,11 +111,18 @@ pub fn read_rows(
                 None => Event::Unchanged(record),
             },
             Decision::Conflict(names) => Event::Conflict(record, names),
-            Decision::Change { diffs, .. } => {
+            Decision::Change {
+                diffs,
+                messages,
+                pending,
+                ..
+            } => {
                 handed_out += 1;
                 let current = checks.pool.current.as_ref();
                 let now = current.and_then(|c| c.user(&record.row.username));
                 let mut work = work(record, diffs, current.is_some(), earlier);
+                work.messages = messages.len() as u32;
+                work.pending = pending;
                 note_unverified(&mut work, now);
                 if work_tx.blocking_send(work).is_err() {
                     return;
@@ -156,19 +168,35 @@ fn work(mut record: Record, diffs: Vec<AttrDiff>, read: bool, earlier: Option<Be
             change: d.after.map_or(Change::Delete, Change::Set),
         })
         .collect();
-    Work { record, before }
+    Work {
+        record,
+        before,
+        messages: 0,
+        pending: Vec::new(),
+    }
 }
 
 /// Adds to a row's before-values the `*_verified` flags its call makes Cognito reset (an
 /// email or phone number changed without its flag, messages allowed), as the pool held them:
 /// the journal then lets rollback restore the flag with the address, in the same call.
 fn note_unverified(work: &mut Work, now: Option<&BTreeMap<String, String>>) {
+    let flags: Vec<&str> = unverified_flags(work).collect();
     let Some(before) = work.before.as_mut() else {
         return;
     };
-    for verified in crate::planner::unverified_by(&work.record.row.changes) {
+    for verified in flags {
         before
             .entry(verified.to_string())
             .or_insert_with(|| now.and_then(|n| n.get(verified)).cloned());
     }
+}
+
+/// The `*_verified` flags a row's call makes Cognito set to false: each address it sets
+/// without its flag, except a pending change, which leaves the old address and its flag.
+pub fn unverified_flags(work: &Work) -> impl Iterator<Item = &'static str> + '_ {
+    crate::planner::unverified_by(&work.record.row.changes).filter(|verified| {
+        !crate::planner::ALIASES
+            .iter()
+            .any(|(alias, flag)| flag == verified && work.pending.contains(alias))
+    })
 }

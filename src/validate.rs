@@ -151,6 +151,12 @@ fn check_value(name: &str, value: &str) -> Result<(), (&'static str, String)> {
             "InvalidBoolean",
             "must be \"true\" or \"false\"".to_string(),
         )),
+        // Cognito refuses any other form at send time, one failed call each.
+        "phone_number" if !is_e164(value) => Err((
+            "InvalidPhoneNumber",
+            "must be in E.164 form: + then the country code and number, digits only (+15551000003)"
+                .to_string(),
+        )),
         // Digits only: `parse::<u64>` alone would also take a leading `+`.
         "updated_at"
             if !value.bytes().all(|b| b.is_ascii_digit()) || value.parse::<u64>().is_err() =>
@@ -164,11 +170,43 @@ fn check_value(name: &str, value: &str) -> Result<(), (&'static str, String)> {
     }
 }
 
+/// E.164 as Cognito takes it: `+`, a country code not starting with 0, at most 15 digits in
+/// all, nothing else (no spaces, dashes or brackets).
+pub fn is_e164(value: &str) -> bool {
+    let Some(digits) = value.strip_prefix('+') else {
+        return false;
+    };
+    (2..=15).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::row::{AttrChange, RawRecord, Row};
     use std::collections::BTreeMap;
+
+    #[test]
+    fn phone_numbers_must_be_e164() {
+        for good in ["+15551000003", "+447700900123", "+33"] {
+            assert!(is_e164(good), "{good}");
+        }
+        for bad in [
+            "(555) 100-0003",
+            "+1 555 100 0023",
+            "15551000003",
+            "+",
+            "+0123",
+            "+1555100000312345",
+            "+1-555-100",
+        ] {
+            assert!(!is_e164(bad), "{bad}");
+        }
+        let mut r = record("alice", &[("phone_number", Some("(555) 100-0003"))]);
+        check(&mut r);
+        assert_eq!(r.problems[0].code, "InvalidPhoneNumber");
+    }
 
     fn record(username: &str, changes: &[(&str, Option<&str>)]) -> Record {
         let changes = changes

@@ -67,6 +67,8 @@ async fn run(pool: &FakePool, mut opts: ApplyOptions, allow: bool) -> Report {
         described: Some(described),
         current_state: Source::List,
         allow_verification_messages: allow,
+        allow_overwritten_at_sign_in: false,
+        resend_pending: false,
     });
     let stop = CancellationToken::new();
     let prepared = apply::prepare(pool, &opts, &Quiet, &stop).await.unwrap();

@@ -45,6 +45,9 @@ async fn pool(c: &Client) -> String {
         .build();
     c.create_user_pool()
         .pool_name("plan")
+        .auto_verified_attributes(
+            aws_sdk_cognitoidentityprovider::types::VerifiedAttributeType::Email,
+        )
         .schema(string("tier", "8", true))
         .schema(string("plan", "20", false))
         .schema(score)

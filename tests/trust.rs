@@ -26,6 +26,9 @@ async fn pool(c: &Client, n: usize) -> String {
     let pool = c
         .create_user_pool()
         .pool_name("trust")
+        .auto_verified_attributes(
+            aws_sdk_cognitoidentityprovider::types::VerifiedAttributeType::Email,
+        )
         .schema(custom("tier", true))
         .schema(custom("origin", false))
         .send()

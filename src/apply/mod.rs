@@ -63,6 +63,11 @@ pub struct Preflight {
     pub described: Option<aws_sdk_cognitoidentityprovider::types::UserPoolType>,
     pub current_state: Source,
     pub allow_verification_messages: bool,
+    /// Send changes to attributes an identity provider writes at every sign-in.
+    pub allow_overwritten_at_sign_in: bool,
+    /// Send again an address change an earlier run of the journal left pending (which mails
+    /// the user another code).
+    pub resend_pending: bool,
 }
 
 /// A run ready to decide and send: the input scanned, its journal checked, the pool read.
@@ -113,13 +118,24 @@ pub async fn prepare<P: Pool>(
                 described: p.described.as_ref(),
                 current_state: p.current_state,
                 concurrency: opts.concurrency,
+                allow_overwritten_at_sign_in: p.allow_overwritten_at_sign_in,
             };
-            prepare::read_pool(&scanned, &opts.input_options, &reading, reporter, stop).await?
+            let mut state =
+                prepare::read_pool(&scanned, &opts.input_options, &reading, reporter, stop).await?;
+            if !p.resend_pending
+                && let Some(path) = opts.journal_path.as_ref().filter(|j| j.exists())
+            {
+                state.already_pending = resume::pending_changes(path);
+            }
+            state
         }
         None => PoolState {
             schema: None,
             current: None,
             source: Source::None,
+            messaging: crate::pool::config::Messaging::unknown(),
+            federation: Default::default(),
+            already_pending: Default::default(),
         },
     };
     Ok(Prepared {
@@ -127,6 +143,13 @@ pub async fn prepare<P: Pool>(
         pool: state,
         header,
     })
+}
+
+impl Prepared {
+    /// How the pool messages its users, as read before deciding.
+    pub fn messaging(&self) -> &crate::pool::config::Messaging {
+        &self.pool.messaging
+    }
 }
 
 /// What sending `prepared` would do, row by row, without sending: the confirmation's preview.

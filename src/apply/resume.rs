@@ -89,3 +89,22 @@ pub(super) fn decide_again(tally: &mut Loaded, retry_failed: bool) -> Again {
         resuming,
     }
 }
+
+/// The address changes a journal's runs left pending (user key, attribute, value asked for),
+/// so that a re-run does not send them (and mail the users) again. An unreadable journal
+/// gives none: the journal check reports it.
+pub(super) fn pending_changes(
+    path: &std::path::Path,
+) -> std::collections::HashSet<(u64, String, String)> {
+    let Ok((_, entries)) = journal::entries(path) else {
+        return Default::default();
+    };
+    entries
+        .flat_map(|e| {
+            let user = crate::scan::user_key(&e.user);
+            e.pending
+                .into_iter()
+                .map(move |(name, value)| (user, name, value))
+        })
+        .collect()
+}

@@ -70,6 +70,8 @@ pub async fn run(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
         described: checked.pool.clone(),
         current_state: args.read.current_state,
         allow_verification_messages: args.read.allow_verification_messages || plan_allows,
+        allow_overwritten_at_sign_in: args.read.allow_overwritten_at_sign_in,
+        resend_pending: args.read.resend_pending,
     };
     let opts = options(
         &args,
@@ -84,6 +86,7 @@ pub async fn run(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
     let prepared = apply::prepare(&pool, &opts, &*reporter, &stop)
         .await
         .map_err(setup_or_stopped(&stop))?;
+    check_budget(&opts, &prepared, args.read.allow_over_email_limit, &stop)?;
     if args.plan.is_none()
         && !global.yes
         && !confirm_plan(global, &opts, &prepared, &args.user_pool_id, &stop).await?
@@ -176,6 +179,28 @@ pub async fn confirm_plan(
         colour_on_stderr(global),
     );
     confirm(&format!("Apply these changes to {pool}? [y/N] "), stop).await
+}
+
+/// Refuses, before any write, a run whose verification emails exceed what Cognito's default
+/// sender delivers in a day (see [`crate::budget`]). Decides the rows once more only when
+/// messages are allowed and the pool emails through the default sender.
+pub fn check_budget(
+    opts: &ApplyOptions,
+    prepared: &apply::Prepared,
+    allow: bool,
+    stop: &CancellationToken,
+) -> Result<(), Failure> {
+    let messaging = prepared.messaging();
+    let allowed = opts
+        .preflight
+        .as_ref()
+        .is_some_and(|p| p.allow_verification_messages);
+    if allow || !allowed || !messaging.default_email_sender || !messaging.messages("email") {
+        return Ok(());
+    }
+    let summary = apply::preview(prepared, opts, 0, &crate::progress::Quiet, stop)
+        .map_err(super::setup_or_stopped(stop))?;
+    crate::budget::check(&summary, messaging, allow).map_err(setup)
 }
 
 /// How many changes and problems the confirmation shows.

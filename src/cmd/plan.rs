@@ -47,6 +47,7 @@ pub async fn run(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
             described: Some(&described),
             current_state: opts.current_state,
             concurrency: opts.concurrency,
+            allow_overwritten_at_sign_in: args.read.allow_overwritten_at_sign_in,
         };
         let state =
             prepare::read_pool(&scanned, &opts.input_options, &reading, &*reporter, &stop).await?;

@@ -176,6 +176,9 @@ fn options(
             described,
             current_state: Source::Auto,
             allow_verification_messages: args.allow_verification_messages,
+            // Restoring what the run changed puts back what sign-in writes anyway.
+            allow_overwritten_at_sign_in: true,
+            resend_pending: false,
         }),
         limit: None,
         force: args.force,

@@ -98,6 +98,12 @@ pub struct Entry {
     /// `before` only where the pool still holds these.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<BTreeMap<String, Option<String>>>,
+    /// Addresses (`email`, `phone_number`) the call asked to change, with the value asked
+    /// for, that the pool keeps until the user confirms the code
+    /// (AttributesRequireVerificationBeforeUpdate): their `after` is the value the pool still
+    /// holds, so rollback restores nothing for them, and a re-run does not mail them again.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pending: BTreeMap<String, String>,
 }
 
 /// An open journal being appended to.

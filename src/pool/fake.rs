@@ -1,13 +1,17 @@
 //! An in-process user pool for fast tests of the engine and for benchmarks: a schema, users,
-//! scripted faults, a log of every call, and the verification messages real Cognito would
-//! send (an email or phone number changed without its `*_verified` flag set to true in the
-//! same call), which moto does not model.
+//! scripted faults, a log of every call, and what Cognito does that neither emulator models,
+//! from the API reference: the verification messages it sends (an address in the pool's
+//! `AutoVerifiedAttributes` changed without its `*_verified` flag set to true in the same
+//! call), pending changes (`AttributesRequireVerificationBeforeUpdate`: the old, verified
+//! address stays until the user confirms), phone numbers refused unless E.164.
+//! [`FakePool::configure`] sets the pool's settings; [`FakePool::new`] auto-verifies email,
+//! as the console's default does.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use aws_sdk_cognitoidentityprovider::types::{
-    AttributeDataType, SchemaAttributeType, UserPoolType,
+    AttributeDataType, SchemaAttributeType, UserPoolType, VerifiedAttributeType,
 };
 
 use super::{CallError, ErrorKind, Page, Pool, User};
@@ -39,6 +43,9 @@ struct State {
     faults: VecDeque<Fault>,
     calls: Vec<(&'static str, String)>,
     messages: u64,
+    /// Changes waiting for the user's confirmation: (username, attribute) -> new value.
+    pending: BTreeMap<(String, String), String>,
+    providers: Vec<super::config::Provider>,
 }
 
 impl FakePool {
@@ -54,6 +61,7 @@ impl FakePool {
         let pool = UserPoolType::builder()
             .id("us-east-1_fake")
             .set_schema_attributes(Some(schema.collect()))
+            .auto_verified_attributes(VerifiedAttributeType::Email)
             .build();
         FakePool {
             state: Arc::new(Mutex::new(State {
@@ -63,6 +71,8 @@ impl FakePool {
                 faults: VecDeque::new(),
                 calls: Vec::new(),
                 messages: 0,
+                pending: BTreeMap::new(),
+                providers: Vec::new(),
             })),
         }
     }
@@ -131,6 +141,45 @@ impl FakePool {
     /// How many calls of `op` were made.
     pub fn count(&self, op: &str) -> usize {
         self.lock().calls.iter().filter(|(o, _)| *o == op).count()
+    }
+
+    /// Adds an external identity provider mapping these user pool attributes.
+    pub fn add_provider(&self, name: &str, mapped: &[&str]) {
+        self.lock().providers.push(super::config::Provider {
+            name: name.to_string(),
+            mapped: mapped.iter().map(|s| s.to_string()).collect(),
+        });
+    }
+
+    /// Adds a user of an external identity provider (status EXTERNAL_PROVIDER, an
+    /// `identities` attribute), as Cognito creates one at its first sign-in.
+    pub fn add_federated_user(&self, username: &str, provider: &str, attributes: &[(&str, &str)]) {
+        let identities = format!(
+            r#"[{{"userId":"{username}","providerName":"{provider}","providerType":"OIDC","primary":true}}]"#
+        );
+        let mut attrs: Vec<(&str, &str)> = attributes.to_vec();
+        attrs.push(("identities", &identities));
+        self.add_user(username, &attrs);
+        if let Some(u) = self.lock().users.get_mut(&username.to_lowercase()) {
+            u.status = Some("EXTERNAL_PROVIDER".into());
+        }
+    }
+
+    /// Changes the pool's settings (what DescribeUserPool returns and what updates do).
+    pub fn configure(&self, f: impl FnOnce(&mut UserPoolType)) {
+        f(&mut self.lock().pool);
+    }
+
+    /// Changes waiting for `username`'s confirmation: attribute -> new value.
+    pub fn pending(&self, username: &str) -> BTreeMap<String, String> {
+        let key = username.to_lowercase();
+        let state = self.lock();
+        state
+            .pending
+            .iter()
+            .filter(|((u, _), _)| *u == key)
+            .map(|((_, a), v)| (a.clone(), v.clone()))
+            .collect()
     }
 
     /// Verification messages real Cognito would have sent.
@@ -225,6 +274,11 @@ impl Pool for FakePool {
         })
     }
 
+    async fn identity_providers(&self) -> Result<Vec<super::config::Provider>, CallError> {
+        self.enter("ListIdentityProviders", "")?;
+        Ok(self.lock().providers.clone())
+    }
+
     async fn get_user(&self, username: &str) -> Result<Option<User>, CallError> {
         self.enter("AdminGetUser", username)?;
         Ok(self.lock().users.get(&username.to_lowercase()).cloned())
@@ -233,27 +287,55 @@ impl Pool for FakePool {
     async fn update(&self, row: &Row) -> Result<(), CallError> {
         self.enter("AdminUpdateUserAttributes", &row.username)?;
         let mut state = self.lock();
+        let config = crate::pool::config::Messaging::from_pool(&state.pool);
+        let key = row.username.to_lowercase();
+        if let Some(c) = row.changes.iter().find(|c| c.name == "phone_number")
+            && c.change
+                .value()
+                .is_some_and(|v| !crate::validate::is_e164(v))
+        {
+            return Err(CallError::new(
+                ErrorKind::Row,
+                "InvalidParameterException",
+                "Invalid phone number format.",
+            ));
+        }
         let user = state
             .users
-            .get_mut(&row.username.to_lowercase())
+            .get_mut(&key)
             .ok_or_else(|| not_found(&row.username))?;
-        let mut messages = 0;
+        let (mut messages, mut pending) = (0, Vec::new());
+        let mut held = Vec::new();
         for (alias, verified) in crate::validate::ALIASES {
             let new = row.changes.iter().find(|c| c.name == alias);
-            let changes = new
-                .and_then(|c| c.change.value())
-                .is_some_and(|v| user.attribute(alias) != Some(v));
+            let Some(value) = new.and_then(|c| c.change.value()) else {
+                continue;
+            };
             let kept = row
                 .changes
                 .iter()
                 .any(|c| c.name == verified && c.change.value() == Some("true"));
-            if changes && !kept {
-                // Cognito marks the address unverified and sends a code.
+            if user.attribute(alias) == Some(value) || kept {
+                continue;
+            }
+            if config.messages(alias) {
+                messages += 1; // a code to the new address
+            }
+            let was_verified = user.attribute(verified) == Some("true");
+            if config.messages(alias) && config.pending(alias) && was_verified {
+                // The old, verified address stays until the user confirms the new one.
+                pending.push(((key.clone(), alias.to_string()), value.to_string()));
+                held.push(alias);
+            } else {
+                // Stored at once and marked unverified.
                 put(&mut user.attributes, verified, "false");
-                messages += 1;
             }
         }
-        for c in &row.changes {
+        for c in row
+            .changes
+            .iter()
+            .filter(|c| !held.contains(&c.name.as_str()))
+        {
             put(
                 &mut user.attributes,
                 &c.name,
@@ -261,6 +343,7 @@ impl Pool for FakePool {
             );
         }
         state.messages += messages;
+        state.pending.extend(pending);
         Ok(())
     }
 }

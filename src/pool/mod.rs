@@ -5,6 +5,7 @@
 //! Cognito would send). Errors come back classified ([`CallError`]), so callers branch on
 //! [`ErrorKind`], never on strings.
 
+pub mod config;
 pub mod fake;
 pub mod sdk;
 
@@ -69,6 +70,13 @@ pub trait Pool: Clone + Send + Sync + 'static {
     fn list_pages_per_second(&self) -> f64 {
         20.0
     }
+
+    /// The pool's external identity providers with the user pool attributes each one's
+    /// AttributeMapping writes at every sign-in (ListIdentityProviders, then
+    /// DescribeIdentityProvider for each).
+    fn identity_providers(
+        &self,
+    ) -> impl Future<Output = Result<Vec<config::Provider>, CallError>> + Send;
 
     /// The one write: AdminUpdateUserAttributes with the row's changes (a delete is sent as
     /// a blank value, as the API documents).

@@ -79,6 +79,50 @@ impl Pool for SdkPool {
         })
     }
 
+    async fn identity_providers(&self) -> Result<Vec<super::config::Provider>, CallError> {
+        let mut names = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let out = self
+                .client
+                .list_identity_providers()
+                .user_pool_id(&self.pool_id)
+                .max_results(60)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| classify(&e))?;
+            names.extend(
+                out.providers()
+                    .iter()
+                    .filter_map(|p| p.provider_name().map(str::to_string)),
+            );
+            match out.next_token {
+                Some(t) if !t.is_empty() => token = Some(t),
+                _ => break,
+            }
+        }
+        let mut providers = Vec::new();
+        for name in names {
+            let out = self
+                .client
+                .describe_identity_provider()
+                .user_pool_id(&self.pool_id)
+                .provider_name(&name)
+                .send()
+                .await
+                .map_err(|e| classify(&e))?;
+            let mut mapped: Vec<String> = out
+                .identity_provider()
+                .and_then(|p| p.attribute_mapping())
+                .map(|m| m.keys().cloned().collect())
+                .unwrap_or_default();
+            mapped.sort();
+            providers.push(super::config::Provider { name, mapped });
+        }
+        Ok(providers)
+    }
+
     async fn list_page(
         &self,
         filter: Option<&str>,

@@ -50,6 +50,9 @@ pub struct Report {
     /// Users this run changed an email or phone number of without marking it verified
     /// (allowed by --allow-verification-messages): Cognito sent each a message.
     pub verification_messages: u64,
+    /// Users whose email or phone change this run left pending until they confirm the code
+    /// (the pool requires verification before update): the pool keeps the old value.
+    pub pending_changes: u64,
     /// Set when the run stopped at `--limit` changes.
     pub limit: Option<u64>,
     /// Where current values came from (list, get), or none.
@@ -158,6 +161,13 @@ impl Report {
                 s,
                 "{} users were sent a verification message",
                 self.verification_messages
+            );
+        }
+        if self.pending_changes > 0 {
+            let _ = writeln!(
+                s,
+                "{} users' address changes are pending until they confirm the code (the old address stays until then)",
+                self.pending_changes
             );
         }
         if let Some(limit) = self.limit {

@@ -1,8 +1,10 @@
-//! Test support: a real moto server per test, a fault proxy, SDK helpers to build and read
+//! Test support: a real moto server per test, a cognito-local server per test
+//! ([`cognito_local`]), a fault proxy, SDK helpers to build and read
 //! pools, and a way to run the built binary against them. Everything talks to loopback only.
 
 #![allow(dead_code)]
 
+pub mod cognito_local;
 pub mod proxy;
 
 use std::collections::BTreeMap;
@@ -14,7 +16,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_cognitoidentityprovider::types::{
-    AttributeDataType, AttributeType, MessageActionType, SchemaAttributeType,
+    AttributeDataType, AttributeType, MessageActionType, SchemaAttributeType, VerifiedAttributeType,
 };
 
 /// A moto server on a free loopback port, killed when dropped.
@@ -86,9 +88,13 @@ pub fn client(url: &str) -> Client {
     Client::from_conf(config)
 }
 
-/// Creates a pool with plain usernames and these custom String attributes.
+/// Creates a pool with plain usernames and these custom String attributes, which verifies
+/// changed emails by a code (`AutoVerifiedAttributes=["email"]`, the console's default).
 pub async fn create_pool(client: &Client, custom: &[&str]) -> String {
-    let mut req = client.create_user_pool().pool_name("test");
+    let mut req = client
+        .create_user_pool()
+        .pool_name("test")
+        .auto_verified_attributes(VerifiedAttributeType::Email);
     for name in custom {
         req = req.schema(
             SchemaAttributeType::builder()
