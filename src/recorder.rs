@@ -197,21 +197,7 @@ impl Recorder {
         entry.before = work.before.clone();
         entry.message = err.as_ref().map(|e| e.message.clone());
         if entry.before.is_some() {
-            let mut after: crate::row::Before = record
-                .row
-                .changes
-                .iter()
-                .map(|c| match &c.change {
-                    Change::Set(v) => (c.name.clone(), Some(v.clone())),
-                    Change::Delete => (c.name.clone(), None),
-                })
-                .collect();
-            // What Cognito did besides: the flags it reset (their earlier values are in
-            // `before`, see `stream::note_unverified`).
-            for verified in unverified_by(&record.row.changes) {
-                after.insert(verified.to_string(), Some("false".into()));
-            }
-            entry.after = Some(after);
+            entry.after = Some(after_values(record));
         }
         if !self.write(&entry) {
             return;
@@ -238,6 +224,16 @@ impl Recorder {
                 self.max_failure_rate * 100.0
             ));
         }
+    }
+
+    /// Writes a row's intent before its call is sent: the user's values just before it and
+    /// what it sets. Returns false when it cannot be written (the run is then stopped, and
+    /// the call must not be sent: it could not be undone).
+    pub fn intent(&mut self, work: &Work) -> bool {
+        let mut entry = entry(&work.record, Outcome::Intent, None, 0, 0);
+        entry.before = work.before.clone();
+        entry.after = Some(after_values(&work.record));
+        self.write(&entry)
     }
 
     /// `FILE:LINE: user "NAME": CODE: MESSAGE`, for the reporter.
@@ -343,4 +339,23 @@ fn entry(
         before: None,
         after: None,
     }
+}
+
+/// What a row's call leaves in the pool: its changes (None: deleted), and the `*_verified`
+/// flags Cognito resets besides (their earlier values are in the before-values, see
+/// `stream::note_unverified`).
+fn after_values(record: &Record) -> crate::row::Before {
+    let mut after: crate::row::Before = record
+        .row
+        .changes
+        .iter()
+        .map(|c| match &c.change {
+            Change::Set(v) => (c.name.clone(), Some(v.clone())),
+            Change::Delete => (c.name.clone(), None),
+        })
+        .collect();
+    for verified in unverified_by(&record.row.changes) {
+        after.insert(verified.to_string(), Some("false".into()));
+    }
+    after
 }
