@@ -119,8 +119,15 @@ async fn a_user_changed_during_a_paced_run_is_a_conflict_and_rollback_keeps_it()
     let report = run(&pool, options(&input, dir.path(), 5.0), Source::List).await;
     writer.await.unwrap();
     assert_eq!((report.updated, report.conflicts), (8, 2), "{report:?}");
-    assert_eq!((tier(&pool, "u8"), tier(&pool, "u9")), ("gold".into(), "gold".into()));
-    assert_eq!(pool.count("AdminUpdateUserAttributes"), 8, "u8, u9 not sent");
+    assert_eq!(
+        (tier(&pool, "u8"), tier(&pool, "u9")),
+        ("gold".into(), "gold".into())
+    );
+    assert_eq!(
+        pool.count("AdminUpdateUserAttributes"),
+        8,
+        "u8, u9 not sent"
+    );
     // Each update was preceded by its own read (10 reads: the 8 sent and the 2 conflicts).
     assert_eq!(pool.count("AdminGetUser"), 10);
     let failed = std::fs::read_to_string(dir.path().join("failed.csv")).unwrap();
@@ -131,7 +138,10 @@ async fn a_user_changed_during_a_paced_run_is_a_conflict_and_rollback_keeps_it()
     for i in 0..8 {
         assert_eq!(tier(&pool, &format!("u{i}")), "free");
     }
-    assert_eq!((tier(&pool, "u8"), tier(&pool, "u9")), ("gold".into(), "gold".into()));
+    assert_eq!(
+        (tier(&pool, "u8"), tier(&pool, "u9")),
+        ("gold".into(), "gold".into())
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -147,7 +157,10 @@ async fn forced_over_a_concurrent_change_the_journal_keeps_the_value_read_just_b
     assert_eq!((report.updated, report.conflicts), (10, 0));
     // The rollback restores what u8 and u9 held just before A wrote them: B's value.
     rollback(&pool, dir.path()).await;
-    assert_eq!((tier(&pool, "u8"), tier(&pool, "u9")), ("gold".into(), "gold".into()));
+    assert_eq!(
+        (tier(&pool, "u8"), tier(&pool, "u9")),
+        ("gold".into(), "gold".into())
+    );
     assert_eq!(tier(&pool, "u0"), "free");
 }
 
@@ -181,7 +194,10 @@ async fn current_state_none_reads_before_each_update_so_rollback_works() {
     pool.set("u1", "custom:tier", "gold"); // changed after the run: rollback leaves it
     let undo = rollback(&pool, dir.path()).await;
     assert_eq!((undo.conflicts, tier(&pool, "u0")), (1, "free".into()));
-    assert_eq!((tier(&pool, "u1"), tier(&pool, "u2")), ("gold".into(), "pro".into()));
+    assert_eq!(
+        (tier(&pool, "u1"), tier(&pool, "u2")),
+        ("gold".into(), "pro".into())
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -198,7 +214,11 @@ async fn a_call_in_flight_at_a_crash_is_restored_by_the_rollback_after_the_resum
     let text = std::fs::read_to_string(&journal).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert!(lines[1].contains("\"outcome\":\"intent\""), "{}", lines[1]);
-    assert!(lines[1].contains("\"before\":{\"custom:tier\":\"free\"}"), "{}", lines[1]);
+    assert!(
+        lines[1].contains("\"before\":{\"custom:tier\":\"free\"}"),
+        "{}",
+        lines[1]
+    );
     std::fs::write(&journal, format!("{}\n{}\n", lines[0], lines[1])).unwrap();
     for i in 1..5 {
         pool.set(&format!("u{i}"), "custom:tier", "free");
