@@ -77,7 +77,12 @@ pub(super) async fn send_one<P: Pool>(
             r = retrying(&at.reads, &pacing.policy, || pool.get_user(&username)) => r,
         };
         let user = match read {
-            Err(err) => return Some(Event::Sent(work, sent(SendResult::Failed(err)))),
+            Err(mut err) => {
+                // Only read: nothing was sent, whatever became of the read.
+                err.maybe_applied = false;
+                err.message = format!("reading the user before its update: {}", err.message);
+                return Some(Event::Sent(work, sent(SendResult::Failed(err))));
+            }
             Ok(None) => return Some(Event::NotFound(work.record)),
             Ok(Some(user)) => user,
         };

@@ -384,6 +384,24 @@ mod tests {
     }
 
     #[test]
+    fn an_intent_without_an_outcome_is_kept_apart_and_counts_nothing() {
+        let intent = |n: u64| {
+            format!(
+                "{{\"n\":{n},\"line\":{},\"user\":\"u{n}\",\"outcome\":\"intent\",\"attempts\":0,\"t\":1.0,\"before\":{{\"nickname\":\"old\"}},\"after\":{{\"nickname\":\"new\"}}}}\n",
+                n + 2
+            )
+        };
+        let (_d, path) = journal(&[&intent(0), &entry(0), &intent(1)]);
+        let loaded = load(&path).unwrap();
+        assert_eq!(loaded.report.updated, 1);
+        assert_eq!(loaded.report.api_calls, 1);
+        assert!(!loaded.done.contains(1), "in flight is not done");
+        let before = &loaded.intents[&1];
+        assert_eq!(before["nickname"].as_deref(), Some("old"));
+        assert!(!loaded.intents.contains_key(&0), "its outcome followed");
+    }
+
+    #[test]
     fn endless_files_are_refused() {
         let e = load(Path::new("/dev/zero")).unwrap_err().to_string();
         assert!(e.contains("not a regular file"), "{e}");
