@@ -423,7 +423,8 @@ pub struct ApplyArgs {
     /// Apply only the first N changes, then stop (a canary); run again to go on.
     #[arg(long, value_name = "N", help_heading = "Sending")]
     pub limit: Option<u64>,
-    /// Send a plan's rows even when their users changed since the plan was made (conflicts).
+    /// Send rows even when their users changed since the plan was made, or since they were
+    /// read before sending (conflicts).
     #[arg(long, help_heading = "Runs")]
     pub force: bool,
     /// Do not read each user (AdminGetUser, UserRead quota) just before its update: a change
