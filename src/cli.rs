@@ -266,6 +266,10 @@ pub struct RollbackArgs {
     /// Restore also attributes changed by someone else since the run (conflicts).
     #[arg(long, help_heading = "Runs")]
     pub force: bool,
+    /// Do not read each user (AdminGetUser) just before its restore: a change made during
+    /// the rollback is then overwritten without a conflict.
+    #[arg(long, help_heading = "Sending")]
+    pub no_read_before_write: bool,
     /// Allow restoring an email or phone number that was not verified before the run:
     /// Cognito sends each such user a verification message.
     #[arg(long)]
@@ -437,9 +441,15 @@ pub struct ApplyArgs {
     /// Apply only the first N changes, then stop (a canary); run again to go on.
     #[arg(long, value_name = "N", help_heading = "Sending")]
     pub limit: Option<u64>,
-    /// Send a plan's rows even when their users changed since the plan was made (conflicts).
+    /// Send rows even when their users changed since the plan was made, or since they were
+    /// read before sending (conflicts).
     #[arg(long, help_heading = "Runs")]
     pub force: bool,
+    /// Do not read each user (AdminGetUser, UserRead quota) just before its update: a change
+    /// someone else makes during the run is then overwritten without a conflict, and the
+    /// journal's before-values are the pre-read's or the plan's (see README, Sending).
+    #[arg(long, help_heading = "Sending")]
+    pub no_read_before_write: bool,
     /// Most calls per second. Cognito allows 25 UserUpdate calls per second per account and
     /// region, shared with your live application.
     #[arg(long, default_value_t = 10.0, value_parser = parse_rps, help_heading = "Sending")]

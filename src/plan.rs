@@ -302,7 +302,7 @@ pub fn decide_all(
 /// Why a conflicting row is left alone, naming its attributes.
 pub fn conflict(names: &[String]) -> String {
     format!(
-        "conflict: {} changed since the plan was made; left alone (--force sends it anyway)",
+        "conflict: {} changed since the plan was made or read; left alone (--force sends it anyway)",
         names.join(", ")
     )
 }

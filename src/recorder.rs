@@ -211,20 +211,7 @@ impl Recorder {
         entry.before = work.before.clone();
         entry.message = err.as_ref().map(|e| e.message.clone());
         if entry.before.is_some() {
-            let mut after: crate::row::Before = record
-                .row
-                .changes
-                .iter()
-                .map(|c| match &c.change {
-                    Change::Set(v) => (c.name.clone(), Some(v.clone())),
-                    Change::Delete => (c.name.clone(), None),
-                })
-                .collect();
-            // What Cognito did besides: the flags it reset (their earlier values are in
-            // `before`, see `stream::note_unverified`).
-            for verified in crate::stream::unverified_flags(work) {
-                after.insert(verified.to_string(), Some("false".into()));
-            }
+            let mut after = after_values(work);
             // A pending change: the pool still holds the old value.
             if outcome == Outcome::Updated {
                 for alias in &work.pending {
@@ -261,6 +248,16 @@ impl Recorder {
                 self.max_failure_rate * 100.0
             ));
         }
+    }
+
+    /// Writes a row's intent before its call is sent: the user's values just before it and
+    /// what it sets. Returns false when it cannot be written (the run is then stopped, and
+    /// the call must not be sent: it could not be undone).
+    pub fn intent(&mut self, work: &Work) -> bool {
+        let mut entry = entry(&work.record, Outcome::Intent, None, 0, 0);
+        entry.before = work.before.clone();
+        entry.after = Some(after_values(work));
+        self.write(&entry)
     }
 
     /// `FILE:LINE: user "NAME": CODE: MESSAGE`, for the reporter.
@@ -374,4 +371,24 @@ fn entry(
         after: None,
         pending: Default::default(),
     }
+}
+
+/// What a row's call leaves in the pool: its changes (None: deleted), and the `*_verified`
+/// flags Cognito resets besides (their earlier values are in the before-values, see
+/// `stream::note_unverified`).
+fn after_values(work: &Work) -> crate::row::Before {
+    let mut after: crate::row::Before = work
+        .record
+        .row
+        .changes
+        .iter()
+        .map(|c| match &c.change {
+            Change::Set(v) => (c.name.clone(), Some(v.clone())),
+            Change::Delete => (c.name.clone(), None),
+        })
+        .collect();
+    for verified in crate::stream::unverified_flags(work) {
+        after.insert(verified.to_string(), Some("false".into()));
+    }
+    after
 }

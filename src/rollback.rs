@@ -30,7 +30,17 @@ pub fn make_plan(
     // The latest entry of each updated row, with what it changed from and to.
     let mut rows: BTreeMap<u64, (u64, String, Values, Values)> = BTreeMap::new();
     let mut blind = 0u64;
+    // Rows whose call was sent and whose outcome never followed (the run died): restored
+    // like unknown outcomes, from the values written before the call.
+    let mut in_flight: BTreeMap<u64, (u64, String, Values, Values)> = BTreeMap::new();
     for mut e in entries {
+        if e.outcome == Outcome::Intent {
+            if let (Some(before), Some(after)) = (e.before, e.after) {
+                in_flight.insert(e.n, (e.line, e.user, before, after));
+            }
+            continue;
+        }
+        in_flight.remove(&e.n);
         let pending = std::mem::take(&mut e.pending);
         match (e.outcome, e.before, e.after) {
             // A row whose outcome is unknown may have been applied: its plan entry restores it
@@ -51,6 +61,7 @@ pub fn make_plan(
             _ => {}
         }
     }
+    rows.extend(in_flight);
     if rows.is_empty() && blind > 0 {
         bail!(
             "{} recorded no before-values (the run used --current-state none): rollback is not possible",

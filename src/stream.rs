@@ -22,12 +22,21 @@ use crate::row::Before;
 /// A row to send, with what it changes from.
 pub struct Work {
     pub record: Record,
+    /// The before-values the journal records for rollback (replaced by the values read just
+    /// before the call, when the run reads them).
     pub before: Option<Before>,
     /// Verification messages Cognito sends for this row (by the pool's settings).
     pub messages: u32,
     /// Addresses whose change stays pending until the user confirms it: the pool keeps the
     /// old value (and its verified flag) meanwhile.
     pub pending: Vec<&'static str>,
+    /// What the decision expected the pool to hold (the pre-read's values, or a plan's
+    /// before-values; None: nothing was expected, `--current-state none` on a plain input):
+    /// the read just before the call is checked against it.
+    pub expected: Option<Before>,
+    /// For a row whose earlier outcome was unknown: its values before the first attempt,
+    /// which stay its before-values.
+    pub earlier: Option<Before>,
 }
 
 /// What flows to the recorder.
@@ -39,6 +48,9 @@ pub enum Event {
     /// A row whose earlier outcome was unknown, found applied: with its first before-values.
     Recovered(Record, Before),
     Sent(Work, Sent),
+    /// A row about to be sent: its intent is journaled, then the work comes back with
+    /// whether it was written (the call is sent only if it was).
+    Intent(Work, tokio::sync::oneshot::Sender<(Work, bool)>),
     /// The input could not be read on: the run stops.
     InputFailed(InputError),
 }
@@ -143,7 +155,7 @@ pub fn read_rows(
 /// A row to send: exactly the decided changes, with what the pool held before them (read now,
 /// or as the plan saw it; for a resend, as it was before the first attempt), for rollback.
 fn work(mut record: Record, diffs: Vec<AttrDiff>, read: bool, earlier: Option<Before>) -> Work {
-    let before = match read {
+    let expected = match read {
         true => Some(
             diffs
                 .iter()
@@ -152,15 +164,7 @@ fn work(mut record: Record, diffs: Vec<AttrDiff>, read: bool, earlier: Option<Be
         ),
         false => record.before.take(),
     };
-    let before = match (before, earlier) {
-        (Some(now), Some(mut first)) => {
-            for (name, value) in now {
-                first.entry(name).or_insert(value);
-            }
-            Some(first)
-        }
-        (before, _) => before,
-    };
+    let before = overlay(expected.clone(), earlier.as_ref());
     record.row.changes = diffs
         .into_iter()
         .map(|d| AttrChange {
@@ -173,13 +177,29 @@ fn work(mut record: Record, diffs: Vec<AttrDiff>, read: bool, earlier: Option<Be
         before,
         messages: 0,
         pending: Vec::new(),
+        expected,
+        earlier,
+    }
+}
+
+/// `now`, with the values of `first` (from before an earlier attempt) in place of its own.
+pub fn overlay(now: Option<Before>, first: Option<&Before>) -> Option<Before> {
+    match (now, first) {
+        (Some(now), Some(first)) => {
+            let mut first = first.clone();
+            for (name, value) in now {
+                first.entry(name).or_insert(value);
+            }
+            Some(first)
+        }
+        (now, _) => now,
     }
 }
 
 /// Adds to a row's before-values the `*_verified` flags its call makes Cognito reset (an
 /// email or phone number changed without its flag, messages allowed), as the pool held them:
 /// the journal then lets rollback restore the flag with the address, in the same call.
-fn note_unverified(work: &mut Work, now: Option<&BTreeMap<String, String>>) {
+pub fn note_unverified(work: &mut Work, now: Option<&BTreeMap<String, String>>) {
     let flags: Vec<&str> = unverified_flags(work).collect();
     let Some(before) = work.before.as_mut() else {
         return;

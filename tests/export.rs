@@ -316,6 +316,7 @@ async fn rollback_refuses_a_run_without_before_values() {
             &pool,
             "--current-state",
             "none",
+            "--no-read-before-write",
         ],
         None,
     )

@@ -63,6 +63,7 @@ fn options(input: &Path, dir: &Path) -> ApplyOptions {
         preflight: None,
         limit: None,
         force: false,
+        read_before_write: true,
     }
 }
 
@@ -220,7 +221,7 @@ async fn a_pending_email_change_is_journaled_as_pending_and_not_rolled_back() {
     let u0_entry: serde_json::Value = journal
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .find(|e| e["user"] == "u000")
+        .find(|e| e["user"] == "u000" && e["outcome"] == "updated")
         .expect("u000 journaled");
     assert_eq!(
         u0_entry["pending"],

@@ -4,8 +4,9 @@
 //!
 //! A blocking thread reads and checks rows, skipping those an earlier run finished; the
 //! dispatcher hands valid rows to at most `concurrency` workers, each pacing its calls through
-//! the shared [`Pacing`]; every finished row goes to the [`Recorder`], which alone writes the
-//! journal, counts and decides to stop the run.
+//! the shared [`Pacing`] (`send.rs`: the user read again just before its update, the intent
+//! journaled, then the update); every finished row goes to the [`Recorder`], which alone
+//! writes the journal, counts and decides to stop the run.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -28,7 +29,10 @@ use crate::sender::{Pacing, RetryPolicy};
 use crate::stream::Checks;
 
 mod resume;
+mod send;
 mod workers;
+
+pub use send::READ_RPS;
 
 /// Everything `apply` needs to know, resolved from the command line.
 #[derive(Debug, Clone)]
@@ -54,6 +58,10 @@ pub struct ApplyOptions {
     pub limit: Option<u64>,
     /// Send a plan's rows even when their users changed since the plan was made.
     pub force: bool,
+    /// Read each user (AdminGetUser) just before its update: a user changed since it was
+    /// decided is a conflict, and the journal's before-values are the values read then.
+    /// Off (`--no-read-before-write`): no UserRead quota spent while sending.
+    pub read_before_write: bool,
 }
 
 /// What `apply` reads before writing: the pool's schema and the users' current values.
@@ -106,10 +114,16 @@ pub async fn prepare<P: Pool>(
     }
     let state = match &opts.preflight {
         Some(p) => {
-            if p.current_state == Source::None {
+            if p.current_state == Source::None && !opts.read_before_write {
                 reporter.warning(
                     "--current-state none: rows are sent without reading current values; \
                      unchanged users cost a call each, and rollback will not be possible",
+                );
+            } else if p.current_state == Source::None {
+                reporter.warning(
+                    "--current-state none: no diff before sending (unchanged users cost a \
+                     call each); each user is read just before its update, so rollback \
+                     restores the values read then",
                 );
             }
             let reading = Reading {

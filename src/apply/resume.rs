@@ -1,6 +1,7 @@
 //! The journal of a run: a new one, the one being resumed, or a finished one kept aside; and
 //! which recorded rows this run decides again (invalid rows and conflicts always, rows whose
-//! outcome is unknown always, failed rows with `--retry-failed`).
+//! outcome is unknown always (a call in flight when a run died included), failed rows with
+//! `--retry-failed`).
 
 use std::collections::BTreeMap;
 
@@ -68,11 +69,17 @@ pub(super) fn decide_again(tally: &mut Loaded, retry_failed: bool) -> Again {
         tally.done.remove(n);
     }
     // A row whose outcome was unknown is decided again, keeping its first before-values.
-    let unknown: BTreeMap<u64, Before> = tally
+    let mut unknown: BTreeMap<u64, Before> = tally
         .unknown
         .iter()
         .map(|(n, (_, before))| (*n, before.clone()))
         .collect();
+    // So is a row whose call was in flight when its run died (an intent without an
+    // outcome): it may have been applied, so what it changed from is kept, whatever the
+    // pool shows now. The intent's before-values already hold any earlier ones.
+    for (n, before) in std::mem::take(&mut tally.intents) {
+        unknown.insert(n, before);
+    }
     for n in unknown.keys() {
         tally.done.remove(*n);
     }

@@ -15,7 +15,9 @@ use crate::journal::DoneSet;
 use crate::pool::Pool;
 use crate::progress::Reporter;
 use crate::recorder::Recorder;
-use crate::sender::{Pacing, send_row};
+use crate::sender::Pacing;
+
+use super::send::{SendTime, send_one};
 use crate::stream::{self, Checks, Event, StreamCounts, Work};
 
 /// A run under way: its tasks and where their events arrive.
@@ -46,9 +48,11 @@ pub(super) fn start<P: Pool>(
             stream::read_rows(records, done, checks, work_tx, events, stop, counts)
         })
     };
+    let at = Arc::new(SendTime::new(opts.read_before_write, opts.force));
     let dispatcher = tokio::spawn(dispatch(
         pool,
         pacing.clone(),
+        at,
         work_rx,
         events_tx,
         opts.concurrency.max(1),
@@ -63,10 +67,12 @@ pub(super) fn start<P: Pool>(
 }
 
 /// Hands rows to workers, at most `concurrency` at a time, until the reader is done or the
-/// run stops; each worker sends its row and reports the outcome as an event.
+/// run stops; each worker sends its row (`send.rs`: read, check, intent, update) and reports
+/// the outcome as an event.
 async fn dispatch<P: Pool>(
     pool: Arc<P>,
     pacing: Arc<Pacing>,
+    at: Arc<SendTime>,
     mut work_rx: mpsc::Receiver<Work>,
     events: mpsc::Sender<Event>,
     concurrency: usize,
@@ -83,12 +89,19 @@ async fn dispatch<P: Pool>(
             _ = stop.cancelled() => break,
             p = slots.clone().acquire_owned() => p.expect("semaphore open"),
         };
-        let (pool, pacing, stop, events) =
-            (pool.clone(), pacing.clone(), stop.clone(), events.clone());
+        let (pool, pacing, at, stop, events) = (
+            pool.clone(),
+            pacing.clone(),
+            at.clone(),
+            stop.clone(),
+            events.clone(),
+        );
         tokio::spawn(async move {
-            let sent = send_row(&*pool, &pacing, &work.record.row, &stop).await;
+            let event = send_one(&*pool, &pacing, &at, work, &events, &stop).await;
             drop(permit);
-            let _ = events.send(Event::Sent(work, sent)).await;
+            if let Some(event) = event {
+                let _ = events.send(event).await;
+            }
         });
     }
 }
@@ -124,6 +137,10 @@ pub(super) async fn record(
                 throttled += u64::from(sent.throttled);
                 retries += u64::from(sent.attempts.saturating_sub(1));
                 recorder.sent(&work, sent);
+            }
+            Event::Intent(work, ack) => {
+                let written = recorder.intent(&work);
+                let _ = ack.send((work, written));
             }
             Event::InputFailed(e) => recorder.stop(format!("cannot read the input: {e}")),
         }

@@ -155,6 +155,7 @@ fn options(
         preflight: Some(preflight),
         limit: args.limit,
         force: args.force,
+        read_before_write: !args.no_read_before_write,
     }
 }
 

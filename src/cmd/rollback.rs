@@ -182,6 +182,7 @@ fn options(
         }),
         limit: None,
         force: args.force,
+        read_before_write: !args.no_read_before_write,
     }
 }
 

@@ -23,6 +23,9 @@ pub struct Loaded {
     /// Rows whose latest outcome is `unknown`, with their code and the values before the
     /// first attempt: decided again by every run, which keeps these before-values.
     pub unknown: BTreeMap<u64, (String, crate::row::Before)>,
+    /// Rows with an intent entry and no outcome after it (yet): in flight, or in flight when
+    /// the process died. Their before-values, as written before the call was sent.
+    pub intents: BTreeMap<u64, crate::row::Before>,
     /// Counts rebuilt from the entries.
     pub report: Report,
     /// Bytes up to the end of the last whole entry; a torn tail lies beyond.
@@ -200,6 +203,7 @@ impl Loaded {
             failed: BTreeMap::new(),
             redecide: BTreeMap::new(),
             unknown: BTreeMap::new(),
+            intents: BTreeMap::new(),
             valid_len: 0,
             torn_tail: false,
             first_t: None,
@@ -210,6 +214,13 @@ impl Loaded {
     /// Counts one entry. A later entry for the same row (a `--retry-failed` run) replaces the
     /// earlier failure in the counts.
     pub fn record(&mut self, e: &Entry) {
+        // An intent is not an outcome: kept until the row's outcome follows it.
+        if e.outcome == Outcome::Intent {
+            self.intents
+                .insert(e.n, e.before.clone().unwrap_or_default());
+            return;
+        }
+        self.intents.remove(&e.n);
         self.first_t.get_or_insert(e.t);
         self.last_t = Some(e.t);
         let r = &mut self.report;
@@ -267,6 +278,7 @@ impl Loaded {
                     .insert(e.n, (Outcome::Conflict, String::new()));
             }
             Outcome::Unchanged => r.unchanged += 1,
+            Outcome::Intent => unreachable!("handled above"),
             Outcome::Unknown => {
                 r.failed += 1;
                 r.unknown_rows += 1;
@@ -369,6 +381,24 @@ mod tests {
         assert!(e.contains("line 3 is not a journal entry"), "{e}");
         assert!(entries(&path).is_err());
         assert_eq!(std::fs::read(&path).unwrap(), before, "nothing is cut");
+    }
+
+    #[test]
+    fn an_intent_without_an_outcome_is_kept_apart_and_counts_nothing() {
+        let intent = |n: u64| {
+            format!(
+                "{{\"n\":{n},\"line\":{},\"user\":\"u{n}\",\"outcome\":\"intent\",\"attempts\":0,\"t\":1.0,\"before\":{{\"nickname\":\"old\"}},\"after\":{{\"nickname\":\"new\"}}}}\n",
+                n + 2
+            )
+        };
+        let (_d, path) = journal(&[&intent(0), &entry(0), &intent(1)]);
+        let loaded = load(&path).unwrap();
+        assert_eq!(loaded.report.updated, 1);
+        assert_eq!(loaded.report.api_calls, 1);
+        assert!(!loaded.done.contains(1), "in flight is not done");
+        let before = &loaded.intents[&1];
+        assert_eq!(before["nickname"].as_deref(), Some("old"));
+        assert!(!loaded.intents.contains_key(&0), "its outcome followed");
     }
 
     #[test]

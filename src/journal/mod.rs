@@ -8,6 +8,10 @@
 //! rows are simply sent again (an update sets absolute values, so sending twice is harmless).
 //! A torn last line is ignored; a bad line anywhere else is refused with its line number (a
 //! crash tears only the last line, so such a journal was damaged or edited).
+//!
+//! Write-ahead: before a row's call is sent, an `intent` entry records the user's values just
+//! before it and what it sets; the outcome entry follows. A row with an intent and no outcome
+//! was in flight when the process died: it is read as an unknown outcome, never as unsent.
 
 mod done;
 mod load;
@@ -27,7 +31,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 /// The version this build writes and the newest it reads.
-pub const FORMAT_VERSION: u32 = 2;
+/// Version 3 added [`Outcome::Intent`]: entries written before a call is sent.
+pub const FORMAT_VERSION: u32 = 3;
 
 /// The first line of a journal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -69,6 +74,12 @@ pub enum Outcome {
     /// as failed, decided again by the next run, and restored by rollback if it was applied
     /// (added in format version 2).
     Unknown,
+    /// Not an outcome: written (and handed to the operating system) before the row's call is
+    /// sent, with the user's values just before it (`before`) and what the call sets
+    /// (`after`). The row's outcome follows; an intent without one (the process died while
+    /// the call was in flight) is read as an unknown outcome, so its before-values are the
+    /// ones a resume keeps and rollback restores (added in format version 3).
+    Intent,
 }
 
 /// One finished row.

@@ -83,6 +83,18 @@ pub async fn send_row<P: Pool>(
     row: &Row,
     stop: &CancellationToken,
 ) -> Sent {
+    send_row_from(pool, pacing, row, stop, false).await
+}
+
+/// [`send_row`], for a caller that already waited for this row's first turn of the pacer
+/// (`turn_taken`): it read the user in that turn, and the update follows the read at once.
+pub async fn send_row_from<P: Pool>(
+    pool: &P,
+    pacing: &Pacing,
+    row: &Row,
+    stop: &CancellationToken,
+    mut turn_taken: bool,
+) -> Sent {
     let (rate, policy) = (&pacing.rate, &pacing.policy);
     let mut sent = Sent {
         result: SendResult::Interrupted,
@@ -92,10 +104,12 @@ pub async fn send_row<P: Pool>(
     };
     let mut transient_retries = 0;
     loop {
-        tokio::select! {
-            biased;
-            _ = stop.cancelled() => return sent,
-            _ = rate.acquire() => {}
+        if !std::mem::take(&mut turn_taken) {
+            tokio::select! {
+                biased;
+                _ = stop.cancelled() => return sent,
+                _ = rate.acquire() => {}
+            }
         }
         sent.attempts += 1;
         let err = match pool.update(row).await {

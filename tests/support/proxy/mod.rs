@@ -84,6 +84,9 @@ pub enum Fault {
     ResetAfter,
     /// Forward after this many milliseconds.
     DelayMs(u64),
+    /// Forward at once (the call is applied), then hold the answer back this many
+    /// milliseconds: a process killed meanwhile never learns the outcome.
+    HoldAnswerMs(u64),
     /// Answer with this HTTP status and Cognito error code, without forwarding.
     Error {
         status: u16,
@@ -95,6 +98,7 @@ impl Fault {
     fn name(&self) -> String {
         match self {
             Fault::DelayMs(_) => "delay".into(),
+            Fault::HoldAnswerMs(_) => "hold_answer".into(),
             Fault::Error { code, .. } => code.clone(),
             other => serde_json::to_value(other)
                 .unwrap()
@@ -236,6 +240,12 @@ async fn serve(mut conn: TcpStream, state: Arc<Mutex<State>>) -> std::io::Result
                 cognito_error(&mut conn, status, &code, "injected fault").await?
             }
             Some(Fault::ResetBefore) => return reset(conn),
+            Some(Fault::HoldAnswerMs(ms)) => {
+                let response = forward(upstream, &request).await?;
+                count_forwarded(&state, &op);
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                conn.write_all(&response).await?;
+            }
             Some(Fault::ResetAfter) => {
                 forward(upstream, &request).await?;
                 count_forwarded(&state, &op);

@@ -1,0 +1,236 @@
+//! In-process (fake pool): what happens at the moment a row is sent. Each user is read again
+//! just before its update, so a change someone else makes during a long run is a conflict
+//! (not overwritten) and the journal's before-values are the values read then; every call is
+//! preceded by its intent in the journal, so a crash while it is in flight loses no undo.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use cognito_bulk::apply::{self, ApplyOptions, Preflight};
+use cognito_bulk::current::Source;
+use cognito_bulk::input::{EmptyCells, Format, InputOptions};
+use cognito_bulk::pool::Pool;
+use cognito_bulk::pool::fake::FakePool;
+use cognito_bulk::progress::Quiet;
+use cognito_bulk::report::Report;
+use cognito_bulk::sender::RetryPolicy;
+use tokio_util::sync::CancellationToken;
+
+fn fake(users: usize) -> FakePool {
+    let pool = FakePool::new(&[("tier", true)]);
+    for i in 0..users {
+        pool.add_user(&format!("u{i}"), &[("custom:tier", "free")]);
+    }
+    pool
+}
+
+fn options(input: &Path, dir: &Path, rps: f64) -> ApplyOptions {
+    ApplyOptions {
+        input: input.to_path_buf(),
+        input_options: InputOptions {
+            format: Format::Csv,
+            key_column: "username".into(),
+            empty_cells: EmptyCells::Ignore,
+            client_metadata: Default::default(),
+        },
+        user_pool_id: "us-east-1_fake".into(),
+        rps,
+        concurrency: 8,
+        retry: RetryPolicy {
+            max_transient_retries: 5,
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(5),
+            max_throttle_delay: Duration::from_millis(5),
+        },
+        failed_path: dir.join("failed.csv"),
+        journal_path: Some(dir.join("journal")),
+        restart: false,
+        retry_failed: false,
+        max_failure_rate: 0.5,
+        preflight: None,
+        limit: None,
+        force: false,
+        read_before_write: true,
+    }
+}
+
+async fn run(pool: &FakePool, mut opts: ApplyOptions, current_state: Source) -> Report {
+    let described = pool.describe().await.unwrap();
+    opts.preflight = Some(Preflight {
+        described: Some(described),
+        current_state,
+        allow_verification_messages: false,
+        allow_overwritten_at_sign_in: false,
+        resend_pending: false,
+    });
+    let stop = CancellationToken::new();
+    let prepared = apply::prepare(pool, &opts, &Quiet, &stop).await.unwrap();
+    let pool = Arc::new(pool.clone());
+    apply::run(pool, opts, prepared, Arc::new(Quiet), stop)
+        .await
+        .unwrap()
+}
+
+/// Rolls back the run journaled in `dir/journal`, as `rollback` does: its plan, applied.
+async fn rollback(pool: &FakePool, dir: &Path) -> Report {
+    let plan = dir.join("rollback.plan");
+    let _ = std::fs::remove_file(&plan);
+    cognito_bulk::rollback::make_plan(&dir.join("journal"), &plan, false).unwrap();
+    let mut opts = options(&plan, dir, 2000.0);
+    opts.input_options.format = Format::Plan;
+    opts.journal_path = Some(dir.join("rollback.journal"));
+    opts.failed_path = dir.join("rollback.failed.jsonl");
+    opts.restart = true;
+    run(pool, opts, Source::List).await
+}
+
+fn input(dir: &Path, users: usize, tier: &str) -> PathBuf {
+    let mut text = String::from("username,custom:tier\n");
+    for i in 0..users {
+        text.push_str(&format!("u{i},{tier}\n"));
+    }
+    let path = dir.join("in.csv");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn tier(pool: &FakePool, user: &str) -> String {
+    pool.attributes(user)["custom:tier"].clone()
+}
+
+/// Run B: once run A has sent two updates, sets u8 and u9 to "gold" behind A's back.
+fn concurrent_writer(pool: &FakePool) -> tokio::task::JoinHandle<()> {
+    let pool = pool.clone();
+    tokio::spawn(async move {
+        while pool.count("AdminUpdateUserAttributes") < 2 {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        pool.set("u8", "custom:tier", "gold");
+        pool.set("u9", "custom:tier", "gold");
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_user_changed_during_a_paced_run_is_a_conflict_and_rollback_keeps_it() {
+    let pool = fake(10);
+    let dir = tempfile::tempdir().unwrap();
+    let input = input(dir.path(), 10, "pro");
+    let writer = concurrent_writer(&pool);
+    // Run A at 5 calls a second: B writes while A is still going.
+    let report = run(&pool, options(&input, dir.path(), 5.0), Source::List).await;
+    writer.await.unwrap();
+    assert_eq!((report.updated, report.conflicts), (8, 2), "{report:?}");
+    assert_eq!(
+        (tier(&pool, "u8"), tier(&pool, "u9")),
+        ("gold".into(), "gold".into())
+    );
+    assert_eq!(
+        pool.count("AdminUpdateUserAttributes"),
+        8,
+        "u8, u9 not sent"
+    );
+    // Each update was preceded by its own read (10 reads: the 8 sent and the 2 conflicts).
+    assert_eq!(pool.count("AdminGetUser"), 10);
+    let failed = std::fs::read_to_string(dir.path().join("failed.csv")).unwrap();
+    assert!(failed.contains("u8,pro,Conflict"), "{failed}");
+
+    let undo = rollback(&pool, dir.path()).await;
+    assert_eq!((undo.updated, undo.conflicts), (8, 0));
+    for i in 0..8 {
+        assert_eq!(tier(&pool, &format!("u{i}")), "free");
+    }
+    assert_eq!(
+        (tier(&pool, "u8"), tier(&pool, "u9")),
+        ("gold".into(), "gold".into())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn forced_over_a_concurrent_change_the_journal_keeps_the_value_read_just_before() {
+    let pool = fake(10);
+    let dir = tempfile::tempdir().unwrap();
+    let input = input(dir.path(), 10, "pro");
+    let writer = concurrent_writer(&pool);
+    let mut opts = options(&input, dir.path(), 5.0);
+    opts.force = true;
+    let report = run(&pool, opts, Source::List).await;
+    writer.await.unwrap();
+    assert_eq!((report.updated, report.conflicts), (10, 0));
+    // The rollback restores what u8 and u9 held just before A wrote them: B's value.
+    rollback(&pool, dir.path()).await;
+    assert_eq!(
+        (tier(&pool, "u8"), tier(&pool, "u9")),
+        ("gold".into(), "gold".into())
+    );
+    assert_eq!(tier(&pool, "u0"), "free");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_the_read_a_concurrent_change_is_overwritten_and_its_undo_is_lost() {
+    // What --no-read-before-write gives up (the README says so): no conflict, and the
+    // journal's before-value is the pre-read's, older than B's change.
+    let pool = fake(10);
+    let dir = tempfile::tempdir().unwrap();
+    let input = input(dir.path(), 10, "pro");
+    let writer = concurrent_writer(&pool);
+    let mut opts = options(&input, dir.path(), 5.0);
+    opts.read_before_write = false;
+    let report = run(&pool, opts, Source::List).await;
+    writer.await.unwrap();
+    assert_eq!((report.updated, report.conflicts), (10, 0));
+    assert_eq!(pool.count("AdminGetUser"), 0, "no UserRead quota spent");
+    rollback(&pool, dir.path()).await;
+    assert_eq!(tier(&pool, "u8"), "free", "B's value is gone");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn current_state_none_reads_before_each_update_so_rollback_works() {
+    let pool = fake(3);
+    pool.set("u2", "custom:tier", "pro");
+    let dir = tempfile::tempdir().unwrap();
+    let input = input(dir.path(), 3, "pro");
+    let report = run(&pool, options(&input, dir.path(), 2000.0), Source::None).await;
+    // Sent as they are (no diff): u2, already "pro", costs a call too.
+    assert_eq!(report.updated, 3);
+    pool.set("u1", "custom:tier", "gold"); // changed after the run: rollback leaves it
+    let undo = rollback(&pool, dir.path()).await;
+    assert_eq!((undo.conflicts, tier(&pool, "u0")), (1, "free".into()));
+    assert_eq!(
+        (tier(&pool, "u1"), tier(&pool, "u2")),
+        ("gold".into(), "pro".into())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_call_in_flight_at_a_crash_is_restored_by_the_rollback_after_the_resume() {
+    let pool = fake(5);
+    let dir = tempfile::tempdir().unwrap();
+    let input = input(dir.path(), 5, "pro");
+    let mut opts = options(&input, dir.path(), 2000.0);
+    opts.concurrency = 1;
+    run(&pool, opts.clone(), Source::List).await;
+    // The run as a kill -9 leaves it while u0's call is in flight: the call reached the pool
+    // (u0 holds "pro"), its intent is journaled, its outcome and everything after are not.
+    let journal = dir.path().join("journal");
+    let text = std::fs::read_to_string(&journal).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[1].contains("\"outcome\":\"intent\""), "{}", lines[1]);
+    assert!(
+        lines[1].contains("\"before\":{\"custom:tier\":\"free\"}"),
+        "{}",
+        lines[1]
+    );
+    std::fs::write(&journal, format!("{}\n{}\n", lines[0], lines[1])).unwrap();
+    for i in 1..5 {
+        pool.set(&format!("u{i}"), "custom:tier", "free");
+    }
+    // The resume finds u0 at its target: applied, with the before-values of its intent.
+    let resumed = run(&pool, opts, Source::List).await;
+    assert_eq!((resumed.updated, resumed.unchanged), (5, 0), "{resumed:?}");
+    let undo = rollback(&pool, dir.path()).await;
+    assert_eq!(undo.updated, 5);
+    for i in 0..5 {
+        assert_eq!(tier(&pool, &format!("u{i}")), "free", "u{i}");
+    }
+}
