@@ -282,6 +282,8 @@ mod tests {
         w.write(&PlanEntry {
             line: 2,
             user: "alice".into(),
+            username: None,
+            sub: None,
             changes: vec![crate::diff::AttrDiff {
                 name: "custom:plan".into(),
                 before: None,

@@ -25,6 +25,22 @@ pub struct Work {
     pub before: Option<Before>,
 }
 
+impl Work {
+    /// The row as the call sends it: with the real username its key resolved to. Cognito
+    /// would resolve an alias itself, but the row may change the very email it is keyed by:
+    /// a retry after the change landed would find nobody, or someone else.
+    pub fn call(&self) -> std::borrow::Cow<'_, crate::row::Row> {
+        match &self.record.identity {
+            Some(id) if id.username != self.record.row.username => {
+                let mut row = self.record.row.clone();
+                row.username = id.username.clone();
+                std::borrow::Cow::Owned(row)
+            }
+            _ => std::borrow::Cow::Borrowed(&self.record.row),
+        }
+    }
+}
+
 /// What flows to the recorder.
 pub enum Event {
     Invalid(Record),
@@ -106,7 +122,12 @@ pub fn read_rows(
             Decision::Change { diffs, .. } => {
                 handed_out += 1;
                 let current = checks.pool.current.as_ref();
-                let now = current.and_then(|c| c.user(&record.row.username));
+                let now = current.and_then(|c| {
+                    match c.resolve(&record.row.username, record.identity.as_ref()) {
+                        crate::current::Resolved::User(kept) => Some(&kept.attributes),
+                        _ => None,
+                    }
+                });
                 let mut work = work(record, diffs, current.is_some(), earlier);
                 note_unverified(&mut work, now);
                 if work_tx.blocking_send(work).is_err() {

@@ -189,6 +189,7 @@ mod tests {
             },
             problems: vec![],
             before: None,
+            identity: None,
         }
     }
 

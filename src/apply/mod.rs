@@ -93,7 +93,7 @@ pub async fn prepare<P: Pool>(
             .map(|h| (h.input_sha256, h.duplicate_lines)),
         _ => None,
     };
-    let scanned = prepare::scan_input(&opts.input, &opts.input_options, prior, stop).await?;
+    let mut scanned = prepare::scan_input(&opts.input, &opts.input_options, prior, stop).await?;
     let header = journal_header(opts, &scanned);
     if let Some(path) = &opts.journal_path {
         journal::check_compatible(path, &header, opts.restart, blind && !opts.retry_failed)?;
@@ -113,7 +113,7 @@ pub async fn prepare<P: Pool>(
                 current_state: p.current_state,
                 concurrency: opts.concurrency,
             };
-            prepare::read_pool(&scanned, &opts.input_options, &reading, reporter, stop).await?
+            prepare::read_pool(&mut scanned, &opts.input_options, &reading, reporter, stop).await?
         }
         None => PoolState {
             schema: None,

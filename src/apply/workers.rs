@@ -86,7 +86,7 @@ async fn dispatch<P: Pool>(
         let (pool, pacing, stop, events) =
             (pool.clone(), pacing.clone(), stop.clone(), events.clone());
         tokio::spawn(async move {
-            let sent = send_row(&*pool, &pacing, &work.record.row, &stop).await;
+            let sent = send_row(&*pool, &pacing, &work.call(), &stop).await;
             drop(permit);
             let _ = events.send(Event::Sent(work, sent)).await;
         });

@@ -206,6 +206,7 @@ fn to_record(bytes: &csv::ByteRecord, columns: &[Column], opts: &InputOptions) -
         row,
         problems,
         before: None,
+        identity: None,
     }
 }
 
