@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The test suite: unit tests and end-to-end tests against a real moto server.
-# Installs the pinned moto into .tools/venv first if it is not there yet.
+# The test suite: unit tests and end-to-end tests against real moto and cognito-local servers.
+# Installs the pinned moto into .tools/venv and the pinned cognito-local into
+# .tools/cognito-local first if they are not there yet.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 MOTO_SERVER=$(scripts/setup-moto.sh | tail -n 1)
-export MOTO_SERVER
+COGNITO_LOCAL=$(scripts/setup-cognito-local.sh | tail -n 1)
+export MOTO_SERVER COGNITO_LOCAL
 cargo test --all-targets "$@"

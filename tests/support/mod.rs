@@ -1,8 +1,10 @@
-//! Test support: a real moto server per test, a fault proxy, SDK helpers to build and read
+//! Test support: a real moto server per test, a cognito-local server per test
+//! ([`cognito_local`]), a fault proxy, SDK helpers to build and read
 //! pools, and a way to run the built binary against them. Everything talks to loopback only.
 
 #![allow(dead_code)]
 
+pub mod cognito_local;
 pub mod proxy;
 
 use std::collections::BTreeMap;

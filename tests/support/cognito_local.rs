@@ -1,0 +1,211 @@
+//! A `cognito-local` server per test (the pinned npm emulator installed by
+//! scripts/setup-cognito-local.sh), in a temporary folder of its own, on a free loopback port.
+//!
+//! It models what moto does not: pools whose usernames are emails (the username becomes a
+//! UUID, the email an alias), and the verification codes Cognito would deliver, which it prints
+//! to its log as "Code Delivery" boxes. [`CognitoLocal::deliveries`] reads them back, so a test
+//! counts the messages a run caused. Its known differences from Cognito are listed in
+//! docs/EMULATORS.md: a test asserts what Cognito does, never an emulator's quirk.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_sdk_cognitoidentityprovider::Client;
+use aws_sdk_cognitoidentityprovider::operation::create_user_pool::builders::CreateUserPoolFluentBuilder;
+use aws_sdk_cognitoidentityprovider::types::{AttributeType, MessageActionType};
+
+/// A cognito-local server, killed when dropped (its folder goes with it).
+pub struct CognitoLocal {
+    pub addr: SocketAddr,
+    child: Child,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for CognitoLocal {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One verification message cognito-local delivered (one "Code Delivery" box of its log).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub username: String,
+    pub destination: String,
+    pub code: String,
+}
+
+/// The start script installed by scripts/setup-cognito-local.sh (or $COGNITO_LOCAL).
+fn start_script() -> PathBuf {
+    if let Some(p) = std::env::var_os("COGNITO_LOCAL") {
+        return p.into();
+    }
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(".tools/cognito-local/node_modules/cognito-local/lib/bin/start.js");
+    assert!(
+        p.exists(),
+        "{} is missing: run scripts/setup-cognito-local.sh (scripts/test.sh does it for you)",
+        p.display()
+    );
+    p
+}
+
+impl CognitoLocal {
+    pub fn start() -> CognitoLocal {
+        let dir = tempfile::tempdir().unwrap();
+        // Its default makes every pool an email-username pool; a test says what it wants.
+        let config = dir.path().join(".cognito");
+        std::fs::create_dir_all(&config).unwrap();
+        std::fs::write(
+            config.join("config.json"),
+            r#"{"UserPoolDefaults": {"UsernameAttributes": []}}"#,
+        )
+        .unwrap();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let log = dir.path().join("cognito-local.log");
+        let out = std::fs::File::create(&log).unwrap();
+        let child = Command::new("node")
+            .arg(start_script())
+            .current_dir(dir.path())
+            .env("PORT", port.to_string())
+            .env("HOST", "127.0.0.1")
+            // No colours: the log is parsed.
+            .env("NO_COLOR", "1")
+            .env("FORCE_COLOR", "0")
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .spawn()
+            .expect("start cognito-local (is node installed?)");
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while TcpStream::connect(addr).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "cognito-local did not start on {addr}: {}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        CognitoLocal {
+            addr,
+            child,
+            log,
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn client(&self) -> Client {
+        super::client(&self.url())
+    }
+
+    /// Every verification message delivered so far, in order.
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        parse_deliveries(&std::fs::read_to_string(&self.log).unwrap_or_default())
+    }
+}
+
+/// Reads the "Code Delivery" boxes out of a cognito-local log (colour codes and box borders
+/// are stripped; each box holds `Username:`, `Destination:` and `Code:` lines).
+pub fn parse_deliveries(log: &str) -> Vec<Delivery> {
+    let mut out = Vec::new();
+    let mut current: Option<Delivery> = None;
+    for line in log.lines() {
+        let line = strip_ansi(line);
+        if line.contains("Code Delivery") {
+            current = Some(Delivery {
+                username: String::new(),
+                destination: String::new(),
+                code: String::new(),
+            });
+            continue;
+        }
+        let Some(d) = current.as_mut() else { continue };
+        let text = line.trim_matches(|c: char| c == '│' || c.is_whitespace());
+        if let Some(v) = text.strip_prefix("Username:") {
+            d.username = v.trim().to_string();
+        } else if let Some(v) = text.strip_prefix("Destination:") {
+            d.destination = v.trim().to_string();
+        } else if let Some(v) = text.strip_prefix("Code:") {
+            d.code = v.trim().to_string();
+        } else if text.starts_with('╰') {
+            out.extend(current.take());
+        }
+    }
+    out
+}
+
+fn strip_ansi(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // ESC [ ... final byte in @..~
+            for c in chars.by_ref() {
+                if ('@'..='~').contains(&c) && c != '[' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Creates a pool configured by `configure` (on top of a name) and returns its id. For
+/// example `|p| p.username_attributes(UsernameAttributeType::Email)
+/// .auto_verified_attributes(VerifiedAttributeType::Email)` is a pool made the way Amplify and
+/// the console make one.
+pub async fn create_pool_with(
+    client: &Client,
+    configure: impl FnOnce(CreateUserPoolFluentBuilder) -> CreateUserPoolFluentBuilder,
+) -> String {
+    configure(client.create_user_pool().pool_name("test"))
+        .send()
+        .await
+        .unwrap()
+        .user_pool
+        .unwrap()
+        .id
+        .unwrap()
+}
+
+/// Creates a user without any message and returns the username the pool gave it (a UUID in
+/// an email-username pool, where `key` must be the email).
+pub async fn create_user_named(
+    client: &Client,
+    pool: &str,
+    key: &str,
+    attrs: &[(&str, &str)],
+) -> String {
+    let attributes: Vec<AttributeType> = attrs
+        .iter()
+        .map(|(n, v)| AttributeType::builder().name(*n).value(*v).build().unwrap())
+        .collect();
+    client
+        .admin_create_user()
+        .user_pool_id(pool)
+        .username(key)
+        .set_user_attributes(Some(attributes))
+        .message_action(MessageActionType::Suppress)
+        .send()
+        .await
+        .unwrap()
+        .user
+        .unwrap()
+        .username
+        .unwrap()
+}
