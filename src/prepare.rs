@@ -231,8 +231,9 @@ fn input_keys(
     let mut out = InputKeys::default();
     for record in input::read(scan.reopen(path)?, display, io)?.records {
         let record = record?;
-        // A plan's row names its user by the sub it resolved to (AdminGetUser takes a sub).
-        let planned = record.identity.as_ref().and_then(|i| i.sub.clone());
+        // A plan's row is read by the username it resolved to (usernames never change; the
+        // key may be an email the run changed); its sub then tells a re-created user apart.
+        let planned = record.identity.as_ref().map(|i| i.username.clone());
         if let Some(u) = planned.or_else(|| record.username().map(str::to_string)) {
             out.users.push(u);
         }

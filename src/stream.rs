@@ -67,6 +67,8 @@ pub struct Checks {
     /// Rows an earlier run left with an unknown outcome, with their values before its first
     /// attempt: kept as the before-values whatever the pool holds now.
     pub unknown: BTreeMap<u64, Before>,
+    /// The users an earlier run resolved those rows to: they act on them (by sub).
+    pub resolved: BTreeMap<u64, crate::row::Identity>,
 }
 
 /// Counters the thread keeps for the report.
@@ -110,6 +112,9 @@ pub fn read_rows(
             return;
         }
         let earlier = checks.unknown.remove(&record.index);
+        if let Some(identity) = checks.resolved.remove(&record.index) {
+            record.identity = Some(identity);
+        }
         let decision = planner.check_and_decide(&mut record, checks.scanned.scan.duplicates());
         let event = match decision {
             Decision::Invalid => Event::Invalid(record),

@@ -11,8 +11,8 @@ use std::time::Duration;
 use cognito_bulk::apply::{self, ApplyOptions, Preflight};
 use cognito_bulk::current::Source;
 use cognito_bulk::input::{EmptyCells, Format, InputOptions};
-use cognito_bulk::pool::Pool;
 use cognito_bulk::pool::fake::FakePool;
+use cognito_bulk::pool::{CallError, ErrorKind, Pool};
 use cognito_bulk::progress::Quiet;
 use cognito_bulk::report::Report;
 use cognito_bulk::sender::RetryPolicy;
@@ -295,4 +295,38 @@ async fn the_plan_records_the_user_beside_the_key_and_previews_both() {
             "~ ana@example.com (= {ANA})  custom:tier: \"free\" -> \"pro\""
         )]
     );
+}
+
+#[tokio::test]
+async fn a_resumed_row_of_unknown_outcome_acts_on_its_user_after_its_key_email_changed() {
+    let pool = email_pool();
+    let dir = tempfile::tempdir().unwrap();
+    let input = csv(
+        dir.path(),
+        "username,email,email_verified\nana@example.com,ana@new.example,true\n",
+    );
+    // Every attempt's answer is lost: the outcome is unknown.
+    let lost = CallError {
+        maybe_applied: true,
+        ..CallError::new(ErrorKind::Transient, "ConnectionError", "reset")
+    };
+    pool.fail(Some("AdminUpdateUserAttributes"), lost, 3);
+    let first = run_with(&pool, options(&input, dir.path()), Source::List).await;
+    assert_eq!(first.updated, 0);
+    assert_eq!(journal(dir.path())[0]["outcome"], "unknown");
+    // It had landed after all: the key (the old email) names nobody now.
+    pool.set(ANA, "email", "ana@new.example");
+    // The same command with --retry-failed resumes the finished journal.
+    let mut again = options(&input, dir.path());
+    again.retry_failed = true;
+    let second = run_with(&pool, again, Source::List).await;
+    assert_eq!(
+        (second.updated, second.failed),
+        (1, 0),
+        "found by sub, recovered: {second:?} {:?}",
+        journal(dir.path())
+    );
+    let back = rollback(&pool, dir.path()).await;
+    assert_eq!((back.updated, back.conflicts), (1, 0));
+    assert_eq!(pool.attributes(ANA)["email"], "ana@example.com");
 }

@@ -71,6 +71,8 @@ pub struct Prepared {
     scanned: Scanned,
     pool: PoolState,
     header: Header,
+    /// The users an earlier run resolved its rows of unknown outcome to (by input index).
+    resolved: std::collections::BTreeMap<u64, crate::row::Identity>,
 }
 
 /// Everything before the first write: errors here are setup errors (an unreadable input, a
@@ -95,6 +97,18 @@ pub async fn prepare<P: Pool>(
     };
     let mut scanned = prepare::scan_input(&opts.input, &opts.input_options, prior, stop).await?;
     let header = journal_header(opts, &scanned);
+    let resolved = match (&opts.journal_path, opts.restart || blind) {
+        (Some(j), false) if j.exists() => {
+            resume::resolved_before(j, &scanned.scan.sha256, opts.retry_failed)
+        }
+        _ => Default::default(),
+    };
+    // Their users are read by sub: the row may have changed the very email it is keyed by.
+    for id in resolved.values() {
+        if let Some(sub) = &id.sub {
+            scanned.scan.users.insert(crate::keys::user_key(sub));
+        }
+    }
     if let Some(path) = &opts.journal_path {
         journal::check_compatible(path, &header, opts.restart, blind && !opts.retry_failed)?;
     }
@@ -125,6 +139,7 @@ pub async fn prepare<P: Pool>(
         scanned,
         pool: state,
         header,
+        resolved,
     })
 }
 
@@ -173,6 +188,7 @@ pub async fn run<P: Pool>(
         scanned,
         pool: state,
         header,
+        resolved,
     } = prepared;
     // 1. The journal: new, resumed, or a finished one kept aside; what to decide again.
     let (journal, mut tally) = resume::open_journal(&opts, header, &*reporter)?;
@@ -206,6 +222,7 @@ pub async fn run<P: Pool>(
         force: opts.force,
         limit: opts.limit,
         unknown: again.unknown,
+        resolved,
     };
     let pacing = Arc::new(Pacing::new(opts.rps, opts.retry.clone()));
     let flow = workers::start(
