@@ -171,6 +171,15 @@ fn entries(md: &mut String, plan: &Path, values: &Values) -> anyhow::Result<()> 
             }
             continue;
         }
+        // The key the row used beside the user it resolved to; redacted, the username only
+        // (the key may be an email).
+        let user = match (&entry.username, values.salt.is_some()) {
+            (Some(u), true) => code(u),
+            (Some(u), false) if *u != entry.user => {
+                format!("{} (= {})", code(&entry.user), code(u))
+            }
+            _ => code(&entry.user),
+        };
         for d in &entry.changes {
             listed += 1;
             if listed > MAX_ROWS {
@@ -186,7 +195,7 @@ fn entries(md: &mut String, plan: &Path, values: &Values) -> anyhow::Result<()> 
                 md,
                 "| {} | {} | {} | {sign} | {} | {} |",
                 entry.line,
-                code(&entry.user),
+                user,
                 code(&d.name),
                 values.cell(d.before.as_deref()),
                 values.cell(d.after.as_deref())
@@ -293,6 +302,21 @@ mod tests {
             left_out: None,
         })
         .unwrap();
+        // A row keyed by email: shown beside its user; redacted, the user alone.
+        w.write(&PlanEntry {
+            line: 3,
+            user: "ana@corp.example".into(),
+            username: Some("uuid-ana".into()),
+            sub: Some("sub-ana".into()),
+            changes: vec![crate::diff::AttrDiff {
+                name: "custom:plan".into(),
+                before: None,
+                after: Some("gold".into()),
+            }],
+            client_metadata: Default::default(),
+            left_out: None,
+        })
+        .unwrap();
         let why = "2 users of the pool have this email".to_string();
         w.write(&PlanEntry::left_out(
             4,
@@ -313,9 +337,17 @@ mod tests {
         assert!(left.contains(
             "| 4 | `shared@corp.example` | `AmbiguousMatch` | 2 users of the pool have this email |"
         ));
+        assert!(
+            changes.contains("| 3 | `ana@corp.example` (= `uuid-ana`) |"),
+            "{changes}"
+        );
         let md = read(true);
         assert!(
             md.contains("`AmbiguousMatch`") && !md.contains("shared@"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| 3 | `uuid-ana` |") && !md.contains("ana@"),
             "{md}"
         );
     }
