@@ -86,7 +86,7 @@ async fn main() -> anyhow::Result<()> {
     let rss_before = peak_rss_mib();
     let started = Instant::now();
     let stop = CancellationToken::new();
-    let scanned = prepare::scan_input(&input, &io, None, &stop).await?;
+    let mut scanned = prepare::scan_input(&input, &io, None, &stop).await?;
     let scanned_at = started.elapsed().as_secs_f64();
     let reading = Reading {
         pool: &pool,
@@ -96,7 +96,7 @@ async fn main() -> anyhow::Result<()> {
         concurrency: 8,
         allow_overwritten_at_sign_in: false,
     };
-    let state = prepare::read_pool(&scanned, &io, &reading, &Quiet, &stop).await?;
+    let state = prepare::read_pool(&mut scanned, &io, &reading, &Quiet, &stop).await?;
     let read_at = started.elapsed().as_secs_f64();
     let summary = plan::run(&scanned, &state, &opts, &Quiet, &stop)?;
     let total = started.elapsed().as_secs_f64();

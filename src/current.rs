@@ -3,6 +3,10 @@
 //! or by AdminGetUser per input user (`get`: UserRead quota 120/s, each user read becomes a
 //! billable monthly active user).
 //!
+//! Keys are resolved as Cognito resolves the `Username` of an admin call: the username, the
+//! `sub`, or an alias the pool's sign-in settings allow, case-insensitively where the pool
+//! says so (see [`crate::signin`]); each user is kept once, under its real username.
+//!
 //! Memory is bounded by the input, not the pool: of the pool's users only those the input
 //! names are kept, with only the attributes the input touches (plus email and phone number
 //! for the alias checks); every email and phone number of the pool is kept as a 64-bit hash.
@@ -17,22 +21,51 @@ pub use crate::current_state::Source;
 pub use crate::keys::alias_key;
 use crate::keys::user_key;
 use crate::pager::{Pager, interrupted, users_with};
-use crate::pool::{CallError, Pool};
+use crate::pool::{CallError, Pool, User};
 use crate::progress::Reporter;
+use crate::row::Identity;
 use crate::sender::{RateControl, RetryPolicy, retrying};
+use crate::signin::SignIn;
 
 /// AdminGetUser is paced well under its UserRead quota of 120/s (ListUsers: see the pager).
 const GET_RPS: f64 = 80.0;
 
-/// The current values of the input's users, keyed by the input's user key (folded).
+/// The current values of the input's users, found as Cognito resolves a `Username`: by
+/// username, `sub` or an alias the pool allows (see [`crate::signin`]).
 #[derive(Debug, Default)]
 pub struct Current {
-    users: HashMap<String, BTreeMap<String, String>>,
-    /// Hash of a folded email or phone number -> hash of the user key owning it.
+    users: Vec<Kept>,
+    /// Real username -> index in `users` (a user named by several keys is kept once).
+    by_username: HashMap<String, usize>,
+    /// Names compared exactly, and names compared case-insensitively (lower-cased), -> users.
+    exact: HashMap<String, Vec<usize>>,
+    folded: HashMap<String, Vec<usize>>,
+    /// Hash of a folded email or phone number -> hash of the real username owning it.
     aliases: HashMap<u64, u64>,
+    sign_in: SignIn,
     /// Users read with AdminGetUser (billable).
     pub users_read: u64,
     pub source: Option<Source>,
+}
+
+/// A user an input names, as the pool holds it: who it is and the attributes kept.
+#[derive(Debug, Clone)]
+pub struct Kept {
+    pub identity: Identity,
+    pub attributes: BTreeMap<String, String>,
+}
+
+/// Which user a key names.
+#[derive(Debug)]
+pub enum Resolved<'a> {
+    User(&'a Kept),
+    NotFound,
+    /// The key names more than one user (e.g. the alias of one, the username of another):
+    /// their usernames.
+    Ambiguous(Vec<&'a str>),
+    /// A plan's row whose user (by `sub`) is gone while its key names another user now: the
+    /// user was deleted and another made under the same name.
+    Replaced,
 }
 
 /// What `--current-state get` reads: each input user, and each email and phone number the
@@ -45,12 +78,60 @@ pub struct InputKeys {
 }
 
 impl Current {
-    /// The user's attributes, or None if the pool has no such user.
-    pub fn user(&self, key: &str) -> Option<&BTreeMap<String, String>> {
-        self.users.get(&key.to_lowercase())
+    /// No users yet, resolving keys by the pool's sign-in settings.
+    pub fn new(sign_in: SignIn, source: Source) -> Current {
+        Current {
+            sign_in,
+            source: Some(source),
+            ..Current::default()
+        }
     }
 
-    /// The [`user_key`] of the user that already holds this email or phone number, if any.
+    /// The user's attributes, or None if the key names no user (or several).
+    pub fn user(&self, key: &str) -> Option<&BTreeMap<String, String>> {
+        match self.resolve(key, None) {
+            Resolved::User(kept) => Some(&kept.attributes),
+            _ => None,
+        }
+    }
+
+    /// The user `key` names; for a plan's row that recorded its user, that user by `sub`.
+    pub fn resolve(&self, key: &str, planned: Option<&Identity>) -> Resolved<'_> {
+        if let Some(sub) = planned.and_then(|p| p.sub.as_deref()) {
+            return match self.by_key(sub) {
+                Resolved::User(kept) if kept.identity.sub.as_deref() == Some(sub) => {
+                    Resolved::User(kept)
+                }
+                _ => match self.by_key(key) {
+                    Resolved::NotFound => Resolved::NotFound,
+                    _ => Resolved::Replaced,
+                },
+            };
+        }
+        self.by_key(key)
+    }
+
+    fn by_key(&self, key: &str) -> Resolved<'_> {
+        let mut found: Vec<usize> = Vec::new();
+        let hits = self.exact.get(key).into_iter().flatten();
+        for &i in hits.chain(self.folded.get(&key.to_lowercase()).into_iter().flatten()) {
+            if !found.contains(&i) {
+                found.push(i);
+            }
+        }
+        match found.as_slice() {
+            [] => Resolved::NotFound,
+            [one] => Resolved::User(&self.users[*one]),
+            many => Resolved::Ambiguous(
+                many.iter()
+                    .map(|&i| self.users[i].identity.username.as_str())
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The [`user_key`] of the real username of the user that already holds this email or
+    /// phone number, if any.
     pub fn alias_owner(&self, value: &str) -> Option<u64> {
         self.aliases.get(&alias_key(value)).copied()
     }
@@ -63,10 +144,11 @@ impl Current {
             .map(|(n, v)| (n.to_string(), v.to_string()))
             .collect();
         let wanted = attrs.iter().map(|(n, _)| n.clone()).collect();
-        self.keep(user.to_lowercase(), &attrs, &wanted);
+        self.keep(user, &attrs, &wanted, None);
     }
 
-    /// Notes that the user named `owner` holds these emails and phone numbers.
+    /// Notes that the user named `owner` (its real username) holds these emails and phone
+    /// numbers.
     fn note_aliases(&mut self, owner: &str, attrs: &[(String, String)]) {
         for (name, value) in attrs {
             if matches!(name.as_str(), "email" | "phone_number") && !value.is_empty() {
@@ -75,30 +157,80 @@ impl Current {
         }
     }
 
-    /// Keeps `attrs` of a user the input names as `key`.
-    fn keep(&mut self, key: String, attrs: &[(String, String)], wanted: &BTreeSet<String>) {
-        self.note_aliases(&key, attrs);
-        let kept = attrs
-            .iter()
-            .filter(|(n, _)| wanted.contains(n) || matches!(n.as_str(), "email" | "phone_number"))
-            .cloned()
+    /// Keeps `attrs` of the user `username`, indexed by every name the pool resolves to it
+    /// (and by `asked`, the key an AdminGetUser was made with, which Cognito resolved).
+    fn keep(
+        &mut self,
+        username: &str,
+        attrs: &[(String, String)],
+        wanted: &BTreeSet<String>,
+        asked: Option<&str>,
+    ) {
+        self.note_aliases(username, attrs);
+        let i = match self.by_username.get(username) {
+            Some(&i) => i,
+            None => {
+                let kept = attrs
+                    .iter()
+                    .filter(|(n, _)| {
+                        wanted.contains(n) || matches!(n.as_str(), "email" | "phone_number")
+                    })
+                    .cloned()
+                    .collect();
+                let sub = attrs
+                    .iter()
+                    .find(|(n, _)| n == "sub")
+                    .map(|(_, v)| v.clone());
+                self.users.push(Kept {
+                    identity: Identity {
+                        username: username.to_string(),
+                        sub,
+                    },
+                    attributes: kept,
+                });
+                self.by_username
+                    .insert(username.to_string(), self.users.len() - 1);
+                self.users.len() - 1
+            }
+        };
+        let names: Vec<(String, bool)> = self
+            .sign_in
+            .names(username, attrs)
+            .into_iter()
+            .map(|n| (n.value.to_string(), n.folded))
+            .chain(asked.map(|a| (a.to_string(), false)))
             .collect();
-        self.users.insert(key, kept);
+        for (name, folded) in names {
+            let (map, name) = match folded {
+                true => (&mut self.folded, name.to_lowercase()),
+                false => (&mut self.exact, name),
+            };
+            let users = map.entry(name).or_default();
+            if !users.contains(&i) {
+                users.push(i);
+            }
+        }
+    }
+
+    /// Every user the pool could resolve a key of the input to (see [`Current::list`]).
+    fn named_by(&self, user: &User, input_users: &HashSet<u64>) -> bool {
+        self.sign_in
+            .names(&user.username, &user.attributes)
+            .iter()
+            .any(|n| input_users.contains(&user_key(n.value)))
     }
 }
 
 impl Current {
     /// Empty current values to be filled from a ListUsers pass made elsewhere (a computed
-    /// backfill reads the pool once, for its templates and its diff).
+    /// backfill reads the pool once, for its templates and its diff; its rows name users by
+    /// their usernames).
     pub fn listed() -> Current {
-        Current {
-            source: Some(Source::List),
-            ..Current::default()
-        }
+        Current::new(SignIn::plain(), Source::List)
     }
 
     /// Notes a user of the pool: its email and phone number always, and, with `wanted`,
-    /// those of its attributes (the user is then one the input names, keyed by `username`).
+    /// those of its attributes (the user is then one the input names).
     pub fn observe(
         &mut self,
         username: &str,
@@ -106,7 +238,7 @@ impl Current {
         wanted: Option<&BTreeSet<String>>,
     ) {
         match wanted {
-            Some(wanted) => self.keep(username.to_lowercase(), attrs, wanted),
+            Some(wanted) => self.keep(username, attrs, wanted, None),
             None => self.note_aliases(username, attrs),
         }
     }
@@ -136,29 +268,21 @@ pub async fn note_owners<P: Pool>(
 /// the scan) and every user's email and phone number hash.
 pub async fn list<P: Pool>(
     pool: &P,
+    sign_in: SignIn,
     input_users: &HashSet<u64>,
     wanted: &BTreeSet<String>,
     reporter: &dyn Reporter,
     stop: &CancellationToken,
 ) -> Result<Current, CallError> {
-    let mut current = Current {
-        source: Some(Source::List),
-        ..Current::default()
-    };
+    let mut current = Current::new(sign_in, Source::List);
     let mut pages = Pager::new(pool, None, None).until(stop);
     let mut seen = 0u64;
     while let Some(page) = pages.next().await {
         for user in page?.users {
             seen += 1;
-            let attrs = &user.attributes;
-            let sub = user.attribute("sub");
-            let key = [Some(user.username.as_str()), sub]
-                .into_iter()
-                .flatten()
-                .find(|k| input_users.contains(&user_key(k)));
-            match key {
-                Some(k) => current.keep(k.to_lowercase(), attrs, wanted),
-                None => current.note_aliases(&user.username, attrs),
+            match current.named_by(&user, input_users) {
+                true => current.keep(&user.username, &user.attributes, wanted, None),
+                false => current.note_aliases(&user.username, &user.attributes),
             }
         }
         reporter.status(&format!("reading the pool: {seen} users so far"));
@@ -171,6 +295,7 @@ pub async fn list<P: Pool>(
 /// interrupt stops it within the calls in flight.
 pub async fn get<P: Pool>(
     pool: &P,
+    sign_in: SignIn,
     keys: InputKeys,
     wanted: &BTreeSet<String>,
     concurrency: usize,
@@ -191,16 +316,13 @@ pub async fn get<P: Pool>(
             (user, result)
         });
     }
-    let mut current = Current {
-        source: Some(Source::Get),
-        ..Current::default()
-    };
+    let mut current = Current::new(sign_in, Source::Get);
     while let Some(done) = tasks.join_next().await {
         let (user, result) = done.expect("reader task");
         match result {
             Ok(Some(found)) => {
                 current.users_read += 1;
-                current.keep(user.to_lowercase(), &found.attributes, wanted)
+                current.keep(&found.username, &found.attributes, wanted, Some(&user))
             }
             Ok(None) => current.users_read += 1,
             Err(e) => {

@@ -177,6 +177,15 @@ fn entries(md: &mut String, plan: &Path, values: &Values, matched: bool) -> anyh
             }
             continue;
         }
+        // The key the row used beside the user it resolved to; redacted, the username only
+        // (the key may be an email).
+        let user = match (&entry.username, values.salt.is_some()) {
+            (Some(u), true) => code(u),
+            (Some(u), false) if *u != entry.user => {
+                format!("{} (= {})", code(&entry.user), code(u))
+            }
+            _ => code(&entry.user),
+        };
         for d in &entry.changes {
             listed += 1;
             if listed > MAX_ROWS {
@@ -192,7 +201,7 @@ fn entries(md: &mut String, plan: &Path, values: &Values, matched: bool) -> anyh
                 md,
                 "| {} | {} | {} | {sign} | {} | {} |",
                 entry.line,
-                code(&entry.user),
+                user,
                 code(&d.name),
                 values.cell(d.before.as_deref()),
                 values.cell(d.after.as_deref())
@@ -300,6 +309,23 @@ mod tests {
         w.write(&PlanEntry {
             line: 2,
             user: "alice".into(),
+            username: None,
+            sub: None,
+            changes: vec![crate::diff::AttrDiff {
+                name: "custom:plan".into(),
+                before: None,
+                after: Some("gold".into()),
+            }],
+            client_metadata: Default::default(),
+            left_out: None,
+        })
+        .unwrap();
+        // A row keyed by email: shown beside its user; redacted, the user alone.
+        w.write(&PlanEntry {
+            line: 3,
+            user: "ana@corp.example".into(),
+            username: Some("uuid-ana".into()),
+            sub: Some("sub-ana".into()),
             changes: vec![crate::diff::AttrDiff {
                 name: "custom:plan".into(),
                 before: None,
@@ -332,6 +358,10 @@ mod tests {
         assert!(left.contains(
             "| 4 | `shared@corp.example` | `AmbiguousMatch` | 2 users of the pool have this email |"
         ));
+        assert!(
+            changes.contains("| 3 | `ana@corp.example` (= `uuid-ana`) |"),
+            "{changes}"
+        );
         let md = read(true);
         assert!(
             md.contains("`AmbiguousMatch`") && !md.contains("shared@"),
@@ -339,5 +369,9 @@ mod tests {
         );
         // A user named on two lines is a username, kept as the changes keep theirs.
         assert!(md.contains("| 5 | `bob` | `DuplicateUser` |"), "{md}");
+        assert!(
+            md.contains("| 3 | `uuid-ana` |") && !md.contains("ana@"),
+            "{md}"
+        );
     }
 }

@@ -14,7 +14,7 @@ use crate::planfile::{self, PlanEntry, PlanHeader, PlanWriter};
 use crate::planner::{Decision, Planner, RowsFrom};
 use crate::prepare::{PoolState, Scanned};
 use crate::progress::Reporter;
-use crate::row::Record;
+use crate::row::{Identity, Record};
 
 #[derive(Debug, Clone)]
 pub struct PlanOptions {
@@ -142,6 +142,8 @@ pub fn run(
                 Planned::Change(diffs) => PlanEntry {
                     line: record.row.line,
                     user: record.row.username.clone(),
+                    username: record.identity.as_ref().map(|i| i.username.clone()),
+                    sub: record.identity.as_ref().and_then(|i| i.sub.clone()),
                     changes: diffs.to_vec(),
                     client_metadata: record.row.client_metadata.clone(),
                     left_out: None,
@@ -286,8 +288,7 @@ pub fn decide_all(
                 }
                 for d in &diffs {
                     if summary.preview.len() < show {
-                        let email = planner.current.and_then(|c| c.user(&user)?.get("email"));
-                        let label = user_label(&user, email.map(String::as_str));
+                        let label = resolved_label(planner, &user, record.identity.as_ref());
                         summary.preview.push(preview_line(&label, d));
                     }
                 }
@@ -299,8 +300,27 @@ pub fn decide_all(
     Ok(summary)
 }
 
+/// How the preview names a row's user: the key it used and, when that is not the username
+/// (an email, a `sub`, another case), the user it resolved to: `ana@example.com (= 5f1d…)`.
+fn resolved_label(planner: &Planner, key: &str, identity: Option<&Identity>) -> String {
+    let Some(identity) = identity.filter(|i| i.username != key) else {
+        let email = planner.current.and_then(|c| c.user(key)?.get("email"));
+        return user_label(key, email.map(String::as_str));
+    };
+    format!(
+        "{} (= {})",
+        user_label(key, None),
+        user_label(&identity.username, None)
+    )
+}
+
 /// Why a conflicting row is left alone, naming its attributes.
 pub fn conflict(names: &[String]) -> String {
+    if let [only] = names
+        && only == crate::planner::REPLACED
+    {
+        return format!("conflict: {only}; left alone");
+    }
     format!(
         "conflict: {} changed since the plan was made or read; left alone (--force sends it anyway)",
         names.join(", ")

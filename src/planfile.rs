@@ -88,7 +88,14 @@ impl Backfill {
 pub struct PlanEntry {
     /// The input line the row came from.
     pub line: u64,
+    /// The key the row used (a username, a `sub` or an alias).
     pub user: String,
+    /// The user that key resolved to: its real username (the call is sent with it) and its
+    /// `sub` (a plan's row acts on that user even if the key names someone else by then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
     pub changes: Vec<AttrDiff>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub client_metadata: BTreeMap<String, String>,
@@ -109,11 +116,22 @@ pub struct LeftOut {
 }
 
 impl PlanEntry {
+    /// The user the plan resolved this row to, if it recorded one.
+    pub fn identity(&self) -> Option<crate::row::Identity> {
+        let username = self.username.clone()?;
+        Some(crate::row::Identity {
+            username,
+            sub: self.sub.clone(),
+        })
+    }
+
     /// The entry of a row the plan leaves out.
     pub fn left_out(line: u64, user: &str, code: &str, message: String) -> PlanEntry {
         PlanEntry {
             line,
             user: user.to_string(),
+            username: None,
+            sub: None,
             changes: Vec::new(),
             client_metadata: BTreeMap::new(),
             left_out: Some(LeftOut {

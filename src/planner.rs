@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use crate::current::{Current, alias_key};
+use crate::current::{Current, Resolved, alias_key};
 use crate::diff::{AttrDiff, RowPlan, against_plan, diff};
 use crate::pool::config::{Federation, Messaging};
 use crate::row::{AttrChange, Change, Problem, Record, Row};
@@ -116,10 +116,20 @@ impl Planner<'_> {
             return Decision::Invalid;
         }
         let now = match self.current {
-            Some(current) => match current.user(&record.row.username) {
-                Some(now) => Some(now),
-                None => return Decision::NotFound,
-            },
+            Some(current) => {
+                match current.resolve(&record.row.username, record.identity.as_ref()) {
+                    Resolved::User(kept) => {
+                        record.identity = Some(kept.identity.clone());
+                        Some(&kept.attributes)
+                    }
+                    Resolved::NotFound => return Decision::NotFound,
+                    Resolved::Ambiguous(users) => {
+                        record.problems.push(ambiguous(&users));
+                        return Decision::Invalid;
+                    }
+                    Resolved::Replaced => return Decision::Conflict(vec![REPLACED.into()]),
+                }
+            }
             None => None,
         };
         let planned = match (now, &record.before) {
@@ -240,8 +250,12 @@ impl Planner<'_> {
                     format!("another row sets the same {alias}: Cognito would refuse one or move the alias"),
                 ));
             }
+            let user = record
+                .identity
+                .as_ref()
+                .map_or(&record.row.username, |i| &i.username);
             if let Some(owner) = self.current.and_then(|c| c.alias_owner(value))
-                && owner != user_key(&record.row.username)
+                && owner != user_key(user)
             {
                 record.problems.push(Problem::attr(
                     "AliasExists",
@@ -261,6 +275,24 @@ struct Effects {
     /// Addresses whose change waits for the user's confirmation.
     pending: Vec<&'static str>,
     locks_out: bool,
+}
+
+/// What a plan's row whose user is gone reports as its conflict (its key names another user).
+pub const REPLACED: &str =
+    "the user (by sub) no longer exists and the key names another user now: deleted and re-created";
+
+/// A key that names several users: Cognito would pick one; the tool sends to none.
+fn ambiguous(users: &[&str]) -> Problem {
+    let names: Vec<String> = users.iter().map(|u| format!("{u:?}")).collect();
+    Problem::row(
+        "AmbiguousMatch",
+        format!(
+            "the key names {} users ({}): the username of one is an alias of another; \
+             key the row by the username or the sub",
+            users.len(),
+            names.join(", ")
+        ),
+    )
 }
 
 /// A row sent as it is (no current values): every change, with the plan's before-values
@@ -351,6 +383,7 @@ mod tests {
             },
             problems: vec![],
             before: before.map(pairs),
+            identity: None,
         }
     }
 

@@ -361,6 +361,8 @@ fn entry(
         n: record.index,
         line: record.row.line,
         user: record.row.username.clone(),
+        username: record.identity.as_ref().map(|i| i.username.clone()),
+        sub: record.identity.as_ref().and_then(|i| i.sub.clone()),
         outcome,
         code,
         attempts,

@@ -17,6 +17,8 @@ use crate::journal::{self, Outcome};
 use crate::planfile::{self, PlanEntry, PlanHeader, PlanWriter};
 
 type Values = BTreeMap<String, Option<String>>;
+/// The key a row used, and the username and sub it resolved to.
+type Who = (String, Option<String>, Option<String>);
 
 /// Writes the rollback plan of the run recorded in `journal_path` to `out`; returns how many
 /// users it restores. `allow_verification_messages`: rows whose restore makes Cognito send a
@@ -28,15 +30,15 @@ pub fn make_plan(
 ) -> anyhow::Result<u64> {
     let (header, entries) = journal::entries(journal_path)?;
     // The latest entry of each updated row, with what it changed from and to.
-    let mut rows: BTreeMap<u64, (u64, String, Values, Values)> = BTreeMap::new();
+    let mut rows: BTreeMap<u64, (u64, Who, Values, Values)> = BTreeMap::new();
     let mut blind = 0u64;
     // Rows whose call was sent and whose outcome never followed (the run died): restored
     // like unknown outcomes, from the values written before the call.
-    let mut in_flight: BTreeMap<u64, (u64, String, Values, Values)> = BTreeMap::new();
+    let mut in_flight: BTreeMap<u64, (u64, Who, Values, Values)> = BTreeMap::new();
     for mut e in entries {
         if e.outcome == Outcome::Intent {
             if let (Some(before), Some(after)) = (e.before, e.after) {
-                in_flight.insert(e.n, (e.line, e.user, before, after));
+                in_flight.insert(e.n, (e.line, (e.user, e.username, e.sub), before, after));
             }
             continue;
         }
@@ -55,7 +57,7 @@ pub fn make_plan(
                     rows.remove(&e.n);
                     continue;
                 }
-                rows.insert(e.n, (e.line, e.user, before, after));
+                rows.insert(e.n, (e.line, (e.user, e.username, e.sub), before, after));
             }
             (Outcome::Updated, _, _) => blind += 1,
             _ => {}
@@ -86,7 +88,7 @@ pub fn make_plan(
     let writing = || format!("writing {}", out.display());
     let mut writer = PlanWriter::create(out, &plan_header).with_context(writing)?;
     let users = rows.len() as u64;
-    for (line, user, before, after) in rows.into_values() {
+    for (line, (user, username, sub), before, after) in rows.into_values() {
         let changes = before
             .into_iter()
             .map(|(name, old)| AttrDiff {
@@ -99,6 +101,10 @@ pub fn make_plan(
             .write(&PlanEntry {
                 line,
                 user,
+                // The user the run changed, by sub: one deleted and made again under the
+                // same name since is a conflict, not a target.
+                username,
+                sub,
                 changes,
                 client_metadata: BTreeMap::new(),
                 left_out: None,

@@ -168,10 +168,21 @@ pub struct Record {
     /// None: a plain input row). Checked against current values before sending: a user changed
     /// since the plan was made is a conflict.
     pub before: Option<Before>,
+    /// The user the row's key resolved to (set by the planner), or, for a plan's or a
+    /// rollback's row, the user it resolved to when the plan was made: then the row acts on
+    /// that user (found by `sub`) whatever its key names now.
+    pub identity: Option<Identity>,
 }
 
 /// Attribute values before a change, by name (None: the attribute was absent).
 pub type Before = BTreeMap<String, Option<String>>;
+
+/// A user as Cognito knows it: the real username (which calls are sent with) and the `sub`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub username: String,
+    pub sub: Option<String>,
+}
 
 impl Record {
     pub fn is_valid(&self) -> bool {

@@ -135,6 +135,10 @@ pub fn scan(path: &Path, display: &str, opts: &InputOptions) -> Result<Scan, Inp
             if !scan.users.insert(key) {
                 repeated.insert(key);
             }
+            // A plan's row acts on the user it resolved to, found by sub.
+            if let Some(sub) = record.identity.as_ref().and_then(|i| i.sub.as_deref()) {
+                scan.users.insert(user_key(sub));
+            }
         }
         for c in &record.row.changes {
             if !scan.attributes.contains(&c.name) {

@@ -254,6 +254,7 @@ mod tests {
             },
             problems: vec![],
             before: None,
+            identity: None,
         };
         schema().check(&mut r);
         // Every change here is a real change (no current values): mutability applies.

@@ -39,6 +39,22 @@ pub struct Work {
     pub earlier: Option<Before>,
 }
 
+impl Work {
+    /// The row as the call sends it: with the real username its key resolved to. Cognito
+    /// would resolve an alias itself, but the row may change the very email it is keyed by:
+    /// a retry after the change landed would find nobody, or someone else.
+    pub fn call(&self) -> std::borrow::Cow<'_, crate::row::Row> {
+        match &self.record.identity {
+            Some(id) if id.username != self.record.row.username => {
+                let mut row = self.record.row.clone();
+                row.username = id.username.clone();
+                std::borrow::Cow::Owned(row)
+            }
+            _ => std::borrow::Cow::Borrowed(&self.record.row),
+        }
+    }
+}
+
 /// What flows to the recorder.
 pub enum Event {
     Invalid(Record),
@@ -70,6 +86,8 @@ pub struct Checks {
     /// Rows an earlier run left with an unknown outcome, with their values before its first
     /// attempt: kept as the before-values whatever the pool holds now.
     pub unknown: BTreeMap<u64, Before>,
+    /// The users an earlier run resolved those rows to: they act on them (by sub).
+    pub resolved: BTreeMap<u64, crate::row::Identity>,
 }
 
 /// Counters the thread keeps for the report.
@@ -114,6 +132,9 @@ pub fn read_rows(
             return;
         }
         let earlier = checks.unknown.remove(&record.index);
+        if let Some(identity) = checks.resolved.remove(&record.index) {
+            record.identity = Some(identity);
+        }
         let decision = planner.check_and_decide(&mut record, checks.scanned.scan.duplicates());
         let event = match decision {
             Decision::Invalid => Event::Invalid(record),
@@ -131,7 +152,12 @@ pub fn read_rows(
             } => {
                 handed_out += 1;
                 let current = checks.pool.current.as_ref();
-                let now = current.and_then(|c| c.user(&record.row.username));
+                let now = current.and_then(|c| {
+                    match c.resolve(&record.row.username, record.identity.as_ref()) {
+                        crate::current::Resolved::User(kept) => Some(&kept.attributes),
+                        _ => None,
+                    }
+                });
                 let mut work = work(record, diffs, current.is_some(), earlier);
                 work.messages = messages.len() as u32;
                 work.pending = pending;

@@ -227,6 +227,7 @@ mod tests {
             },
             problems: vec![],
             before: None,
+            identity: None,
         }
     }
 

@@ -85,6 +85,8 @@ pub struct Prepared {
     scanned: Scanned,
     pool: PoolState,
     header: Header,
+    /// The users an earlier run resolved its rows of unknown outcome to (by input index).
+    resolved: std::collections::BTreeMap<u64, crate::row::Identity>,
 }
 
 /// Everything before the first write: errors here are setup errors (an unreadable input, a
@@ -107,8 +109,20 @@ pub async fn prepare<P: Pool>(
             .map(|h| (h.input_sha256, h.duplicate_lines)),
         _ => None,
     };
-    let scanned = prepare::scan_input(&opts.input, &opts.input_options, prior, stop).await?;
+    let mut scanned = prepare::scan_input(&opts.input, &opts.input_options, prior, stop).await?;
     let header = journal_header(opts, &scanned);
+    let resolved = match (&opts.journal_path, opts.restart || blind) {
+        (Some(j), false) if j.exists() => {
+            resume::resolved_before(j, &scanned.scan.sha256, opts.retry_failed)
+        }
+        _ => Default::default(),
+    };
+    // Their users are read by sub: the row may have changed the very email it is keyed by.
+    for id in resolved.values() {
+        if let Some(sub) = &id.sub {
+            scanned.scan.users.insert(crate::keys::user_key(sub));
+        }
+    }
     if let Some(path) = &opts.journal_path {
         journal::check_compatible(path, &header, opts.restart, blind && !opts.retry_failed)?;
     }
@@ -135,7 +149,8 @@ pub async fn prepare<P: Pool>(
                 allow_overwritten_at_sign_in: p.allow_overwritten_at_sign_in,
             };
             let mut state =
-                prepare::read_pool(&scanned, &opts.input_options, &reading, reporter, stop).await?;
+                prepare::read_pool(&mut scanned, &opts.input_options, &reading, reporter, stop)
+                    .await?;
             if !p.resend_pending
                 && let Some(path) = opts.journal_path.as_ref().filter(|j| j.exists())
             {
@@ -156,6 +171,7 @@ pub async fn prepare<P: Pool>(
         scanned,
         pool: state,
         header,
+        resolved,
     })
 }
 
@@ -225,6 +241,7 @@ pub async fn run<P: Pool>(
         scanned,
         pool: state,
         header,
+        resolved,
     } = prepared;
     // 1. The journal: new, resumed, or a finished one kept aside; what to decide again.
     let (journal, mut tally) = resume::open_journal(&opts, header, &*reporter)?;
@@ -259,6 +276,7 @@ pub async fn run<P: Pool>(
         limit: opts.limit,
         rows_from: rows_from(&opts),
         unknown: again.unknown,
+        resolved,
     };
     let pacing = Arc::new(Pacing::new(opts.rps, opts.retry.clone()));
     let flow = workers::start(

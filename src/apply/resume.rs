@@ -115,3 +115,39 @@ pub(super) fn pending_changes(
         })
         .collect()
 }
+
+/// The users an earlier run resolved its rows of unknown outcome to: decided again, such a
+/// row acts on that user (by sub), since the call may have changed the email it is keyed by.
+/// Only for a journal this run resumes (of this input, not finished or `--retry-failed`); an
+/// unreadable journal gives none (opening it for the run reports why).
+pub(super) fn resolved_before(
+    path: &std::path::Path,
+    input_sha256: &str,
+    retry_failed: bool,
+) -> BTreeMap<u64, crate::row::Identity> {
+    let resumed = journal::load(path)
+        .is_ok_and(|l| l.header.input_sha256 == input_sha256 && (!l.is_complete() || retry_failed));
+    let Ok((_, entries)) = journal::entries(path)
+        .map_err(drop)
+        .and_then(|e| match resumed {
+            true => Ok(e),
+            false => Err(()),
+        })
+    else {
+        return BTreeMap::new();
+    };
+    let mut out = BTreeMap::new();
+    for e in entries {
+        match (e.outcome, e.username) {
+            // An intent with no outcome after it: the run died with the call in flight.
+            (journal::Outcome::Unknown | journal::Outcome::Intent, Some(username)) => {
+                let sub = e.sub;
+                out.insert(e.n, crate::row::Identity { username, sub });
+            }
+            _ => {
+                out.remove(&e.n);
+            }
+        }
+    }
+    out
+}

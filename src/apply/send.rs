@@ -70,7 +70,7 @@ pub(super) async fn send_one<P: Pool>(
         _ = pacing.rate.acquire() => {}
     }
     if at.read {
-        let username = work.record.row.username.clone();
+        let username = work.call().username.clone();
         let read = tokio::select! {
             biased;
             _ = stop.cancelled() => return Some(not_sent(work)),
@@ -108,7 +108,7 @@ pub(super) async fn send_one<P: Pool>(
     if !written || stop.is_cancelled() {
         return Some(not_sent(work));
     }
-    let sent = send_row_from(pool, pacing, &work.record.row, stop, true).await;
+    let sent = send_row_from(pool, pacing, &work.call(), stop, true).await;
     Some(Event::Sent(work, sent))
 }
 
@@ -213,6 +213,7 @@ mod tests {
                 },
                 problems: vec![],
                 before: None,
+                identity: None,
             },
             before: expected.map(values),
             expected: expected.map(values),

@@ -24,6 +24,7 @@ use crate::prepare::{self, PoolState, Scanned};
 use crate::progress::Reporter;
 use crate::row::Problem;
 use crate::schema::Schema;
+use crate::signin::SignIn;
 use crate::template::{Rules, Subject};
 
 mod checks;
@@ -195,6 +196,7 @@ async fn from_input<P: Pool>(
     stop: &CancellationToken,
 ) -> anyhow::Result<()> {
     let data = spec.rules.is_some();
+    let sign_in = SignIn::from_pool(spec.pool);
     // Pass 1: the keys to look for, and the attributes the rows touch.
     let mut keys = HashSet::new();
     let mut originals = Vec::new();
@@ -232,18 +234,14 @@ async fn from_input<P: Pool>(
                         .filter(|(n, _)| n == attr)
                         .map(|(_, v)| v.as_str())
                         .collect(),
-                    None => std::iter::once(user)
-                        .chain(
-                            attrs
-                                .iter()
-                                .filter(|(n, _)| n == "sub")
-                                .map(|(_, v)| v.as_str()),
-                        )
-                        .collect(),
+                    // The key names users as Cognito resolves a `Username`: the username,
+                    // the sub or an alias the pool allows (its case checked in pass 2).
+                    None => sign_in.names(user, attrs).iter().map(|n| n.value).collect(),
                 };
+                let mut seen = HashSet::new();
                 for c in candidates {
                     let k = fold(spec.match_attr, c);
-                    if keys.contains(&k) {
+                    if keys.contains(&k) && seen.insert(k.clone()) {
                         index
                             .entry(k)
                             .or_default()
@@ -255,7 +253,7 @@ async fn from_input<P: Pool>(
         )
         .await?;
     }
-    let by = spec.match_attr.unwrap_or("username");
+    let by = spec.match_attr.unwrap_or("username, sub or sign-in alias");
     let eval = spec.rules.map(|r| r.evaluator());
     // Emails and phone numbers the rows set: without a whole-pool read, who already has them
     // is looked up afterwards (the alias rail).
@@ -269,7 +267,13 @@ async fn from_input<P: Pool>(
         }
         rows.pad_to(row.line)?;
         let key = row.key.unwrap_or_default();
-        let (user, attrs) = match index.get(&fold(spec.match_attr, &key)).map(Vec::as_slice) {
+        let found = index
+            .get(&fold(spec.match_attr, &key))
+            .map(|users| match spec.match_attr {
+                Some(_) => users.clone(),
+                None => named(&sign_in, users, &key),
+            });
+        let (user, attrs) = match found.as_deref() {
             None | Some([]) => {
                 rows.not_found(row.line, &key, format!("no user of the pool has this {by}"))?;
                 continue;
@@ -316,6 +320,18 @@ async fn from_input<P: Pool>(
             .map_err(|e| anyhow::anyhow!("looking up who has the rows' emails: {e}"))?;
     }
     Ok(())
+}
+
+/// Of the users found for a folded key, those the key names in its own case (a
+/// case-sensitive pool's username, a phone number and the sub compare exactly).
+fn named(sign_in: &SignIn, users: &[(String, Attributes)], key: &str) -> Vec<(String, Attributes)> {
+    let names = |(user, attrs): &&(String, Attributes)| {
+        sign_in.names(user, attrs).iter().any(|n| match n.folded {
+            true => n.value.to_lowercase() == key.to_lowercase(),
+            false => n.value == key,
+        })
+    };
+    users.iter().filter(names).cloned().collect()
 }
 
 /// Users found for each folded key: (username, attributes).

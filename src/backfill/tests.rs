@@ -52,3 +52,48 @@ async fn rules_the_schema_refuses_stop_before_any_user_is_read() {
     .unwrap();
     assert_eq!((computed.scanned.scan.rows, computed.invalid), (2, 0));
 }
+
+/// An input keyed by email joined to an email-username pool (no `--match`): its keys name
+/// users as Cognito resolves them; a case-sensitive pool's username only in its own case.
+#[tokio::test]
+async fn input_keys_name_users_as_cognito_resolves_them() {
+    let pool = FakePool::new(&[("tenant", true)]);
+    pool.sign_in(&["email"], &[], true);
+    pool.add_user("5f1d-uuid", &[("sub", "s-1"), ("email", "Ana@Example.com")]);
+    pool.add_user("Carol", &[("sub", "s-2")]);
+    let described = pool.describe().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("crm.csv");
+    std::fs::write(&input, "username,t\nana@example.com,a\nCAROL,c\nCarol,c\n").unwrap();
+    let rules = Rules::parse(&["custom:tenant={{ row.t }}".into()], None, false).unwrap();
+    let io = InputOptions {
+        format: Format::Csv,
+        key_column: "username".into(),
+        empty_cells: EmptyCells::Ignore,
+        client_metadata: Default::default(),
+    };
+    let spec = Spec {
+        user_pool_id: "us-east-1_fake",
+        pool: &described,
+        rules: Some(&rules),
+        filter: None,
+        match_attr: None,
+        input: Some(&input),
+        filtered: false,
+        input_options: &io,
+    };
+    let computed = compute(&pool, &spec, &Quiet, &CancellationToken::new())
+        .await
+        .unwrap();
+    assert_eq!(
+        (computed.not_found, computed.invalid),
+        (1, 0),
+        "{:?}",
+        computed.problems
+    );
+    let rows = std::fs::read_to_string(&computed.scanned.path).unwrap();
+    assert!(rows.contains("\"username\":\"5f1d-uuid\""), "{rows}");
+    assert!(rows.contains("\"username\":\"Carol\""), "{rows}");
+    let left_out = std::fs::read_to_string(&computed.left_out).unwrap();
+    assert!(left_out.contains("\"user\":\"CAROL\""), "{left_out}");
+}

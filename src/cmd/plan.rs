@@ -40,7 +40,8 @@ pub async fn run(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
         .map_err(fail)?;
     let stop = super::stop_on_signals();
     let summary = async {
-        let scanned = prepare::scan_input(&opts.input, &opts.input_options, None, &stop).await?;
+        let mut scanned =
+            prepare::scan_input(&opts.input, &opts.input_options, None, &stop).await?;
         let reading = Reading {
             pool: &pool,
             user_pool_id: &opts.user_pool_id,
@@ -49,8 +50,14 @@ pub async fn run(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
             concurrency: opts.concurrency,
             allow_overwritten_at_sign_in: args.read.allow_overwritten_at_sign_in,
         };
-        let state =
-            prepare::read_pool(&scanned, &opts.input_options, &reading, &*reporter, &stop).await?;
+        let state = prepare::read_pool(
+            &mut scanned,
+            &opts.input_options,
+            &reading,
+            &*reporter,
+            &stop,
+        )
+        .await?;
         plan::run(&scanned, &state, &opts, &*reporter, &stop)
     }
     .await

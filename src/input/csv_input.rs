@@ -213,6 +213,7 @@ fn to_record(
         row,
         problems,
         before: None,
+        identity: None,
     }
 }
 

@@ -128,6 +128,7 @@ fn parse_line(bytes: &[u8], line: u64, opts: &InputOptions) -> Record {
         row,
         problems,
         before: None,
+        identity: None,
     }
 }
 
@@ -215,6 +216,7 @@ fn malformed(row: Row, text: &str, mut problems: Vec<Problem>, message: String) 
         row,
         problems,
         before: None,
+        identity: None,
     }
 }
 

@@ -60,6 +60,7 @@ fn to_record(text: &str, file_line: u64) -> Record {
                     format!("not a plan entry: {e}"),
                 )],
                 before: None,
+                identity: None,
             };
         }
     };
@@ -89,6 +90,7 @@ fn to_record(text: &str, file_line: u64) -> Record {
     let mut raw = serde_json::Map::new();
     raw.insert("username".into(), entry.user.clone().into());
     raw.insert("attributes".into(), attributes.into());
+    let identity = entry.identity();
     Record {
         index: 0,
         raw: RawRecord::Json(raw),
@@ -100,6 +102,7 @@ fn to_record(text: &str, file_line: u64) -> Record {
         },
         problems: vec![],
         before: Some(before),
+        identity,
     }
 }
 
@@ -129,5 +132,6 @@ fn left_out(entry: &PlanEntry, left: &LeftOut, file_line: u64) -> Record {
         },
         problems: vec![Problem::row(crate::row::known_code(&left.code), message)],
         before: None,
+        identity: None,
     }
 }

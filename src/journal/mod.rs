@@ -89,7 +89,15 @@ pub struct Entry {
     pub n: u64,
     /// The line where the row starts.
     pub line: u64,
+    /// The key the row used (a username, a `sub` or an alias).
     pub user: String,
+    /// The user the key resolved to: the real username the call was sent with, and the
+    /// `sub`, by which rollback and a resume find the user even if the run changed the
+    /// email the row was keyed by. Absent when current values were not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
     pub outcome: Outcome,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,

@@ -11,11 +11,13 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use aws_sdk_cognitoidentityprovider::types::{
-    AttributeDataType, SchemaAttributeType, UserPoolType, VerifiedAttributeType,
+    AliasAttributeType, AttributeDataType, SchemaAttributeType, UserPoolType,
+    UsernameAttributeType, UsernameConfigurationType, VerifiedAttributeType,
 };
 
 use super::{CallError, ErrorKind, Page, Pool, User};
 use crate::row::Row;
+use crate::signin::{Name, SignIn};
 
 /// Makes user number `i` of a synthetic pool.
 pub type Generator = fn(u64) -> User;
@@ -58,10 +60,12 @@ impl FakePool {
                 .mutable(*mutable)
                 .build()
         });
+        // Case-insensitive usernames, as the console makes pools (see `sign_in`).
         let pool = UserPoolType::builder()
             .id("us-east-1_fake")
             .set_schema_attributes(Some(schema.collect()))
             .auto_verified_attributes(VerifiedAttributeType::Email)
+            .username_configuration(case_sensitive(false))
             .build();
         FakePool {
             state: Arc::new(Mutex::new(State {
@@ -74,6 +78,41 @@ impl FakePool {
                 pending: BTreeMap::new(),
                 providers: Vec::new(),
             })),
+        }
+    }
+
+    /// Sets the pool's sign-in settings as DescribeUserPool reports them: `UsernameAttributes`
+    /// (email, phone_number), `AliasAttributes` (email, phone_number, preferred_username) and
+    /// `UsernameConfiguration.CaseSensitive`. Admin calls then resolve their `Username` as
+    /// Cognito does: the username, the `sub`, or an alias the settings allow.
+    pub fn sign_in(
+        &self,
+        username_attributes: &[&str],
+        alias_attributes: &[&str],
+        sensitive: bool,
+    ) {
+        let mut state = self.lock();
+        let pool = &mut state.pool;
+        pool.username_attributes = Some(
+            username_attributes
+                .iter()
+                .map(|a| UsernameAttributeType::from(*a))
+                .collect(),
+        );
+        pool.alias_attributes = Some(
+            alias_attributes
+                .iter()
+                .map(|a| AliasAttributeType::from(*a))
+                .collect(),
+        );
+        pool.username_configuration = Some(case_sensitive(sensitive));
+    }
+
+    /// Removes a user (AdminDeleteUser).
+    pub fn delete_user(&self, username: &str) {
+        let mut state = self.lock();
+        if let Some(key) = find(&state, username) {
+            state.users.remove(&key);
         }
     }
 
@@ -214,6 +253,35 @@ fn put(attributes: &mut Vec<(String, String)>, name: &str, value: &str) {
     }
 }
 
+fn case_sensitive(sensitive: bool) -> UsernameConfigurationType {
+    UsernameConfigurationType::builder()
+        .case_sensitive(sensitive)
+        .build()
+        .expect("case_sensitive is set")
+}
+
+/// The key in `users` of the user an admin call's `Username` names, as Cognito resolves it:
+/// the username (in its exact case unless the pool is case-insensitive), the `sub`, or an
+/// alias the pool's sign-in settings allow (see [`SignIn::names`]); a username wins over
+/// another user's alias.
+fn find(state: &State, key: &str) -> Option<String> {
+    let sign_in = SignIn::from_pool(&state.pool);
+    let same = |name: &Name| match name.folded {
+        true => name.value.to_lowercase() == key.to_lowercase(),
+        false => name.value == key,
+    };
+    if let Some(user) = state.users.get(&key.to_lowercase())
+        && same(&sign_in.names(&user.username, &[])[0])
+    {
+        return Some(key.to_lowercase());
+    }
+    state
+        .users
+        .iter()
+        .find(|(_, u)| sign_in.names(&u.username, &u.attributes).iter().any(same))
+        .map(|(k, _)| k.clone())
+}
+
 fn not_found(username: &str) -> CallError {
     CallError::new(
         ErrorKind::Row,
@@ -281,14 +349,14 @@ impl Pool for FakePool {
 
     async fn get_user(&self, username: &str) -> Result<Option<User>, CallError> {
         self.enter("AdminGetUser", username)?;
-        Ok(self.lock().users.get(&username.to_lowercase()).cloned())
+        let state = self.lock();
+        Ok(find(&state, username).and_then(|k| state.users.get(&k).cloned()))
     }
 
     async fn update(&self, row: &Row) -> Result<(), CallError> {
         self.enter("AdminUpdateUserAttributes", &row.username)?;
         let mut state = self.lock();
         let config = crate::pool::config::Messaging::from_pool(&state.pool);
-        let key = row.username.to_lowercase();
         if let Some(c) = row.changes.iter().find(|c| c.name == "phone_number")
             && c.change
                 .value()
@@ -300,10 +368,8 @@ impl Pool for FakePool {
                 "Invalid phone number format.",
             ));
         }
-        let user = state
-            .users
-            .get_mut(&key)
-            .ok_or_else(|| not_found(&row.username))?;
+        let key = find(&state, &row.username).ok_or_else(|| not_found(&row.username))?;
+        let user = state.users.get_mut(&key).expect("found");
         let (mut messages, mut pending) = (0, Vec::new());
         let mut held = Vec::new();
         for (alias, verified) in crate::validate::ALIASES {
