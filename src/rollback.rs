@@ -53,6 +53,7 @@ pub fn make_plan(
         user_pool_id: header.user_pool_id.clone(),
         input: journal_path.display().to_string(),
         input_path: None,
+        input_path_hex: None,
         input_sha256: files::sha256_file(journal_path)?,
         created_unix: journal::now_unix() as u64,
         current_state: Source::List,

@@ -124,7 +124,8 @@ async fn plan_previews_writes_nothing_and_apply_plan_does_exactly_that() {
         None,
     )
     .await;
-    assert_eq!(run.code, 2, "changes present: {run:?}");
+    // --detailed-exitcode: 4, rows are invalid or not found (2 would be "changes", all fine).
+    assert_eq!(run.code, 4, "invalid and not-found rows: {run:?}");
     for line in [
         "~ alice  custom:tier: \"free\" -> \"pro\"",
         "+ alice  given_name: \"Alice\"",

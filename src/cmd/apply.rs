@@ -269,18 +269,20 @@ fn check_plan(plan: &Path, pool: &str) -> anyhow::Result<planfile::PlanHeader> {
     // The input as the plan recorded it (its absolute path). A plan of a stream (standard
     // input, a FIFO) or of the pool itself has none: nothing to compare, its trailer guards it.
     // (Reading a FIFO's path here would wait for a writer forever.)
-    let Some(input) = header.input_path.as_deref() else {
+    let Some(input) = header.input_file() else {
         return Ok(header);
     };
-    let now = files::sha256_file(Path::new(input)).map_err(|e| {
+    let now = files::sha256_file(&input).map_err(|e| {
         anyhow!(
-            "{}: cannot read the plan's input {input}: {e}",
+            "{}: cannot read the plan's input {}: {e}",
             plan.display(),
+            input.display()
         )
     })?;
     if now != header.input_sha256 {
         anyhow::bail!(
-            "{input} changed since {} was made: run plan again",
+            "{} changed since {} was made: run plan again",
+            input.display(),
             plan.display()
         );
     }

@@ -142,9 +142,11 @@ pub(super) fn failure_for(detailed: bool) -> impl Fn(Failure) -> Failure + Copy 
     }
 }
 
-/// The exit code of a plan: with --detailed-exitcode, 2 means "changes".
+/// The exit code of a plan: with --detailed-exitcode, 4 means some rows are invalid or not
+/// found (whatever else), 2 "changes" (and every row fine), 0 nothing to do.
 pub(super) fn outcome(detailed: bool, summary: &PlanSummary) -> Outcome {
     match (detailed, summary.to_change > 0) {
+        (true, _) if summary.invalid + summary.not_found > 0 => Outcome::RowsInvalid,
         (true, true) => Outcome::Setup, // 2: there are changes
         (true, false) => Outcome::Success,
         (false, _) if summary.invalid + summary.not_found > 0 => Outcome::RowsFailed,
@@ -182,9 +184,10 @@ pub(super) fn print_plan(
         printer.out(note);
     }
     printer.out(format!(
-        "plan written to {}; apply it with: cognito-bulk apply --plan {} --user-pool-id {pool}",
+        "plan written to {}; apply it with: cognito-bulk apply --plan {} --user-pool-id {}",
         out.display(),
-        out.display(),
+        super::shell::quote(out.as_os_str()),
+        super::shell::quote(std::ffi::OsStr::new(pool)),
     ));
 }
 
