@@ -388,7 +388,14 @@ async fn email_and_alias_rails() {
         "{}",
         run.stdout
     );
-    // apply --plan keeps the plan's decision: the message is sent, and counted.
+    // The plan's advice states the allowance again: apply --plan allows only what its own
+    // command line allows (a plan can narrow, never widen; issue 17).
+    assert!(
+        run.stdout
+            .contains("--user-pool-id {pool} --allow-verification-messages"),
+        "{}",
+        run.stdout
+    );
     let plan = dir.path().join("e.jsonl.plan");
     let run = cognito_bulk(
         &moto.url(),
@@ -398,6 +405,30 @@ async fn email_and_alias_rails() {
             plan.to_str().unwrap(),
             "--user-pool-id",
             &pool,
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("pass --allow-verification-messages"),
+        "{run:?}"
+    );
+    assert_eq!(
+        attributes(&c, &pool, "ann").await["email"],
+        "ann@old.example",
+        "not sent without the flag on apply's command line"
+    );
+    // Following the advice: the message is sent, and counted.
+    let run = cognito_bulk(
+        &moto.url(),
+        &[
+            "apply",
+            "--plan",
+            plan.to_str().unwrap(),
+            "--user-pool-id",
+            &pool,
+            "--allow-verification-messages",
         ],
         None,
     )

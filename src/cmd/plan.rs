@@ -183,8 +183,16 @@ pub(super) fn print_plan(
     for note in summary.notes() {
         printer.out(note);
     }
+    // The allowances the plan was made with must be stated again where they act.
+    let mut flags = String::new();
+    if summary.messages > 0 {
+        flags.push_str(" --allow-verification-messages");
+    }
+    if summary.current_state.is_none() {
+        flags.push_str(" --current-state none");
+    }
     printer.out(format!(
-        "plan written to {}; apply it with: cognito-bulk apply --plan {} --user-pool-id {}",
+        "plan written to {}; apply it with: cognito-bulk apply --plan {} --user-pool-id {}{flags}",
         out.display(),
         super::shell::quote(out.as_os_str()),
         super::shell::quote(std::ffi::OsStr::new(pool)),
