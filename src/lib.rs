@@ -34,6 +34,7 @@ pub(crate) mod row;
 pub(crate) mod scan;
 pub(crate) mod schema;
 pub mod sender;
+pub(crate) mod shell;
 pub(crate) mod stream;
 pub mod template;
 pub mod validate;

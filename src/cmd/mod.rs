@@ -8,7 +8,6 @@ mod plan;
 mod printer;
 mod report;
 mod rollback;
-mod shell;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -157,7 +156,7 @@ fn connection(global: &Global, call_timeout: Duration) -> Connection {
 /// Read as OS strings: a path that is not UTF-8 is quoted byte for byte (`shell::quote`).
 fn resume_command() -> String {
     let args: Vec<std::ffi::OsString> = std::env::args_os().filter(|a| a != "--restart").collect();
-    shell::join(args.iter().map(|a| a.as_os_str()))
+    crate::shell::join(args.iter().map(|a| a.as_os_str()))
 }
 
 /// Refuses an output path that holds another run's journal or plan (a report or failed-rows

@@ -194,8 +194,8 @@ pub(super) fn print_plan(
     printer.out(format!(
         "plan written to {}; apply it with: cognito-bulk apply --plan {} --user-pool-id {}{flags}",
         out.display(),
-        super::shell::quote(out.as_os_str()),
-        super::shell::quote(std::ffi::OsStr::new(pool)),
+        crate::shell::quote(out.as_os_str()),
+        crate::shell::quote(std::ffi::OsStr::new(pool)),
     ));
 }
 
