@@ -46,7 +46,7 @@ mod tests {
     fn plain_words_stay_readable_and_other_bytes_are_escaped() {
         assert_eq!(quote(OsStr::new("users.csv")), "users.csv");
         assert_eq!(quote(OsStr::new("my users.csv")), "'my users.csv'");
-        assert_eq!(quote(OsStr::new("café.csv")), "café.csv");
+        assert_eq!(quote(OsStr::new("café.csv")), "'café.csv'");
         let latin1 = OsString::from_vec(b"caf\xe9 'x'\\.csv".to_vec());
         assert_eq!(quote(&latin1), r"$'caf\xe9 \'x\'\\.csv'");
         assert_eq!(quote(OsStr::new("a\nb")), r"$'a\x0ab'");
