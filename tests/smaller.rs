@@ -138,3 +138,25 @@ async fn a_retry_failed_run_that_fixed_every_failure_reports_no_failed_rows_file
     let report = read_report(std::path::Path::new(&format!("{input}.report.json")));
     assert!(report["failed_rows_file"].is_null(), "{report}");
 }
+
+#[test]
+fn a_template_error_never_quotes_a_value_computed_from_an_attribute() {
+    use cognito_bulk::template::{Computed, Rules, Subject};
+    let sets = vec![
+        "custom:x={{ custom.n | int * 2 * 170141183460469231731687303715884105727 }}".to_string(),
+    ];
+    let rules = Rules::parse(&sets, None, false).unwrap();
+    let attrs: std::collections::BTreeMap<String, String> =
+        [("custom:n".to_string(), "1701411834604692317".to_string())].into();
+    let computed = rules.evaluator().eval(&Subject {
+        username: "u",
+        attrs: &attrs,
+        row: None,
+    });
+    let Computed::Failed(failures) = computed else {
+        panic!("{computed:?}");
+    };
+    let message = &failures[0].1;
+    assert!(message.contains("unable to calculate"), "{message}");
+    assert!(!message.contains("1701"), "{message}");
+}
