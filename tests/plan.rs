@@ -219,7 +219,8 @@ async fn plan_previews_writes_nothing_and_apply_plan_does_exactly_that() {
         "{}",
         run.stdout
     );
-    assert_eq!(run.code, 0);
+    // Nothing to change, but the input's invalid and not-found rows are still there: 4.
+    assert_eq!(run.code, 4);
 
     // A plan for another pool, or whose input changed, is refused.
     let other = create_pool(&c, &[]).await;
@@ -391,8 +392,9 @@ async fn email_and_alias_rails() {
     // The plan's advice states the allowance again: apply --plan allows only what its own
     // command line allows (a plan can narrow, never widen; issue 17).
     assert!(
-        run.stdout
-            .contains("--user-pool-id {pool} --allow-verification-messages"),
+        run.stdout.contains(&format!(
+            "--user-pool-id {pool} --allow-verification-messages"
+        )),
         "{}",
         run.stdout
     );
