@@ -127,35 +127,11 @@ pub struct BeforeCommand {
 
 impl Cli {
     /// Parses the command line (exiting on a usage error: 2, or 1 with `plan
-    /// --detailed-exitcode`, where 2 means "changes").
+    /// --detailed-exitcode`, where 2 means "changes"). Arguments are read as OS strings: a
+    /// value that is not UTF-8 where text is needed is a usage error, never a panic.
     pub fn parse_args() -> Cli {
-        let mut cli = Cli::try_parse().unwrap_or_else(|e| {
-            let args: Vec<String> = std::env::args().collect();
-            let detailed = e.use_stderr()
-                && args.iter().any(|a| a == "--detailed-exitcode")
-                && args.iter().any(|a| a == "plan");
-            let code = if detailed { 1 } else { e.exit_code() };
-            // A usage error with `--log-format json` asked for: one JSON event like every other
-            // line on standard error (the logs are not set up yet, so it is written here).
-            let json = args
-                .windows(2)
-                .any(|w| w[0] == "--log-format" && w[1] == "json")
-                || args.iter().any(|a| a == "--log-format=json");
-            if e.use_stderr() && json {
-                let event = serde_json::json!({
-                    "timestamp": now_rfc3339(),
-                    "level": "ERROR",
-                    "fields": { "message": e.to_string().trim_end() },
-                });
-                eprintln!("{event}");
-                std::process::exit(code);
-            }
-            if detailed {
-                let _ = e.print();
-                std::process::exit(1);
-            }
-            e.exit()
-        });
+        let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+        let mut cli = Cli::try_parse_from(&args).unwrap_or_else(|e| usage_exit(&e, &args));
         cli.global = cli.gather();
         cli
     }
@@ -576,6 +552,54 @@ fn parse_percent(s: &str) -> Result<f64, String> {
         Ok(v) if (0.0..=100.0).contains(&v) => Ok(v),
         _ => Err(format!("expected a percentage from 0 to 100, got {s:?}")),
     }
+}
+
+/// Reports a usage error and exits: on standard error as text (or one JSON event with
+/// `--log-format json`), and with `--json` also as the one JSON object on standard output.
+fn usage_exit(e: &clap::Error, args: &[std::ffi::OsString]) -> ! {
+    // Only to look for flags: a non-UTF-8 argument is none of them.
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let has = |flag: &str| args.iter().any(|a| a == flag);
+    let detailed = e.use_stderr() && has("--detailed-exitcode") && has("plan");
+    let code = if detailed { 1 } else { e.exit_code() };
+    if !e.use_stderr() {
+        // --help, --version: not an error.
+        e.exit()
+    }
+    let message = e.to_string();
+    let message = message.trim_end();
+    if has("--json") {
+        println!("{}", json_error("usage", message, code));
+    }
+    // A usage error with `--log-format json` asked for: one JSON event like every other
+    // line on standard error (the logs are not set up yet, so it is written here).
+    let log_json = args
+        .windows(2)
+        .any(|w| w[0] == "--log-format" && w[1] == "json")
+        || has("--log-format=json");
+    if log_json {
+        let event = serde_json::json!({
+            "timestamp": now_rfc3339(),
+            "level": "ERROR",
+            "fields": { "message": message },
+        });
+        eprintln!("{event}");
+    } else {
+        let _ = e.print();
+    }
+    std::process::exit(code)
+}
+
+/// The one JSON object `--json` prints on standard output when a command ends in an error:
+/// `{"error": {"code": CODE, "message": TEXT}, "exit": N}` (README, Output).
+pub fn json_error(code: &str, message: &str, exit: i32) -> serde_json::Value {
+    serde_json::json!({
+        "error": { "code": code, "message": message },
+        "exit": exit,
+    })
 }
 
 /// The time now as RFC 3339 UTC, as tracing-subscriber's JSON events give it.

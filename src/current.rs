@@ -257,8 +257,18 @@ pub async fn note_owners<P: Pool>(
         if !looked_up.insert(alias_key(&value)) {
             continue;
         }
-        for owner in users_with(pool, &attr, &value, stop).await? {
-            current.note_aliases(&owner.username, &owner.attributes);
+        // Compared as the list mode compares them (`alias_key`: trimmed, case-folded), while
+        // a filter's `=` is exact: the value as written, trimmed, and trimmed in lower case.
+        let mut variants = vec![value.clone()];
+        for v in [value.trim().to_string(), value.trim().to_lowercase()] {
+            if !variants.contains(&v) {
+                variants.push(v);
+            }
+        }
+        for variant in variants {
+            for owner in users_with(pool, &attr, &variant, stop).await? {
+                current.note_aliases(&owner.username, &owner.attributes);
+            }
         }
     }
     Ok(())

@@ -35,6 +35,7 @@ pub(crate) mod row;
 pub(crate) mod scan;
 pub(crate) mod schema;
 pub mod sender;
+pub(crate) mod shell;
 pub(crate) mod signin;
 pub(crate) mod stream;
 pub mod template;

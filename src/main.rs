@@ -12,17 +12,28 @@ fn main() -> ExitCode {
     let cli = Cli::parse_args();
     init_logs(&cli);
     let log_json = cli.output.log_format == LogFormat::Json;
+    let json = cli.global.json;
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
-            error(log_json, &format!("cannot start the async runtime: {e}"));
+            let text = format!("cannot start the async runtime: {e}");
+            error(log_json, &text);
+            json_error(json, Outcome::Setup, &text);
             return ExitCode::from(Outcome::Setup as u8);
         }
     };
     let outcome = match runtime.block_on(cmd::run(cli)) {
-        Ok(outcome) => outcome,
+        Ok(outcome) => {
+            // A path that ends without a summary (a question answered no): still one object.
+            if json && !cmd::json_printed() {
+                println!("{}", serde_json::json!({ "exit": outcome as u8 }));
+            }
+            outcome
+        }
         Err(failure) => {
-            error(log_json, &describe(&failure.error));
+            let text = describe(&failure.error);
+            error(log_json, &text);
+            json_error(json, failure.outcome, &text);
             failure.outcome
         }
     };
@@ -40,6 +51,23 @@ fn error(log_json: bool, text: &str) {
     } else {
         eprintln!("error: {text}");
     }
+}
+
+/// With `--json`, the error as the one JSON object on standard output, unless the command
+/// already printed its summary there. The code says which kind of error it is: `setup`
+/// (nothing was written) or `stopped` (the run stopped; the same command resumes).
+fn json_error(json: bool, outcome: Outcome, text: &str) {
+    if !json || cmd::json_printed() {
+        return;
+    }
+    let code = match outcome {
+        Outcome::Stopped => "stopped",
+        _ => "setup",
+    };
+    println!(
+        "{}",
+        cognito_bulk::cli::json_error(code, text, outcome as i32)
+    );
 }
 
 /// An error and its causes on one line, each said once: an error that already quotes its

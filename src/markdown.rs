@@ -298,6 +298,7 @@ mod tests {
             user_pool_id: "us-east-1_x".into(),
             input: "crm.csv".into(),
             input_path: None,
+            input_path_hex: None,
             input_sha256: "00".into(),
             created_unix: 0,
             current_state: crate::current_state::Source::List,

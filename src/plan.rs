@@ -106,7 +106,14 @@ pub fn run(
         input_path: input_path(match &opts.backfill {
             Some(o) => Path::new(&o.input),
             None => &opts.input,
-        }),
+        })
+        .map(|p| p.display().to_string()),
+        input_path_hex: input_path(match &opts.backfill {
+            Some(o) => Path::new(&o.input),
+            None => &opts.input,
+        })
+        .filter(|p| p.to_str().is_none())
+        .map(|p| hex::encode(std::os::unix::ffi::OsStrExt::as_bytes(p.as_os_str()))),
         input_sha256: match &opts.backfill {
             Some(o) => o.sha256.clone(),
             None => scanned.scan.sha256.clone(),
@@ -181,12 +188,11 @@ pub fn run(
 /// The absolute path of a plan's input file, recorded so that `apply --plan` finds it from any
 /// folder and checks it has not changed; None for a stream or the pool itself (nothing to
 /// compare: the plan's trailer guards the plan).
-fn input_path(input: &Path) -> Option<String> {
+fn input_path(input: &Path) -> Option<PathBuf> {
     std::fs::metadata(input)
         .is_ok_and(|m| m.is_file())
         .then(|| std::fs::canonicalize(input).ok())
         .flatten()
-        .map(|p| p.display().to_string())
 }
 
 /// The planner for `scanned` against `pool`: the same for the preview and for sending.

@@ -32,6 +32,10 @@ pub struct PlanHeader {
     /// for a stream (standard input, a FIFO), whose plan stands on its own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_path: Option<String>,
+    /// The same path's bytes in hex when it is not UTF-8 (`input_path` then shows it with
+    /// U+FFFD, which names another file): `apply --plan` reads the file by these bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_path_hex: Option<String>,
     pub input_sha256: String,
     pub created_unix: u64,
     pub current_state: Source,
@@ -288,6 +292,19 @@ fn ends_with_newline(path: &Path) -> anyhow::Result<bool> {
     let mut last = [0u8; 1];
     file.read_exact(&mut last)?;
     Ok(last[0] == b'\n')
+}
+
+impl PlanHeader {
+    /// The plan's input file, as recorded (byte for byte when its path is not UTF-8).
+    pub fn input_file(&self) -> Option<PathBuf> {
+        use std::os::unix::ffi::OsStringExt;
+        match (&self.input_path_hex, &self.input_path) {
+            (Some(h), _) => hex::decode(h)
+                .ok()
+                .map(|b| PathBuf::from(std::ffi::OsString::from_vec(b))),
+            (None, p) => p.as_ref().map(PathBuf::from),
+        }
+    }
 }
 
 /// Reads a plan's header, refusing other files and newer versions.

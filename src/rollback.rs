@@ -20,6 +20,45 @@ type Values = BTreeMap<String, Option<String>>;
 /// The key a row used, and the username and sub it resolved to.
 type Who = (String, Option<String>, Option<String>);
 
+/// Whether a journal records a row the run may have changed (with the values to restore).
+fn changed_users(path: &Path) -> bool {
+    journal::entries(path).is_ok_and(|(_, mut entries)| {
+        entries.any(|e| {
+            matches!(e.outcome, Outcome::Updated | Outcome::Unknown)
+                && e.before.is_some()
+                && e.after.is_some()
+        })
+    })
+}
+
+/// The newest of the journals kept beside `path` by later runs (`PATH.old-TIMESTAMP`,
+/// `PATH.old-TIMESTAMP-N`) whose run changed users.
+pub fn last_changing_journal(path: &Path) -> Option<std::path::PathBuf> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut prefix = path.file_name()?.to_os_string();
+    prefix.push(".old-");
+    let prefix = prefix.into_encoded_bytes();
+    let mut kept: Vec<((u64, u64), std::path::PathBuf)> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().into_encoded_bytes();
+            let rest = std::str::from_utf8(name.strip_prefix(&prefix[..])?).ok()?;
+            let (ts, n) = rest.split_once('-').unwrap_or((rest, "1"));
+            let key = (ts.parse().ok()?, n.parse().ok()?);
+            Some((key, e.path()))
+        })
+        .collect();
+    kept.sort();
+    kept.into_iter()
+        .rev()
+        .map(|(_, p)| p)
+        .find(|p| changed_users(p))
+}
+
 /// Writes the rollback plan of the run recorded in `journal_path` to `out`; returns how many
 /// users it restores. `allow_verification_messages`: rows whose restore makes Cognito send a
 /// message (an address that was not verified before the run) are sent, not refused.
@@ -70,12 +109,30 @@ pub fn make_plan(
             journal_path.display()
         );
     }
+    if rows.is_empty() {
+        // A re-run of a finished apply (every row now unchanged) starts a new journal: the
+        // run that changed users is in an older one beside it. Never restore nothing quietly.
+        let older = match last_changing_journal(journal_path) {
+            Some(old) => format!(
+                "; the last run that changed users is recorded in {}: roll it back with: \
+                 cognito-bulk rollback {}",
+                old.display(),
+                crate::shell::quote(old.as_os_str())
+            ),
+            None => String::new(),
+        };
+        bail!(
+            "{}: its run changed no user (no row was updated), so there is nothing to roll back{older}",
+            journal_path.display()
+        );
+    }
     let plan_header = PlanHeader {
         kind: planfile::KIND.into(),
         version: planfile::VERSION,
         user_pool_id: header.user_pool_id.clone(),
         input: journal_path.display().to_string(),
         input_path: None,
+        input_path_hex: None,
         input_sha256: files::sha256_file(journal_path)?,
         created_unix: journal::now_unix() as u64,
         current_state: Source::List,

@@ -36,50 +36,59 @@ pub struct Scan {
 /// Users that appear on more than one line: each such line, with all the lines of its user.
 /// Kept in the journal header, so that a resumed run need not look for them again.
 #[derive(Debug, Default, Clone)]
+///
+/// Memory and messages are linear in the input: each group is kept once (a line maps to its
+/// group's index, never to a copy of the group), and a line's message names one other line
+/// and the count of the rest, never every line (1,000,000 rows of one user would otherwise
+/// need 10^12 line numbers).
 pub struct Duplicates {
-    by_line: HashMap<u64, Vec<u64>>,
+    /// Each group's lines, sorted.
+    groups: Vec<Vec<u64>>,
+    /// A line -> the index of its group.
+    by_line: HashMap<u64, usize>,
 }
 
 impl Duplicates {
     /// Builds the index from groups of lines that name the same user.
-    pub fn from_groups(groups: Vec<Vec<u64>>) -> Self {
-        let mut by_line = HashMap::new();
-        for group in groups {
-            for &line in &group {
-                by_line.insert(line, group.clone());
-            }
+    pub fn from_groups(mut groups: Vec<Vec<u64>>) -> Self {
+        for group in &mut groups {
+            group.sort_unstable();
         }
-        Duplicates { by_line }
+        groups.sort();
+        let by_line = groups
+            .iter()
+            .enumerate()
+            .flat_map(|(i, group)| group.iter().map(move |&line| (line, i)))
+            .collect();
+        Duplicates { groups, by_line }
     }
 
     /// The groups of lines that name the same user, sorted.
     pub fn groups(&self) -> Vec<Vec<u64>> {
-        let mut groups: Vec<Vec<u64>> = self
-            .by_line
-            .iter()
-            .filter(|(line, group)| group.first() == Some(line))
-            .map(|(_, group)| group.clone())
-            .collect();
-        groups.sort();
-        groups
+        self.groups.clone()
     }
 
-    /// Adds a problem to `record` if its user appears on other lines too.
+    /// Adds a problem to `record` if its user appears on other lines too: the first other
+    /// line, and how many more.
     pub fn mark(&self, record: &mut Record) {
-        if let Some(lines) = self.by_line.get(&record.row.line) {
-            let others: Vec<String> = lines
-                .iter()
-                .filter(|&&l| l != record.row.line)
-                .map(u64::to_string)
-                .collect();
-            record.problems.push(Problem::row(
-                "DuplicateUser",
-                format!(
-                    "the user also appears on line {}; which row wins would be ambiguous, so neither is sent",
-                    others.join(", ")
-                ),
-            ));
-        }
+        let Some(&i) = self.by_line.get(&record.row.line) else {
+            return;
+        };
+        let lines = &self.groups[i];
+        let this = record.row.line;
+        let Some(&first) = lines.iter().find(|&&l| l != this) else {
+            return;
+        };
+        let more = match lines.len().saturating_sub(2) {
+            0 => String::new(),
+            n => format!(" and on {n} more lines"),
+        };
+        record.problems.push(Problem::row(
+            "DuplicateUser",
+            format!(
+                "the user also appears on line {first}{more}; which row wins would be ambiguous, so none is sent"
+            ),
+        ));
     }
 }
 

@@ -113,9 +113,30 @@ async fn a_blind_plan_is_applied_without_false_conflicts() {
     .await;
     assert_eq!(run.code, 0, "{run:?}");
     let plan = format!("{input}.plan");
+    // A blind plan lifts the conflict check: only where apply --plan says so too (issue 17).
     let run = cognito_bulk(
         &moto.url(),
         &["apply", "--plan", &plan, "--user-pool-id", &pool],
+        None,
+    )
+    .await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("pass --current-state none to apply --plan"),
+        "{run:?}"
+    );
+    let run = cognito_bulk(
+        &moto.url(),
+        &[
+            "apply",
+            "--plan",
+            &plan,
+            "--user-pool-id",
+            &pool,
+            "--current-state",
+            "none",
+        ],
         None,
     )
     .await;

@@ -127,7 +127,8 @@ async fn plan_previews_writes_nothing_and_apply_plan_does_exactly_that() {
         None,
     )
     .await;
-    assert_eq!(run.code, 2, "changes present: {run:?}");
+    // --detailed-exitcode: 4, rows are invalid or not found (2 would be "changes", all fine).
+    assert_eq!(run.code, 4, "invalid and not-found rows: {run:?}");
     for line in [
         "~ alice  custom:tier: \"free\" -> \"pro\"",
         "+ alice  given_name: \"Alice\"",
@@ -224,7 +225,8 @@ async fn plan_previews_writes_nothing_and_apply_plan_does_exactly_that() {
         "{}",
         run.stdout
     );
-    assert_eq!(run.code, 0);
+    // Nothing to change, but the input's invalid and not-found rows are still there: 4.
+    assert_eq!(run.code, 4);
 
     // A plan for another pool, or whose input changed, is refused.
     let other = create_pool(&c, &[]).await;
@@ -393,7 +395,15 @@ async fn email_and_alias_rails() {
         "{}",
         run.stdout
     );
-    // apply --plan keeps the plan's decision: the message is sent, and counted.
+    // The plan's advice states the allowance again: apply --plan allows only what its own
+    // command line allows (a plan can narrow, never widen; issue 17).
+    assert!(
+        run.stdout.contains(&format!(
+            "--user-pool-id {pool} --allow-verification-messages"
+        )),
+        "{}",
+        run.stdout
+    );
     let plan = dir.path().join("e.jsonl.plan");
     let run = cognito_bulk(
         &moto.url(),
@@ -403,6 +413,30 @@ async fn email_and_alias_rails() {
             plan.to_str().unwrap(),
             "--user-pool-id",
             &pool,
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("pass --allow-verification-messages"),
+        "{run:?}"
+    );
+    assert_eq!(
+        attributes(&c, &pool, "ann").await["email"],
+        "ann@old.example",
+        "not sent without the flag on apply's command line"
+    );
+    // Following the advice: the message is sent, and counted.
+    let run = cognito_bulk(
+        &moto.url(),
+        &[
+            "apply",
+            "--plan",
+            plan.to_str().unwrap(),
+            "--user-pool-id",
+            &pool,
+            "--allow-verification-messages",
         ],
         None,
     )

@@ -131,7 +131,9 @@ pub async fn prepare<P: Pool>(
             if p.current_state == Source::None && !opts.read_before_write {
                 reporter.warning(
                     "--current-state none: rows are sent without reading current values; \
-                     unchanged users cost a call each, and rollback will not be possible",
+                     unchanged users cost a call each, rollback will not be possible, and \
+                     the alias rail (AliasExists) cannot see who already has an email or \
+                     phone number a row sets",
                 );
             } else if p.current_state == Source::None {
                 reporter.warning(
@@ -295,6 +297,11 @@ pub async fn run<P: Pool>(
         recorder.stopped = Some("interrupted".into());
     }
     let mut report = recorder.finish();
+    // The failed-rows file keeps the rows of earlier runs: once no row of the journal is
+    // failed or invalid any more (a --retry-failed run fixed them all), it is not reported.
+    if report.failed + report.invalid == 0 {
+        report.failed_rows_file = None;
+    }
     report.skipped_done = counts.skipped.load(Ordering::Relaxed);
     report.limit = counts
         .limited

@@ -57,19 +57,21 @@ pub async fn run(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
     if let Some(warning) = &checked.warning {
         reporter.warning(warning);
     }
-    // A plan's rows passed the verification rail as the plan was made, with its flags.
+    // An allowance acts only where the command line states it: a plan can narrow what this
+    // command allows, never widen it (a plan is only as trustworthy as its file; its
+    // checksum guards against accidents, not a forger).
     let plan_allows = match &args.plan {
         Some(plan) => {
-            check_plan(plan, &args.user_pool_id)
-                .map_err(setup)?
-                .allow_verification_messages
+            let header = check_plan(plan, &args.user_pool_id).map_err(setup)?;
+            allowances_stated(plan, &header, &args).map_err(setup)?;
+            header.allow_verification_messages
         }
-        None => false,
+        None => true,
     };
     let preflight = Preflight {
         described: checked.pool.clone(),
         current_state: args.read.current_state,
-        allow_verification_messages: args.read.allow_verification_messages || plan_allows,
+        allow_verification_messages: args.read.allow_verification_messages && plan_allows,
         allow_overwritten_at_sign_in: args.read.allow_overwritten_at_sign_in,
         resend_pending: args.read.resend_pending,
     };
@@ -295,23 +297,59 @@ fn check_plan(plan: &Path, pool: &str) -> anyhow::Result<planfile::PlanHeader> {
     // The input as the plan recorded it (its absolute path). A plan of a stream (standard
     // input, a FIFO) or of the pool itself has none: nothing to compare, its trailer guards it.
     // (Reading a FIFO's path here would wait for a writer forever.)
-    let Some(input) = header.input_path.as_deref() else {
+    let Some(input) = header.input_file() else {
         return Ok(header);
     };
-    let now = files::sha256_file(Path::new(input)).map_err(|e| {
+    let now = files::sha256_file(&input).map_err(|e| {
         anyhow!(
-            "{}: cannot read the plan's input {input}: {e}",
+            "{}: cannot read the plan's input {}: {e}",
             plan.display(),
+            input.display()
         )
     })?;
     if now != header.input_sha256 {
         anyhow::bail!(
-            "{input} changed since {} was made: run plan again",
+            "{} changed since {} was made: run plan again",
+            input.display(),
             plan.display()
         );
     }
     Ok(header)
 }
+
+/// Refuses a plan that lifts a rail the command line does not lift too: a plan made without
+/// reading current values (`--current-state none`) has no before-values, so its rows would
+/// be sent with no conflict check. (The verification rail is narrowed in `run`: the plan's
+/// rows that need a message are refused, naming the flag.) Plans older than a week are
+/// named: the pool has likely moved on since (its conflicts are still checked row by row).
+fn allowances_stated(
+    plan: &Path,
+    header: &planfile::PlanHeader,
+    args: &ApplyArgs,
+) -> anyhow::Result<()> {
+    use crate::current::Source;
+    if header.current_state == Source::None && args.read.current_state != Source::None {
+        anyhow::bail!(
+            "{} was made with --current-state none: its rows carry no before-values, so \
+             they would be sent without checking who changed them since; pass \
+             --current-state none to apply --plan to send them so, or plan again without it",
+            plan.display()
+        );
+    }
+    let age = (crate::journal::now_unix() as u64).saturating_sub(header.created_unix);
+    if age > PLAN_AGE_WARNING_SECS {
+        tracing::warn!(
+            "{} was made {} days ago: users changed since are left alone as conflicts; \
+             consider planning again",
+            plan.display(),
+            age / 86_400
+        );
+    }
+    Ok(())
+}
+
+/// A plan older than this is named when applied (7 days).
+const PLAN_AGE_WARNING_SECS: u64 = 7 * 86_400;
 
 /// Asks on the terminal; anything but y/yes is a no. An interrupt while it waits ends the
 /// command at once (exit 3): nothing was written.

@@ -24,6 +24,7 @@ use crate::pool::sdk::SdkPool;
 use crate::progress::{Bar, LogLines, Quiet, Reporter};
 use crate::report::{Report, html};
 use printer::Printer;
+pub use printer::json_printed;
 
 /// How a command ended, as the process exit code tells it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +37,9 @@ pub enum Outcome {
     Setup = 2,
     /// The run was stopped by a fatal error or an interrupt.
     Stopped = 3,
+    /// `plan --detailed-exitcode` only: some rows are invalid or their users not found (2
+    /// there means "changes", 1 an error), so a CI gate tells "all broken" from "nothing to do".
+    RowsInvalid = 4,
 }
 
 /// A command's error, with the outcome it maps to.
@@ -149,9 +153,10 @@ fn connection(global: &Global, call_timeout: Duration) -> Connection {
 }
 
 /// This process's command line, shell-quoted, without `--restart` (which would start over).
+/// Read as OS strings: a path that is not UTF-8 is quoted byte for byte (`shell::quote`).
 fn resume_command() -> String {
-    let args: Vec<String> = std::env::args().filter(|a| a != "--restart").collect();
-    shlex::try_join(args.iter().map(String::as_str)).unwrap_or_else(|_| args.join(" "))
+    let args: Vec<std::ffi::OsString> = std::env::args_os().filter(|a| a != "--restart").collect();
+    crate::shell::join(args.iter().map(|a| a.as_os_str()))
 }
 
 /// Refuses an output path that holds another run's journal or plan (a report or failed-rows

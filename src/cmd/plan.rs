@@ -167,9 +167,11 @@ pub(super) fn failure_for(detailed: bool) -> impl Fn(Failure) -> Failure + Copy 
     }
 }
 
-/// The exit code of a plan: with --detailed-exitcode, 2 means "changes".
+/// The exit code of a plan: with --detailed-exitcode, 4 means some rows are invalid or not
+/// found (whatever else), 2 "changes" (and every row fine), 0 nothing to do.
 pub(super) fn outcome(detailed: bool, summary: &PlanSummary) -> Outcome {
     match (detailed, summary.to_change > 0) {
+        (true, _) if summary.invalid + summary.not_found > 0 => Outcome::RowsInvalid,
         (true, true) => Outcome::Setup, // 2: there are changes
         (true, false) => Outcome::Success,
         (false, _) if summary.invalid + summary.not_found > 0 => Outcome::RowsFailed,
@@ -206,10 +208,19 @@ pub(super) fn print_plan(
     for note in summary.notes() {
         printer.out(note);
     }
+    // The allowances the plan was made with must be stated again where they act.
+    let mut flags = String::new();
+    if summary.messages > 0 {
+        flags.push_str(" --allow-verification-messages");
+    }
+    if summary.current_state.is_none() {
+        flags.push_str(" --current-state none");
+    }
     printer.out(format!(
-        "plan written to {}; apply it with: cognito-bulk apply --plan {} --user-pool-id {pool}",
+        "plan written to {}; apply it with: cognito-bulk apply --plan {} --user-pool-id {}{flags}",
         out.display(),
-        out.display(),
+        crate::shell::quote(out.as_os_str()),
+        crate::shell::quote(std::ffi::OsStr::new(pool)),
     ));
 }
 

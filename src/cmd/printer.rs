@@ -5,8 +5,18 @@
 //! context of a confirmation asked on a terminal print past `--quiet`.)
 
 use std::fmt::Display;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::cli::Global;
+
+/// Whether this process printed its one JSON object on standard output (`--json`): if not,
+/// `main` prints the error object (or the bare exit) so that there is always exactly one.
+static PRINTED_JSON: AtomicBool = AtomicBool::new(false);
+
+/// Whether [`Printer::json`] printed the JSON summary.
+pub fn json_printed() -> bool {
+    PRINTED_JSON.load(Ordering::SeqCst)
+}
 
 #[derive(Debug, Clone, Copy)]
 pub struct Printer {
@@ -109,7 +119,7 @@ impl Printer {
 
     /// The JSON summary, with `--json` only: one object on standard output.
     pub fn json(&self, value: &impl serde::Serialize) {
-        if !self.json {
+        if !self.json || PRINTED_JSON.swap(true, Ordering::SeqCst) {
             return;
         }
         match serde_json::to_string_pretty(value) {

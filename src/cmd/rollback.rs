@@ -55,6 +55,7 @@ pub async fn run(global: &Global, args: RollbackArgs) -> Result<Outcome, Failure
         !args.restart && !args.dry_run && started_sending(&plan, &rollback_journal, &args.journal);
     let (plan_path, _dry_plan) = rollback_plan(&args, &plan, resuming)?;
     let described = checked.pool.clone();
+    let temporary = plan_path.display().to_string();
     let opts = options(
         &args,
         plan_path,
@@ -73,6 +74,13 @@ pub async fn run(global: &Global, args: RollbackArgs) -> Result<Outcome, Failure
         preview_reporter.finished();
         let summary = summary.map_err(setup_or_stopped(&stop))?;
         if args.dry_run {
+            // Its plan is a temporary file, gone at the end: messages name the plan a real
+            // rollback would write instead.
+            let mut summary = summary;
+            let shown = format!("{} (dry run, not written)", plan.display());
+            for problem in &mut summary.problems {
+                *problem = problem.replace(&temporary, &shown);
+            }
             return Ok(dry_run(global, &summary, args.show, &header.user_pool_id));
         }
         let printer = Printer::new(global).asking_if(true);

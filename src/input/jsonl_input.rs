@@ -104,7 +104,10 @@ fn parse_line(bytes: &[u8], line: u64, opts: &InputOptions) -> Record {
                     ));
                     repeated = true;
                 }
-                client_metadata(&parse(value), &mut row, &mut problems)
+                // Too deep to read: reported once, below, where it is written back.
+                if let Ok(v) = serde_json::from_str::<Value>(value.get()) {
+                    client_metadata(&v, &mut row, &mut problems)
+                }
             }
             k if super::ignored_field(k) => {}
             k => problems.push(Problem::row(
@@ -115,9 +118,14 @@ fn parse_line(bytes: &[u8], line: u64, opts: &InputOptions) -> Record {
                 ),
             )),
         }
-        record_raw.insert(key.clone(), parse(value));
+        match parse(value, key, &mut problems) {
+            Some(v) => _ = record_raw.insert(key.clone(), v),
+            // Too deep to hold as a value: the line is written back as it was.
+            None => repeated = true,
+        }
     }
-    // An object cannot hold a key twice: such a line is written back as it was.
+    // An object cannot hold a key twice, nor a value nested too deep for a `Value`: such a
+    // line is written back as it was.
     let raw = match repeated {
         false => RawRecord::Json(record_raw),
         true => RawRecord::Text(trim_line(&text)),
@@ -144,14 +152,21 @@ fn attributes(
             "MalformedRow",
             "\"attributes\" must be an object of attribute names to values",
         ));
-        return parse(value);
+        return parse(value, "attributes", problems).unwrap_or_else(|| {
+            *repeated = true;
+            Value::Null
+        });
     };
     // Every member becomes a change, repeated ones too: the row checks then refuse the
     // attribute as DuplicateAttribute, as they do any attribute named twice.
     *repeated |= !map.repeated.is_empty();
     let mut written = serde_json::Map::new();
     for (name, raw) in map.members {
-        let value = parse(raw);
+        // A value too deep to read is malformed, never null (which would delete).
+        let Some(value) = parse(raw, &name, problems) else {
+            *repeated = true;
+            continue;
+        };
         let change = match &value {
             // A blank value deletes, as it does in Cognito's own API.
             Value::Null => Change::Delete,
@@ -182,9 +197,20 @@ fn attributes(
     Value::Object(written)
 }
 
-/// A raw value that is known to be valid JSON, as a value.
-fn parse(raw: &RawValue) -> Value {
-    serde_json::from_str(raw.get()).unwrap_or(Value::Null)
+/// A raw value that is known to be valid JSON, as a value; `None` (and a `MalformedRow`
+/// naming `field`) when it cannot be held as one: serde_json refuses nesting deeper than 128
+/// levels, which the raw reader (iterative) accepted. Never `null`, which would delete.
+fn parse(raw: &RawValue, field: &str, problems: &mut Vec<Problem>) -> Option<Value> {
+    match serde_json::from_str(raw.get()) {
+        Ok(value) => Some(value),
+        Err(e) => {
+            problems.push(Problem::row(
+                "MalformedRow",
+                format!("{field:?} cannot be read: {e}"),
+            ));
+            None
+        }
+    }
 }
 
 fn client_metadata(value: &Value, row: &mut Row, problems: &mut Vec<Problem>) {

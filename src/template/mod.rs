@@ -266,8 +266,22 @@ fn describe(e: &Error) -> String {
         kind => kind.to_string(),
     };
     match e.detail() {
-        Some(d) => format!("{what}: {d}"),
+        Some(d) => format!("{what}: {}", without_values(d)),
         None => what,
+    }
+}
+
+/// A MiniJinja error detail, without the values it may quote: a failed arithmetic operation
+/// (an overflow, a division by zero) is described as `unable to calculate LHS OP RHS`, with
+/// the operands, which are attribute values or computed from them. Messages never carry
+/// values, so that detail is replaced; the others name types, filters and positions.
+fn without_values(detail: &str) -> String {
+    if detail.starts_with("unable to calculate") {
+        "unable to calculate an arithmetic operation: it overflows or divides by zero (the \
+         values are not shown)"
+            .to_string()
+    } else {
+        detail.to_string()
     }
 }
 
