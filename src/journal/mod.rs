@@ -10,11 +10,13 @@
 //! crash tears only the last line, so such a journal was damaged or edited).
 
 mod done;
+mod held;
 mod load;
 mod resume;
 mod timeline;
 
 pub use done::DoneSet;
+pub use held::HeldRate;
 pub use load::{LoadError, Loaded, entries, load, read_header};
 pub use resume::{ResumeError, check_compatible, kept_name, open_for_run};
 pub use timeline::from_journal as timeline;
