@@ -25,6 +25,10 @@ pub struct HeldRate {
 impl HeldRate {
     /// Counts one journal entry that made calls, finished at unix time `t`.
     pub fn record(&mut self, t: f64, updated: bool) {
+        if !t.is_finite() {
+            return; // a damaged entry says nothing about the rate
+        }
+        // Saturating: a journal's times are read from a file and may be anything.
         let second = t.floor() as i64;
         let last = self.seconds.back().map(|&(s, _)| s);
         if last.is_some_and(|last| (t - last as f64) > NEW_RUN_GAP) {
@@ -34,13 +38,13 @@ impl HeldRate {
         self.run_start.get_or_insert(second);
         match self.seconds.back_mut() {
             // Entries come in time order; one a little out of it counts in the last second.
-            Some((s, n)) if *s >= second => *n += u32::from(updated),
+            Some((s, n)) if *s >= second => *n = n.saturating_add(u32::from(updated)),
             _ => self.seconds.push_back((second, u32::from(updated))),
         }
         while self
             .seconds
             .front()
-            .is_some_and(|&(s, _)| s < second - SECONDS)
+            .is_some_and(|&(s, _)| s < second.saturating_sub(SECONDS))
         {
             self.seconds.pop_front();
         }
@@ -50,8 +54,8 @@ impl HeldRate {
     /// stopped in it) nor its first (it started in it). None if the run had too few.
     pub fn rps(&self) -> Option<f64> {
         let (&(last, _), start) = (self.seconds.back()?, self.run_start?);
-        let from = (last - SECONDS).max(start + 1);
-        if last - from < MIN_SECONDS {
+        let from = last.saturating_sub(SECONDS).max(start.saturating_add(1));
+        if last.saturating_sub(from) < MIN_SECONDS {
             return None;
         }
         let updated: u64 = self
@@ -60,7 +64,7 @@ impl HeldRate {
             .filter(|&&(s, _)| s >= from && s < last)
             .map(|&(_, n)| u64::from(n))
             .sum();
-        Some(updated as f64 / (last - from) as f64)
+        Some(updated as f64 / last.saturating_sub(from) as f64)
     }
 }
 
@@ -126,5 +130,23 @@ mod tests {
             }
         }
         assert_eq!(h.rps(), Some(20.0));
+    }
+
+    #[test]
+    fn any_time_a_damaged_journal_holds_is_read_without_panic() {
+        let mut h = HeldRate::default();
+        for t in [
+            -1e300,
+            1e300,
+            f64::NAN,
+            f64::INFINITY,
+            0.0,
+            -5.0,
+            9.3e18,
+            -9.3e18,
+        ] {
+            h.record(t, true);
+            let _ = h.rps();
+        }
     }
 }
