@@ -83,7 +83,7 @@ def run_tool(bin_, url, pool, path, rps, concurrency):
                            "--rps", str(rps), "--concurrency", str(concurrency), "--current-state", "none"],
                           env=ENV)
     cpu, wall = children_cpu() - cpu0, time.monotonic() - t0
-    report = json.load(open(path.rsplit(".", 1)[0] + ".report.json"))
+    report = json.load(open(path + ".report.json"))
     if proc.returncode != 0:
         print(f"  (tool exit code {proc.returncode})")
     return report, cpu, wall

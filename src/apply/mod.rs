@@ -248,6 +248,7 @@ pub async fn run<P: Pool>(
     // 1. The journal: new, resumed, or a finished one kept aside; what to decide again.
     let (journal, mut tally) = resume::open_journal(&opts, header, &*reporter)?;
     let again = resume::decide_again(&mut tally, opts.retry_failed);
+    let held_rps = tally.held.rps();
     // 2. The input again, checked against the scan as it is read: no row outside the
     //    fingerprint is sent.
     let display = scanned.display.clone();
@@ -281,6 +282,11 @@ pub async fn run<P: Pool>(
         resolved,
     };
     let pacing = Arc::new(Pacing::new(opts.rps, opts.retry.clone()));
+    if let Some(rps) = held_rps {
+        // A resumed run opens at the rate its journal's run held, not with slow start again.
+        tracing::info!("opening at {rps:.0} calls a second, the rate the journal's last run held");
+        pacing.rate.start_at(rps);
+    }
     let flow = workers::start(
         opened.records,
         again.done,

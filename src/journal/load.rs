@@ -34,6 +34,8 @@ pub struct Loaded {
     /// Unix time of the first and last entries.
     pub first_t: Option<f64>,
     pub last_t: Option<f64>,
+    /// The rate the last run held at its end, where a resumed run's pacer starts.
+    pub held: super::HeldRate,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -208,6 +210,7 @@ impl Loaded {
             torn_tail: false,
             first_t: None,
             last_t: None,
+            held: Default::default(),
         }
     }
 
@@ -223,6 +226,9 @@ impl Loaded {
         self.intents.remove(&e.n);
         self.first_t.get_or_insert(e.t);
         self.last_t = Some(e.t);
+        if e.attempts > 0 {
+            self.held.record(e.t, e.outcome == Outcome::Updated);
+        }
         let r = &mut self.report;
         r.api_calls += u64::from(e.attempts);
         r.retries += u64::from(e.attempts.saturating_sub(1));

@@ -14,11 +14,13 @@
 //! was in flight when the process died: it is read as an unknown outcome, never as unsent.
 
 mod done;
+mod held;
 mod load;
 mod resume;
 mod timeline;
 
 pub use done::DoneSet;
+pub use held::HeldRate;
 pub use load::{LoadError, Loaded, entries, load, read_header};
 pub use resume::{ResumeError, check_compatible, kept_name, open_for_run};
 pub use timeline::from_journal as timeline;

@@ -11,10 +11,17 @@
 //! the successes of the last `WINDOW` (Cognito's bucket lets a burst through before it
 //! throttles, so the sending rate at the first throttle overstates what is free), but never
 //! less than half the current rate, so that one bad second does not floor the rate. It spends most of its time just under the free rate, so it
-//! gets close to the quota with few throttles. Before the first throttle it starts at
-//! `START_RPS` and grows by half every second (slow start), so that a high `--rps` does not
-//! open with a burst of throttles. Decreases happen at most once per `COOLDOWN`: eight workers
-//! throttled in the same instant are one signal, not eight.
+//! gets close to the quota with few throttles. Before the first throttle it starts at a
+//! quarter of the ceiling (`START_SHARE`, at least `START_RPS`) and doubles every second (slow
+//! start), so that an `--rps` above the free rate does not open with a burst of throttles, and
+//! an `--rps` at a bought quota is reached in two seconds (a ramp from 10/s took ten at
+//! 500/s: seconds of the quota lost at every start). A resumed run starts where its journal's
+//! run left off ([`RateControl::start_at`]). Decreases happen at most once per `COOLDOWN`:
+//! eight workers throttled in the same instant are one signal, not eight.
+//!
+//! The ceiling tolerates calls that come a little late (`CEILING_SLACK`): with a burst of
+//! one, a call released a millisecond late by the timer pushed every later one back by as
+//! much, and the run held less than `--rps` even with nothing throttling it.
 
 use std::collections::VecDeque;
 use std::num::NonZeroU32;
@@ -26,10 +33,15 @@ use tokio::time::Instant;
 
 /// The lowest rate the pacer will fall to, in calls per second.
 const MIN_RPS: f64 = 0.5;
-/// The rate slow start begins at (or the ceiling, if lower).
+/// The lowest rate slow start begins at (or the ceiling, if lower).
 const START_RPS: f64 = 10.0;
+/// The share of the ceiling slow start begins at, when that is more than `START_RPS`.
+const START_SHARE: f64 = 0.25;
 /// Growth per second in slow start.
-const SLOW_START_GROWTH: f64 = 1.5;
+const SLOW_START_GROWTH: f64 = 2.0;
+/// How late a call may come and still not delay the next ones at the ceiling (a spacing kept
+/// from each call's actual time would lose every timer delay for good).
+const CEILING_SLACK: Duration = Duration::from_millis(25);
 /// Multiplicative decrease on a throttle, from the measured rate.
 const DECREASE: f64 = 0.9;
 /// How far back successes count towards the measured rate.
@@ -77,20 +89,18 @@ impl RateControl {
         // No quota at all (an in-process pool): calls are not paced.
         let unpaced = max_rps.is_infinite();
         let max_rps = if unpaced { 1e9 } else { max_rps };
-        // Burst of one: the ceiling is a spacing between calls, not a bucket that can dump a
-        // second's worth of calls at once on a quota shared with a live application.
+        // A burst of `CEILING_SLACK` worth of calls (at least one): the ceiling is a spacing
+        // between calls, not a bucket that can dump a second's worth of calls at once on a
+        // quota shared with a live application; the slack only absorbs timer delays.
         let period = Duration::from_secs_f64(1.0 / max_rps);
-        let quota = Quota::with_period(period)
-            .expect("a positive period")
-            .allow_burst(NonZeroU32::MIN);
         RateControl {
-            ceiling: RateLimiter::direct(quota),
+            ceiling: RateLimiter::direct(ceiling_quota(max_rps)),
             unpaced,
             max_rps,
             jitter: period / 2,
             state: Mutex::new(State {
                 phase: Phase::SlowStart {
-                    start: START_RPS.min(max_rps),
+                    start: (max_rps * START_SHARE).max(START_RPS).min(max_rps),
                     since: Instant::now(),
                 },
                 next: Instant::now(),
@@ -98,6 +108,18 @@ impl RateControl {
                 started: Instant::now(),
                 successes: VecDeque::new(),
             }),
+        }
+    }
+
+    /// Starts slow start from `rps` instead (never above the ceiling), if that is higher: for
+    /// a resumed run, the rate its journal's run last held.
+    pub fn start_at(&self, rps: f64) {
+        let mut s = self.state.lock().expect("pacer lock");
+        if let Phase::SlowStart { start, since } = &mut s.phase
+            && rps.is_finite()
+        {
+            *start = start.max(rps.min(self.max_rps));
+            *since = Instant::now();
         }
     }
 
@@ -182,8 +204,23 @@ impl RateControl {
     }
 }
 
+/// The ceiling: one call every `1 / max_rps`, with a burst of the calls of `CEILING_SLACK` and
+/// one more, so that a call the timer released late does not push back the ones after it.
+fn ceiling_quota(max_rps: f64) -> Quota {
+    let period = Duration::from_secs_f64(1.0 / max_rps);
+    let slack = (max_rps * CEILING_SLACK.as_secs_f64())
+        .ceil()
+        .min(f64::from(u32::MAX - 1));
+    let burst = NonZeroU32::new(1 + slack as u32).unwrap_or(NonZeroU32::MIN);
+    Quota::with_period(period)
+        .expect("a positive period")
+        .allow_burst(burst)
+}
+
 #[cfg(test)]
 mod tests {
+    use governor::clock::FakeRelativeClock;
+
     use super::*;
 
     #[test]
@@ -195,35 +232,94 @@ mod tests {
         };
         let at = |secs: f64| t0 + Duration::from_secs_f64(secs);
         let rate = |secs: f64| rc.snapshot_at(at(secs)).current_rps;
-        assert_eq!(rate(0.0), START_RPS);
-        let before = rate(2.0);
+        assert_eq!(rate(0.0), 25.0, "opens at a quarter of the ceiling");
+        let before = rate(1.5);
         assert!(
-            (before - 22.5).abs() < 0.01,
-            "grows by half a second: {before}"
+            (before - 25.0 * 2f64.powf(1.5)).abs() < 0.01,
+            "doubles every second: {before}"
         );
-        // 36 calls got through in the last two seconds: 18 a second is what is free.
-        for i in 0..36 {
-            rc.on_success_at(at(0.05 + f64::from(i) / 18.0));
+        // 120 calls got through in the last two seconds: 60 a second is what is free.
+        for i in 0..120 {
+            rc.on_success_at(at(0.01 + f64::from(i) / 60.0));
         }
         for i in 0..8 {
             rc.on_throttle_at(at(2.0 + f64::from(i) * 0.01));
         }
         let after = rate(2.0);
         assert!(
-            (after - 0.9 * 18.0).abs() < 0.01,
+            (after - 0.9 * 60.0).abs() < 0.01,
             "one decrease for a burst: {after}"
         );
         let mid = rate(4.0);
         assert!(
-            mid > 0.97 * 18.0 && mid < 18.0,
+            mid > 0.97 * 60.0 && mid < 60.0,
             "climbs back fast, flattens: {mid}"
         );
         let back = rate(6.0);
         assert!(
-            (back - 18.0).abs() < 0.01,
+            (back - 60.0).abs() < 0.01,
             "back at w_max after RECOVERY_SECS: {back}"
         );
         assert_eq!(rate(60.0), 100.0, "then probes up to the ceiling");
+    }
+
+    /// When the pacer's slow start began.
+    fn began(rc: &RateControl) -> Instant {
+        match rc.state.lock().unwrap().phase {
+            Phase::SlowStart { since, .. } => since,
+            Phase::Cubic { .. } => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn opens_at_a_quarter_of_a_bought_ceiling_and_reaches_it_in_two_seconds() {
+        let opening = |max: f64| {
+            let rc = RateControl::new(max);
+            rc.snapshot_at(began(&rc)).current_rps
+        };
+        assert_eq!(opening(500.0), 125.0);
+        assert_eq!(opening(20.0), START_RPS, "never below START_RPS");
+        assert_eq!(opening(4.0), 4.0, "nor above the ceiling");
+        let rc = RateControl::new(500.0);
+        let t0 = began(&rc);
+        let rate = |secs: u64| rc.snapshot_at(t0 + Duration::from_secs(secs)).current_rps;
+        assert!((rate(1) - 250.0).abs() < 0.01, "{}", rate(1));
+        assert_eq!(rate(2), 500.0);
+    }
+
+    #[test]
+    fn a_resumed_run_starts_at_the_rate_its_journal_held() {
+        let start = |held: f64| {
+            let rc = RateControl::new(500.0);
+            rc.start_at(held);
+            rc.snapshot_at(began(&rc)).current_rps
+        };
+        assert_eq!(start(430.0), 430.0);
+        assert_eq!(start(900.0), 500.0, "never above the ceiling");
+        assert_eq!(start(40.0), 125.0, "never below the opening rate");
+        assert_eq!(start(f64::NAN), 125.0);
+    }
+
+    #[test]
+    fn the_ceiling_forgives_a_call_the_timer_released_late() {
+        let clock = FakeRelativeClock::default();
+        let ceiling = RateLimiter::direct_with_clock(ceiling_quota(500.0), clock.clone());
+        let period = Duration::from_millis(2);
+        // Calls on schedule, every 2 ms; one of them 1.5 ms late; the ones after it on time.
+        for i in 0..100 {
+            let late = if i == 50 {
+                Duration::from_micros(1500)
+            } else {
+                Duration::ZERO
+            };
+            clock.advance(late);
+            assert!(ceiling.check().is_ok(), "call {i} held back");
+            clock.advance(period - late);
+        }
+        // And the slack is no burst: after a pause, 25 ms worth of calls and one more.
+        clock.advance(Duration::from_secs(1));
+        let burst = (0..100).take_while(|_| ceiling.check().is_ok()).count();
+        assert_eq!(burst, 1 + 13);
     }
 
     #[test]

@@ -23,6 +23,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
 mod http;
+mod stub;
 
 use http::{Request, cognito_error, forward, read_request, reset, write_response};
 
@@ -257,7 +258,8 @@ async fn serve(mut conn: TcpStream, state: Arc<Mutex<State>>) -> std::io::Result
                 }
                 let stub = state.lock().unwrap().config.stub;
                 if stub {
-                    write_response(&mut conn, 200, "application/x-amz-json-1.1", b"{}").await?;
+                    let body = stub::answer(&op, &request);
+                    write_response(&mut conn, 200, "application/x-amz-json-1.1", &body).await?;
                     continue;
                 }
                 let response = forward(upstream, &request).await?;
