@@ -39,7 +39,7 @@ def send_cost(bin_, proxy_bin, rows, work):
         write_csv(path, rows)
         cpu0 = children()
         subprocess.run([bin_, "--quiet", "--yes", "--endpoint-url", url, "apply", path, "--user-pool-id", POOL,
-                        "--rps", "10000", "--concurrency", "32", "--current-state", "none", "--no-journal"],
+                        "--rps", "10000", "--concurrency", "32", "--current-state", "none", "--no-journal", "--no-read-before-write"],
                        env=ENV, check=False)
         return (children() - cpu0) / rows
     finally:

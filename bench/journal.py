@@ -42,7 +42,7 @@ def run(bin_, url, path, extra):
     # The stub endpoint has no users to read: send blind (--current-state none).
     p = subprocess.run([sys.executable, "-c", MAXRSS, bin_, "--quiet", "--yes", "--endpoint-url", url, "apply", path,
                         "--user-pool-id", POOL, "--rps", "10000", "--concurrency", "32",
-                        "--current-state", "none", *extra],
+                        "--current-state", "none", "--no-read-before-write", *extra],
                        env=ENV, stderr=subprocess.PIPE, text=True)
     wall, cpu = time.monotonic() - t0, children() - cpu0
     code, max_rss_kb = map(int, p.stderr.strip().splitlines()[-1].split())

@@ -80,7 +80,7 @@ def run_tool(bin_, url, pool, path, rps, concurrency):
     cpu0, t0 = children_cpu(), time.monotonic()
     # --current-state none: this measures sending; the pre-read is a phase of its own (plan bench).
     proc = subprocess.run([bin_, "--quiet", "--yes", "--endpoint-url", url, "apply", path, "--user-pool-id", pool,
-                           "--rps", str(rps), "--concurrency", str(concurrency), "--current-state", "none"],
+                           "--rps", str(rps), "--concurrency", str(concurrency), "--current-state", "none", "--no-read-before-write"],
                           env=ENV)
     cpu, wall = children_cpu() - cpu0, time.monotonic() - t0
     report = json.load(open(path + ".report.json"))

@@ -46,7 +46,7 @@ def run_tool(bin_, url, path, rps, concurrency, extra):
     # --current-state none: the stub has no users to read; this measures sending alone.
     p = subprocess.run([bin_, "--quiet", "--yes", "--endpoint-url", url, "apply", path,
                         "--user-pool-id", POOL, "--rps", str(rps), "--concurrency", str(concurrency),
-                        "--current-state", "none", *extra], env=ENV)
+                        "--current-state", "none", "--no-read-before-write", *extra], env=ENV)
     report = json.load(open(path + ".report.json"))
     return p.returncode, report
 

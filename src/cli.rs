@@ -246,6 +246,11 @@ pub struct RollbackArgs {
     /// the rollback is then overwritten without a conflict.
     #[arg(long, help_heading = "Sending")]
     pub no_read_before_write: bool,
+    /// AdminGetUser calls per second for the read just before each update (UserRead: 120/s
+    /// per account and region, shared with your live application). The updates cannot go
+    /// faster than these reads: raise it with bought UserRead capacity.
+    #[arg(long, default_value_t = 80.0, value_parser = parse_rps, help_heading = "Sending")]
+    pub read_rps: f64,
     /// Allow restoring an email or phone number that was not verified before the run:
     /// Cognito sends each such user a verification message.
     #[arg(long)]
@@ -426,6 +431,11 @@ pub struct ApplyArgs {
     /// journal's before-values are the pre-read's or the plan's (see README, Sending).
     #[arg(long, help_heading = "Sending")]
     pub no_read_before_write: bool,
+    /// AdminGetUser calls per second for the read just before each update (UserRead: 120/s
+    /// per account and region, shared with your live application). The updates cannot go
+    /// faster than these reads: raise it with bought UserRead capacity.
+    #[arg(long, default_value_t = 80.0, value_parser = parse_rps, help_heading = "Sending")]
+    pub read_rps: f64,
     /// Most calls per second. Cognito allows 25 UserUpdate calls per second per account and
     /// region, shared with your live application.
     #[arg(long, default_value_t = 10.0, value_parser = parse_rps, help_heading = "Sending")]

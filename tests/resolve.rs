@@ -69,7 +69,7 @@ fn options(input: &Path, dir: &Path) -> ApplyOptions {
         preflight: None,
         limit: None,
         force: false,
-        read_before_write: true,
+        read_before_write: Some(80.0),
     }
 }
 

@@ -51,7 +51,7 @@ fn options(input: &Path, dir: &Path, rps: f64) -> ApplyOptions {
         preflight: None,
         limit: None,
         force: false,
-        read_before_write: true,
+        read_before_write: Some(80.0),
     }
 }
 
@@ -175,7 +175,7 @@ async fn without_the_read_a_concurrent_change_is_overwritten_and_its_undo_is_los
     let input = input(dir.path(), 10, "pro");
     let writer = concurrent_writer(&pool);
     let mut opts = options(&input, dir.path(), 5.0);
-    opts.read_before_write = false;
+    opts.read_before_write = None;
     let report = run(&pool, opts, Source::List).await;
     writer.await.unwrap();
     assert_eq!((report.updated, report.conflicts), (10, 0));

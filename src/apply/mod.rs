@@ -60,8 +60,9 @@ pub struct ApplyOptions {
     pub force: bool,
     /// Read each user (AdminGetUser) just before its update: a user changed since it was
     /// decided is a conflict, and the journal's before-values are the values read then.
-    /// Off (`--no-read-before-write`): no UserRead quota spent while sending.
-    pub read_before_write: bool,
+    /// Off (None, `--no-read-before-write`): no UserRead quota spent while sending. Some:
+    /// those reads' ceiling in calls a second (`--read-rps`).
+    pub read_before_write: Option<f64>,
 }
 
 /// What `apply` reads before writing: the pool's schema and the users' current values.
@@ -128,7 +129,7 @@ pub async fn prepare<P: Pool>(
     }
     let state = match &opts.preflight {
         Some(p) => {
-            if p.current_state == Source::None && !opts.read_before_write {
+            if p.current_state == Source::None && opts.read_before_write.is_none() {
                 reporter.warning(
                     "--current-state none: rows are sent without reading current values; \
                      unchanged users cost a call each, rollback will not be possible, and \

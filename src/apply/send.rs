@@ -20,9 +20,9 @@ use crate::row::{AttrChange, Before};
 use crate::sender::{Pacing, RateControl, SendResult, Sent, retrying, send_row_from};
 use crate::stream::{Event, Work, note_unverified, overlay};
 
-/// AdminGetUser just before each update, paced well under the UserRead quota of 120/s (which
-/// the live app shares); the update pacer (`--rps`, at most 25/s of UserUpdate) is the
-/// tighter one anyway.
+/// AdminGetUser just before each update, paced by default well under the UserRead quota of
+/// 120/s (which the live app shares); the update pacer (`--rps`, 25/s of UserUpdate unless
+/// capacity was bought) is the tighter one then. `--read-rps` raises it.
 pub const READ_RPS: f64 = 80.0;
 
 /// How rows are sent: shared by every worker of a run.
@@ -36,10 +36,11 @@ pub(super) struct SendTime {
 }
 
 impl SendTime {
-    pub fn new(read: bool, force: bool) -> SendTime {
+    /// `read`: the reads' ceiling in calls a second, or None for no read.
+    pub fn new(read: Option<f64>, force: bool) -> SendTime {
         SendTime {
-            read,
-            reads: RateControl::new(READ_RPS),
+            read: read.is_some(),
+            reads: RateControl::new(read.unwrap_or(READ_RPS)),
             force,
         }
     }

@@ -157,7 +157,7 @@ fn options(
         preflight: Some(preflight),
         limit: args.limit,
         force: args.force,
-        read_before_write: !args.no_read_before_write,
+        read_before_write: (!args.no_read_before_write).then_some(args.read_rps),
     }
 }
 

@@ -190,7 +190,7 @@ fn options(
         }),
         limit: None,
         force: args.force,
-        read_before_write: !args.no_read_before_write,
+        read_before_write: (!args.no_read_before_write).then_some(args.read_rps),
     }
 }
 
