@@ -2,19 +2,16 @@
 //! against the fake pool, in milliseconds, no network: throttle storms, fatal answers mid-run
 //! and resume, the verification messages real Cognito would send.
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::Duration;
+mod inprocess;
 
-use cognito_bulk::apply::{self, ApplyOptions, Preflight};
+use std::path::{Path, PathBuf};
+
+use cognito_bulk::apply::ApplyOptions;
 use cognito_bulk::current::Source;
-use cognito_bulk::input::{EmptyCells, Format, InputOptions};
+use cognito_bulk::input::{EmptyCells, Format};
 use cognito_bulk::pool::fake::FakePool;
-use cognito_bulk::pool::{CallError, ErrorKind, Pool};
-use cognito_bulk::progress::Quiet;
+use cognito_bulk::pool::{CallError, ErrorKind};
 use cognito_bulk::report::Report;
-use cognito_bulk::sender::RetryPolicy;
-use tokio_util::sync::CancellationToken;
 
 fn fake(users: usize) -> FakePool {
     let pool = FakePool::new(&[("tier", true)]);
@@ -33,55 +30,12 @@ fn fake(users: usize) -> FakePool {
 }
 
 fn options(input: &Path, dir: &Path) -> ApplyOptions {
-    ApplyOptions {
-        input: input.to_path_buf(),
-        input_options: InputOptions {
-            format: Format::Csv,
-            key_column: "username".into(),
-            empty_cells: EmptyCells::Ignore,
-            client_metadata: Default::default(),
-        },
-        user_pool_id: "us-east-1_fake".into(),
-        rps: 2000.0,
-        concurrency: 8,
-        retry: RetryPolicy {
-            max_transient_retries: 5,
-            base_delay: Duration::from_millis(1),
-            max_delay: Duration::from_millis(5),
-            max_throttle_delay: Duration::from_millis(5),
-        },
-        failed_path: dir.join("failed.csv"),
-        journal_path: Some(dir.join("journal")),
-        restart: false,
-        retry_failed: false,
-        max_failure_rate: 0.5,
-        preflight: None,
-        limit: None,
-        force: false,
-        read_before_write: Some(80.0),
-    }
+    inprocess::options(input, dir)
 }
 
 async fn run(pool: &FakePool, mut opts: ApplyOptions, allow: bool) -> Report {
-    let described = pool.describe().await.unwrap();
-    opts.preflight = Some(Preflight {
-        described: Some(described),
-        current_state: Source::List,
-        allow_verification_messages: allow,
-        allow_overwritten_at_sign_in: false,
-        resend_pending: false,
-    });
-    let stop = CancellationToken::new();
-    let prepared = apply::prepare(pool, &opts, &Quiet, &stop).await.unwrap();
-    apply::run(
-        Arc::new(pool.clone()),
-        opts,
-        prepared,
-        Arc::new(Quiet),
-        stop,
-    )
-    .await
-    .unwrap()
+    opts.preflight = Some(inprocess::preflight(pool, Source::List, allow).await);
+    inprocess::run_prepared(pool, opts).await
 }
 
 fn csv(dir: &Path, text: String) -> PathBuf {

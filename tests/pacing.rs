@@ -2,64 +2,30 @@
 //! rate its journal's run held instead of ramping up again (issue 20). The rates themselves
 //! are measured by bench/quota_bought.sh, never asserted here.
 
-use std::path::Path;
-use std::sync::Arc;
+mod inprocess;
 
-use cognito_bulk::apply::{self, ApplyOptions, Preflight};
+use std::path::Path;
+
+use cognito_bulk::apply::ApplyOptions;
 use cognito_bulk::current::Source;
-use cognito_bulk::input::{EmptyCells, Format, InputOptions};
 use cognito_bulk::pool::fake::FakePool;
-use cognito_bulk::pool::{CallError, ErrorKind, Pool};
-use cognito_bulk::progress::Quiet;
+use cognito_bulk::pool::{CallError, ErrorKind};
 use cognito_bulk::report::Report;
 use cognito_bulk::sender::RetryPolicy;
-use tokio_util::sync::CancellationToken;
 
 fn options(input: &Path, dir: &Path, rps: f64) -> ApplyOptions {
     ApplyOptions {
-        input: input.to_path_buf(),
-        input_options: InputOptions {
-            format: Format::Csv,
-            key_column: "username".into(),
-            empty_cells: EmptyCells::Ignore,
-            client_metadata: Default::default(),
-        },
-        user_pool_id: "us-east-1_fake".into(),
         rps,
-        concurrency: 8,
         retry: RetryPolicy::default(),
-        failed_path: dir.join("failed.csv"),
-        journal_path: Some(dir.join("journal")),
-        restart: false,
-        retry_failed: false,
-        max_failure_rate: 0.5,
-        preflight: None,
-        limit: None,
-        force: false,
         // Measures the update pacer alone: the read before each update has its own.
         read_before_write: None,
+        ..inprocess::options(input, dir)
     }
 }
 
 async fn run(pool: &FakePool, mut opts: ApplyOptions) -> Report {
-    opts.preflight = Some(Preflight {
-        described: Some(pool.describe().await.unwrap()),
-        current_state: Source::None,
-        allow_verification_messages: false,
-        allow_overwritten_at_sign_in: false,
-        resend_pending: false,
-    });
-    let stop = CancellationToken::new();
-    let prepared = apply::prepare(pool, &opts, &Quiet, &stop).await.unwrap();
-    apply::run(
-        Arc::new(pool.clone()),
-        opts,
-        prepared,
-        Arc::new(Quiet),
-        stop,
-    )
-    .await
-    .unwrap()
+    opts.preflight = Some(inprocess::preflight(pool, Source::None, false).await);
+    inprocess::run_prepared(pool, opts).await
 }
 
 /// Rewrites the finish times of the journal's entries as if its run had updated `per_second`

@@ -3,22 +3,22 @@
 //! pending changes (`AttributesRequireVerificationBeforeUpdate`), sign-in lockouts, E.164
 //! phone numbers. The whole engine runs: prepare, decide, send, journal, report, rollback.
 
+mod inprocess;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 use aws_sdk_cognitoidentityprovider::types::{
     UserAttributeUpdateSettingsType, UsernameAttributeType, VerifiedAttributeType,
 };
 use cognito_bulk::apply::{self, ApplyOptions, Preflight};
 use cognito_bulk::current::Source;
-use cognito_bulk::input::{EmptyCells, Format, InputOptions};
+use cognito_bulk::input::Format;
 use cognito_bulk::plan::PlanSummary;
 use cognito_bulk::pool::Pool;
 use cognito_bulk::pool::fake::FakePool;
 use cognito_bulk::progress::Quiet;
 use cognito_bulk::report::Report;
-use cognito_bulk::sender::RetryPolicy;
 use tokio_util::sync::CancellationToken;
 
 fn fake(users: usize) -> FakePool {
@@ -38,33 +38,10 @@ fn fake(users: usize) -> FakePool {
 }
 
 fn options(input: &Path, dir: &Path) -> ApplyOptions {
-    ApplyOptions {
-        input: input.to_path_buf(),
-        input_options: InputOptions {
-            format: Format::Csv,
-            key_column: "username".into(),
-            empty_cells: EmptyCells::Ignore,
-            client_metadata: Default::default(),
-        },
-        user_pool_id: "us-east-1_fake".into(),
-        rps: 2000.0,
-        concurrency: 4,
-        retry: RetryPolicy {
-            max_transient_retries: 2,
-            base_delay: Duration::from_millis(1),
-            max_delay: Duration::from_millis(5),
-            max_throttle_delay: Duration::from_millis(5),
-        },
-        failed_path: dir.join("failed.csv"),
-        journal_path: Some(dir.join("journal")),
-        restart: false,
-        retry_failed: false,
-        max_failure_rate: 0.5,
-        preflight: None,
-        limit: None,
-        force: false,
-        read_before_write: Some(80.0),
-    }
+    let mut opts = inprocess::options(input, dir);
+    opts.concurrency = 4;
+    opts.retry.max_transient_retries = 2;
+    opts
 }
 
 async fn prepared(pool: &FakePool, opts: &mut ApplyOptions, allow: bool) -> apply::Prepared {

@@ -4,18 +4,17 @@
 //! (`list`, `get`), the plan and the journal (real username and sub beside the row's key),
 //! duplicates across keys, ambiguous keys, and rollback by sub.
 
+mod inprocess;
+
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::Duration;
 
 use cognito_bulk::apply::{self, ApplyOptions, Preflight};
 use cognito_bulk::current::Source;
-use cognito_bulk::input::{EmptyCells, Format, InputOptions};
+use cognito_bulk::input::Format;
 use cognito_bulk::pool::fake::FakePool;
 use cognito_bulk::pool::{CallError, ErrorKind, Pool};
 use cognito_bulk::progress::Quiet;
 use cognito_bulk::report::Report;
-use cognito_bulk::sender::RetryPolicy;
 use tokio_util::sync::CancellationToken;
 
 const ANA: &str = "5f1d7c2e-8a4b-4c3d-9e2f-0123456789ab";
@@ -44,50 +43,16 @@ fn email_pool() -> FakePool {
 }
 
 fn options(input: &Path, dir: &Path) -> ApplyOptions {
-    ApplyOptions {
-        input: input.to_path_buf(),
-        input_options: InputOptions {
-            format: Format::Csv,
-            key_column: "username".into(),
-            empty_cells: EmptyCells::Ignore,
-            client_metadata: Default::default(),
-        },
-        user_pool_id: "us-east-1_fake".into(),
-        rps: 2000.0,
-        concurrency: 4,
-        retry: RetryPolicy {
-            max_transient_retries: 2,
-            base_delay: Duration::from_millis(1),
-            max_delay: Duration::from_millis(5),
-            max_throttle_delay: Duration::from_millis(5),
-        },
-        failed_path: dir.join("failed.csv"),
-        journal_path: Some(dir.join("journal")),
-        restart: false,
-        retry_failed: false,
-        max_failure_rate: 1.0,
-        preflight: None,
-        limit: None,
-        force: false,
-        read_before_write: Some(80.0),
-    }
+    let mut opts = inprocess::options(input, dir);
+    opts.concurrency = 4;
+    opts.retry.max_transient_retries = 2;
+    opts.max_failure_rate = 1.0;
+    opts
 }
 
 async fn run_with(pool: &FakePool, mut opts: ApplyOptions, source: Source) -> Report {
-    let described = pool.describe().await.unwrap();
-    opts.preflight = Some(Preflight {
-        described: Some(described),
-        current_state: source,
-        allow_verification_messages: false,
-        allow_overwritten_at_sign_in: false,
-        resend_pending: false,
-    });
-    let stop = CancellationToken::new();
-    let prepared = apply::prepare(pool, &opts, &Quiet, &stop).await.unwrap();
-    let reporter = Arc::new(Quiet);
-    apply::run(Arc::new(pool.clone()), opts, prepared, reporter, stop)
-        .await
-        .unwrap()
+    opts.preflight = Some(inprocess::preflight(pool, source, false).await);
+    inprocess::run_prepared(pool, opts).await
 }
 
 fn csv(dir: &Path, text: &str) -> PathBuf {

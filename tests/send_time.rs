@@ -3,19 +3,16 @@
 //! (not overwritten) and the journal's before-values are the values read then; every call is
 //! preceded by its intent in the journal, so a crash while it is in flight loses no undo.
 
+mod inprocess;
+
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
-use cognito_bulk::apply::{self, ApplyOptions, Preflight};
+use cognito_bulk::apply::ApplyOptions;
 use cognito_bulk::current::Source;
-use cognito_bulk::input::{EmptyCells, Format, InputOptions};
-use cognito_bulk::pool::Pool;
+use cognito_bulk::input::Format;
 use cognito_bulk::pool::fake::FakePool;
-use cognito_bulk::progress::Quiet;
 use cognito_bulk::report::Report;
-use cognito_bulk::sender::RetryPolicy;
-use tokio_util::sync::CancellationToken;
 
 fn fake(users: usize) -> FakePool {
     let pool = FakePool::new(&[("tier", true)]);
@@ -27,49 +24,14 @@ fn fake(users: usize) -> FakePool {
 
 fn options(input: &Path, dir: &Path, rps: f64) -> ApplyOptions {
     ApplyOptions {
-        input: input.to_path_buf(),
-        input_options: InputOptions {
-            format: Format::Csv,
-            key_column: "username".into(),
-            empty_cells: EmptyCells::Ignore,
-            client_metadata: Default::default(),
-        },
-        user_pool_id: "us-east-1_fake".into(),
         rps,
-        concurrency: 8,
-        retry: RetryPolicy {
-            max_transient_retries: 5,
-            base_delay: Duration::from_millis(1),
-            max_delay: Duration::from_millis(5),
-            max_throttle_delay: Duration::from_millis(5),
-        },
-        failed_path: dir.join("failed.csv"),
-        journal_path: Some(dir.join("journal")),
-        restart: false,
-        retry_failed: false,
-        max_failure_rate: 0.5,
-        preflight: None,
-        limit: None,
-        force: false,
-        read_before_write: Some(80.0),
+        ..inprocess::options(input, dir)
     }
 }
 
 async fn run(pool: &FakePool, mut opts: ApplyOptions, current_state: Source) -> Report {
-    let described = pool.describe().await.unwrap();
-    opts.preflight = Some(Preflight {
-        described: Some(described),
-        current_state,
-        allow_verification_messages: false,
-        allow_overwritten_at_sign_in: false,
-        resend_pending: false,
-    });
-    let stop = CancellationToken::new();
-    let prepared = apply::prepare(pool, &opts, &Quiet, &stop).await.unwrap();
-    let pool = Arc::new(pool.clone());
-    apply::run(pool, opts, prepared, Arc::new(Quiet), stop)
-        .await
-        .unwrap()
+    opts.preflight = Some(inprocess::preflight(pool, current_state, false).await);
+    inprocess::run_prepared(pool, opts).await
 }
 
 /// Rolls back the run journaled in `dir/journal`, as `rollback` does: its plan, applied.

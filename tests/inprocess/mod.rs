@@ -1,0 +1,75 @@
+//! The in-process tier's shared setup: `apply` on the fake pool with the options and the
+//! preflight the commands would build, fast (no pacing to speak of, millisecond backoffs).
+
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cognito_bulk::apply::{self, ApplyOptions, Preflight};
+use cognito_bulk::current::Source;
+use cognito_bulk::input::{EmptyCells, Format, InputOptions};
+use cognito_bulk::pool::Pool;
+use cognito_bulk::pool::fake::FakePool;
+use cognito_bulk::progress::Quiet;
+use cognito_bulk::report::Report;
+use cognito_bulk::sender::RetryPolicy;
+use tokio_util::sync::CancellationToken;
+
+/// `apply INPUT` of a CSV keyed by username, journaled in `dir`, reading before each update.
+pub fn options(input: &Path, dir: &Path) -> ApplyOptions {
+    ApplyOptions {
+        input: input.to_path_buf(),
+        input_options: InputOptions {
+            format: Format::Csv,
+            key_column: "username".into(),
+            empty_cells: EmptyCells::Ignore,
+            client_metadata: Default::default(),
+        },
+        user_pool_id: "us-east-1_fake".into(),
+        rps: 2000.0,
+        concurrency: 8,
+        retry: RetryPolicy {
+            max_transient_retries: 5,
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(5),
+            max_throttle_delay: Duration::from_millis(5),
+        },
+        failed_path: dir.join("failed.csv"),
+        journal_path: Some(dir.join("journal")),
+        restart: false,
+        retry_failed: false,
+        max_failure_rate: 0.5,
+        preflight: None,
+        limit: None,
+        force: false,
+        read_before_write: Some(80.0),
+    }
+}
+
+/// The preflight of a pool whose DescribeUserPool answered, current values read by `source`.
+pub async fn preflight(pool: &FakePool, source: Source, allow_messages: bool) -> Preflight {
+    Preflight {
+        described: Some(pool.describe().await.unwrap()),
+        current_state: source,
+        allow_verification_messages: allow_messages,
+        allow_overwritten_at_sign_in: false,
+        resend_pending: false,
+    }
+}
+
+/// Prepares and runs `opts` to the end, as `apply` does; its preflight must be set.
+pub async fn run_prepared(pool: &FakePool, opts: ApplyOptions) -> Report {
+    let stop = CancellationToken::new();
+    let prepared = apply::prepare(pool, &opts, &Quiet, &stop).await.unwrap();
+    apply::run(
+        Arc::new(pool.clone()),
+        opts,
+        prepared,
+        Arc::new(Quiet),
+        stop,
+    )
+    .await
+    .unwrap()
+}
