@@ -100,6 +100,8 @@ async fn an_email_username_pool_names_lockouts_and_counts_the_codes_delivered() 
             &format!("{input}.plan"),
             "--user-pool-id",
             &pool,
+            // An allowance acts only where the command line states it too.
+            "--allow-verification-messages",
         ],
         None,
     )

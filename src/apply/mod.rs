@@ -140,7 +140,8 @@ pub async fn prepare<P: Pool>(
                 reporter.warning(
                     "--current-state none: no diff before sending (unchanged users cost a \
                      call each); each user is read just before its update, so rollback \
-                     restores the values read then",
+                     restores the values read then; the alias rail (AliasExists) cannot see \
+                     who already has an email or phone number a row sets",
                 );
             }
             let reading = Reading {
