@@ -49,10 +49,14 @@ pub struct Duplicates {
 }
 
 impl Duplicates {
-    /// Builds the index from groups of lines that name the same user.
-    pub fn from_groups(mut groups: Vec<Vec<u64>>) -> Self {
+    /// Builds the index from groups of lines that name the same user. Groups that share a
+    /// line are one group (the same key on several lines, and another key of the same user
+    /// found once the pool is read), so every line of a user names the same others.
+    pub fn from_groups(groups: Vec<Vec<u64>>) -> Self {
+        let mut groups = merge_overlapping(groups);
         for group in &mut groups {
             group.sort_unstable();
+            group.dedup();
         }
         groups.sort();
         let by_line = groups
@@ -109,6 +113,35 @@ impl Scan {
             None => input::open(path),
         }
     }
+}
+
+/// Unites groups that share a line (union-find over the groups): linear in the lines.
+fn merge_overlapping(groups: Vec<Vec<u64>>) -> Vec<Vec<u64>> {
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let mut parent: Vec<usize> = (0..groups.len()).collect();
+    let mut owner: HashMap<u64, usize> = HashMap::new();
+    for (i, group) in groups.iter().enumerate() {
+        for &line in group {
+            if let Some(&j) = owner.get(&line) {
+                let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+                parent[a] = b;
+            } else {
+                owner.insert(line, i);
+            }
+        }
+    }
+    let mut merged: HashMap<usize, Vec<u64>> = HashMap::new();
+    for (i, group) in groups.into_iter().enumerate() {
+        let r = root(&mut parent, i);
+        merged.entry(r).or_default().extend(group);
+    }
+    merged.into_values().collect()
 }
 
 /// Reads the input once for its row count and SHA-256 only, in constant memory (a resumed
@@ -178,4 +211,16 @@ pub fn scan(path: &Path, display: &str, opts: &InputOptions) -> Result<Scan, Inp
         scan.duplicates = Duplicates::from_groups(groups.into_values().collect());
     }
     Ok(scan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_that_share_a_line_are_one_group() {
+        // Lines 2, 3, 5 by one key; 2 and 4 by two keys of the same user (found later).
+        let d = Duplicates::from_groups(vec![vec![2, 3, 5], vec![7, 8], vec![4, 2]]);
+        assert_eq!(d.groups(), [vec![2, 3, 4, 5], vec![7, 8]]);
+    }
 }

@@ -302,3 +302,29 @@ async fn a_resumed_row_of_unknown_outcome_acts_on_its_user_after_its_key_email_c
     assert_eq!((back.updated, back.conflicts), (1, 0));
     assert_eq!(pool.attributes(ANA)["email"], "ana@example.com");
 }
+
+#[tokio::test]
+async fn one_users_lines_name_the_same_others_whatever_keys_they_use() {
+    let pool = email_pool();
+    pool.sign_in(&["email"], &[], true);
+    let dir = tempfile::tempdir().unwrap();
+    // Lines 2 and 3 share a key up to case (the scan groups them, though this case-sensitive
+    // pool resolves only line 2); lines 2 and 4 name one user by username and email (found once
+    // the pool is read). One group of three lines: each names the same others.
+    let upper = ANA.to_uppercase();
+    let input = csv(
+        dir.path(),
+        &format!("username,custom:tier\n{ANA},pro\n{upper},vip\nana@example.com,gold\n"),
+    );
+    let report = run_with(&pool, options(&input, dir.path()), Source::List).await;
+    assert_eq!(report.failures_by_code["DuplicateUser"], 3);
+    let messages: Vec<String> = journal(dir.path())
+        .iter()
+        .filter(|e| e["code"] == "DuplicateUser")
+        .map(|e| e["message"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(messages.len(), 3, "{messages:?}");
+    for m in &messages {
+        assert!(m.contains("and on 1 more lines"), "{messages:?}");
+    }
+}
