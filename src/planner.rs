@@ -287,8 +287,9 @@ fn ambiguous(users: &[&str]) -> Problem {
     Problem::row(
         "AmbiguousMatch",
         format!(
-            "the key names {} users ({}): the username of one is an alias of another; \
-             key the row by the username or the sub",
+            "the key names {} users ({}): it is a name of more than one (the username, sub \
+             or alias of each); key the row by the sub of the user you mean (no two users \
+             share one)",
             users.len(),
             names.join(", ")
         ),

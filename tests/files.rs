@@ -238,6 +238,27 @@ async fn a_bad_line_in_the_middle_of_a_journal_is_refused_not_cut() {
         damaged,
         "nothing was truncated"
     );
+    // The advice: the apply that wrote it starts over with --restart, keeping it aside.
+    assert!(
+        rollback
+            .stderr
+            .contains("the `apply` that wrote it starts over with --restart"),
+        "{}",
+        rollback.stderr
+    );
+    let mut restart = args.clone();
+    restart.push("--restart");
+    let again = cognito_bulk(&moto.url(), &restart, None).await;
+    assert_eq!(again.code, 0, "{again:?}");
+    let kept = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .any(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("users.journal.old-")
+        });
+    assert!(kept, "the damaged journal is kept aside");
     // Every user keeps what the first run wrote.
     for i in 0..6 {
         let got = attributes(&moto.client(), &pool, &format!("u{i}")).await;

@@ -227,6 +227,18 @@ async fn a_key_naming_two_users_is_ambiguous_and_sent_to_neither() {
     assert_eq!((report.updated, report.invalid), (0, 1));
     assert_eq!(report.failures_by_code["AmbiguousMatch"], 1);
     assert!(updates(&pool).is_empty());
+    // The advice: key the row by the sub of the user meant.
+    let advice = journal(dir.path())
+        .iter()
+        .find(|e| e["code"] == "AmbiguousMatch")
+        .map(|e| e["message"].to_string())
+        .unwrap();
+    assert!(advice.contains("key the row by the sub"), "{advice}");
+    let dir = tempfile::tempdir().unwrap();
+    let input = csv(dir.path(), "username,custom:tier\ns-g,pro\n");
+    let report = run_with(&pool, options(&input, dir.path()), Source::List).await;
+    assert_eq!(report.updated, 1);
+    assert_eq!(updates(&pool), ["gus"]);
 }
 
 #[tokio::test]

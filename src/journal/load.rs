@@ -59,7 +59,8 @@ pub enum LoadError {
     #[error(
         "{path}: line {line} is not a journal entry, and only the last line may be torn by a \
          crash: the journal was damaged or edited (or written by two runs at once). Nothing was \
-         changed; fix or move it away (--restart starts over and keeps it)"
+         changed; fix it or move it away: the `apply` that wrote it starts over with \
+         --restart (keeping this file aside); `report` and `rollback` read it only once fixed"
     )]
     BadLine { path: String, line: u64 },
 }

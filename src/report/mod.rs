@@ -120,7 +120,7 @@ impl Report {
         if self.conflicts > 0 {
             let _ = writeln!(
                 s,
-                "{} conflicts: users changed since the plan was made, left alone (--force sends them anyway)",
+                "{} conflicts: users changed since the plan was made or read, left alone (--force sends them, except a user deleted and made again, who is never a target)",
                 self.conflicts
             );
         }
