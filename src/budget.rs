@@ -35,7 +35,7 @@ pub fn notes(summary: &PlanSummary, messaging: &Messaging) -> Vec<String> {
                 "{} emails through Cognito's default sender, which delivers {DEFAULT_EMAIL_DAILY_LIMIT} a day for the account{}.",
                 thousands(summary.emails),
                 if summary.emails > DEFAULT_EMAIL_DAILY_LIMIT {
-                    format!("; apply refuses more unless {ALLOW_FLAG} (the rest would fail mid-run)")
+                    format!("; apply and rollback refuse more unless {ALLOW_FLAG} (the rest would fail mid-run)")
                 } else {
                     String::new()
                 }

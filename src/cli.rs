@@ -255,6 +255,11 @@ pub struct RollbackArgs {
     /// Cognito sends each such user a verification message.
     #[arg(long)]
     pub allow_verification_messages: bool,
+    /// Allow a rollback that would send more emails than Cognito's default email sender
+    /// delivers in a day (50 for the account): without it such a rollback (and its dry run)
+    /// is refused before any write.
+    #[arg(long)]
+    pub allow_over_email_limit: bool,
     /// Most calls per second.
     #[arg(long, default_value_t = 10.0, value_parser = parse_rps, help_heading = "Sending")]
     pub rps: f64,

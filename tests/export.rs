@@ -246,7 +246,7 @@ async fn rollback_restores_the_pool_as_exported_and_leaves_conflicts() {
     );
     assert!(
         run.stdout.contains(
-            "Rollback: 5 users to restore (15 attributes), 0 already as before, 1 conflicts."
+            "Rollback: 5 users to restore (15 attributes), 0 already as before, 1 conflicts, 0 invalid."
         ),
         "{}",
         run.stdout

@@ -920,3 +920,161 @@ async fn rollback_mails_nobody_unless_allowed() {
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(attributes(&c, &pool, "w").await["email"], "w@old.example");
 }
+
+/// A rollback dry run counts the rows it will refuse (an address unverified before the run
+/// would be mailed a code): in its summary line, in its `--json` object (`invalid`) and in
+/// its exit code (1), as the real rollback does; its advice, followed, clears them.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rollback_dry_run_counts_the_rows_it_will_refuse() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = pool(&c, 1).await;
+    create_user(
+        &c,
+        &pool,
+        "w",
+        &[("email", "w@old.example"), ("email_verified", "false")],
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(
+        dir.path(),
+        "e.csv",
+        "username,email\nu0,a@new.example\nw,w@new.example\n",
+    );
+    let apply = [
+        "apply",
+        input.as_str(),
+        "--user-pool-id",
+        &pool,
+        "--allow-verification-messages",
+    ];
+    assert_eq!(cognito_bulk(&moto.url(), &apply, None).await.code, 0);
+    let journal = format!("{input}.journal");
+    let dry = ["rollback", journal.as_str(), "--dry-run"];
+    let run = cognito_bulk(&moto.url(), &dry, None).await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stdout
+            .contains("Rollback: 1 users to restore (1 attributes), 0 already as before, 0 conflicts, 1 invalid."),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("user \"w\"") && run.stderr.contains("--allow-verification-messages"),
+        "{}",
+        run.stderr
+    );
+    let mut json = dry.to_vec();
+    json.push("--json");
+    let run = cognito_bulk(&moto.url(), &json, None).await;
+    assert_eq!(run.code, 1, "{run:?}");
+    let object: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(object["invalid"], 1, "{object}");
+    assert_eq!(object["users"], 1, "{object}");
+    // The real rollback agrees with its dry run.
+    let run = cognito_bulk(&moto.url(), &["rollback", &journal, "--yes"], None).await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(attributes(&c, &pool, "w").await["email"], "w@new.example");
+    // The advice, followed: nothing refused, the message counted, exit 0.
+    let mut allowed = dry.to_vec();
+    allowed.push("--allow-verification-messages");
+    let run = cognito_bulk(&moto.url(), &allowed, None).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("0 conflicts, 0 invalid.")
+            && run
+                .stdout
+                .contains("1 users will receive a verification message."),
+        "{}",
+        run.stdout
+    );
+}
+
+/// Rollback keeps apply's rail on Cognito's default email sender (50 emails a day): restoring
+/// 55 addresses that were unverified before the run would mail 55 codes, so the rollback and
+/// its dry run are refused before any write, naming the flag; the flag, passed, restores all.
+#[tokio::test(flavor = "multi_thread")]
+async fn rollback_over_the_default_senders_daily_limit_is_refused_until_allowed() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = create_pool(&c, &[]).await;
+    let mut text = String::from("username,email\n");
+    for i in 0..55 {
+        let u = format!("u{i:02}");
+        let email = format!("{u}@old.example");
+        create_user(
+            &c,
+            &pool,
+            &u,
+            &[("email", &email), ("email_verified", "false")],
+        )
+        .await;
+        text.push_str(&format!("{u},{u}@new.example\n"));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "lim.csv", &text);
+    let apply = [
+        "apply",
+        input.as_str(),
+        "--user-pool-id",
+        &pool,
+        "--allow-verification-messages",
+        "--allow-over-email-limit",
+        "--rps",
+        "50",
+    ];
+    let run = cognito_bulk(&moto.url(), &apply, None).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let journal = format!("{input}.journal");
+    let refused = |run: &Run| {
+        assert_eq!(run.code, 2, "{run:?}");
+        assert!(
+            run.stderr.contains("55 emails") && run.stderr.contains("--allow-over-email-limit"),
+            "{}",
+            run.stderr
+        );
+    };
+    let dry = [
+        "rollback",
+        journal.as_str(),
+        "--dry-run",
+        "--allow-verification-messages",
+    ];
+    refused(&cognito_bulk(&moto.url(), &dry, None).await);
+    let real = [
+        "rollback",
+        journal.as_str(),
+        "--yes",
+        "--allow-verification-messages",
+        "--rps",
+        "50",
+    ];
+    refused(&cognito_bulk(&moto.url(), &real, None).await);
+    assert_eq!(
+        attributes(&c, &pool, "u00").await["email"],
+        "u00@new.example",
+        "nothing written"
+    );
+    // The advice, followed: the dry run shows the count and the limit, the rollback restores.
+    let mut dry = dry.to_vec();
+    dry.push("--allow-over-email-limit");
+    let run = cognito_bulk(&moto.url(), &dry, None).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout
+            .contains("55 users will receive a verification message.")
+            && run
+                .stderr
+                .contains("55 emails through Cognito's default sender"),
+        "{run:?}"
+    );
+    let mut real = real.to_vec();
+    real.push("--allow-over-email-limit");
+    let run = cognito_bulk(&moto.url(), &real, None).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        attributes(&c, &pool, "u54").await["email"],
+        "u54@old.example"
+    );
+}

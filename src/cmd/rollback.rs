@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::anyhow;
 
-use super::apply::{colour_on_stderr, confirm, execute, show_preview};
+use super::apply::{check_budget, colour_on_stderr, confirm, execute, show_preview};
 use super::printer::Printer;
 
 use super::{Failure, Outcome, can_ask, check_files, open_pool, reporter, setup, setup_or_stopped};
@@ -68,6 +68,9 @@ pub async fn run(global: &Global, args: RollbackArgs) -> Result<Outcome, Failure
     let prepared = apply::prepare(&pool, &opts, &*reporter, &stop)
         .await
         .map_err(setup_or_stopped(&stop))?;
+    // The same rail as apply's, before the dry run's summary or the question: a dry run
+    // refuses what the real rollback would refuse.
+    check_budget(&opts, &prepared, args.allow_over_email_limit, &stop)?;
     if args.dry_run || !global.yes {
         let preview_reporter = super::reporter(global);
         let summary = apply::preview(&prepared, &opts, args.show, &*preview_reporter, &stop);
@@ -206,19 +209,23 @@ fn started_sending(plan: &Path, rollback_journal: &Path, journal: &Path) -> bool
         && journal::load(rollback_journal).is_ok_and(|l| !l.done.is_empty() && !l.is_complete())
 }
 
-/// `Rollback: 5 users to restore (15 attributes), 0 already as before, 1 conflicts.`
+/// `Rollback: 5 users to restore (15 attributes), 0 already as before, 1 conflicts, 2 invalid.`
+/// Invalid rows (such as `VerificationMessage`: an address unverified before the run) are
+/// refused, not restored, so they are counted apart from the users to restore.
 fn rollback_line(s: &PlanSummary) -> String {
     format!(
-        "Rollback: {} users to restore ({} attributes), {} already as before, {} conflicts.",
+        "Rollback: {} users to restore ({} attributes), {} already as before, {} conflicts, {} invalid.",
         thousands(s.to_change),
         thousands(s.attributes),
         thousands(s.unchanged),
-        thousands(s.conflicts)
+        thousands(s.conflicts),
+        thousands(s.invalid)
     )
 }
 
 /// The dry run's output: the preview and the summary (or, with `--json`, one object). Exit 1
-/// when users would be left alone (conflicts) or are gone, as a real rollback would.
+/// when users would be left alone (conflicts), refused (invalid rows) or are gone, as a real
+/// rollback would.
 fn dry_run(global: &Global, summary: &PlanSummary, show: usize, pool: &str) -> Outcome {
     let printer = Printer::new(global);
     printer.json(&serde_json::json!({
@@ -228,6 +235,7 @@ fn dry_run(global: &Global, summary: &PlanSummary, show: usize, pool: &str) -> O
         "attributes": summary.attributes,
         "already": summary.unchanged,
         "conflicts": summary.conflicts,
+        "invalid": summary.invalid,
         "not_found": summary.not_found,
         "verification_messages": summary.messages,
     }));
@@ -250,8 +258,11 @@ fn dry_run(global: &Global, summary: &PlanSummary, show: usize, pool: &str) -> O
         "{} users will receive a verification message.",
         thousands(summary.messages)
     ));
+    for note in summary.notes() {
+        printer.note(note);
+    }
     printer.out("nothing was written (dry run)");
-    match summary.conflicts + summary.not_found {
+    match summary.conflicts + summary.invalid + summary.not_found {
         0 => Outcome::Success,
         _ => Outcome::RowsFailed,
     }
