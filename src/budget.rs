@@ -71,6 +71,12 @@ pub fn notes(summary: &PlanSummary, messaging: &Messaging) -> Vec<String> {
     notes
 }
 
+/// Whether applying `summary`'s plan needs [`ALLOW_FLAG`]: more emails than the default
+/// sender delivers in a day (the same test as [`check`]).
+pub fn over_limit(summary: &PlanSummary) -> bool {
+    summary.messaging.default_email_sender && summary.emails > DEFAULT_EMAIL_DAILY_LIMIT
+}
+
 /// Refuses a run whose emails exceed the default sender's daily limit, unless allowed.
 pub fn check(summary: &PlanSummary, messaging: &Messaging, allow: bool) -> anyhow::Result<()> {
     if allow || !messaging.default_email_sender || summary.emails <= DEFAULT_EMAIL_DAILY_LIMIT {

@@ -74,6 +74,9 @@ pub struct PlanSummary {
     pub pending: u64,
     /// Users who cannot sign in until they verify their new address, by name.
     pub locked_out: Vec<String>,
+    /// Rows sent although their federated user's identity provider overwrites the change at
+    /// sign-in (`--allow-overwritten-at-sign-in`): applying the plan needs the flag again.
+    pub overwritten_at_sign_in: u64,
     /// Users made billable by reading them (AdminGetUser).
     pub users_read: u64,
     pub current_state: Option<Source>,
@@ -282,7 +285,9 @@ pub fn decide_all(
                 messages,
                 pending,
                 locks_out,
+                overwritten_at_sign_in,
             } => {
+                summary.overwritten_at_sign_in += u64::from(overwritten_at_sign_in);
                 summary.to_change += 1;
                 summary.attributes += diffs.iter().filter(|d| d.before != d.after).count() as u64;
                 summary.messages += u64::from(!messages.is_empty());

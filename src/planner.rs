@@ -35,6 +35,10 @@ pub enum Decision {
         /// The change leaves the user unable to sign in with either address until they verify
         /// (a sign-in address changed unverified and stored at once).
         locks_out: bool,
+        /// The row changes an attribute its federated user's identity provider writes at each
+        /// sign-in, sent because `--allow-overwritten-at-sign-in` allowed it: applying the plan
+        /// needs that allowance again.
+        overwritten_at_sign_in: bool,
     },
 }
 
@@ -158,7 +162,7 @@ impl Planner<'_> {
                 return Decision::Unchanged;
             }
         }
-        self.overwritten_at_sign_in(record, &diffs, now);
+        let overwritten_at_sign_in = self.overwritten_at_sign_in(record, &diffs, now);
         let effects = self.effects(&diffs, now);
         self.rails(record, &diffs, &effects);
         if record.is_valid() {
@@ -167,6 +171,7 @@ impl Planner<'_> {
                 messages: effects.messages,
                 pending: effects.pending,
                 locks_out: effects.locks_out,
+                overwritten_at_sign_in,
             }
         } else {
             Decision::Invalid
@@ -181,12 +186,17 @@ impl Planner<'_> {
         record: &mut Record,
         diffs: &[AttrDiff],
         now: Option<&BTreeMap<String, String>>,
-    ) {
-        if self.federation.allow || !now.is_some_and(|n| n.contains_key("identities")) {
-            return;
+    ) -> bool {
+        if !now.is_some_and(|n| n.contains_key("identities")) {
+            return false;
         }
+        let mut mapped = false;
         for d in diffs.iter().filter(|d| d.before != d.after) {
             if let Some(providers) = self.federation.mapped.get(&d.name) {
+                mapped = true;
+                if self.federation.allow {
+                    continue;
+                }
                 record.problems.push(Problem::attr(
                     "OverwrittenAtSignIn",
                     &d.name,
@@ -199,6 +209,8 @@ impl Planner<'_> {
                 ));
             }
         }
+        // Only an allowed change is sent (and so needs the allowance where it is applied).
+        mapped && self.federation.allow
     }
 
     /// What Cognito does besides storing the values, for these changes to a user whose

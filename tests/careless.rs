@@ -389,15 +389,19 @@ async fn another_rule_does_not_resume_the_plan_at_the_same_out() {
     let run = cognito_bulk(&moto.url(), &second, None).await;
     assert_eq!(run.code, 2, "{run:?}");
     assert!(
-        run.stderr
-            .contains("holds the unfinished plan of another rule"),
+        run.stderr.contains("was applied") && run.stderr.contains("--out NEW.plan"),
         "{}",
         run.stderr
     );
-    // The advice, followed.
+    // --restart does not replace the record of another rule's run either.
     let mut restart = second.to_vec();
     restart.push("--restart");
-    let run = cognito_bulk(&moto.url(), &restart, None).await;
+    assert_eq!(cognito_bulk(&moto.url(), &restart, None).await.code, 2);
+    // The advice, followed.
+    let new = dir.path().join("new.plan");
+    let mut other = second.to_vec();
+    *other.last_mut().unwrap() = new.to_str().unwrap();
+    let run = cognito_bulk(&moto.url(), &other, None).await;
     assert_eq!(run.code, 0, "{run:?}");
     let c = moto.client();
     for i in 0..3 {
@@ -406,6 +410,67 @@ async fn another_rule_does_not_resume_the_plan_at_the_same_out() {
             "BBB"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_backfill_apply_keeps_a_plan_that_was_applied() {
+    let moto = Moto::start();
+    let pool = setup(&moto, 2).await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("u.csv");
+    std::fs::write(&input, "username,nickname\nu0,first\n").unwrap();
+    let plan = dir.path().join("p9.plan");
+    let plan = plan.to_str().unwrap();
+    let made = [
+        "plan",
+        input.to_str().unwrap(),
+        "--user-pool-id",
+        &pool,
+        "--out",
+        plan,
+    ];
+    assert_eq!(cognito_bulk(&moto.url(), &made, None).await.code, 0);
+    let applied = ["apply", "--plan", plan, "--user-pool-id", &pool];
+    assert_eq!(cognito_bulk(&moto.url(), &applied, None).await.code, 0);
+    let kept = std::fs::read(plan).unwrap();
+    let report = std::fs::read(format!("{plan}.report.json")).unwrap();
+
+    let backfill = [
+        "apply",
+        "--user-pool-id",
+        &pool,
+        "--set",
+        "nickname={{ username }}!",
+        "--out",
+        plan,
+    ];
+    let run = cognito_bulk(&moto.url(), &backfill, None).await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("--out NEW.plan"), "{run:?}");
+    assert_eq!(
+        std::fs::read(plan).unwrap(),
+        kept,
+        "the applied plan is kept"
+    );
+    assert_eq!(
+        std::fs::read(format!("{plan}.report.json")).unwrap(),
+        report,
+        "and its report"
+    );
+    let c = moto.client();
+    assert_eq!(attributes(&c, &pool, "u1").await.get("nickname"), None);
+
+    // The advice, followed: the new plan goes to another file and applies.
+    let new = dir.path().join("NEW.plan");
+    let mut again = backfill.to_vec();
+    *again.last_mut().unwrap() = new.to_str().unwrap();
+    let run = cognito_bulk(&moto.url(), &again, None).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(attributes(&c, &pool, "u1").await["nickname"], "u1!");
+
+    // The same rule run again after its run finished computes a new plan (documented).
+    let run = cognito_bulk(&moto.url(), &again, None).await;
+    assert_eq!(run.code, 0, "{run:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -156,3 +156,55 @@ async fn over_the_default_senders_daily_limit_apply_refuses_until_allowed() {
         "u50@new.example"
     );
 }
+
+/// A plan over the default sender's daily limit, made with the allowances it needs: the
+/// printed "apply it with:" command states them all, and runs exactly as printed.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plan_over_the_email_limit_prints_a_command_that_applies_it() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = create_pool(&c, &[]).await;
+    let mut text = String::from("username,email\n");
+    for i in 0..55 {
+        let u = format!("u{i:02}");
+        create_user(&c, &pool, &u, &[("email", &format!("{u}@old.example"))]).await;
+        text.push_str(&format!("{u},{u}@new.example\n"));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "lim5.csv", &text);
+    let plan = dir.path().join("lim7.plan");
+    let run = cognito_bulk(
+        &moto.url(),
+        &[
+            "plan",
+            &input,
+            "--user-pool-id",
+            &pool,
+            "--allow-verification-messages",
+            "--allow-over-email-limit",
+            "--out",
+            plan.to_str().unwrap(),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let advice = run
+        .stdout
+        .lines()
+        .find_map(|l| l.split_once("apply it with: ").map(|(_, c)| c.to_string()))
+        .expect("advice printed");
+    let words = shlex::split(&advice).expect("a command line");
+    assert_eq!(words[..2], ["cognito-bulk", "apply"], "{advice}");
+    for flag in ["--allow-verification-messages", "--allow-over-email-limit"] {
+        assert!(words.iter().any(|w| w == flag), "{advice}");
+    }
+    let args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
+    let run = cognito_bulk(&moto.url(), &args, None).await;
+    assert_eq!(run.code, 0, "the printed command applies the plan: {run:?}");
+    assert!(run.stdout.contains("55 updated"), "{}", run.stdout);
+    assert_eq!(
+        attributes(&c, &pool, "u54").await["email"],
+        "u54@new.example"
+    );
+}

@@ -311,6 +311,10 @@ async fn a_federated_users_mapped_attribute_is_refused_unless_allowed() {
     );
     let summary = preview(&pool, options(&input, dir.path()), false).await;
     assert_eq!((summary.to_change, summary.invalid), (1, 1));
+    assert_eq!(
+        summary.overwritten_at_sign_in, 0,
+        "a refused row needs no flag"
+    );
     assert!(
         summary.problems[0].contains("writes given_name at every sign-in"),
         "{:?}",
@@ -335,6 +339,9 @@ async fn a_federated_users_mapped_attribute_is_refused_unless_allowed() {
         allow_overwritten_at_sign_in: true,
         resend_pending: false,
     });
+    // Its plan counts the row, so that the printed `apply it with:` states the flag again.
+    let summary = preview(&pool, opts.clone(), false).await;
+    assert_eq!(summary.overwritten_at_sign_in, 1, "{summary:?}");
     let report = run(&pool, opts, false).await;
     assert_eq!(report.invalid, 0, "{report:?}");
     assert_eq!(pool.attributes("google_1")["given_name"], "Annie");

@@ -52,3 +52,42 @@ async fn rollback_of_a_rerun_names_the_run_that_changed_users_and_the_advice_wor
         assert_eq!(attributes(&c, &pool, u).await["custom:tier"], "free");
     }
 }
+
+/// A rollback run again after it finished is a new run: the earlier rollback plan, the record
+/// of the run its kept journal describes, is kept aside beside that journal, not replaced.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rollback_run_again_keeps_the_plan_it_applied() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = create_pool(&c, &["tier"]).await;
+    create_user(&c, &pool, "u0", &[("custom:tier", "free")]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("crm.csv");
+    std::fs::write(&input, "username,custom:tier\nu0,pro\n").unwrap();
+    let input = input.to_str().unwrap();
+    let apply = ["apply", input, "--user-pool-id", &pool];
+    assert_eq!(cognito_bulk(&moto.url(), &apply, None).await.code, 0);
+    let journal = format!("{input}.journal");
+    let rollback = ["rollback", journal.as_str(), "--yes"];
+    let run = cognito_bulk(&moto.url(), &rollback, None).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let plan = format!("{journal}.rollback.plan");
+    let first = std::fs::read(&plan).unwrap();
+    assert_eq!(attributes(&c, &pool, "u0").await["custom:tier"], "free");
+
+    let run = cognito_bulk(&moto.url(), &rollback, None).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let kept: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with("crm.csv.journal.rollback.plan.old-"))
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(std::fs::read(dir.path().join(&kept[0])).unwrap(), first);
+    let journals = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with("crm.csv.journal.rollback.plan.journal.old-"))
+        .count();
+    assert_eq!(journals, 1, "its journal kept beside it");
+}

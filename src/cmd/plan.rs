@@ -213,6 +213,13 @@ pub(super) fn print_plan(
     if summary.messages > 0 {
         flags.push_str(" --allow-verification-messages");
     }
+    if crate::budget::over_limit(summary) {
+        flags.push(' ');
+        flags.push_str(crate::budget::ALLOW_FLAG);
+    }
+    if summary.overwritten_at_sign_in > 0 {
+        flags.push_str(" --allow-overwritten-at-sign-in");
+    }
     if summary.current_state.is_none() {
         flags.push_str(" --current-state none");
     }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::anyhow;
+use anyhow::{Context, anyhow};
 
 use super::apply::{check_budget, colour_on_stderr, confirm, execute, show_preview};
 use super::printer::Printer;
@@ -143,8 +143,26 @@ fn rollback_plan(
     if args.dry_run {
         return Ok((fresh.path().to_path_buf(), Some(fresh)));
     }
+    keep_applied_plan(plan)?;
     fresh.persist(plan).map_err(|e| setup(e.error))?;
     Ok((plan.to_path_buf(), None))
+}
+
+/// A rollback plan that was applied (its journal beside it) is the record of that run: it is
+/// kept aside as `PLAN.old-TIMESTAMP`, TIMESTAMP that of its journal, which the new run keeps
+/// aside as `PLAN.journal.old-TIMESTAMP`.
+fn keep_applied_plan(plan: &Path) -> Result<(), Failure> {
+    let journal_path = files::beside_input(plan, "journal");
+    let Ok(header) = journal::read_header(&journal_path) else {
+        return Ok(());
+    };
+    if !std::fs::symlink_metadata(plan).is_ok_and(|m| m.file_type().is_file()) {
+        return Ok(());
+    }
+    let aside = journal::kept_name(plan, header.created_unix);
+    std::fs::rename(plan, &aside)
+        .with_context(|| format!("keeping {} aside as {}", plan.display(), aside.display()))
+        .map_err(setup)
 }
 
 /// The `apply --plan` engine's options for sending `plan`: the rollback's own flags, the

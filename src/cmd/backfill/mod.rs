@@ -142,18 +142,18 @@ pub async fn apply(global: &Global, mut args: ApplyArgs) -> Result<Outcome, Fail
         .map(|i| ("the input", i.as_path()))
         .collect();
     let lock = super::check_files(&inputs, &[("the plan", &out)], Some(&journal_path))?;
-    // An unfinished run of another rule's plan at --out is not this run's to resume.
+    // A plan at --out that was applied is the record of its run: only this rule's own plan
+    // (in this pool) is computed again, its journal kept aside; any other is refused as
+    // `plan --out` refuses it.
+    if journal_path.exists() && !same_rule(&out, &args) {
+        return Err(super::plan::refuse_plan_with_run(&out)
+            .err()
+            .unwrap_or_else(|| {
+                setup(anyhow!("{} was applied: pass another --out", out.display()))
+            }));
+    }
     let resume =
         !args.restart && !args.no_journal && resumable(&out, &journal_path, args.retry_failed);
-    if resume
-        && planfile::read_header(&out)
-            .is_ok_and(|h| h.backfill.as_ref() != Some(&rule(&args.backfill)))
-    {
-        return Err(setup(anyhow!(
-            "{} holds the unfinished plan of another rule: pass --restart to replace it, or another --out",
-            out.display()
-        )));
-    }
     let reporter = reporter(global);
     if resume {
         reporter.warning(&format!(
@@ -217,6 +217,14 @@ pub async fn apply(global: &Global, mut args: ApplyArgs) -> Result<Outcome, Fail
     // The rows that could not be computed are in the plan as rows left out: the run reports
     // them (and exits 1) as `apply --plan` does.
     Box::pin(super::apply::run(global, args)).await
+}
+
+/// Whether the plan at `out` is this rule's plan for this pool (a backfill plan whose rule
+/// and pool are the command line's).
+fn same_rule(out: &Path, args: &ApplyArgs) -> bool {
+    planfile::read_header(out).is_ok_and(|h| {
+        h.backfill.as_ref() == Some(&rule(&args.backfill)) && h.user_pool_id == args.user_pool_id
+    })
 }
 
 /// How many changes and problems the confirmation shows.
