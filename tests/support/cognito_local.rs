@@ -55,7 +55,19 @@ fn start_script() -> PathBuf {
 }
 
 impl CognitoLocal {
+    /// Starts one on a free port. A port found free can be taken by a server another test
+    /// starts at the same moment: the one that lost the race exits, and this one tries
+    /// another port, trusting only its own "running on" line, never a connect alone.
     pub fn start() -> CognitoLocal {
+        for _ in 0..5 {
+            if let Some(server) = Self::try_start() {
+                return server;
+            }
+        }
+        panic!("cognito-local did not start on any of 5 ports");
+    }
+
+    fn try_start() -> Option<CognitoLocal> {
         let dir = tempfile::tempdir().unwrap();
         // Its default makes every pool an email-username pool; a test says what it wants.
         let config = dir.path().join(".cognito");
@@ -72,7 +84,7 @@ impl CognitoLocal {
             .port();
         let log = dir.path().join("cognito-local.log");
         let out = std::fs::File::create(&log).unwrap();
-        let child = Command::new("node")
+        let mut child = Command::new("node")
             .arg(start_script())
             .current_dir(dir.path())
             .env("PORT", port.to_string())
@@ -86,21 +98,28 @@ impl CognitoLocal {
             .spawn()
             .expect("start cognito-local (is node installed?)");
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let running = format!("running on http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(60);
-        while TcpStream::connect(addr).is_err() {
+        loop {
+            if child.try_wait().ok().flatten().is_some() {
+                return None; // lost the port to another server
+            }
+            let said = std::fs::read_to_string(&log).unwrap_or_default();
+            if said.contains(&running) && TcpStream::connect(addr).is_ok() {
+                break;
+            }
             assert!(
                 Instant::now() < deadline,
-                "cognito-local did not start on {addr}: {}",
-                std::fs::read_to_string(&log).unwrap_or_default()
+                "cognito-local did not start on {addr}: {said}"
             );
             std::thread::sleep(Duration::from_millis(50));
         }
-        CognitoLocal {
+        Some(CognitoLocal {
             addr,
             child,
             log,
             _dir: dir,
-        }
+        })
     }
 
     pub fn url(&self) -> String {
