@@ -371,7 +371,6 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::row::RawRecord;
 
     fn record(changes: &[(&str, Option<&str>)], before: Option<&[(&str, Option<&str>)]>) -> Record {
         let pairs = |p: &[(&str, Option<&str>)]| -> BTreeMap<String, Option<String>> {
@@ -380,23 +379,8 @@ mod tests {
                 .collect()
         };
         Record {
-            index: 0,
-            raw: RawRecord::Text(String::new()),
-            row: Row {
-                line: 2,
-                username: "alice".into(),
-                changes: changes
-                    .iter()
-                    .map(|(n, v)| AttrChange {
-                        name: n.to_string(),
-                        change: v.map_or(Change::Delete, |v| Change::Set(v.into())),
-                    })
-                    .collect(),
-                client_metadata: Default::default(),
-            },
-            problems: vec![],
             before: before.map(pairs),
-            identity: None,
+            ..Record::for_test("alice", changes)
         }
     }
 

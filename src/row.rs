@@ -185,6 +185,30 @@ pub struct Identity {
 }
 
 impl Record {
+    /// A plain input row of `username` at line 2 (None: delete), for unit tests.
+    #[cfg(test)]
+    pub fn for_test(username: &str, changes: &[(&str, Option<&str>)]) -> Record {
+        Record {
+            index: 0,
+            raw: RawRecord::Text(String::new()),
+            row: Row {
+                line: 2,
+                username: username.to_string(),
+                changes: changes
+                    .iter()
+                    .map(|(n, v)| AttrChange {
+                        name: n.to_string(),
+                        change: v.map_or(Change::Delete, |v| Change::Set(v.to_string())),
+                    })
+                    .collect(),
+                client_metadata: BTreeMap::new(),
+            },
+            problems: vec![],
+            before: None,
+            identity: None,
+        }
+    }
+
     pub fn is_valid(&self) -> bool {
         self.problems.is_empty()
     }

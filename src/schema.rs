@@ -196,7 +196,6 @@ fn attr_schema(a: &SchemaAttributeType) -> AttrSchema {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::row::{AttrChange, RawRecord, Row};
 
     fn schema() -> Schema {
         Schema::from_attrs([
@@ -237,25 +236,9 @@ mod tests {
     }
 
     fn codes(changes: &[(&str, &str)]) -> Vec<(&'static str, String)> {
-        let mut r = Record {
-            index: 0,
-            raw: RawRecord::Text(String::new()),
-            row: Row {
-                line: 2,
-                username: "u".into(),
-                changes: changes
-                    .iter()
-                    .map(|(n, v)| AttrChange {
-                        name: n.to_string(),
-                        change: Change::Set(v.to_string()),
-                    })
-                    .collect(),
-                client_metadata: Default::default(),
-            },
-            problems: vec![],
-            before: None,
-            identity: None,
-        };
+        let changes: Vec<(&str, Option<&str>)> =
+            changes.iter().map(|(n, v)| (*n, Some(*v))).collect();
+        let mut r = Record::for_test("u", &changes);
         schema().check(&mut r);
         // Every change here is a real change (no current values): mutability applies.
         let names: Vec<String> = r.row.changes.iter().map(|c| c.name.clone()).collect();

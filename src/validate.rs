@@ -184,8 +184,6 @@ pub fn is_e164(value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::row::{AttrChange, RawRecord, Row};
-    use std::collections::BTreeMap;
 
     #[test]
     fn phone_numbers_must_be_e164() {
@@ -209,26 +207,7 @@ mod tests {
     }
 
     fn record(username: &str, changes: &[(&str, Option<&str>)]) -> Record {
-        let changes = changes
-            .iter()
-            .map(|(n, v)| AttrChange {
-                name: n.to_string(),
-                change: v.map_or(Change::Delete, |v| Change::Set(v.to_string())),
-            })
-            .collect();
-        Record {
-            index: 0,
-            raw: RawRecord::Text(String::new()),
-            row: Row {
-                line: 2,
-                username: username.to_string(),
-                changes,
-                client_metadata: BTreeMap::new(),
-            },
-            problems: vec![],
-            before: None,
-            identity: None,
-        }
+        Record::for_test(username, changes)
     }
 
     fn codes(mut r: Record) -> Vec<&'static str> {

@@ -188,7 +188,7 @@ fn recheck(work: &mut Work, user: &User, force: bool) -> Checked {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::row::{Change, RawRecord, Record, Row};
+    use crate::row::Record;
 
     fn work(changes: &[(&str, &str)], expected: Option<&[(&str, &str)]>) -> Work {
         let values = |p: &[(&str, &str)]| -> Before {
@@ -196,26 +196,10 @@ mod tests {
                 .map(|(n, v)| (n.to_string(), Some(v.to_string())))
                 .collect()
         };
+        let changes: Vec<(&str, Option<&str>)> =
+            changes.iter().map(|(n, v)| (*n, Some(*v))).collect();
         Work {
-            record: Record {
-                index: 0,
-                raw: RawRecord::Text(String::new()),
-                row: Row {
-                    line: 2,
-                    username: "alice".into(),
-                    changes: changes
-                        .iter()
-                        .map(|(n, v)| AttrChange {
-                            name: n.to_string(),
-                            change: Change::Set(v.to_string()),
-                        })
-                        .collect(),
-                    client_metadata: Default::default(),
-                },
-                problems: vec![],
-                before: None,
-                identity: None,
-            },
+            record: Record::for_test("alice", &changes),
             before: expected.map(values),
             expected: expected.map(values),
             earlier: None,
