@@ -869,11 +869,9 @@ async fn ctrl_c_at_the_question_ends_the_command_and_writes_nothing() {
     );
 }
 
-/// Rollback keeps the verification rail: an address verified before the run comes back with
-/// its flag in the same call (no message); one that was not verified would be mailed a code,
-/// so it is refused, with the advice to pass --allow-verification-messages, which then works.
-#[tokio::test(flavor = "multi_thread")]
-async fn rollback_mails_nobody_unless_allowed() {
+/// A run that changed two emails without their flags (messages allowed): u0's address was
+/// verified before it, w's was not. Returns the server, its pool, the folder and the input.
+async fn applied_email_changes() -> (Moto, Client, String, tempfile::TempDir, String) {
     let moto = Moto::start();
     let c = moto.client();
     let pool = pool(&c, 1).await;
@@ -898,6 +896,15 @@ async fn rollback_mails_nobody_unless_allowed() {
         "--allow-verification-messages",
     ];
     assert_eq!(cognito_bulk(&moto.url(), &apply, None).await.code, 0);
+    (moto, c, pool, dir, input)
+}
+
+/// Rollback keeps the verification rail: an address verified before the run comes back with
+/// its flag in the same call (no message); one that was not verified would be mailed a code,
+/// so it is refused, with the advice to pass --allow-verification-messages, which then works.
+#[tokio::test(flavor = "multi_thread")]
+async fn rollback_mails_nobody_unless_allowed() {
+    let (moto, c, pool, _dir, input) = applied_email_changes().await;
     // The journal kept each flag as it was before the call, and what Cognito set it to.
     let journal = format!("{input}.journal");
     let text = std::fs::read_to_string(&journal).unwrap();
@@ -926,30 +933,7 @@ async fn rollback_mails_nobody_unless_allowed() {
 /// its exit code (1), as the real rollback does; its advice, followed, clears them.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_rollback_dry_run_counts_the_rows_it_will_refuse() {
-    let moto = Moto::start();
-    let c = moto.client();
-    let pool = pool(&c, 1).await;
-    create_user(
-        &c,
-        &pool,
-        "w",
-        &[("email", "w@old.example"), ("email_verified", "false")],
-    )
-    .await;
-    let dir = tempfile::tempdir().unwrap();
-    let input = write(
-        dir.path(),
-        "e.csv",
-        "username,email\nu0,a@new.example\nw,w@new.example\n",
-    );
-    let apply = [
-        "apply",
-        input.as_str(),
-        "--user-pool-id",
-        &pool,
-        "--allow-verification-messages",
-    ];
-    assert_eq!(cognito_bulk(&moto.url(), &apply, None).await.code, 0);
+    let (moto, c, pool, _dir, input) = applied_email_changes().await;
     let journal = format!("{input}.journal");
     let dry = ["rollback", journal.as_str(), "--dry-run"];
     let run = cognito_bulk(&moto.url(), &dry, None).await;
