@@ -8,7 +8,8 @@ mod support;
 use std::path::Path;
 
 use aws_sdk_cognitoidentityprovider::types::{UsernameAttributeType, VerifiedAttributeType};
-use support::cognito_local::{CognitoLocal, create_pool_with, create_user_named, parse_deliveries};
+use support::cognito_local::{CognitoLocal, create_pool_with, parse_deliveries};
+use support::create_user_named;
 use support::*;
 
 /// A pool made the way Amplify and the console make one: people sign in with their email,

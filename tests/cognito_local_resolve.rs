@@ -7,7 +7,8 @@ mod support;
 use std::path::Path;
 
 use aws_sdk_cognitoidentityprovider::types::UsernameAttributeType;
-use support::cognito_local::{CognitoLocal, create_pool_with, create_user_named};
+use support::cognito_local::{CognitoLocal, create_pool_with};
+use support::create_user_named;
 use support::*;
 
 #[tokio::test(flavor = "multi_thread")]

@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::operation::create_user_pool::builders::CreateUserPoolFluentBuilder;
-use aws_sdk_cognitoidentityprovider::types::{AttributeType, MessageActionType};
 
 /// A cognito-local server, killed when dropped (its folder goes with it).
 pub struct CognitoLocal {
@@ -199,32 +198,5 @@ pub async fn create_pool_with(
         .user_pool
         .unwrap()
         .id
-        .unwrap()
-}
-
-/// Creates a user without any message and returns the username the pool gave it (a UUID in
-/// an email-username pool, where `key` must be the email).
-pub async fn create_user_named(
-    client: &Client,
-    pool: &str,
-    key: &str,
-    attrs: &[(&str, &str)],
-) -> String {
-    let attributes: Vec<AttributeType> = attrs
-        .iter()
-        .map(|(n, v)| AttributeType::builder().name(*n).value(*v).build().unwrap())
-        .collect();
-    client
-        .admin_create_user()
-        .user_pool_id(pool)
-        .username(key)
-        .set_user_attributes(Some(attributes))
-        .message_action(MessageActionType::Suppress)
-        .send()
-        .await
-        .unwrap()
-        .user
-        .unwrap()
-        .username
         .unwrap()
 }

@@ -108,6 +108,17 @@ pub async fn create_pool(client: &Client, custom: &[&str]) -> String {
 }
 
 pub async fn create_user(client: &Client, pool: &str, username: &str, attrs: &[(&str, &str)]) {
+    create_user_named(client, pool, username, attrs).await;
+}
+
+/// Creates a user without any message and returns the username the pool gave it (a UUID in
+/// an email-username pool, where `key` must be the email).
+pub async fn create_user_named(
+    client: &Client,
+    pool: &str,
+    key: &str,
+    attrs: &[(&str, &str)],
+) -> String {
     let attributes: Vec<AttributeType> = attrs
         .iter()
         .map(|(n, v)| AttributeType::builder().name(*n).value(*v).build().unwrap())
@@ -115,12 +126,16 @@ pub async fn create_user(client: &Client, pool: &str, username: &str, attrs: &[(
     client
         .admin_create_user()
         .user_pool_id(pool)
-        .username(username)
+        .username(key)
         .set_user_attributes(Some(attributes))
         .message_action(MessageActionType::Suppress)
         .send()
         .await
-        .unwrap();
+        .unwrap()
+        .user
+        .unwrap()
+        .username
+        .unwrap()
 }
 
 /// Every attribute of a user but `sub`, which moto makes up.
