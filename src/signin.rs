@@ -68,6 +68,18 @@ impl SignIn {
         }
     }
 
+    /// The addresses (`email`, `phone_number`) people sign in with, as a username attribute
+    /// or an alias, each once.
+    pub fn addresses(&self) -> Vec<&'static str> {
+        ["email", "phone_number"]
+            .into_iter()
+            .filter(|a| {
+                self.username_attributes.iter().any(|u| u == a)
+                    || self.alias_attributes.iter().any(|u| u == a)
+            })
+            .collect()
+    }
+
     /// Whether any attribute can name a user (then a key may be an alias).
     pub fn has_aliases(&self) -> bool {
         !self.username_attributes.is_empty() || !self.alias_attributes.is_empty()

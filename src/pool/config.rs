@@ -6,13 +6,21 @@
 //! (`LambdaConfig.CustomMessage`). The planner, the plan summary and the report follow it.
 
 use aws_sdk_cognitoidentityprovider::types::{
-    AliasAttributeType, EmailSendingAccountType, UserPoolType, UsernameAttributeType,
-    VerifiedAttributeType,
+    EmailSendingAccountType, UserPoolType, VerifiedAttributeType,
 };
 
 /// Emails a day Cognito's default email sender delivers for an account (developer guide,
 /// "Quotas in Amazon Cognito", resource quotas): past it, sending fails for the rest of the day.
 pub const DEFAULT_EMAIL_DAILY_LIMIT: u64 = 50;
+
+/// The address a verified-attribute setting names.
+fn address(a: &VerifiedAttributeType) -> Option<&'static str> {
+    match a {
+        VerifiedAttributeType::Email => Some("email"),
+        VerifiedAttributeType::PhoneNumber => Some("phone_number"),
+        _ => None,
+    }
+}
 
 /// How the pool messages its users.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,42 +49,16 @@ impl Messaging {
         let auto_verified = pool
             .auto_verified_attributes()
             .iter()
-            .filter_map(|a| match a {
-                VerifiedAttributeType::Email => Some("email"),
-                VerifiedAttributeType::PhoneNumber => Some("phone_number"),
-                _ => None,
-            })
+            .filter_map(address)
             .collect();
         let pending_until_verified = pool
             .user_attribute_update_settings()
             .map(|s| s.attributes_require_verification_before_update())
             .unwrap_or_default()
             .iter()
-            .filter_map(|a| match a {
-                VerifiedAttributeType::Email => Some("email"),
-                VerifiedAttributeType::PhoneNumber => Some("phone_number"),
-                _ => None,
-            })
+            .filter_map(address)
             .collect();
-        let mut sign_in_with: Vec<&'static str> = pool
-            .username_attributes()
-            .iter()
-            .filter_map(|a| match a {
-                UsernameAttributeType::Email => Some("email"),
-                UsernameAttributeType::PhoneNumber => Some("phone_number"),
-                _ => None,
-            })
-            .collect();
-        for alias in pool.alias_attributes() {
-            let name = match alias {
-                AliasAttributeType::Email => "email",
-                AliasAttributeType::PhoneNumber => "phone_number",
-                _ => continue,
-            };
-            if !sign_in_with.contains(&name) {
-                sign_in_with.push(name);
-            }
-        }
+        let sign_in_with = crate::signin::SignIn::from_pool(pool).addresses();
         let default_email_sender = pool
             .email_configuration()
             .and_then(|e| e.email_sending_account())
@@ -169,7 +151,8 @@ impl Federation {
 mod tests {
     use super::*;
     use aws_sdk_cognitoidentityprovider::types::{
-        EmailConfigurationType, LambdaConfigType, UserAttributeUpdateSettingsType,
+        AliasAttributeType, EmailConfigurationType, LambdaConfigType,
+        UserAttributeUpdateSettingsType, UsernameAttributeType,
     };
 
     #[test]
