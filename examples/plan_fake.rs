@@ -5,13 +5,13 @@
 use std::io::Write;
 use std::time::Instant;
 
-use cognito_bulk::current::Source;
-use cognito_bulk::input::{EmptyCells, Format, InputOptions};
-use cognito_bulk::plan::{self, PlanOptions};
-use cognito_bulk::pool::fake::FakePool;
-use cognito_bulk::pool::{Pool, User};
-use cognito_bulk::prepare::{self, Reading};
+use cognito_bulk::cognito::fake::FakePool;
+use cognito_bulk::cognito::{Pool, User};
+use cognito_bulk::decide::all::{self as decide_all, PlanOptions};
+use cognito_bulk::decide::current::Source;
+use cognito_bulk::decide::prepare::{self, Reading};
 use cognito_bulk::progress::Quiet;
+use cognito_bulk::rows::input::{EmptyCells, Format, InputOptions};
 use tokio_util::sync::CancellationToken;
 
 fn user(i: u64) -> User {
@@ -98,7 +98,7 @@ async fn main() -> anyhow::Result<()> {
     };
     let state = prepare::read_pool(&mut scanned, &io, &reading, &Quiet, &stop).await?;
     let read_at = started.elapsed().as_secs_f64();
-    let summary = plan::run(&scanned, &state, &opts, &Quiet, &stop)?;
+    let summary = decide_all::run(&scanned, &state, &opts, &Quiet, &stop)?;
     let total = started.elapsed().as_secs_f64();
     println!(
         "plan of {rows} rows against {users} users (fake pool, in process): {total:.1} s \

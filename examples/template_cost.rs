@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use cognito_bulk::template::{Computed, Rules};
+use cognito_bulk::rows::template::{Computed, Rules};
 
 fn main() {
     let users: usize = std::env::args()
@@ -32,7 +32,7 @@ fn main() {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
-        let subject = cognito_bulk::template::Subject {
+        let subject = cognito_bulk::rows::template::Subject {
             username: &format!("user{i:06}"),
             attrs: &attrs,
             row: None,

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::current::Source;
-use crate::input::{EmptyCells, Format, InputOptions};
+use crate::decide::current::Source;
+use crate::rows::input::{EmptyCells, Format, InputOptions};
 
 mod examples;
 

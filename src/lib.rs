@@ -1,42 +1,24 @@
 //! cognito-bulk: change the attributes of many Amazon Cognito users at once, safely.
 //!
-//! Data flows one way: rows ([`input`], backfill, rollback) are decided ([`prepare`], then one
-//! decision per row in the planner) into a plan ([`plan`], [`planfile`]), sent ([`apply`],
-//! [`sender`]) through the [`pool`] seam, recorded in the [`journal`] and reported
-//! ([`report`]). [`cmd`] turns command-line flags into a run. Modules that tests and
-//! benchmarks do not need are private to the crate (`docs/ARCHITECTURE.md` has the map).
+//! Data flows one way, and the folders are its stages: rows ([`rows`]: input files, a
+//! journal's before-values) are decided ([`decide`]: schema, current values, validation, the
+//! planner; computed backfills) into a plan ([`plan`]: the plan file, its summary, the
+//! Markdown plan), sent ([`send`]: workers, the reader thread, the recorder) through the
+//! [`cognito`] seam (the `Pool` trait, SDK client, pager, pacing), recorded in the [`journal`]
+//! and reported ([`report`]). [`model`] holds the types every stage carries (a row, its
+//! changes, its problems); [`files`] the rules every file the tool writes follows. [`cmd`]
+//! turns command-line flags into a run. `docs/ARCHITECTURE.md` has the map.
 
-pub mod apply;
-pub(crate) mod aws;
-pub(crate) mod backfill;
-pub(crate) mod budget;
 pub mod cli;
 pub mod cmd;
-pub mod current;
-pub(crate) mod current_state;
-pub(crate) mod diff;
+pub mod cognito;
+pub mod decide;
 pub(crate) mod export;
 pub(crate) mod files;
-pub mod input;
 pub mod journal;
-pub(crate) mod keys;
-pub(crate) mod markdown;
-pub(crate) mod pager;
+pub mod model;
 pub mod plan;
-pub mod planfile;
-pub(crate) mod planner;
-pub mod pool;
-pub mod prepare;
 pub mod progress;
-pub(crate) mod recorder;
 pub mod report;
-pub mod rollback;
-pub(crate) mod row;
-pub(crate) mod scan;
-pub(crate) mod schema;
-pub mod sender;
-pub(crate) mod shell;
-pub(crate) mod signin;
-pub(crate) mod stream;
-pub mod template;
-pub mod validate;
+pub mod rows;
+pub mod send;

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use support::*;
 
-use cognito_bulk::input::{self, EmptyCells, Format, InputOptions};
+use cognito_bulk::rows::input::{self, EmptyCells, Format, InputOptions};
 
 fn jsonl_problems(line: &str) -> (Vec<String>, usize) {
     let opts = InputOptions {

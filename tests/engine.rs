@@ -6,12 +6,12 @@ mod inprocess;
 
 use std::path::{Path, PathBuf};
 
-use cognito_bulk::apply::ApplyOptions;
-use cognito_bulk::current::Source;
-use cognito_bulk::input::{EmptyCells, Format};
-use cognito_bulk::pool::fake::FakePool;
-use cognito_bulk::pool::{CallError, ErrorKind};
+use cognito_bulk::cognito::fake::FakePool;
+use cognito_bulk::cognito::{CallError, ErrorKind};
+use cognito_bulk::decide::current::Source;
 use cognito_bulk::report::Report;
+use cognito_bulk::rows::input::{EmptyCells, Format};
+use cognito_bulk::send::ApplyOptions;
 
 fn fake(users: usize) -> FakePool {
     let pool = FakePool::new(&[("tier", true)]);
@@ -184,7 +184,7 @@ async fn rollback_restores_the_verified_flag_an_allowed_message_reset() {
     // The rollback plan comes from the journal alone, and is applied as `rollback` does.
     let plan = dir.path().join("rollback.plan");
     assert_eq!(
-        cognito_bulk::rollback::make_plan(&dir.path().join("journal"), &plan, false).unwrap(),
+        cognito_bulk::rows::rollback::make_plan(&dir.path().join("journal"), &plan, false).unwrap(),
         1
     );
     let mut opts = options(&plan, dir.path());

@@ -6,12 +6,12 @@ mod inprocess;
 
 use std::path::Path;
 
-use cognito_bulk::apply::ApplyOptions;
-use cognito_bulk::current::Source;
-use cognito_bulk::pool::fake::FakePool;
-use cognito_bulk::pool::{CallError, ErrorKind};
+use cognito_bulk::cognito::fake::FakePool;
+use cognito_bulk::cognito::pacing::RetryPolicy;
+use cognito_bulk::cognito::{CallError, ErrorKind};
+use cognito_bulk::decide::current::Source;
 use cognito_bulk::report::Report;
-use cognito_bulk::sender::RetryPolicy;
+use cognito_bulk::send::ApplyOptions;
 
 fn options(input: &Path, dir: &Path, rps: f64) -> ApplyOptions {
     ApplyOptions {

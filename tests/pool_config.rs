@@ -11,14 +11,14 @@ use std::sync::Arc;
 use aws_sdk_cognitoidentityprovider::types::{
     UserAttributeUpdateSettingsType, UsernameAttributeType, VerifiedAttributeType,
 };
-use cognito_bulk::apply::{self, ApplyOptions, Preflight};
-use cognito_bulk::current::Source;
-use cognito_bulk::input::Format;
-use cognito_bulk::plan::PlanSummary;
-use cognito_bulk::pool::Pool;
-use cognito_bulk::pool::fake::FakePool;
+use cognito_bulk::cognito::Pool;
+use cognito_bulk::cognito::fake::FakePool;
+use cognito_bulk::decide::all::PlanSummary;
+use cognito_bulk::decide::current::Source;
 use cognito_bulk::progress::Quiet;
 use cognito_bulk::report::Report;
+use cognito_bulk::rows::input::Format;
+use cognito_bulk::send::{self, ApplyOptions, Preflight};
 use tokio_util::sync::CancellationToken;
 
 fn fake(users: usize) -> FakePool {
@@ -44,7 +44,7 @@ fn options(input: &Path, dir: &Path) -> ApplyOptions {
     opts
 }
 
-async fn prepared(pool: &FakePool, opts: &mut ApplyOptions, allow: bool) -> apply::Prepared {
+async fn prepared(pool: &FakePool, opts: &mut ApplyOptions, allow: bool) -> send::Prepared {
     let overwrite = opts
         .preflight
         .as_ref()
@@ -56,7 +56,7 @@ async fn prepared(pool: &FakePool, opts: &mut ApplyOptions, allow: bool) -> appl
         allow_overwritten_at_sign_in: overwrite,
         resend_pending: false,
     });
-    apply::prepare(pool, opts, &Quiet, &CancellationToken::new())
+    send::prepare(pool, opts, &Quiet, &CancellationToken::new())
         .await
         .unwrap()
 }
@@ -64,13 +64,13 @@ async fn prepared(pool: &FakePool, opts: &mut ApplyOptions, allow: bool) -> appl
 /// What the question would show (the preview apply asks with).
 async fn preview(pool: &FakePool, mut opts: ApplyOptions, allow: bool) -> PlanSummary {
     let p = prepared(pool, &mut opts, allow).await;
-    apply::preview(&p, &opts, 20, &Quiet, &CancellationToken::new()).unwrap()
+    send::preview(&p, &opts, 20, &Quiet, &CancellationToken::new()).unwrap()
 }
 
 async fn run(pool: &FakePool, mut opts: ApplyOptions, allow: bool) -> Report {
     let p = prepared(pool, &mut opts, allow).await;
     let stop = CancellationToken::new();
-    apply::run(Arc::new(pool.clone()), opts, p, Arc::new(Quiet), stop)
+    send::run(Arc::new(pool.clone()), opts, p, Arc::new(Quiet), stop)
         .await
         .unwrap()
 }
@@ -213,7 +213,7 @@ async fn a_pending_email_change_is_journaled_as_pending_and_not_rolled_back() {
     // Rollback restores u001 only: u000's address never changed.
     let plan = dir.path().join("rollback.plan");
     let users =
-        cognito_bulk::rollback::make_plan(&dir.path().join("journal"), &plan, false).unwrap();
+        cognito_bulk::rows::rollback::make_plan(&dir.path().join("journal"), &plan, false).unwrap();
     assert_eq!(users, 1);
     let mut opts = options(&plan, dir.path());
     opts.input_options.format = Format::Plan;
@@ -351,8 +351,8 @@ async fn a_federated_users_mapped_attribute_is_refused_unless_allowed() {
     denied.add_federated_user("google_2", "Google", &[("given_name", "Bo")]);
     denied.fail(
         Some("ListIdentityProviders"),
-        cognito_bulk::pool::CallError::new(
-            cognito_bulk::pool::ErrorKind::Fatal,
+        cognito_bulk::cognito::CallError::new(
+            cognito_bulk::cognito::ErrorKind::Fatal,
             "AccessDeniedException",
             "not allowed",
         ),
@@ -397,11 +397,11 @@ async fn a_rerun_does_not_mail_a_pending_change_again_unless_asked() {
     let p = {
         let mut o = opts.clone();
         o.preflight.as_mut().unwrap().described = Some(pool.describe().await.unwrap());
-        apply::prepare(&pool, &o, &Quiet, &CancellationToken::new())
+        send::prepare(&pool, &o, &Quiet, &CancellationToken::new())
             .await
             .unwrap()
     };
-    let report = apply::run(
+    let report = send::run(
         Arc::new(pool.clone()),
         opts,
         p,

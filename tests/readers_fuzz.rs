@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 
-use cognito_bulk::input::{self, EmptyCells, Format, InputOptions};
-use cognito_bulk::{journal, planfile, validate};
+use cognito_bulk::rows::input::{self, EmptyCells, Format, InputOptions};
+use cognito_bulk::{decide::validate, journal, plan::file as planfile};
 use proptest::prelude::*;
 
 /// Reads every record of `bytes` as `format`, checking each row as a run would.

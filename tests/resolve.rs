@@ -8,13 +8,13 @@ mod inprocess;
 
 use std::path::{Path, PathBuf};
 
-use cognito_bulk::apply::{self, ApplyOptions, Preflight};
-use cognito_bulk::current::Source;
-use cognito_bulk::input::Format;
-use cognito_bulk::pool::fake::FakePool;
-use cognito_bulk::pool::{CallError, ErrorKind, Pool};
+use cognito_bulk::cognito::fake::FakePool;
+use cognito_bulk::cognito::{CallError, ErrorKind, Pool};
+use cognito_bulk::decide::current::Source;
 use cognito_bulk::progress::Quiet;
 use cognito_bulk::report::Report;
+use cognito_bulk::rows::input::Format;
+use cognito_bulk::send::{self, ApplyOptions, Preflight};
 use tokio_util::sync::CancellationToken;
 
 const ANA: &str = "5f1d7c2e-8a4b-4c3d-9e2f-0123456789ab";
@@ -86,7 +86,7 @@ fn updates(pool: &FakePool) -> Vec<String> {
 /// Rolls back the run recorded in `dir/journal` as `rollback` does: its plan, applied.
 async fn rollback(pool: &FakePool, dir: &Path) -> Report {
     let plan = dir.join("rollback.plan");
-    cognito_bulk::rollback::make_plan(&dir.join("journal"), &plan, false).unwrap();
+    cognito_bulk::rows::rollback::make_plan(&dir.join("journal"), &plan, false).unwrap();
     let mut opts = options(&plan, dir);
     opts.input_options.format = Format::Plan;
     opts.journal_path = Some(dir.join("rollback.journal"));
@@ -271,8 +271,8 @@ async fn the_plan_records_the_user_beside_the_key_and_previews_both() {
         resend_pending: false,
     });
     let stop = CancellationToken::new();
-    let prepared = apply::prepare(&pool, &opts, &Quiet, &stop).await.unwrap();
-    let summary = apply::preview(&prepared, &opts, 10, &Quiet, &stop).unwrap();
+    let prepared = send::prepare(&pool, &opts, &Quiet, &stop).await.unwrap();
+    let summary = send::preview(&prepared, &opts, 10, &Quiet, &stop).unwrap();
     assert_eq!(
         summary.preview,
         [format!(

@@ -8,11 +8,11 @@ mod inprocess;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use cognito_bulk::apply::ApplyOptions;
-use cognito_bulk::current::Source;
-use cognito_bulk::input::Format;
-use cognito_bulk::pool::fake::FakePool;
+use cognito_bulk::cognito::fake::FakePool;
+use cognito_bulk::decide::current::Source;
 use cognito_bulk::report::Report;
+use cognito_bulk::rows::input::Format;
+use cognito_bulk::send::ApplyOptions;
 
 fn fake(users: usize) -> FakePool {
     let pool = FakePool::new(&[("tier", true)]);
@@ -38,7 +38,7 @@ async fn run(pool: &FakePool, mut opts: ApplyOptions, current_state: Source) -> 
 async fn rollback(pool: &FakePool, dir: &Path) -> Report {
     let plan = dir.join("rollback.plan");
     let _ = std::fs::remove_file(&plan);
-    cognito_bulk::rollback::make_plan(&dir.join("journal"), &plan, false).unwrap();
+    cognito_bulk::rows::rollback::make_plan(&dir.join("journal"), &plan, false).unwrap();
     let mut opts = options(&plan, dir, 2000.0);
     opts.input_options.format = Format::Plan;
     opts.journal_path = Some(dir.join("rollback.journal"));

@@ -141,7 +141,7 @@ async fn a_retry_failed_run_that_fixed_every_failure_reports_no_failed_rows_file
 
 #[test]
 fn a_template_error_never_quotes_a_value_computed_from_an_attribute() {
-    use cognito_bulk::template::{Computed, Rules, Subject};
+    use cognito_bulk::rows::template::{Computed, Rules, Subject};
     let sets = vec![
         "custom:x={{ custom.n | int * 2 * 170141183460469231731687303715884105727 }}".to_string(),
     ];

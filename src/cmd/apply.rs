@@ -14,14 +14,14 @@ use super::{
     Failure, Outcome, can_ask, check_files, open_pool, reporter, resume_command, setup,
     setup_or_stopped, write_report,
 };
-use crate::apply::{self, ApplyOptions, Preflight};
 use crate::cli::{ApplyArgs, Global};
+use crate::cognito::pacing::RetryPolicy;
+use crate::cognito::sdk::SdkPool;
+use crate::decide::all::PlanSummary;
 use crate::files;
-use crate::input::Format;
-use crate::plan::PlanSummary;
-use crate::planfile;
-use crate::pool::sdk::SdkPool;
-use crate::sender::RetryPolicy;
+use crate::plan::file as planfile;
+use crate::rows::input::Format;
+use crate::send::{self, ApplyOptions, Preflight};
 
 pub async fn run(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
     if args.backfill.active() {
@@ -85,7 +85,7 @@ pub async fn run(global: &Global, args: ApplyArgs) -> Result<Outcome, Failure> {
     );
     // Signals are watched from here on: an interrupt stops the reads as well as the sending.
     let stop = super::stop_on_signals();
-    let prepared = apply::prepare(&pool, &opts, &*reporter, &stop)
+    let prepared = send::prepare(&pool, &opts, &*reporter, &stop)
         .await
         .map_err(setup_or_stopped(&stop))?;
     check_budget(&opts, &prepared, args.read.allow_over_email_limit, &stop)?;
@@ -134,7 +134,7 @@ fn paths(args: &ApplyArgs, input: &Path, format: Format) -> (PathBuf, PathBuf, O
 fn options(
     args: &ApplyArgs,
     input: PathBuf,
-    input_options: crate::input::InputOptions,
+    input_options: crate::rows::input::InputOptions,
     failed_path: PathBuf,
     journal_path: Option<PathBuf>,
     preflight: Preflight,
@@ -166,13 +166,13 @@ fn options(
 pub async fn confirm_plan(
     global: &Global,
     opts: &ApplyOptions,
-    prepared: &apply::Prepared,
+    prepared: &send::Prepared,
     pool: &str,
     stop: &CancellationToken,
 ) -> Result<bool, Failure> {
     // A reporter of its own: the preview's progress ends before the question.
     let preview_reporter = super::reporter(global);
-    let summary = apply::preview(prepared, opts, PREVIEW_LINES, &*preview_reporter, stop);
+    let summary = send::preview(prepared, opts, PREVIEW_LINES, &*preview_reporter, stop);
     preview_reporter.finished();
     let summary = summary.map_err(super::setup_or_stopped(stop))?;
     show_preview(
@@ -185,11 +185,11 @@ pub async fn confirm_plan(
 }
 
 /// Refuses, before any write, a run whose verification emails exceed what Cognito's default
-/// sender delivers in a day (see [`crate::budget`]). Decides the rows once more only when
+/// sender delivers in a day (see [`crate::plan::budget`]). Decides the rows once more only when
 /// messages are allowed and the pool emails through the default sender.
 pub fn check_budget(
     opts: &ApplyOptions,
-    prepared: &apply::Prepared,
+    prepared: &send::Prepared,
     allow: bool,
     stop: &CancellationToken,
 ) -> Result<(), Failure> {
@@ -201,9 +201,9 @@ pub fn check_budget(
     if allow || !allowed || !messaging.default_email_sender || !messaging.messages("email") {
         return Ok(());
     }
-    let summary = apply::preview(prepared, opts, 0, &crate::progress::Quiet, stop)
+    let summary = send::preview(prepared, opts, 0, &crate::progress::Quiet, stop)
         .map_err(super::setup_or_stopped(stop))?;
-    crate::budget::check(&summary, messaging, allow).map_err(setup)
+    crate::plan::budget::check(&summary, messaging, allow).map_err(setup)
 }
 
 /// How many changes and problems the confirmation shows.
@@ -245,12 +245,12 @@ pub async fn execute(
     global: &Global,
     pool: SdkPool,
     opts: ApplyOptions,
-    prepared: apply::Prepared,
+    prepared: send::Prepared,
     reporter: Arc<dyn crate::progress::Reporter>,
     report_path: &Path,
     stop: CancellationToken,
 ) -> Result<Outcome, Failure> {
-    let report = apply::run(Arc::new(pool), opts, prepared, reporter, stop)
+    let report = send::run(Arc::new(pool), opts, prepared, reporter, stop)
         .await
         .map_err(setup)?;
     write_report(&report, report_path).map_err(|error| Failure {
@@ -327,7 +327,7 @@ fn allowances_stated(
     header: &planfile::PlanHeader,
     args: &ApplyArgs,
 ) -> anyhow::Result<()> {
-    use crate::current::Source;
+    use crate::decide::current::Source;
     if header.current_state == Source::None && args.read.current_state != Source::None {
         anyhow::bail!(
             "{} was made with --current-state none: its rows carry no before-values, so \

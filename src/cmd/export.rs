@@ -8,8 +8,8 @@ use super::printer::Printer;
 use super::{Failure, Outcome, check_files, open_pool, reporter, resume_command, setup};
 use crate::cli::{ExportArgs, Global};
 use crate::export::{self, ExportOptions};
-use crate::input::Format;
 use crate::progress::Quiet;
+use crate::rows::input::Format;
 
 pub async fn run(global: &Global, args: ExportArgs) -> Result<Outcome, Failure> {
     let to_stdout = args.output.as_os_str() == "-";

@@ -17,10 +17,10 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio_util::sync::CancellationToken;
 
-use crate::aws::{self, Connection};
 use crate::cli::{Cli, Command, Global};
+use crate::cognito::aws::{self, Connection};
+use crate::cognito::sdk::SdkPool;
 use crate::files;
-use crate::pool::sdk::SdkPool;
 use crate::progress::{Bar, LogLines, Quiet, Reporter};
 use crate::report::{Report, html};
 use printer::Printer;
@@ -156,7 +156,7 @@ fn connection(global: &Global, call_timeout: Duration) -> Connection {
 /// Read as OS strings: a path that is not UTF-8 is quoted byte for byte (`shell::quote`).
 fn resume_command() -> String {
     let args: Vec<std::ffi::OsString> = std::env::args_os().filter(|a| a != "--restart").collect();
-    crate::shell::join(args.iter().map(|a| a.as_os_str()))
+    crate::files::shell::join(args.iter().map(|a| a.as_os_str()))
 }
 
 /// Refuses an output path that holds another run's journal or plan (a report or failed-rows

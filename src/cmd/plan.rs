@@ -13,10 +13,10 @@ use super::apply::input_format;
 use super::printer::Printer;
 use super::{Failure, Outcome, check_files, reporter, setup, setup_or_stopped};
 use crate::cli::{Global, PlanArgs};
+use crate::decide::all::{self as decide_all, PlanOptions, PlanSummary};
+use crate::decide::prepare::{self, Reading};
 use crate::files;
-use crate::markdown;
-use crate::plan::{self, PlanOptions, PlanSummary};
-use crate::prepare::{self, Reading};
+use crate::plan::markdown;
 
 pub async fn run(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
     if args.backfill.active() {
@@ -58,7 +58,7 @@ pub async fn run(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
             &stop,
         )
         .await?;
-        plan::run(&scanned, &state, &opts, &*reporter, &stop)
+        decide_all::run(&scanned, &state, &opts, &*reporter, &stop)
     }
     .await
     .map_err(setup_or_stopped(&stop))
@@ -213,9 +213,9 @@ pub(super) fn print_plan(
     if summary.messages > 0 {
         flags.push_str(" --allow-verification-messages");
     }
-    if crate::budget::over_limit(summary) {
+    if crate::plan::budget::over_limit(summary) {
         flags.push(' ');
-        flags.push_str(crate::budget::ALLOW_FLAG);
+        flags.push_str(crate::plan::budget::ALLOW_FLAG);
     }
     if summary.overwritten_at_sign_in > 0 {
         flags.push_str(" --allow-overwritten-at-sign-in");
@@ -226,8 +226,8 @@ pub(super) fn print_plan(
     printer.out(format!(
         "plan written to {}; apply it with: cognito-bulk apply --plan {} --user-pool-id {}{flags}",
         out.display(),
-        crate::shell::quote(out.as_os_str()),
-        crate::shell::quote(std::ffi::OsStr::new(pool)),
+        crate::files::shell::quote(out.as_os_str()),
+        crate::files::shell::quote(std::ffi::OsStr::new(pool)),
     ));
 }
 

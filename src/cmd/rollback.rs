@@ -13,15 +13,15 @@ use super::apply::{check_budget, colour_on_stderr, confirm, execute, show_previe
 use super::printer::Printer;
 
 use super::{Failure, Outcome, can_ask, check_files, open_pool, reporter, setup, setup_or_stopped};
-use crate::apply::{self, ApplyOptions, Preflight};
 use crate::cli::{Global, RollbackArgs};
-use crate::current::Source;
+use crate::cognito::pacing::RetryPolicy;
+use crate::decide::all::{PlanSummary, thousands};
+use crate::decide::current::Source;
 use crate::files;
-use crate::input::{EmptyCells, Format, InputOptions};
 use crate::journal;
-use crate::plan::{PlanSummary, thousands};
-use crate::rollback;
-use crate::sender::RetryPolicy;
+use crate::rows::input::{EmptyCells, Format, InputOptions};
+use crate::rows::rollback;
+use crate::send::{self, ApplyOptions, Preflight};
 
 pub async fn run(global: &Global, args: RollbackArgs) -> Result<Outcome, Failure> {
     let plan = PathBuf::from(format!("{}.rollback.plan", args.journal.display()));
@@ -65,7 +65,7 @@ pub async fn run(global: &Global, args: RollbackArgs) -> Result<Outcome, Failure
         resuming,
     );
     let stop = super::stop_on_signals();
-    let prepared = apply::prepare(&pool, &opts, &*reporter, &stop)
+    let prepared = send::prepare(&pool, &opts, &*reporter, &stop)
         .await
         .map_err(setup_or_stopped(&stop))?;
     // The same rail as apply's, before the dry run's summary or the question: a dry run
@@ -73,7 +73,7 @@ pub async fn run(global: &Global, args: RollbackArgs) -> Result<Outcome, Failure
     check_budget(&opts, &prepared, args.allow_over_email_limit, &stop)?;
     if args.dry_run || !global.yes {
         let preview_reporter = super::reporter(global);
-        let summary = apply::preview(&prepared, &opts, args.show, &*preview_reporter, &stop);
+        let summary = send::preview(&prepared, &opts, args.show, &*preview_reporter, &stop);
         preview_reporter.finished();
         let summary = summary.map_err(setup_or_stopped(&stop))?;
         if args.dry_run {
@@ -120,7 +120,7 @@ fn rollback_plan(
     resuming: bool,
 ) -> Result<(PathBuf, Option<tempfile::NamedTempFile>), Failure> {
     if resuming {
-        crate::planfile::verify(plan).map_err(setup)?;
+        crate::plan::file::verify(plan).map_err(setup)?;
         return Ok((plan.to_path_buf(), None));
     }
     let dir = args
@@ -219,7 +219,7 @@ fn options(
 /// from the journal as it is now (a journal that grew since, its run resumed, needs a new
 /// plan).
 fn started_sending(plan: &Path, rollback_journal: &Path, journal: &Path) -> bool {
-    let same_journal = crate::planfile::read_header(plan)
+    let same_journal = crate::plan::file::read_header(plan)
         .ok()
         .zip(files::sha256_file(journal).ok())
         .is_some_and(|(h, now)| h.input_sha256 == now);

@@ -12,14 +12,14 @@ use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
+use crate::cognito::pager::Pager;
+use crate::cognito::{ErrorKind, Pool};
+use crate::decide::validate::{STANDARD_ATTRIBUTES, check_name};
 use crate::files;
-use crate::input::Format;
-use crate::pager::Pager;
-use crate::pool::{ErrorKind, Pool};
 use crate::progress::{Progress, Reporter};
-use crate::validate::{STANDARD_ATTRIBUTES, check_name};
+use crate::rows::input::Format;
 
-mod resume;
+mod start;
 mod writer;
 
 use writer::Writer;
@@ -118,13 +118,13 @@ pub async fn run<P: Pool>(
     let to_stdout = opts.output.as_os_str() == "-";
     let state_file = state_path(&opts.output);
     // 1. Where to start: a fresh export, or the position an interrupted one saved.
-    let (mut state, resumed_at) = resume::start_or_resume(opts, &columns, &state_file)?;
+    let (mut state, resumed_at) = start::start_or_resume(opts, &columns, &state_file)?;
     let mut summary = ExportSummary {
         resumed_at,
         ..ExportSummary::default()
     };
     // 2. The output: created new, or cut back to the last whole page.
-    let mut out = resume::open_output(opts, &state, resumed_at.is_some())?;
+    let mut out = start::open_output(opts, &state, resumed_at.is_some())?;
     // 3. Page after page: written, then the position saved, so a resume loses nothing.
     let writer = Writer::new(opts.format, &columns, opts.with_status);
     let mut buf = Vec::new();

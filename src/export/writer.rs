@@ -2,8 +2,8 @@
 
 use std::io;
 
-use crate::input::Format;
-use crate::pool::User;
+use crate::cognito::User;
+use crate::rows::input::Format;
 
 /// Formats users as CSV or JSONL.
 pub(super) struct Writer<'a> {

@@ -22,10 +22,10 @@ pub struct Loaded {
     pub redecide: BTreeMap<u64, (Outcome, String)>,
     /// Rows whose latest outcome is `unknown`, with their code and the values before the
     /// first attempt: decided again by every run, which keeps these before-values.
-    pub unknown: BTreeMap<u64, (String, crate::row::Before)>,
+    pub unknown: BTreeMap<u64, (String, crate::model::row::Before)>,
     /// Rows with an intent entry and no outcome after it (yet): in flight, or in flight when
     /// the process died. Their before-values, as written before the call was sent.
-    pub intents: BTreeMap<u64, crate::row::Before>,
+    pub intents: BTreeMap<u64, crate::model::row::Before>,
     /// Counts rebuilt from the entries.
     pub report: Report,
     /// Bytes up to the end of the last whole entry; a torn tail lies beyond.

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use super::{LoadError, Outcome};
-use crate::sender::Second;
+use crate::cognito::pacing::Second;
 
 /// A pause longer than this between two rows starts a new run (a resume).
 const NEW_RUN_GAP: f64 = 600.0;

@@ -10,7 +10,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use crate::sender::Second;
+use crate::cognito::pacing::Second;
 
 /// The JSON report (`INPUT.report.json`). Field names are a public interface: add, never rename.
 #[derive(Debug, Default, Clone, Serialize)]

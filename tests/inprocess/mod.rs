@@ -7,14 +7,14 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use cognito_bulk::apply::{self, ApplyOptions, Preflight};
-use cognito_bulk::current::Source;
-use cognito_bulk::input::{EmptyCells, Format, InputOptions};
-use cognito_bulk::pool::Pool;
-use cognito_bulk::pool::fake::FakePool;
+use cognito_bulk::cognito::Pool;
+use cognito_bulk::cognito::fake::FakePool;
+use cognito_bulk::cognito::pacing::RetryPolicy;
+use cognito_bulk::decide::current::Source;
 use cognito_bulk::progress::Quiet;
 use cognito_bulk::report::Report;
-use cognito_bulk::sender::RetryPolicy;
+use cognito_bulk::rows::input::{EmptyCells, Format, InputOptions};
+use cognito_bulk::send::{self, ApplyOptions, Preflight};
 use tokio_util::sync::CancellationToken;
 
 /// `apply INPUT` of a CSV keyed by username, journaled in `dir`, reading before each update.
@@ -62,8 +62,8 @@ pub async fn preflight(pool: &FakePool, source: Source, allow_messages: bool) ->
 /// Prepares and runs `opts` to the end, as `apply` does; its preflight must be set.
 pub async fn run_prepared(pool: &FakePool, opts: ApplyOptions) -> Report {
     let stop = CancellationToken::new();
-    let prepared = apply::prepare(pool, &opts, &Quiet, &stop).await.unwrap();
-    apply::run(
+    let prepared = send::prepare(pool, &opts, &Quiet, &stop).await.unwrap();
+    send::run(
         Arc::new(pool.clone()),
         opts,
         prepared,

@@ -10,15 +10,15 @@ use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 
 use super::super::{Failure, setup};
-use crate::backfill::{self, Spec};
 use crate::cli::{BackfillArgs, ReadArgs};
-use crate::current::Source;
-use crate::input::InputOptions;
-use crate::plan::{self, PlanOptions, PlanSummary};
-use crate::planfile;
-use crate::pool::sdk::SdkPool;
+use crate::cognito::sdk::SdkPool;
+use crate::decide::all::{self as decide_all, PlanOptions, PlanSummary};
+use crate::decide::backfill::{self, Spec};
+use crate::decide::current::Source;
+use crate::plan::file as planfile;
 use crate::progress::Reporter;
-use crate::template::Rules;
+use crate::rows::input::InputOptions;
+use crate::rows::template::Rules;
 use crate::{files, journal};
 
 /// What a computed plan needs, from the flags.
@@ -69,10 +69,11 @@ pub(super) fn parse(
         )));
     }
     if let Some(attr) = &args.match_attr
-        && let Err(why) = crate::validate::check_name(attr).or_else(|e| match attr.as_str() {
-            "sub" => Ok(()),
-            _ => Err(e),
-        })
+        && let Err(why) =
+            crate::decide::validate::check_name(attr).or_else(|e| match attr.as_str() {
+                "sub" => Ok(()),
+                _ => Err(e),
+            })
     {
         return Err(setup(anyhow!("--match {attr}: {attr} {why}")));
     }
@@ -133,7 +134,7 @@ pub(super) async fn compute_plan(
         show: job.show,
         allow_verification_messages: job.allow_verification_messages,
         concurrency: 1,
-        backfill: Some(plan::Origin {
+        backfill: Some(decide_all::Origin {
             rule: rule(job.args),
             input: origin.0,
             sha256: origin.1,
@@ -141,7 +142,7 @@ pub(super) async fn compute_plan(
         }),
         left_out: Some(computed.left_out.to_path_buf()),
     };
-    let mut summary = plan::run(&computed.scanned, &computed.state, &opts, reporter, stop)?;
+    let mut summary = decide_all::run(&computed.scanned, &computed.state, &opts, reporter, stop)?;
     summary.invalid += computed.invalid;
     summary.not_found += computed.not_found;
     let mut problems = computed.problems;
@@ -213,7 +214,7 @@ pub(super) fn resumable(plan: &Path, journal_path: &Path, retry_failed: bool) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::{EmptyCells, Format};
+    use crate::rows::input::{EmptyCells, Format};
 
     #[test]
     fn default_plan_names_follow_the_rule() {

@@ -14,7 +14,7 @@ use super::printer::Printer;
 use super::{Failure, Outcome, can_ask, reporter, setup, setup_or_stopped};
 use crate::cli::{ApplyArgs, BackfillArgs, Global, PlanArgs};
 use crate::files;
-use crate::planfile;
+use crate::plan::file as planfile;
 
 mod job;
 
@@ -31,7 +31,7 @@ pub async fn plan(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
         Some(input) => args
             .input_args
             .options(input_format(input, args.input_args.format).map_err(fail)?),
-        None => args.input_args.options(crate::input::Format::Jsonl),
+        None => args.input_args.options(crate::rows::input::Format::Jsonl),
     };
     check_reads(rules.as_ref(), args.input.as_deref(), &io).map_err(fail)?;
     let out = match (&args.out, &args.input) {
@@ -72,7 +72,7 @@ pub async fn plan(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
         .map_err(fail)?;
     reporter.finished();
     if let Some(md) = &args.markdown {
-        crate::markdown::write(&out, &summary, md, args.redact).map_err(|e| {
+        crate::plan::markdown::write(&out, &summary, md, args.redact).map_err(|e| {
             fail(setup(e.context(format!(
                 "writing the Markdown plan {}",
                 md.display()
@@ -119,7 +119,7 @@ pub async fn apply(global: &Global, mut args: ApplyArgs) -> Result<Outcome, Fail
         Some(input) => args
             .input_args
             .options(input_format(input, args.input_args.format)?),
-        None => args.input_args.options(crate::input::Format::Jsonl),
+        None => args.input_args.options(crate::rows::input::Format::Jsonl),
     };
     check_reads(rules.as_ref(), args.input.as_deref(), &io)?;
     let out = args.out.clone().unwrap_or_else(|| {

@@ -4,8 +4,8 @@
 use std::fmt::Write;
 
 use super::{MAX_POINTS, TimelineSource, esc};
+use crate::cognito::pacing::Second;
 use crate::report::Report;
-use crate::sender::Second;
 
 /// One point of a chart: a second, or the per-second average over a bucket.
 #[derive(Debug, Clone, PartialEq)]

@@ -269,7 +269,7 @@ footer{margin:32px 0 8px;color:#57606a;font-size:12px}
 mod tests {
     use super::chart::{divisions, nice_ceiling, tick_step};
     use super::*;
-    use crate::sender::Second;
+    use crate::cognito::pacing::Second;
 
     fn timeline(n: u64) -> Vec<Second> {
         (0..n)

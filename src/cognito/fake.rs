@@ -1,0 +1,436 @@
+//! An in-process user pool for fast tests of the engine and for benchmarks: a schema, users,
+//! scripted faults, a log of every call, and what Cognito does that neither emulator models,
+//! from the API reference: the verification messages it sends (an address in the pool's
+//! `AutoVerifiedAttributes` changed without its `*_verified` flag set to true in the same
+//! call), pending changes (`AttributesRequireVerificationBeforeUpdate`: the old, verified
+//! address stays until the user confirms), phone numbers refused unless E.164.
+//! [`FakePool::configure`] sets the pool's settings; [`FakePool::new`] auto-verifies email,
+//! as the console's default does.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use aws_sdk_cognitoidentityprovider::types::{
+    AliasAttributeType, AttributeDataType, SchemaAttributeType, UserPoolType,
+    UsernameAttributeType, UsernameConfigurationType, VerifiedAttributeType,
+};
+
+use super::{CallError, ErrorKind, Page, Pool, User};
+use crate::cognito::signin::{Name, SignIn};
+use crate::model::row::Row;
+
+/// Makes user number `i` of a synthetic pool.
+pub type Generator = fn(u64) -> User;
+
+/// A scripted failure: calls of `op` (any if None) from the `from`-th on (1-based), `count`
+/// times.
+struct Fault {
+    op: Option<&'static str>,
+    from: usize,
+    count: usize,
+    error: CallError,
+}
+
+/// A pool held in memory. Clones share it.
+#[derive(Clone)]
+pub struct FakePool {
+    state: Arc<Mutex<State>>,
+}
+
+struct State {
+    pool: UserPoolType,
+    users: BTreeMap<String, User>,
+    /// A pool of `n` users made on the fly (benchmarks): nothing is stored.
+    synthetic: Option<(u64, Generator)>,
+    faults: VecDeque<Fault>,
+    calls: Vec<(&'static str, String)>,
+    messages: u64,
+    /// Changes waiting for the user's confirmation: (username, attribute) -> new value.
+    pending: BTreeMap<(String, String), String>,
+    providers: Vec<super::config::Provider>,
+}
+
+impl FakePool {
+    /// A pool with these custom attributes: (name without `custom:`, mutable).
+    pub fn new(custom: &[(&str, bool)]) -> FakePool {
+        let schema = custom.iter().map(|(name, mutable)| {
+            SchemaAttributeType::builder()
+                .name(format!("custom:{name}"))
+                .attribute_data_type(AttributeDataType::String)
+                .mutable(*mutable)
+                .build()
+        });
+        // Case-insensitive usernames, as the console makes pools (see `sign_in`).
+        let pool = UserPoolType::builder()
+            .id("us-east-1_fake")
+            .set_schema_attributes(Some(schema.collect()))
+            .auto_verified_attributes(VerifiedAttributeType::Email)
+            .username_configuration(case_sensitive(false))
+            .build();
+        FakePool {
+            state: Arc::new(Mutex::new(State {
+                pool,
+                users: BTreeMap::new(),
+                synthetic: None,
+                faults: VecDeque::new(),
+                calls: Vec::new(),
+                messages: 0,
+                pending: BTreeMap::new(),
+                providers: Vec::new(),
+            })),
+        }
+    }
+
+    /// Sets the pool's sign-in settings as DescribeUserPool reports them: `UsernameAttributes`
+    /// (email, phone_number), `AliasAttributes` (email, phone_number, preferred_username) and
+    /// `UsernameConfiguration.CaseSensitive`. Admin calls then resolve their `Username` as
+    /// Cognito does: the username, the `sub`, or an alias the settings allow.
+    pub fn sign_in(
+        &self,
+        username_attributes: &[&str],
+        alias_attributes: &[&str],
+        sensitive: bool,
+    ) {
+        let mut state = self.lock();
+        let pool = &mut state.pool;
+        pool.username_attributes = Some(
+            username_attributes
+                .iter()
+                .map(|a| UsernameAttributeType::from(*a))
+                .collect(),
+        );
+        pool.alias_attributes = Some(
+            alias_attributes
+                .iter()
+                .map(|a| AliasAttributeType::from(*a))
+                .collect(),
+        );
+        pool.username_configuration = Some(case_sensitive(sensitive));
+    }
+
+    /// Removes a user (AdminDeleteUser).
+    pub fn delete_user(&self, username: &str) {
+        let mut state = self.lock();
+        if let Some(key) = find(&state, username) {
+            state.users.remove(&key);
+        }
+    }
+
+    /// A read-only pool of `n` users made by `make` as they are listed (for benchmarks).
+    pub fn synthetic(custom: &[(&str, bool)], n: u64, make: Generator) -> FakePool {
+        let fake = FakePool::new(custom);
+        fake.lock().synthetic = Some((n, make));
+        fake
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().expect("fake pool lock")
+    }
+
+    pub fn add_user(&self, username: &str, attributes: &[(&str, &str)]) {
+        let user = User {
+            username: username.to_string(),
+            attributes: attributes
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            status: Some("CONFIRMED".into()),
+            enabled: Some(true),
+        };
+        self.lock().users.insert(username.to_lowercase(), user);
+    }
+
+    /// A user's attributes as the pool holds them now.
+    pub fn attributes(&self, username: &str) -> BTreeMap<String, String> {
+        let state = self.lock();
+        let user = state.users.get(&username.to_lowercase());
+        user.map(|u| u.attributes.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Sets one attribute behind the tool's back (someone else's change).
+    pub fn set(&self, username: &str, name: &str, value: &str) {
+        let mut state = self.lock();
+        if let Some(user) = state.users.get_mut(&username.to_lowercase()) {
+            put(&mut user.attributes, name, value);
+        }
+    }
+
+    /// The next `count` calls of `op` (any operation if None) fail with `error`.
+    pub fn fail(&self, op: Option<&'static str>, error: CallError, count: usize) {
+        self.fail_from(op, 1, error, count);
+    }
+
+    /// Calls of `op` from its `from`-th call on (1-based, counted from the start) fail with
+    /// `error`, `count` times.
+    pub fn fail_from(&self, op: Option<&'static str>, from: usize, error: CallError, count: usize) {
+        self.lock().faults.push_back(Fault {
+            op,
+            from,
+            count,
+            error,
+        });
+    }
+
+    /// Every call so far: (operation, username or filter).
+    pub fn calls(&self) -> Vec<(&'static str, String)> {
+        self.lock().calls.clone()
+    }
+
+    /// How many calls of `op` were made.
+    pub fn count(&self, op: &str) -> usize {
+        self.lock().calls.iter().filter(|(o, _)| *o == op).count()
+    }
+
+    /// Adds an external identity provider mapping these user pool attributes.
+    pub fn add_provider(&self, name: &str, mapped: &[&str]) {
+        self.lock().providers.push(super::config::Provider {
+            name: name.to_string(),
+            mapped: mapped.iter().map(|s| s.to_string()).collect(),
+        });
+    }
+
+    /// Adds a user of an external identity provider (status EXTERNAL_PROVIDER, an
+    /// `identities` attribute), as Cognito creates one at its first sign-in.
+    pub fn add_federated_user(&self, username: &str, provider: &str, attributes: &[(&str, &str)]) {
+        let identities = format!(
+            r#"[{{"userId":"{username}","providerName":"{provider}","providerType":"OIDC","primary":true}}]"#
+        );
+        let mut attrs: Vec<(&str, &str)> = attributes.to_vec();
+        attrs.push(("identities", &identities));
+        self.add_user(username, &attrs);
+        if let Some(u) = self.lock().users.get_mut(&username.to_lowercase()) {
+            u.status = Some("EXTERNAL_PROVIDER".into());
+        }
+    }
+
+    /// Changes the pool's settings (what DescribeUserPool returns and what updates do).
+    pub fn configure(&self, f: impl FnOnce(&mut UserPoolType)) {
+        f(&mut self.lock().pool);
+    }
+
+    /// Changes waiting for `username`'s confirmation: attribute -> new value.
+    pub fn pending(&self, username: &str) -> BTreeMap<String, String> {
+        let key = username.to_lowercase();
+        let state = self.lock();
+        state
+            .pending
+            .iter()
+            .filter(|((u, _), _)| *u == key)
+            .map(|((_, a), v)| (a.clone(), v.clone()))
+            .collect()
+    }
+
+    /// Verification messages real Cognito would have sent.
+    pub fn messages(&self) -> u64 {
+        self.lock().messages
+    }
+
+    /// Logs the call, then answers with the next scripted fault for it, if any.
+    fn enter(&self, op: &'static str, subject: &str) -> Result<(), CallError> {
+        let mut state = self.lock();
+        state.calls.push((op, subject.to_string()));
+        let nth = state.calls.iter().filter(|(o, _)| *o == op).count();
+        let fault = state
+            .faults
+            .iter_mut()
+            .find(|f| f.count > 0 && f.op.is_none_or(|o| o == op) && nth >= f.from);
+        match fault {
+            Some(f) => {
+                f.count -= 1;
+                Err(f.error.clone())
+            }
+            None => Ok(()),
+        }
+    }
+}
+
+fn put(attributes: &mut Vec<(String, String)>, name: &str, value: &str) {
+    attributes.retain(|(n, _)| n != name);
+    // As Cognito does: a blank value deletes the attribute.
+    if !value.is_empty() {
+        attributes.push((name.to_string(), value.to_string()));
+    }
+}
+
+fn case_sensitive(sensitive: bool) -> UsernameConfigurationType {
+    UsernameConfigurationType::builder()
+        .case_sensitive(sensitive)
+        .build()
+        .expect("case_sensitive is set")
+}
+
+/// The key in `users` of the user an admin call's `Username` names, as Cognito resolves it:
+/// the username (in its exact case unless the pool is case-insensitive), the `sub`, or an
+/// alias the pool's sign-in settings allow (see [`SignIn::names`]); a username wins over
+/// another user's alias.
+fn find(state: &State, key: &str) -> Option<String> {
+    let sign_in = SignIn::from_pool(&state.pool);
+    let same = |name: &Name| match name.folded {
+        true => name.value.to_lowercase() == key.to_lowercase(),
+        false => name.value == key,
+    };
+    if let Some(user) = state.users.get(&key.to_lowercase())
+        && same(&sign_in.names(&user.username, &[])[0])
+    {
+        return Some(key.to_lowercase());
+    }
+    state
+        .users
+        .iter()
+        .find(|(_, u)| sign_in.names(&u.username, &u.attributes).iter().any(same))
+        .map(|(k, _)| k.clone())
+}
+
+fn not_found(username: &str) -> CallError {
+    CallError::new(
+        ErrorKind::Row,
+        "UserNotFoundException",
+        format!("User does not exist: {username}"),
+    )
+}
+
+impl Pool for FakePool {
+    fn list_pages_per_second(&self) -> f64 {
+        // No quota in process; a real pool's pace is tested against moto and the proxy.
+        f64::INFINITY
+    }
+
+    async fn describe(&self) -> Result<UserPoolType, CallError> {
+        self.enter("DescribeUserPool", "")?;
+        let state = self.lock();
+        let n = match state.synthetic {
+            Some((n, _)) => n,
+            None => state.users.len() as u64,
+        };
+        let mut pool = state.pool.clone();
+        pool.estimated_number_of_users = i32::try_from(n).unwrap_or(i32::MAX);
+        Ok(pool)
+    }
+
+    async fn list_page(
+        &self,
+        filter: Option<&str>,
+        token: Option<&str>,
+        limit: i32,
+    ) -> Result<Page, CallError> {
+        self.enter("ListUsers", filter.unwrap_or(""))?;
+        let start: u64 = match token {
+            None => 0,
+            Some(t) => t.parse().map_err(|_| {
+                CallError::new(ErrorKind::Row, "InvalidParameterException", "bad token")
+            })?,
+        };
+        let limit = limit.clamp(1, 60) as u64;
+        let state = self.lock();
+        let (users, total): (Vec<User>, u64) = match state.synthetic {
+            Some((n, make)) => ((start..n.min(start + limit)).map(make).collect(), n),
+            None => {
+                let matching: Vec<&User> = state
+                    .users
+                    .values()
+                    .filter(|u| filter.is_none_or(|f| matches(u, f)))
+                    .collect();
+                let page = matching.iter().skip(start as usize).take(limit as usize);
+                (page.map(|u| (*u).clone()).collect(), matching.len() as u64)
+            }
+        };
+        let end = start + users.len() as u64;
+        Ok(Page {
+            users,
+            next: (end < total).then(|| end.to_string()),
+        })
+    }
+
+    async fn identity_providers(&self) -> Result<Vec<super::config::Provider>, CallError> {
+        self.enter("ListIdentityProviders", "")?;
+        Ok(self.lock().providers.clone())
+    }
+
+    async fn get_user(&self, username: &str) -> Result<Option<User>, CallError> {
+        self.enter("AdminGetUser", username)?;
+        let state = self.lock();
+        Ok(find(&state, username).and_then(|k| state.users.get(&k).cloned()))
+    }
+
+    async fn update(&self, row: &Row) -> Result<(), CallError> {
+        self.enter("AdminUpdateUserAttributes", &row.username)?;
+        let mut state = self.lock();
+        let config = crate::cognito::config::Messaging::from_pool(&state.pool);
+        if let Some(c) = row.changes.iter().find(|c| c.name == "phone_number")
+            && c.change
+                .value()
+                .is_some_and(|v| !crate::decide::validate::is_e164(v))
+        {
+            return Err(CallError::new(
+                ErrorKind::Row,
+                "InvalidParameterException",
+                "Invalid phone number format.",
+            ));
+        }
+        let key = find(&state, &row.username).ok_or_else(|| not_found(&row.username))?;
+        let user = state.users.get_mut(&key).expect("found");
+        let (mut messages, mut pending) = (0, Vec::new());
+        let mut held = Vec::new();
+        for (alias, verified) in crate::decide::validate::ALIASES {
+            let new = row.changes.iter().find(|c| c.name == alias);
+            let Some(value) = new.and_then(|c| c.change.value()) else {
+                continue;
+            };
+            let kept = row
+                .changes
+                .iter()
+                .any(|c| c.name == verified && c.change.value() == Some("true"));
+            if user.attribute(alias) == Some(value) || kept {
+                continue;
+            }
+            if config.messages(alias) {
+                messages += 1; // a code to the new address
+            }
+            let was_verified = user.attribute(verified) == Some("true");
+            if config.messages(alias) && config.pending(alias) && was_verified {
+                // The old, verified address stays until the user confirms the new one.
+                pending.push(((key.clone(), alias.to_string()), value.to_string()));
+                held.push(alias);
+            } else {
+                // Stored at once and marked unverified.
+                put(&mut user.attributes, verified, "false");
+            }
+        }
+        for c in row
+            .changes
+            .iter()
+            .filter(|c| !held.contains(&c.name.as_str()))
+        {
+            put(
+                &mut user.attributes,
+                &c.name,
+                c.change.value().unwrap_or(""),
+            );
+        }
+        state.messages += messages;
+        state.pending.extend(pending);
+        Ok(())
+    }
+}
+
+/// `name = "value"` (exact) or `name ^= "value"` (prefix), as ListUsers filters.
+fn matches(user: &User, filter: &str) -> bool {
+    let (name, op, value) = match filter.split_once("^=") {
+        Some((n, v)) => (n, "^=", v),
+        None => match filter.split_once('=') {
+            Some((n, v)) => (n, "=", v),
+            None => return false,
+        },
+    };
+    let (name, value) = (name.trim(), value.trim().trim_matches('"'));
+    let got = match name {
+        "username" => Some(user.username.as_str()),
+        other => user.attribute(other),
+    };
+    match (got, op) {
+        (Some(g), "=") => g == value,
+        (Some(g), _) => g.starts_with(value),
+        (None, _) => false,
+    }
+}

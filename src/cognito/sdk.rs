@@ -1,0 +1,310 @@
+//! The real [`Pool`]: the AWS SDK client, with its errors classified once, here.
+
+use std::collections::HashMap;
+
+use aws_sdk_cognitoidentityprovider::Client;
+use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_cognitoidentityprovider::types::{AttributeType, UserPoolType, UserType};
+
+use super::{CallError, ErrorKind, Page, Pool, User};
+use crate::model::row::Row;
+
+/// Error codes that mean every call of the run will fail the same way.
+const FATAL_CODES: &[&str] = &[
+    "ResourceNotFoundException",
+    "NotAuthorizedException",
+    "AccessDeniedException",
+    "AccessDenied",
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+    "InvalidSignatureException",
+    "SignatureDoesNotMatch",
+    "IncompleteSignature",
+    "MissingAuthenticationToken",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "InvalidSmsRoleAccessPolicyException",
+    "InvalidSmsRoleTrustRelationshipException",
+    "InvalidEmailRoleAccessPolicyException",
+];
+
+/// Error codes that mean "slow down".
+const THROTTLE_CODES: &[&str] = &[
+    "TooManyRequestsException",
+    "ThrottlingException",
+    "Throttling",
+    "RequestLimitExceeded",
+];
+
+/// Error codes for faults on the service side that may pass. LimitExceededException is here
+/// rather than with the throttles: it can also mean a hard limit, so its retries are bounded.
+const TRANSIENT_CODES: &[&str] = &[
+    "InternalErrorException",
+    "InternalFailure",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+    "LimitExceededException",
+];
+
+/// A user pool reached through the AWS SDK (credentials, region and endpoint from the
+/// standard chain; SDK retries off, the tool retries itself).
+#[derive(Clone)]
+pub struct SdkPool {
+    client: Client,
+    pool_id: String,
+}
+
+impl SdkPool {
+    pub fn new(client: Client, pool_id: String) -> Self {
+        SdkPool { client, pool_id }
+    }
+}
+
+impl Pool for SdkPool {
+    async fn describe(&self) -> Result<UserPoolType, CallError> {
+        let out = self
+            .client
+            .describe_user_pool()
+            .user_pool_id(&self.pool_id)
+            .send()
+            .await
+            .map_err(|e| classify(&e))?;
+        out.user_pool.ok_or_else(|| {
+            CallError::new(
+                ErrorKind::Fatal,
+                "EmptyAnswer",
+                "DescribeUserPool returned no pool",
+            )
+        })
+    }
+
+    async fn identity_providers(&self) -> Result<Vec<super::config::Provider>, CallError> {
+        let mut names = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let out = self
+                .client
+                .list_identity_providers()
+                .user_pool_id(&self.pool_id)
+                .max_results(60)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| classify(&e))?;
+            names.extend(
+                out.providers()
+                    .iter()
+                    .filter_map(|p| p.provider_name().map(str::to_string)),
+            );
+            match out.next_token {
+                Some(t) if !t.is_empty() => token = Some(t),
+                _ => break,
+            }
+        }
+        let mut providers = Vec::new();
+        for name in names {
+            let out = self
+                .client
+                .describe_identity_provider()
+                .user_pool_id(&self.pool_id)
+                .provider_name(&name)
+                .send()
+                .await
+                .map_err(|e| classify(&e))?;
+            let mut mapped: Vec<String> = out
+                .identity_provider()
+                .and_then(|p| p.attribute_mapping())
+                .map(|m| m.keys().cloned().collect())
+                .unwrap_or_default();
+            mapped.sort();
+            providers.push(super::config::Provider { name, mapped });
+        }
+        Ok(providers)
+    }
+
+    async fn list_page(
+        &self,
+        filter: Option<&str>,
+        token: Option<&str>,
+        limit: i32,
+    ) -> Result<Page, CallError> {
+        let out = self
+            .client
+            .list_users()
+            .user_pool_id(&self.pool_id)
+            .limit(limit)
+            .set_filter(filter.map(str::to_string))
+            .set_pagination_token(token.map(str::to_string))
+            .send()
+            .await
+            .map_err(|e| classify(&e))?;
+        Ok(Page {
+            users: out.users().iter().map(user).collect(),
+            next: out.pagination_token().map(str::to_string),
+        })
+    }
+
+    async fn get_user(&self, username: &str) -> Result<Option<User>, CallError> {
+        match self
+            .client
+            .admin_get_user()
+            .user_pool_id(&self.pool_id)
+            .username(username)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(Some(User {
+                username: out.username().to_string(),
+                attributes: pairs(out.user_attributes()),
+                status: out.user_status().map(|s| s.as_str().to_string()),
+                enabled: Some(out.enabled()),
+            })),
+            Err(e) => {
+                let err = classify(&e);
+                match err.code.as_str() {
+                    "UserNotFoundException" => Ok(None),
+                    _ => Err(err),
+                }
+            }
+        }
+    }
+
+    async fn update(&self, row: &Row) -> Result<(), CallError> {
+        let attributes = row
+            .changes
+            .iter()
+            .map(|c| {
+                AttributeType::builder()
+                    .name(&c.name)
+                    // The API deletes an attribute that is sent with a blank value.
+                    .value(c.change.value().unwrap_or(""))
+                    .build()
+                    .expect("name is set")
+            })
+            .collect();
+        let metadata: Option<HashMap<String, String>> = (!row.client_metadata.is_empty())
+            .then(|| row.client_metadata.clone().into_iter().collect());
+        self.client
+            .admin_update_user_attributes()
+            .user_pool_id(&self.pool_id)
+            .username(&row.username)
+            .set_user_attributes(Some(attributes))
+            .set_client_metadata(metadata)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| classify(&e))
+    }
+}
+
+fn user(u: &UserType) -> User {
+    User {
+        username: u.username().unwrap_or("").to_string(),
+        attributes: pairs(u.attributes()),
+        status: u.user_status().map(|s| s.as_str().to_string()),
+        enabled: Some(u.enabled()),
+    }
+}
+
+fn pairs(attrs: &[AttributeType]) -> Vec<(String, String)> {
+    attrs
+        .iter()
+        .map(|a| (a.name().to_string(), a.value().unwrap_or("").to_string()))
+        .collect()
+}
+
+/// Classifies any SDK error by its code, HTTP status and failure kind.
+pub fn classify<E, R>(err: &SdkError<E, R>) -> CallError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + HttpStatus,
+{
+    match err {
+        SdkError::ServiceError(se) => {
+            let code = se.err().code().unwrap_or("Unknown");
+            let message = se.err().message().unwrap_or("").to_string();
+            let status = se.raw().status();
+            CallError::new(kind_of(code, status), code, message)
+        }
+        SdkError::ResponseError(re) => {
+            let status = re.raw().status();
+            let kind = if status >= 500 || status == 429 {
+                kind_of("", status)
+            } else {
+                ErrorKind::Row
+            };
+            CallError::new(kind, format!("HttpStatus{status}"), "unreadable response")
+        }
+        SdkError::TimeoutError(_) => CallError {
+            maybe_applied: true,
+            ..CallError::new(ErrorKind::Transient, "Timeout", "no answer in time")
+        },
+        SdkError::DispatchFailure(df) if df.is_io() || df.is_timeout() => CallError {
+            maybe_applied: true,
+            ..CallError::new(ErrorKind::Transient, "ConnectionError", chain(err))
+        },
+        SdkError::DispatchFailure(df) if df.is_user() => {
+            CallError::new(ErrorKind::Fatal, "RequestFailed", chain(err))
+        }
+        SdkError::DispatchFailure(_) => {
+            CallError::new(ErrorKind::Transient, "ConnectionError", chain(err))
+        }
+        _ => CallError::new(ErrorKind::Fatal, "RequestFailed", chain(err)),
+    }
+}
+
+/// The kind of a service error, from its code first and its HTTP status second.
+pub fn kind_of(code: &str, status: u16) -> ErrorKind {
+    if FATAL_CODES.contains(&code) {
+        ErrorKind::Fatal
+    } else if THROTTLE_CODES.contains(&code) || status == 429 {
+        ErrorKind::Throttled
+    } else if TRANSIENT_CODES.contains(&code) || status >= 500 {
+        ErrorKind::Transient
+    } else {
+        ErrorKind::Row
+    }
+}
+
+pub(crate) fn chain(err: &dyn std::error::Error) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+/// The HTTP status of a raw response, whatever its type.
+pub trait HttpStatus {
+    fn status(&self) -> u16;
+}
+
+impl HttpStatus for aws_smithy_runtime_api::http::Response {
+    fn status(&self) -> u16 {
+        self.status().as_u16()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_codes() {
+        assert_eq!(
+            kind_of("TooManyRequestsException", 400),
+            ErrorKind::Throttled
+        );
+        assert_eq!(kind_of("UserNotFoundException", 400), ErrorKind::Row);
+        assert_eq!(kind_of("ResourceNotFoundException", 400), ErrorKind::Fatal);
+        assert_eq!(kind_of("NotAuthorizedException", 400), ErrorKind::Fatal);
+        assert_eq!(kind_of("InternalErrorException", 500), ErrorKind::Transient);
+        assert_eq!(kind_of("Whatever", 503), ErrorKind::Transient);
+        assert_eq!(kind_of("", 429), ErrorKind::Throttled);
+        assert_eq!(kind_of("InvalidParameterException", 400), ErrorKind::Row);
+    }
+}

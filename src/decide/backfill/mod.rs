@@ -1,0 +1,357 @@
+//! Computed backfills: the pool (or an input file joined to it) and the `--set` / `--where` /
+//! `--match` rules become ordinary rows *before* anything is decided. One ListUsers pass
+//! reads the users the rules need; each user's row is computed and written to a private JSONL
+//! file, which the one decision path ([`crate::decide::planner`]) then reads like any input, so the
+//! schema checks, the diff, the rails, the plan file, the journal and rollback all hold.
+//! The same pass fills the current values the diff uses, so the diff is against the values
+//! the templates saw.
+//!
+//! Memory: the current values of the users that get a row (the `--set` targets only), and a
+//! 64-bit hash of every email and phone number, as for a plain plan; with an input file,
+//! also the attributes of the pool's users the input names.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use aws_sdk_cognitoidentityprovider::types::UserPoolType;
+use tokio_util::sync::CancellationToken;
+
+use crate::cognito::Pool;
+use crate::cognito::signin::SignIn;
+use crate::decide::current::{Current, Source};
+use crate::decide::prepare::{self, PoolState, Scanned};
+use crate::decide::schema::Schema;
+use crate::model::row::Problem;
+use crate::progress::Reporter;
+use crate::rows::input::{EmptyCells, Format, InputOptions};
+use crate::rows::template::{Rules, Subject};
+
+mod checks;
+mod lookups;
+mod pages;
+mod rows;
+pub mod source;
+
+pub use checks::check_row_reads;
+pub use lookups::filterable;
+use pages::list_users;
+use rows::Writer;
+
+/// What to compute.
+pub struct Spec<'a> {
+    pub user_pool_id: &'a str,
+    pub pool: &'a UserPoolType,
+    /// `--set` / `--where`; None: the input's rows as they are (`--match` alone).
+    pub rules: Option<&'a Rules>,
+    /// A ListUsers filter narrowing the pool as input.
+    pub filter: Option<&'a str>,
+    /// The attribute that identifies the input's users (None: username or sub).
+    pub match_attr: Option<&'a str>,
+    /// The input file (None: the pool is the input) and how to read it.
+    pub input: Option<&'a Path>,
+    /// `--current-state get` with an input: each key looked up with a ListUsers filter
+    /// (where Cognito can filter on the matched attribute) instead of reading the whole pool.
+    pub filtered: bool,
+    pub input_options: &'a InputOptions,
+}
+
+/// The computed rows, scanned, with the pool state to decide them against, and what never
+/// became a row.
+pub struct Computed {
+    pub scanned: Scanned,
+    pub state: PoolState,
+    /// How the computed rows file is read.
+    pub io: InputOptions,
+    /// Users `--where` left alone.
+    pub skipped: u64,
+    pub not_found: u64,
+    /// Rows that could not be computed (a template failed, an ambiguous match, a bad line).
+    pub invalid: u64,
+    pub problems: Vec<String>,
+    /// Plan entries of those rows (invalid, not found), for the plan: removed when dropped.
+    pub left_out: tempfile::TempPath,
+}
+
+/// Computes every row. Errors are setup errors (the input or the pool cannot be read).
+pub async fn compute<P: Pool>(
+    pool: &P,
+    spec: &Spec<'_>,
+    reporter: &dyn Reporter,
+    stop: &CancellationToken,
+) -> anyhow::Result<Computed> {
+    let schema = Schema::from_pool(spec.pool);
+    checks::against_schema(&schema, spec)?;
+    let io = InputOptions {
+        format: Format::Jsonl,
+        key_column: "username".into(),
+        empty_cells: EmptyCells::Ignore,
+        client_metadata: spec.input_options.client_metadata.clone(),
+    };
+    let display = match spec.input {
+        None => format!("pool {}", spec.user_pool_id),
+        // Computed rows keep their input line numbers (see `Writer::pad_to`).
+        Some(input) => input.display().to_string(),
+    };
+    let mut rows = Writer::new(display.clone())?;
+    let mut current = Current::listed();
+    match spec.input {
+        None => from_pool(pool, spec, &mut rows, &mut current, reporter, stop).await?,
+        Some(input) => {
+            from_input(pool, spec, input, &mut rows, &mut current, reporter, stop).await?
+        }
+    }
+    let Writer {
+        out,
+        left_out,
+        stats,
+        ..
+    } = rows;
+    let spool = out
+        .into_inner()
+        .map_err(|e| e.into_error())
+        .context("writing the computed rows")?
+        .into_temp_path();
+    let left_out = left_out
+        .into_inner()
+        .map_err(|e| e.into_error())
+        .context("writing the left-out rows")?
+        .into_temp_path();
+    let scanned = prepare::scan_computed(spool, display, &io).await?;
+    let missing = schema.missing(
+        scanned
+            .scan
+            .attributes
+            .iter()
+            .filter(|n| crate::decide::validate::check_name(n).is_ok()),
+    );
+    if !missing.is_empty() {
+        bail!(
+            "the input uses attributes that user pool {} does not define: {}",
+            spec.user_pool_id,
+            missing.join(", ")
+        );
+    }
+    Ok(Computed {
+        scanned,
+        state: PoolState {
+            schema: Some(schema),
+            current: Some(current),
+            source: Source::List,
+            messaging: crate::cognito::config::Messaging::from_pool(spec.pool),
+            federation: Default::default(),
+            already_pending: Default::default(),
+        },
+        io,
+        skipped: stats.skipped,
+        not_found: stats.not_found,
+        invalid: stats.invalid,
+        problems: stats.problems,
+        left_out,
+    })
+}
+
+/// The pool as input: every user (narrowed by `--filter`), `--where`, then the templates.
+async fn from_pool<P: Pool>(
+    pool: &P,
+    spec: &Spec<'_>,
+    rows: &mut Writer,
+    current: &mut Current,
+    reporter: &dyn Reporter,
+    stop: &CancellationToken,
+) -> anyhow::Result<()> {
+    let rules = spec.rules.context("the pool as input needs --set")?;
+    let wanted =
+        crate::decide::current::with_verified_flags(rules.targets().iter().cloned().collect());
+    let eval = rules.evaluator();
+    list_users(
+        pool,
+        stop,
+        spec.user_pool_id,
+        spec.filter,
+        reporter,
+        |user, attrs| {
+            let map = attr_map(attrs);
+            let subject = Subject {
+                username: user,
+                attrs: &map,
+                row: None,
+            };
+            let kept = rows.rendered(0, user, eval.eval(&subject), &BTreeMap::new())?;
+            current.observe(user, attrs, kept.then_some(&wanted));
+            Ok(())
+        },
+    )
+    .await
+}
+
+/// An input file joined to the pool: its users found by `--match` (or username / sub),
+/// then each row computed (`--set`) or passed on with the matched username.
+async fn from_input<P: Pool>(
+    pool: &P,
+    spec: &Spec<'_>,
+    path: &Path,
+    rows: &mut Writer,
+    current: &mut Current,
+    reporter: &dyn Reporter,
+    stop: &CancellationToken,
+) -> anyhow::Result<()> {
+    let data = spec.rules.is_some();
+    let sign_in = SignIn::from_pool(spec.pool);
+    // Pass 1: the keys to look for, and the attributes the rows touch.
+    let mut keys = HashSet::new();
+    let mut originals = Vec::new();
+    let mut wanted: BTreeSet<String> = spec
+        .rules
+        .map_or_else(BTreeSet::new, |r| r.targets().iter().cloned().collect());
+    for row in source::rows(path, spec.input_options, data)? {
+        let row = row?;
+        if let Some(key) = &row.key
+            && keys.insert(fold(spec.match_attr, key))
+        {
+            originals.push(key.clone());
+        }
+        if let Some(record) = &row.record {
+            wanted.extend(record.row.changes.iter().map(|c| c.name.clone()));
+        }
+    }
+    let wanted = crate::decide::current::with_verified_flags(wanted);
+    // The pool, indexed by the matching attribute for those keys only.
+    let mut index: Index = HashMap::new();
+    if spec.filtered {
+        index = lookups::index(pool, spec.match_attr, &originals, current, stop).await?;
+    } else {
+        list_users(
+            pool,
+            stop,
+            spec.user_pool_id,
+            None,
+            reporter,
+            |user, attrs| {
+                current.observe(user, attrs, None);
+                let candidates: Vec<&str> = match spec.match_attr {
+                    Some(attr) => attrs
+                        .iter()
+                        .filter(|(n, _)| n == attr)
+                        .map(|(_, v)| v.as_str())
+                        .collect(),
+                    // The key names users as Cognito resolves a `Username`: the username,
+                    // the sub or an alias the pool allows (its case checked in pass 2).
+                    None => sign_in.names(user, attrs).iter().map(|n| n.value).collect(),
+                };
+                let mut seen = HashSet::new();
+                for c in candidates {
+                    let k = fold(spec.match_attr, c);
+                    if keys.contains(&k) && seen.insert(k.clone()) {
+                        index
+                            .entry(k)
+                            .or_default()
+                            .push((user.to_string(), attrs.to_vec()));
+                    }
+                }
+                Ok(())
+            },
+        )
+        .await?;
+    }
+    let by = spec.match_attr.unwrap_or("username, sub or sign-in alias");
+    let eval = spec.rules.map(|r| r.evaluator());
+    // Emails and phone numbers the rows set: without a whole-pool read, who already has them
+    // is looked up afterwards (the alias rail).
+    let mut aliases: Vec<(String, String)> = Vec::new();
+    // Pass 2: one computed row per input row.
+    for row in source::rows(path, spec.input_options, data)? {
+        let row = row?;
+        if let Some(problem) = &row.problem {
+            rows.invalid(row.line, row.key.as_deref().unwrap_or(""), problem)?;
+            continue;
+        }
+        rows.pad_to(row.line)?;
+        let key = row.key.unwrap_or_default();
+        let found = index
+            .get(&fold(spec.match_attr, &key))
+            .map(|users| match spec.match_attr {
+                Some(_) => users.clone(),
+                None => named(&sign_in, users, &key),
+            });
+        let (user, attrs) = match found.as_deref() {
+            None | Some([]) => {
+                rows.not_found(row.line, &key, format!("no user of the pool has this {by}"))?;
+                continue;
+            }
+            Some([one]) => one,
+            Some(many) => {
+                let why = format!("{} users of the pool have this {by}", many.len());
+                rows.invalid(row.line, &key, &Problem::row("AmbiguousMatch", why))?;
+                continue;
+            }
+        };
+        let kept = match (&eval, row.record, &row.data) {
+            (Some(eval), _, data) => {
+                let map = attr_map(attrs);
+                let subject = Subject {
+                    username: user,
+                    attrs: &map,
+                    row: data.as_ref(),
+                };
+                let computed = eval.eval(&subject);
+                if let crate::rows::template::Computed::Changes(changes) = &computed {
+                    aliases.extend(lookups::aliases_set(changes));
+                }
+                rows.rendered(row.line, user, computed, &BTreeMap::new())?
+            }
+            (None, Some(record), _) => {
+                let changes = record
+                    .row
+                    .changes
+                    .iter()
+                    .map(|c| (c.name.clone(), c.change.value().map(str::to_string)))
+                    .collect::<Vec<_>>();
+                aliases.extend(lookups::aliases_set(&changes));
+                rows.row(user, &changes, &record.row.client_metadata)?;
+                true
+            }
+            (None, None, _) => false,
+        };
+        current.observe(user, attrs, kept.then_some(&wanted));
+    }
+    if spec.filtered {
+        crate::decide::current::note_owners(pool, aliases, current, stop)
+            .await
+            .map_err(|e| anyhow::anyhow!("looking up who has the rows' emails: {e}"))?;
+    }
+    Ok(())
+}
+
+/// Of the users found for a folded key, those the key names in its own case (a
+/// case-sensitive pool's username, a phone number and the sub compare exactly).
+fn named(sign_in: &SignIn, users: &[(String, Attributes)], key: &str) -> Vec<(String, Attributes)> {
+    let names = |(user, attrs): &&(String, Attributes)| {
+        sign_in.names(user, attrs).iter().any(|n| match n.folded {
+            true => n.value.to_lowercase() == key.to_lowercase(),
+            false => n.value == key,
+        })
+    };
+    users.iter().filter(names).cloned().collect()
+}
+
+/// Users found for each folded key: (username, attributes).
+type Index = HashMap<String, Vec<(String, Attributes)>>;
+
+/// A user's attributes as ListUsers gives them.
+type Attributes = Vec<(String, String)>;
+
+/// Email keys compare ignoring case, as do usernames; other attributes exactly.
+fn fold(match_attr: Option<&str>, value: &str) -> String {
+    match match_attr {
+        None | Some("email") => value.to_lowercase(),
+        Some(_) => value.to_string(),
+    }
+}
+
+fn attr_map(attrs: &[(String, String)]) -> BTreeMap<String, String> {
+    attrs.iter().cloned().collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,361 @@
+//! Reading users' current values, for `plan` and for `apply`'s diff: by streaming the pool
+//! with ListUsers (`list`: 60 users a page, UserList quota 30/s, does not make users billable)
+//! or by AdminGetUser per input user (`get`: UserRead quota 120/s, each user read becomes a
+//! billable monthly active user).
+//!
+//! Keys are resolved as Cognito resolves the `Username` of an admin call: the username, the
+//! `sub`, or an alias the pool's sign-in settings allow, case-insensitively where the pool
+//! says so (see [`crate::cognito::signin`]); each user is kept once, under its real username.
+//!
+//! Memory is bounded by the input, not the pool: of the pool's users only those the input
+//! names are kept, with only the attributes the input touches (plus email and phone number
+//! for the alias checks); every email and phone number of the pool is kept as a 64-bit hash.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+
+use crate::cognito::pacing::{RateControl, RetryPolicy, retrying};
+use crate::cognito::pager::{Pager, interrupted, users_with};
+use crate::cognito::signin::SignIn;
+use crate::cognito::{CallError, Pool, User};
+pub use crate::model::keys::alias_key;
+use crate::model::keys::user_key;
+use crate::model::row::Identity;
+pub use crate::model::source::Source;
+use crate::progress::Reporter;
+
+/// AdminGetUser is paced well under its UserRead quota of 120/s (ListUsers: see the pager).
+const GET_RPS: f64 = 80.0;
+
+/// The current values of the input's users, found as Cognito resolves a `Username`: by
+/// username, `sub` or an alias the pool allows (see [`crate::cognito::signin`]).
+#[derive(Debug, Default)]
+pub struct Current {
+    users: Vec<Kept>,
+    /// Real username -> index in `users` (a user named by several keys is kept once).
+    by_username: HashMap<String, usize>,
+    /// Names compared exactly, and names compared case-insensitively (lower-cased), -> users.
+    exact: HashMap<String, Vec<usize>>,
+    folded: HashMap<String, Vec<usize>>,
+    /// Hash of a folded email or phone number -> hash of the real username owning it.
+    aliases: HashMap<u64, u64>,
+    sign_in: SignIn,
+    /// Users read with AdminGetUser (billable).
+    pub users_read: u64,
+    pub source: Option<Source>,
+}
+
+/// A user an input names, as the pool holds it: who it is and the attributes kept.
+#[derive(Debug, Clone)]
+pub struct Kept {
+    pub identity: Identity,
+    pub attributes: BTreeMap<String, String>,
+}
+
+/// Which user a key names.
+#[derive(Debug)]
+pub enum Resolved<'a> {
+    User(&'a Kept),
+    NotFound,
+    /// The key names more than one user (e.g. the alias of one, the username of another):
+    /// their usernames.
+    Ambiguous(Vec<&'a str>),
+    /// A plan's row whose user (by `sub`) is gone while its key names another user now: the
+    /// user was deleted and another made under the same name.
+    Replaced,
+}
+
+/// What `--current-state get` reads: each input user, and each email and phone number the
+/// input sets (looked up with a ListUsers filter, to find other users that already have it).
+#[derive(Debug, Default)]
+pub struct InputKeys {
+    pub users: Vec<String>,
+    /// (attribute, value) pairs, e.g. ("email", "a@example.com").
+    pub aliases: Vec<(String, String)>,
+}
+
+impl Current {
+    /// No users yet, resolving keys by the pool's sign-in settings.
+    pub fn new(sign_in: SignIn, source: Source) -> Current {
+        Current {
+            sign_in,
+            source: Some(source),
+            ..Current::default()
+        }
+    }
+
+    /// The user's attributes, or None if the key names no user (or several).
+    pub fn user(&self, key: &str) -> Option<&BTreeMap<String, String>> {
+        match self.resolve(key, None) {
+            Resolved::User(kept) => Some(&kept.attributes),
+            _ => None,
+        }
+    }
+
+    /// The user `key` names; for a plan's row that recorded its user, that user by `sub`.
+    pub fn resolve(&self, key: &str, planned: Option<&Identity>) -> Resolved<'_> {
+        if let Some(sub) = planned.and_then(|p| p.sub.as_deref()) {
+            return match self.by_key(sub) {
+                Resolved::User(kept) if kept.identity.sub.as_deref() == Some(sub) => {
+                    Resolved::User(kept)
+                }
+                _ => match self.by_key(key) {
+                    Resolved::NotFound => Resolved::NotFound,
+                    _ => Resolved::Replaced,
+                },
+            };
+        }
+        self.by_key(key)
+    }
+
+    fn by_key(&self, key: &str) -> Resolved<'_> {
+        let mut found: Vec<usize> = Vec::new();
+        let hits = self.exact.get(key).into_iter().flatten();
+        for &i in hits.chain(self.folded.get(&key.to_lowercase()).into_iter().flatten()) {
+            if !found.contains(&i) {
+                found.push(i);
+            }
+        }
+        match found.as_slice() {
+            [] => Resolved::NotFound,
+            [one] => Resolved::User(&self.users[*one]),
+            many => Resolved::Ambiguous(
+                many.iter()
+                    .map(|&i| self.users[i].identity.username.as_str())
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The [`user_key`] of the real username of the user that already holds this email or
+    /// phone number, if any.
+    pub fn alias_owner(&self, value: &str) -> Option<u64> {
+        self.aliases.get(&alias_key(value)).copied()
+    }
+
+    /// Adds a user's current values (unit tests of the planner).
+    #[cfg(test)]
+    pub fn insert_for_tests(&mut self, user: &str, attrs: &[(&str, &str)]) {
+        let attrs: Vec<(String, String)> = attrs
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        let wanted = attrs.iter().map(|(n, _)| n.clone()).collect();
+        self.keep(user, &attrs, &wanted, None);
+    }
+
+    /// Notes that the user named `owner` (its real username) holds these emails and phone
+    /// numbers.
+    fn note_aliases(&mut self, owner: &str, attrs: &[(String, String)]) {
+        for (name, value) in attrs {
+            if matches!(name.as_str(), "email" | "phone_number") && !value.is_empty() {
+                self.aliases.insert(alias_key(value), user_key(owner));
+            }
+        }
+    }
+
+    /// Keeps `attrs` of the user `username`, indexed by every name the pool resolves to it
+    /// (and by `asked`, the key an AdminGetUser was made with, which Cognito resolved).
+    fn keep(
+        &mut self,
+        username: &str,
+        attrs: &[(String, String)],
+        wanted: &BTreeSet<String>,
+        asked: Option<&str>,
+    ) {
+        self.note_aliases(username, attrs);
+        let i = match self.by_username.get(username) {
+            Some(&i) => i,
+            None => {
+                let kept = attrs
+                    .iter()
+                    .filter(|(n, _)| {
+                        wanted.contains(n) || matches!(n.as_str(), "email" | "phone_number")
+                    })
+                    .cloned()
+                    .collect();
+                let sub = attrs
+                    .iter()
+                    .find(|(n, _)| n == "sub")
+                    .map(|(_, v)| v.clone());
+                self.users.push(Kept {
+                    identity: Identity {
+                        username: username.to_string(),
+                        sub,
+                    },
+                    attributes: kept,
+                });
+                self.by_username
+                    .insert(username.to_string(), self.users.len() - 1);
+                self.users.len() - 1
+            }
+        };
+        let names: Vec<(String, bool)> = self
+            .sign_in
+            .names(username, attrs)
+            .into_iter()
+            .map(|n| (n.value.to_string(), n.folded))
+            .chain(asked.map(|a| (a.to_string(), false)))
+            .collect();
+        for (name, folded) in names {
+            let (map, name) = match folded {
+                true => (&mut self.folded, name.to_lowercase()),
+                false => (&mut self.exact, name),
+            };
+            let users = map.entry(name).or_default();
+            if !users.contains(&i) {
+                users.push(i);
+            }
+        }
+    }
+
+    /// Every user the pool could resolve a key of the input to (see [`Current::list`]).
+    fn named_by(&self, user: &User, input_users: &HashSet<u64>) -> bool {
+        self.sign_in
+            .names(&user.username, &user.attributes)
+            .iter()
+            .any(|n| input_users.contains(&user_key(n.value)))
+    }
+}
+
+impl Current {
+    /// Empty current values to be filled from a ListUsers pass made elsewhere (a computed
+    /// backfill reads the pool once, for its templates and its diff; its rows name users by
+    /// their usernames).
+    pub fn listed() -> Current {
+        Current::new(SignIn::plain(), Source::List)
+    }
+
+    /// Notes a user of the pool: its email and phone number always, and, with `wanted`,
+    /// those of its attributes (the user is then one the input names).
+    pub fn observe(
+        &mut self,
+        username: &str,
+        attrs: &[(String, String)],
+        wanted: Option<&BTreeSet<String>>,
+    ) {
+        match wanted {
+            Some(wanted) => self.keep(username, attrs, wanted, None),
+            None => self.note_aliases(username, attrs),
+        }
+    }
+}
+
+/// Looks up who already has each of these emails and phone numbers (a ListUsers filter each,
+/// not billable) and notes them in `current`: the alias rail without a whole-pool read.
+pub async fn note_owners<P: Pool>(
+    pool: &P,
+    aliases: impl IntoIterator<Item = (String, String)>,
+    current: &mut Current,
+    stop: &CancellationToken,
+) -> Result<(), CallError> {
+    let mut looked_up = HashSet::new();
+    for (attr, value) in aliases {
+        if !looked_up.insert(alias_key(&value)) {
+            continue;
+        }
+        // Compared as the list mode compares them (`alias_key`: trimmed, case-folded), while
+        // a filter's `=` is exact: the value as written, trimmed, and trimmed in lower case.
+        let mut variants = vec![value.clone()];
+        for v in [value.trim().to_string(), value.trim().to_lowercase()] {
+            if !variants.contains(&v) {
+                variants.push(v);
+            }
+        }
+        for variant in variants {
+            for owner in users_with(pool, &attr, &variant, stop).await? {
+                current.note_aliases(&owner.username, &owner.attributes);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Streams the pool; keeps the users whose username or sub is in `input_users` (hashes from
+/// the scan) and every user's email and phone number hash.
+pub async fn list<P: Pool>(
+    pool: &P,
+    sign_in: SignIn,
+    input_users: &HashSet<u64>,
+    wanted: &BTreeSet<String>,
+    reporter: &dyn Reporter,
+    stop: &CancellationToken,
+) -> Result<Current, CallError> {
+    let mut current = Current::new(sign_in, Source::List);
+    let mut pages = Pager::new(pool, None, None).until(stop);
+    let mut seen = 0u64;
+    while let Some(page) = pages.next().await {
+        for user in page?.users {
+            seen += 1;
+            match current.named_by(&user, input_users) {
+                true => current.keep(&user.username, &user.attributes, wanted, None),
+                false => current.note_aliases(&user.username, &user.attributes),
+            }
+        }
+        reporter.status(&format!("reading the pool: {seen} users so far"));
+    }
+    Ok(current)
+}
+
+/// Reads each input user with AdminGetUser, `concurrency` at a time, then looks up each email
+/// and phone number the input sets with a ListUsers filter, to know who already has it. An
+/// interrupt stops it within the calls in flight.
+pub async fn get<P: Pool>(
+    pool: &P,
+    sign_in: SignIn,
+    keys: InputKeys,
+    wanted: &BTreeSet<String>,
+    concurrency: usize,
+    reporter: &dyn Reporter,
+    stop: &CancellationToken,
+) -> Result<Current, CallError> {
+    let rate = Arc::new(RateControl::new(GET_RPS));
+    let slots = Arc::new(Semaphore::new(concurrency.max(1)));
+    let mut tasks = tokio::task::JoinSet::new();
+    for user in keys.users {
+        let (pool, rate, slots, stop) = (pool.clone(), rate.clone(), slots.clone(), stop.clone());
+        tasks.spawn(async move {
+            let _permit = slots.acquire_owned().await.expect("semaphore open");
+            if stop.is_cancelled() {
+                return (user, Err(interrupted()));
+            }
+            let result = retrying(&rate, &RetryPolicy::default(), || pool.get_user(&user)).await;
+            (user, result)
+        });
+    }
+    let mut current = Current::new(sign_in, Source::Get);
+    while let Some(done) = tasks.join_next().await {
+        let (user, result) = done.expect("reader task");
+        match result {
+            Ok(Some(found)) => {
+                current.users_read += 1;
+                current.keep(&found.username, &found.attributes, wanted, Some(&user))
+            }
+            Ok(None) => current.users_read += 1,
+            Err(e) => {
+                tasks.abort_all();
+                return Err(e);
+            }
+        }
+        if current.users_read.is_multiple_of(100) {
+            reporter.status(&format!("reading users: {}", current.users_read));
+        }
+    }
+    note_owners(pool, keys.aliases, &mut current, stop).await?;
+    Ok(current)
+}
+
+/// The attributes to keep of the users an input names: those it changes, and the
+/// `*_verified` flag of each alias among them (Cognito resets it when the alias changes
+/// without it, and the journal keeps its value for rollback). Made once, not per user.
+pub fn with_verified_flags(mut wanted: BTreeSet<String>) -> BTreeSet<String> {
+    for (alias, verified) in crate::decide::validate::ALIASES {
+        if wanted.contains(alias) {
+            wanted.insert(verified.to_string());
+        }
+    }
+    wanted
+}

@@ -1,0 +1,318 @@
+//! Everything a writing or planning run learns before it decides a single row, shared by
+//! `plan`, `apply`, `apply --plan` and `rollback`: the input scanned (standard input spooled
+//! first), the pool's schema, and the current values of the input's users.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use aws_sdk_cognitoidentityprovider::types::UserPoolType;
+use tokio_util::sync::CancellationToken;
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
+use crate::cognito::Pool;
+use crate::cognito::config::{Federation, Messaging};
+use crate::cognito::signin::SignIn;
+use crate::decide::current::{self, Current, InputKeys, Resolved, Source};
+use crate::decide::schema::Schema;
+use crate::model::row::Change;
+use crate::progress::Reporter;
+use crate::rows::input::{self, InputOptions};
+use crate::rows::scan::{self, Duplicates, Scan};
+
+/// The input, ready to be read (again) and decided.
+pub struct Scanned {
+    /// Keeps a spooled input (standard input, a FIFO) alive; removed when dropped.
+    _spool: Option<tempfile::TempPath>,
+    /// The file to read (the spool for standard input).
+    pub path: PathBuf,
+    /// The input's name in messages.
+    pub display: String,
+    pub scan: Scan,
+}
+
+/// How to read the pool before deciding.
+pub struct Reading<'a, P: Pool> {
+    pub pool: &'a P,
+    pub user_pool_id: &'a str,
+    /// The pool as DescribeUserPool gave it; None when that call was denied (no schema check).
+    pub described: Option<&'a UserPoolType>,
+    pub current_state: Source,
+    pub concurrency: usize,
+    /// Send changes to attributes an identity provider writes at every sign-in.
+    pub allow_overwritten_at_sign_in: bool,
+}
+
+/// What the pool told us: the schema (None: not checked) and the current values (None: not
+/// read, rows are sent as they are).
+pub struct PoolState {
+    pub schema: Option<Schema>,
+    pub current: Option<Current>,
+    pub source: Source,
+    /// How the pool messages its users (unknown when DescribeUserPool was denied).
+    pub messaging: Messaging,
+    /// The attributes the pool's identity providers write at every sign-in.
+    pub federation: Federation,
+    /// Address changes an earlier run of this journal left pending (user key, attribute,
+    /// value asked for): not sent again, so those users are not mailed again.
+    pub already_pending: std::collections::HashSet<(u64, String, String)>,
+}
+
+/// Scans `input` (`-`: standard input, spooled to a private temporary file first). With the
+/// journal's SHA-256 and duplicate lines of an earlier run, a matching input is only
+/// fingerprinted (constant memory), since the journal already knows its duplicates.
+pub async fn scan_input(
+    input: &Path,
+    io: &InputOptions,
+    prior: Option<(String, Vec<Vec<u64>>)>,
+    stop: &CancellationToken,
+) -> anyhow::Result<Scanned> {
+    let display = input.display().to_string();
+    // The input is read twice: standard input, a FIFO and the like are copied to a private
+    // temporary file first (stopped by an interrupt if the writer never finishes).
+    let (spool, path) = {
+        let input = input.to_path_buf();
+        tokio::select! {
+            r = tokio::task::spawn_blocking(move || input::readable_twice(&input)) => r??,
+            _ = stop.cancelled() => anyhow::bail!("interrupted while reading {display}; nothing was sent"),
+        }
+    };
+    let scan = {
+        let (path, display, io) = (path.clone(), display.clone(), io.clone());
+        tokio::task::spawn_blocking(move || {
+            if let Some((sha256, duplicate_lines)) = prior {
+                let mut scan = scan::fingerprint(&path, &display, &io)?;
+                if scan.sha256 == sha256 {
+                    scan.set_duplicates(Duplicates::from_groups(duplicate_lines));
+                    return Ok(scan);
+                }
+            }
+            scan::scan(&path, &display, &io)
+        })
+        .await
+        .context("input scan panicked")??
+    };
+    Ok(Scanned {
+        _spool: spool,
+        path,
+        display,
+        scan,
+    })
+}
+
+/// Scans rows a backfill computed into a private temporary file, which lives as long as the
+/// returned [`Scanned`]. `display` names them in messages.
+pub async fn scan_computed(
+    spool: tempfile::TempPath,
+    display: String,
+    io: &InputOptions,
+) -> anyhow::Result<Scanned> {
+    let path = spool.to_path_buf();
+    let scan = {
+        let (path, display, io) = (path.clone(), display.clone(), io.clone());
+        tokio::task::spawn_blocking(move || scan::scan(&path, &display, &io))
+            .await
+            .context("input scan panicked")??
+    };
+    Ok(Scanned {
+        _spool: Some(spool),
+        path,
+        display,
+        scan,
+    })
+}
+
+/// Reads the schema and the current values, and refuses an input that uses attributes the
+/// pool does not define. Before any write, so errors here are setup errors.
+pub async fn read_pool<P: Pool>(
+    scanned: &mut Scanned,
+    io: &InputOptions,
+    reading: &Reading<'_, P>,
+    reporter: &dyn Reporter,
+    stop: &CancellationToken,
+) -> anyhow::Result<PoolState> {
+    let schema = reading.described.map(Schema::from_pool);
+    if let Some(schema) = &schema {
+        check_attributes(schema, &scanned.scan, reading.user_pool_id)?;
+    }
+    let estimate = reading.described.map_or(0, |pool| {
+        u64::try_from(pool.estimated_number_of_users()).unwrap_or(0)
+    });
+    let source = resolve(reading.current_state, scanned.scan.rows, estimate);
+    let mut wanted =
+        current::with_verified_flags(scanned.scan.attributes.iter().cloned().collect());
+    let federation = match reading.described {
+        Some(_) => federation(reading, &wanted, reporter).await,
+        None => Federation::default(),
+    };
+    if !federation.mapped.is_empty() {
+        // Who signs in through a provider: read with the values.
+        wanted.insert("identities".into());
+    }
+    let pool = reading.user_pool_id;
+    let sign_in = reading
+        .described
+        .map_or_else(SignIn::plain, SignIn::from_pool);
+    let current = match source {
+        Source::None => None,
+        Source::Get => {
+            let keys = input_keys(&scanned.scan, &scanned.path, &scanned.display, io)?;
+            let read = current::get(
+                reading.pool,
+                sign_in,
+                keys,
+                &wanted,
+                reading.concurrency,
+                reporter,
+                stop,
+            );
+            Some(read.await)
+        }
+        Source::List | Source::Auto => {
+            let users = &scanned.scan.users;
+            Some(current::list(reading.pool, sign_in, users, &wanted, reporter, stop).await)
+        }
+    };
+    let current = current
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("reading the users of {pool}: {e}"))?;
+    if let Some(current) = &current {
+        let same = same_user(scanned, io, current)?;
+        if !same.is_empty() {
+            let mut groups = scanned.scan.duplicates().groups();
+            groups.extend(same);
+            scanned.scan.set_duplicates(Duplicates::from_groups(groups));
+        }
+    }
+    Ok(PoolState {
+        schema,
+        current,
+        source,
+        messaging: reading
+            .described
+            .map_or_else(Messaging::unknown, Messaging::from_pool),
+        federation,
+        already_pending: Default::default(),
+    })
+}
+
+/// The pool's identity providers' mappings, read only when the input touches an attribute
+/// (a pool without providers costs one ListIdentityProviders). Denied or failing: said, and
+/// the run goes on without the check.
+async fn federation<P: Pool>(
+    reading: &Reading<'_, P>,
+    wanted: &std::collections::BTreeSet<String>,
+    reporter: &dyn Reporter,
+) -> Federation {
+    if wanted.is_empty() {
+        return Federation::default();
+    }
+    let mut federation = match reading.pool.identity_providers().await {
+        Ok(providers) => Federation::from_providers(&providers),
+        Err(e) => {
+            let why = format!(
+                "could not read the identity providers of {} ({e}): changes to attributes they \
+                 write at sign-in are not checked for federated users",
+                reading.user_pool_id
+            );
+            reporter.warning(&why);
+            Federation {
+                unknown: Some(why),
+                ..Federation::default()
+            }
+        }
+    };
+    federation.allow = reading.allow_overwritten_at_sign_in;
+    federation
+}
+
+/// Groups of lines whose keys resolve to the same user (a username and a sub, an email and a
+/// username, two cases of a case-insensitive name): all `DuplicateUser`, as lines with one
+/// key are. One more read of the input, keeping a hash and a line per user.
+fn same_user(
+    scanned: &Scanned,
+    io: &InputOptions,
+    current: &Current,
+) -> anyhow::Result<Vec<Vec<u64>>> {
+    let mut first: HashMap<u64, u64> = HashMap::new();
+    let mut groups: HashMap<u64, Vec<u64>> = HashMap::new();
+    let reader = scanned.scan.reopen(&scanned.path)?;
+    for record in input::read(reader, &scanned.display, io)?.records {
+        let record = record?;
+        // A plan's left-out rows were decided when it was made (as in the scan).
+        let left_out = io.format == input::Format::Plan && !record.is_valid();
+        let Some(key) = record.username().filter(|_| !left_out) else {
+            continue;
+        };
+        let Resolved::User(kept) = current.resolve(key, record.identity.as_ref()) else {
+            continue;
+        };
+        let user = scan::user_key(&kept.identity.username);
+        let line = record.row.line;
+        match first.entry(user) {
+            Entry::Vacant(v) => {
+                v.insert(line);
+            }
+            Entry::Occupied(o) => groups
+                .entry(user)
+                .or_insert_with(|| vec![*o.get()])
+                .push(line),
+        }
+    }
+    Ok(groups.into_values().collect())
+}
+
+/// Picks `list` or `get` for `auto`: ListUsers reads 60 users a call and makes nobody
+/// billable, so it wins unless the pool is far larger than the input.
+pub fn resolve(source: Source, input_rows: u64, pool_estimate: u64) -> Source {
+    match source {
+        Source::Auto if input_rows <= 10_000 && input_rows.saturating_mul(50) < pool_estimate => {
+            Source::Get
+        }
+        Source::Auto => Source::List,
+        other => other,
+    }
+}
+
+/// Reads the input's user keys and the aliases it sets.
+fn input_keys(
+    scan: &Scan,
+    path: &Path,
+    display: &str,
+    io: &InputOptions,
+) -> anyhow::Result<InputKeys> {
+    let mut out = InputKeys::default();
+    for record in input::read(scan.reopen(path)?, display, io)?.records {
+        let record = record?;
+        // A plan's row is read by the username it resolved to (usernames never change; the
+        // key may be an email the run changed); its sub then tells a re-created user apart.
+        let planned = record.identity.as_ref().map(|i| i.username.clone());
+        if let Some(u) = planned.or_else(|| record.username().map(str::to_string)) {
+            out.users.push(u);
+        }
+        for c in &record.row.changes {
+            if let ("email" | "phone_number", Change::Set(v)) = (c.name.as_str(), &c.change) {
+                out.aliases.push((c.name.clone(), v.clone()));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Refuses an input that uses attributes the pool does not define, naming them all.
+fn check_attributes(schema: &Schema, scan: &Scan, pool: &str) -> anyhow::Result<()> {
+    // Names that break Cognito's naming rules are reported on their rows instead.
+    let missing = schema.missing(
+        scan.attributes
+            .iter()
+            .filter(|n| crate::decide::validate::check_name(n).is_ok()),
+    );
+    if !missing.is_empty() {
+        bail!(
+            "the input uses attributes that user pool {pool} does not define: {}",
+            missing.join(", ")
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,378 @@
+//! The plan for people who review it (`plan --markdown PATH`): the summary, the rule that made
+//! it (input, pool, options) and the changes as a table, ready for a change ticket. With
+//! `--redact` every attribute value is replaced by a short hash: the same value gets the same
+//! hash within the file (so a reviewer sees "everyone moves from A to B"), and the hashes are
+//! salted per file, so they cannot be looked up against a list of known emails.
+
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+
+use anyhow::Context;
+use sha2::{Digest, Sha256};
+
+use crate::decide::all::PlanSummary;
+use crate::plan::file::{self as planfile, PlanEntry};
+
+/// At most this many attribute changes are listed; the plan file has them all.
+pub const MAX_ROWS: u64 = 10_000;
+
+/// Replaces values by salted short hashes, or leaves them as they are.
+pub struct Values {
+    salt: Option<[u8; 16]>,
+}
+
+impl Values {
+    pub fn new(redact: bool) -> Values {
+        Values {
+            salt: redact.then(rand::random),
+        }
+    }
+
+    /// A value as a table cell: `"text"` in a code span, or its hash; `(none)` when absent.
+    pub fn cell(&self, value: Option<&str>) -> String {
+        let Some(v) = value else {
+            return "(none)".into();
+        };
+        match &self.salt {
+            Some(salt) => {
+                let mut h = Sha256::new();
+                h.update(salt);
+                h.update(v.as_bytes());
+                format!("`#{}`", &hex::encode(h.finalize())[..10])
+            }
+            None => code(&serde_json::to_string(v).unwrap_or_default()),
+        }
+    }
+}
+
+/// Writes the Markdown review of the plan file `plan` (with the counts in `summary`) to `out`.
+pub fn write(plan: &Path, summary: &PlanSummary, out: &Path, redact: bool) -> anyhow::Result<()> {
+    let header = planfile::read_header(plan)?;
+    let values = Values::new(redact);
+    let mut md = String::new();
+    // A computed backfill with no input file reads the pool itself.
+    let from_pool = header.backfill.is_some() && header.input.is_empty();
+    let input = match from_pool {
+        true => format!("the users of {} (ListUsers)", header.user_pool_id),
+        false => text(&header.input),
+    };
+    let _ = writeln!(md, "# Plan: {input}\n");
+    let _ = writeln!(md, "**{}**\n", summary.line());
+    for note in summary.notes() {
+        let _ = writeln!(md, "- {note}");
+    }
+    let _ = writeln!(md, "\n## The rule\n\n| | |\n| --- | --- |");
+    let rows = rule_rows(&header, plan, &values, redact, input, from_pool);
+    for (k, v) in rows {
+        let _ = writeln!(md, "| {k} | {v} |");
+    }
+    let matched = header
+        .backfill
+        .as_ref()
+        .is_some_and(|b| b.match_attr.is_some());
+    entries(&mut md, plan, &values, matched)?;
+    let mut f =
+        crate::files::create_private(out).with_context(|| format!("writing {}", out.display()))?;
+    f.write_all(md.as_bytes())
+        .with_context(|| format!("writing {}", out.display()))
+}
+
+/// The rule's table: where the rows came from, how they were read, the pool, the time.
+fn rule_rows(
+    header: &planfile::PlanHeader,
+    plan: &Path,
+    values: &Values,
+    redact: bool,
+    input: String,
+    from_pool: bool,
+) -> Vec<(&'static str, String)> {
+    let options = &header.options;
+    let opt = |k: &str| options.get(k).and_then(|v| v.as_str()).unwrap_or("-");
+    let metadata: Vec<String> = options
+        .get("client_metadata")
+        .and_then(|m| m.as_object())
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| format!("{}={}", text(k), values.cell(v.as_str())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut rows = vec![("Input", input)];
+    if !from_pool {
+        rows.push(("Input SHA-256", code(&header.input_sha256)));
+    }
+    if let Some(rule) = &header.backfill {
+        // The flags as given (shown with --redact too: they are the rule under review).
+        let lines: Vec<String> = rule.lines().iter().map(|l| code(l)).collect();
+        rows.push(("Computed by", lines.join("<br>")));
+    }
+    rows.push(("User pool", code(&header.user_pool_id)));
+    rows.push((
+        "Planned at",
+        crate::report::rfc3339(header.created_unix as f64),
+    ));
+    rows.push((
+        "Current values from",
+        format!("{:?}", header.current_state).to_lowercase(),
+    ));
+    if !from_pool {
+        rows.push(("Format", opt("format").to_string()));
+        rows.push(("Key column", code(opt("key_column"))));
+        rows.push(("Empty cells", opt("empty_cells").to_string()));
+    }
+    rows.push((
+        "Client metadata",
+        if metadata.is_empty() {
+            "-".into()
+        } else {
+            metadata.join(", ")
+        },
+    ));
+    rows.push(("Plan file", text(&plan.display().to_string())));
+    rows.push((
+        "Values",
+        if redact {
+            "redacted: each value is a short hash, the same for the same value in this file".into()
+        } else {
+            "shown as they are: this file holds personal data".into()
+        },
+    ));
+    rows
+}
+
+/// The plan's entries: the changes as a table, then the rows it leaves out (a left-out
+/// row's user may be a `--match` key, an attribute value: redacted like one).
+fn entries(md: &mut String, plan: &Path, values: &Values, matched: bool) -> anyhow::Result<()> {
+    let _ = writeln!(
+        md,
+        "\n## Changes\n\n`~` changed, `+` added, `-` deleted.\n\n\
+         | line | user | attribute | | before | after |\n| ---: | --- | --- | :-: | --- | --- |"
+    );
+    let file = std::fs::File::open(plan).with_context(|| plan.display().to_string())?;
+    let (mut listed, mut left) = (0u64, Vec::new());
+    let mut left_count = 0u64;
+    for line in BufReader::new(file).lines().skip(1) {
+        let line = line.with_context(|| plan.display().to_string())?;
+        if crate::plan::file::is_trailer(line.as_bytes()) {
+            break;
+        }
+        let entry: PlanEntry = serde_json::from_str(&line)
+            .with_context(|| format!("{}: not a plan entry", plan.display()))?;
+        if let Some(why) = &entry.left_out {
+            left_count += 1;
+            if left.len() < MAX_ROWS as usize {
+                let user = match values.salt {
+                    Some(_) if key_named_no_user(&why.code, matched) => {
+                        values.cell(Some(&entry.user))
+                    }
+                    _ => code(&entry.user),
+                };
+                let message = text(&why.message);
+                left.push(format!(
+                    "| {} | {user} | {} | {message} |",
+                    entry.line,
+                    code(&why.code)
+                ));
+            }
+            continue;
+        }
+        // The key the row used beside the user it resolved to; redacted, the username only
+        // (the key may be an email).
+        let user = match (&entry.username, values.salt.is_some()) {
+            (Some(u), true) => code(u),
+            (Some(u), false) if *u != entry.user => {
+                format!("{} (= {})", code(&entry.user), code(u))
+            }
+            _ => code(&entry.user),
+        };
+        for d in &entry.changes {
+            listed += 1;
+            if listed > MAX_ROWS {
+                continue;
+            }
+            let sign = match (&d.before, &d.after) {
+                (Some(_), Some(_)) => "~",
+                (None, Some(_)) => "+",
+                (Some(_), None) => "-",
+                (None, None) => " ",
+            };
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {sign} | {} | {} |",
+                entry.line,
+                user,
+                code(&d.name),
+                values.cell(d.before.as_deref()),
+                values.cell(d.after.as_deref())
+            );
+        }
+    }
+    if listed > MAX_ROWS {
+        let _ = writeln!(
+            md,
+            "\n... and {} more attribute changes in the plan file.",
+            listed - MAX_ROWS
+        );
+    }
+    if left_count > 0 {
+        let _ = writeln!(
+            md,
+            "\n## Rows left out\n\nNot sent: `apply --plan` reports them as invalid rows (a \
+             user not found as failed, `UserNotFoundException`).\n\n\
+             | line | user | code | why |\n| ---: | --- | --- | --- |"
+        );
+        for row in &left {
+            let _ = writeln!(md, "{row}");
+        }
+        if left_count > left.len() as u64 {
+            let _ = writeln!(
+                md,
+                "\n... and {} more in the plan file.",
+                left_count - left.len() as u64
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Whether a row left out names its user by a key that found no user of the pool (no user or
+/// several; with `--match`, a row that could not be read never got to its user): such a key
+/// may be an email, and is redacted like a value. Every other row names a user the tool
+/// knows, by the username the changes show too (a `DuplicateUser` row included), and keeps it.
+fn key_named_no_user(code: &str, matched: bool) -> bool {
+    match code {
+        crate::model::row::USER_NOT_FOUND | "AmbiguousMatch" => true,
+        "MalformedRow" | "MissingUsername" => matched,
+        _ => false,
+    }
+}
+
+/// Text in a table cell: pipes and line breaks would break the table.
+fn text(s: &str) -> String {
+    s.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+/// A code span in a table cell, whatever backticks or pipes the text holds.
+fn code(s: &str) -> String {
+    let s = text(s);
+    let fence = if s.contains('`') { "`` " } else { "`" };
+    let close = if s.contains('`') { " ``" } else { "`" };
+    format!("{fence}{s}{close}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_value_same_hash_and_no_value_shown() {
+        let v = Values::new(true);
+        let a = v.cell(Some("alice@example.com"));
+        assert_eq!(a, v.cell(Some("alice@example.com")));
+        assert_ne!(a, v.cell(Some("bob@example.com")));
+        assert!(!a.contains("alice"));
+        assert_eq!(v.cell(None), "(none)");
+    }
+
+    #[test]
+    fn hashes_are_salted_per_file() {
+        let (a, b) = (Values::new(true), Values::new(true));
+        assert_ne!(a.cell(Some("x")), b.cell(Some("x")));
+    }
+
+    #[test]
+    fn cells_keep_the_table_whole() {
+        let v = Values::new(false);
+        assert_eq!(v.cell(Some("a|b\nc")), "`\"a\\|b\\nc\"`");
+        assert_eq!(code("x`y"), "`` x`y ``");
+    }
+
+    #[test]
+    fn rows_left_out_are_listed_apart_and_their_keys_redacted() {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = dir.path().join("p.plan");
+        let header = planfile::PlanHeader {
+            kind: planfile::KIND.into(),
+            version: planfile::VERSION,
+            user_pool_id: "us-east-1_x".into(),
+            input: "crm.csv".into(),
+            input_path: None,
+            input_path_hex: None,
+            input_sha256: "00".into(),
+            created_unix: 0,
+            current_state: crate::model::source::Source::List,
+            options: serde_json::json!({}),
+            allow_verification_messages: false,
+            backfill: None,
+        };
+        let mut w = planfile::PlanWriter::create(&plan, &header).unwrap();
+        w.write(&PlanEntry {
+            line: 2,
+            user: "alice".into(),
+            username: None,
+            sub: None,
+            changes: vec![crate::decide::diff::AttrDiff {
+                name: "custom:plan".into(),
+                before: None,
+                after: Some("gold".into()),
+            }],
+            client_metadata: Default::default(),
+            left_out: None,
+        })
+        .unwrap();
+        // A row keyed by email: shown beside its user; redacted, the user alone.
+        w.write(&PlanEntry {
+            line: 3,
+            user: "ana@corp.example".into(),
+            username: Some("uuid-ana".into()),
+            sub: Some("sub-ana".into()),
+            changes: vec![crate::decide::diff::AttrDiff {
+                name: "custom:plan".into(),
+                before: None,
+                after: Some("gold".into()),
+            }],
+            client_metadata: Default::default(),
+            left_out: None,
+        })
+        .unwrap();
+        let why = "2 users of the pool have this email".to_string();
+        w.write(&PlanEntry::left_out(
+            4,
+            "shared@corp.example",
+            "AmbiguousMatch",
+            why,
+        ))
+        .unwrap();
+        let why = "the user also appears on line 6".to_string();
+        w.write(&PlanEntry::left_out(5, "bob", "DuplicateUser", why))
+            .unwrap();
+        w.finish().unwrap();
+        let read = |redact: bool| {
+            let out = dir.path().join(format!("p{redact}.md"));
+            write(&plan, &PlanSummary::default(), &out, redact).unwrap();
+            std::fs::read_to_string(out).unwrap()
+        };
+        let md = read(false);
+        let (changes, left) = md.split_once("## Rows left out").unwrap();
+        assert!(changes.contains("`custom:plan`") && !changes.contains("shared@"));
+        assert!(left.contains(
+            "| 4 | `shared@corp.example` | `AmbiguousMatch` | 2 users of the pool have this email |"
+        ));
+        assert!(
+            changes.contains("| 3 | `ana@corp.example` (= `uuid-ana`) |"),
+            "{changes}"
+        );
+        let md = read(true);
+        assert!(
+            md.contains("`AmbiguousMatch`") && !md.contains("shared@"),
+            "{md}"
+        );
+        // A user named on two lines is a username, kept as the changes keep theirs.
+        assert!(md.contains("| 5 | `bob` | `DuplicateUser` |"), "{md}");
+        assert!(
+            md.contains("| 3 | `uuid-ana` |") && !md.contains("ana@"),
+            "{md}"
+        );
+    }
+}

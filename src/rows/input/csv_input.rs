@@ -1,0 +1,236 @@
+//! CSV input: a header row, one column naming the user, every other column an attribute.
+
+use std::collections::HashSet;
+use std::io::Read;
+
+use super::lines::LineIndex;
+use super::quotes::QuoteWatch;
+use super::{EmptyCells, InputError, InputOptions, Opened};
+use crate::model::row::{AttrChange, Change, Problem, RawRecord, Record, Row};
+
+/// What each column of the file is for.
+#[derive(Clone)]
+enum Column {
+    Key,
+    Attribute(String),
+    /// `error_code` / `error_message` from a failed-rows file.
+    Ignored,
+}
+
+pub(super) fn read(
+    reader: Box<dyn Read + Send>,
+    display: &str,
+    opts: &InputOptions,
+) -> Result<Opened, InputError> {
+    let mut csv = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .trim(csv::Trim::None)
+        .from_reader(LineIndex::new(QuoteWatch::new(reader)));
+    let io_error = |source| InputError::Io {
+        path: display.to_string(),
+        source,
+    };
+    let header_error = |message: String| InputError::Header {
+        path: display.to_string(),
+        message,
+    };
+    let headers = csv.byte_headers().map_err(|e| match e.into_kind() {
+        csv::ErrorKind::Io(source) => io_error(source),
+        other => header_error(format!("cannot read the header row: {other:?}")),
+    })?;
+    let headers = match csv::StringRecord::from_byte_record(headers.clone()) {
+        Ok(h) => h,
+        Err(e) => {
+            let (column, byte) = (e.utf8_error().field() + 1, e.utf8_error().valid_up_to() + 1);
+            return Err(header_error(format!(
+                "the header row has invalid UTF-8 at byte {byte} of column {column}"
+            )));
+        }
+    };
+    let columns = columns(&headers, &opts.key_column).map_err(|m| {
+        match unclosed_quote_at_end(&csv) {
+            Some(line) => header_error(format!(
+                "a quote opened on line {line} is never closed, so the header row runs to the end of the file"
+            )),
+            None => header_error(m),
+        }
+    })?;
+    let csv_header = Some(headers);
+    let opts = opts.clone();
+    let display = display.to_string();
+    let mut record = csv::ByteRecord::new();
+    let mut done = false;
+    let records = Box::new(std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        match csv.read_byte_record(&mut record) {
+            Ok(true) => {
+                let start = record.position().map_or(0, |p| p.byte());
+                let line = csv.get_mut().line_at(start);
+                let mut out = to_record(&record, line, &columns, &opts);
+                if let Some(line) = unclosed_quote_at_end(&csv) {
+                    out.problems.insert(0, Problem::row(
+                        "MalformedRow",
+                        format!(
+                            "a quote opened on line {line} is never closed: the rest of the file was read as one value"
+                        ),
+                    ));
+                }
+                Some(Ok(out))
+            }
+            Ok(false) => {
+                done = true;
+                None
+            }
+            Err(e) => {
+                // With byte records and flexible rows, reading fails only on I/O.
+                done = true;
+                let source = match e.into_kind() {
+                    csv::ErrorKind::Io(source) => source,
+                    other => std::io::Error::other(format!("{other:?}")),
+                };
+                Some(Err(InputError::Io {
+                    path: display.clone(),
+                    source,
+                }))
+            }
+        }
+    }));
+    Ok(Opened {
+        records,
+        csv_header,
+    })
+}
+
+/// The line of a quote left open at the end of the input, if the record just read is the one
+/// that ran into the end because of it.
+fn unclosed_quote_at_end<R: Read>(csv: &csv::Reader<LineIndex<QuoteWatch<R>>>) -> Option<u64> {
+    let watch = csv.get_ref().get_ref();
+    watch
+        .unclosed_quote()
+        .filter(|_| csv.position().byte() == watch.bytes_read())
+}
+
+/// Maps the header row to columns, refusing headers that would make every row wrong.
+fn columns(headers: &csv::StringRecord, key: &str) -> Result<Vec<Column>, String> {
+    if !headers.iter().any(|h| h == key) {
+        return Err(format!(
+            "no column {key:?} names the user (use --key-column to pick another)"
+        ));
+    }
+    let mut out = Vec::with_capacity(headers.len());
+    let mut seen: HashSet<&str> = HashSet::with_capacity(headers.len());
+    // A byte-order mark was dropped before the file got here (see `super::bom`).
+    for (i, name) in headers.iter().enumerate() {
+        if !seen.insert(name) {
+            return Err(format!("column {name:?} appears twice in the header"));
+        }
+        let column = if name == key {
+            Column::Key
+        } else if super::ignored_field(name) {
+            Column::Ignored
+        } else if name.is_empty() {
+            return Err(format!("column {} has no name", i + 1));
+        } else {
+            crate::decide::validate::check_name(name)
+                .map_err(|m| format!("column {name:?} {m}"))?;
+            Column::Attribute(name.to_string())
+        };
+        out.push(column);
+    }
+    Ok(out)
+}
+
+fn to_record(
+    bytes: &csv::ByteRecord,
+    line: u64,
+    columns: &[Column],
+    opts: &InputOptions,
+) -> Record {
+    // Bad bytes spoil only their own cells: the rest of the row is kept for the failed-rows
+    // file, with U+FFFD in place of what could not be read.
+    let (fields, bad_bytes) = match csv::StringRecord::from_byte_record(bytes.clone()) {
+        Ok(fields) => (fields, false),
+        Err(e) => {
+            let bytes = e.into_byte_record();
+            (csv::StringRecord::from_byte_record_lossy(bytes), true)
+        }
+    };
+    let mut row = Row {
+        line,
+        username: String::new(),
+        changes: Vec::new(),
+        client_metadata: opts.client_metadata.clone(),
+    };
+    let mut problems = Vec::new();
+    if fields.len() != columns.len() {
+        problems.push(Problem::row(
+            "MalformedRow",
+            format!(
+                "the row has {} fields, the header has {}{}",
+                fields.len(),
+                columns.len(),
+                multi_line_hint(&fields, line)
+            ),
+        ));
+    }
+    for (column, (raw, value)) in columns.iter().zip(bytes.iter().zip(fields.iter())) {
+        if let Some(e) = bad_bytes.then(|| std::str::from_utf8(raw).err()).flatten() {
+            let byte = e.valid_up_to() + 1;
+            match column {
+                Column::Key => problems.push(Problem::row(
+                    "MalformedRow",
+                    format!("the user key has invalid UTF-8 at byte {byte}"),
+                )),
+                Column::Attribute(name) => problems.push(Problem::attr(
+                    "MalformedRow",
+                    name,
+                    format!("invalid UTF-8 at byte {byte} of the value"),
+                )),
+                Column::Ignored => {}
+            }
+        }
+        match column {
+            Column::Key => row.username = value.to_string(),
+            Column::Ignored => {}
+            Column::Attribute(name) => {
+                let change = match (value.is_empty(), opts.empty_cells) {
+                    (false, _) => Change::Set(value.to_string()),
+                    (true, EmptyCells::Delete) => Change::Delete,
+                    (true, EmptyCells::Ignore) => continue,
+                };
+                row.changes.push(AttrChange {
+                    name: name.clone(),
+                    change,
+                });
+            }
+        }
+    }
+    Record {
+        index: 0,
+        raw: RawRecord::Csv(fields),
+        row,
+        problems,
+        before: None,
+        identity: None,
+    }
+}
+
+/// For a row with the wrong number of fields: where a quoted value spans lines, which is what
+/// a missing or extra quote looks like.
+fn multi_line_hint(fields: &csv::StringRecord, line: u64) -> String {
+    // Fields before the first multi-line one hold no line break: it opens on the row's line.
+    fields
+        .iter()
+        .position(|v| v.contains(['\n', '\r']))
+        .map_or(String::new(), |i| {
+            let lines = fields[i].matches('\n').count() + 1;
+            format!(
+                " (the quoted value in field {} opens on line {line} and runs over {lines} \
+                 lines: is a quote missing or extra?)",
+                i + 1
+            )
+        })
+}

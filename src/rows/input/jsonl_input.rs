@@ -1,0 +1,251 @@
+//! JSONL input: one JSON object a line,
+//! `{"username": "alice", "attributes": {"custom:tier": "pro", "nickname": null}, "client_metadata": {...}}`.
+
+use std::io::{BufRead, BufReader, Read};
+
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use super::json_object::Members;
+use super::{InputError, InputOptions, Records};
+use crate::model::row::{AttrChange, Change, Problem, RawRecord, Record, Row};
+
+pub(super) fn read(reader: Box<dyn Read + Send>, display: &str, opts: &InputOptions) -> Records {
+    let mut reader = BufReader::new(reader);
+    let opts = opts.clone();
+    let display = display.to_string();
+    let mut line_no = 0u64;
+    let mut buf = Vec::new();
+    let mut done = false;
+    Box::new(std::iter::from_fn(move || {
+        while !done {
+            buf.clear();
+            match reader.read_until(b'\n', &mut buf) {
+                Ok(0) => done = true,
+                Ok(_) => {
+                    line_no += 1;
+                    if buf.iter().all(u8::is_ascii_whitespace) {
+                        continue;
+                    }
+                    return Some(Ok(parse_line(&buf, line_no, &opts)));
+                }
+                Err(source) => {
+                    done = true;
+                    return Some(Err(InputError::Io {
+                        path: display.clone(),
+                        source,
+                    }));
+                }
+            }
+        }
+        None
+    }))
+}
+
+fn parse_line(bytes: &[u8], line: u64, opts: &InputOptions) -> Record {
+    let mut row = Row {
+        line,
+        username: String::new(),
+        changes: Vec::new(),
+        client_metadata: opts.client_metadata.clone(),
+    };
+    // Bad bytes are reported, and the rest of the line is still read (with U+FFFD in their
+    // place), so that the failed-rows file keeps the user and the other attributes.
+    let mut problems = Vec::new();
+    if let Err(e) = std::str::from_utf8(bytes) {
+        problems.push(Problem::row(
+            "MalformedRow",
+            format!("invalid UTF-8 at byte {} of the line", e.valid_up_to() + 1),
+        ));
+    }
+    let text = String::from_utf8_lossy(bytes);
+    let raw = match serde_json::from_str::<&RawValue>(&text) {
+        Ok(raw) => raw,
+        // serde_json's message gives line and column only, never the text.
+        Err(e) => {
+            return malformed(
+                row,
+                &text,
+                problems,
+                format!("the line is not valid JSON: {e}"),
+            );
+        }
+    };
+    let Some(object) = Members::parse(raw) else {
+        return malformed(row, &text, problems, "the line is not a JSON object".into());
+    };
+    for key in &object.repeated {
+        problems.push(Problem::row(
+            "MalformedRow",
+            format!("the field {key:?} appears more than once"),
+        ));
+    }
+    let mut record_raw = serde_json::Map::new();
+    let mut repeated = !object.repeated.is_empty();
+    for (key, value) in &object.members {
+        match key.as_str() {
+            k if k == opts.key_column => match serde_json::from_str::<String>(value.get()) {
+                Ok(s) => row.username = s,
+                Err(_) => problems.push(Problem::row(
+                    "MalformedRow",
+                    format!("{k:?} must be a string"),
+                )),
+            },
+            "attributes" => {
+                let written = attributes(value, &mut row, &mut problems, &mut repeated);
+                record_raw.insert(key.clone(), written);
+                continue;
+            }
+            "client_metadata" => {
+                for k in Members::parse(value).map_or(vec![], |m| m.repeated) {
+                    problems.push(Problem::row(
+                        "MalformedRow",
+                        format!("the client_metadata key {k:?} appears more than once"),
+                    ));
+                    repeated = true;
+                }
+                // Too deep to read: reported once, below, where it is written back.
+                if let Ok(v) = serde_json::from_str::<Value>(value.get()) {
+                    client_metadata(&v, &mut row, &mut problems)
+                }
+            }
+            k if super::ignored_field(k) => {}
+            k => problems.push(Problem::row(
+                "MalformedRow",
+                format!(
+                    "unknown field {k:?} (expected {:?}, \"attributes\", \"client_metadata\")",
+                    opts.key_column
+                ),
+            )),
+        }
+        match parse(value, key, &mut problems) {
+            Some(v) => _ = record_raw.insert(key.clone(), v),
+            // Too deep to hold as a value: the line is written back as it was.
+            None => repeated = true,
+        }
+    }
+    // An object cannot hold a key twice, nor a value nested too deep for a `Value`: such a
+    // line is written back as it was.
+    let raw = match repeated {
+        false => RawRecord::Json(record_raw),
+        true => RawRecord::Text(trim_line(&text)),
+    };
+    Record {
+        index: 0,
+        raw,
+        row,
+        problems,
+        before: None,
+        identity: None,
+    }
+}
+
+/// Reads the attributes; returns them as they should be written back to a failed-rows file.
+fn attributes(
+    value: &RawValue,
+    row: &mut Row,
+    problems: &mut Vec<Problem>,
+    repeated: &mut bool,
+) -> Value {
+    let Some(map) = Members::parse(value) else {
+        problems.push(Problem::row(
+            "MalformedRow",
+            "\"attributes\" must be an object of attribute names to values",
+        ));
+        return parse(value, "attributes", problems).unwrap_or_else(|| {
+            *repeated = true;
+            Value::Null
+        });
+    };
+    // Every member becomes a change, repeated ones too: the row checks then refuse the
+    // attribute as DuplicateAttribute, as they do any attribute named twice.
+    *repeated |= !map.repeated.is_empty();
+    let mut written = serde_json::Map::new();
+    for (name, raw) in map.members {
+        // A value too deep to read is malformed, never null (which would delete).
+        let Some(value) = parse(raw, &name, problems) else {
+            *repeated = true;
+            continue;
+        };
+        let change = match &value {
+            // A blank value deletes, as it does in Cognito's own API.
+            Value::Null => Change::Delete,
+            Value::String(s) if s.is_empty() => Change::Delete,
+            Value::String(s) => Change::Set(s.clone()),
+            Value::Bool(b) => Change::Set(b.to_string()),
+            // A number is sent as it was written: `1.50`, `1e2`, all 23 digits of a long one.
+            Value::Number(_) => Change::Set(raw.get().to_string()),
+            Value::Array(_) | Value::Object(_) => {
+                problems.push(Problem::attr(
+                    "MalformedRow",
+                    &name,
+                    "value must be a string, a number, a boolean or null",
+                ));
+                written.insert(name, value);
+                continue;
+            }
+        };
+        // Written back, a number that a float would change is kept as its text, which is sent
+        // the same way when the file is fed back.
+        let value = match value {
+            Value::Number(n) if n.to_string() != raw.get() => Value::String(raw.get().into()),
+            other => other,
+        };
+        written.insert(name.clone(), value);
+        row.changes.push(AttrChange { name, change });
+    }
+    Value::Object(written)
+}
+
+/// A raw value that is known to be valid JSON, as a value; `None` (and a `MalformedRow`
+/// naming `field`) when it cannot be held as one: serde_json refuses nesting deeper than 128
+/// levels, which the raw reader (iterative) accepted. Never `null`, which would delete.
+fn parse(raw: &RawValue, field: &str, problems: &mut Vec<Problem>) -> Option<Value> {
+    match serde_json::from_str(raw.get()) {
+        Ok(value) => Some(value),
+        Err(e) => {
+            problems.push(Problem::row(
+                "MalformedRow",
+                format!("{field:?} cannot be read: {e}"),
+            ));
+            None
+        }
+    }
+}
+
+fn client_metadata(value: &Value, row: &mut Row, problems: &mut Vec<Problem>) {
+    let Value::Object(map) = value else {
+        problems.push(Problem::row(
+            "MalformedRow",
+            "\"client_metadata\" must be an object of strings",
+        ));
+        return;
+    };
+    for (key, value) in map {
+        match value {
+            Value::String(s) => {
+                row.client_metadata.insert(key.clone(), s.clone());
+            }
+            _ => problems.push(Problem::row(
+                "MalformedRow",
+                format!("client_metadata {key:?} must be a string"),
+            )),
+        }
+    }
+}
+
+fn malformed(row: Row, text: &str, mut problems: Vec<Problem>, message: String) -> Record {
+    problems.push(Problem::row("MalformedRow", message));
+    Record {
+        index: 0,
+        raw: RawRecord::Text(trim_line(text)),
+        row,
+        problems,
+        before: None,
+        identity: None,
+    }
+}
+
+fn trim_line(text: &str) -> String {
+    text.trim_end_matches(['\n', '\r']).to_string()
+}

@@ -1,0 +1,173 @@
+//! `rollback`: a plan that puts back what an apply run changed, built from its journal alone.
+//! Each entry's before-values are what the run wrote and its after-values what the pool held
+//! before the run. The plan is then applied by the engine of `apply --plan`, whose check of
+//! the plan's before-values against the pool is the rollback's conflict check: an attribute
+//! whose current value is no longer what the run wrote was changed by someone else since, and
+//! its user is left alone unless `--force`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{Context, bail};
+
+use crate::decide::current::Source;
+use crate::decide::diff::AttrDiff;
+use crate::files;
+use crate::journal::{self, Outcome};
+use crate::plan::file::{self as planfile, PlanEntry, PlanHeader, PlanWriter};
+
+type Values = BTreeMap<String, Option<String>>;
+/// The key a row used, and the username and sub it resolved to.
+type Who = (String, Option<String>, Option<String>);
+
+/// Whether a journal records a row the run may have changed (with the values to restore).
+fn changed_users(path: &Path) -> bool {
+    journal::entries(path).is_ok_and(|(_, mut entries)| {
+        entries.any(|e| {
+            matches!(e.outcome, Outcome::Updated | Outcome::Unknown)
+                && e.before.is_some()
+                && e.after.is_some()
+        })
+    })
+}
+
+/// The newest of the journals kept beside `path` by later runs (`PATH.old-TIMESTAMP`,
+/// `PATH.old-TIMESTAMP-N`) whose run changed users.
+pub fn last_changing_journal(path: &Path) -> Option<std::path::PathBuf> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut prefix = path.file_name()?.to_os_string();
+    prefix.push(".old-");
+    let prefix = prefix.into_encoded_bytes();
+    let mut kept: Vec<((u64, u64), std::path::PathBuf)> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().into_encoded_bytes();
+            let rest = std::str::from_utf8(name.strip_prefix(&prefix[..])?).ok()?;
+            let (ts, n) = rest.split_once('-').unwrap_or((rest, "1"));
+            let key = (ts.parse().ok()?, n.parse().ok()?);
+            Some((key, e.path()))
+        })
+        .collect();
+    kept.sort();
+    kept.into_iter()
+        .rev()
+        .map(|(_, p)| p)
+        .find(|p| changed_users(p))
+}
+
+/// Writes the rollback plan of the run recorded in `journal_path` to `out`; returns how many
+/// users it restores. `allow_verification_messages`: rows whose restore makes Cognito send a
+/// message (an address that was not verified before the run) are sent, not refused.
+pub fn make_plan(
+    journal_path: &Path,
+    out: &Path,
+    allow_verification_messages: bool,
+) -> anyhow::Result<u64> {
+    let (header, entries) = journal::entries(journal_path)?;
+    // The latest entry of each updated row, with what it changed from and to.
+    let mut rows: BTreeMap<u64, (u64, Who, Values, Values)> = BTreeMap::new();
+    let mut blind = 0u64;
+    // Rows whose call was sent and whose outcome never followed (the run died): restored
+    // like unknown outcomes, from the values written before the call.
+    let mut in_flight: BTreeMap<u64, (u64, Who, Values, Values)> = BTreeMap::new();
+    for mut e in entries {
+        if e.outcome == Outcome::Intent {
+            if let (Some(before), Some(after)) = (e.before, e.after) {
+                in_flight.insert(e.n, (e.line, (e.user, e.username, e.sub), before, after));
+            }
+            continue;
+        }
+        in_flight.remove(&e.n);
+        let pending = std::mem::take(&mut e.pending);
+        match (e.outcome, e.before, e.after) {
+            // A row whose outcome is unknown may have been applied: its plan entry restores it
+            // only where the pool holds what was sent (the conflict check sees the rest).
+            (Outcome::Updated | Outcome::Unknown, Some(mut before), Some(after)) => {
+                // A value the run did not change (a pending email or phone change, which the
+                // pool never stored) has nothing to restore.
+                before.retain(|name, old| {
+                    !pending.contains_key(name) || after.get(name) != Some(old)
+                });
+                if before.is_empty() {
+                    rows.remove(&e.n);
+                    continue;
+                }
+                rows.insert(e.n, (e.line, (e.user, e.username, e.sub), before, after));
+            }
+            (Outcome::Updated, _, _) => blind += 1,
+            _ => {}
+        }
+    }
+    rows.extend(in_flight);
+    if rows.is_empty() && blind > 0 {
+        bail!(
+            "{} recorded no before-values (the run used --current-state none): rollback is not possible",
+            journal_path.display()
+        );
+    }
+    if rows.is_empty() {
+        // A re-run of a finished apply (every row now unchanged) starts a new journal: the
+        // run that changed users is in an older one beside it. Never restore nothing quietly.
+        let older = match last_changing_journal(journal_path) {
+            Some(old) => format!(
+                "; the last run that changed users is recorded in {}: roll it back with: \
+                 cognito-bulk rollback {}",
+                old.display(),
+                crate::files::shell::quote(old.as_os_str())
+            ),
+            None => String::new(),
+        };
+        bail!(
+            "{}: its run changed no user (no row was updated), so there is nothing to roll back{older}",
+            journal_path.display()
+        );
+    }
+    let plan_header = PlanHeader {
+        kind: planfile::KIND.into(),
+        version: planfile::VERSION,
+        user_pool_id: header.user_pool_id.clone(),
+        input: journal_path.display().to_string(),
+        input_path: None,
+        input_path_hex: None,
+        input_sha256: files::sha256_file(journal_path)?,
+        created_unix: journal::now_unix() as u64,
+        current_state: Source::List,
+        options: serde_json::json!({ "rollback_of": journal_path.display().to_string() }),
+        // An address restored with its verified flag true sends nothing; one that was not
+        // verified before the run would be mailed a code: only when allowed.
+        allow_verification_messages,
+        backfill: None,
+    };
+    let writing = || format!("writing {}", out.display());
+    let mut writer = PlanWriter::create(out, &plan_header).with_context(writing)?;
+    let users = rows.len() as u64;
+    for (line, (user, username, sub), before, after) in rows.into_values() {
+        let changes = before
+            .into_iter()
+            .map(|(name, old)| AttrDiff {
+                before: after.get(&name).cloned().flatten(),
+                name,
+                after: old,
+            })
+            .collect();
+        writer
+            .write(&PlanEntry {
+                line,
+                user,
+                // The user the run changed, by sub: one deleted and made again under the
+                // same name since is a conflict, not a target.
+                username,
+                sub,
+                changes,
+                client_metadata: BTreeMap::new(),
+                left_out: None,
+            })
+            .with_context(writing)?;
+    }
+    writer.finish().with_context(writing)?;
+    Ok(users)
+}

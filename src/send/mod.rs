@@ -1,0 +1,347 @@
+//! `apply`: the whole run, wired as a one-way flow (`resume.rs`: the journal and what to
+//! decide again; `workers.rs`: the reader thread, the dispatcher and the recording loop):
+//! input (scan, then stream) -> validation -> workers -> recorder (journal) -> report.
+//!
+//! A blocking thread reads and checks rows, skipping those an earlier run finished; the
+//! dispatcher hands valid rows to at most `concurrency` workers, each pacing its calls through
+//! the shared [`Pacing`] (`send.rs`: the user read again just before its update, the intent
+//! journaled, then the update); every finished row goes to the [`Recorder`], which alone
+//! writes the journal, counts and decides to stop the run.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::cognito::Pool;
+use crate::cognito::pacing::{Pacing, RetryPolicy};
+use crate::decide::all::{self as decide_all, PlanSummary};
+use crate::decide::current::Source;
+use crate::decide::planner::RowsFrom;
+use crate::decide::prepare::{self, PoolState, Reading, Scanned};
+use crate::journal::{self, Header};
+use crate::progress::Reporter;
+use crate::report::{FailedRows, Report};
+use crate::rows::input::{self, InputOptions};
+use crate::send::recorder::Recorder;
+use crate::send::stream::Checks;
+
+pub(crate) mod recorder;
+mod resume;
+pub(crate) mod stream;
+mod turn;
+mod workers;
+
+pub use turn::READ_RPS;
+
+/// Everything `apply` needs to know, resolved from the command line.
+#[derive(Debug, Clone)]
+pub struct ApplyOptions {
+    /// The input file (a plan file for `apply --plan` and rollback), or `-` for standard input.
+    pub input: PathBuf,
+    pub input_options: InputOptions,
+    pub user_pool_id: String,
+    pub rps: f64,
+    pub concurrency: usize,
+    pub retry: RetryPolicy,
+    pub failed_path: PathBuf,
+    /// None: keep no journal (`--no-journal`).
+    pub journal_path: Option<PathBuf>,
+    /// Start over even if the journal belongs to another run (the old one is kept).
+    pub restart: bool,
+    /// Send again the rows an earlier run recorded as failed.
+    pub retry_failed: bool,
+    pub max_failure_rate: f64,
+    /// Schema check and current values; None sends rows as they are.
+    pub preflight: Option<Preflight>,
+    /// Apply only this many changes, then stop (`--limit`).
+    pub limit: Option<u64>,
+    /// Send a plan's rows even when their users changed since the plan was made.
+    pub force: bool,
+    /// Read each user (AdminGetUser) just before its update: a user changed since it was
+    /// decided is a conflict, and the journal's before-values are the values read then.
+    /// Off (None, `--no-read-before-write`): no UserRead quota spent while sending. Some:
+    /// those reads' ceiling in calls a second (`--read-rps`).
+    pub read_before_write: Option<f64>,
+}
+
+/// What `apply` reads before writing: the pool's schema and the users' current values.
+#[derive(Debug, Clone)]
+pub struct Preflight {
+    /// The pool as DescribeUserPool gave it (None if that call was denied).
+    pub described: Option<aws_sdk_cognitoidentityprovider::types::UserPoolType>,
+    pub current_state: Source,
+    pub allow_verification_messages: bool,
+    /// Send changes to attributes an identity provider writes at every sign-in.
+    pub allow_overwritten_at_sign_in: bool,
+    /// Send again an address change an earlier run of the journal left pending (which mails
+    /// the user another code).
+    pub resend_pending: bool,
+}
+
+/// A run ready to decide and send: the input scanned, its journal checked, the pool read.
+/// The preview and the sending pass decide from this same state, so what is shown before
+/// the question is what is sent.
+pub struct Prepared {
+    scanned: Scanned,
+    pool: PoolState,
+    header: Header,
+    /// The users an earlier run resolved its rows of unknown outcome to (by input index).
+    resolved: std::collections::BTreeMap<u64, crate::model::row::Identity>,
+}
+
+/// Everything before the first write: errors here are setup errors (an unreadable input, a
+/// bad header, a journal of another run, the pool unreadable).
+pub async fn prepare<P: Pool>(
+    pool: &P,
+    opts: &ApplyOptions,
+    reporter: &dyn Reporter,
+    stop: &CancellationToken,
+) -> anyhow::Result<Prepared> {
+    // A blind resume only fingerprints the input: the journal knows the duplicated users.
+    // (Reading current values needs every user key, so a diffing run scans in full.)
+    let blind = opts
+        .preflight
+        .as_ref()
+        .is_none_or(|p| p.current_state == Source::None);
+    let prior = match &opts.journal_path {
+        Some(j) if !opts.restart && blind && j.exists() => journal::read_header(j)
+            .ok()
+            .map(|h| (h.input_sha256, h.duplicate_lines)),
+        _ => None,
+    };
+    let mut scanned = prepare::scan_input(&opts.input, &opts.input_options, prior, stop).await?;
+    let header = journal_header(opts, &scanned);
+    let resolved = match (&opts.journal_path, opts.restart || blind) {
+        (Some(j), false) if j.exists() => {
+            resume::resolved_before(j, &scanned.scan.sha256, opts.retry_failed)
+        }
+        _ => Default::default(),
+    };
+    // Their users are read by sub: the row may have changed the very email it is keyed by.
+    for id in resolved.values() {
+        if let Some(sub) = &id.sub {
+            scanned.scan.users.insert(crate::model::keys::user_key(sub));
+        }
+    }
+    if let Some(path) = &opts.journal_path {
+        journal::check_compatible(path, &header, opts.restart, blind && !opts.retry_failed)?;
+    }
+    let state = match &opts.preflight {
+        Some(p) => {
+            if p.current_state == Source::None && opts.read_before_write.is_none() {
+                reporter.warning(
+                    "--current-state none: rows are sent without reading current values; \
+                     unchanged users cost a call each, rollback will not be possible, and \
+                     the alias rail (AliasExists) cannot see who already has an email or \
+                     phone number a row sets",
+                );
+            } else if p.current_state == Source::None {
+                reporter.warning(
+                    "--current-state none: no diff before sending (unchanged users cost a \
+                     call each); each user is read just before its update, so rollback \
+                     restores the values read then; the alias rail (AliasExists) cannot see \
+                     who already has an email or phone number a row sets",
+                );
+            }
+            let reading = Reading {
+                pool,
+                user_pool_id: &opts.user_pool_id,
+                described: p.described.as_ref(),
+                current_state: p.current_state,
+                concurrency: opts.concurrency,
+                allow_overwritten_at_sign_in: p.allow_overwritten_at_sign_in,
+            };
+            let mut state =
+                prepare::read_pool(&mut scanned, &opts.input_options, &reading, reporter, stop)
+                    .await?;
+            if !p.resend_pending
+                && let Some(path) = opts.journal_path.as_ref().filter(|j| j.exists())
+            {
+                state.already_pending = resume::pending_changes(path);
+            }
+            state
+        }
+        None => PoolState {
+            schema: None,
+            current: None,
+            source: Source::None,
+            messaging: crate::cognito::config::Messaging::unknown(),
+            federation: Default::default(),
+            already_pending: Default::default(),
+        },
+    };
+    Ok(Prepared {
+        scanned,
+        pool: state,
+        header,
+        resolved,
+    })
+}
+
+impl Prepared {
+    /// How the pool messages its users, as read before deciding.
+    pub fn messaging(&self) -> &crate::cognito::config::Messaging {
+        &self.pool.messaging
+    }
+}
+
+/// What sending `prepared` would do, row by row, without sending: the confirmation's preview.
+pub fn preview(
+    prepared: &Prepared,
+    opts: &ApplyOptions,
+    show: usize,
+    reporter: &dyn Reporter,
+    stop: &CancellationToken,
+) -> anyhow::Result<PlanSummary> {
+    let mut planner = decide_all::planner(
+        &prepared.scanned,
+        &prepared.pool,
+        allow_verification_messages(opts),
+        opts.force,
+    );
+    planner.rows_from = rows_from(opts);
+    decide_all::decide_all(
+        &prepared.scanned,
+        &opts.input_options,
+        &planner,
+        show,
+        reporter,
+        stop,
+        |_, _| Ok(()),
+    )
+}
+
+/// Where the rows come from: a rollback plan, a plan computed by `--set`, or a file (a plan's
+/// header says which).
+fn rows_from(opts: &ApplyOptions) -> RowsFrom {
+    if opts.input_options.format != input::Format::Plan {
+        return RowsFrom::File;
+    }
+    match crate::plan::file::read_header(&opts.input) {
+        Ok(h) if h.options.get("rollback_of").is_some() => RowsFrom::Rollback,
+        Ok(h) if h.backfill.as_ref().is_some_and(|b| !b.set.is_empty()) => RowsFrom::Set,
+        _ => RowsFrom::File,
+    }
+}
+
+fn allow_verification_messages(opts: &ApplyOptions) -> bool {
+    opts.preflight
+        .as_ref()
+        .is_none_or(|p| p.allow_verification_messages)
+}
+
+/// Runs `apply` to the end (or to a stop) and returns its report: a list of steps, each in
+/// its own file. Errors are for setup problems found before any write.
+pub async fn run<P: Pool>(
+    pool: Arc<P>,
+    opts: ApplyOptions,
+    prepared: Prepared,
+    reporter: Arc<dyn Reporter>,
+    stop: CancellationToken,
+) -> anyhow::Result<Report> {
+    let (started, started_unix) = (Instant::now(), journal::now_unix());
+    let Prepared {
+        scanned,
+        pool: state,
+        header,
+        resolved,
+    } = prepared;
+    // 1. The journal: new, resumed, or a finished one kept aside; what to decide again.
+    let (journal, mut tally) = resume::open_journal(&opts, header, &*reporter)?;
+    let again = resume::decide_again(&mut tally, opts.retry_failed);
+    let held_rps = tally.held.rps();
+    // 2. The input again, checked against the scan as it is read: no row outside the
+    //    fingerprint is sent.
+    let display = scanned.display.clone();
+    let opened = input::read(
+        scanned.scan.reopen(&scanned.path)?,
+        &display,
+        &opts.input_options,
+    )?;
+    let failed = FailedRows::new(opts.failed_path.clone(), opened.csv_header, again.resuming);
+    let recorder = Recorder::new(
+        display,
+        journal,
+        failed,
+        tally,
+        reporter.clone(),
+        stop.clone(),
+        opts.max_failure_rate,
+    );
+    reporter.started(scanned.scan.rows);
+    let current_state = state.current.as_ref().and_then(|c| c.source);
+    // 3. The reader thread decides rows; the dispatcher sends them, paced; the recorder
+    //    writes every outcome down.
+    let checks = Checks {
+        scanned,
+        pool: state,
+        allow_verification_messages: allow_verification_messages(&opts),
+        force: opts.force,
+        limit: opts.limit,
+        rows_from: rows_from(&opts),
+        unknown: again.unknown,
+        resolved,
+    };
+    let pacing = Arc::new(Pacing::new(opts.rps, opts.retry.clone()));
+    if let Some(rps) = held_rps {
+        // A resumed run opens at the rate its journal's run held, not with slow start again.
+        tracing::info!("opening at {rps:.0} calls a second, the rate the journal's last run held");
+        pacing.rate.start_at(rps);
+    }
+    let flow = workers::start(
+        opened.records,
+        again.done,
+        checks,
+        pool,
+        &pacing,
+        &opts,
+        &stop,
+    );
+    let (mut recorder, counts) = workers::record(flow, recorder, &pacing, &*reporter).await;
+    // 4. The report, assembled here alone: the whole journal's tally, with this run's own
+    //    figures.
+    if stop.is_cancelled() && recorder.stopped.is_none() {
+        recorder.stopped = Some("interrupted".into());
+    }
+    let mut report = recorder.finish();
+    // The failed-rows file keeps the rows of earlier runs: once no row of the journal is
+    // failed or invalid any more (a --retry-failed run fixed them all), it is not reported.
+    if report.failed + report.invalid == 0 {
+        report.failed_rows_file = None;
+    }
+    report.skipped_done = counts.skipped.load(Ordering::Relaxed);
+    report.limit = counts
+        .limited
+        .load(Ordering::Relaxed)
+        .then_some(opts.limit)
+        .flatten();
+    report.current_state = current_state.map(|s| format!("{s:?}").to_lowercase());
+    report.max_rps = opts.rps;
+    report.final_rps = pacing.rate.snapshot().current_rps;
+    report.timeline = pacing.meter.timeline();
+    report.elapsed_seconds = started.elapsed().as_secs_f64();
+    report.started_at = Some(crate::report::rfc3339(started_unix));
+    report.finished_at = Some(crate::report::rfc3339(journal::now_unix()));
+    report.concurrency = Some(opts.concurrency as u64);
+    reporter.finished();
+    Ok(report)
+}
+
+/// The journal header for this run: what must match for a later run to resume it.
+fn journal_header(opts: &ApplyOptions, scanned: &Scanned) -> Header {
+    let scan = &scanned.scan;
+    Header {
+        kind: Header::KIND.into(),
+        version: journal::FORMAT_VERSION,
+        input: scanned.display.clone(),
+        input_sha256: scan.sha256.clone(),
+        user_pool_id: opts.user_pool_id.clone(),
+        rows_total: scan.rows,
+        options: opts.input_options.to_json(),
+        created_unix: journal::now_unix() as u64,
+        duplicate_lines: scan.duplicates().groups(),
+    }
+}

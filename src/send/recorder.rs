@@ -1,0 +1,396 @@
+//! The recorder: the one place where finished rows are written down and counted. Every outcome
+//! goes to the journal first, then to the failed-rows file and the tally; the recorder also
+//! trips the breakers that stop a run (a fatal answer, too many failures, a journal that cannot
+//! be written).
+
+use std::time::Instant;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::cognito::pacing::{CallError, ErrorKind, SendResult, Sent};
+use crate::decide::planner::unverified_by;
+use crate::journal::{Entry, Journal, Loaded, Outcome, now_unix};
+use crate::model::row::{Change, Record};
+use crate::progress::{Progress, Reporter};
+use crate::report::{FailedRows, Report};
+use crate::send::stream::Work;
+
+/// Rows that must have been sent in this run before `--max-failure-rate` can trip.
+pub const BREAKER_MIN_ROWS: u64 = 100;
+
+pub struct Recorder {
+    display: String,
+    /// None with `--no-journal`.
+    journal: Option<Journal>,
+    failed: FailedRows,
+    /// Counts over the whole journal, earlier runs included.
+    tally: Loaded,
+    reporter: std::sync::Arc<dyn Reporter>,
+    stop: CancellationToken,
+    max_failure_rate: f64,
+    /// This run only.
+    sent: u64,
+    sent_failed: u64,
+    /// Retries after a lost answer, this run.
+    pub unknown_outcomes: u64,
+    /// Users this run changed an email or phone number of without keeping it verified.
+    pub verification_messages: u64,
+    /// Users whose address change this run left pending.
+    pub pending_changes: u64,
+    pub stopped: Option<String>,
+    last_sync: Instant,
+    /// API calls, throttles and retries of earlier runs of the journal: the report's call
+    /// counts are this run's, like its elapsed time and timeline.
+    earlier_calls: (u64, u64, u64),
+    /// Rows earlier runs of the journal finished.
+    earlier_done: u64,
+}
+
+impl Recorder {
+    pub fn new(
+        display: String,
+        journal: Option<Journal>,
+        failed: FailedRows,
+        tally: Loaded,
+        reporter: std::sync::Arc<dyn Reporter>,
+        stop: CancellationToken,
+        max_failure_rate: f64,
+    ) -> Self {
+        let r = &tally.report;
+        let earlier_calls = (r.api_calls, r.throttled, r.retries);
+        let earlier_done = r.done();
+        Recorder {
+            earlier_calls,
+            earlier_done,
+            display,
+            journal,
+            failed,
+            tally,
+            reporter,
+            stop,
+            max_failure_rate,
+            sent: 0,
+            sent_failed: 0,
+            unknown_outcomes: 0,
+            verification_messages: 0,
+            pending_changes: 0,
+            stopped: None,
+            last_sync: Instant::now(),
+        }
+    }
+
+    /// Stops the run; the first reason given is the one reported.
+    pub fn stop(&mut self, reason: String) {
+        self.stopped.get_or_insert(reason);
+        self.stop.cancel();
+    }
+
+    pub fn invalid(&mut self, record: &Record) {
+        let invalid = record.invalid(&self.display);
+        self.reporter.row_message(&invalid.to_string());
+        if self
+            .tally
+            .same_as_before(record.index, Outcome::Invalid, invalid.code())
+        {
+            // Decided again with the same result: already in the journal and failed rows.
+            self.tally.done.insert(record.index);
+            return;
+        }
+        let mut entry = entry(
+            record,
+            Outcome::Invalid,
+            Some(invalid.code().to_string()),
+            0,
+            0,
+        );
+        entry.message = Some(invalid.message());
+        if self.write(&entry) {
+            self.write_failed(record, invalid.code(), &invalid.message());
+        }
+    }
+
+    /// The pre-read found no such user: the row fails as the call would have.
+    pub fn not_found(&mut self, record: &Record) {
+        let code = crate::model::row::USER_NOT_FOUND;
+        // A plan's row left out as not found says why, and its input line.
+        let message = match record.not_found_by_plan() {
+            Some(p) => p.message.as_str(),
+            None => "the user does not exist (found when reading current values)",
+        };
+        self.report_failure(record, code, message);
+        let mut entry = entry(record, Outcome::Failed, Some(code.into()), 0, 0);
+        entry.message = Some(message.into());
+        if self.write(&entry) {
+            self.write_failed(record, code, message);
+        }
+    }
+
+    /// A plan's row whose user changed since the plan was made: left alone, listed.
+    pub fn conflict(&mut self, record: &Record, names: &[String]) {
+        let message = crate::decide::all::conflict(names);
+        let (line, user) = (record.row.line, &record.row.username);
+        self.reporter.row_message(&format!(
+            "{}:{line}: user {user:?}: {message}",
+            self.display
+        ));
+        if self
+            .tally
+            .same_as_before(record.index, Outcome::Conflict, "")
+        {
+            self.tally.done.insert(record.index);
+            return;
+        }
+        if self.write(&entry(
+            record,
+            Outcome::Conflict,
+            Some("Conflict".into()),
+            0,
+            0,
+        )) {
+            self.write_failed(record, "Conflict", &message);
+        }
+    }
+
+    /// A row whose earlier outcome was unknown and whose values the pool now holds: it was
+    /// applied. Recorded as updated with the values from before the first attempt, so that
+    /// rollback restores it.
+    pub fn recovered(&mut self, record: &Record, before: crate::model::row::Before) {
+        let mut entry = entry(record, Outcome::Updated, None, 0, 0);
+        let reset: Vec<&str> = unverified_by(&record.row.changes).collect();
+        entry.after = Some(
+            before
+                .keys()
+                .map(|name| {
+                    let change = record.row.changes.iter().find(|c| &c.name == name);
+                    let value = match change {
+                        Some(c) => c.change.value().map(str::to_string),
+                        None if reset.contains(&name.as_str()) => Some("false".into()),
+                        None => None,
+                    };
+                    (name.clone(), value)
+                })
+                .collect(),
+        );
+        entry.before = Some(before);
+        self.write(&entry);
+    }
+
+    /// Nothing to change: recorded as done, nothing sent.
+    pub fn unchanged(&mut self, record: &Record) {
+        self.write(&entry(record, Outcome::Unchanged, None, 0, 0));
+    }
+
+    pub fn sent(&mut self, work: &Work, sent: Sent) {
+        let record = &work.record;
+        // A call may have been applied though no answer said so.
+        let maybe_applied = sent.unknown_outcomes > 0;
+        self.unknown_outcomes += u64::from(sent.unknown_outcomes);
+        let (outcome, err) = match sent.result {
+            SendResult::Interrupted if maybe_applied => {
+                let err = CallError::new(
+                    ErrorKind::Transient,
+                    "Interrupted",
+                    "interrupted after a call whose answer was lost",
+                );
+                (Outcome::Unknown, Some(err))
+            }
+            // Not finished: not recorded, so a resumed run sends it again.
+            SendResult::Interrupted => return,
+            SendResult::Updated => {
+                self.verification_messages += u64::from(work.messages > 0);
+                self.pending_changes += u64::from(!work.pending.is_empty());
+                (Outcome::Updated, None)
+            }
+            SendResult::Failed(err) if maybe_applied || err.maybe_applied => {
+                (Outcome::Unknown, Some(err))
+            }
+            SendResult::Failed(err) => (Outcome::Failed, Some(err)),
+        };
+        let code = err.as_ref().map(|e| e.code.clone());
+        let mut entry = entry(record, outcome, code, sent.attempts, sent.throttled);
+        entry.before = work.before.clone();
+        entry.message = err.as_ref().map(|e| e.message.clone());
+        if entry.before.is_some() {
+            let mut after = after_values(work);
+            // A pending change: the pool still holds the old value.
+            if outcome == Outcome::Updated {
+                for alias in &work.pending {
+                    let old = work.before.as_ref().and_then(|b| b.get(*alias).cloned());
+                    if let Some(Some(asked)) = after.insert(alias.to_string(), old.flatten()) {
+                        entry.pending.insert(alias.to_string(), asked);
+                    }
+                }
+            }
+            entry.after = Some(after);
+        }
+        if !self.write(&entry) {
+            return;
+        }
+        self.sent += 1;
+        let Some(err) = err else {
+            return;
+        };
+        self.sent_failed += 1;
+        self.report_failure(record, &err.code, &err.message);
+        self.write_failed(record, &err.code, &err.message);
+        if err.kind == ErrorKind::Fatal {
+            self.stop(format!(
+                "{}: {} (every other row would fail the same way)",
+                err.code, err.message
+            ));
+        } else if self.sent >= BREAKER_MIN_ROWS
+            && self.sent_failed as f64 > self.max_failure_rate * self.sent as f64
+        {
+            self.stop(format!(
+                "{} of the {} rows sent failed, more than --max-failure-rate {:.0}%",
+                self.sent_failed,
+                self.sent,
+                self.max_failure_rate * 100.0
+            ));
+        }
+    }
+
+    /// Writes a row's intent before its call is sent: the user's values just before it and
+    /// what it sets. Returns false when it cannot be written (the run is then stopped, and
+    /// the call must not be sent: it could not be undone).
+    pub fn intent(&mut self, work: &Work) -> bool {
+        let mut entry = entry(&work.record, Outcome::Intent, None, 0, 0);
+        entry.before = work.before.clone();
+        entry.after = Some(after_values(work));
+        self.write(&entry)
+    }
+
+    /// `FILE:LINE: user "NAME": CODE: MESSAGE`, for the reporter.
+    fn report_failure(&self, record: &Record, code: &str, message: &str) {
+        let (line, user) = (record.row.line, &record.row.username);
+        self.reporter.row_message(&format!(
+            "{}:{line}: user {user:?}: {code}: {message}",
+            self.display
+        ));
+    }
+
+    /// Journal first: a row whose outcome cannot be recorded stops the run.
+    fn write(&mut self, entry: &Entry) -> bool {
+        self.tally.record(entry);
+        let Some(journal) = self.journal.as_mut() else {
+            return true;
+        };
+        let due = self.last_sync.elapsed().as_secs() >= 1;
+        let written = journal
+            .record(entry)
+            .and_then(|()| if due { journal.sync() } else { Ok(()) });
+        if due {
+            self.last_sync = Instant::now();
+        }
+        if let Err(e) = written {
+            let path = journal.path().display().to_string();
+            self.stop(format!("cannot write the journal {path}: {e}"));
+            return false;
+        }
+        true
+    }
+
+    fn write_failed(&mut self, record: &Record, code: &str, message: &str) {
+        if let Err(e) = self.failed.write(&record.raw, code, message) {
+            let path = self.failed.path().display().to_string();
+            self.stop(format!("cannot write {path}: {e}"));
+        }
+    }
+
+    /// Makes everything recorded so far durable (called every second and at the end).
+    pub fn sync(&mut self) {
+        self.last_sync = Instant::now();
+        if let Some(journal) = self.journal.as_mut()
+            && let Err(e) = journal.sync()
+        {
+            let path = journal.path().display().to_string();
+            self.stop(format!("cannot write the journal {path}: {e}"));
+        }
+        if let Err(e) = self.failed.flush() {
+            let path = self.failed.path().display().to_string();
+            self.stop(format!("cannot write {path}: {e}"));
+        }
+    }
+
+    pub fn progress(&self, throttled: u64, retries: u64, current_rps: f64) -> Progress {
+        let r = &self.tally.report;
+        Progress {
+            done: r.done(),
+            total: r.rows_total,
+            failed: r.failed + r.invalid,
+            throttled,
+            retries,
+            current_rps,
+            unit: "rows",
+            sent: self.sent,
+            earlier: self.earlier_done,
+        }
+    }
+
+    /// The report over the whole journal; the caller adds this run's own figures.
+    pub fn finish(mut self) -> Report {
+        self.sync();
+        let mut report = self.tally.to_report();
+        let (calls, throttled, retries) = self.earlier_calls;
+        report.api_calls -= calls;
+        report.throttled -= throttled;
+        report.retries -= retries;
+        report.stopped = self.stopped.take();
+        report.verification_messages = self.verification_messages;
+        report.pending_changes = self.pending_changes;
+        report.unknown_outcomes = self.unknown_outcomes;
+        report.failed_rows_file = std::fs::metadata(self.failed.path())
+            .is_ok_and(|m| m.len() > 0)
+            .then(|| self.failed.path().display().to_string());
+        report.journal = self
+            .journal
+            .as_ref()
+            .map(|j| j.path().display().to_string());
+        report
+    }
+}
+
+fn entry(
+    record: &Record,
+    outcome: Outcome,
+    code: Option<String>,
+    attempts: u32,
+    throttled: u32,
+) -> Entry {
+    Entry {
+        n: record.index,
+        line: record.row.line,
+        user: record.row.username.clone(),
+        username: record.identity.as_ref().map(|i| i.username.clone()),
+        sub: record.identity.as_ref().and_then(|i| i.sub.clone()),
+        outcome,
+        code,
+        attempts,
+        throttled,
+        t: now_unix(),
+        message: None,
+        before: None,
+        after: None,
+        pending: Default::default(),
+    }
+}
+
+/// What a row's call leaves in the pool: its changes (None: deleted), and the `*_verified`
+/// flags Cognito resets besides (their earlier values are in the before-values, see
+/// `stream::note_unverified`).
+fn after_values(work: &Work) -> crate::model::row::Before {
+    let mut after: crate::model::row::Before = work
+        .record
+        .row
+        .changes
+        .iter()
+        .map(|c| match &c.change {
+            Change::Set(v) => (c.name.clone(), Some(v.clone())),
+            Change::Delete => (c.name.clone(), None),
+        })
+        .collect();
+    for verified in crate::send::stream::unverified_flags(work) {
+        after.insert(verified.to_string(), Some("false".into()));
+    }
+    after
+}

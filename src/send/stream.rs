@@ -1,0 +1,248 @@
+//! The reader thread: records in file order, skipped if an earlier run finished them, checked
+//! (row rules, duplicates, schema, rails), diffed against the current values, and sent on:
+//! rows to change to the dispatcher, everything else straight to the recorder.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::cognito::pacing::Sent;
+use crate::decide::diff::AttrDiff;
+use crate::decide::planner::{Decision, RowsFrom};
+use crate::decide::prepare::{PoolState, Scanned};
+use crate::journal::DoneSet;
+use crate::model::row::{AttrChange, Change, Record};
+use crate::rows::input::{InputError, Records};
+
+use crate::model::row::Before;
+
+/// A row to send, with what it changes from.
+pub struct Work {
+    pub record: Record,
+    /// The before-values the journal records for rollback (replaced by the values read just
+    /// before the call, when the run reads them).
+    pub before: Option<Before>,
+    /// Verification messages Cognito sends for this row (by the pool's settings).
+    pub messages: u32,
+    /// Addresses whose change stays pending until the user confirms it: the pool keeps the
+    /// old value (and its verified flag) meanwhile.
+    pub pending: Vec<&'static str>,
+    /// What the decision expected the pool to hold (the pre-read's values, or a plan's
+    /// before-values; None: nothing was expected, `--current-state none` on a plain input):
+    /// the read just before the call is checked against it.
+    pub expected: Option<Before>,
+    /// For a row whose earlier outcome was unknown: its values before the first attempt,
+    /// which stay its before-values.
+    pub earlier: Option<Before>,
+}
+
+impl Work {
+    /// The row as the call sends it: with the real username its key resolved to. Cognito
+    /// would resolve an alias itself, but the row may change the very email it is keyed by:
+    /// a retry after the change landed would find nobody, or someone else.
+    pub fn call(&self) -> std::borrow::Cow<'_, crate::model::row::Row> {
+        match &self.record.identity {
+            Some(id) if id.username != self.record.row.username => {
+                let mut row = self.record.row.clone();
+                row.username = id.username.clone();
+                std::borrow::Cow::Owned(row)
+            }
+            _ => std::borrow::Cow::Borrowed(&self.record.row),
+        }
+    }
+}
+
+/// What flows to the recorder.
+pub enum Event {
+    Invalid(Record),
+    NotFound(Record),
+    Unchanged(Record),
+    Conflict(Record, Vec<String>),
+    /// A row whose earlier outcome was unknown, found applied: with its first before-values.
+    Recovered(Record, Before),
+    Sent(Work, Sent),
+    /// A row about to be sent: its intent is journaled, then the work comes back with
+    /// whether it was written (the call is sent only if it was).
+    Intent(Work, tokio::sync::oneshot::Sender<(Work, bool)>),
+    /// The input could not be read on: the run stops.
+    InputFailed(InputError),
+}
+
+/// Everything the checks need, moved into the thread.
+pub struct Checks {
+    pub scanned: Scanned,
+    /// The schema and current values (None: rows are sent as they are).
+    pub pool: PoolState,
+    pub allow_verification_messages: bool,
+    /// Send a plan's rows even when their users changed since the plan was made.
+    pub force: bool,
+    /// Stop after this many rows to change were handed out (`--limit`).
+    pub limit: Option<u64>,
+    /// Where the rows come from, for the advice of a refusal.
+    pub rows_from: RowsFrom,
+    /// Rows an earlier run left with an unknown outcome, with their values before its first
+    /// attempt: kept as the before-values whatever the pool holds now.
+    pub unknown: BTreeMap<u64, Before>,
+    /// The users an earlier run resolved those rows to: they act on them (by sub).
+    pub resolved: BTreeMap<u64, crate::model::row::Identity>,
+}
+
+/// Counters the thread keeps for the report.
+#[derive(Default)]
+pub struct StreamCounts {
+    pub skipped: AtomicU64,
+    pub limited: AtomicBool,
+}
+
+pub fn read_rows(
+    records: Records,
+    done: DoneSet,
+    mut checks: Checks,
+    work_tx: mpsc::Sender<Work>,
+    events: mpsc::Sender<Event>,
+    stop: CancellationToken,
+    counts: Arc<StreamCounts>,
+) {
+    let mut planner = crate::decide::all::planner(
+        &checks.scanned,
+        &checks.pool,
+        checks.allow_verification_messages,
+        checks.force,
+    );
+    planner.rows_from = checks.rows_from;
+    let mut handed_out = 0u64;
+    for (index, record) in records.enumerate() {
+        let mut record = match record {
+            Ok(record) => record,
+            Err(e) => {
+                let _ = events.blocking_send(Event::InputFailed(e));
+                return;
+            }
+        };
+        record.index = index as u64;
+        if done.contains(record.index) {
+            counts.skipped.fetch_add(1, Ordering::Relaxed);
+            continue;
+        }
+        if checks.limit.is_some_and(|limit| handed_out >= limit) {
+            counts.limited.store(true, Ordering::Relaxed);
+            return;
+        }
+        let earlier = checks.unknown.remove(&record.index);
+        if let Some(identity) = checks.resolved.remove(&record.index) {
+            record.identity = Some(identity);
+        }
+        let decision = planner.check_and_decide(&mut record, checks.scanned.scan.duplicates());
+        let event = match decision {
+            Decision::Invalid => Event::Invalid(record),
+            Decision::NotFound => Event::NotFound(record),
+            Decision::Unchanged => match earlier {
+                Some(first) => Event::Recovered(record, first),
+                None => Event::Unchanged(record),
+            },
+            Decision::Conflict(names) => Event::Conflict(record, names),
+            Decision::Change {
+                diffs,
+                messages,
+                pending,
+                ..
+            } => {
+                handed_out += 1;
+                let current = checks.pool.current.as_ref();
+                let now = current.and_then(|c| {
+                    match c.resolve(&record.row.username, record.identity.as_ref()) {
+                        crate::decide::current::Resolved::User(kept) => Some(&kept.attributes),
+                        _ => None,
+                    }
+                });
+                let mut work = work(record, diffs, current.is_some(), earlier);
+                work.messages = messages.len() as u32;
+                work.pending = pending;
+                note_unverified(&mut work, now);
+                if work_tx.blocking_send(work).is_err() {
+                    return;
+                }
+                if stop.is_cancelled() {
+                    return;
+                }
+                continue;
+            }
+        };
+        let delivered = events.blocking_send(event).is_ok();
+        if !delivered || stop.is_cancelled() {
+            return;
+        }
+    }
+}
+
+/// A row to send: exactly the decided changes, with what the pool held before them (read now,
+/// or as the plan saw it; for a resend, as it was before the first attempt), for rollback.
+fn work(mut record: Record, diffs: Vec<AttrDiff>, read: bool, earlier: Option<Before>) -> Work {
+    let expected = match read {
+        true => Some(
+            diffs
+                .iter()
+                .map(|d| (d.name.clone(), d.before.clone()))
+                .collect::<Before>(),
+        ),
+        false => record.before.take(),
+    };
+    let before = overlay(expected.clone(), earlier.as_ref());
+    record.row.changes = diffs
+        .into_iter()
+        .map(|d| AttrChange {
+            name: d.name,
+            change: d.after.map_or(Change::Delete, Change::Set),
+        })
+        .collect();
+    Work {
+        record,
+        before,
+        messages: 0,
+        pending: Vec::new(),
+        expected,
+        earlier,
+    }
+}
+
+/// `now`, with the values of `first` (from before an earlier attempt) in place of its own.
+pub fn overlay(now: Option<Before>, first: Option<&Before>) -> Option<Before> {
+    match (now, first) {
+        (Some(now), Some(first)) => {
+            let mut first = first.clone();
+            for (name, value) in now {
+                first.entry(name).or_insert(value);
+            }
+            Some(first)
+        }
+        (now, _) => now,
+    }
+}
+
+/// Adds to a row's before-values the `*_verified` flags its call makes Cognito reset (an
+/// email or phone number changed without its flag, messages allowed), as the pool held them:
+/// the journal then lets rollback restore the flag with the address, in the same call.
+pub fn note_unverified(work: &mut Work, now: Option<&BTreeMap<String, String>>) {
+    let flags: Vec<&str> = unverified_flags(work).collect();
+    let Some(before) = work.before.as_mut() else {
+        return;
+    };
+    for verified in flags {
+        before
+            .entry(verified.to_string())
+            .or_insert_with(|| now.and_then(|n| n.get(verified)).cloned());
+    }
+}
+
+/// The `*_verified` flags a row's call makes Cognito set to false: each address it sets
+/// without its flag, except a pending change, which leaves the old address and its flag.
+pub fn unverified_flags(work: &Work) -> impl Iterator<Item = &'static str> + '_ {
+    crate::decide::planner::unverified_by(&work.record.row.changes).filter(|verified| {
+        !crate::decide::planner::ALIASES
+            .iter()
+            .any(|(alias, flag)| flag == verified && work.pending.contains(alias))
+    })
+}

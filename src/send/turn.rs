@@ -1,0 +1,280 @@
+//! One row's turn: the user read again just before the update (one AdminGetUser, paced
+//! under the UserRead quota by a pacer of its own), checked against what the decision
+//! expected, its intent journaled, and only then the update sent.
+//!
+//! The read closes the window a long run leaves open: a user someone else changed since the
+//! pre-read (or since the plan) is a conflict, not overwritten; and the journal's
+//! before-values are what the user held just before this run touched it, so a rollback never
+//! writes back a value older than someone else's change. The intent, written before the
+//! call, means a crash while the call is in flight loses nothing: a resume reads that row as
+//! an unknown outcome with these before-values.
+
+use std::collections::BTreeMap;
+
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+use crate::cognito::pacing::{Pacing, RateControl, SendResult, Sent, retrying, send_row_from};
+use crate::cognito::{Pool, User};
+use crate::decide::planner::ALIASES;
+use crate::model::row::{AttrChange, Before};
+use crate::send::stream::{Event, Work, note_unverified, overlay};
+
+/// AdminGetUser just before each update, paced by default well under the UserRead quota of
+/// 120/s (which the live app shares); the update pacer (`--rps`, 25/s of UserUpdate unless
+/// capacity was bought) is the tighter one then. `--read-rps` raises it.
+pub const READ_RPS: f64 = 80.0;
+
+/// How rows are sent: shared by every worker of a run.
+pub(super) struct SendTime {
+    /// Read each user just before its update (off with `--no-read-before-write`).
+    pub read: bool,
+    /// The pacer of those reads, apart from the updates'.
+    pub reads: RateControl,
+    /// Send a row even when its user changed since it was decided (`--force`).
+    pub force: bool,
+}
+
+impl SendTime {
+    /// `read`: the reads' ceiling in calls a second, or None for no read.
+    pub fn new(read: Option<f64>, force: bool) -> SendTime {
+        SendTime {
+            read: read.is_some(),
+            reads: RateControl::new(read.unwrap_or(READ_RPS)),
+            force,
+        }
+    }
+}
+
+/// What the read just before the update says about a row.
+enum Checked {
+    Send,
+    Unchanged,
+    Conflict(Vec<String>),
+}
+
+/// Sends one row: its pacer turn, the read, the check, the intent, the update. Returns the
+/// event to record (None only if the recorder is gone, which ends the run anyway).
+pub(super) async fn send_one<P: Pool>(
+    pool: &P,
+    pacing: &Pacing,
+    at: &SendTime,
+    mut work: Work,
+    events: &mpsc::Sender<Event>,
+    stop: &CancellationToken,
+) -> Option<Event> {
+    // The update's turn first, so that the read comes right before the update, not a pacer
+    // wait before it.
+    tokio::select! {
+        biased;
+        _ = stop.cancelled() => return Some(not_sent(work)),
+        _ = pacing.rate.acquire() => {}
+    }
+    if at.read {
+        let username = work.call().username.clone();
+        let read = tokio::select! {
+            biased;
+            _ = stop.cancelled() => return Some(not_sent(work)),
+            r = retrying(&at.reads, &pacing.policy, || pool.get_user(&username)) => r,
+        };
+        let user = match read {
+            Err(mut err) => {
+                // Only read: nothing was sent, whatever became of the read.
+                err.maybe_applied = false;
+                err.message = format!("reading the user before its update: {}", err.message);
+                return Some(Event::Sent(work, sent(SendResult::Failed(err))));
+            }
+            Ok(None) => return Some(Event::NotFound(work.record)),
+            Ok(Some(user)) => user,
+        };
+        match recheck(&mut work, &user, at.force) {
+            Checked::Send => {}
+            Checked::Unchanged => {
+                return Some(match work.earlier {
+                    Some(first) => Event::Recovered(work.record, first),
+                    None => Event::Unchanged(work.record),
+                });
+            }
+            Checked::Conflict(names) => return Some(Event::Conflict(work.record, names)),
+        }
+    }
+    // Write-ahead: the intent is in the journal before the call leaves.
+    let (ack, answer) = oneshot::channel();
+    if let Err(mpsc::error::SendError(Event::Intent(work, _))) =
+        events.send(Event::Intent(work, ack)).await
+    {
+        return Some(not_sent(work));
+    }
+    let (work, written) = answer.await.ok()?;
+    if !written || stop.is_cancelled() {
+        return Some(not_sent(work));
+    }
+    let sent = send_row_from(pool, pacing, &work.call(), stop, true).await;
+    Some(Event::Sent(work, sent))
+}
+
+fn sent(result: SendResult) -> Sent {
+    Sent {
+        result,
+        attempts: 0,
+        throttled: 0,
+        unknown_outcomes: 0,
+    }
+}
+
+/// A row stopped before its call was sent: not recorded as finished.
+fn not_sent(work: Work) -> Event {
+    Event::Sent(work, sent(SendResult::Interrupted))
+}
+
+/// Checks a row against the user as read just before its update. An attribute that holds
+/// neither what the decision expected nor the target was changed by someone else since: a
+/// conflict (unless `force`). One already at its target is dropped (the `*_verified` flag of
+/// an address still changing stays: it keeps the address verified). The before-values become
+/// the values read now (earlier ones kept for a row whose outcome was unknown).
+fn recheck(work: &mut Work, user: &User, force: bool) -> Checked {
+    let now = |name: &str| user.attribute(name).map(str::to_string);
+    let at_target = |c: &AttrChange| now(&c.name).as_deref() == c.change.value();
+    if let Some(expected) = &work.expected {
+        let conflicts: Vec<String> = work
+            .record
+            .row
+            .changes
+            .iter()
+            .filter(|c| {
+                expected
+                    .get(&c.name)
+                    .is_some_and(|e| now(&c.name) != *e && !at_target(c))
+            })
+            .map(|c| c.name.clone())
+            .collect();
+        if !conflicts.is_empty() && !force {
+            return Checked::Conflict(conflicts);
+        }
+        let changes = &work.record.row.changes;
+        let alias_changes = |alias: &str| {
+            changes
+                .iter()
+                .any(|c| c.name == alias && c.change.value().is_some() && !at_target(c))
+        };
+        let kept: Vec<AttrChange> = changes
+            .iter()
+            .filter(|c| {
+                !at_target(c)
+                    || ALIASES
+                        .iter()
+                        .any(|(alias, flag)| *flag == c.name && alias_changes(alias))
+            })
+            .cloned()
+            .collect();
+        if kept.iter().all(at_target) {
+            return Checked::Unchanged;
+        }
+        work.record.row.changes = kept;
+    }
+    let fresh: Before = work
+        .record
+        .row
+        .changes
+        .iter()
+        .map(|c| (c.name.clone(), now(&c.name)))
+        .collect();
+    work.before = overlay(Some(fresh), work.earlier.as_ref());
+    let attributes: BTreeMap<String, String> = user.attributes.iter().cloned().collect();
+    note_unverified(work, Some(&attributes));
+    Checked::Send
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::row::Record;
+
+    fn work(changes: &[(&str, &str)], expected: Option<&[(&str, &str)]>) -> Work {
+        let values = |p: &[(&str, &str)]| -> Before {
+            p.iter()
+                .map(|(n, v)| (n.to_string(), Some(v.to_string())))
+                .collect()
+        };
+        let changes: Vec<(&str, Option<&str>)> =
+            changes.iter().map(|(n, v)| (*n, Some(*v))).collect();
+        Work {
+            record: Record::for_test("alice", &changes),
+            before: expected.map(values),
+            expected: expected.map(values),
+            earlier: None,
+            messages: 0,
+            pending: Vec::new(),
+        }
+    }
+
+    fn user(attrs: &[(&str, &str)]) -> User {
+        User {
+            username: "alice".into(),
+            attributes: attrs
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            ..User::default()
+        }
+    }
+
+    fn names(work: &Work) -> Vec<&str> {
+        let changes = &work.record.row.changes;
+        changes.iter().map(|c| c.name.as_str()).collect()
+    }
+
+    #[test]
+    fn a_value_changed_since_the_decision_is_a_conflict_unless_forced() {
+        let expected: &[(&str, &str)] = &[("nickname", "old")];
+        let mut w = work(&[("nickname", "new")], Some(expected));
+        let now = user(&[("nickname", "theirs")]);
+        assert!(matches!(recheck(&mut w, &now, false), Checked::Conflict(n) if n == ["nickname"]));
+        let mut w = work(&[("nickname", "new")], Some(expected));
+        assert!(matches!(recheck(&mut w, &now, true), Checked::Send));
+        let before = w.before.unwrap();
+        assert_eq!(before["nickname"].as_deref(), Some("theirs"), "read now");
+    }
+
+    #[test]
+    fn the_verified_flag_of_a_changing_address_is_kept_even_at_its_value() {
+        let expected: &[(&str, &str)] = &[
+            ("email", "a@old"),
+            ("email_verified", "true"),
+            ("nickname", "x"),
+        ];
+        let changes = [
+            ("email", "a@new"),
+            ("email_verified", "true"),
+            ("nickname", "y"),
+        ];
+        // Someone set the nickname to the target meanwhile: dropped; the flag goes with email.
+        let mut w = work(&changes, Some(expected));
+        let now = user(&[
+            ("email", "a@old"),
+            ("email_verified", "true"),
+            ("nickname", "y"),
+        ]);
+        assert!(matches!(recheck(&mut w, &now, false), Checked::Send));
+        assert_eq!(names(&w), ["email", "email_verified"]);
+        // The address already changed too: nothing left to send.
+        let mut w = work(&changes, Some(expected));
+        let now = user(&[
+            ("email", "a@new"),
+            ("email_verified", "true"),
+            ("nickname", "y"),
+        ]);
+        assert!(matches!(recheck(&mut w, &now, false), Checked::Unchanged));
+    }
+
+    #[test]
+    fn without_an_expectation_rows_go_as_they_are_with_the_values_read() {
+        let mut w = work(&[("nickname", "new"), ("locale", "fr")], None);
+        let now = user(&[("nickname", "theirs"), ("locale", "fr")]);
+        assert!(matches!(recheck(&mut w, &now, false), Checked::Send));
+        assert_eq!(names(&w), ["nickname", "locale"]);
+        let before = w.before.unwrap();
+        assert_eq!(before["nickname"].as_deref(), Some("theirs"));
+        assert_eq!(before["locale"].as_deref(), Some("fr"));
+    }
+}
