@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::decide::current::Source;
+use crate::model::source::Source;
 use crate::rows::input::{EmptyCells, Format, InputOptions};
 
 mod examples;

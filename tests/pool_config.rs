@@ -13,8 +13,8 @@ use aws_sdk_cognitoidentityprovider::types::{
 };
 use cognito_bulk::cognito::Pool;
 use cognito_bulk::cognito::fake::FakePool;
-use cognito_bulk::decide::all::PlanSummary;
-use cognito_bulk::decide::current::Source;
+use cognito_bulk::model::source::Source;
+use cognito_bulk::plan::summary::PlanSummary;
 use cognito_bulk::progress::Quiet;
 use cognito_bulk::report::Report;
 use cognito_bulk::rows::input::Format;

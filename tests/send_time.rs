@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use cognito_bulk::cognito::fake::FakePool;
-use cognito_bulk::decide::current::Source;
+use cognito_bulk::model::source::Source;
 use cognito_bulk::report::Report;
 use cognito_bulk::rows::input::Format;
 use cognito_bulk::send::ApplyOptions;

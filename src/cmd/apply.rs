@@ -17,9 +17,9 @@ use super::{
 use crate::cli::{ApplyArgs, Global};
 use crate::cognito::pacing::RetryPolicy;
 use crate::cognito::sdk::SdkPool;
-use crate::decide::all::PlanSummary;
 use crate::files;
 use crate::plan::file as planfile;
+use crate::plan::summary::PlanSummary;
 use crate::rows::input::Format;
 use crate::send::{self, ApplyOptions, Preflight};
 
@@ -327,7 +327,7 @@ fn allowances_stated(
     header: &planfile::PlanHeader,
     args: &ApplyArgs,
 ) -> anyhow::Result<()> {
-    use crate::decide::current::Source;
+    use crate::model::source::Source;
     if header.current_state == Source::None && args.read.current_state != Source::None {
         anyhow::bail!(
             "{} was made with --current-state none: its rows carry no before-values, so \

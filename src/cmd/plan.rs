@@ -13,10 +13,11 @@ use super::apply::input_format;
 use super::printer::Printer;
 use super::{Failure, Outcome, check_files, reporter, setup, setup_or_stopped};
 use crate::cli::{Global, PlanArgs};
-use crate::decide::all::{self as decide_all, PlanOptions, PlanSummary};
+use crate::decide::all::{self as decide_all, PlanOptions};
 use crate::decide::prepare::{self, Reading};
 use crate::files;
 use crate::plan::markdown;
+use crate::plan::summary::PlanSummary;
 
 pub async fn run(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
     if args.backfill.active() {

@@ -360,7 +360,7 @@ impl Pool for FakePool {
         if let Some(c) = row.changes.iter().find(|c| c.name == "phone_number")
             && c.change
                 .value()
-                .is_some_and(|v| !crate::decide::validate::is_e164(v))
+                .is_some_and(|v| !crate::cognito::rules::is_e164(v))
         {
             return Err(CallError::new(
                 ErrorKind::Row,
@@ -372,7 +372,7 @@ impl Pool for FakePool {
         let user = state.users.get_mut(&key).expect("found");
         let (mut messages, mut pending) = (0, Vec::new());
         let mut held = Vec::new();
-        for (alias, verified) in crate::decide::validate::ALIASES {
+        for (alias, verified) in crate::cognito::rules::ALIASES {
             let new = row.changes.iter().find(|c| c.name == alias);
             let Some(value) = new.and_then(|c| c.change.value()) else {
                 continue;

@@ -10,6 +10,7 @@ pub mod config;
 pub mod fake;
 pub mod pacing;
 pub mod pager;
+pub mod rules;
 pub mod sdk;
 pub mod signin;
 

@@ -24,7 +24,7 @@ use crate::cognito::{CallError, Pool, User};
 pub use crate::model::keys::alias_key;
 use crate::model::keys::user_key;
 use crate::model::row::Identity;
-pub use crate::model::source::Source;
+use crate::model::source::Source;
 use crate::progress::Reporter;
 
 /// AdminGetUser is paced well under its UserRead quota of 120/s (ListUsers: see the pager).
@@ -352,7 +352,7 @@ pub async fn get<P: Pool>(
 /// `*_verified` flag of each alias among them (Cognito resets it when the alias changes
 /// without it, and the journal keeps its value for rollback). Made once, not per user.
 pub fn with_verified_flags(mut wanted: BTreeSet<String>) -> BTreeSet<String> {
-    for (alias, verified) in crate::decide::validate::ALIASES {
+    for (alias, verified) in crate::cognito::rules::ALIASES {
         if wanted.contains(alias) {
             wanted.insert(verified.to_string());
         }

@@ -2,18 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-
-use crate::model::row::{Change, Row};
-
-/// One attribute that changes: `before` None means it is added, `after` None that it is
-/// deleted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AttrDiff {
-    pub name: String,
-    pub before: Option<String>,
-    pub after: Option<String>,
-}
+use crate::model::row::{AttrDiff, Change, Row};
 
 /// What a row comes to against the pool.
 #[derive(Debug, Clone, PartialEq, Eq)]

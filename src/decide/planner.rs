@@ -7,8 +7,9 @@ use std::collections::{BTreeMap, HashSet};
 
 use crate::cognito::config::{Federation, Messaging};
 use crate::decide::current::{Current, Resolved, alias_key};
-use crate::decide::diff::{AttrDiff, RowPlan, against_plan, diff};
+use crate::decide::diff::{RowPlan, against_plan, diff};
 use crate::decide::schema::Schema;
+use crate::model::row::AttrDiff;
 use crate::model::row::{AttrChange, Change, Problem, Record, Row};
 use crate::rows::scan::{Duplicates, user_key};
 
@@ -97,7 +98,7 @@ impl RowsFrom {
     }
 }
 
-pub use crate::decide::validate::ALIASES;
+pub use crate::cognito::rules::ALIASES;
 
 impl Planner<'_> {
     /// The whole decision for a record as read: the row rules, users named on several lines,

@@ -14,9 +14,10 @@ use std::collections::hash_map::Entry;
 use crate::cognito::Pool;
 use crate::cognito::config::{Federation, Messaging};
 use crate::cognito::signin::SignIn;
-use crate::decide::current::{self, Current, InputKeys, Resolved, Source};
+use crate::decide::current::{self, Current, InputKeys, Resolved};
 use crate::decide::schema::Schema;
 use crate::model::row::Change;
+use crate::model::source::Source;
 use crate::progress::Reporter;
 use crate::rows::input::{self, InputOptions};
 use crate::rows::scan::{self, Duplicates, Scan};
@@ -306,7 +307,7 @@ fn check_attributes(schema: &Schema, scan: &Scan, pool: &str) -> anyhow::Result<
     let missing = schema.missing(
         scan.attributes
             .iter()
-            .filter(|n| crate::decide::validate::check_name(n).is_ok()),
+            .filter(|n| crate::cognito::rules::check_name(n).is_ok()),
     );
     if !missing.is_empty() {
         bail!(

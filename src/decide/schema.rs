@@ -10,7 +10,7 @@ use aws_sdk_cognitoidentityprovider::types::{
     AttributeDataType, SchemaAttributeType, UserPoolType,
 };
 
-use crate::decide::validate::STANDARD_ATTRIBUTES;
+use crate::cognito::rules::STANDARD_ATTRIBUTES;
 use crate::model::row::{Change, Problem, Record};
 
 /// What the pool says of one attribute.

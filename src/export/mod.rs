@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
 use crate::cognito::pager::Pager;
+use crate::cognito::rules::{STANDARD_ATTRIBUTES, check_name};
 use crate::cognito::{ErrorKind, Pool};
-use crate::decide::validate::{STANDARD_ATTRIBUTES, check_name};
 use crate::files;
 use crate::progress::{Progress, Reporter};
 use crate::rows::input::Format;

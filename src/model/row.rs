@@ -32,7 +32,19 @@ pub struct AttrChange {
     pub change: Change,
 }
 
-/// A row that parsed; it may still be invalid (see [`crate::decide::validate`]).
+/// One attribute that changes: `before` None means it is added, `after` None that it is
+/// deleted.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AttrDiff {
+    pub name: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// Fields the tool adds to failed-row files; ignored when such a file is read back.
+pub const ERROR_FIELDS: [&str; 2] = ["error_code", "error_message"];
+
+/// A row that parsed; it may still be invalid (see `decide::validate`).
 #[derive(Debug, Clone)]
 pub struct Row {
     /// 1-based line of the input where the row starts.

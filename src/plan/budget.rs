@@ -6,7 +6,7 @@
 //! and a custom message Lambda runs once per message.
 
 use crate::cognito::config::{DEFAULT_EMAIL_DAILY_LIMIT, Messaging};
-use crate::decide::all::{PlanSummary, thousands};
+use crate::plan::summary::{PlanSummary, thousands};
 
 /// The flag that lets a run go over the default sender's daily limit.
 pub const ALLOW_FLAG: &str = "--allow-over-email-limit";

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use serde::{Deserialize, Serialize};
 
-use crate::decide::diff::AttrDiff;
+use crate::model::row::AttrDiff;
 use crate::model::source::Source;
 
 pub const KIND: &str = "cognito-bulk-plan";

@@ -11,8 +11,8 @@ use std::path::Path;
 use anyhow::Context;
 use sha2::{Digest, Sha256};
 
-use crate::decide::all::PlanSummary;
 use crate::plan::file::{self as planfile, PlanEntry};
+use crate::plan::summary::PlanSummary;
 
 /// At most this many attribute changes are listed; the plan file has them all.
 pub const MAX_ROWS: u64 = 10_000;
@@ -312,7 +312,7 @@ mod tests {
             user: "alice".into(),
             username: None,
             sub: None,
-            changes: vec![crate::decide::diff::AttrDiff {
+            changes: vec![crate::model::row::AttrDiff {
                 name: "custom:plan".into(),
                 before: None,
                 after: Some("gold".into()),
@@ -327,7 +327,7 @@ mod tests {
             user: "ana@corp.example".into(),
             username: Some("uuid-ana".into()),
             sub: Some("sub-ana".into()),
-            changes: vec![crate::decide::diff::AttrDiff {
+            changes: vec![crate::model::row::AttrDiff {
                 name: "custom:plan".into(),
                 before: None,
                 after: Some("gold".into()),

@@ -5,3 +5,4 @@
 pub(crate) mod budget;
 pub mod file;
 pub(crate) mod markdown;
+pub mod summary;

@@ -6,8 +6,8 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::files;
+use crate::model::row::ERROR_FIELDS;
 use crate::model::row::RawRecord;
-use crate::rows::input::ERROR_FIELDS;
 
 /// Writes failed rows; the file is created on the first one, so a clean run leaves none.
 pub struct FailedRows {

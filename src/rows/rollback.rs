@@ -10,10 +10,10 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 
-use crate::decide::current::Source;
-use crate::decide::diff::AttrDiff;
 use crate::files;
 use crate::journal::{self, Outcome};
+use crate::model::row::AttrDiff;
+use crate::model::source::Source;
 use crate::plan::file::{self as planfile, PlanEntry, PlanHeader, PlanWriter};
 
 type Values = BTreeMap<String, Option<String>>;

@@ -17,11 +17,12 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cognito::Pool;
 use crate::cognito::pacing::{Pacing, RetryPolicy};
-use crate::decide::all::{self as decide_all, PlanSummary};
-use crate::decide::current::Source;
+use crate::decide::all as decide_all;
 use crate::decide::planner::RowsFrom;
 use crate::decide::prepare::{self, PoolState, Reading, Scanned};
 use crate::journal::{self, Header};
+use crate::model::source::Source;
+use crate::plan::summary::PlanSummary;
 use crate::progress::Reporter;
 use crate::report::{FailedRows, Report};
 use crate::rows::input::{self, InputOptions};

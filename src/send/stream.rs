@@ -10,10 +10,10 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::cognito::pacing::Sent;
-use crate::decide::diff::AttrDiff;
 use crate::decide::planner::{Decision, RowsFrom};
 use crate::decide::prepare::{PoolState, Scanned};
 use crate::journal::DoneSet;
+use crate::model::row::AttrDiff;
 use crate::model::row::{AttrChange, Change, Record};
 use crate::rows::input::{InputError, Records};
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 use cognito_bulk::cognito::Pool;
 use cognito_bulk::cognito::fake::FakePool;
 use cognito_bulk::cognito::pacing::RetryPolicy;
-use cognito_bulk::decide::current::Source;
+use cognito_bulk::model::source::Source;
 use cognito_bulk::progress::Quiet;
 use cognito_bulk::report::Report;
 use cognito_bulk::rows::input::{EmptyCells, Format, InputOptions};

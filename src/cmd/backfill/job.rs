@@ -12,10 +12,11 @@ use tokio_util::sync::CancellationToken;
 use super::super::{Failure, setup};
 use crate::cli::{BackfillArgs, ReadArgs};
 use crate::cognito::sdk::SdkPool;
-use crate::decide::all::{self as decide_all, PlanOptions, PlanSummary};
+use crate::decide::all::{self as decide_all, PlanOptions};
 use crate::decide::backfill::{self, Spec};
-use crate::decide::current::Source;
+use crate::model::source::Source;
 use crate::plan::file as planfile;
+use crate::plan::summary::PlanSummary;
 use crate::progress::Reporter;
 use crate::rows::input::InputOptions;
 use crate::rows::template::Rules;
@@ -69,11 +70,10 @@ pub(super) fn parse(
         )));
     }
     if let Some(attr) = &args.match_attr
-        && let Err(why) =
-            crate::decide::validate::check_name(attr).or_else(|e| match attr.as_str() {
-                "sub" => Ok(()),
-                _ => Err(e),
-            })
+        && let Err(why) = crate::cognito::rules::check_name(attr).or_else(|e| match attr.as_str() {
+            "sub" => Ok(()),
+            _ => Err(e),
+        })
     {
         return Err(setup(anyhow!("--match {attr}: {attr} {why}")));
     }

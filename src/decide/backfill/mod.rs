@@ -19,10 +19,11 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cognito::Pool;
 use crate::cognito::signin::SignIn;
-use crate::decide::current::{Current, Source};
+use crate::decide::current::Current;
 use crate::decide::prepare::{self, PoolState, Scanned};
 use crate::decide::schema::Schema;
 use crate::model::row::Problem;
+use crate::model::source::Source;
 use crate::progress::Reporter;
 use crate::rows::input::{EmptyCells, Format, InputOptions};
 use crate::rows::template::{Rules, Subject};
@@ -123,7 +124,7 @@ pub async fn compute<P: Pool>(
             .scan
             .attributes
             .iter()
-            .filter(|n| crate::decide::validate::check_name(n).is_ok()),
+            .filter(|n| crate::cognito::rules::check_name(n).is_ok()),
     );
     if !missing.is_empty() {
         bail!(

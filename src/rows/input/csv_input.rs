@@ -134,8 +134,7 @@ fn columns(headers: &csv::StringRecord, key: &str) -> Result<Vec<Column>, String
         } else if name.is_empty() {
             return Err(format!("column {} has no name", i + 1));
         } else {
-            crate::decide::validate::check_name(name)
-                .map_err(|m| format!("column {name:?} {m}"))?;
+            crate::cognito::rules::check_name(name).map_err(|m| format!("column {name:?} {m}"))?;
             Column::Attribute(name.to_string())
         };
         out.push(column);

@@ -64,8 +64,7 @@ pub struct InputOptions {
     pub client_metadata: BTreeMap<String, String>,
 }
 
-/// Fields the tool adds to failed-row files; ignored when such a file is read back.
-pub const ERROR_FIELDS: [&str; 2] = ["error_code", "error_message"];
+pub use crate::model::row::ERROR_FIELDS;
 
 /// Fields `export --with-status` adds; ignored on input.
 pub const STATUS_FIELDS: [&str; 2] = ["user_status", "enabled"];

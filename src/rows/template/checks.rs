@@ -25,7 +25,7 @@ pub(super) fn known(flag: &str, used: std::collections::HashSet<String>) -> Resu
         .into_iter()
         .filter(|v| {
             !matches!(v.as_str(), "username" | "sub" | "attrs" | "custom" | "row")
-                && !crate::decide::validate::STANDARD_ATTRIBUTES.contains(&v.as_str())
+                && !crate::cognito::rules::STANDARD_ATTRIBUTES.contains(&v.as_str())
                 && !FUNCTIONS.contains(&v.as_str())
         })
         .collect();

@@ -81,7 +81,7 @@ impl Rules {
                 )));
             };
             let name = name.trim().to_string();
-            if let Err(why) = crate::decide::validate::check_name(&name) {
+            if let Err(why) = crate::cognito::rules::check_name(&name) {
                 return Err(RuleError(format!("--set {name}: {name} {why}")));
             }
             if targets.contains(&name) {

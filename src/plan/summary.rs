@@ -1,0 +1,85 @@
+//! What a plan found, counted: the summary line, the notes on what applying costs (billable
+//! users, messages, the senders' limits), and the preview's first lines. Made by deciding
+//! every row (`decide::all`); shown by `plan`, before `apply`'s question, in the Markdown plan
+//! and by a rollback's dry run.
+
+use crate::model::source::Source;
+
+/// What the plan found.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct PlanSummary {
+    pub to_change: u64,
+    pub attributes: u64,
+    pub unchanged: u64,
+    pub not_found: u64,
+    pub invalid: u64,
+    /// A plan's rows whose users changed since the plan was made.
+    pub conflicts: u64,
+    /// Users Cognito will send a verification message to.
+    pub messages: u64,
+    /// Verification emails and text messages (a user may get one of each).
+    pub emails: u64,
+    pub sms: u64,
+    /// Users whose email or phone change stays pending until they confirm the code.
+    pub pending: u64,
+    /// Users who cannot sign in until they verify their new address, by name.
+    pub locked_out: Vec<String>,
+    /// Rows sent although their federated user's identity provider overwrites the change at
+    /// sign-in (`--allow-overwritten-at-sign-in`): applying the plan needs the flag again.
+    pub overwritten_at_sign_in: u64,
+    /// Users made billable by reading them (AdminGetUser).
+    pub users_read: u64,
+    pub current_state: Option<Source>,
+    /// The first changes, Terraform-style, and the invalid rows.
+    #[serde(skip)]
+    pub preview: Vec<String>,
+    #[serde(skip)]
+    pub problems: Vec<String>,
+    /// How the pool messages its users (for the notes on senders and limits).
+    #[serde(skip)]
+    pub messaging: crate::cognito::config::Messaging,
+}
+
+/// Groups digits by thousands: 12345 -> "12,345".
+pub fn thousands(n: u64) -> String {
+    indicatif::HumanCount(n).to_string()
+}
+
+impl PlanSummary {
+    /// `Plan: 12,345 users to change (14,002 attributes), 3,210 unchanged, 17 not found, 4 invalid.`
+    pub fn line(&self) -> String {
+        let conflicts = if self.conflicts > 0 {
+            format!(", {} conflicts", thousands(self.conflicts))
+        } else {
+            String::new()
+        };
+        format!(
+            "Plan: {} users to change ({} attributes), {} unchanged, {} not found, {} invalid{conflicts}.",
+            thousands(self.to_change),
+            thousands(self.attributes),
+            thousands(self.unchanged),
+            thousands(self.not_found),
+            thousands(self.invalid)
+        )
+    }
+
+    /// What the run will cost the user: messages sent and billable users.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = vec![format!(
+            "Applying makes the {} users it changes billable monthly active users this month (an attribute update counts as activity).",
+            thousands(self.to_change)
+        )];
+        if self.users_read > 0 {
+            notes.push(format!(
+                "Reading current values with AdminGetUser made {} users billable this month; --current-state list does not.",
+                thousands(self.users_read)
+            ));
+        }
+        notes.push(format!(
+            "{} users will receive a verification message.",
+            thousands(self.messages)
+        ));
+        notes.extend(crate::plan::budget::notes(self, &self.messaging));
+        notes
+    }
+}
