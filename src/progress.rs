@@ -64,6 +64,38 @@ impl Progress {
     }
 }
 
+/// What the tool is doing before rows flow, and how far it got: a phase, not a free text, so
+/// that a reporter tells phases apart by their kind (the log's last word on one phase is its
+/// true count before the next begins).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Paging through the pool (ListUsers): users seen so far.
+    ReadingPool { seen: u64 },
+    /// Reading the input's users one at a time (AdminGetUser): users read so far.
+    ReadingUsers { read: u64 },
+    /// Deciding rows, which sends nothing: rows decided, of `total`.
+    Deciding { done: u64, total: u64 },
+}
+
+impl Status {
+    /// Whether `other` is the same phase (at another count).
+    fn same_phase(&self, other: &Status) -> bool {
+        std::mem::discriminant(self) == std::mem::discriminant(other)
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Status::ReadingPool { seen } => write!(f, "reading the pool: {seen} users so far"),
+            Status::ReadingUsers { read } => write!(f, "reading users: {read}"),
+            Status::Deciding { done, total } => {
+                write!(f, "deciding rows: {done}/{total} (nothing is sent)")
+            }
+        }
+    }
+}
+
 /// What the core tells the outside world while it runs.
 pub trait Reporter: Send + Sync {
     fn started(&self, total: u64);
@@ -71,8 +103,8 @@ pub trait Reporter: Send + Sync {
     /// A row that failed or was invalid, described without attribute values.
     fn row_message(&self, message: &str);
     fn warning(&self, message: &str);
-    /// What the tool is doing before rows flow (reading the pool, ...).
-    fn status(&self, _message: &str) {}
+    /// What the tool is doing before rows flow (reading the pool, deciding rows).
+    fn status(&self, _status: Status) {}
     fn finished(&self);
 }
 
@@ -157,8 +189,8 @@ impl Reporter for Bar {
     fn warning(&self, message: &str) {
         self.bar.println(format!("warning: {message}"));
     }
-    fn status(&self, message: &str) {
-        self.bar.set_message(message.to_string());
+    fn status(&self, status: Status) {
+        self.bar.set_message(status.to_string());
         self.bar.tick();
     }
     fn finished(&self) {
@@ -170,9 +202,10 @@ impl Reporter for Bar {
 pub struct LogLines {
     every: Duration,
     last: Mutex<Option<Instant>>,
-    /// The latest line not logged yet (too soon after the last one): logged when the phase
-    /// ends, so that the last word is the true count ("reading the pool: 300 users").
-    pending: Mutex<Option<String>>,
+    /// The latest line not logged yet (too soon after the last one), and its phase if it is a
+    /// status: logged when the phase ends, so that the last word is the true count ("reading
+    /// the pool: 300 users").
+    pending: Mutex<Option<(String, Option<Status>)>>,
     start: Instant,
     /// When the counted phase started (the rate is over this phase only).
     started: Mutex<Instant>,
@@ -219,15 +252,18 @@ impl Reporter for LogLines {
         }
         let elapsed = self.start.elapsed();
         let phase = self.started.lock().expect("log lock").elapsed();
-        self.at_most_every(format!(
-            "{}/{} {}, {}{}, {} so far",
-            HumanCount(p.done),
-            HumanCount(p.total),
-            p.unit(),
-            p.rate(phase.as_secs_f64()),
-            p.sending(),
-            HumanDuration(elapsed)
-        ));
+        self.at_most_every(
+            format!(
+                "{}/{} {}, {}{}, {} so far",
+                HumanCount(p.done),
+                HumanCount(p.total),
+                p.unit(),
+                p.rate(phase.as_secs_f64()),
+                p.sending(),
+                HumanDuration(elapsed)
+            ),
+            None,
+        );
     }
     fn row_message(&self, message: &str) {
         let (show, note) = self.rows.admit();
@@ -241,15 +277,17 @@ impl Reporter for LogLines {
     fn warning(&self, message: &str) {
         tracing::warn!("{message}");
     }
-    fn status(&self, message: &str) {
-        // A new phase ("reading the pool: ..." then "deciding rows: ..."): the last word of the
-        // one before is logged first, so that it ends on its true count.
-        let phase = |m: &str| m.split(':').next().unwrap_or_default().to_string();
-        let held = self.pending.lock().expect("log lock").as_deref().map(phase);
-        if held.is_some_and(|held| held != phase(message)) {
+    fn status(&self, status: Status) {
+        // A new phase (reading the pool, then deciding rows): the last word of the one before
+        // is logged first, so that it ends on its true count.
+        let new_phase = match &*self.pending.lock().expect("log lock") {
+            Some((_, held)) => !held.is_some_and(|held| held.same_phase(&status)),
+            None => false,
+        };
+        if new_phase {
             self.flush();
         }
-        self.at_most_every(message.to_string());
+        self.at_most_every(status.to_string(), Some(status));
     }
     fn finished(&self) {
         self.flush();
@@ -257,9 +295,10 @@ impl Reporter for LogLines {
 }
 
 impl LogLines {
-    /// Logs `message` unless a line was logged less than `every` ago; then it is held back,
-    /// and logged when the phase ends unless a newer one replaces it first.
-    fn at_most_every(&self, message: String) {
+    /// Logs `message` unless a line was logged less than `every` ago; then it is held back
+    /// (with its `status`, if it is one), and logged when the phase ends unless a newer one
+    /// replaces it first.
+    fn at_most_every(&self, message: String, status: Option<Status>) {
         let mut last = self.last.lock().expect("log lock");
         let mut pending = self.pending.lock().expect("log lock");
         let now = Instant::now();
@@ -268,14 +307,41 @@ impl LogLines {
             *pending = None;
             tracing::info!("{message}");
         } else {
-            *pending = Some(message);
+            *pending = Some((message, status));
         }
     }
 
     /// Logs the line held back, if any.
     fn flush(&self) {
-        if let Some(message) = self.pending.lock().expect("log lock").take() {
+        if let Some((message, _)) = self.pending.lock().expect("log lock").take() {
             tracing::info!("{message}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Status;
+
+    /// The words the log and the bar show (tests of the binary look for them).
+    #[test]
+    fn statuses_read_as_before_and_phases_are_told_apart_by_kind() {
+        let pool = Status::ReadingPool { seen: 300 };
+        assert_eq!(pool.to_string(), "reading the pool: 300 users so far");
+        assert_eq!(
+            Status::ReadingUsers { read: 100 }.to_string(),
+            "reading users: 100"
+        );
+        let deciding = Status::Deciding {
+            done: 12,
+            total: 12,
+        };
+        assert_eq!(
+            deciding.to_string(),
+            "deciding rows: 12/12 (nothing is sent)"
+        );
+        assert!(pool.same_phase(&Status::ReadingPool { seen: 360 }));
+        assert!(!pool.same_phase(&deciding));
+        assert!(!pool.same_phase(&Status::ReadingUsers { read: 300 }));
     }
 }

@@ -204,17 +204,15 @@ pub fn decide_all(
         ..PlanSummary::default()
     };
     // Deciding sends nothing: a status, not the progress of rows to process.
-    let deciding = |done: u64| {
-        format!(
-            "deciding rows: {done}/{} (nothing is sent)",
-            scanned.scan.rows
-        )
+    let deciding = |done: u64| crate::progress::Status::Deciding {
+        done,
+        total: scanned.scan.rows,
     };
     // Checked against the scan as it is read: no row outside the fingerprint is decided.
     let records = input::read(scanned.scan.reopen(&scanned.path)?, display, io)?.records;
     for (done, record) in records.enumerate() {
         if done % 1000 == 0 && done > 0 {
-            reporter.status(&deciding(done as u64));
+            reporter.status(deciding(done as u64));
         }
         if stop.is_cancelled() {
             anyhow::bail!("interrupted; nothing was written");
@@ -274,7 +272,7 @@ pub fn decide_all(
             }
         }
     }
-    reporter.status(&deciding(scanned.scan.rows));
+    reporter.status(deciding(scanned.scan.rows));
     Ok(summary)
 }
 

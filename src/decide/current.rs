@@ -295,7 +295,7 @@ pub async fn list<P: Pool>(
                 false => current.note_aliases(&user.username, &user.attributes),
             }
         }
-        reporter.status(&format!("reading the pool: {seen} users so far"));
+        reporter.status(crate::progress::Status::ReadingPool { seen });
     }
     Ok(current)
 }
@@ -341,7 +341,9 @@ pub async fn get<P: Pool>(
             }
         }
         if current.users_read.is_multiple_of(100) {
-            reporter.status(&format!("reading users: {}", current.users_read));
+            reporter.status(crate::progress::Status::ReadingUsers {
+                read: current.users_read,
+            });
         }
     }
     note_owners(pool, keys.aliases, &mut current, stop).await?;

@@ -24,7 +24,7 @@ pub async fn list_users<P: Pool>(
             seen += 1;
             each(&user.username, &user.attributes)?;
         }
-        reporter.status(&format!("reading the pool: {seen} users so far"));
+        reporter.status(crate::progress::Status::ReadingPool { seen });
     }
     Ok(())
 }

@@ -1,9 +1,15 @@
 //! The page's charts: the per-second timeline (or per-bucket averages for long runs) as
 //! inline SVG, calls, successes, throttles and errors per second with the rate limit as a line.
+//! The SVG goes into the page marked safe: it is built from numbers and fixed names, and the
+//! little text it holds is escaped here all the same.
 
 use std::fmt::Write;
 
-use super::{MAX_POINTS, TimelineSource, esc};
+use html_escape::encode_text as esc;
+use minijinja::Value;
+use serde::Serialize;
+
+use super::{MAX_POINTS, TimelineSource};
 use crate::cognito::pacing::Second;
 use crate::report::Report;
 
@@ -53,11 +59,19 @@ const RIGHT: f64 = 12.0;
 const TOP: f64 = 14.0;
 const BOTTOM: f64 = 30.0;
 
-pub(super) fn charts(h: &mut String, r: &Report, source: TimelineSource) {
-    h.push_str("<section><h2>Calls per second</h2>\n");
+/// The charts section's content: a note on how to read them, and the two charts (SVG and
+/// legend, marked safe).
+#[derive(Serialize)]
+pub(super) struct Charts {
+    notes: String,
+    calls: Value,
+    faults: Value,
+}
+
+/// The charts, or `None` when no call was made.
+pub(super) fn charts(r: &Report, source: TimelineSource) -> Option<Charts> {
     if r.timeline.is_empty() {
-        h.push_str("<p>No calls were made, so there is no timeline.</p></section>\n");
-        return;
+        return None;
     }
     let (points, width) = buckets(&r.timeline);
     let mut notes = Vec::new();
@@ -86,7 +100,6 @@ pub(super) fn charts(h: &mut String, r: &Report, source: TimelineSource) {
     } else {
         notes.push("Cognito never throttled this run.".into());
     }
-    let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(&notes.join(" ")));
     let with_rate = source == TimelineSource::Measured;
     let series_calls: [Series; 3] = [
         ("calls", |b| b.calls, "calls"),
@@ -99,8 +112,9 @@ pub(super) fn charts(h: &mut String, r: &Report, source: TimelineSource) {
         &series_calls[..2]
     };
     let first_throttle = points.iter().position(|b| b.throttles > 0.0);
+    let mut calls = String::new();
     chart(
-        h,
+        &mut calls,
         "calls",
         &points,
         width,
@@ -108,13 +122,13 @@ pub(super) fn charts(h: &mut String, r: &Report, source: TimelineSource) {
         first_throttle,
         true,
     );
-    h.push_str("<h2>Throttles and errors per second</h2>\n");
     let series_faults: [Series; 2] = [
         ("throttles", |b| b.throttles, "throttle"),
         ("errors", |b| b.errors, "err"),
     ];
+    let mut faults = String::new();
     chart(
-        h,
+        &mut faults,
         "faults",
         &points,
         width,
@@ -122,7 +136,11 @@ pub(super) fn charts(h: &mut String, r: &Report, source: TimelineSource) {
         first_throttle,
         false,
     );
-    h.push_str("</section>\n");
+    Some(Charts {
+        notes: notes.join(" "),
+        calls: Value::from_safe_string(calls),
+        faults: Value::from_safe_string(faults),
+    })
 }
 
 /// A line of a chart: its name, its value at a point, its CSS class.
@@ -166,7 +184,7 @@ fn chart(
             W - RIGHT,
             LEFT - 6.0,
             yy + 4.0,
-            short(v)
+            esc(&short(v))
         );
     }
     // Time ticks.
@@ -182,7 +200,7 @@ fn chart(
             H - BOTTOM,
             H - BOTTOM + 4.0,
             H - BOTTOM + 17.0,
-            clock(t)
+            esc(&clock(t))
         );
         t += step;
     }
@@ -215,22 +233,24 @@ fn chart(
             let _ = writeln!(
                 h,
                 "<rect class=\"bucket\" data-t=\"{}\" x=\"{:.2}\" y=\"{TOP}\" width=\"{w:.2}\" \
-                 height=\"{plot_h}\"><title>{}: {} calls/s, {} ok, {} throttled, {} errors; rate \
-                 limit {:.1}/s</title></rect>",
+                 height=\"{plot_h}\"><title>{}</title></rect>",
                 b.t,
                 LEFT + i as f64 * w,
-                clock(b.t),
-                short(b.calls),
-                short(b.successes),
-                short(b.throttles),
-                short(b.errors),
-                b.rate_limit
+                esc(&format!(
+                    "{}: {} calls/s, {} ok, {} throttled, {} errors; rate limit {:.1}/s",
+                    clock(b.t),
+                    short(b.calls),
+                    short(b.successes),
+                    short(b.throttles),
+                    short(b.errors),
+                    b.rate_limit
+                ))
             );
         }
     }
     h.push_str("</svg>\n<p class=\"legend\">");
     for (name, _, class) in series {
-        let _ = write!(h, "<span class=\"key {class}\"></span>{name} ");
+        let _ = write!(h, "<span class=\"key {class}\"></span>{} ", esc(name));
     }
     h.push_str("</p>\n");
 }

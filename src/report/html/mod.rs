@@ -3,14 +3,22 @@
 //! failed rows (never attribute values) and charts of the per-second timeline, so that "where
 //! did throttling start, and how did the pacer answer" is one glance. Long runs are drawn by
 //! the minute (or longer buckets), so a 12-hour run stays readable; the page says so.
+//!
+//! The page is `report.html.j2`, a MiniJinja template with HTML autoescape on: this file turns
+//! a [`Report`] into a context of formatted figures and raw texts, so that a stop reason, code,
+//! message or username, whatever it holds, shows as text. Only the SVG charts (`chart.rs`) are
+//! passed in marked safe.
 
-use std::fmt::Write;
 use std::path::Path;
 
-use html_escape::encode_text as esc;
 use indicatif::{HumanCount, HumanDuration};
+use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
+use serde::Serialize;
 
 use super::Report;
+
+/// The page's template, HTML-escaped by MiniJinja: a value shows as text unless marked safe.
+const TEMPLATE: &str = include_str!("report.html.j2");
 
 /// Runs up to this many seconds are drawn second by second; longer ones in buckets of whole
 /// minutes, at most this many.
@@ -32,37 +40,68 @@ pub use chart::{Bucket, buckets};
 
 /// Writes the page for `report` to `path` (owner-only, atomically).
 pub fn write(report: &Report, source: TimelineSource, path: &Path) -> std::io::Result<()> {
-    crate::files::write_private_atomic(path, render(report, source).as_bytes())
+    let page = render(report, source).map_err(std::io::Error::other)?;
+    crate::files::write_private_atomic(path, page.as_bytes())
 }
 
-/// The whole page.
-pub fn render(r: &Report, source: TimelineSource) -> String {
-    let mut h = String::with_capacity(64 * 1024);
-    let title = format!("cognito-bulk run report: {}", r.input);
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
-        esc(&title)
-    );
-    let (verdict, class) = outcome(r);
-    let _ = writeln!(
-        h,
-        "<header><h1>cognito-bulk run report</h1><p class=\"verdict {class}\">{}</p></header>",
-        esc(&verdict)
-    );
-    facts(&mut h, r);
-    counts(&mut h, r);
-    charts(&mut h, r, source);
-    failures(&mut h, r);
-    let _ = write!(
-        h,
-        "<footer>Written by cognito-bulk {}. Attribute values are never shown here.</footer>\n\
-         </body>\n</html>\n",
-        env!("CARGO_PKG_VERSION")
-    );
-    h
+/// What the template shows: every figure already formatted, every text as it is (the template
+/// escapes it).
+#[derive(Serialize)]
+struct Page {
+    input: String,
+    verdict: String,
+    verdict_class: &'static str,
+    facts: Vec<(&'static str, String)>,
+    rows_total: String,
+    api_calls: String,
+    throttled: String,
+    retries: String,
+    counts: Vec<Count>,
+    charts: Option<chart::Charts>,
+    /// (code, rows), most rows first.
+    failures_by_code: Vec<(String, String)>,
+    first_failures: Vec<super::FailedRow>,
+    first_failures_which: String,
+    version: &'static str,
+}
+
+/// A line of the row counts: its name, count, bar colour and bar length (per cent).
+#[derive(Serialize)]
+struct Count {
+    name: &'static str,
+    n: String,
+    class: &'static str,
+    pct: String,
+}
+
+/// The whole page. Fails only if the template itself is wrong (the unit tests render it).
+pub fn render(r: &Report, source: TimelineSource) -> Result<String, minijinja::Error> {
+    let (verdict, verdict_class) = outcome(r);
+    let page = Page {
+        input: r.input.clone(),
+        verdict,
+        verdict_class,
+        facts: facts(r),
+        rows_total: HumanCount(r.rows_total).to_string(),
+        api_calls: HumanCount(r.api_calls).to_string(),
+        throttled: HumanCount(r.throttled).to_string(),
+        retries: HumanCount(r.retries).to_string(),
+        counts: counts(r),
+        charts: charts(r, source),
+        failures_by_code: failures_by_code(r),
+        first_failures: first_failures(r),
+        first_failures_which: which_failures(r),
+        version: env!("CARGO_PKG_VERSION"),
+    };
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|_| AutoEscape::Html);
+    // A name the template uses but the page lacks is an error, not an empty cell.
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    env.set_keep_trailing_newline(true);
+    env.template_from_named_str("report.html", TEMPLATE)?
+        .render(Value::from_serialize(&page))
 }
 
 /// The one-line verdict and its CSS class.
@@ -103,12 +142,13 @@ fn outcome(r: &Report) -> (String, &'static str) {
     }
 }
 
-fn facts(h: &mut String, r: &Report) {
+fn facts(r: &Report) -> Vec<(&'static str, String)> {
     let none = || "-".to_string();
+    let or_none = |s: &str| if s.is_empty() { none() } else { s.to_string() };
     let mut rows: Vec<(&str, String)> = vec![
-        ("Input", r.input.clone()),
-        ("Input SHA-256", r.input_sha256.clone()),
-        ("User pool", r.user_pool_id.clone()),
+        ("Input", or_none(&r.input)),
+        ("Input SHA-256", or_none(&r.input_sha256)),
+        ("User pool", or_none(&r.user_pool_id)),
         ("Started", r.started_at.clone().unwrap_or_else(none)),
         ("Finished", r.finished_at.clone().unwrap_or_else(none)),
         (
@@ -146,16 +186,12 @@ fn facts(h: &mut String, r: &Report) {
         "Failed rows file",
         r.failed_rows_file.clone().unwrap_or_else(none),
     ));
-    h.push_str("<section><h2>The run</h2><table class=\"facts\">\n");
-    for (k, v) in rows {
-        let _ = writeln!(h, "<tr><th>{k}</th><td>{}</td></tr>", esc(&v));
-    }
-    h.push_str("</table></section>\n");
+    rows
 }
 
-fn counts(h: &mut String, r: &Report) {
+fn counts(r: &Report) -> Vec<Count> {
     let total = r.rows_total.max(1) as f64;
-    let rows = [
+    [
         ("updated", r.updated, "ok"),
         ("unchanged", r.unchanged, "same"),
         ("failed", r.failed, "err"),
@@ -164,106 +200,48 @@ fn counts(h: &mut String, r: &Report) {
         ("conflicts (left alone)", r.conflicts, "err"),
         ("not attempted", r.not_attempted, "same"),
         ("skipped (done earlier)", r.skipped_done, "same"),
-    ];
-    let _ = writeln!(
-        h,
-        "<section><h2>Rows</h2><p>{} rows in the input; {} API calls, {} throttled, {} retries.</p>\
-         <table class=\"counts\">",
-        HumanCount(r.rows_total),
-        HumanCount(r.api_calls),
-        HumanCount(r.throttled),
-        HumanCount(r.retries)
-    );
-    for (name, n, class) in rows {
-        let pct = n as f64 / total * 100.0;
-        let _ = writeln!(
-            h,
-            "<tr><th>{name}</th><td class=\"num\">{}</td><td class=\"bar\">\
-             <span class=\"{class}\" style=\"width:{pct:.1}%\"></span></td></tr>",
-            HumanCount(n)
-        );
-    }
-    h.push_str("</table></section>\n");
+    ]
+    .into_iter()
+    .map(|(name, n, class)| Count {
+        name,
+        n: HumanCount(n).to_string(),
+        class,
+        pct: format!("{:.1}", n as f64 / total * 100.0),
+    })
+    .collect()
 }
 
-fn failures(h: &mut String, r: &Report) {
-    h.push_str("<section><h2>Failures by code</h2>\n");
-    if r.failures_by_code.is_empty() {
-        h.push_str("<p>None.</p>\n");
-    } else {
-        h.push_str("<table class=\"list\"><tr><th>code</th><th class=\"num\">rows</th></tr>\n");
-        let mut codes: Vec<_> = r.failures_by_code.iter().collect();
-        codes.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        for (code, n) in codes {
-            let _ = writeln!(
-                h,
-                "<tr><td>{}</td><td class=\"num\">{}</td></tr>",
-                esc(code),
-                HumanCount(*n)
-            );
-        }
-        h.push_str("</table>\n");
+/// (code, rows), most rows first, then by code.
+fn failures_by_code(r: &Report) -> Vec<(String, String)> {
+    let mut codes: Vec<_> = r.failures_by_code.iter().collect();
+    codes.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    codes
+        .into_iter()
+        .map(|(code, n)| (code.clone(), HumanCount(*n).to_string()))
+        .collect()
+}
+
+/// The first failed rows, a missing message shown as "-".
+fn first_failures(r: &Report) -> Vec<super::FailedRow> {
+    let mut rows = r.first_failures.clone();
+    for f in &mut rows {
+        f.message.get_or_insert_with(|| "-".into());
     }
-    h.push_str("</section>\n");
-    if r.first_failures.is_empty() {
-        return;
-    }
+    rows
+}
+
+/// Whether the first failed rows are all of them.
+fn which_failures(r: &Report) -> String {
     let (shown, all) = (r.first_failures.len() as u64, r.failed + r.invalid);
-    let which = if shown >= all {
+    if shown >= all {
         "All of them; they are also in the failed-rows file, with their values.".to_string()
     } else {
         format!(
             "The first {shown} of {}; every one is in the failed-rows file, with its values.",
             HumanCount(all)
         )
-    };
-    let _ = write!(
-        h,
-        "<section><h2>First failed rows</h2><p>{which}</p>\n<table class=\"list rows\">\
-         <tr><th class=\"num\">line</th><th>user</th><th>code</th><th>message</th></tr>\n"
-    );
-    for f in &r.first_failures {
-        let _ = writeln!(
-            h,
-            "<tr><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            f.line,
-            esc(&f.user),
-            esc(&f.code),
-            esc(f.message.as_deref().unwrap_or("-"))
-        );
     }
-    h.push_str("</table></section>\n");
 }
-
-const CSS: &str = "
-body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1f2328;
- background:#fff;max-width:1000px;margin:24px auto;padding:0 16px}
-h1{font-size:22px;margin:0 0 4px}h2{font-size:16px;margin:24px 0 8px}
-.verdict{font-weight:600;padding:6px 10px;border-radius:6px;display:inline-block;margin:4px 0}
-.good{background:#dafbe1;color:#116329}.warn{background:#fff8c5;color:#7d4e00}
-.bad{background:#ffebe9;color:#a40e26}
-table{border-collapse:collapse}th,td{padding:3px 10px 3px 0;text-align:left;vertical-align:top}
-.facts th{color:#57606a;font-weight:500;white-space:nowrap}.facts td{word-break:break-all}
-.num{text-align:right;font-variant-numeric:tabular-nums}
-.counts th{font-weight:500;min-width:170px}.counts .bar{width:420px}
-.counts .bar span{display:block;height:12px;border-radius:2px}
-.counts .ok{background:#2da44e}.counts .same{background:#afb8c1}.counts .err{background:#cf222e}
-.list{min-width:320px}.rows{width:100%}.list th{border-bottom:1px solid #d0d7de}.list td{border-bottom:1px solid #eaeef2}
-.note{color:#57606a}
-svg.chart{width:100%;height:auto;display:block}
-.grid{stroke:#eaeef2}.tick{stroke:#8c959f}
-.ylab{font-size:11px;fill:#57606a;text-anchor:end}.xlab{font-size:11px;fill:#57606a;text-anchor:middle}
-.line{fill:none;stroke-width:1.5;stroke-linejoin:round}
-.line.calls{stroke:#8c959f}.line.ok{stroke:#2da44e}.line.rate{stroke:#0969da;stroke-dasharray:6 3}
-.line.throttle{stroke:#bf8700}.line.err{stroke:#cf222e}
-.mark{stroke:#bf8700;stroke-dasharray:2 3}.marklab{font-size:11px;fill:#7d4e00}
-rect.bucket{fill:transparent}rect.bucket:hover{fill:rgba(9,105,218,.12)}
-.legend{font-size:12px;color:#57606a;margin:2px 0 0 52px}
-.key{display:inline-block;width:18px;height:3px;vertical-align:middle;margin:0 4px 0 10px}
-.key.calls{background:#8c959f}.key.ok{background:#2da44e}.key.rate{background:#0969da}
-.key.throttle{background:#bf8700}.key.err{background:#cf222e}
-footer{margin:32px 0 8px;color:#57606a;font-size:12px}
-";
 
 #[cfg(test)]
 mod tests {
@@ -318,11 +296,63 @@ mod tests {
             }],
             ..Report::default()
         };
-        let page = render(&report, TimelineSource::Measured);
+        let page = render(&report, TimelineSource::Measured).unwrap();
         assert!(!page.contains("<script>"));
         assert!(page.contains("&lt;script&gt;"));
         assert!(page.contains("a&amp;b"));
         assert_eq!(page.matches("class=\"bucket\"").count(), 3);
+    }
+
+    /// The template escapes what a user or the server controls: the reason the run stopped, an
+    /// error code and message, a username. Read back through an HTML parser, each is text, and
+    /// the page holds no element that was not in the template.
+    #[test]
+    fn the_template_escapes_user_controlled_strings() {
+        let evil = "<script>alert('x')</script><img src=x onerror=alert(1)>";
+        let mut report = Report {
+            input: "in.csv".into(),
+            failed: 1,
+            stopped: Some(format!("a fatal answer: {evil}")),
+            timeline: timeline(2),
+            first_failures: vec![super::super::FailedRow {
+                line: 7,
+                user: format!("u{evil}"),
+                code: format!("C{evil}"),
+                message: Some(format!("m{evil}\"'&")),
+            }],
+            ..Report::default()
+        };
+        report.count_failure(evil);
+        let page = render(&report, TimelineSource::Journal).unwrap();
+        assert!(
+            !page.contains("<script") && !page.contains("<img"),
+            "{page}"
+        );
+        let html = scraper::Html::parse_document(&page);
+        let count = |s: &str| html.select(&scraper::Selector::parse(s).unwrap()).count();
+        assert_eq!((count("script"), count("img")), (0, 0));
+        let text = |s: &str| -> Vec<String> {
+            html.select(&scraper::Selector::parse(s).unwrap())
+                .map(|e| e.text().collect())
+                .collect()
+        };
+        assert_eq!(
+            text(".verdict"),
+            [format!("Stopped: a fatal answer: {evil}")]
+        );
+        assert_eq!(
+            text("table.rows td"),
+            [
+                "7".into(),
+                format!("u{evil}"),
+                format!("C{evil}"),
+                format!("m{evil}\"'&")
+            ]
+        );
+        assert!(text("table.list td").contains(&evil.to_string()));
+        // The charts, marked safe, are still markup.
+        assert_eq!(count("svg#calls"), 1);
+        assert_eq!(count("svg#faults"), 1);
     }
 
     #[test]
