@@ -62,6 +62,7 @@ pub async fn plan(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
         io: &io,
         user_pool_id: &args.user_pool_id,
         allow_verification_messages: args.read.allow_verification_messages,
+        allow_overwritten_at_sign_in: args.read.allow_overwritten_at_sign_in,
         show: args.show,
         filtered: filtered(&args.read, &args.backfill),
     };
@@ -172,6 +173,7 @@ pub async fn apply(global: &Global, mut args: ApplyArgs) -> Result<Outcome, Fail
             io: &io,
             user_pool_id: &args.user_pool_id,
             allow_verification_messages: args.read.allow_verification_messages,
+            allow_overwritten_at_sign_in: args.read.allow_overwritten_at_sign_in,
             show: PREVIEW_LINES,
             filtered: filtered(&args.read, &args.backfill),
         };
