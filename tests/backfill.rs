@@ -1045,3 +1045,62 @@ async fn ctrl_c_during_a_backfill_apply_is_announced_once_and_its_advice_resumes
         "no user sent twice"
     );
 }
+
+/// A computed backfill that sets email on more users than Cognito's default sender mails in a
+/// day (50), with messages allowed: refused before the question and before any write (no
+/// journal), naming the flag; the command run again with `--allow-over-email-limit` applies.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_backfill_over_the_daily_email_limit_is_refused_until_allowed() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = create_pool(&c, &[]).await;
+    for i in 0..51 {
+        let u = format!("u{i:02}");
+        create_user(&c, &pool, &u, &[("email", &format!("{u}@old.example"))]).await;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "apply",
+        "--user-pool-id",
+        &pool,
+        "--set",
+        "email={{ username }}@new.example",
+        "--allow-verification-messages",
+    ];
+    let run = run_in(dir.path(), &moto.url(), &args).await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("51 emails") && run.stderr.contains("--allow-over-email-limit"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("applying"),
+        "refused before: {}",
+        run.stderr
+    );
+    let journals = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .to_string_lossy()
+                .ends_with(".journal")
+        })
+        .count();
+    assert_eq!(journals, 0, "no run started");
+    assert_eq!(
+        attributes(&c, &pool, "u00").await["email"],
+        "u00@old.example"
+    );
+    let mut allowed = args.to_vec();
+    allowed.push("--allow-over-email-limit");
+    let run = run_in(dir.path(), &moto.url(), &allowed).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("51 updated"), "{}", run.stdout);
+    assert_eq!(
+        attributes(&c, &pool, "u50").await["email"],
+        "u50@new.example"
+    );
+}

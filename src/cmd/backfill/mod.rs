@@ -182,6 +182,14 @@ pub async fn apply(global: &Global, mut args: ApplyArgs) -> Result<Outcome, Fail
             .await
             .map_err(setup_or_stopped(&stop))?;
         reporter.finished();
+        // Over the default sender's daily limit: refused before the question (and so before
+        // any write), as `apply INPUT` refuses it.
+        crate::budget::check(
+            &summary,
+            &summary.messaging,
+            args.read.allow_over_email_limit,
+        )
+        .map_err(setup)?;
         let printer = Printer::new(global).asking_if(!global.yes);
         for line in rule_lines(&args.backfill) {
             printer.context(line);
