@@ -1045,3 +1045,137 @@ async fn ctrl_c_during_a_backfill_apply_is_announced_once_and_its_advice_resumes
         "no user sent twice"
     );
 }
+
+/// A computed backfill that sets email on more users than Cognito's default sender mails in a
+/// day (50), with messages allowed: refused before the question and before any write (no
+/// journal), naming the flag; the command run again with `--allow-over-email-limit` applies.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_backfill_over_the_daily_email_limit_is_refused_until_allowed() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = create_pool(&c, &[]).await;
+    for i in 0..51 {
+        let u = format!("u{i:02}");
+        create_user(&c, &pool, &u, &[("email", &format!("{u}@old.example"))]).await;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "apply",
+        "--user-pool-id",
+        &pool,
+        "--set",
+        "email={{ username }}@new.example",
+        "--allow-verification-messages",
+    ];
+    let run = run_in(dir.path(), &moto.url(), &args).await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("51 emails") && run.stderr.contains("--allow-over-email-limit"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("applying"),
+        "refused before: {}",
+        run.stderr
+    );
+    let journals = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .to_string_lossy()
+                .ends_with(".journal")
+        })
+        .count();
+    assert_eq!(journals, 0, "no run started");
+    assert_eq!(
+        attributes(&c, &pool, "u00").await["email"],
+        "u00@old.example"
+    );
+    let mut allowed = args.to_vec();
+    allowed.push("--allow-over-email-limit");
+    let run = run_in(dir.path(), &moto.url(), &allowed).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("51 updated"), "{}", run.stdout);
+    assert_eq!(
+        attributes(&c, &pool, "u50").await["email"],
+        "u50@new.example"
+    );
+}
+
+/// A computed backfill that changes an attribute the pool's identity provider maps, for a
+/// federated user (an `identities` attribute), is refused in the plan as
+/// `OverwrittenAtSignIn`; planned with `--allow-overwritten-at-sign-in`, the printed `apply
+/// --plan` command states the flag and applies the row as printed.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_backfill_of_a_federated_users_mapped_attribute_needs_the_flag() {
+    use aws_sdk_cognitoidentityprovider::types::IdentityProviderTypeType;
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = create_pool(&c, &[]).await;
+    c.create_identity_provider()
+        .user_pool_id(&pool)
+        .provider_name("Google")
+        .provider_type(IdentityProviderTypeType::Google)
+        .provider_details("client_id", "x")
+        .attribute_mapping("given_name", "given_name")
+        .send()
+        .await
+        .unwrap();
+    let identities =
+        r#"[{"userId":"1","providerName":"Google","providerType":"Google","primary":true}]"#;
+    create_user(
+        &c,
+        &pool,
+        "google_1",
+        &[("given_name", "Ann"), ("identities", identities)],
+    )
+    .await;
+    create_user(&c, &pool, "u1", &[("given_name", "Uma")]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("names.plan");
+    let plan = plan.to_str().unwrap();
+    let args = [
+        "plan",
+        "--user-pool-id",
+        &pool,
+        "--set",
+        "given_name={{ given_name }}!",
+        "--out",
+        plan,
+    ];
+    let run = run_in(dir.path(), &moto.url(), &args).await;
+    assert!(
+        run.stdout.contains("1 users to change") && run.stdout.contains("1 invalid"),
+        "{run:?}"
+    );
+    assert!(
+        run.stderr.contains("writes given_name at every sign-in"),
+        "{}",
+        run.stderr
+    );
+    let mut allowed = args.to_vec();
+    allowed.push("--allow-overwritten-at-sign-in");
+    let run = run_in(dir.path(), &moto.url(), &allowed).await;
+    assert!(run.stdout.contains("2 users to change"), "{run:?}");
+    let printed = run
+        .stdout
+        .lines()
+        .find_map(|l| l.split_once("apply it with: cognito-bulk "))
+        .map(|(_, cmd)| cmd.to_string())
+        .expect("an apply command");
+    assert!(
+        printed.contains("--allow-overwritten-at-sign-in"),
+        "{printed}"
+    );
+    let printed: Vec<String> = shlex::split(&printed).expect("a command line");
+    let printed: Vec<&str> = printed.iter().map(String::as_str).collect();
+    let run = run_in(dir.path(), &moto.url(), &printed).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        attributes(&c, &pool, "google_1").await["given_name"],
+        "Ann!"
+    );
+}

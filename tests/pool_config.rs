@@ -413,3 +413,35 @@ async fn a_rerun_does_not_mail_a_pending_change_again_unless_asked() {
     assert_eq!(report.updated, 1, "{report:?}");
     assert_eq!(pool.messages(), 2);
 }
+
+/// A pending change is remembered across runs: the second run of the same command keeps the
+/// first (finished) journal aside as `JOURNAL.old-TIMESTAMP`, and a third run still does not
+/// mail the user again, since the pending changes of the kept journals count too.
+#[tokio::test]
+async fn a_pending_change_in_a_journal_kept_aside_is_not_mailed_again() {
+    let pool = fake(1);
+    pool.configure(|p| {
+        p.user_attribute_update_settings = Some(
+            UserAttributeUpdateSettingsType::builder()
+                .attributes_require_verification_before_update(VerifiedAttributeType::Email)
+                .build(),
+        );
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let input = csv(dir.path(), "username,email\nu000,a@new.example\n");
+    let report = run(&pool, options(&input, dir.path()), true).await;
+    assert_eq!((report.pending_changes, pool.messages()), (1, 1));
+    for run_no in 2..=3 {
+        let report = run(&pool, options(&input, dir.path()), true).await;
+        assert_eq!((report.updated, report.unchanged), (0, 1), "run {run_no}");
+        assert_eq!(pool.messages(), 1, "run {run_no}: not mailed again");
+    }
+    let kept = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| {
+            let name = e.as_ref().unwrap().file_name();
+            name.to_string_lossy().starts_with("journal.old-")
+        })
+        .count();
+    assert_eq!(kept, 2, "both earlier journals kept aside");
+}

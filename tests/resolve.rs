@@ -340,3 +340,56 @@ async fn one_users_lines_name_the_same_others_whatever_keys_they_use() {
         assert!(m.contains("and on 1 more lines"), "{messages:?}");
     }
 }
+
+/// `--current-state get`: AdminGetUser resolves a key to one user, so a key that is the
+/// username of one and the alias of another is looked up once more with a ListUsers filter
+/// (one call a key, only in a pool with aliases) and refused as `AmbiguousMatch`, as in list
+/// mode; a key that names one user is sent.
+#[tokio::test]
+async fn in_get_mode_a_key_naming_two_users_is_ambiguous_at_one_filter_call_a_key() {
+    let pool = FakePool::new(&[("tier", true)]);
+    pool.sign_in(&[], &["preferred_username"], false);
+    pool.add_user("gus", &[("sub", "s-g"), ("custom:tier", "free")]);
+    pool.add_user(
+        "hal",
+        &[
+            ("sub", "s-h"),
+            ("preferred_username", "gus"),
+            ("custom:tier", "free"),
+        ],
+    );
+    pool.add_user(
+        "ivy",
+        &[
+            ("sub", "s-i"),
+            ("preferred_username", "ivy_p"),
+            ("custom:tier", "free"),
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let input = csv(dir.path(), "username,custom:tier\ngus,pro\nivy_p,pro\n");
+    let report = run_with(&pool, options(&input, dir.path()), Source::Get).await;
+    assert_eq!((report.updated, report.invalid), (1, 1), "{report:?}");
+    assert_eq!(report.failures_by_code["AmbiguousMatch"], 1);
+    assert_eq!(updates(&pool), ["ivy"]);
+    let mut filters: Vec<String> = pool
+        .calls()
+        .into_iter()
+        .filter(|(op, _)| *op == "ListUsers")
+        .map(|(_, f)| f)
+        .collect();
+    filters.sort();
+    assert_eq!(
+        filters,
+        [r#"preferred_username = "gus""#, r#"username = "ivy_p""#],
+        "one filter a key"
+    );
+    // A pool without aliases: no lookup at all.
+    let plain = FakePool::new(&[("tier", true)]);
+    plain.add_user("gus", &[("sub", "s-g"), ("custom:tier", "free")]);
+    let dir = tempfile::tempdir().unwrap();
+    let input = csv(dir.path(), "username,custom:tier\ngus,pro\n");
+    let report = run_with(&plain, options(&input, dir.path()), Source::Get).await;
+    assert_eq!(report.updated, 1);
+    assert_eq!(plain.count("ListUsers"), 0);
+}

@@ -317,22 +317,40 @@ pub async fn get<P: Pool>(
     let mut tasks = tokio::task::JoinSet::new();
     for user in keys.users {
         let (pool, rate, slots, stop) = (pool.clone(), rate.clone(), slots.clone(), stop.clone());
+        let sign_in = sign_in.clone();
         tasks.spawn(async move {
             let _permit = slots.acquire_owned().await.expect("semaphore open");
             if stop.is_cancelled() {
-                return (user, Err(interrupted()));
+                return (user, Err(interrupted()), Vec::new());
             }
             let result = retrying(&rate, &RetryPolicy::default(), || pool.get_user(&user)).await;
-            (user, result)
+            // AdminGetUser picks one user; a second one the key also names is looked up.
+            let lookup = match &result {
+                Ok(Some(found)) => second_name(&sign_in, &user, found),
+                _ => None,
+            };
+            let others = match lookup {
+                Some((attr, value)) => match users_with(&pool, attr, &value, &stop).await {
+                    Ok(others) => others,
+                    Err(e) => return (user, Err(e), Vec::new()),
+                },
+                None => Vec::new(),
+            };
+            (user, result, others)
         });
     }
     let mut current = Current::new(sign_in, Source::Get);
     while let Some(done) = tasks.join_next().await {
-        let (user, result) = done.expect("reader task");
+        let (user, result, others) = done.expect("reader task");
         match result {
             Ok(Some(found)) => {
                 current.users_read += 1;
-                current.keep(&found.username, &found.attributes, wanted, Some(&user))
+                current.keep(&found.username, &found.attributes, wanted, Some(&user));
+                // Kept by the names the pool resolves to them (a verified alias only, ...):
+                // a key that names two users then resolves to both, `AmbiguousMatch`.
+                for other in others.iter().filter(|o| o.username != found.username) {
+                    current.keep(&other.username, &other.attributes, wanted, None);
+                }
             }
             Ok(None) => current.users_read += 1,
             Err(e) => {
@@ -348,6 +366,38 @@ pub async fn get<P: Pool>(
     }
     note_owners(pool, keys.aliases, &mut current, stop).await?;
     Ok(current)
+}
+
+/// The one ListUsers filter (attribute, value) that finds another user `key` may name,
+/// besides `found`, the user AdminGetUser resolved it to: the key matched `found`'s username,
+/// so it may be another user's alias (the attribute its shape allows: `email` with an `@`,
+/// `phone_number` with a `+`, else `preferred_username`); or it matched an alias of `found`,
+/// so it may be another user's username. Only in a pool with `AliasAttributes`: with
+/// `UsernameAttributes` usernames are generated and never an address, and without aliases
+/// a key names one user at most. None: no lookup needed.
+fn second_name(sign_in: &SignIn, key: &str, found: &User) -> Option<(&'static str, String)> {
+    if sign_in.alias_attributes.is_empty() {
+        return None;
+    }
+    let names = sign_in.names(&found.username, &found.attributes);
+    let matched = names.iter().find(|n| match n.folded {
+        true => n.value.to_lowercase() == key.to_lowercase(),
+        false => n.value == key,
+    })?;
+    let allowed = |a: &str| sign_in.alias_attributes.iter().any(|x| x == a);
+    match matched.kind {
+        "username" => {
+            let by_shape = match key {
+                k if k.contains('@') && allowed("email") => "email",
+                k if k.starts_with('+') && allowed("phone_number") => "phone_number",
+                _ if allowed("preferred_username") => "preferred_username",
+                _ => return None,
+            };
+            Some((by_shape, key.to_string()))
+        }
+        "sub" => None,
+        _ => Some(("username", key.to_string())),
+    }
 }
 
 /// The attributes to keep of the users an input names: those it changes, and the

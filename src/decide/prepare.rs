@@ -209,13 +209,25 @@ async fn federation<P: Pool>(
     if wanted.is_empty() {
         return Federation::default();
     }
-    let mut federation = match reading.pool.identity_providers().await {
+    let mut federation = read_federation(reading.pool, reading.user_pool_id, reporter).await;
+    federation.allow = reading.allow_overwritten_at_sign_in;
+    federation
+}
+
+/// The attributes the pool's identity providers map (ListIdentityProviders, then each
+/// provider described), not allowed yet. Denied or failing: said, and the run goes on
+/// without the check. Shared by every command that decides rows, backfills included.
+pub async fn read_federation<P: Pool>(
+    pool: &P,
+    user_pool_id: &str,
+    reporter: &dyn Reporter,
+) -> Federation {
+    match pool.identity_providers().await {
         Ok(providers) => Federation::from_providers(&providers),
         Err(e) => {
             let why = format!(
-                "could not read the identity providers of {} ({e}): changes to attributes they \
-                 write at sign-in are not checked for federated users",
-                reading.user_pool_id
+                "could not read the identity providers of {user_pool_id} ({e}): changes to \
+                 attributes they write at sign-in are not checked for federated users"
             );
             reporter.warning(&why);
             Federation {
@@ -223,9 +235,7 @@ async fn federation<P: Pool>(
                 ..Federation::default()
             }
         }
-    };
-    federation.allow = reading.allow_overwritten_at_sign_in;
-    federation
+    }
 }
 
 /// Groups of lines whose keys resolve to the same user (a username and a sub, an email and a

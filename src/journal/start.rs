@@ -116,6 +116,37 @@ pub fn kept_name(path: &Path, created_unix: u64) -> PathBuf {
         .expect("a free name")
 }
 
+/// The journals kept beside `path` by later runs (`PATH.old-TIMESTAMP`,
+/// `PATH.old-TIMESTAMP-N`, see [`kept_name`]), oldest first; only those siblings, so a
+/// folder of other files costs one directory listing.
+pub fn kept_beside(path: &Path) -> Vec<PathBuf> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let Some(name) = path.file_name() else {
+        return Vec::new();
+    };
+    let mut prefix = name.to_os_string();
+    prefix.push(".old-");
+    let prefix = prefix.into_encoded_bytes();
+    let Ok(listing) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut kept: Vec<((u64, u64), PathBuf)> = listing
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().into_encoded_bytes();
+            let rest = std::str::from_utf8(name.strip_prefix(&prefix[..])?).ok()?;
+            let (ts, n) = rest.split_once('-').unwrap_or((rest, "1"));
+            let key = (ts.parse().ok()?, n.parse().ok()?);
+            Some((key, e.path()))
+        })
+        .collect();
+    kept.sort();
+    kept.into_iter().map(|(_, p)| p).collect()
+}
+
 /// What differs between the journal's run and this one, if anything does.
 fn mismatch(old: &Header, new: &Header) -> Option<String> {
     if old.input_sha256 != new.input_sha256 {

@@ -34,28 +34,9 @@ fn changed_users(path: &Path) -> bool {
 /// The newest of the journals kept beside `path` by later runs (`PATH.old-TIMESTAMP`,
 /// `PATH.old-TIMESTAMP-N`) whose run changed users.
 pub fn last_changing_journal(path: &Path) -> Option<std::path::PathBuf> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut prefix = path.file_name()?.to_os_string();
-    prefix.push(".old-");
-    let prefix = prefix.into_encoded_bytes();
-    let mut kept: Vec<((u64, u64), std::path::PathBuf)> = std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(Result::ok)
-        .filter_map(|e| {
-            let name = e.file_name().into_encoded_bytes();
-            let rest = std::str::from_utf8(name.strip_prefix(&prefix[..])?).ok()?;
-            let (ts, n) = rest.split_once('-').unwrap_or((rest, "1"));
-            let key = (ts.parse().ok()?, n.parse().ok()?);
-            Some((key, e.path()))
-        })
-        .collect();
-    kept.sort();
-    kept.into_iter()
+    journal::kept_beside(path)
+        .into_iter()
         .rev()
-        .map(|(_, p)| p)
         .find(|p| changed_users(p))
 }
 

@@ -158,8 +158,9 @@ pub async fn prepare<P: Pool>(
             let mut state =
                 prepare::read_pool(&mut scanned, &opts.input_options, &reading, reporter, stop)
                     .await?;
+            // Also the journals earlier runs kept aside, which may exist without this one.
             if !p.resend_pending
-                && let Some(path) = opts.journal_path.as_ref().filter(|j| j.exists())
+                && let Some(path) = &opts.journal_path
             {
                 state.already_pending = resume::pending_changes(path);
             }

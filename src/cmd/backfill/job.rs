@@ -30,6 +30,9 @@ pub(super) struct Job<'a> {
     pub(super) io: &'a InputOptions,
     pub(super) user_pool_id: &'a str,
     pub(super) allow_verification_messages: bool,
+    /// `--allow-overwritten-at-sign-in`: changes to attributes an identity provider maps,
+    /// for federated users, are planned rather than refused.
+    pub(super) allow_overwritten_at_sign_in: bool,
     pub(super) show: usize,
     /// `--current-state get`: the input's keys looked up with ListUsers filters.
     pub(super) filtered: bool,
@@ -124,7 +127,8 @@ pub(super) async fn compute_plan(
         input_options: job.io,
         filtered: job.filtered,
     };
-    let computed = backfill::compute(client, &spec, reporter, stop).await?;
+    let mut computed = backfill::compute(client, &spec, reporter, stop).await?;
+    computed.state.federation.allow = job.allow_overwritten_at_sign_in;
     let opts = PlanOptions {
         input: job.input.map(Path::to_path_buf).unwrap_or_default(),
         input_options: computed.io.clone(),

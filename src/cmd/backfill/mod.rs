@@ -62,6 +62,7 @@ pub async fn plan(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
         io: &io,
         user_pool_id: &args.user_pool_id,
         allow_verification_messages: args.read.allow_verification_messages,
+        allow_overwritten_at_sign_in: args.read.allow_overwritten_at_sign_in,
         show: args.show,
         filtered: filtered(&args.read, &args.backfill),
     };
@@ -172,6 +173,7 @@ pub async fn apply(global: &Global, mut args: ApplyArgs) -> Result<Outcome, Fail
             io: &io,
             user_pool_id: &args.user_pool_id,
             allow_verification_messages: args.read.allow_verification_messages,
+            allow_overwritten_at_sign_in: args.read.allow_overwritten_at_sign_in,
             show: PREVIEW_LINES,
             filtered: filtered(&args.read, &args.backfill),
         };
@@ -180,6 +182,14 @@ pub async fn apply(global: &Global, mut args: ApplyArgs) -> Result<Outcome, Fail
             .await
             .map_err(setup_or_stopped(&stop))?;
         reporter.finished();
+        // Over the default sender's daily limit: refused before the question (and so before
+        // any write), as `apply INPUT` refuses it.
+        crate::plan::budget::check(
+            &summary,
+            &summary.messaging,
+            args.read.allow_over_email_limit,
+        )
+        .map_err(setup)?;
         let printer = Printer::new(global).asking_if(!global.yes);
         for line in rule_lines(&args.backfill) {
             printer.context(line);

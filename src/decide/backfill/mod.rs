@@ -96,10 +96,17 @@ pub async fn compute<P: Pool>(
     };
     let mut rows = Writer::new(display.clone())?;
     let mut current = Current::listed();
+    // Federated users get the attributes a provider maps written again at each sign-in: the
+    // rail needs the providers' mappings and, with any, who signs in through one.
+    let federation = prepare::read_federation(pool, spec.user_pool_id, reporter).await;
+    let read = Read {
+        identities: !federation.mapped.is_empty(),
+    };
     match spec.input {
-        None => from_pool(pool, spec, &mut rows, &mut current, reporter, stop).await?,
+        None => from_pool(pool, spec, read, &mut rows, &mut current, reporter, stop).await?,
         Some(input) => {
-            from_input(pool, spec, input, &mut rows, &mut current, reporter, stop).await?
+            let (rows, current) = (&mut rows, &mut current);
+            from_input(pool, spec, read, input, rows, current, reporter, stop).await?
         }
     }
     let Writer {
@@ -140,7 +147,8 @@ pub async fn compute<P: Pool>(
             current: Some(current),
             source: Source::List,
             messaging: crate::cognito::config::Messaging::from_pool(spec.pool),
-            federation: Default::default(),
+            // Allowed by the caller (`--allow-overwritten-at-sign-in`).
+            federation,
             already_pending: Default::default(),
         },
         io,
@@ -152,18 +160,34 @@ pub async fn compute<P: Pool>(
     })
 }
 
+/// What to read of the users that get a row, besides the attributes they change.
+#[derive(Clone, Copy)]
+struct Read {
+    /// The `identities` attribute: the pool has identity providers that map attributes.
+    identities: bool,
+}
+
+impl Read {
+    fn wanted(self, mut wanted: BTreeSet<String>) -> BTreeSet<String> {
+        if self.identities {
+            wanted.insert("identities".into());
+        }
+        crate::decide::current::with_verified_flags(wanted)
+    }
+}
+
 /// The pool as input: every user (narrowed by `--filter`), `--where`, then the templates.
 async fn from_pool<P: Pool>(
     pool: &P,
     spec: &Spec<'_>,
+    read: Read,
     rows: &mut Writer,
     current: &mut Current,
     reporter: &dyn Reporter,
     stop: &CancellationToken,
 ) -> anyhow::Result<()> {
     let rules = spec.rules.context("the pool as input needs --set")?;
-    let wanted =
-        crate::decide::current::with_verified_flags(rules.targets().iter().cloned().collect());
+    let wanted = read.wanted(rules.targets().iter().cloned().collect());
     let eval = rules.evaluator();
     list_users(
         pool,
@@ -188,9 +212,11 @@ async fn from_pool<P: Pool>(
 
 /// An input file joined to the pool: its users found by `--match` (or username / sub),
 /// then each row computed (`--set`) or passed on with the matched username.
+#[allow(clippy::too_many_arguments)]
 async fn from_input<P: Pool>(
     pool: &P,
     spec: &Spec<'_>,
+    read: Read,
     path: &Path,
     rows: &mut Writer,
     current: &mut Current,
@@ -216,7 +242,7 @@ async fn from_input<P: Pool>(
             wanted.extend(record.row.changes.iter().map(|c| c.name.clone()));
         }
     }
-    let wanted = crate::decide::current::with_verified_flags(wanted);
+    let wanted = read.wanted(wanted);
     // The pool, indexed by the matching attribute for those keys only.
     let mut index: Index = HashMap::new();
     if spec.filtered {

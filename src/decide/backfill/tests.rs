@@ -97,3 +97,123 @@ async fn input_keys_name_users_as_cognito_resolves_them() {
     let left_out = std::fs::read_to_string(&computed.left_out).unwrap();
     assert!(left_out.contains("\"user\":\"CAROL\""), "{left_out}");
 }
+
+/// A pool with a Google provider mapping `given_name`, one federated user and one ordinary.
+fn federated_pool() -> FakePool {
+    let pool = FakePool::new(&[("tenant", true)]);
+    pool.add_provider("Google", &["given_name"]);
+    let ann = [("given_name", "Ann"), ("email", "ann@g.example")];
+    pool.add_federated_user("google_1", "Google", &ann);
+    pool.add_user("u1", &[("given_name", "Uma"), ("email", "uma@x.example")]);
+    pool
+}
+
+/// Decides the computed rows as `plan` does (the federated check included).
+fn decide(computed: &Computed) -> crate::plan::summary::PlanSummary {
+    let planner = crate::decide::all::planner(&computed.scanned, &computed.state, false, false);
+    let stop = CancellationToken::new();
+    crate::decide::all::decide_all(
+        &computed.scanned,
+        &computed.io,
+        &planner,
+        20,
+        &Quiet,
+        &stop,
+        |_, _| Ok(()),
+    )
+    .unwrap()
+}
+
+/// A computed backfill that changes an attribute an identity provider maps, for a federated
+/// user, is refused (`OverwrittenAtSignIn`) as a file's row is: with the pool as input, and
+/// with an input joined by `--match` (read whole, or looked up with filters). Allowed, it is
+/// planned and counted (so `apply --plan` needs the flag again); a denied
+/// ListIdentityProviders is said and the rows go on unchecked.
+#[tokio::test]
+async fn a_backfill_of_a_mapped_attribute_of_a_federated_user_is_refused_unless_allowed() {
+    let io = InputOptions {
+        format: Format::Csv,
+        key_column: "email".into(),
+        empty_cells: EmptyCells::Ignore,
+        client_metadata: Default::default(),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("names.csv");
+    std::fs::write(
+        &input,
+        "email,given_name\nann@g.example,Annie\numa@x.example,Umi\n",
+    )
+    .unwrap();
+    let set = Rules::parse(&["given_name={{ given_name }}!".into()], None, false).unwrap();
+    for (rules, with_input, filtered) in [
+        (Some(&set), false, false),
+        (None, true, false),
+        (None, true, true),
+    ] {
+        let pool = federated_pool();
+        let described = pool.describe().await.unwrap();
+        let spec = Spec {
+            user_pool_id: "us-east-1_fake",
+            pool: &described,
+            rules,
+            filter: None,
+            match_attr: with_input.then_some("email"),
+            input: with_input.then_some(input.as_path()),
+            filtered,
+            input_options: &io,
+        };
+        let case = format!(
+            "rules {}, input {with_input}, filtered {filtered}",
+            rules.is_some()
+        );
+        let stop = CancellationToken::new();
+        let mut computed = compute(&pool, &spec, &Quiet, &stop).await.unwrap();
+        let summary = decide(&computed);
+        assert_eq!(
+            (summary.to_change, summary.invalid),
+            (1, 1),
+            "{case}: {summary:?}"
+        );
+        assert!(
+            summary
+                .problems
+                .iter()
+                .any(|p| p.contains("writes given_name at every sign-in")
+                    && p.contains("google_1")
+                    && p.contains("--allow-overwritten-at-sign-in")),
+            "{case}: {:?}",
+            summary.problems
+        );
+        computed.state.federation.allow = true;
+        let summary = decide(&computed);
+        assert_eq!((summary.to_change, summary.invalid), (2, 0), "{case}");
+        assert_eq!(summary.overwritten_at_sign_in, 1, "{case}");
+    }
+    // Denied: said, and the rows go on without the check.
+    let pool = federated_pool();
+    pool.fail(
+        Some("ListIdentityProviders"),
+        crate::cognito::CallError::new(
+            crate::cognito::ErrorKind::Fatal,
+            "AccessDeniedException",
+            "no",
+        ),
+        1,
+    );
+    let described = pool.describe().await.unwrap();
+    let spec = Spec {
+        user_pool_id: "us-east-1_fake",
+        pool: &described,
+        rules: Some(&set),
+        filter: None,
+        match_attr: None,
+        input: None,
+        filtered: false,
+        input_options: &io,
+    };
+    let computed = compute(&pool, &spec, &Quiet, &CancellationToken::new())
+        .await
+        .unwrap();
+    assert!(computed.state.federation.unknown.is_some());
+    assert_eq!(decide(&computed).to_change, 2);
+}
