@@ -12,7 +12,7 @@ use aws_sdk_cognitoidentityprovider::config::Region;
 use aws_sdk_cognitoidentityprovider::types::UserPoolType;
 
 use crate::cognito::pacing::{RateControl, RetryPolicy, retrying};
-use crate::cognito::{ErrorKind, Pool};
+use crate::cognito::{ErrorKind, Pool, codes};
 
 /// DescribeUserPool calls a second while retrying it (its quota is shared with the pool's
 /// other reads).
@@ -114,15 +114,13 @@ pub async fn check_setup<P: Pool>(
         }),
         // Only a denial may skip the check (a role may be allowed to update users but not to
         // describe the pool), and the user is told.
-        Err(err) if err.code == "AccessDeniedException" || err.code == "AccessDenied" => {
-            Ok(Setup {
-                pool: None,
-                warning: Some(format!(
-                    "cannot describe user pool {pool_id} ({}): going on WITHOUT the schema check; the first write will tell whether updates are allowed",
-                    err.code
-                )),
-            })
-        }
+        Err(err) if codes::ACCESS_DENIED.contains(&err.code.as_str()) => Ok(Setup {
+            pool: None,
+            warning: Some(format!(
+                "cannot describe user pool {pool_id} ({}): going on WITHOUT the schema check; the first write will tell whether updates are allowed",
+                err.code
+            )),
+        }),
         Err(err) => Err(SetupError::Pool {
             pool: pool_id.to_string(),
             code: err.code,

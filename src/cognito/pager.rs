@@ -76,7 +76,7 @@ impl<'a, P: Pool> Pager<'a, P> {
 pub fn interrupted() -> CallError {
     CallError::new(
         ErrorKind::Fatal,
-        "Interrupted",
+        crate::cognito::codes::INTERRUPTED,
         "interrupted; nothing was written",
     )
 }

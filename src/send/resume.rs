@@ -12,7 +12,7 @@ use crate::progress::Reporter;
 
 /// Failures that say the row itself is wrong: sending it again as it is would fail again, so
 /// `--retry-failed` leaves them; fix them in the failed-rows file and apply that file.
-const NOT_RETRYABLE_AS_IS: &[&str] = &["InvalidParameterException"];
+const NOT_RETRYABLE_AS_IS: &[&str] = &[crate::cognito::codes::INVALID_PARAMETER];
 
 /// Opens (or creates) the run's journal and says so when an old one was kept aside.
 pub(super) fn open_journal(
