@@ -322,7 +322,8 @@ pub async fn get<P: Pool>(
             if stop.is_cancelled() {
                 return (user, Err(interrupted()));
             }
-            let result = retrying(&rate, &RetryPolicy::default(), || pool.get_user(&user)).await;
+            let read = || pool.get_user(&user);
+            let result = retrying(&rate, &RetryPolicy::default(), &stop, read).await;
             (user, result)
         });
     }
