@@ -9,10 +9,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cognito::pacing::{CallError, ErrorKind, SendResult, Sent};
 use crate::decide::planner::unverified_by;
-use crate::journal::{Entry, Journal, Loaded, Outcome, now_unix};
+use crate::journal::{Entry, Journal, Outcome, now_unix};
 use crate::model::row::{Change, Code, Record};
 use crate::progress::{Progress, Reporter};
-use crate::report::{FailedRows, Report};
+use crate::report::{FailedRows, Report, Tally};
 use crate::send::stream::Work;
 
 /// Rows that must have been sent in this run before `--max-failure-rate` can trip.
@@ -24,7 +24,7 @@ pub struct Recorder {
     journal: Option<Journal>,
     failed: FailedRows,
     /// Counts over the whole journal, earlier runs included.
-    tally: Loaded,
+    tally: Tally,
     reporter: std::sync::Arc<dyn Reporter>,
     stop: CancellationToken,
     max_failure_rate: f64,
@@ -51,7 +51,7 @@ impl Recorder {
         display: String,
         journal: Option<Journal>,
         failed: FailedRows,
-        tally: Loaded,
+        tally: Tally,
         reporter: std::sync::Arc<dyn Reporter>,
         stop: CancellationToken,
         max_failure_rate: f64,
