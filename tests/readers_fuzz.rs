@@ -47,9 +47,9 @@ fn read_plan(bytes: &[u8]) {
 fn read_journal(bytes: &[u8]) {
     let f = file(bytes);
     let _ = journal::read_header(f.path());
-    if let Ok(loaded) = journal::load(f.path()) {
+    if let Ok((tally, _)) = cognito_bulk::report::Tally::load(f.path()) {
         // What `cognito-bulk report` prints.
-        let report = loaded.to_report();
+        let report = tally.to_report();
         let _ = report.summary();
         let _ = serde_json::to_string_pretty(&report);
     }

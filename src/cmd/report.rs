@@ -6,13 +6,12 @@ use anyhow::Context;
 use super::printer::Printer;
 use super::{Failure, Outcome, setup};
 use crate::cli::{Global, ReportArgs};
-use crate::journal;
-use crate::report::html;
+use crate::report::{Tally, html};
 
 pub fn run(global: &Global, args: &ReportArgs) -> Result<Outcome, Failure> {
     let printer = Printer::new(global);
-    let loaded = journal::load(&args.journal).map_err(setup)?;
-    let mut report = loaded.to_report();
+    let (tally, loaded) = Tally::load(&args.journal).map_err(setup)?;
+    let mut report = tally.to_report();
     report.journal = Some(args.journal.display().to_string());
     if let Some(path) = &args.html {
         // The page must not land on the journal or any other input of a run.

@@ -12,13 +12,17 @@ use aws_sdk_cognitoidentityprovider::config::Region;
 use aws_sdk_cognitoidentityprovider::types::UserPoolType;
 
 use crate::cognito::pacing::{RateControl, RetryPolicy, retrying};
-use crate::cognito::{ErrorKind, Pool};
+use crate::cognito::{ErrorKind, Pool, codes};
 
 /// DescribeUserPool calls a second while retrying it (its quota is shared with the pool's
 /// other reads).
 const DESCRIBE_PER_SECOND: f64 = 5.0;
 /// Retries of DescribeUserPool after a timeout or a 5xx before the run is refused.
 const DESCRIBE_RETRIES: u32 = 4;
+/// Throttled DescribeUserPool calls retried before the run is refused (about three minutes
+/// at most): unlike a row or a read of a run, the setup check gives up on a pool that stays
+/// too busy to describe.
+const DESCRIBE_THROTTLES: u32 = 100;
 
 /// Where and as whom to connect. Anything unset comes from the usual AWS sources
 /// (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL[_COGNITO_IDENTITY_PROVIDER], ~/.aws/config, ...).
@@ -104,9 +108,13 @@ pub async fn check_setup<P: Pool>(
     let rate = RateControl::new(DESCRIBE_PER_SECOND);
     let policy = RetryPolicy {
         max_transient_retries: DESCRIBE_RETRIES,
+        max_throttles: Some(DESCRIBE_THROTTLES),
         ..RetryPolicy::default()
     };
-    let described = retrying(&rate, &policy, || pool.describe()).await;
+    // No stop signal reaches the setup check (commands watch for one after it): its
+    // throttles are bounded instead.
+    let never = tokio_util::sync::CancellationToken::new();
+    let described = retrying(&rate, &policy, &never, || pool.describe()).await;
     match described {
         Ok(described) => Ok(Setup {
             pool: Some(described),
@@ -114,15 +122,13 @@ pub async fn check_setup<P: Pool>(
         }),
         // Only a denial may skip the check (a role may be allowed to update users but not to
         // describe the pool), and the user is told.
-        Err(err) if err.code == "AccessDeniedException" || err.code == "AccessDenied" => {
-            Ok(Setup {
-                pool: None,
-                warning: Some(format!(
-                    "cannot describe user pool {pool_id} ({}): going on WITHOUT the schema check; the first write will tell whether updates are allowed",
-                    err.code
-                )),
-            })
-        }
+        Err(err) if codes::ACCESS_DENIED.contains(&err.code.as_str()) => Ok(Setup {
+            pool: None,
+            warning: Some(format!(
+                "cannot describe user pool {pool_id} ({}): going on WITHOUT the schema check; the first write will tell whether updates are allowed",
+                err.code
+            )),
+        }),
         Err(err) => Err(SetupError::Pool {
             pool: pool_id.to_string(),
             code: err.code,

@@ -285,7 +285,7 @@ fn find(state: &State, key: &str) -> Option<String> {
 fn not_found(username: &str) -> CallError {
     CallError::new(
         ErrorKind::Row,
-        "UserNotFoundException",
+        super::codes::USER_NOT_FOUND,
         format!("User does not exist: {username}"),
     )
 }

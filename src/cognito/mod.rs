@@ -6,6 +6,7 @@
 //! [`ErrorKind`], never on strings.
 
 pub mod aws;
+pub mod codes;
 pub mod config;
 pub mod fake;
 pub mod pacing;

@@ -5,8 +5,9 @@
 
 use tokio_util::sync::CancellationToken;
 
+pub use crate::cognito::pacing::interrupted;
 use crate::cognito::pacing::{RateControl, RetryPolicy, retrying};
-use crate::cognito::{CallError, ErrorKind, Page, Pool, User};
+use crate::cognito::{CallError, Page, Pool, User};
 
 /// Users a ListUsers page holds at most.
 pub const PAGE_SIZE: i32 = 60;
@@ -51,10 +52,12 @@ impl<'a, P: Pool> Pager<'a, P> {
             return Some(Err(interrupted()));
         }
         let (pool, filter, token) = (self.pool, self.filter.as_deref(), self.token.as_deref());
+        let list = || pool.list_page(filter, token, PAGE_SIZE);
+        // Also given up while in flight: a read has nothing to record.
         let page = tokio::select! {
             biased;
             _ = self.stop.cancelled() => Err(interrupted()),
-            page = retrying(&self.rate, &self.policy, || pool.list_page(filter, token, PAGE_SIZE)) => page,
+            page = retrying(&self.rate, &self.policy, &self.stop, list) => page,
         };
         match &page {
             Ok(p) => {
@@ -70,15 +73,6 @@ impl<'a, P: Pool> Pager<'a, P> {
         }
         Some(page)
     }
-}
-
-/// The error a read returns when the run was interrupted.
-pub fn interrupted() -> CallError {
-    CallError::new(
-        ErrorKind::Fatal,
-        "Interrupted",
-        "interrupted; nothing was written",
-    )
 }
 
 /// Every user whose `attr` is exactly `value`: a ListUsers filter (the value quoted, a quote

@@ -163,7 +163,7 @@ impl Pool for SdkPool {
             Err(e) => {
                 let err = classify(&e);
                 match err.code.as_str() {
-                    "UserNotFoundException" => Ok(None),
+                    super::codes::USER_NOT_FOUND => Ok(None),
                     _ => Err(err),
                 }
             }

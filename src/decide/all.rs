@@ -11,7 +11,7 @@ use crate::decide::diff::{preview_line, user_label};
 use crate::decide::planner::{Decision, Planner, RowsFrom};
 use crate::decide::prepare::{PoolState, Scanned};
 use crate::model::row::AttrDiff;
-use crate::model::row::{Identity, Record};
+use crate::model::row::{Code, Identity, Record};
 use crate::model::source::Source;
 use crate::plan::file::{self as planfile, PlanEntry, PlanHeader, PlanWriter};
 use crate::plan::summary::PlanSummary;
@@ -54,7 +54,7 @@ pub enum Planned<'a> {
     /// A row to change, with exactly what will be sent.
     Change(&'a [AttrDiff]),
     /// A row that is not sent: invalid, or its user not found. Its code and reason.
-    LeftOut { code: &'static str, message: String },
+    LeftOut { code: Code, message: String },
 }
 
 /// Writes the plan of `scanned` against `pool` to `opts.out`.
@@ -126,8 +126,12 @@ pub fn run(
                     left_out: None,
                 },
                 Planned::LeftOut { code, message } => {
-                    let mut entry =
-                        PlanEntry::left_out(record.row.line, &record.row.username, code, message);
+                    let mut entry = PlanEntry::left_out(
+                        record.row.line,
+                        &record.row.username,
+                        code.as_str(),
+                        message,
+                    );
                     if let Some(left) = entry.left_out.as_mut() {
                         left.attributes = record
                             .row
@@ -234,7 +238,7 @@ pub fn decide_all(
                     "{display}:{line}: user {user:?}: not found in the pool"
                 ));
                 let message = "the user does not exist (found when the plan was made)".into();
-                let code = crate::model::row::USER_NOT_FOUND;
+                let code = Code::UserNotFound;
                 on_row(&record, Planned::LeftOut { code, message })?;
             }
             Decision::Conflict(names) => {

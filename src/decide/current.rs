@@ -323,7 +323,8 @@ pub async fn get<P: Pool>(
             if stop.is_cancelled() {
                 return (user, Err(interrupted()), Vec::new());
             }
-            let result = retrying(&rate, &RetryPolicy::default(), || pool.get_user(&user)).await;
+            let read = || pool.get_user(&user);
+            let result = retrying(&rate, &RetryPolicy::default(), &stop, read).await;
             // AdminGetUser picks one user; a second one the key also names is looked up.
             let lookup = match &result {
                 Ok(Some(found)) => second_name(&sign_in, &user, found),
@@ -410,4 +411,57 @@ pub fn with_verified_flags(mut wanted: BTreeSet<String>) -> BTreeSet<String> {
         }
     }
     wanted
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::cognito::fake::FakePool;
+    use crate::cognito::{ErrorKind, codes};
+
+    fn throttled() -> CallError {
+        CallError::new(
+            ErrorKind::Throttled,
+            "TooManyRequestsException",
+            "slow down",
+        )
+    }
+
+    fn keys(users: &[&str]) -> InputKeys {
+        InputKeys {
+            users: users.iter().map(|u| u.to_string()).collect(),
+            aliases: Vec::new(),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_pre_read_ends_at_an_interrupt_while_it_waits_out_throttles() {
+        // Every AdminGetUser throttled: each read waits between attempts (up to 2 s) for as
+        // long as it takes, until the interrupt 100 ms in.
+        let pool = FakePool::new(&[]);
+        pool.add_user("alice", &[]);
+        pool.fail(Some("AdminGetUser"), throttled(), usize::MAX);
+        let stop = CancellationToken::new();
+        let cancel = stop.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            cancel.cancel();
+        });
+        let wanted = BTreeSet::new();
+        let reporter = crate::progress::Quiet;
+        let read = get(
+            &pool,
+            SignIn::plain(),
+            keys(&["alice"]),
+            &wanted,
+            2,
+            &reporter,
+            &stop,
+        );
+        let read = tokio::time::timeout(Duration::from_secs(20), read).await;
+        let err = read.expect("the read ended at the interrupt").unwrap_err();
+        assert_eq!(err.code, codes::INTERRUPTED);
+    }
 }

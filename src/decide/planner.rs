@@ -10,7 +10,7 @@ use crate::decide::current::{Current, Resolved, alias_key};
 use crate::decide::diff::{RowPlan, against_plan, diff};
 use crate::decide::schema::Schema;
 use crate::model::row::AttrDiff;
-use crate::model::row::{AttrChange, Change, Problem, Record, Row};
+use crate::model::row::{AttrChange, Change, Code, Problem, Record, Row};
 use crate::rows::scan::{Duplicates, user_key};
 
 /// What a row comes to.
@@ -199,7 +199,7 @@ impl Planner<'_> {
                     continue;
                 }
                 record.problems.push(Problem::attr(
-                    "OverwrittenAtSignIn",
+                    Code::OverwrittenAtSignIn,
                     &d.name,
                     format!(
                         "the user signs in through {}, which writes {} at every sign-in: the change \
@@ -251,14 +251,14 @@ impl Planner<'_> {
             };
             if effects.messages.contains(&alias) && !self.allow_verification_messages {
                 record.problems.push(Problem::attr(
-                    "VerificationMessage",
+                    Code::VerificationMessage,
                     alias,
                     self.rows_from.verification_advice(alias, verified),
                 ));
             }
             if self.repeated_aliases.contains(&alias_key(value)) {
                 record.problems.push(Problem::attr(
-                    "DuplicateAlias",
+                    Code::DuplicateAlias,
                     alias,
                     format!("another row sets the same {alias}: Cognito would refuse one or move the alias"),
                 ));
@@ -271,7 +271,7 @@ impl Planner<'_> {
                 && owner != user_key(user)
             {
                 record.problems.push(Problem::attr(
-                    "AliasExists",
+                    Code::AliasExists,
                     alias,
                     format!("another user of the pool already has this {alias}"),
                 ));
@@ -298,7 +298,7 @@ pub const REPLACED: &str =
 fn ambiguous(users: &[&str]) -> Problem {
     let names: Vec<String> = users.iter().map(|u| format!("{u:?}")).collect();
     Problem::row(
-        "AmbiguousMatch",
+        Code::AmbiguousMatch,
         format!(
             "the key names {} users ({}): it is a name of more than one (the username, sub \
              or alias of each); key the row by the sub of the user you mean (no two users \
@@ -440,7 +440,7 @@ mod tests {
             planner(&now, &none, false).decide(&mut r),
             Decision::Invalid
         );
-        assert_eq!(r.problems[0].code, "VerificationMessage");
+        assert_eq!(r.problems[0].code.as_str(), "VerificationMessage");
     }
 
     #[test]
@@ -488,7 +488,7 @@ mod tests {
         p.allow_verification_messages = allow;
         let mut r = record(row, None);
         let d = p.decide(&mut r);
-        (d, r.problems.iter().map(|p| p.code).collect())
+        (d, r.problems.iter().map(|p| p.code.as_str()).collect())
     }
 
     #[test]

@@ -11,7 +11,7 @@ use aws_sdk_cognitoidentityprovider::types::{
 };
 
 use crate::cognito::rules::STANDARD_ATTRIBUTES;
-use crate::model::row::{Change, Problem, Record};
+use crate::model::row::{Change, Code, Problem, Record};
 
 /// What the pool says of one attribute.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -75,7 +75,7 @@ impl Schema {
             let name = change.name.as_str();
             let Some(schema) = self.get(name) else {
                 record.problems.push(Problem::attr(
-                    "UnknownAttribute",
+                    Code::UnknownAttribute,
                     name,
                     "the user pool does not define this attribute",
                 ));
@@ -87,7 +87,7 @@ impl Schema {
             if let Some(message) = value_problem(&schema, value) {
                 record
                     .problems
-                    .push(Problem::attr("SchemaViolation", name, message));
+                    .push(Problem::attr(Code::SchemaViolation, name, message));
             }
         }
     }
@@ -104,7 +104,7 @@ impl Schema {
         for name in changed {
             if self.get(name).is_some_and(|s| !s.mutable) {
                 record.problems.push(Problem::attr(
-                    "ImmutableAttribute",
+                    Code::ImmutableAttribute,
                     name,
                     "the user pool defines this attribute as immutable",
                 ));
@@ -245,7 +245,7 @@ mod tests {
         schema().check_mutable(&mut r, names.iter().map(String::as_str));
         r.problems
             .into_iter()
-            .map(|p| (p.code, p.attribute.unwrap()))
+            .map(|p| (p.code.as_str(), p.attribute.unwrap()))
             .collect()
     }
 

@@ -4,33 +4,34 @@
 //! number instead of costing an API call (and a slot of the shared quota) only to be refused.
 
 use crate::cognito::rules::{check_name, check_value, is_read_only};
-use crate::model::row::{Change, Problem, Record};
+use crate::model::row::{Change, Code, Problem, Record};
 
 /// Checks a record's attributes and adds every problem found to it.
 pub fn check(record: &mut Record) {
     if record.row.username.is_empty() {
         record.problems.push(Problem::row(
-            "MissingUsername",
+            Code::MissingUsername,
             "the user key is missing or empty",
         ));
     }
     if record.row.username.contains('\0') {
         record.problems.push(Problem::row(
-            "InvalidCharacter",
+            Code::InvalidCharacter,
             "the user key contains a NUL character",
         ));
     }
     if record.row.changes.is_empty() && record.problems.is_empty() {
-        record
-            .problems
-            .push(Problem::row("NoChanges", "the row changes no attribute"));
+        record.problems.push(Problem::row(
+            Code::NoChanges,
+            "the row changes no attribute",
+        ));
     }
     let mut seen: Vec<&str> = Vec::new();
     for change in &record.row.changes {
         let name = change.name.as_str();
         if seen.contains(&name) {
             record.problems.push(Problem::attr(
-                "DuplicateAttribute",
+                Code::DuplicateAttribute,
                 name,
                 "the attribute appears twice in the row",
             ));
@@ -39,9 +40,9 @@ pub fn check(record: &mut Record) {
         seen.push(name);
         if let Err(message) = check_name(name) {
             let code = if is_read_only(name) {
-                "ReadOnlyAttribute"
+                Code::ReadOnlyAttribute
             } else {
-                "UnknownAttribute"
+                Code::UnknownAttribute
             };
             record.problems.push(Problem::attr(code, name, message));
             continue;
@@ -77,7 +78,7 @@ mod tests {
         }
         let mut r = record("alice", &[("phone_number", Some("(555) 100-0003"))]);
         check(&mut r);
-        assert_eq!(r.problems[0].code, "InvalidPhoneNumber");
+        assert_eq!(r.problems[0].code.as_str(), "InvalidPhoneNumber");
     }
 
     fn record(username: &str, changes: &[(&str, Option<&str>)]) -> Record {
@@ -86,7 +87,7 @@ mod tests {
 
     fn codes(mut r: Record) -> Vec<&'static str> {
         check(&mut r);
-        r.problems.iter().map(|p| p.code).collect()
+        r.problems.iter().map(|p| p.code.as_str()).collect()
     }
 
     #[test]
@@ -168,7 +169,7 @@ mod tests {
         );
         check(&mut r);
         assert_eq!(r.problems.len(), 1);
-        assert_eq!(r.problems[0].code, "InvalidCharacter");
+        assert_eq!(r.problems[0].code.as_str(), "InvalidCharacter");
         assert_eq!(r.problems[0].attribute.as_deref(), Some("nickname"));
         assert_eq!(
             codes(record("al\0ice", &[("nickname", Some("x"))])),

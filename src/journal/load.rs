@@ -1,41 +1,38 @@
-//! Reading a journal back: for resuming a run, and for `cognito-bulk report`.
+//! Reading a journal back: its header, which rows it finished and where its whole entries
+//! end, for resuming a run, for rollback and for `cognito-bulk report`. What the entries add
+//! up to (the run's tally) is counted by whoever reads them ([`Counts`]; `report::Tally`).
 
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
 use super::{DoneSet, Entry, FORMAT_VERSION, Header, Outcome};
-use crate::report::{FIRST_FAILURES, FailedRow, Report};
 
-/// What a journal holds.
+/// What a journal holds, as far as the journal itself tells.
 #[derive(Debug)]
 pub struct Loaded {
     pub header: Header,
-    /// Rows finished (updated, failed or invalid).
+    /// Rows with an outcome (updated, failed, invalid, ...; an intent alone is not one).
     pub done: DoneSet,
-    /// Rows whose latest outcome is `failed`, with their code: `--retry-failed` sends these
-    /// again. Memory is proportional to the failures, which the breakers keep few.
-    pub failed: BTreeMap<u64, String>,
-    /// Rows whose latest outcome is `invalid` or `conflict`, with their code: decided again
-    /// by every run (that costs no call), so that a flag added since takes effect.
-    pub redecide: BTreeMap<u64, (Outcome, String)>,
-    /// Rows whose latest outcome is `unknown`, with their code and the values before the
-    /// first attempt: decided again by every run, which keeps these before-values.
-    pub unknown: BTreeMap<u64, (String, crate::model::row::Before)>,
-    /// Rows with an intent entry and no outcome after it (yet): in flight, or in flight when
-    /// the process died. Their before-values, as written before the call was sent.
-    pub intents: BTreeMap<u64, crate::model::row::Before>,
-    /// Counts rebuilt from the entries.
-    pub report: Report,
     /// Bytes up to the end of the last whole entry; a torn tail lies beyond.
     pub valid_len: u64,
     pub torn_tail: bool,
-    /// Unix time of the first and last entries.
-    pub first_t: Option<f64>,
-    pub last_t: Option<f64>,
-    /// The rate the last run held at its end, where a resumed run's pacer starts.
-    pub held: super::HeldRate,
+}
+
+/// What a run keeps count of as its journal is read back (and, by the recorder, as it is
+/// written): the run's tally, `report::Tally`. Passed in, so that journal/ reads and writes
+/// the format and nothing else.
+pub trait Counts {
+    /// Nothing counted yet, for the run `header` describes.
+    fn begin(header: &Header) -> Self;
+    /// Counts one entry, in the journal's order.
+    fn count(&mut self, entry: &Entry);
+}
+
+/// Counting nothing: a journal read for its header and finished rows only.
+impl Counts for () {
+    fn begin(_: &Header) {}
+    fn count(&mut self, _: &Entry) {}
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -182,154 +179,34 @@ fn read_entries(
 
 /// Reads the journal at `path`.
 pub fn load(path: &Path) -> Result<Loaded, LoadError> {
+    load_counted::<()>(path).map(|(loaded, ())| loaded)
+}
+
+/// Reads the journal at `path`, counting its entries with `T`.
+pub fn load_counted<T: Counts>(path: &Path) -> Result<(Loaded, T), LoadError> {
     let (reader, header, offset) = open(path)?;
-    let mut loaded = Loaded::new(header);
-    let (valid_len, torn) = read_entries(path, reader, offset, |e| loaded.record(&e))?;
-    loaded.valid_len = valid_len;
-    loaded.torn_tail = torn;
-    Ok(loaded)
+    let mut counts = T::begin(&header);
+    let mut done = DoneSet::default();
+    let (valid_len, torn_tail) = read_entries(path, reader, offset, |e| {
+        if e.outcome != Outcome::Intent {
+            done.insert(e.n);
+        }
+        counts.count(&e);
+    })?;
+    let loaded = Loaded {
+        header,
+        done,
+        valid_len,
+        torn_tail,
+    };
+    Ok((loaded, counts))
 }
 
 impl Loaded {
-    /// The tally of a journal that has only its header.
-    pub fn new(header: Header) -> Loaded {
-        Loaded {
-            report: Report {
-                input: header.input.clone(),
-                user_pool_id: header.user_pool_id.clone(),
-                input_sha256: header.input_sha256.clone(),
-                rows_total: header.rows_total,
-                ..Report::default()
-            },
-            header,
-            done: DoneSet::default(),
-            failed: BTreeMap::new(),
-            redecide: BTreeMap::new(),
-            unknown: BTreeMap::new(),
-            intents: BTreeMap::new(),
-            valid_len: 0,
-            torn_tail: false,
-            first_t: None,
-            last_t: None,
-            held: Default::default(),
-        }
-    }
-
-    /// Counts one entry. A later entry for the same row (a `--retry-failed` run) replaces the
-    /// earlier failure in the counts.
-    pub fn record(&mut self, e: &Entry) {
-        // An intent is not an outcome: kept until the row's outcome follows it.
-        if e.outcome == Outcome::Intent {
-            self.intents
-                .insert(e.n, e.before.clone().unwrap_or_default());
-            return;
-        }
-        self.intents.remove(&e.n);
-        self.first_t.get_or_insert(e.t);
-        self.last_t = Some(e.t);
-        if e.attempts > 0 {
-            self.held.record(e.t, e.outcome == Outcome::Updated);
-        }
-        let r = &mut self.report;
-        r.api_calls += u64::from(e.attempts);
-        r.retries += u64::from(e.attempts.saturating_sub(1));
-        r.throttled += u64::from(e.throttled);
-        if let Some(code) = self.failed.remove(&e.n) {
-            r.failed -= 1;
-            uncount(r, &code);
-            r.first_failures.retain(|f| f.line != e.line);
-            self.done.insert(e.n);
-        } else if let Some((code, _)) = self.unknown.remove(&e.n) {
-            r.failed -= 1;
-            r.unknown_rows -= 1;
-            uncount(r, &code);
-            self.done.insert(e.n);
-        } else if let Some((outcome, code)) = self.redecide.remove(&e.n) {
-            if outcome == Outcome::Invalid {
-                r.invalid -= 1;
-                uncount(r, &code);
-            } else {
-                r.conflicts -= 1;
-            }
-            self.done.insert(e.n);
-        } else if !self.done.insert(e.n) {
-            return; // already counted (should not happen)
-        }
-        if matches!(e.outcome, Outcome::Failed | Outcome::Invalid)
-            && r.first_failures.len() < FIRST_FAILURES
-        {
-            r.first_failures.push(FailedRow {
-                line: e.line,
-                user: e.user.clone(),
-                code: e.code.clone().unwrap_or_default(),
-                message: e.message.clone(),
-            });
-        }
-        match e.outcome {
-            Outcome::Updated => r.updated += 1,
-            Outcome::Failed => {
-                r.failed += 1;
-                let code = e.code.clone().unwrap_or_default();
-                r.count_failure(&code);
-                self.failed.insert(e.n, code);
-            }
-            Outcome::Invalid => {
-                r.invalid += 1;
-                let code = e.code.clone().unwrap_or_default();
-                r.count_failure(&code);
-                self.redecide.insert(e.n, (Outcome::Invalid, code));
-            }
-            Outcome::Conflict => {
-                r.conflicts += 1;
-                self.redecide
-                    .insert(e.n, (Outcome::Conflict, String::new()));
-            }
-            Outcome::Unchanged => r.unchanged += 1,
-            Outcome::Intent => unreachable!("handled above"),
-            Outcome::Unknown => {
-                r.failed += 1;
-                r.unknown_rows += 1;
-                let code = e.code.clone().unwrap_or_default();
-                r.count_failure(&code);
-                let before = e.before.clone().unwrap_or_default();
-                self.unknown.insert(e.n, (code, before));
-            }
-        }
-    }
-
     /// Whether every row of the input has an outcome: a run of this journal is over, and
     /// running the same command again starts a new run instead of resuming.
     pub fn is_complete(&self) -> bool {
         self.done.len() >= self.header.rows_total
-    }
-
-    /// Whether row `n` was already recorded with this outcome and code (a row decided again
-    /// that came to the same end is not recorded twice).
-    pub fn same_as_before(&self, n: u64, outcome: Outcome, code: &str) -> bool {
-        self.redecide
-            .get(&n)
-            .is_some_and(|(o, c)| *o == outcome && (outcome == Outcome::Conflict || c == code))
-    }
-
-    /// The report as the journal tells it.
-    pub fn to_report(&self) -> Report {
-        let mut r = self.report.clone();
-        r.not_attempted = r.rows_total.saturating_sub(r.done());
-        if let (Some(a), Some(b)) = (self.first_t, self.last_t) {
-            r.elapsed_seconds = b - a;
-        }
-        r.started_at = Some(crate::report::rfc3339(self.header.created_unix as f64));
-        r.finished_at = self.last_t.map(crate::report::rfc3339);
-        r
-    }
-}
-
-fn uncount(r: &mut Report, code: &str) {
-    if let Some(n) = r.failures_by_code.get_mut(code) {
-        *n -= 1;
-        if *n == 0 {
-            r.failures_by_code.remove(code);
-        }
     }
 }
 
@@ -379,7 +256,7 @@ mod tests {
         let (_d, path) = journal(&[&entry(0), &entry(1), "{\"n\":2,\"li"]);
         let loaded = load(&path).unwrap();
         assert!(loaded.torn_tail);
-        assert_eq!(loaded.report.updated, 2);
+        assert_eq!(loaded.done.len(), 2);
         assert_eq!(entries(&path).unwrap().1.count(), 2);
 
         let (_d, path) = journal(&[&entry(0), "garbage\n", &entry(1), &entry(2)]);
@@ -391,21 +268,12 @@ mod tests {
     }
 
     #[test]
-    fn an_intent_without_an_outcome_is_kept_apart_and_counts_nothing() {
-        let intent = |n: u64| {
-            format!(
-                "{{\"n\":{n},\"line\":{},\"user\":\"u{n}\",\"outcome\":\"intent\",\"attempts\":0,\"t\":1.0,\"before\":{{\"nickname\":\"old\"}},\"after\":{{\"nickname\":\"new\"}}}}\n",
-                n + 2
-            )
-        };
-        let (_d, path) = journal(&[&intent(0), &entry(0), &intent(1)]);
+    fn an_intent_alone_is_not_a_finished_row() {
+        let intent = "{\"n\":1,\"line\":3,\"user\":\"u1\",\"outcome\":\"intent\",\"attempts\":0,\"t\":1.0}\n";
+        let (_d, path) = journal(&[&entry(0), intent]);
         let loaded = load(&path).unwrap();
-        assert_eq!(loaded.report.updated, 1);
-        assert_eq!(loaded.report.api_calls, 1);
-        assert!(!loaded.done.contains(1), "in flight is not done");
-        let before = &loaded.intents[&1];
-        assert_eq!(before["nickname"].as_deref(), Some("old"));
-        assert!(!loaded.intents.contains_key(&0), "its outcome followed");
+        assert!(loaded.done.contains(0) && !loaded.done.contains(1));
+        assert!(!loaded.is_complete());
     }
 
     #[test]

@@ -21,7 +21,7 @@ mod timeline;
 
 pub use done::DoneSet;
 pub use held::HeldRate;
-pub use load::{LoadError, Loaded, entries, load, read_header};
+pub use load::{Counts, LoadError, Loaded, entries, load, load_counted, read_header};
 pub use start::{ResumeError, check_compatible, kept_beside, kept_name, open_for_run};
 pub use timeline::from_journal as timeline;
 

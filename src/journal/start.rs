@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Header, Journal, LoadError, Loaded, load};
+use super::{Counts, Header, Journal, LoadError, load, load_counted};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ResumeError {
@@ -28,16 +28,16 @@ pub enum ResumeError {
 }
 
 /// Opens the journal at `path` for a run described by `header`. Returns the journal, ready
-/// to append, the tally of what earlier runs finished (empty for a new journal), and where
-/// an old journal was moved to. A journal whose run finished (every row has an outcome) is
+/// to append, what earlier runs finished as `T` counts it (nothing for a new journal), and
+/// where an old journal was moved to. A journal whose run finished (every row has an outcome) is
 /// not resumed: a new run starts (the old journal kept beside it, as `restart` does), unless
 /// `retry_failed` asks to send its failed rows again.
-pub fn open_for_run(
+pub fn open_for_run<T: Counts>(
     path: &Path,
     header: &Header,
     restart: bool,
     retry_failed: bool,
-) -> Result<(Journal, Loaded, Option<PathBuf>), ResumeError> {
+) -> Result<(Journal, T, Option<PathBuf>), ResumeError> {
     let io = |source| ResumeError::Io {
         path: path.display().to_string(),
         source,
@@ -46,10 +46,10 @@ pub fn open_for_run(
     if exists(path)? {
         let loaded = match restart {
             true => None,
-            false => Some(load(path)?),
+            false => Some(load_counted::<T>(path)?),
         };
         match loaded {
-            Some(loaded) if !loaded.is_complete() || retry_failed => {
+            Some((loaded, counted)) if !loaded.is_complete() || retry_failed => {
                 if let Some(what) = mismatch(&loaded.header, header) {
                     return Err(ResumeError::Mismatch {
                         path: path.display().to_string(),
@@ -57,7 +57,7 @@ pub fn open_for_run(
                     });
                 }
                 let journal = Journal::append(path, loaded.valid_len).map_err(io)?;
-                return Ok((journal, loaded, None));
+                return Ok((journal, counted, None));
             }
             _ => {
                 let old = kept_name(path, header.created_unix);
@@ -67,7 +67,7 @@ pub fn open_for_run(
         }
     }
     let journal = Journal::create(path, header).map_err(io)?;
-    Ok((journal, Loaded::new(header.clone()), kept))
+    Ok((journal, T::begin(header), kept))
 }
 
 /// Refuses, before anything is read from the pool, a journal at `path` that belongs to

@@ -6,6 +6,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+pub use super::code::Code;
+
 /// What to do with one attribute.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
@@ -67,14 +69,14 @@ pub enum RawRecord {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     /// A stable code for reports and the failed-rows file, e.g. `UnknownAttribute`.
-    pub code: &'static str,
+    pub code: Code,
     /// The attribute concerned, if the problem is about one.
     pub attribute: Option<String>,
     pub message: String,
 }
 
 impl Problem {
-    pub fn row(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn row(code: Code, message: impl Into<String>) -> Self {
         Problem {
             code,
             attribute: None,
@@ -82,50 +84,13 @@ impl Problem {
         }
     }
 
-    pub fn attr(code: &'static str, attribute: &str, message: impl Into<String>) -> Self {
+    pub fn attr(code: Code, attribute: &str, message: impl Into<String>) -> Self {
         Problem {
             code,
             attribute: Some(attribute.to_string()),
             message: message.into(),
         }
     }
-}
-
-/// The code of a row whose user does not exist, as Cognito names it.
-pub const USER_NOT_FOUND: &str = "UserNotFoundException";
-
-/// Every code a row problem can have. A plan records the codes of the rows it left out as
-/// text; reading the plan back maps them to these (an unknown one to `InvalidRow`).
-pub const CODES: &[&str] = &[
-    "AliasExists",
-    "AmbiguousMatch",
-    "DuplicateAlias",
-    "DuplicateAttribute",
-    "DuplicateUser",
-    "ImmutableAttribute",
-    "InvalidBoolean",
-    "InvalidCharacter",
-    "InvalidNumber",
-    "InvalidRow",
-    "MalformedRow",
-    "MissingUsername",
-    "NoChanges",
-    "ReadOnlyAttribute",
-    "SchemaViolation",
-    "TemplateFailed",
-    "UnknownAttribute",
-    "UserNotFoundException",
-    "ValueTooLong",
-    "VerificationMessage",
-];
-
-/// The code among [`CODES`] that `code` names, or `InvalidRow`.
-pub fn known_code(code: &str) -> &'static str {
-    CODES
-        .iter()
-        .find(|c| **c == code)
-        .copied()
-        .unwrap_or("InvalidRow")
 }
 
 /// Why a row will not be sent: every problem found, with where it came from.
@@ -139,8 +104,8 @@ pub struct InvalidRow {
 
 impl InvalidRow {
     /// The code of the first problem, used to count failures by code.
-    pub fn code(&self) -> &'static str {
-        self.problems.first().map_or("InvalidRow", |p| p.code)
+    pub fn code(&self) -> Code {
+        self.problems.first().map_or(Code::InvalidRow, |p| p.code)
     }
 
     /// All problems in one line, without the location (for the failed-rows file).
@@ -229,7 +194,7 @@ impl Record {
     /// problem says why. Reported as a row of `apply INPUT` whose user is not found.
     pub fn not_found_by_plan(&self) -> Option<&Problem> {
         match self.problems.as_slice() {
-            [p] if p.code == USER_NOT_FOUND => Some(p),
+            [p] if p.code == Code::UserNotFound => Some(p),
             _ => None,
         }
     }

@@ -108,7 +108,7 @@ pub struct PlanEntry {
     pub left_out: Option<LeftOut>,
 }
 
-/// Why a plan leaves a row out: a code from [`crate::model::row::CODES`] and a message without
+/// Why a plan leaves a row out: a [`crate::model::row::Code`] as text and a message without
 /// attribute values; and the values the row asked for, so that the failed rows of `apply
 /// --plan` can be fixed and fed back as those of `apply INPUT` can (none for a computed row).
 #[derive(Debug, Clone, Serialize, Deserialize)]

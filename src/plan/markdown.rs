@@ -11,6 +11,7 @@ use std::path::Path;
 use anyhow::Context;
 use sha2::{Digest, Sha256};
 
+use crate::model::row::Code;
 use crate::plan::file::{self as planfile, PlanEntry};
 use crate::plan::summary::PlanSummary;
 
@@ -241,9 +242,9 @@ fn entries(md: &mut String, plan: &Path, values: &Values, matched: bool) -> anyh
 /// may be an email, and is redacted like a value. Every other row names a user the tool
 /// knows, by the username the changes show too (a `DuplicateUser` row included), and keeps it.
 fn key_named_no_user(code: &str, matched: bool) -> bool {
-    match code {
-        crate::model::row::USER_NOT_FOUND | "AmbiguousMatch" => true,
-        "MalformedRow" | "MissingUsername" => matched,
+    match Code::from_text(code) {
+        Code::UserNotFound | Code::AmbiguousMatch => true,
+        Code::MalformedRow | Code::MissingUsername => matched,
         _ => false,
     }
 }

@@ -1,9 +1,12 @@
-//! What a run did: counters kept while it runs, the JSON report and the human summary.
+//! What a run did: counters kept while it runs (the tally of its journal, `tally.rs`), the
+//! JSON report and the human summary.
 
 mod failed;
 pub mod html;
+mod tally;
 
 pub use failed::FailedRows;
+pub use tally::Tally;
 
 use std::collections::BTreeMap;
 use std::fmt::Write;

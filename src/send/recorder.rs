@@ -9,10 +9,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cognito::pacing::{CallError, ErrorKind, SendResult, Sent};
 use crate::decide::planner::unverified_by;
-use crate::journal::{Entry, Journal, Loaded, Outcome, now_unix};
-use crate::model::row::{Change, Record};
+use crate::journal::{Entry, Journal, Outcome, now_unix};
+use crate::model::row::{Change, Code, Record};
 use crate::progress::{Progress, Reporter};
-use crate::report::{FailedRows, Report};
+use crate::report::{FailedRows, Report, Tally};
 use crate::send::stream::Work;
 
 /// Rows that must have been sent in this run before `--max-failure-rate` can trip.
@@ -24,7 +24,7 @@ pub struct Recorder {
     journal: Option<Journal>,
     failed: FailedRows,
     /// Counts over the whole journal, earlier runs included.
-    tally: Loaded,
+    tally: Tally,
     reporter: std::sync::Arc<dyn Reporter>,
     stop: CancellationToken,
     max_failure_rate: f64,
@@ -51,7 +51,7 @@ impl Recorder {
         display: String,
         journal: Option<Journal>,
         failed: FailedRows,
-        tally: Loaded,
+        tally: Tally,
         reporter: std::sync::Arc<dyn Reporter>,
         stop: CancellationToken,
         max_failure_rate: f64,
@@ -90,7 +90,7 @@ impl Recorder {
         self.reporter.row_message(&invalid.to_string());
         if self
             .tally
-            .same_as_before(record.index, Outcome::Invalid, invalid.code())
+            .same_as_before(record.index, Outcome::Invalid, invalid.code().as_str())
         {
             // Decided again with the same result: already in the journal and failed rows.
             self.tally.done.insert(record.index);
@@ -105,13 +105,13 @@ impl Recorder {
         );
         entry.message = Some(invalid.message());
         if self.write(&entry) {
-            self.write_failed(record, invalid.code(), &invalid.message());
+            self.write_failed(record, invalid.code().as_str(), &invalid.message());
         }
     }
 
     /// The pre-read found no such user: the row fails as the call would have.
     pub fn not_found(&mut self, record: &Record) {
-        let code = crate::model::row::USER_NOT_FOUND;
+        let code = Code::UserNotFound.as_str();
         // A plan's row left out as not found says why, and its input line.
         let message = match record.not_found_by_plan() {
             Some(p) => p.message.as_str(),
@@ -189,7 +189,7 @@ impl Recorder {
             SendResult::Interrupted if maybe_applied => {
                 let err = CallError::new(
                     ErrorKind::Transient,
-                    "Interrupted",
+                    crate::cognito::codes::INTERRUPTED,
                     "interrupted after a call whose answer was lost",
                 );
                 (Outcome::Unknown, Some(err))

@@ -6,25 +6,26 @@
 use std::collections::BTreeMap;
 
 use super::ApplyOptions;
-use crate::journal::{self, DoneSet, Header, Journal, Loaded};
+use crate::journal::{self, DoneSet, Header, Journal};
 use crate::model::row::Before;
 use crate::progress::Reporter;
+use crate::report::Tally;
 
 /// Failures that say the row itself is wrong: sending it again as it is would fail again, so
 /// `--retry-failed` leaves them; fix them in the failed-rows file and apply that file.
-const NOT_RETRYABLE_AS_IS: &[&str] = &["InvalidParameterException"];
+const NOT_RETRYABLE_AS_IS: &[&str] = &[crate::cognito::codes::INVALID_PARAMETER];
 
 /// Opens (or creates) the run's journal and says so when an old one was kept aside.
 pub(super) fn open_journal(
     opts: &ApplyOptions,
     header: Header,
     reporter: &dyn Reporter,
-) -> anyhow::Result<(Option<Journal>, Loaded)> {
+) -> anyhow::Result<(Option<Journal>, Tally)> {
     let Some(path) = &opts.journal_path else {
-        return Ok((None, Loaded::new(header)));
+        return Ok((None, Tally::new(header)));
     };
     let (journal, tally, kept) =
-        journal::open_for_run(path, &header, opts.restart, opts.retry_failed)?;
+        journal::open_for_run::<Tally>(path, &header, opts.restart, opts.retry_failed)?;
     if let Some(old) = kept {
         // The earlier run's failed rows belong to it: kept aside too, not mixed with these.
         if std::fs::symlink_metadata(&opts.failed_path).is_ok_and(|m| m.is_file()) {
@@ -33,7 +34,7 @@ pub(super) fn open_journal(
         }
         // Advice to undo it only if it changed anything.
         let changed =
-            journal::load(&old).is_ok_and(|l| l.report.updated + l.report.unknown_rows > 0);
+            Tally::load(&old).is_ok_and(|(t, _)| t.report.updated + t.report.unknown_rows > 0);
         let old = old.display();
         let undo = match changed {
             true => format!(" (undo that run with: cognito-bulk rollback {old})"),
@@ -60,7 +61,7 @@ pub(super) struct Again {
     pub resuming: bool,
 }
 
-pub(super) fn decide_again(tally: &mut Loaded, retry_failed: bool) -> Again {
+pub(super) fn decide_again(tally: &mut Tally, retry_failed: bool) -> Again {
     let resuming = !tally.done.is_empty();
     // Invalid rows and conflicts cost no call: decided again, so that a flag added since
     // (--allow-verification-messages, --force) takes effect.

@@ -75,7 +75,7 @@ pub(super) async fn send_one<P: Pool>(
         let read = tokio::select! {
             biased;
             _ = stop.cancelled() => return Some(not_sent(work)),
-            r = retrying(&at.reads, &pacing.policy, || pool.get_user(&username)) => r,
+            r = retrying(&at.reads, &pacing.policy, stop, || pool.get_user(&username)) => r,
         };
         let user = match read {
             Err(mut err) => {

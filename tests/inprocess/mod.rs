@@ -32,6 +32,7 @@ pub fn options(input: &Path, dir: &Path) -> ApplyOptions {
         concurrency: 8,
         retry: RetryPolicy {
             max_transient_retries: 5,
+            max_throttles: None,
             base_delay: Duration::from_millis(1),
             max_delay: Duration::from_millis(5),
             max_throttle_delay: Duration::from_millis(5),

@@ -1,6 +1,10 @@
-//! One row, sent until it is done: throttles are retried for as long as it takes (throttling
-//! alone never fails a row), other passing faults a bounded number of times.
+//! The one retry loop of every call the tool makes (updates and reads alike): each attempt
+//! waits for its pacer's turn; throttles are retried for as long as it takes (throttling alone
+//! never fails a row or a read), other passing faults a bounded number of times; an
+//! interrupt (Ctrl-C) ends the wait for a turn or between attempts at once, and no attempt
+//! starts after it. What differs between calls is in the [`RetryPolicy`], not in the loop.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
@@ -9,11 +13,15 @@ use super::{CallError, CallOutcome, ErrorKind, Meter, RateControl, backoff};
 use crate::cognito::Pool;
 use crate::model::row::Row;
 
-/// How hard to try before giving up on a row.
+/// How hard to try before giving up on a call.
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
-    /// Retries after transient faults (5xx, timeouts, broken connections) before the row fails.
+    /// Retries after transient faults (5xx, timeouts, broken connections) before the call fails.
     pub max_transient_retries: u32,
+    /// Throttles retried before the call fails; None (the default): for as long as it takes,
+    /// which an interrupt still ends. Only the setup check bounds them: it is not worth
+    /// starting a run against a pool that cannot be described.
+    pub max_throttles: Option<u32>,
     /// First backoff delay; doubles with each retry.
     pub base_delay: Duration,
     /// Longest backoff delay after a transient fault.
@@ -27,6 +35,7 @@ impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
             max_transient_retries: 5,
+            max_throttles: None,
             base_delay: Duration::from_millis(200),
             max_delay: Duration::from_secs(20),
             max_throttle_delay: Duration::from_secs(2),
@@ -48,10 +57,6 @@ impl Pacing {
             meter: Meter::default(),
             policy,
         }
-    }
-
-    fn record(&self, outcome: CallOutcome) {
-        self.meter.record(outcome, self.rate.snapshot().current_rps);
     }
 }
 
@@ -93,105 +98,297 @@ pub async fn send_row_from<P: Pool>(
     pacing: &Pacing,
     row: &Row,
     stop: &CancellationToken,
-    mut turn_taken: bool,
+    turn_taken: bool,
 ) -> Sent {
-    let (rate, policy) = (&pacing.rate, &pacing.policy);
-    let mut sent = Sent {
-        result: SendResult::Interrupted,
-        attempts: 0,
-        throttled: 0,
-        unknown_outcomes: 0,
+    let attempt = AtomicU32::new(0);
+    let update = || async {
+        let n = attempt.fetch_add(1, Ordering::Relaxed) + 1;
+        let answer = pool.update(row).await;
+        if let Err(err) = &answer {
+            tracing::debug!(
+                user = %row.username,
+                attempt = n,
+                code = %err.code,
+                kind = ?err.kind,
+                "update failed"
+            );
+        }
+        answer
     };
-    let mut transient_retries = 0;
-    loop {
-        if !std::mem::take(&mut turn_taken) {
-            tokio::select! {
-                biased;
-                _ = stop.cancelled() => return sent,
-                _ = rate.acquire() => {}
-            }
-        }
-        sent.attempts += 1;
-        let err = match pool.update(row).await {
-            Ok(()) => {
-                rate.on_success();
-                pacing.record(CallOutcome::Success);
-                sent.result = SendResult::Updated;
-                return sent;
-            }
-            Err(err) => err,
-        };
-        tracing::debug!(
-            user = %row.username,
-            attempt = sent.attempts,
-            code = %err.code,
-            kind = ?err.kind,
-            "update failed"
-        );
-        pacing.record(if err.kind == ErrorKind::Throttled {
-            CallOutcome::Throttle
-        } else {
-            CallOutcome::Error
-        });
-        let wait = match err.kind {
-            ErrorKind::Throttled => {
-                rate.on_throttle();
-                sent.throttled += 1;
-                backoff::delay(sent.throttled, policy.base_delay, policy.max_throttle_delay)
-            }
-            ErrorKind::Transient if transient_retries < policy.max_transient_retries => {
-                transient_retries += 1;
-                if err.maybe_applied {
-                    sent.unknown_outcomes += 1;
-                }
-                backoff::delay(transient_retries, policy.base_delay, policy.max_delay)
-            }
-            ErrorKind::Transient | ErrorKind::Row | ErrorKind::Fatal => {
-                sent.result = SendResult::Failed(err);
-                return sent;
-            }
-        };
-        tokio::select! {
-            _ = stop.cancelled() => return sent,
-            _ = tokio::time::sleep(wait) => {}
-        }
+    let paced = Paced {
+        rate: &pacing.rate,
+        meter: Some(&pacing.meter),
+        policy: &pacing.policy,
+    };
+    let tried = paced.call(stop, turn_taken, update).await;
+    Sent {
+        result: match tried.result {
+            Some(Ok(())) => SendResult::Updated,
+            Some(Err(err)) => SendResult::Failed(err),
+            None => SendResult::Interrupted,
+        },
+        attempts: tried.attempts,
+        throttled: tried.throttled,
+        unknown_outcomes: tried.unknown_outcomes,
     }
 }
 
-/// Calls `call` until it succeeds, pacing every attempt through `rate`: for the tool's reads
-/// (ListUsers, AdminGetUser), which have no row to record. Throttles are retried up to 100
-/// times, transient faults as the policy says; any other error is returned.
+/// Calls `call` until it succeeds, as `policy` says, pacing every attempt through `rate`:
+/// for the tool's reads (ListUsers, AdminGetUser, DescribeUserPool), which have no row to
+/// record. Once `stop` is cancelled it returns [`interrupted`] without another attempt.
 pub async fn retrying<T, F, Fut>(
     rate: &RateControl,
     policy: &RetryPolicy,
-    mut call: F,
+    stop: &CancellationToken,
+    call: F,
 ) -> Result<T, CallError>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, CallError>>,
 {
-    let (mut throttles, mut transient) = (0u32, 0u32);
-    loop {
-        rate.acquire().await;
-        let err = match call().await {
-            Ok(v) => {
-                rate.on_success();
-                return Ok(v);
-            }
-            Err(e) => e,
+    let paced = Paced {
+        rate,
+        meter: None,
+        policy,
+    };
+    let tried = paced.call(stop, false, call).await;
+    tried.result.unwrap_or_else(|| Err(interrupted()))
+}
+
+/// The error a read returns when the run was interrupted.
+pub fn interrupted() -> CallError {
+    CallError::new(
+        ErrorKind::Fatal,
+        crate::cognito::codes::INTERRUPTED,
+        "interrupted; nothing was written",
+    )
+}
+
+/// What one call is retried under: its pacer, the meter that counts its answers (the
+/// sending run's; none for reads) and the policy.
+struct Paced<'a> {
+    rate: &'a RateControl,
+    meter: Option<&'a Meter>,
+    policy: &'a RetryPolicy,
+}
+
+/// A call's result and what it took to get there.
+struct Tried<T> {
+    /// None: stopped before the call succeeded or failed for good.
+    result: Option<Result<T, CallError>>,
+    attempts: u32,
+    throttled: u32,
+    /// Retries after a connection broke once the request may have been sent.
+    unknown_outcomes: u32,
+}
+
+impl Paced<'_> {
+    /// The one retry loop. `turn_taken`: the caller already waited for the first attempt's
+    /// turn of the pacer.
+    async fn call<T, F, Fut>(
+        &self,
+        stop: &CancellationToken,
+        mut turn_taken: bool,
+        mut call: F,
+    ) -> Tried<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, CallError>>,
+    {
+        let (rate, policy) = (self.rate, self.policy);
+        let mut tried = Tried {
+            result: None,
+            attempts: 0,
+            throttled: 0,
+            unknown_outcomes: 0,
         };
-        let wait = match err.kind {
-            ErrorKind::Throttled if throttles < 100 => {
-                throttles += 1;
-                rate.on_throttle();
-                backoff::delay(throttles, policy.base_delay, policy.max_throttle_delay)
+        let mut transient_retries = 0;
+        loop {
+            if !std::mem::take(&mut turn_taken) {
+                tokio::select! {
+                    biased;
+                    _ = stop.cancelled() => return tried,
+                    _ = rate.acquire() => {}
+                }
             }
-            ErrorKind::Transient if transient < policy.max_transient_retries => {
-                transient += 1;
-                backoff::delay(transient, policy.base_delay, policy.max_delay)
+            tried.attempts += 1;
+            let err = match call().await {
+                Ok(v) => {
+                    rate.on_success();
+                    self.record(CallOutcome::Success);
+                    tried.result = Some(Ok(v));
+                    return tried;
+                }
+                Err(err) => err,
+            };
+            self.record(if err.kind == ErrorKind::Throttled {
+                CallOutcome::Throttle
+            } else {
+                CallOutcome::Error
+            });
+            let wait = match err.kind {
+                ErrorKind::Throttled
+                    if policy.max_throttles.is_none_or(|n| tried.throttled < n) =>
+                {
+                    rate.on_throttle();
+                    tried.throttled += 1;
+                    backoff::delay(
+                        tried.throttled,
+                        policy.base_delay,
+                        policy.max_throttle_delay,
+                    )
+                }
+                ErrorKind::Transient if transient_retries < policy.max_transient_retries => {
+                    transient_retries += 1;
+                    if err.maybe_applied {
+                        tried.unknown_outcomes += 1;
+                    }
+                    backoff::delay(transient_retries, policy.base_delay, policy.max_delay)
+                }
+                ErrorKind::Throttled | ErrorKind::Transient | ErrorKind::Row | ErrorKind::Fatal => {
+                    tried.result = Some(Err(err));
+                    return tried;
+                }
+            };
+            tokio::select! {
+                biased;
+                _ = stop.cancelled() => return tried,
+                _ = tokio::time::sleep(wait) => {}
             }
-            _ => return Err(err),
+        }
+    }
+
+    fn record(&self, outcome: CallOutcome) {
+        if let Some(meter) = self.meter {
+            meter.record(outcome, self.rate.snapshot().current_rps);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn quick(max_throttles: Option<u32>) -> RetryPolicy {
+        RetryPolicy {
+            max_transient_retries: 2,
+            max_throttles,
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(2),
+            max_throttle_delay: Duration::from_millis(2),
+        }
+    }
+
+    fn throttled() -> CallError {
+        CallError::new(
+            ErrorKind::Throttled,
+            "TooManyRequestsException",
+            "slow down",
+        )
+    }
+
+    /// A read answering `throttles` throttles, then `42`; counts its calls.
+    async fn read_after(throttles: u32, calls: &AtomicU32) -> Result<u32, CallError> {
+        match calls.fetch_add(1, Ordering::SeqCst) < throttles {
+            true => Err(throttled()),
+            false => Ok(42),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_read_is_retried_through_throttles_until_it_succeeds() {
+        // More throttles than reads were once retried (100): throttling never fails a read.
+        let (rate, stop, calls) = (
+            RateControl::new(f64::INFINITY),
+            CancellationToken::new(),
+            AtomicU32::new(0),
+        );
+        let read = retrying(&rate, &quick(None), &stop, || read_after(150, &calls)).await;
+        assert_eq!(read.unwrap(), 42);
+        assert_eq!(calls.load(Ordering::SeqCst), 151);
+    }
+
+    #[tokio::test]
+    async fn a_policy_may_bound_the_throttles() {
+        let (rate, stop, calls) = (
+            RateControl::new(f64::INFINITY),
+            CancellationToken::new(),
+            AtomicU32::new(0),
+        );
+        let read = retrying(&rate, &quick(Some(3)), &stop, || read_after(10, &calls)).await;
+        assert_eq!(read.unwrap_err().kind, ErrorKind::Throttled);
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            4,
+            "the first try and 3 retries"
+        );
+    }
+
+    #[tokio::test]
+    async fn ctrl_c_while_waiting_between_attempts_ends_the_wait_promptly() {
+        // After a throttle the read waits 30 to 60 s; an interrupt 50 ms in must end it.
+        let policy = RetryPolicy {
+            base_delay: Duration::from_secs(60),
+            max_throttle_delay: Duration::from_secs(60),
+            ..RetryPolicy::default()
         };
-        tokio::time::sleep(wait).await;
+        let (rate, stop, calls) = (
+            RateControl::new(f64::INFINITY),
+            CancellationToken::new(),
+            AtomicU32::new(0),
+        );
+        let cancel = stop.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            cancel.cancel();
+        });
+        let read = retrying(&rate, &policy, &stop, || read_after(u32::MAX, &calls));
+        let read = tokio::time::timeout(Duration::from_secs(20), read).await;
+        let err = read.expect("the wait ended at the interrupt").unwrap_err();
+        assert_eq!(err.code, crate::cognito::codes::INTERRUPTED);
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            1,
+            "no attempt after the interrupt"
+        );
+    }
+
+    #[tokio::test]
+    async fn ctrl_c_while_waiting_for_a_turn_ends_the_wait() {
+        // The slowest pacer there is: the second attempt's turn is 2 s after the first.
+        let (rate, stop, calls) = (
+            RateControl::new(0.0),
+            CancellationToken::new(),
+            AtomicU32::new(0),
+        );
+        let cancel = stop.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            cancel.cancel();
+        });
+        let policy = quick(None);
+        let read = retrying(&rate, &policy, &stop, || read_after(u32::MAX, &calls));
+        let read = tokio::time::timeout(Duration::from_millis(1500), read).await;
+        let err = read.expect("the wait ended at the interrupt").unwrap_err();
+        assert_eq!(err.code, crate::cognito::codes::INTERRUPTED);
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            1,
+            "no attempt after the interrupt"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_update_counts_its_attempts_and_throttles() {
+        let pacing = Pacing::new(f64::INFINITY, quick(None));
+        let (stop, calls) = (CancellationToken::new(), AtomicU32::new(0));
+        let paced = Paced {
+            rate: &pacing.rate,
+            meter: Some(&pacing.meter),
+            policy: &pacing.policy,
+        };
+        let tried = paced.call(&stop, false, || read_after(3, &calls)).await;
+        assert_eq!(tried.result.unwrap().unwrap(), 42);
+        assert_eq!((tried.attempts, tried.throttled), (4, 3));
     }
 }

@@ -22,7 +22,7 @@ use crate::cognito::signin::SignIn;
 use crate::decide::current::Current;
 use crate::decide::prepare::{self, PoolState, Scanned};
 use crate::decide::schema::Schema;
-use crate::model::row::Problem;
+use crate::model::row::{Code, Problem};
 use crate::model::source::Source;
 use crate::progress::Reporter;
 use crate::rows::input::{EmptyCells, Format, InputOptions};
@@ -309,7 +309,7 @@ async fn from_input<P: Pool>(
             Some([one]) => one,
             Some(many) => {
                 let why = format!("{} users of the pool have this {by}", many.len());
-                rows.invalid(row.line, &key, &Problem::row("AmbiguousMatch", why))?;
+                rows.invalid(row.line, &key, &Problem::row(Code::AmbiguousMatch, why))?;
                 continue;
             }
         };

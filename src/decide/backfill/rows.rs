@@ -7,7 +7,7 @@ use std::io::{BufWriter, Write};
 
 use anyhow::Context;
 
-use crate::model::row::Problem;
+use crate::model::row::{Code, Problem};
 use crate::plan::file::PlanEntry;
 use crate::rows::template::Computed as Rendered;
 
@@ -71,7 +71,7 @@ impl Writer {
             }
             Rendered::Failed(failures) => {
                 let why: Vec<String> = failures.iter().map(|(a, m)| format!("{a}: {m}")).collect();
-                let problem = Problem::row("TemplateFailed", why.join("; "));
+                let problem = Problem::row(Code::TemplateFailed, why.join("; "));
                 self.invalid(line, user, &problem)?;
                 Ok(false)
             }
@@ -121,14 +121,14 @@ impl Writer {
     pub fn invalid(&mut self, line: u64, user: &str, problem: &Problem) -> anyhow::Result<()> {
         self.stats.invalid += 1;
         let text = format!("{}: {}", problem.code, problem.message);
-        self.leave_out(line, user, problem.code, &problem.message, text)
+        self.leave_out(line, user, problem.code.as_str(), &problem.message, text)
     }
 
     /// A key that matched no user.
     pub fn not_found(&mut self, line: u64, key: &str, message: String) -> anyhow::Result<()> {
         self.stats.not_found += 1;
         let text = message.clone();
-        self.leave_out(line, key, crate::model::row::USER_NOT_FOUND, &message, text)
+        self.leave_out(line, key, Code::UserNotFound.as_str(), &message, text)
     }
 
     fn leave_out(

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use anyhow::bail;
 
-use crate::model::row::{Problem, Record};
+use crate::model::row::{Code, Problem, Record};
 use crate::rows::input::{self, Format, InputOptions, LineIndex};
 
 /// One input row.
@@ -107,12 +107,12 @@ fn csv_rows(path: &Path, display: String, key: &str) -> anyhow::Result<InRows> {
             Ok(true) => {
                 let problem = (r.len() != headers.len()).then(|| {
                     let why = format!("{} fields, the header has {}", r.len(), headers.len());
-                    Problem::row("MalformedRow", why)
+                    Problem::row(Code::MalformedRow, why)
                 });
                 let key = r.get(key_at).filter(|k| !k.is_empty()).map(str::to_string);
                 let problem = problem.or_else(|| {
                     key.is_none()
-                        .then(|| Problem::row("MissingUsername", "no user key"))
+                        .then(|| Problem::row(Code::MissingUsername, "no user key"))
                 });
                 let data = headers
                     .iter()
@@ -135,7 +135,7 @@ fn csv_rows(path: &Path, display: String, key: &str) -> anyhow::Result<InRows> {
                     key: None,
                     data: None,
                     record: None,
-                    problem: Some(Problem::row("MalformedRow", e.to_string())),
+                    problem: Some(Problem::row(Code::MalformedRow, e.to_string())),
                 }
             }
         }))
@@ -151,7 +151,7 @@ fn jsonl_rows(path: &Path, display: String, key: String) -> anyhow::Result<InRow
             .map(move |(i, l)| {
                 let line = i as u64 + 1;
                 let text = l.map_err(|e| anyhow::anyhow!("{display}: {e}"))?;
-                let bad = |code: &'static str, why: String| InRow {
+                let bad = |code: Code, why: String| InRow {
                     line,
                     key: None,
                     data: None,
@@ -160,13 +160,13 @@ fn jsonl_rows(path: &Path, display: String, key: String) -> anyhow::Result<InRow
                 };
                 let object = match serde_json::from_str::<serde_json::Value>(&text) {
                     Ok(serde_json::Value::Object(o)) => o,
-                    Ok(_) => return Ok(bad("MalformedRow", "not a JSON object".into())),
-                    Err(e) => return Ok(bad("MalformedRow", format!("not valid JSON: {e}"))),
+                    Ok(_) => return Ok(bad(Code::MalformedRow, "not a JSON object".into())),
+                    Err(e) => return Ok(bad(Code::MalformedRow, format!("not valid JSON: {e}"))),
                 };
                 let k = match object.get(&key) {
                     Some(serde_json::Value::String(s)) if !s.is_empty() => s.clone(),
                     Some(serde_json::Value::Number(n)) => n.to_string(),
-                    _ => return Ok(bad("MissingUsername", format!("no {key:?} key"))),
+                    _ => return Ok(bad(Code::MissingUsername, format!("no {key:?} key"))),
                 };
                 Ok(InRow {
                     line,
@@ -210,8 +210,10 @@ mod tests {
         assert_eq!(rows[0].key.as_deref(), Some("A@x.example"));
         assert_eq!(rows[0].data.as_ref().unwrap()["Plan"], "GOLD");
         assert!(rows[0].problem.is_none());
-        assert!(rows[1].problem.as_ref().unwrap().code == "MissingUsername");
-        assert!(rows[2].line == 4 && rows[2].problem.as_ref().unwrap().code == "MalformedRow");
+        assert!(rows[1].problem.as_ref().unwrap().code.as_str() == "MissingUsername");
+        assert!(
+            rows[2].line == 4 && rows[2].problem.as_ref().unwrap().code.as_str() == "MalformedRow"
+        );
         let e = rows_err(&p, &io(Format::Csv, "Id"));
         assert!(e.contains("no column \"Id\""), "{e}");
     }
@@ -238,7 +240,9 @@ mod tests {
             .collect();
         assert_eq!(rows.len(), 4);
         assert_eq!(rows[0].key.as_deref(), Some("7"));
-        assert!(rows[1].line == 3 && rows[1].problem.as_ref().unwrap().code == "MalformedRow");
+        assert!(
+            rows[1].line == 3 && rows[1].problem.as_ref().unwrap().code.as_str() == "MalformedRow"
+        );
         assert!(
             rows[2]
                 .problem
@@ -247,7 +251,7 @@ mod tests {
                 .message
                 .contains("not a JSON object")
         );
-        assert!(rows[3].problem.as_ref().unwrap().code == "MissingUsername");
+        assert!(rows[3].problem.as_ref().unwrap().code.as_str() == "MissingUsername");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::io::Read;
 use super::lines::LineIndex;
 use super::quotes::QuoteWatch;
 use super::{EmptyCells, InputError, InputOptions, Opened};
-use crate::model::row::{AttrChange, Change, Problem, RawRecord, Record, Row};
+use crate::model::row::{AttrChange, Change, Code, Problem, RawRecord, Record, Row};
 
 /// What each column of the file is for.
 #[derive(Clone)]
@@ -72,7 +72,7 @@ pub(super) fn read(
                 let mut out = to_record(&record, line, &columns, &opts);
                 if let Some(line) = unclosed_quote_at_end(&csv) {
                     out.problems.insert(0, Problem::row(
-                        "MalformedRow",
+                        Code::MalformedRow,
                         format!(
                             "a quote opened on line {line} is never closed: the rest of the file was read as one value"
                         ),
@@ -166,7 +166,7 @@ fn to_record(
     let mut problems = Vec::new();
     if fields.len() != columns.len() {
         problems.push(Problem::row(
-            "MalformedRow",
+            Code::MalformedRow,
             format!(
                 "the row has {} fields, the header has {}{}",
                 fields.len(),
@@ -180,11 +180,11 @@ fn to_record(
             let byte = e.valid_up_to() + 1;
             match column {
                 Column::Key => problems.push(Problem::row(
-                    "MalformedRow",
+                    Code::MalformedRow,
                     format!("the user key has invalid UTF-8 at byte {byte}"),
                 )),
                 Column::Attribute(name) => problems.push(Problem::attr(
-                    "MalformedRow",
+                    Code::MalformedRow,
                     name,
                     format!("invalid UTF-8 at byte {byte} of the value"),
                 )),

@@ -8,7 +8,7 @@ use serde_json::value::RawValue;
 
 use super::json_object::Members;
 use super::{InputError, InputOptions, Records};
-use crate::model::row::{AttrChange, Change, Problem, RawRecord, Record, Row};
+use crate::model::row::{AttrChange, Change, Code, Problem, RawRecord, Record, Row};
 
 pub(super) fn read(reader: Box<dyn Read + Send>, display: &str, opts: &InputOptions) -> Records {
     let mut reader = BufReader::new(reader);
@@ -54,7 +54,7 @@ fn parse_line(bytes: &[u8], line: u64, opts: &InputOptions) -> Record {
     let mut problems = Vec::new();
     if let Err(e) = std::str::from_utf8(bytes) {
         problems.push(Problem::row(
-            "MalformedRow",
+            Code::MalformedRow,
             format!("invalid UTF-8 at byte {} of the line", e.valid_up_to() + 1),
         ));
     }
@@ -76,7 +76,7 @@ fn parse_line(bytes: &[u8], line: u64, opts: &InputOptions) -> Record {
     };
     for key in &object.repeated {
         problems.push(Problem::row(
-            "MalformedRow",
+            Code::MalformedRow,
             format!("the field {key:?} appears more than once"),
         ));
     }
@@ -87,7 +87,7 @@ fn parse_line(bytes: &[u8], line: u64, opts: &InputOptions) -> Record {
             k if k == opts.key_column => match serde_json::from_str::<String>(value.get()) {
                 Ok(s) => row.username = s,
                 Err(_) => problems.push(Problem::row(
-                    "MalformedRow",
+                    Code::MalformedRow,
                     format!("{k:?} must be a string"),
                 )),
             },
@@ -99,7 +99,7 @@ fn parse_line(bytes: &[u8], line: u64, opts: &InputOptions) -> Record {
             "client_metadata" => {
                 for k in Members::parse(value).map_or(vec![], |m| m.repeated) {
                     problems.push(Problem::row(
-                        "MalformedRow",
+                        Code::MalformedRow,
                         format!("the client_metadata key {k:?} appears more than once"),
                     ));
                     repeated = true;
@@ -111,7 +111,7 @@ fn parse_line(bytes: &[u8], line: u64, opts: &InputOptions) -> Record {
             }
             k if super::ignored_field(k) => {}
             k => problems.push(Problem::row(
-                "MalformedRow",
+                Code::MalformedRow,
                 format!(
                     "unknown field {k:?} (expected {:?}, \"attributes\", \"client_metadata\")",
                     opts.key_column
@@ -149,7 +149,7 @@ fn attributes(
 ) -> Value {
     let Some(map) = Members::parse(value) else {
         problems.push(Problem::row(
-            "MalformedRow",
+            Code::MalformedRow,
             "\"attributes\" must be an object of attribute names to values",
         ));
         return parse(value, "attributes", problems).unwrap_or_else(|| {
@@ -177,7 +177,7 @@ fn attributes(
             Value::Number(_) => Change::Set(raw.get().to_string()),
             Value::Array(_) | Value::Object(_) => {
                 problems.push(Problem::attr(
-                    "MalformedRow",
+                    Code::MalformedRow,
                     &name,
                     "value must be a string, a number, a boolean or null",
                 ));
@@ -205,7 +205,7 @@ fn parse(raw: &RawValue, field: &str, problems: &mut Vec<Problem>) -> Option<Val
         Ok(value) => Some(value),
         Err(e) => {
             problems.push(Problem::row(
-                "MalformedRow",
+                Code::MalformedRow,
                 format!("{field:?} cannot be read: {e}"),
             ));
             None
@@ -216,7 +216,7 @@ fn parse(raw: &RawValue, field: &str, problems: &mut Vec<Problem>) -> Option<Val
 fn client_metadata(value: &Value, row: &mut Row, problems: &mut Vec<Problem>) {
     let Value::Object(map) = value else {
         problems.push(Problem::row(
-            "MalformedRow",
+            Code::MalformedRow,
             "\"client_metadata\" must be an object of strings",
         ));
         return;
@@ -227,7 +227,7 @@ fn client_metadata(value: &Value, row: &mut Row, problems: &mut Vec<Problem>) {
                 row.client_metadata.insert(key.clone(), s.clone());
             }
             _ => problems.push(Problem::row(
-                "MalformedRow",
+                Code::MalformedRow,
                 format!("client_metadata {key:?} must be a string"),
             )),
         }
@@ -235,7 +235,7 @@ fn client_metadata(value: &Value, row: &mut Row, problems: &mut Vec<Problem>) {
 }
 
 fn malformed(row: Row, text: &str, mut problems: Vec<Problem>, message: String) -> Record {
-    problems.push(Problem::row("MalformedRow", message));
+    problems.push(Problem::row(Code::MalformedRow, message));
     Record {
         index: 0,
         raw: RawRecord::Text(trim_line(text)),

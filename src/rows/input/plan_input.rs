@@ -7,7 +7,7 @@
 use std::io::{BufRead, BufReader, Read};
 
 use super::{InputError, Records};
-use crate::model::row::{AttrChange, Change, Problem, RawRecord, Record, Row};
+use crate::model::row::{AttrChange, Change, Code, Problem, RawRecord, Record, Row};
 use crate::plan::file::{LeftOut, PlanEntry};
 
 pub(super) fn read(reader: Box<dyn Read + Send>, display: &str) -> Records {
@@ -56,7 +56,7 @@ fn to_record(text: &str, file_line: u64) -> Record {
                     client_metadata: Default::default(),
                 },
                 problems: vec![Problem::row(
-                    "MalformedRow",
+                    Code::MalformedRow,
                     format!("not a plan entry: {e}"),
                 )],
                 before: None,
@@ -130,10 +130,7 @@ fn left_out(entry: &PlanEntry, left: &LeftOut, file_line: u64) -> Record {
             changes: vec![],
             client_metadata: Default::default(),
         },
-        problems: vec![Problem::row(
-            crate::model::row::known_code(&left.code),
-            message,
-        )],
+        problems: vec![Problem::row(Code::from_text(&left.code), message)],
         before: None,
         identity: None,
     }

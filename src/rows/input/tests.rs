@@ -74,7 +74,7 @@ fn csv_quote_open_at_end_of_input_is_malformed_naming_its_line() {
     assert_eq!(records.len(), 2);
     assert!(records[0].is_valid());
     let bob = &records[1];
-    assert_eq!(bob.problems[0].code, "MalformedRow");
+    assert_eq!(bob.problems[0].code.as_str(), "MalformedRow");
     let m = messages(bob);
     assert!(m.contains("line 3") && m.contains("never closed"), "{m}");
 
@@ -91,7 +91,7 @@ fn csv_quote_open_mid_file_names_the_line_it_opened_on() {
     assert_eq!(records.len(), 2);
     assert!(records[0].is_valid());
     let m = messages(&records[1]);
-    assert_eq!(records[1].problems[0].code, "MalformedRow");
+    assert_eq!(records[1].problems[0].code.as_str(), "MalformedRow");
     assert!(m.contains("line 3") && m.contains("never closed"), "{m}");
 
     // A later quote closes it: the count of fields is then wrong, and the message says why.
@@ -120,7 +120,7 @@ fn csv_invalid_utf8_names_the_byte_and_keeps_the_rest_of_the_row() {
     let records = csv(b"username,nickname,given_name\nalice,ab\xffc,Alice\nbob,b,B\n");
     assert_eq!(records.len(), 2);
     let alice = &records[0];
-    assert_eq!(alice.problems[0].code, "MalformedRow");
+    assert_eq!(alice.problems[0].code.as_str(), "MalformedRow");
     assert_eq!(alice.problems[0].attribute.as_deref(), Some("nickname"));
     let m = messages(alice);
     assert!(m.contains("invalid UTF-8 at byte 3"), "{m}");
@@ -168,7 +168,7 @@ fn jsonl_repeated_keys_are_refused_and_named() {
 {"username":"f","attributes":{"nickname":"F"},"client_metadata":{"k":"1","k":"2"}}"#,
     );
     let top = &records[0];
-    assert_eq!(top.problems[0].code, "MalformedRow");
+    assert_eq!(top.problems[0].code.as_str(), "MalformedRow");
     let m = messages(top);
     assert!(
         m.contains("\"username\"") && m.contains("more than once"),
@@ -180,7 +180,7 @@ fn jsonl_repeated_keys_are_refused_and_named() {
     assert!(attr.is_valid());
     crate::decide::validate::check(&mut attr);
     assert_eq!(attr.problems.len(), 1, "{}", messages(&attr));
-    assert_eq!(attr.problems[0].code, "DuplicateAttribute");
+    assert_eq!(attr.problems[0].code.as_str(), "DuplicateAttribute");
     assert_eq!(attr.problems[0].attribute.as_deref(), Some("given_name"));
     // Written back as the line was, both values in it.
     for r in &records[..2] {
@@ -213,7 +213,7 @@ fn jsonl_byte_order_mark_is_ignored() {
 fn jsonl_invalid_utf8_names_the_byte_and_keeps_the_user() {
     let records = jsonl(b"{\"username\":\"alice\",\"attributes\":{\"nickname\":\"a\xffb\"}}\n");
     let r = &records[0];
-    assert_eq!(r.problems[0].code, "MalformedRow");
+    assert_eq!(r.problems[0].code.as_str(), "MalformedRow");
     let m = messages(r);
     assert!(m.contains("invalid UTF-8 at byte 48"), "{m}");
     assert_eq!(r.username(), Some("alice"));
@@ -240,7 +240,7 @@ fn a_plans_left_out_entry_is_an_invalid_row_with_the_plans_reason() {
     let records = read(Format::Plan, plan.as_bytes()).unwrap();
     assert_eq!(records.len(), 3);
     let p = &records[0].problems;
-    assert_eq!((p.len(), p[0].code), (1, "AmbiguousMatch"));
+    assert_eq!((p.len(), p[0].code.as_str()), (1, "AmbiguousMatch"));
     assert_eq!(
         p[0].message,
         "left out by the plan (input line 4): 2 users of the pool have this email"
@@ -248,6 +248,23 @@ fn a_plans_left_out_entry_is_an_invalid_row_with_the_plans_reason() {
     assert_eq!(records[0].row.username, "k@x.example");
     assert!(records[0].row.changes.is_empty() && records[0].before.is_none());
     // A code this build does not know still leaves the row out.
-    assert_eq!(records[1].problems[0].code, "InvalidRow");
+    assert_eq!(records[1].problems[0].code.as_str(), "InvalidRow");
     assert!(records[2].is_valid());
+}
+
+#[test]
+fn every_code_a_plan_can_leave_a_row_out_with_reads_back_as_itself() {
+    // The list a plan's codes were read back against once lacked two codes the planner and
+    // the row checks make, so their rows came back as `InvalidRow`.
+    for code in [
+        "InvalidPhoneNumber",
+        "OverwrittenAtSignIn",
+        "UserNotFoundException",
+    ] {
+        let plan = format!(
+            "{{\"kind\":\"cognito-bulk-plan\",\"version\":3}}\n{{\"line\":4,\"user\":\"u\",\"changes\":[],\"left_out\":{{\"code\":\"{code}\",\"message\":\"why\"}}}}\n"
+        );
+        let records = read(Format::Plan, plan.as_bytes()).unwrap();
+        assert_eq!(records[0].problems[0].code.as_str(), code);
+    }
 }

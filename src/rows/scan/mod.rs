@@ -13,7 +13,7 @@ use std::path::Path;
 
 use crate::model::keys::alias_key;
 pub use crate::model::keys::user_key;
-use crate::model::row::{Change, Problem, Record};
+use crate::model::row::{Change, Code, Problem, Record};
 use crate::rows::input::{self, InputError, InputOptions};
 
 /// What the first pass learned about the input.
@@ -88,7 +88,7 @@ impl Duplicates {
             n => format!(" and on {n} more lines"),
         };
         record.problems.push(Problem::row(
-            "DuplicateUser",
+            Code::DuplicateUser,
             format!(
                 "the user also appears on line {first}{more}; which row wins would be ambiguous, so none is sent"
             ),

@@ -1,0 +1,257 @@
+//! The run's tally: a journal's entries counted into a [`Report`], and what each row's latest
+//! outcome means for the next run (failed rows `--retry-failed` sends again, rows decided
+//! again, rows of unknown outcome, calls in flight). The same counting serves a journal
+//! loaded to resume, the recorder during a run, and `cognito-bulk report`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::{FIRST_FAILURES, FailedRow, Report};
+use crate::journal::{self, Counts, DoneSet, Entry, Header, HeldRate, LoadError, Outcome};
+use crate::model::row::Before;
+
+/// What a journal's entries add up to.
+#[derive(Debug)]
+pub struct Tally {
+    pub header: Header,
+    /// Rows finished (updated, failed or invalid).
+    pub done: DoneSet,
+    /// Rows whose latest outcome is `failed`, with their code: `--retry-failed` sends these
+    /// again. Memory is proportional to the failures, which the breakers keep few.
+    pub failed: BTreeMap<u64, String>,
+    /// Rows whose latest outcome is `invalid` or `conflict`, with their code: decided again
+    /// by every run (that costs no call), so that a flag added since takes effect.
+    pub redecide: BTreeMap<u64, (Outcome, String)>,
+    /// Rows whose latest outcome is `unknown`, with their code and the values before the
+    /// first attempt: decided again by every run, which keeps these before-values.
+    pub unknown: BTreeMap<u64, (String, Before)>,
+    /// Rows with an intent entry and no outcome after it (yet): in flight, or in flight when
+    /// the process died. Their before-values, as written before the call was sent.
+    pub intents: BTreeMap<u64, Before>,
+    /// Counts rebuilt from the entries.
+    pub report: Report,
+    /// Unix time of the first and last entries.
+    pub first_t: Option<f64>,
+    pub last_t: Option<f64>,
+    /// The rate the last run held at its end, where a resumed run's pacer starts.
+    pub held: HeldRate,
+}
+
+impl Tally {
+    /// Reads the journal at `path` and counts it; with what the journal itself tells (its
+    /// header, finished rows, torn tail).
+    pub fn load(path: &Path) -> Result<(Tally, journal::Loaded), LoadError> {
+        journal::load_counted(path).map(|(loaded, tally)| (tally, loaded))
+    }
+
+    /// The tally of a journal that has only its header.
+    pub fn new(header: Header) -> Tally {
+        Tally {
+            report: Report {
+                input: header.input.clone(),
+                user_pool_id: header.user_pool_id.clone(),
+                input_sha256: header.input_sha256.clone(),
+                rows_total: header.rows_total,
+                ..Report::default()
+            },
+            header,
+            done: DoneSet::default(),
+            failed: BTreeMap::new(),
+            redecide: BTreeMap::new(),
+            unknown: BTreeMap::new(),
+            intents: BTreeMap::new(),
+            first_t: None,
+            last_t: None,
+            held: Default::default(),
+        }
+    }
+
+    /// Counts one entry. A later entry for the same row (a `--retry-failed` run) replaces the
+    /// earlier failure in the counts.
+    pub fn record(&mut self, e: &Entry) {
+        // An intent is not an outcome: kept until the row's outcome follows it.
+        if e.outcome == Outcome::Intent {
+            self.intents
+                .insert(e.n, e.before.clone().unwrap_or_default());
+            return;
+        }
+        self.intents.remove(&e.n);
+        self.first_t.get_or_insert(e.t);
+        self.last_t = Some(e.t);
+        if e.attempts > 0 {
+            self.held.record(e.t, e.outcome == Outcome::Updated);
+        }
+        let r = &mut self.report;
+        r.api_calls += u64::from(e.attempts);
+        r.retries += u64::from(e.attempts.saturating_sub(1));
+        r.throttled += u64::from(e.throttled);
+        if let Some(code) = self.failed.remove(&e.n) {
+            r.failed -= 1;
+            uncount(r, &code);
+            r.first_failures.retain(|f| f.line != e.line);
+            self.done.insert(e.n);
+        } else if let Some((code, _)) = self.unknown.remove(&e.n) {
+            r.failed -= 1;
+            r.unknown_rows -= 1;
+            uncount(r, &code);
+            self.done.insert(e.n);
+        } else if let Some((outcome, code)) = self.redecide.remove(&e.n) {
+            if outcome == Outcome::Invalid {
+                r.invalid -= 1;
+                uncount(r, &code);
+            } else {
+                r.conflicts -= 1;
+            }
+            self.done.insert(e.n);
+        } else if !self.done.insert(e.n) {
+            return; // already counted (should not happen)
+        }
+        if matches!(e.outcome, Outcome::Failed | Outcome::Invalid)
+            && r.first_failures.len() < FIRST_FAILURES
+        {
+            r.first_failures.push(FailedRow {
+                line: e.line,
+                user: e.user.clone(),
+                code: e.code.clone().unwrap_or_default(),
+                message: e.message.clone(),
+            });
+        }
+        match e.outcome {
+            Outcome::Updated => r.updated += 1,
+            Outcome::Failed => {
+                r.failed += 1;
+                let code = e.code.clone().unwrap_or_default();
+                r.count_failure(&code);
+                self.failed.insert(e.n, code);
+            }
+            Outcome::Invalid => {
+                r.invalid += 1;
+                let code = e.code.clone().unwrap_or_default();
+                r.count_failure(&code);
+                self.redecide.insert(e.n, (Outcome::Invalid, code));
+            }
+            Outcome::Conflict => {
+                r.conflicts += 1;
+                self.redecide
+                    .insert(e.n, (Outcome::Conflict, String::new()));
+            }
+            Outcome::Unchanged => r.unchanged += 1,
+            Outcome::Intent => unreachable!("handled above"),
+            Outcome::Unknown => {
+                r.failed += 1;
+                r.unknown_rows += 1;
+                let code = e.code.clone().unwrap_or_default();
+                r.count_failure(&code);
+                let before = e.before.clone().unwrap_or_default();
+                self.unknown.insert(e.n, (code, before));
+            }
+        }
+    }
+
+    /// Whether row `n` was already recorded with this outcome and code (a row decided again
+    /// that came to the same end is not recorded twice).
+    pub fn same_as_before(&self, n: u64, outcome: Outcome, code: &str) -> bool {
+        self.redecide
+            .get(&n)
+            .is_some_and(|(o, c)| *o == outcome && (outcome == Outcome::Conflict || c == code))
+    }
+
+    /// The report as the journal tells it.
+    pub fn to_report(&self) -> Report {
+        let mut r = self.report.clone();
+        r.not_attempted = r.rows_total.saturating_sub(r.done());
+        if let (Some(a), Some(b)) = (self.first_t, self.last_t) {
+            r.elapsed_seconds = b - a;
+        }
+        r.started_at = Some(super::rfc3339(self.header.created_unix as f64));
+        r.finished_at = self.last_t.map(super::rfc3339);
+        r
+    }
+}
+
+impl Counts for Tally {
+    fn begin(header: &Header) -> Tally {
+        Tally::new(header.clone())
+    }
+
+    fn count(&mut self, entry: &Entry) {
+        self.record(entry);
+    }
+}
+
+fn uncount(r: &mut Report, code: &str) {
+    if let Some(n) = r.failures_by_code.get_mut(code) {
+        *n -= 1;
+        if *n == 0 {
+            r.failures_by_code.remove(code);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn journal(lines: &[String]) -> (tempfile::TempDir, std::path::PathBuf) {
+        let header = serde_json::json!({
+            "kind": Header::KIND, "version": 3, "input": "in.csv", "input_sha256": "ab",
+            "user_pool_id": "p", "rows_total": 3, "options": {}, "created_unix": 0
+        });
+        let text: String = std::iter::once(format!("{header}\n"))
+            .chain(lines.iter().cloned())
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j");
+        std::fs::write(&path, text).unwrap();
+        (dir, path)
+    }
+
+    fn entry(n: u64, outcome: &str, extra: &str) -> String {
+        format!(
+            "{{\"n\":{n},\"line\":{},\"user\":\"u{n}\",\"outcome\":\"{outcome}\",\"attempts\":1,\"t\":1.0{extra}}}\n",
+            n + 2
+        )
+    }
+
+    #[test]
+    fn an_intent_without_an_outcome_is_kept_apart_and_counts_nothing() {
+        let intent = |n| {
+            entry(
+                n,
+                "intent",
+                r#","before":{"nickname":"old"},"after":{"nickname":"new"}"#,
+            )
+            .replace("\"attempts\":1", "\"attempts\":0")
+        };
+        let (_d, path) = journal(&[intent(0), entry(0, "updated", ""), intent(1)]);
+        let (tally, loaded) = Tally::load(&path).unwrap();
+        assert_eq!(tally.report.updated, 1);
+        assert_eq!(tally.report.api_calls, 1);
+        assert!(!tally.done.contains(1), "in flight is not done");
+        assert_eq!(tally.done.len(), loaded.done.len());
+        let before = &tally.intents[&1];
+        assert_eq!(before["nickname"].as_deref(), Some("old"));
+        assert!(!tally.intents.contains_key(&0), "its outcome followed");
+    }
+
+    #[test]
+    fn a_retried_failure_replaces_the_earlier_one_in_the_counts() {
+        let failed = entry(1, "failed", r#","code":"InternalErrorException""#);
+        let (_d, path) = journal(&[entry(0, "updated", ""), failed, entry(1, "updated", "")]);
+        let (tally, _) = Tally::load(&path).unwrap();
+        let report = tally.to_report();
+        assert_eq!((report.updated, report.failed), (2, 0));
+        assert!(report.failures_by_code.is_empty() && report.first_failures.is_empty());
+        assert_eq!((report.api_calls, report.not_attempted), (3, 1));
+    }
+
+    #[test]
+    fn a_row_decided_again_to_the_same_end_is_known() {
+        let invalid = entry(0, "invalid", r#","code":"UnknownAttribute""#);
+        let (_d, path) = journal(&[invalid]);
+        let (tally, _) = Tally::load(&path).unwrap();
+        assert!(tally.same_as_before(0, Outcome::Invalid, "UnknownAttribute"));
+        assert!(!tally.same_as_before(0, Outcome::Invalid, "ValueTooLong"));
+        assert_eq!(tally.report.failures_by_code["UnknownAttribute"], 1);
+    }
+}
