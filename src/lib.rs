@@ -3,15 +3,15 @@
 //! Data flows one way: rows ([`input`], backfill, rollback) are decided ([`prepare`], then one
 //! decision per row in the planner) into a plan ([`plan`], [`planfile`]), sent ([`apply`],
 //! [`sender`]) through the [`pool`] seam, recorded in the [`journal`] and reported
-//! ([`report`]). [`cmd`] turns command-line flags into a run. Modules that tests and
+//! ([`report`]). [`app`] turns command-line flags into a run. Modules that tests and
 //! benchmarks do not need are private to the crate (`docs/ARCHITECTURE.md` has the map).
 
+pub mod app;
 pub mod apply;
 pub(crate) mod aws;
 pub(crate) mod backfill;
 pub(crate) mod budget;
 pub mod cli;
-pub mod cmd;
 pub mod current;
 pub(crate) mod current_state;
 pub(crate) mod diff;
