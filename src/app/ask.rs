@@ -8,8 +8,8 @@ use anyhow::anyhow;
 use tokio_util::sync::CancellationToken;
 
 use super::context::{Connect, Context};
+use super::outcome::{Failure, Outcome, setup};
 use super::printer::Printer;
-use super::{Failure, Outcome, setup};
 use crate::plan::PlanSummary;
 
 /// How many changes and problems a confirmation shows.

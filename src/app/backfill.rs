@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 
 use super::flags::input_format;
-use super::{Failure, setup};
+use super::outcome::{Failure, setup};
 use crate::backfill::{self, Spec};
 use crate::cli::{BackfillArgs, InputArgs, ReadArgs};
 use crate::current::Source;

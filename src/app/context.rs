@@ -11,9 +11,9 @@ use std::time::Duration;
 use aws_sdk_cognitoidentityprovider::types::UserPoolType;
 use tokio_util::sync::CancellationToken;
 
+use super::outcome::{Failure, setup};
 use super::printer::Printer;
 use super::signals::Signals;
-use super::{Failure, setup};
 use crate::cli::Global;
 use crate::pool::Pool;
 use crate::progress::{Bar, LogLines, Quiet, Reporter};

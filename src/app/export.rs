@@ -5,9 +5,9 @@ use std::time::Duration;
 use anyhow::anyhow;
 
 use super::context::{Connect, Context};
+use super::outcome::{Failure, Outcome, setup};
 use super::outputs::{self, Output};
 use super::send::resume_command;
-use super::{Failure, Outcome, setup};
 use crate::cli::ExportArgs;
 use crate::export::{self, ExportOptions};
 use crate::input::Format;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::anyhow;
 
-use super::{Failure, setup};
+use super::outcome::{Failure, setup};
 use crate::apply::{ApplyOptions, Preflight};
 use crate::cli::{ApplyArgs, BackfillArgs, InputArgs, ReadArgs, RollbackArgs};
 use crate::files;

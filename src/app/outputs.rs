@@ -1,14 +1,16 @@
 //! The files a command writes, told apart by kind, checked before the first write: none may
 //! replace another run's journal or plan (only a plan may replace a plan), be a link or a
 //! device, be the same file as an input or another output, or sit in a folder that cannot be
-//! written. The journal's lock is taken here too: one run per journal.
+//! written. The journal's lock is taken here too: one run per journal. And `plan -` copies
+//! standard input beside its plan here, owner-only and created new.
 
-use std::io::BufReader;
-use std::path::Path;
+use std::io::{self, BufReader, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
 
-use anyhow::anyhow;
+use anyhow::{Context as _, anyhow};
 
-use super::{Failure, setup};
+use super::outcome::{Failure, setup};
 use crate::files;
 
 /// What an output file is, for the messages that name it and the files it may replace.
@@ -122,6 +124,26 @@ pub fn refuse_plan_with_run(out: &Path) -> Result<(), Failure> {
         out.display(),
         journal.display()
     )))
+}
+
+/// Copies standard input to `PLAN.input` (owner-only, created new): the plan's input, kept
+/// so that `apply --plan` can check it has not changed.
+pub fn spool_stdin(plan: &Path) -> anyhow::Result<PathBuf> {
+    let copy = PathBuf::from(format!("{}.input", plan.display()));
+    // A copy left by an earlier `plan -` is replaced; anything else in the way is refused.
+    if std::fs::symlink_metadata(&copy).is_ok_and(|m| m.file_type().is_file()) {
+        std::fs::remove_file(&copy).with_context(|| format!("replacing {}", copy.display()))?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&copy)
+        .with_context(|| format!("creating {}", copy.display()))?;
+    io::copy(&mut io::stdin().lock(), &mut file)
+        .and_then(|_| file.flush())
+        .with_context(|| format!("copying standard input to {}", copy.display()))?;
+    Ok(copy)
 }
 
 #[cfg(test)]

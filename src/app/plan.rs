@@ -3,9 +3,7 @@
 //! checks that the plan's input has not changed since. `--markdown` writes the plan for
 //! review, `--json` prints the summary for machines.
 
-use std::io::{self, Write};
-use std::os::unix::fs::OpenOptionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -14,9 +12,9 @@ use super::ask::paint;
 use super::backfill::{self, Rule, compute_plan, rule_lines};
 use super::context::{Connect, Context};
 use super::flags::input_format;
-use super::outputs::{self, Output, refuse_plan_with_run};
+use super::outcome::{Failure, Outcome, setup, setup_or_stopped};
+use super::outputs::{self, Output, refuse_plan_with_run, spool_stdin};
 use super::printer::Printer;
-use super::{Failure, Outcome, setup, setup_or_stopped};
 use crate::cli::PlanArgs;
 use crate::files;
 use crate::markdown;
@@ -296,24 +294,4 @@ fn print_plan(
         crate::shell::quote(out.as_os_str()),
         crate::shell::quote(std::ffi::OsStr::new(pool)),
     ));
-}
-
-/// Copies standard input to `PLAN.input` (owner-only, created new): the plan's input, kept
-/// so that `apply --plan` can check it has not changed.
-fn spool_stdin(plan: &Path) -> anyhow::Result<PathBuf> {
-    let copy = PathBuf::from(format!("{}.input", plan.display()));
-    // A copy left by an earlier `plan -` is replaced; anything else in the way is refused.
-    if std::fs::symlink_metadata(&copy).is_ok_and(|m| m.file_type().is_file()) {
-        std::fs::remove_file(&copy).with_context(|| format!("replacing {}", copy.display()))?;
-    }
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&copy)
-        .with_context(|| format!("creating {}", copy.display()))?;
-    io::copy(&mut io::stdin().lock(), &mut file)
-        .and_then(|_| file.flush())
-        .with_context(|| format!("copying standard input to {}", copy.display()))?;
-    Ok(copy)
 }

@@ -4,8 +4,8 @@
 use anyhow::Context as _;
 
 use super::context::{Connect, Context};
+use super::outcome::{Failure, Outcome, setup};
 use super::outputs::{self, Output};
-use super::{Failure, Outcome, setup};
 use crate::cli::ReportArgs;
 use crate::journal;
 use crate::report::html;

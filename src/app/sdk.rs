@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use super::context::{Connect, Opened};
-use super::{Failure, setup};
+use super::outcome::{Failure, setup};
 use crate::aws::{self, Connection};
 use crate::cli::Global;
 use crate::pool::sdk::SdkPool;

@@ -11,8 +11,8 @@ use anyhow::Context as _;
 use tokio_util::sync::CancellationToken;
 
 use super::context::{Connect, Context};
+use super::outcome::{Failure, Outcome, setup, setup_or_stopped};
 use super::printer::Printer;
-use super::{Failure, Outcome, setup, setup_or_stopped};
 use crate::apply::{self, ApplyOptions, Prepared};
 use crate::files;
 use crate::plan::PlanSummary;
