@@ -139,24 +139,51 @@ impl ApplyRun {
     }
 }
 
-impl Sending {
-    /// `rollback`'s settings: no limit, no retry of failed rows; whether it starts over is
-    /// decided once its plan is known.
-    pub fn of_rollback(args: &RollbackArgs) -> Sending {
-        Sending {
-            rps: args.rps,
-            concurrency: usize::from(args.concurrency),
-            max_retries: args.max_retries,
-            call_timeout: Duration::from_secs_f64(args.call_timeout),
-            max_failure_rate: args.max_failure_rate / 100.0,
-            force: args.force,
-            read_before_write: (!args.no_read_before_write).then_some(args.read_rps),
-            limit: None,
-            restart: args.restart,
-            retry_failed: false,
+/// `rollback`, read from its flags: the journal to undo, and the rollback's own run (its plan,
+/// journal and reports beside the journal undone; how it sends).
+pub struct UndoRun {
+    /// The journal of the run to undo.
+    pub undo: PathBuf,
+    /// `JOURNAL.rollback.plan`.
+    pub plan: PathBuf,
+    /// The rollback's own journal, beside its plan (locked even by a dry run).
+    pub journal: PathBuf,
+    pub files: Files,
+    /// No limit, no retry of failed rows; whether it starts over is decided once its plan is
+    /// known.
+    pub send: Sending,
+}
+
+impl UndoRun {
+    pub fn parse(args: &RollbackArgs) -> UndoRun {
+        let plan = PathBuf::from(format!("{}.rollback.plan", args.journal.display()));
+        let journal = files::beside_input(&plan, "journal");
+        UndoRun {
+            undo: args.journal.clone(),
+            files: Files {
+                report: files::beside_input(&plan, "report.json"),
+                failed: files::beside_input(&plan, "failed.jsonl"),
+                journal: (!args.dry_run).then(|| journal.clone()),
+            },
+            send: Sending {
+                rps: args.rps,
+                concurrency: usize::from(args.concurrency),
+                max_retries: args.max_retries,
+                call_timeout: Duration::from_secs_f64(args.call_timeout),
+                max_failure_rate: args.max_failure_rate / 100.0,
+                force: args.force,
+                read_before_write: (!args.no_read_before_write).then_some(args.read_rps),
+                limit: None,
+                restart: args.restart,
+                retry_failed: false,
+            },
+            plan,
+            journal,
         }
     }
+}
 
+impl Sending {
     /// The engine's options for sending `rows` (read with `input_options`) to `pool_id`:
     /// the one place they are built.
     pub fn options(

@@ -9,7 +9,7 @@ use anyhow::Context as _;
 
 use super::ask::{self, ROLLBACK_UNASKED, colour_on_stderr, confirm, paint, show_preview};
 use super::context::{Connect, Context};
-use super::flags::{Files, Sending};
+use super::flags::UndoRun;
 use super::outcome::{Failure, Outcome, setup};
 use super::outputs::{self, Output};
 use super::printer::Printer;
@@ -24,18 +24,18 @@ use crate::plan::{PlanSummary, thousands};
 use crate::rollback;
 
 pub async fn run<C: Connect>(ctx: &Context<C>, args: RollbackArgs) -> Result<Outcome, Failure> {
-    let plan = PathBuf::from(format!("{}.rollback.plan", args.journal.display()));
-    let rollback_journal = files::beside_input(&plan, "journal");
+    let UndoRun {
+        undo,
+        plan,
+        journal: rollback_journal,
+        files,
+        mut send,
+    } = UndoRun::parse(&args);
     if !args.dry_run {
         ask::gate(ctx, ROLLBACK_UNASKED)?;
     }
-    let files = Files {
-        report: files::beside_input(&plan, "report.json"),
-        failed: files::beside_input(&plan, "failed.jsonl"),
-        journal: (!args.dry_run).then(|| rollback_journal.clone()),
-    };
     let _lock = outputs::check(
-        &[("the journal being rolled back", &args.journal)],
+        &[("the journal being rolled back", &undo)],
         &[
             (Output::RollbackPlan, &plan),
             (Output::Report, &files.report),
@@ -45,16 +45,15 @@ pub async fn run<C: Connect>(ctx: &Context<C>, args: RollbackArgs) -> Result<Out
         Some(&rollback_journal),
     )?;
     // The run being undone must not be sending at the same time.
-    let _source_lock = files::lock(&args.journal).map_err(setup)?;
-    let header = journal::read_header(&args.journal).map_err(setup)?;
+    let _source_lock = files::lock(&undo).map_err(setup)?;
+    let header = journal::read_header(&undo).map_err(setup)?;
     let pool_id = header.user_pool_id;
     let reporter = ctx.reporter();
-    let mut send = Sending::of_rollback(&args);
     let opened = ctx.open(&pool_id, send.call_timeout).await?;
     // Only a rollback that already started sending is resumed; anything else is planned
     // afresh and checked against the pool as it is now.
     let resuming =
-        !args.restart && !args.dry_run && started_sending(&plan, &rollback_journal, &args.journal);
+        !args.restart && !args.dry_run && started_sending(&plan, &rollback_journal, &undo);
     let (plan_path, _dry_plan) = rollback_plan(&args, &plan, resuming)?;
     let temporary = plan_path.display().to_string();
     // A new rollback plan starts a new rollback journal (an old one is kept beside it).
