@@ -136,6 +136,18 @@ impl Cli {
         cli
     }
 
+    /// Parses `args` (the program's name first) as [`Cli::parse_args`] does, returning a
+    /// usage error instead of exiting: for in-process runs of the command layer.
+    pub fn try_parse_args<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let mut cli = Cli::try_parse_from(args)?;
+        cli.global = cli.gather();
+        Ok(cli)
+    }
+
     fn gather(&self) -> Global {
         let none = AwsArgs::default();
         let never = Color::Never;

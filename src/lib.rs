@@ -6,11 +6,11 @@
 //! Markdown plan), sent ([`send`]: workers, the reader thread, the recorder) through the
 //! [`cognito`] seam (the `Pool` trait, SDK client, pager, pacing), recorded in the [`journal`]
 //! and reported ([`report`]). [`model`] holds the types every stage carries (a row, its
-//! changes, its problems); [`files`] the rules every file the tool writes follows. [`cmd`]
+//! changes, its problems); [`files`] the rules every file the tool writes follows. [`app`]
 //! turns command-line flags into a run. `docs/ARCHITECTURE.md` has the map.
 
+pub mod app;
 pub mod cli;
-pub mod cmd;
 pub mod cognito;
 pub mod decide;
 pub(crate) mod export;

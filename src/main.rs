@@ -1,11 +1,12 @@
-//! Thin entry point: parse the command line, set up logging, run, map the result to an exit
-//! code.
+//! Thin entry point: parse the command line, set up logging, open the real pool's way
+//! (`app::Sdk`) and the process's signals, run, and decide the exit code: the only place
+//! the process ends.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
+use cognito_bulk::app::{self, Context, Outcome, Sdk, Signals};
 use cognito_bulk::cli::{Cli, LogFormat};
-use cognito_bulk::cmd::{self, Outcome};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
@@ -22,10 +23,25 @@ fn main() -> ExitCode {
             return ExitCode::from(Outcome::Setup as u8);
         }
     };
-    let outcome = match runtime.block_on(cmd::run(cli)) {
+    let signals = Signals::from_os();
+    let abort = signals.abort();
+    let ctx = Context::new(Sdk::new(&cli.global), cli.global.clone(), signals);
+    let ran = runtime.block_on(async {
+        tokio::select! {
+            // A second interrupt: exit now, whatever is in flight (the journal holds what
+            // finished; the same command resumes).
+            _ = abort.cancelled() => None,
+            result = app::run(&ctx, cli.command) => Some(result),
+        }
+    });
+    let Some(ran) = ran else {
+        runtime.shutdown_background();
+        return ExitCode::from(Outcome::Stopped as u8);
+    };
+    let outcome = match ran {
         Ok(outcome) => {
             // A path that ends without a summary (a question answered no): still one object.
-            if json && !cmd::json_printed() {
+            if json && !app::json_printed() {
                 println!("{}", serde_json::json!({ "exit": outcome as u8 }));
             }
             outcome
@@ -57,7 +73,7 @@ fn error(log_json: bool, text: &str) {
 /// already printed its summary there. The code says which kind of error it is: `setup`
 /// (nothing was written) or `stopped` (the run stopped; the same command resumes).
 fn json_error(json: bool, outcome: Outcome, text: &str) {
-    if !json || cmd::json_printed() {
+    if !json || app::json_printed() {
         return;
     }
     let code = match outcome {

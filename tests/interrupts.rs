@@ -68,3 +68,64 @@ async fn an_interrupt_stops_the_pre_read_within_the_calls_in_flight() {
             .contains_key("AdminUpdateUserAttributes")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_interrupt_exits_at_once_with_3() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = create_pool(&c, &["tier"]).await;
+    let mut text = String::from("username,custom:tier\n");
+    for i in 0..20 {
+        let user = format!("u{i:03}");
+        create_user(&c, &pool, &user, &[("custom:tier", "free")]).await;
+        text.push_str(&format!("{user},pro\n"));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.csv");
+    std::fs::write(&input, text).unwrap();
+    let proxy = FaultProxy::start(moto.addr, Config::default()).await;
+    // Reads held for a minute: the first interrupt waits for them, the second does not.
+    proxy.script([Scripted {
+        op: Some("AdminGetUser".into()),
+        fault: Fault::DelayMs(60_000),
+        count: 1000,
+    }]);
+    let args = [
+        "apply",
+        input.to_str().unwrap(),
+        "--user-pool-id",
+        &pool,
+        "--current-state",
+        "get",
+        "--yes",
+    ];
+    let child = command(Some(&proxy.url()), &args).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while proxy
+        .stats()
+        .received
+        .get("AdminGetUser")
+        .copied()
+        .unwrap_or(0)
+        < 1
+    {
+        assert!(Instant::now() < deadline, "the pre-read never started");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    interrupt(&child);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    interrupt(&child);
+    let run = finish(child).await;
+    assert_eq!(run.code, 3, "{run:?}");
+    // Not the graceful end (which waits for the held reads and then says why it stopped).
+    assert!(
+        run.stderr.contains("interrupt again to exit now"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("nothing was written"),
+        "{}",
+        run.stderr
+    );
+}

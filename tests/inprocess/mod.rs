@@ -74,3 +74,16 @@ pub async fn run_prepared(pool: &FakePool, opts: ApplyOptions) -> Report {
     .await
     .unwrap()
 }
+
+/// Runs `cognito-bulk ARGS` in-process on `pool`: the command line parsed as the binary
+/// parses it and run by the same `app::run`, with the fake pool where the SDK pool would be.
+pub async fn cognito_bulk(
+    pool: &FakePool,
+    args: &[&str],
+) -> Result<cognito_bulk::app::Outcome, cognito_bulk::app::Failure> {
+    use cognito_bulk::app::{self, Context, Given, Signals};
+    let line = std::iter::once("cognito-bulk").chain(args.iter().copied());
+    let cli = cognito_bulk::cli::Cli::try_parse_args(line).expect("a valid command line");
+    let ctx = Context::in_process(Given(pool.clone()), cli.global.clone(), Signals::manual());
+    app::run(&ctx, cli.command).await
+}

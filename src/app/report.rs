@@ -1,27 +1,28 @@
 //! `cognito-bulk report JOURNAL`: the report and summary rebuilt from a journal, and with
 //! `--html PATH` the HTML report, its timeline rebuilt from the journal's entries.
 
-use anyhow::Context;
+use anyhow::Context as _;
 
-use super::printer::Printer;
-use super::{Failure, Outcome, setup};
-use crate::cli::{Global, ReportArgs};
+use super::context::{Connect, Context};
+use super::outcome::{Failure, Outcome, setup};
+use super::outputs::{self, Output};
+use crate::cli::ReportArgs;
 use crate::report::{Tally, html};
 
-pub fn run(global: &Global, args: &ReportArgs) -> Result<Outcome, Failure> {
-    let printer = Printer::new(global);
+pub fn run<C: Connect>(ctx: &Context<C>, args: &ReportArgs) -> Result<Outcome, Failure> {
+    let printer = ctx.printer();
     let (tally, loaded) = Tally::load(&args.journal).map_err(setup)?;
     let mut report = tally.to_report();
     report.journal = Some(args.journal.display().to_string());
     if let Some(path) = &args.html {
         // The page must not land on the journal or any other input of a run.
         let run_input = std::path::Path::new(&loaded.header.input);
-        super::check_files(
+        outputs::check(
             &[
                 ("the journal", &args.journal),
                 ("the run's input", run_input),
             ],
-            &[("the HTML report", path)],
+            &[(Output::HtmlReport, path)],
             None,
         )?;
         let mut with_timeline = report.clone();
@@ -36,9 +37,5 @@ pub fn run(global: &Global, args: &ReportArgs) -> Result<Outcome, Failure> {
     if loaded.torn_tail {
         printer.out("(the journal ends in a torn entry, ignored: the run was killed mid-write)");
     }
-    Ok(if report.failed + report.invalid + report.conflicts > 0 {
-        Outcome::RowsFailed
-    } else {
-        Outcome::Success
-    })
+    Ok(Outcome::of_rows(&report))
 }

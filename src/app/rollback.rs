@@ -4,111 +4,114 @@
 //! is trusted by a later run.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::Duration;
 
-use anyhow::{Context, anyhow};
+use anyhow::Context as _;
 
-use super::apply::{check_budget, colour_on_stderr, confirm, execute, show_preview};
+use super::ask::{self, ROLLBACK_UNASKED, colour_on_stderr, confirm, paint, show_preview};
+use super::context::{Connect, Context};
+use super::execute::{self, html_path};
+use super::flags::UndoRun;
+use super::outcome::{Failure, Outcome, setup};
+use super::outputs::{self, Output};
 use super::printer::Printer;
-
-use super::{Failure, Outcome, can_ask, check_files, open_pool, reporter, setup, setup_or_stopped};
-use crate::cli::{Global, RollbackArgs};
-use crate::cognito::pacing::RetryPolicy;
+use crate::cli::RollbackArgs;
 use crate::files;
 use crate::journal;
 use crate::model::source::Source;
 use crate::plan::summary::{PlanSummary, thousands};
 use crate::rows::input::{EmptyCells, Format, InputOptions};
 use crate::rows::rollback;
-use crate::send::{self, ApplyOptions, Preflight};
+use crate::send::Preflight;
 
-pub async fn run(global: &Global, args: RollbackArgs) -> Result<Outcome, Failure> {
-    let plan = PathBuf::from(format!("{}.rollback.plan", args.journal.display()));
-    let rollback_journal = files::beside_input(&plan, "journal");
-    if !args.dry_run && !global.yes && !can_ask() {
-        return Err(setup(anyhow!(
-            "rollback writes to the user pool: pass --yes, or look first with --dry-run"
-        )));
+pub async fn run<C: Connect>(ctx: &Context<C>, args: RollbackArgs) -> Result<Outcome, Failure> {
+    let UndoRun {
+        undo,
+        plan,
+        journal: rollback_journal,
+        files,
+        mut send,
+    } = UndoRun::parse(&args);
+    if !args.dry_run {
+        ask::gate(ctx, ROLLBACK_UNASKED)?;
     }
-    let report_path = files::beside_input(&plan, "report.json");
-    let failed_path = files::beside_input(&plan, "failed.jsonl");
-    let _lock = check_files(
-        &[("the journal being rolled back", &args.journal)],
+    let _lock = outputs::check(
+        &[("the journal being rolled back", &undo)],
         &[
-            ("the rollback plan", &plan),
-            ("the report", &report_path),
-            ("the HTML report", &super::html_path(&report_path)),
-            ("the failed-rows file", &failed_path),
+            (Output::RollbackPlan, &plan),
+            (Output::Report, &files.report),
+            (Output::HtmlReport, &html_path(&files.report)),
+            (Output::FailedRows, &files.failed),
         ],
         Some(&rollback_journal),
     )?;
     // The run being undone must not be sending at the same time.
-    let _source_lock = files::lock(&args.journal).map_err(setup)?;
-    let header = journal::read_header(&args.journal).map_err(setup)?;
-    let reporter = reporter(global);
-    let call_timeout = Duration::from_secs_f64(args.call_timeout);
-    let (pool, checked) = open_pool(global, call_timeout, &header.user_pool_id).await?;
+    let _source_lock = files::lock(&undo).map_err(setup)?;
+    let header = journal::read_header(&undo).map_err(setup)?;
+    let pool_id = header.user_pool_id;
+    let reporter = ctx.reporter();
+    let opened = ctx.open(&pool_id, send.call_timeout).await?;
     // Only a rollback that already started sending is resumed; anything else is planned
     // afresh and checked against the pool as it is now.
     let resuming =
-        !args.restart && !args.dry_run && started_sending(&plan, &rollback_journal, &args.journal);
+        !args.restart && !args.dry_run && started_sending(&plan, &rollback_journal, &undo);
     let (plan_path, _dry_plan) = rollback_plan(&args, &plan, resuming)?;
-    let described = checked.pool.clone();
     let temporary = plan_path.display().to_string();
-    let opts = options(
-        &args,
-        plan_path,
-        &header.user_pool_id,
-        failed_path,
-        described,
-        resuming,
-    );
-    let stop = super::stop_on_signals();
-    let prepared = send::prepare(&pool, &opts, &*reporter, &stop)
-        .await
-        .map_err(setup_or_stopped(&stop))?;
+    // A new rollback plan starts a new rollback journal (an old one is kept beside it).
+    send.restart = !resuming;
+    let preflight = Preflight {
+        described: opened.described.clone(),
+        current_state: Source::Auto,
+        allow_verification_messages: args.allow_verification_messages,
+        // Restoring what the run changed puts back what sign-in writes anyway.
+        allow_overwritten_at_sign_in: true,
+        resend_pending: false,
+    };
+    let opts = send.options(&pool_id, plan_path, plan_rows(), &files, preflight);
+    let stop = ctx.stop();
     // The same rail as apply's, before the dry run's summary or the question: a dry run
     // refuses what the real rollback would refuse.
-    check_budget(&opts, &prepared, args.allow_over_email_limit, &stop)?;
-    if args.dry_run || !global.yes {
-        let preview_reporter = super::reporter(global);
-        let summary = send::preview(&prepared, &opts, args.show, &*preview_reporter, &stop);
-        preview_reporter.finished();
-        let summary = summary.map_err(setup_or_stopped(&stop))?;
+    let allow_over = args.allow_over_email_limit;
+    let prepared = execute::prepare(&opened.pool, &opts, allow_over, &*reporter, &stop).await?;
+    if args.dry_run || !ctx.global.yes {
+        let mut summary = execute::preview(ctx, &prepared, &opts, args.show, &stop)?;
         if args.dry_run {
             // Its plan is a temporary file, gone at the end: messages name the plan a real
             // rollback would write instead.
-            let mut summary = summary;
             let shown = format!("{} (dry run, not written)", plan.display());
             for problem in &mut summary.problems {
                 *problem = problem.replace(&temporary, &shown);
             }
-            return Ok(dry_run(global, &summary, args.show, &header.user_pool_id));
+            return Ok(dry_run(&ctx.printer(), &summary, args.show, &pool_id, ctx));
         }
-        let printer = Printer::new(global).asking_if(true);
-        show_preview(&printer, &summary, args.show, colour_on_stderr(global));
+        let printer = ctx.printer().asking_if(true);
+        show_preview(&printer, &summary, args.show, colour_on_stderr(ctx));
         printer.context(rollback_line(&summary));
-        if !confirm(
-            &format!("Restore these values in {}? [y/N] ", header.user_pool_id),
-            &stop,
-        )
-        .await?
-        {
+        let question = format!("Restore these values in {pool_id}? [y/N] ");
+        if !confirm(&question, &stop).await? {
             printer.context("nothing was written");
             return Ok(Outcome::Success);
         }
     }
-    execute(
-        global,
-        pool,
+    execute::finish(
+        ctx,
+        opened.pool,
         opts,
         prepared,
-        Arc::clone(&reporter),
-        &report_path,
+        reporter,
+        &files.report,
         stop,
     )
     .await
+}
+
+/// How a rollback plan is read.
+fn plan_rows() -> InputOptions {
+    InputOptions {
+        format: Format::Plan,
+        key_column: "username".into(),
+        empty_cells: EmptyCells::Ignore,
+        client_metadata: Default::default(),
+    }
 }
 
 /// The plan this rollback sends: the one a started rollback sends on (checked whole), or a
@@ -165,56 +168,6 @@ fn keep_applied_plan(plan: &Path) -> Result<(), Failure> {
         .map_err(setup)
 }
 
-/// The `apply --plan` engine's options for sending `plan`: the rollback's own flags, the
-/// current values read again (the conflict check), and the verification rail as for apply
-/// (`--allow-verification-messages` lets an unverified address be restored, with a message).
-fn options(
-    args: &RollbackArgs,
-    plan: PathBuf,
-    pool: &str,
-    failed_path: PathBuf,
-    described: Option<aws_sdk_cognitoidentityprovider::types::UserPoolType>,
-    resuming: bool,
-) -> ApplyOptions {
-    let journal = files::beside_input(
-        &PathBuf::from(format!("{}.rollback.plan", args.journal.display())),
-        "journal",
-    );
-    ApplyOptions {
-        input: plan,
-        input_options: InputOptions {
-            format: Format::Plan,
-            key_column: "username".into(),
-            empty_cells: EmptyCells::Ignore,
-            client_metadata: Default::default(),
-        },
-        user_pool_id: pool.to_string(),
-        rps: args.rps,
-        concurrency: usize::from(args.concurrency),
-        retry: RetryPolicy {
-            max_transient_retries: args.max_retries,
-            ..RetryPolicy::default()
-        },
-        failed_path,
-        journal_path: (!args.dry_run).then_some(journal),
-        // A new rollback plan starts a new rollback journal (an old one is kept beside it).
-        restart: !resuming,
-        retry_failed: false,
-        max_failure_rate: args.max_failure_rate / 100.0,
-        preflight: Some(Preflight {
-            described,
-            current_state: Source::Auto,
-            allow_verification_messages: args.allow_verification_messages,
-            // Restoring what the run changed puts back what sign-in writes anyway.
-            allow_overwritten_at_sign_in: true,
-            resend_pending: false,
-        }),
-        limit: None,
-        force: args.force,
-        read_before_write: (!args.no_read_before_write).then_some(args.read_rps),
-    }
-}
-
 /// Whether a rollback of this plan recorded a row and did not finish, and the plan was made
 /// from the journal as it is now (a journal that grew since, its run resumed, needs a new
 /// plan).
@@ -244,8 +197,13 @@ fn rollback_line(s: &PlanSummary) -> String {
 /// The dry run's output: the preview and the summary (or, with `--json`, one object). Exit 1
 /// when users would be left alone (conflicts), refused (invalid rows) or are gone, as a real
 /// rollback would.
-fn dry_run(global: &Global, summary: &PlanSummary, show: usize, pool: &str) -> Outcome {
-    let printer = Printer::new(global);
+fn dry_run<C>(
+    printer: &Printer,
+    summary: &PlanSummary,
+    show: usize,
+    pool: &str,
+    ctx: &Context<C>,
+) -> Outcome {
     printer.json(&serde_json::json!({
         "dry_run": true,
         "user_pool_id": pool,
@@ -257,9 +215,9 @@ fn dry_run(global: &Global, summary: &PlanSummary, show: usize, pool: &str) -> O
         "not_found": summary.not_found,
         "verification_messages": summary.messages,
     }));
-    let colour = global.color.enabled();
+    let colour = ctx.global.color.enabled();
     for line in &summary.preview {
-        printer.out(super::plan::paint(line, colour));
+        printer.out(paint(line, colour));
     }
     let shown = summary.preview.len() as u64;
     if summary.attributes > shown {

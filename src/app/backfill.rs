@@ -1,6 +1,7 @@
-//! What a computed backfill is made of, from the flags: the rules parsed (flags that do not go
-//! together refused before any call), the pool described, the rows computed and decided into
-//! a plan file, the plan's default name, and whether an earlier run of it can be resumed.
+//! A computed backfill (`--set`, `--where`, `--match`), shared by `plan` and `apply`: the
+//! rules parsed (flags that do not go together refused before any call), the input's reads
+//! checked, the rows computed from the pool and decided into a plan file, the plan's default
+//! name, and whether an earlier run of it can be resumed.
 
 use std::path::{Path, PathBuf};
 
@@ -9,9 +10,10 @@ use aws_sdk_cognitoidentityprovider::types::UserPoolType;
 use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 
-use super::super::{Failure, setup};
-use crate::cli::{BackfillArgs, ReadArgs};
-use crate::cognito::sdk::SdkPool;
+use super::flags::input_format;
+use super::outcome::{Failure, setup};
+use crate::cli::{BackfillArgs, InputArgs, ReadArgs};
+use crate::cognito::Pool;
 use crate::decide::all::{self as decide_all, PlanOptions};
 use crate::decide::backfill::{self, Spec};
 use crate::model::source::Source;
@@ -22,30 +24,96 @@ use crate::rows::input::InputOptions;
 use crate::rows::template::Rules;
 use crate::{files, journal};
 
-/// What a computed plan needs, from the flags.
-pub(super) struct Job<'a> {
-    pub(super) args: &'a BackfillArgs,
-    pub(super) rules: Option<&'a Rules>,
-    pub(super) input: Option<&'a Path>,
-    pub(super) io: &'a InputOptions,
-    pub(super) user_pool_id: &'a str,
-    pub(super) allow_verification_messages: bool,
-    /// `--allow-overwritten-at-sign-in`: changes to attributes an identity provider maps,
-    /// for federated users, are planned rather than refused.
-    pub(super) allow_overwritten_at_sign_in: bool,
-    pub(super) show: usize,
+/// A computed rule, checked against its flags and its input before any call.
+pub struct Rule<'a> {
+    pub args: &'a BackfillArgs,
+    rules: Option<Rules>,
+    pub input: Option<&'a Path>,
+    pub io: InputOptions,
     /// `--current-state get`: the input's keys looked up with ListUsers filters.
-    pub(super) filtered: bool,
+    filtered: bool,
+    /// `--allow-overwritten-at-sign-in`.
+    allow_overwritten_at_sign_in: bool,
 }
 
-/// Whether the input's keys are looked up one by one with ListUsers filters: with
-/// `--current-state get` and an attribute Cognito can filter on (otherwise the pool is read).
-pub(super) fn filtered(read: &ReadArgs, args: &BackfillArgs) -> bool {
-    read.current_state == Source::Get && backfill::filterable(args.match_attr.as_deref())
+impl<'a> Rule<'a> {
+    /// The rule of `args` over `input` (None: the pool is the input), with `rules` as
+    /// [`parse`] gave them: the input's format known and what the rules read of it checked.
+    pub fn new(
+        args: &'a BackfillArgs,
+        rules: Option<Rules>,
+        input: Option<&'a Path>,
+        input_args: &InputArgs,
+        read: &ReadArgs,
+    ) -> Result<Rule<'a>, Failure> {
+        let io = match input {
+            Some(input) => input_args.options(input_format(input, input_args.format)?),
+            None => input_args.options(crate::rows::input::Format::Jsonl),
+        };
+        if let Some(rules) = &rules {
+            backfill::check_row_reads(rules, input, &io).map_err(setup)?;
+        }
+        // With `--current-state get` and an attribute Cognito can filter on, the input's keys
+        // are looked up one by one (otherwise the pool is read).
+        let filtered =
+            read.current_state == Source::Get && backfill::filterable(args.match_attr.as_deref());
+        Ok(Rule {
+            args,
+            rules,
+            input,
+            io,
+            allow_overwritten_at_sign_in: read.allow_overwritten_at_sign_in,
+            filtered,
+        })
+    }
+
+    /// The plan's path when `--out` does not say: named after the rule (see [`default_plan`]).
+    pub fn default_out(&self, pool_id: &str) -> PathBuf {
+        default_plan(pool_id, self.args, self.input, &self.io)
+    }
+
+    /// What [`compute_plan`] needs to plan for `user_pool_id`, the preview showing `show`
+    /// changes: the one place a computed job is built.
+    pub fn job(&self, user_pool_id: &'a str, allow_messages: bool, show: usize) -> Job<'_> {
+        Job {
+            args: self.args,
+            rules: self.rules.as_ref(),
+            input: self.input,
+            io: &self.io,
+            user_pool_id,
+            allow_verification_messages: allow_messages,
+            allow_overwritten_at_sign_in: self.allow_overwritten_at_sign_in,
+            show,
+            filtered: self.filtered,
+        }
+    }
+
+    /// Whether the plan at `out` is this rule's plan for `pool_id` (a backfill plan whose rule
+    /// and pool are the command line's).
+    pub fn made(&self, out: &Path, pool_id: &str) -> bool {
+        planfile::read_header(out).is_ok_and(|h| {
+            h.backfill.as_ref() == Some(&rule(self.args)) && h.user_pool_id == pool_id
+        })
+    }
+}
+
+/// What a computed plan needs, from the flags.
+pub struct Job<'a> {
+    args: &'a BackfillArgs,
+    rules: Option<&'a Rules>,
+    input: Option<&'a Path>,
+    io: &'a InputOptions,
+    user_pool_id: &'a str,
+    allow_verification_messages: bool,
+    /// `--allow-overwritten-at-sign-in`: changes to attributes an identity provider maps,
+    /// for federated users, are planned rather than refused.
+    allow_overwritten_at_sign_in: bool,
+    show: usize,
+    filtered: bool,
 }
 
 /// Parses the rules and refuses flags that do not go together: before any call.
-pub(super) fn parse(
+pub fn parse(
     args: &BackfillArgs,
     input: Option<&Path>,
     read: &ReadArgs,
@@ -88,22 +156,10 @@ pub(super) fn parse(
         .map_err(setup)
 }
 
-/// Refuses `row` reads the input cannot satisfy (see [`backfill::check_row_reads`]).
-pub(super) fn check_reads(
-    rules: Option<&Rules>,
-    input: Option<&Path>,
-    io: &InputOptions,
-) -> Result<(), Failure> {
-    match rules {
-        Some(rules) => backfill::check_row_reads(rules, input, io).map_err(setup),
-        None => Ok(()),
-    }
-}
-
 /// Computes the rows, decides them and writes the plan to `out`. Returns the plan's summary
 /// (rows that could not be computed counted in) and the users `--where` left alone.
-pub(super) async fn compute_plan(
-    client: &SdkPool,
+pub async fn compute_plan<P: Pool>(
+    client: &P,
     pool: &UserPoolType,
     job: &Job<'_>,
     out: &Path,
@@ -156,7 +212,7 @@ pub(super) async fn compute_plan(
 }
 
 /// The rule as recorded in the plan file.
-pub(super) fn rule(args: &BackfillArgs) -> planfile::Backfill {
+pub fn rule(args: &BackfillArgs) -> planfile::Backfill {
     planfile::Backfill {
         set: args.set.clone(),
         where_: args.where_.clone(),
@@ -167,7 +223,7 @@ pub(super) fn rule(args: &BackfillArgs) -> planfile::Backfill {
 }
 
 /// The rule, for the preview's header.
-pub(super) fn rule_lines(args: &BackfillArgs) -> Vec<String> {
+pub fn rule_lines(args: &BackfillArgs) -> Vec<String> {
     let mut lines = vec!["Backfill rule:".to_string()];
     lines.extend(rule(args).lines().into_iter().map(|l| format!("  {l}")));
     lines
@@ -175,7 +231,7 @@ pub(super) fn rule_lines(args: &BackfillArgs) -> Vec<String> {
 
 /// `backfill-HASH.plan` in the current folder (`INPUT.backfill-HASH.plan` with an input),
 /// HASH the first 8 hex digits of the SHA-256 of the pool id and the rule's text.
-pub(super) fn default_plan(
+pub fn default_plan(
     pool: &str,
     args: &BackfillArgs,
     input: Option<&Path>,
@@ -208,7 +264,7 @@ pub(super) fn default_plan(
 
 /// Whether the journal beside the plan records an unfinished run of that very plan (or a
 /// finished one whose failed rows `--retry-failed` sends again).
-pub(super) fn resumable(plan: &Path, journal_path: &Path, retry_failed: bool) -> bool {
+pub fn resumable(plan: &Path, journal_path: &Path, retry_failed: bool) -> bool {
     let (Ok(loaded), Ok(sha)) = (journal::load(journal_path), files::sha256_file(plan)) else {
         return false;
     };

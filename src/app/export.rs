@@ -4,14 +4,16 @@ use std::time::Duration;
 
 use anyhow::anyhow;
 
-use super::printer::Printer;
-use super::{Failure, Outcome, check_files, open_pool, reporter, resume_command, setup};
-use crate::cli::{ExportArgs, Global};
+use super::context::{Connect, Context};
+use super::execute::resume_command;
+use super::outcome::{Failure, Outcome, setup};
+use super::outputs::{self, Output};
+use crate::cli::ExportArgs;
 use crate::export::{self, ExportOptions};
 use crate::progress::Quiet;
 use crate::rows::input::Format;
 
-pub async fn run(global: &Global, args: ExportArgs) -> Result<Outcome, Failure> {
+pub async fn run<C: Connect>(ctx: &Context<C>, args: ExportArgs) -> Result<Outcome, Failure> {
     let to_stdout = args.output.as_os_str() == "-";
     let format = match args.format.or_else(|| Format::from_path(&args.output)) {
         Some(f) => f,
@@ -28,11 +30,14 @@ pub async fn run(global: &Global, args: ExportArgs) -> Result<Outcome, Failure> 
     let _lock = if to_stdout {
         None
     } else {
-        check_files(&[], &[("the output", &args.output)], None)?;
-        check_files(&[], &[], Some(&state))?
+        outputs::check(&[], &[(Output::Export, &args.output)], None)?;
+        outputs::check(&[], &[], Some(&state))?
     };
-    let (pool, checked) = open_pool(global, Duration::from_secs(30), &args.user_pool_id).await?;
-    let custom: Option<Vec<String>> = checked.pool.as_ref().map(|p| {
+    let opened = ctx
+        .open(&args.user_pool_id, Duration::from_secs(30))
+        .await?;
+    let (pool, described) = (opened.pool, opened.described);
+    let custom: Option<Vec<String>> = described.as_ref().map(|p| {
         p.schema_attributes()
             .iter()
             .filter_map(|a| a.name())
@@ -40,7 +45,7 @@ pub async fn run(global: &Global, args: ExportArgs) -> Result<Outcome, Failure> 
             .map(str::to_string)
             .collect()
     });
-    let estimate = checked.pool.as_ref().map_or(0, |p| {
+    let estimate = described.as_ref().map_or(0, |p| {
         u64::try_from(p.estimated_number_of_users()).unwrap_or(0)
     });
     let columns = export::columns(args.attributes.as_deref(), custom.as_deref()).map_err(setup)?;
@@ -57,9 +62,9 @@ pub async fn run(global: &Global, args: ExportArgs) -> Result<Outcome, Failure> 
     let reporter = if to_stdout {
         std::sync::Arc::new(Quiet)
     } else {
-        reporter(global)
+        ctx.reporter()
     };
-    let stop = super::stop_on_signals();
+    let stop = ctx.stop();
     let summary = export::run(&pool, &opts, columns, estimate, &*reporter, &stop)
         .await
         .map_err(|error| Failure {
@@ -71,7 +76,7 @@ pub async fn run(global: &Global, args: ExportArgs) -> Result<Outcome, Failure> 
         })?;
     // The data may be on standard output: then the summary is not printed at all.
     if !to_stdout {
-        let printer = Printer::new(global);
+        let printer = ctx.printer();
         if let Some(at) = summary.resumed_at {
             printer.out(format!("resumed after {at} users"));
         }
@@ -86,7 +91,7 @@ pub async fn run(global: &Global, args: ExportArgs) -> Result<Outcome, Failure> 
         ));
     }
     if summary.stopped {
-        let printer = Printer::new(global);
+        let printer = ctx.printer();
         printer.error("the export stopped (interrupted)");
         printer.advice(format!("resume with: {}", resume_command()));
         return Ok(Outcome::Stopped);

@@ -3,43 +3,51 @@
 //! checks that the plan's input has not changed since. `--markdown` writes the plan for
 //! review, `--json` prints the summary for machines.
 
-use std::io::{self, Write};
-use std::os::unix::fs::OpenOptionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::time::Duration;
 
-use anyhow::Context;
+use anyhow::Context as _;
 
-use super::apply::input_format;
+use super::ask::paint;
+use super::backfill::{self, Rule, compute_plan, rule_lines};
+use super::context::{Connect, Context};
+use super::flags::input_format;
+use super::outcome::{Failure, Outcome, setup, setup_or_stopped};
+use super::outputs::{self, Output, refuse_plan_with_run, spool_stdin};
 use super::printer::Printer;
-use super::{Failure, Outcome, check_files, reporter, setup, setup_or_stopped};
-use crate::cli::{Global, PlanArgs};
+use crate::cli::PlanArgs;
 use crate::decide::all::{self as decide_all, PlanOptions};
 use crate::decide::prepare::{self, Reading};
 use crate::files;
 use crate::plan::markdown;
 use crate::plan::summary::PlanSummary;
 
-pub async fn run(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
-    if args.backfill.active() {
-        return super::backfill::plan(global, args).await;
-    }
+/// How long a plan's reads wait for an answer.
+const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub async fn run<C: Connect>(ctx: &Context<C>, args: PlanArgs) -> Result<Outcome, Failure> {
+    let fail = failure_for(args.detailed_exitcode);
+    let result = match args.backfill.active() {
+        true => computed(ctx, &args).await,
+        false => from_input(ctx, &args).await,
+    };
+    result.map_err(fail)
+}
+
+/// `plan INPUT`: the input decided against the pool's current values.
+async fn from_input<C: Connect>(ctx: &Context<C>, args: &PlanArgs) -> Result<Outcome, Failure> {
     let given = args
         .input
         .clone()
         .expect("clap requires INPUT without --set");
-    let detailed = args.detailed_exitcode;
-    let fail = failure_for(detailed);
-    let opts = options(&args, &given).map_err(fail)?;
-    let mut outputs = vec![("the plan", opts.out.as_path())];
-    if let Some(md) = &args.markdown {
-        outputs.push(("the Markdown plan", md.as_path()));
-    }
-    let _no_lock = check_files(&[("the input", &opts.input)], &outputs, None).map_err(fail)?;
-    let reporter = reporter(global);
-    let (pool, described) = super::open_described_pool(global, &opts.user_pool_id, "plan")
-        .await
-        .map_err(fail)?;
-    let stop = super::stop_on_signals();
+    let opts = options(args, &given)?;
+    let inputs = [("the input", opts.input.as_path())];
+    let _no_lock = outputs::check(&inputs, &plan_outputs(&opts.out, args), None)?;
+    let reporter = ctx.reporter();
+    let (pool, described) = ctx
+        .open_described(&opts.user_pool_id, CALL_TIMEOUT, "plan")
+        .await?;
+    let stop = ctx.stop();
     let summary = async {
         let mut scanned =
             prepare::scan_input(&opts.input, &opts.input_options, None, &stop).await?;
@@ -62,17 +70,90 @@ pub async fn run(global: &Global, args: PlanArgs) -> Result<Outcome, Failure> {
         decide_all::run(&scanned, &state, &opts, &*reporter, &stop)
     }
     .await
-    .map_err(setup_or_stopped(&stop))
-    .map_err(fail)?;
+    .map_err(setup_or_stopped(&stop))?;
     reporter.finished();
-    if let Some(md) = &args.markdown {
-        markdown::write(&opts.out, &summary, md, args.redact)
-            .with_context(|| format!("writing the Markdown plan {}", md.display()))
-            .map_err(setup)
-            .map_err(fail)?;
+    write_markdown(args, &opts.out, &summary)?;
+    show(ctx, args, &opts, &summary);
+    Ok(outcome(args.detailed_exitcode, &summary))
+}
+
+/// `plan --set ...` / `plan INPUT --match ...`: the rows computed from the pool.
+async fn computed<C: Connect>(ctx: &Context<C>, args: &PlanArgs) -> Result<Outcome, Failure> {
+    let rules = backfill::parse(&args.backfill, args.input.as_deref(), &args.read)?;
+    let rule = Rule::new(
+        &args.backfill,
+        rules,
+        args.input.as_deref(),
+        &args.input_args,
+        &args.read,
+    )?;
+    let out = match (&args.out, &args.input) {
+        (Some(out), _) => out.clone(),
+        (None, Some(input)) => files::beside_input(input, "plan"),
+        (None, None) => rule.default_out(&args.user_pool_id),
+    };
+    refuse_plan_with_run(&out)?;
+    let inputs: Vec<(&str, &Path)> = rule.input.iter().map(|i| ("the input", *i)).collect();
+    let _no_lock = outputs::check(&inputs, &plan_outputs(&out, args), None)?;
+    let reporter = ctx.reporter();
+    let (pool, described) = ctx
+        .open_described(&args.user_pool_id, CALL_TIMEOUT, "--set and --match")
+        .await?;
+    let job = rule.job(
+        &args.user_pool_id,
+        args.read.allow_verification_messages,
+        args.show,
+    );
+    let stop = ctx.stop();
+    let (summary, skipped) = compute_plan(&pool, &described, &job, &out, &*reporter, &stop)
+        .await
+        .map_err(setup_or_stopped(&stop))?;
+    reporter.finished();
+    write_markdown(args, &out, &summary)?;
+    let printer = ctx.printer();
+    let mut object = serde_json::to_value(&summary).unwrap_or_default();
+    object["user_pool_id"] = args.user_pool_id.clone().into();
+    object["plan"] = out.display().to_string().into();
+    object["skipped_by_where"] = skipped.into();
+    printer.json(&object);
+    for line in rule_lines(&args.backfill) {
+        printer.out(line);
     }
-    show(global, &args, &opts, &summary);
-    Ok(outcome(detailed, &summary))
+    let colour = ctx.global.color.enabled();
+    print_plan(
+        &printer,
+        &summary,
+        &out,
+        &args.user_pool_id,
+        args.show,
+        colour,
+    );
+    if args.backfill.where_.is_some() {
+        printer.out(format!("{skipped} users left alone by --where."));
+    }
+    if let Some(md) = &args.markdown {
+        printer.out(format!("plan for review written to {}", md.display()));
+    }
+    Ok(outcome(args.detailed_exitcode, &summary))
+}
+
+/// The plan file and the Markdown plan (a Markdown plan never replaces a plan file).
+fn plan_outputs<'a>(out: &'a Path, args: &'a PlanArgs) -> Vec<(Output, &'a Path)> {
+    let mut outputs = vec![(Output::Plan, out)];
+    if let Some(md) = &args.markdown {
+        outputs.push((Output::MarkdownPlan, md.as_path()));
+    }
+    outputs
+}
+
+/// The plan for review (`--markdown`), values redacted with `--redact`.
+fn write_markdown(args: &PlanArgs, out: &Path, summary: &PlanSummary) -> Result<(), Failure> {
+    let Some(md) = &args.markdown else {
+        return Ok(());
+    };
+    markdown::write(out, summary, md, args.redact)
+        .with_context(|| format!("writing the Markdown plan {}", md.display()))
+        .map_err(setup)
 }
 
 /// The plan's options from the command line; standard input is copied beside the plan first.
@@ -102,25 +183,9 @@ fn options(args: &PlanArgs, given: &Path) -> Result<PlanOptions, Failure> {
     })
 }
 
-/// A plan that was applied (a journal beside it, finished or not) is the record of that run:
-/// replacing it would leave the journal describing a plan that no longer exists, and the
-/// printed `apply --plan` would then fail on it. As `export` protects a finished backup.
-pub(super) fn refuse_plan_with_run(out: &Path) -> Result<(), Failure> {
-    let journal = files::beside_input(out, "journal");
-    if std::fs::symlink_metadata(&journal).is_err() {
-        return Ok(());
-    }
-    Err(setup(anyhow::anyhow!(
-        "{} was applied (its run's journal {} is beside it): it is kept as the record of that \
-         run. Write the new plan to another file with --out NEW.plan",
-        out.display(),
-        journal.display()
-    )))
-}
-
 /// The plan for a person (preview, problems, summary) or, with `--json`, the summary object.
-fn show(global: &Global, args: &PlanArgs, opts: &PlanOptions, summary: &PlanSummary) {
-    let printer = Printer::new(global);
+fn show<C>(ctx: &Context<C>, args: &PlanArgs, opts: &PlanOptions, summary: &PlanSummary) {
+    let printer = ctx.printer();
     if printer.is_json() {
         let mut object = serde_json::to_value(summary).unwrap_or_default();
         object["input"] = opts.input.display().to_string().into();
@@ -133,7 +198,7 @@ fn show(global: &Global, args: &PlanArgs, opts: &PlanOptions, summary: &PlanSumm
             .into();
         printer.json(&object);
     }
-    let colour = global.color.enabled();
+    let colour = ctx.global.color.enabled();
     print_plan(
         &printer,
         summary,
@@ -157,7 +222,7 @@ fn show(global: &Global, args: &PlanArgs, opts: &PlanOptions, summary: &PlanSumm
 
 /// How a plan's error maps to an exit code: with --detailed-exitcode, 2 means "changes", so
 /// every error is 1.
-pub(super) fn failure_for(detailed: bool) -> impl Fn(Failure) -> Failure + Copy {
+fn failure_for(detailed: bool) -> impl Fn(Failure) -> Failure + Copy {
     move |f| Failure {
         outcome: if detailed {
             Outcome::RowsFailed
@@ -170,7 +235,7 @@ pub(super) fn failure_for(detailed: bool) -> impl Fn(Failure) -> Failure + Copy 
 
 /// The exit code of a plan: with --detailed-exitcode, 4 means some rows are invalid or not
 /// found (whatever else), 2 "changes" (and every row fine), 0 nothing to do.
-pub(super) fn outcome(detailed: bool, summary: &PlanSummary) -> Outcome {
+fn outcome(detailed: bool, summary: &PlanSummary) -> Outcome {
     match (detailed, summary.to_change > 0) {
         (true, _) if summary.invalid + summary.not_found > 0 => Outcome::RowsInvalid,
         (true, true) => Outcome::Setup, // 2: there are changes
@@ -181,7 +246,7 @@ pub(super) fn outcome(detailed: bool, summary: &PlanSummary) -> Outcome {
 }
 
 /// The preview (coloured on a terminal), the problems, the summary and how to apply the plan.
-pub(super) fn print_plan(
+fn print_plan(
     printer: &Printer,
     summary: &PlanSummary,
     out: &Path,
@@ -230,54 +295,4 @@ pub(super) fn print_plan(
         crate::files::shell::quote(out.as_os_str()),
         crate::files::shell::quote(std::ffi::OsStr::new(pool)),
     ));
-}
-
-/// A preview line in Terraform's colours: `+` green, `~` yellow, `-` red.
-pub fn paint(line: &str, colour: bool) -> String {
-    let style = console::Style::new().force_styling(true);
-    let style = match line.as_bytes().first() {
-        Some(b'+') => style.green(),
-        Some(b'~') => style.yellow(),
-        Some(b'-') => style.red(),
-        _ => return line.to_string(),
-    };
-    if colour {
-        style.apply_to(line).to_string()
-    } else {
-        line.to_string()
-    }
-}
-
-/// Copies standard input to `PLAN.input` (owner-only, created new): the plan's input, kept
-/// so that `apply --plan` can check it has not changed.
-fn spool_stdin(plan: &Path) -> anyhow::Result<PathBuf> {
-    let copy = PathBuf::from(format!("{}.input", plan.display()));
-    // A copy left by an earlier `plan -` is replaced; anything else in the way is refused.
-    if std::fs::symlink_metadata(&copy).is_ok_and(|m| m.file_type().is_file()) {
-        std::fs::remove_file(&copy).with_context(|| format!("replacing {}", copy.display()))?;
-    }
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&copy)
-        .with_context(|| format!("creating {}", copy.display()))?;
-    io::copy(&mut io::stdin().lock(), &mut file)
-        .and_then(|_| file.flush())
-        .with_context(|| format!("copying standard input to {}", copy.display()))?;
-    Ok(copy)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::paint;
-
-    #[test]
-    fn colours_only_when_asked() {
-        assert_eq!(paint("+ a  x: \"1\"", false), "+ a  x: \"1\"");
-        assert!(paint("+ a  x: \"1\"", true).starts_with("\u{1b}[32m"));
-        assert!(paint("~ a  x", true).starts_with("\u{1b}[33m"));
-        assert!(paint("- a  x", true).starts_with("\u{1b}[31m"));
-        assert_eq!(paint("  a  x", true), "  a  x");
-    }
 }

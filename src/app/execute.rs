@@ -1,0 +1,159 @@
+//! The one execution path of every command that writes to the pool (`apply INPUT`, `apply
+//! --plan`, computed backfills, `rollback`): the rows prepared against the pool and held to
+//! the email rail, previewed for a question if the command asks one, sent, and reported.
+//! Commands call these steps in order; what differs between them (where the rows come from,
+//! what is asked) stays in the command.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use tokio_util::sync::CancellationToken;
+
+use super::context::{Connect, Context};
+use super::outcome::{Failure, Outcome, setup, setup_or_stopped};
+use super::printer::Printer;
+use crate::cognito::Pool;
+use crate::files;
+use crate::plan::summary::PlanSummary;
+use crate::progress::Reporter;
+use crate::report::{Report, html};
+use crate::send::{self as engine, ApplyOptions, Prepared};
+
+/// Everything before the first write: the input scanned, the journal checked, the pool read;
+/// then the run refused if its verification emails exceed what Cognito's default sender
+/// delivers in a day (see [`crate::plan::budget`]) unless `allow_over_email_limit`.
+pub async fn prepare<P: Pool>(
+    pool: &P,
+    opts: &ApplyOptions,
+    allow_over_email_limit: bool,
+    reporter: &dyn Reporter,
+    stop: &CancellationToken,
+) -> Result<Prepared, Failure> {
+    let prepared = engine::prepare(pool, opts, reporter, stop)
+        .await
+        .map_err(setup_or_stopped(stop))?;
+    check_budget(opts, &prepared, allow_over_email_limit, stop)?;
+    Ok(prepared)
+}
+
+/// Decides the rows once more only when messages are allowed and the pool emails through the
+/// default sender.
+fn check_budget(
+    opts: &ApplyOptions,
+    prepared: &Prepared,
+    allow: bool,
+    stop: &CancellationToken,
+) -> Result<(), Failure> {
+    let messaging = prepared.messaging();
+    let allowed = opts
+        .preflight
+        .as_ref()
+        .is_some_and(|p| p.allow_verification_messages);
+    if allow || !allowed || !messaging.default_email_sender || !messaging.messages("email") {
+        return Ok(());
+    }
+    let summary = engine::preview(prepared, opts, 0, &crate::progress::Quiet, stop)
+        .map_err(setup_or_stopped(stop))?;
+    crate::plan::budget::check(&summary, messaging, allow).map_err(setup)
+}
+
+/// What sending `prepared` will do (the changes, the problems, the summary), `show` changes
+/// listed. The sending pass decides from the same state, so it sends exactly what was shown.
+pub fn preview<C: Connect>(
+    ctx: &Context<C>,
+    prepared: &Prepared,
+    opts: &ApplyOptions,
+    show: usize,
+    stop: &CancellationToken,
+) -> Result<PlanSummary, Failure> {
+    // A reporter of its own: the preview's progress ends before the question.
+    let reporter = ctx.reporter();
+    let summary = engine::preview(prepared, opts, show, &*reporter, stop);
+    reporter.finished();
+    summary.map_err(setup_or_stopped(stop))
+}
+
+/// Sends, writes the reports, says how the run ended (and how to resume a stopped one).
+pub async fn finish<C: Connect>(
+    ctx: &Context<C>,
+    pool: C::Pool,
+    opts: ApplyOptions,
+    prepared: Prepared,
+    reporter: Arc<dyn Reporter>,
+    report_path: &Path,
+    stop: CancellationToken,
+) -> Result<Outcome, Failure> {
+    let report = engine::run(Arc::new(pool), opts, prepared, reporter, stop)
+        .await
+        .map_err(setup)?;
+    write_report(&report, report_path).map_err(|error| Failure {
+        outcome: Outcome::Stopped,
+        error,
+    })?;
+    show_report(&ctx.printer(), &report, report_path);
+    if let Some(reason) = &report.stopped {
+        // Everything finished is in the journal; the same command goes on from there.
+        let printer = ctx.printer();
+        printer.error(format!("the run stopped: {reason}"));
+        printer.advice(format!("resume with: {}", resume_command()));
+    }
+    Ok(match report.stopped {
+        Some(_) => Outcome::Stopped,
+        None => Outcome::of_rows(&report),
+    })
+}
+
+/// This process's command line, shell-quoted, without `--restart` (which would start over).
+/// Read as OS strings: a path that is not UTF-8 is quoted byte for byte (`shell::quote`).
+pub fn resume_command() -> String {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().filter(|a| a != "--restart").collect();
+    crate::files::shell::join(args.iter().map(|a| a.as_os_str()))
+}
+
+/// Writes the JSON report to `path` and the HTML report beside it (`.html` for `.json`).
+fn write_report(report: &Report, path: &Path) -> anyhow::Result<()> {
+    let mut json = serde_json::to_vec_pretty(report)?;
+    json.push(b'\n');
+    files::write_private_atomic(path, &json)
+        .with_context(|| format!("writing the report {}", path.display()))?;
+    let page = html_path(path);
+    html::write(report, html::TimelineSource::Measured, &page)
+        .with_context(|| format!("writing the HTML report {}", page.display()))
+}
+
+/// The HTML report's path: the JSON report's with `.html` instead of `.json` (`.html` added
+/// when that would be the JSON report itself).
+pub fn html_path(report: &Path) -> PathBuf {
+    let page = report.with_extension("html");
+    if page == report {
+        PathBuf::from(format!("{}.html", report.display()))
+    } else {
+        page
+    }
+}
+
+/// The end of a run on standard output: the JSON summary with `--json` (and nothing else),
+/// else the human summary and where the reports are.
+fn show_report(printer: &Printer, report: &Report, path: &Path) {
+    printer.json(report);
+    printer.out(report.summary().trim_end());
+    printer.out(format!("report: {}", path.display()));
+    printer.out(format!("HTML report: {}", html_path(path).display()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_html_report_sits_beside_the_json_one_and_never_over_it() {
+        let p = |s: &str| html_path(Path::new(s));
+        assert_eq!(
+            p("a/users.csv.report.json"),
+            Path::new("a/users.csv.report.html")
+        );
+        assert_eq!(p("report"), Path::new("report.html"));
+        assert_eq!(p("r.html"), Path::new("r.html.html"));
+    }
+}
