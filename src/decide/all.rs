@@ -131,8 +131,7 @@ pub fn run(
                     if let Some(left) = entry.left_out.as_mut() {
                         left.attributes = record
                             .row
-                            .changes
-                            .iter()
+                            .attrs()
                             .map(|c| (c.name.clone(), c.change.value().map(str::to_string)))
                             .collect();
                     }

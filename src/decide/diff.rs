@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::row::{AttrDiff, Change, Row};
+use crate::model::row::{AttrDiff, Row};
 
 /// What a row comes to against the pool.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,22 +22,8 @@ pub fn diff(row: &Row, current: Option<&BTreeMap<String, String>>) -> RowPlan {
     let Some(current) = current else {
         return RowPlan::NotFound;
     };
-    let changes: Vec<AttrDiff> = row
-        .changes
-        .iter()
-        .filter_map(|c| {
-            let before = current.get(&c.name).filter(|v| !v.is_empty()).cloned();
-            let after = match &c.change {
-                Change::Set(v) => Some(v.clone()),
-                Change::Delete => None,
-            };
-            (before != after).then(|| AttrDiff {
-                name: c.name.clone(),
-                before,
-                after,
-            })
-        })
-        .collect();
+    // Each operation diffs itself (`model::op`): one already at its target drops out.
+    let changes: Vec<AttrDiff> = row.attrs().filter_map(|c| c.diff(current)).collect();
     if changes.is_empty() {
         RowPlan::Unchanged
     } else {
@@ -57,7 +43,7 @@ pub fn against_plan(
 ) -> RowPlan {
     let mut conflicts = Vec::new();
     let mut changes = Vec::new();
-    for c in &row.changes {
+    for c in row.attrs() {
         let before = now.get(&c.name).filter(|v| !v.is_empty()).cloned();
         let after = c.change.value().map(str::to_string);
         if before == after {
@@ -105,25 +91,13 @@ pub fn user_label(username: &str, email: Option<&str>) -> String {
 
 /// The preview line of one attribute change, Terraform-style.
 pub fn preview_line(user: &str, d: &AttrDiff) -> String {
-    match (&d.before, &d.after) {
-        // A `*_verified` flag sent along with its email or phone number, already at its value.
-        (Some(b), Some(a)) if a == b => {
-            format!(
-                "= {user}  {}: {a:?} (unchanged, sent with the new address)",
-                d.name
-            )
-        }
-        (Some(b), Some(a)) => format!("~ {user}  {}: {b:?} -> {a:?}", d.name),
-        (None, Some(a)) => format!("+ {user}  {}: {a:?}", d.name),
-        (Some(b), None) => format!("- {user}  {}: {b:?}", d.name),
-        (None, None) => format!("  {user}  {}", d.name),
-    }
+    d.preview_line(user)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::row::AttrChange;
+    use crate::model::row::{AttrChange, Op};
 
     #[test]
     fn a_username_cannot_forge_a_preview_line() {
@@ -145,12 +119,9 @@ mod tests {
         Row {
             line: 2,
             username: "alice".into(),
-            changes: changes
+            ops: changes
                 .iter()
-                .map(|(n, v)| AttrChange {
-                    name: n.to_string(),
-                    change: v.map_or(Change::Delete, |v| Change::Set(v.into())),
-                })
+                .map(|(n, v)| Op::Attribute(AttrChange::new(*n, v.map(str::to_string))))
                 .collect(),
             client_metadata: Default::default(),
         }

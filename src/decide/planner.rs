@@ -10,7 +10,7 @@ use crate::decide::current::{Current, Resolved, alias_key};
 use crate::decide::diff::{RowPlan, against_plan, diff};
 use crate::decide::schema::Schema;
 use crate::model::row::AttrDiff;
-use crate::model::row::{AttrChange, Change, Problem, Record, Row};
+use crate::model::row::{Problem, Record, Row};
 use crate::rows::scan::{Duplicates, user_key};
 
 /// What a row comes to.
@@ -312,8 +312,7 @@ fn ambiguous(users: &[&str]) -> Problem {
 /// A row sent as it is (no current values): every change, with the plan's before-values
 /// when the row comes from a plan.
 fn as_is(row: &Row, before: Option<&crate::model::row::Before>) -> Vec<AttrDiff> {
-    row.changes
-        .iter()
+    row.attrs()
         .map(|c| AttrDiff {
             name: c.name.clone(),
             before: before.and_then(|b| b.get(&c.name).cloned().flatten()),
@@ -322,50 +321,8 @@ fn as_is(row: &Row, before: Option<&crate::model::row::Before>) -> Vec<AttrDiff>
         .collect()
 }
 
-/// Cognito marks a changed email (phone number) unverified and sends a code unless the *same
-/// call* sets `email_verified` (`phone_number_verified`) to true: so when the alias changes,
-/// the row's flag is sent with it even if the pool already holds that value.
-fn keep_verified(row: &Row, now: Option<&BTreeMap<String, String>>, diffs: &mut Vec<AttrDiff>) {
-    for (alias, verified) in ALIASES {
-        let alias_changes = diffs.iter().any(|d| d.name == alias && d.after.is_some());
-        if !alias_changes || diffs.iter().any(|d| d.name == verified) {
-            continue;
-        }
-        let Some(Change::Set(flag)) = row
-            .changes
-            .iter()
-            .find(|c| c.name == verified)
-            .map(|c| &c.change)
-        else {
-            continue;
-        };
-        diffs.push(AttrDiff {
-            name: verified.to_string(),
-            before: now.and_then(|n| n.get(verified)).cloned(),
-            after: Some(flag.clone()),
-        });
-    }
-}
-
-/// Whether `changes` (name, value to set) set `verified` to true.
-fn marks_verified<'a>(
-    mut changes: impl Iterator<Item = (&'a String, Option<&'a str>)>,
-    verified: &str,
-) -> bool {
-    changes.any(|(name, value)| name == verified && value == Some("true"))
-}
-
-/// The `*_verified` flags a call with these changes makes Cognito set to false (each alias
-/// it sets without setting its flag to true), with a message sent for each. The journal
-/// records their values from before the call, so that rollback restores them too.
-pub fn unverified_by(changes: &[AttrChange]) -> impl Iterator<Item = &'static str> + '_ {
-    let pairs = move || changes.iter().map(|c| (&c.name, c.change.value()));
-    ALIASES.iter().filter_map(move |(alias, verified)| {
-        let resets =
-            pairs().any(|(n, v)| n == alias && v.is_some()) && !marks_verified(pairs(), verified);
-        resets.then_some(*verified)
-    })
-}
+pub use crate::model::op::attributes::unverified_by;
+use crate::model::op::attributes::{keep_verified, marks_verified};
 
 #[cfg(test)]
 mod tests {

@@ -14,7 +14,7 @@ use crate::decide::planner::{Decision, RowsFrom};
 use crate::decide::prepare::{PoolState, Scanned};
 use crate::journal::DoneSet;
 use crate::model::row::AttrDiff;
-use crate::model::row::{AttrChange, Change, Record};
+use crate::model::row::Record;
 use crate::rows::input::{InputError, Records};
 
 use crate::model::row::Before;
@@ -40,18 +40,20 @@ pub struct Work {
 }
 
 impl Work {
-    /// The row as the call sends it: with the real username its key resolved to. Cognito
-    /// would resolve an alias itself, but the row may change the very email it is keyed by:
-    /// a retry after the change landed would find nobody, or someone else.
-    pub fn call(&self) -> std::borrow::Cow<'_, crate::model::row::Row> {
+    /// The username the calls are sent with: the real username the row's key resolved to.
+    /// Cognito would resolve an alias itself, but the row may change the very email it is
+    /// keyed by: a retry after the change landed would find nobody, or someone else.
+    pub fn username(&self) -> &str {
         match &self.record.identity {
-            Some(id) if id.username != self.record.row.username => {
-                let mut row = self.record.row.clone();
-                row.username = id.username.clone();
-                std::borrow::Cow::Owned(row)
-            }
-            _ => std::borrow::Cow::Borrowed(&self.record.row),
+            Some(id) => &id.username,
+            None => &self.record.row.username,
         }
+    }
+
+    /// The calls that send the row's operations, in order (`model::op::calls`).
+    pub fn calls(&self) -> Vec<crate::cognito::call::Call> {
+        let row = &self.record.row;
+        crate::model::op::calls(self.username(), &row.ops, &row.client_metadata)
     }
 }
 
@@ -191,13 +193,7 @@ fn work(mut record: Record, diffs: Vec<AttrDiff>, read: bool, earlier: Option<Be
         false => record.before.take(),
     };
     let before = overlay(expected.clone(), earlier.as_ref());
-    record.row.changes = diffs
-        .into_iter()
-        .map(|d| AttrChange {
-            name: d.name,
-            change: d.after.map_or(Change::Delete, Change::Set),
-        })
-        .collect();
+    record.row.ops = diffs.iter().map(AttrDiff::op).collect();
     Work {
         record,
         before,
@@ -240,7 +236,7 @@ pub fn note_unverified(work: &mut Work, now: Option<&BTreeMap<String, String>>) 
 /// The `*_verified` flags a row's call makes Cognito set to false: each address it sets
 /// without its flag, except a pending change, which leaves the old address and its flag.
 pub fn unverified_flags(work: &Work) -> impl Iterator<Item = &'static str> + '_ {
-    crate::decide::planner::unverified_by(&work.record.row.changes).filter(|verified| {
+    crate::model::op::attributes::unverified_by(work.record.row.attrs()).filter(|verified| {
         !crate::decide::planner::ALIASES
             .iter()
             .any(|(alias, flag)| flag == verified && work.pending.contains(alias))

@@ -10,6 +10,6 @@ mod retry;
 
 pub use meter::{CallOutcome, Meter, Second};
 pub use rate::{RateControl, RateSnapshot};
-pub use retry::{Pacing, RetryPolicy, SendResult, Sent, retrying, send_row, send_row_from};
+pub use retry::{Pacing, RetryPolicy, SendResult, Sent, retrying, send_call, send_call_from};
 
 pub use crate::cognito::{CallError, ErrorKind};

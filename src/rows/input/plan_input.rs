@@ -7,7 +7,7 @@
 use std::io::{BufRead, BufReader, Read};
 
 use super::{InputError, Records};
-use crate::model::row::{AttrChange, Change, Problem, RawRecord, Record, Row};
+use crate::model::row::{AttrDiff, Problem, RawRecord, Record, Row};
 use crate::plan::file::{LeftOut, PlanEntry};
 
 pub(super) fn read(reader: Box<dyn Read + Send>, display: &str) -> Records {
@@ -52,7 +52,7 @@ fn to_record(text: &str, file_line: u64) -> Record {
                 row: Row {
                     line: file_line,
                     username: String::new(),
-                    changes: vec![],
+                    ops: vec![],
                     client_metadata: Default::default(),
                 },
                 problems: vec![Problem::row(
@@ -67,14 +67,8 @@ fn to_record(text: &str, file_line: u64) -> Record {
     if let Some(left) = &entry.left_out {
         return left_out(&entry, left, file_line);
     }
-    let changes = entry
-        .changes
-        .iter()
-        .map(|d| AttrChange {
-            name: d.name.clone(),
-            change: d.after.clone().map_or(Change::Delete, Change::Set),
-        })
-        .collect();
+    // The plan's changes, each made again as the operation that makes it.
+    let ops = entry.changes.iter().map(AttrDiff::op).collect();
     // Failed rows are written back as JSONL input rows: fixable and re-feedable to `apply`.
     let attributes: serde_json::Map<String, serde_json::Value> = entry
         .changes
@@ -97,7 +91,7 @@ fn to_record(text: &str, file_line: u64) -> Record {
         row: Row {
             line: file_line,
             username: entry.user,
-            changes,
+            ops,
             client_metadata: entry.client_metadata,
         },
         problems: vec![],
@@ -127,7 +121,7 @@ fn left_out(entry: &PlanEntry, left: &LeftOut, file_line: u64) -> Record {
         row: Row {
             line: file_line,
             username: entry.user.clone(),
-            changes: vec![],
+            ops: vec![],
             client_metadata: Default::default(),
         },
         problems: vec![Problem::row(

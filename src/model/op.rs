@@ -1,0 +1,178 @@
+//! A user's change is a list of typed operations ([`Op`]). Every stage carries them: readers
+//! produce them, the planner decides them (an operation against the pool becomes an
+//! [`OpDiff`]: what it changes, from what), the plan file and journal record them, the sender
+//! turns a row's operations into the calls that send them ([`calls`]), rollback inverts them
+//! ([`OpDiff::inverse`]) and the summary and report count them by [`OpKind`].
+//!
+//! Each kind lives in a module of its own that answers what the stages ask: its kind, its
+//! quota category, its diff, its preview line, its inverse and its call. A new kind is a new
+//! module plus a variant here and in [`OpKind`] (and its `Call` in `cognito/call.rs`, sent by
+//! `cognito/sdk.rs` and `cognito/fake.rs`); the match arms below are its registration.
+
+pub mod attributes;
+
+use std::collections::BTreeMap;
+
+pub use attributes::{AttrChange, AttrDiff, Change};
+
+use crate::cognito::call::{Call, Category};
+
+/// One operation on one user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    /// Set or delete an attribute (AdminUpdateUserAttributes).
+    Attribute(AttrChange),
+}
+
+/// What an operation does, for counts (summary, report) and the journal.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum OpKind {
+    SetAttribute,
+    DeleteAttribute,
+}
+
+impl OpKind {
+    /// Every kind, in the order counts are shown.
+    pub const ALL: [OpKind; 2] = [OpKind::SetAttribute, OpKind::DeleteAttribute];
+
+    /// How counts name the kind (`2 attributes set`).
+    pub fn noun(self) -> &'static str {
+        match self {
+            OpKind::SetAttribute => "attributes set",
+            OpKind::DeleteAttribute => "attributes deleted",
+        }
+    }
+
+    /// The quota category the kind's calls are metered in.
+    pub fn category(self) -> Category {
+        match self {
+            OpKind::SetAttribute | OpKind::DeleteAttribute => Category::UserUpdate,
+        }
+    }
+
+    /// Whether rollback can undo it (a sign-out, say, cannot be).
+    pub fn reversible(self) -> bool {
+        match self {
+            OpKind::SetAttribute | OpKind::DeleteAttribute => true,
+        }
+    }
+}
+
+impl Op {
+    pub fn kind(&self) -> OpKind {
+        match self {
+            Op::Attribute(c) => c.kind(),
+        }
+    }
+
+    pub fn category(&self) -> Category {
+        self.kind().category()
+    }
+}
+
+/// An operation decided against the pool: what it changes, from what. What the plan file,
+/// the preview, the journal and rollback carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpDiff {
+    Attribute(AttrDiff),
+}
+
+impl OpDiff {
+    pub fn kind(&self) -> OpKind {
+        match self {
+            OpDiff::Attribute(d) => d.kind(),
+        }
+    }
+
+    /// The operation that makes this change.
+    pub fn op(&self) -> Op {
+        match self {
+            OpDiff::Attribute(d) => d.op(),
+        }
+    }
+
+    /// The change that undoes this one (None: it cannot be undone).
+    pub fn inverse(&self) -> Option<OpDiff> {
+        match self {
+            OpDiff::Attribute(d) => Some(OpDiff::Attribute(d.inverse())),
+        }
+    }
+
+    /// The preview's line for this change of `user`.
+    pub fn preview_line(&self, user: &str) -> String {
+        match self {
+            OpDiff::Attribute(d) => d.preview_line(user),
+        }
+    }
+}
+
+/// The calls that send `ops` to `username`, in the order they go: each kind makes its own
+/// (every attribute operation in one AdminUpdateUserAttributes call).
+pub fn calls(username: &str, ops: &[Op], client_metadata: &BTreeMap<String, String>) -> Vec<Call> {
+    attributes::call(username, ops, client_metadata)
+        .into_iter()
+        .collect()
+}
+
+/// Operations counted by kind (the summary's and the report's counts).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Counts(pub BTreeMap<OpKind, u64>);
+
+impl Counts {
+    pub fn add(&mut self, kind: OpKind, n: u64) {
+        *self.0.entry(kind).or_default() += n;
+    }
+
+    pub fn get(&self, kind: OpKind) -> u64 {
+        self.0.get(&kind).copied().unwrap_or(0)
+    }
+
+    pub fn total(&self) -> u64 {
+        self.0.values().sum()
+    }
+
+    /// `3 attributes set, 1 attributes deleted` (kinds with none left out).
+    pub fn line(&self) -> String {
+        let parts: Vec<String> = OpKind::ALL
+            .iter()
+            .filter(|k| self.get(**k) > 0)
+            .map(|k| format!("{} {}", indicatif::HumanCount(self.get(*k)), k.noun()))
+            .collect();
+        parts.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_op_answers_its_kind_category_inverse_and_preview() {
+        let d = OpDiff::Attribute(AttrDiff {
+            name: "nickname".into(),
+            before: Some("old".into()),
+            after: None,
+        });
+        assert_eq!(d.kind(), OpKind::DeleteAttribute);
+        assert_eq!(d.op().category(), Category::UserUpdate);
+        let undo = d.inverse().expect("attributes can be undone");
+        assert_eq!(undo.kind(), OpKind::SetAttribute);
+        assert_eq!(d.preview_line("alice"), "- alice  nickname: \"old\"");
+        assert_eq!(undo.preview_line("alice"), "+ alice  nickname: \"old\"");
+    }
+
+    #[test]
+    fn counts_by_kind() {
+        let mut c = Counts::default();
+        c.add(OpKind::SetAttribute, 1200);
+        c.add(OpKind::DeleteAttribute, 1);
+        assert_eq!(c.total(), 1201);
+        assert_eq!(c.line(), "1,200 attributes set, 1 attributes deleted");
+        let json = serde_json::to_string(&c).unwrap();
+        assert_eq!(json, r#"{"set_attribute":1200,"delete_attribute":1}"#);
+    }
+}
