@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use tokio_util::sync::CancellationToken;
 
-use crate::decide::diff::{preview_line, user_label};
+use crate::decide::diff::user_label;
 use crate::decide::planner::{Decision, Planner, RowsFrom};
 use crate::decide::prepare::{PoolState, Scanned};
 use crate::model::row::AttrDiff;
@@ -121,7 +121,7 @@ pub fn run(
                     user: record.row.username.clone(),
                     username: record.identity.as_ref().map(|i| i.username.clone()),
                     sub: record.identity.as_ref().and_then(|i| i.sub.clone()),
-                    changes: diffs.to_vec(),
+                    changes: diffs.iter().cloned().map(Into::into).collect(),
                     client_metadata: record.row.client_metadata.clone(),
                     left_out: None,
                 },
@@ -255,7 +255,12 @@ pub fn decide_all(
             } => {
                 summary.overwritten_at_sign_in += u64::from(overwritten_at_sign_in);
                 summary.to_change += 1;
-                summary.attributes += diffs.iter().filter(|d| d.before != d.after).count() as u64;
+                // Each operation counted by its kind; a `*_verified` flag sent along at its
+                // value changes nothing.
+                for d in diffs.iter().filter(|d| d.before != d.after) {
+                    summary.attributes += 1;
+                    summary.ops.add(d.kind(), 1);
+                }
                 summary.messages += u64::from(!messages.is_empty());
                 summary.emails += u64::from(messages.contains(&"email"));
                 summary.sms += u64::from(messages.contains(&"phone_number"));
@@ -266,7 +271,7 @@ pub fn decide_all(
                 for d in &diffs {
                     if summary.preview.len() < show {
                         let label = resolved_label(planner, &user, record.identity.as_ref());
-                        summary.preview.push(preview_line(&label, d));
+                        summary.preview.push(d.preview_line(&label));
                     }
                 }
                 on_row(&record, Planned::Change(&diffs))?;

@@ -89,11 +89,6 @@ pub fn user_label(username: &str, email: Option<&str>) -> String {
     }
 }
 
-/// The preview line of one attribute change, Terraform-style.
-pub fn preview_line(user: &str, d: &AttrDiff) -> String {
-    d.preview_line(user)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,7 +101,7 @@ mod tests {
             before: None,
             after: Some("x".into()),
         };
-        let line = preview_line(&user_label("eve\n+ admin  custom:role", None), &d);
+        let line = d.preview_line(&user_label("eve\n+ admin  custom:role", None));
         assert!(!line.contains('\n'), "{line}");
         assert!(
             line.starts_with("+ \"eve\\n+ admin  custom:role\"  nickname"),
@@ -177,12 +172,9 @@ mod tests {
         );
         assert_eq!(diff(&r, None), RowPlan::NotFound);
         assert_eq!(
-            preview_line("alice", &d[0]),
+            d[0].preview_line("alice"),
             "~ alice  custom:tier: \"free\" -> \"pro\""
         );
-        assert_eq!(
-            preview_line("alice", &d[1]),
-            "+ alice  given_name: \"Alice\""
-        );
+        assert_eq!(d[1].preview_line("alice"), "+ alice  given_name: \"Alice\"");
     }
 }

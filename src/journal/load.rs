@@ -266,7 +266,13 @@ impl Loaded {
             });
         }
         match e.outcome {
-            Outcome::Updated => r.updated += 1,
+            Outcome::Updated => {
+                r.updated += 1;
+                for after in e.after.iter().flat_map(|a| a.values()) {
+                    r.ops
+                        .add(crate::model::op::attributes::kind_of(after.as_deref()), 1);
+                }
+            }
             Outcome::Failed => {
                 r.failed += 1;
                 let code = e.code.clone().unwrap_or_default();
@@ -388,6 +394,18 @@ mod tests {
         assert!(e.contains("line 3 is not a journal entry"), "{e}");
         assert!(entries(&path).is_err());
         assert_eq!(std::fs::read(&path).unwrap(), before, "nothing is cut");
+    }
+
+    #[test]
+    fn a_format_3_journal_counts_its_operations_by_kind() {
+        use crate::model::op::OpKind;
+        // As this build (format 3) writes an updated row: its before- and after-values.
+        let updated = "{\"n\":0,\"line\":2,\"user\":\"u0\",\"outcome\":\"updated\",\"attempts\":1,\"t\":1.0,\"before\":{\"nickname\":\"old\",\"locale\":\"fr\"},\"after\":{\"nickname\":\"new\",\"locale\":null}}\n";
+        let (_d, path) = journal(&[updated, &entry(1)]);
+        let ops = load(&path).unwrap().report.ops;
+        assert_eq!(ops.get(OpKind::SetAttribute), 1);
+        assert_eq!(ops.get(OpKind::DeleteAttribute), 1);
+        assert_eq!(ops.total(), 2, "a row without values adds no operation");
     }
 
     #[test]

@@ -74,8 +74,15 @@ impl Op {
 }
 
 /// An operation decided against the pool: what it changes, from what. What the plan file,
-/// the preview, the journal and rollback carry.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// the preview and rollback carry.
+///
+/// In a plan file an attribute change is `{"name", "before", "after"}`, as every plan written
+/// so far has it (so those plans still load); a new kind adds a variant whose form has an
+/// `"op"` field naming its kind and no `"name"` (serde tries the variants in order), and
+/// raises the plan's `VERSION`, so that an older build refuses the plan instead of
+/// misreading it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
 pub enum OpDiff {
     Attribute(AttrDiff),
 }
@@ -106,6 +113,37 @@ impl OpDiff {
         match self {
             OpDiff::Attribute(d) => d.preview_line(user),
         }
+    }
+
+    /// What the plan's table shows for this change.
+    pub fn cells(&self) -> Cells<'_> {
+        match self {
+            OpDiff::Attribute(d) => d.cells(),
+        }
+    }
+
+    /// The attribute change, for the stages that weigh attributes (aliases, verification
+    /// messages, the Markdown table's columns); None for another kind.
+    pub fn attribute(&self) -> Option<&AttrDiff> {
+        match self {
+            OpDiff::Attribute(d) => Some(d),
+        }
+    }
+}
+
+/// One change as a row of the Markdown plan's table: what changes (an attribute's name), a
+/// sign (`+` added, `-` removed, `~` changed), and the values before and after (redactable).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cells<'a> {
+    pub what: String,
+    pub sign: &'static str,
+    pub before: Option<&'a str>,
+    pub after: Option<&'a str>,
+}
+
+impl From<AttrDiff> for OpDiff {
+    fn from(d: AttrDiff) -> OpDiff {
+        OpDiff::Attribute(d)
     }
 }
 
@@ -163,6 +201,14 @@ mod tests {
         assert_eq!(undo.kind(), OpKind::SetAttribute);
         assert_eq!(d.preview_line("alice"), "- alice  nickname: \"old\"");
         assert_eq!(undo.preview_line("alice"), "+ alice  nickname: \"old\"");
+    }
+
+    #[test]
+    fn an_attribute_change_keeps_the_plan_files_form() {
+        let line = r#"{"name":"nickname","before":null,"after":"Al"}"#;
+        let d: OpDiff = serde_json::from_str(line).unwrap();
+        assert_eq!(d.kind(), OpKind::SetAttribute);
+        assert_eq!(serde_json::to_string(&d).unwrap(), line);
     }
 
     #[test]

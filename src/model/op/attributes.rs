@@ -47,10 +47,7 @@ impl AttrChange {
     }
 
     pub fn kind(&self) -> OpKind {
-        match self.change {
-            Change::Set(_) => OpKind::SetAttribute,
-            Change::Delete => OpKind::DeleteAttribute,
-        }
+        kind_of(self.change.value())
     }
 
     /// This change against the user's current attributes: None when the attribute already
@@ -75,6 +72,14 @@ pub struct AttrDiff {
     pub after: Option<String>,
 }
 
+/// The kind of an attribute change that leaves `after` (None: deleted).
+pub fn kind_of(after: Option<&str>) -> OpKind {
+    match after {
+        Some(_) => OpKind::SetAttribute,
+        None => OpKind::DeleteAttribute,
+    }
+}
+
 impl AttrDiff {
     /// The operation that makes this change.
     pub fn op(&self) -> Op {
@@ -82,10 +87,7 @@ impl AttrDiff {
     }
 
     pub fn kind(&self) -> OpKind {
-        match self.after {
-            Some(_) => OpKind::SetAttribute,
-            None => OpKind::DeleteAttribute,
-        }
+        kind_of(self.after.as_deref())
     }
 
     /// The change that undoes this one: the value before written back over the value after.
@@ -94,6 +96,22 @@ impl AttrDiff {
             name: self.name.clone(),
             before: self.after.clone(),
             after: self.before.clone(),
+        }
+    }
+
+    /// The row of the Markdown plan's table for this change.
+    pub fn cells(&self) -> super::Cells<'_> {
+        let sign = match (&self.before, &self.after) {
+            (Some(_), Some(_)) => "~",
+            (None, Some(_)) => "+",
+            (Some(_), None) => "-",
+            (None, None) => " ",
+        };
+        super::Cells {
+            what: self.name.clone(),
+            sign,
+            before: self.before.as_deref(),
+            after: self.after.as_deref(),
         }
     }
 

@@ -7,7 +7,8 @@
 use std::io::{BufRead, BufReader, Read};
 
 use super::{InputError, Records};
-use crate::model::row::{AttrDiff, Problem, RawRecord, Record, Row};
+use crate::model::op::OpDiff;
+use crate::model::row::{Problem, RawRecord, Record, Row};
 use crate::plan::file::{LeftOut, PlanEntry};
 
 pub(super) fn read(reader: Box<dyn Read + Send>, display: &str) -> Records {
@@ -68,17 +69,14 @@ fn to_record(text: &str, file_line: u64) -> Record {
         return left_out(&entry, left, file_line);
     }
     // The plan's changes, each made again as the operation that makes it.
-    let ops = entry.changes.iter().map(AttrDiff::op).collect();
+    let ops = entry.changes.iter().map(OpDiff::op).collect();
+    let attr_diffs = || entry.changes.iter().filter_map(OpDiff::attribute);
     // Failed rows are written back as JSONL input rows: fixable and re-feedable to `apply`.
-    let attributes: serde_json::Map<String, serde_json::Value> = entry
-        .changes
-        .iter()
+    let attributes: serde_json::Map<String, serde_json::Value> = attr_diffs()
         .map(|d| (d.name.clone(), d.after.clone().into()))
         .collect();
     // What the plan saw before the change: checked against the pool before sending.
-    let before = entry
-        .changes
-        .iter()
+    let before = attr_diffs()
         .map(|d| (d.name.clone(), d.before.clone()))
         .collect();
     let mut raw = serde_json::Map::new();
