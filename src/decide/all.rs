@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 use crate::decide::diff::user_label;
 use crate::decide::planner::{Decision, Planner, RowsFrom};
 use crate::decide::prepare::{PoolState, Scanned};
-use crate::model::row::AttrDiff;
+use crate::model::op::OpDiff;
 use crate::model::row::{Identity, Record};
 use crate::model::source::Source;
 use crate::plan::file::{self as planfile, PlanEntry, PlanHeader, PlanWriter};
@@ -52,7 +52,7 @@ pub struct Origin {
 /// What [`decide_all`] hands on for each row that goes into a plan.
 pub enum Planned<'a> {
     /// A row to change, with exactly what will be sent.
-    Change(&'a [AttrDiff]),
+    Change(&'a [OpDiff]),
     /// A row that is not sent: invalid, or its user not found. Its code and reason.
     LeftOut { code: &'static str, message: String },
 }
@@ -121,7 +121,7 @@ pub fn run(
                     user: record.row.username.clone(),
                     username: record.identity.as_ref().map(|i| i.username.clone()),
                     sub: record.identity.as_ref().and_then(|i| i.sub.clone()),
-                    changes: diffs.iter().cloned().map(Into::into).collect(),
+                    changes: diffs.to_vec(),
                     client_metadata: record.row.client_metadata.clone(),
                     left_out: None,
                 },
@@ -257,8 +257,8 @@ pub fn decide_all(
                 summary.to_change += 1;
                 // Each operation counted by its kind; a `*_verified` flag sent along at its
                 // value changes nothing.
-                for d in diffs.iter().filter(|d| d.before != d.after) {
-                    summary.attributes += 1;
+                for d in diffs.iter().filter(|d| d.changes_anything()) {
+                    summary.attributes += u64::from(d.attribute().is_some());
                     summary.ops.add(d.kind(), 1);
                 }
                 summary.messages += u64::from(!messages.is_empty());

@@ -9,6 +9,7 @@ use crate::cognito::config::{Federation, Messaging};
 use crate::decide::current::{Current, Resolved, alias_key};
 use crate::decide::diff::{RowPlan, against_plan, diff};
 use crate::decide::schema::Schema;
+use crate::model::op::OpDiff;
 use crate::model::row::AttrDiff;
 use crate::model::row::{Problem, Record, Row};
 use crate::rows::scan::{Duplicates, user_key};
@@ -24,9 +25,10 @@ pub enum Decision {
     /// hold the value the plan saw. Not sent unless `--force`.
     Conflict(Vec<String>),
     Change {
-        /// Exactly what is sent: the attributes that change, plus the row's
-        /// `*_verified` flag when its email or phone number changes (see [`keep_verified`]).
-        diffs: Vec<AttrDiff>,
+        /// Exactly what is sent, as operations against what the pool holds: the attributes
+        /// that change, plus the row's `*_verified` flag when its email or phone number
+        /// changes (see [`keep_verified`]).
+        diffs: Vec<OpDiff>,
         /// The addresses (`email`, `phone_number`) Cognito sends a verification message to for
         /// this row: only those the pool auto-verifies ([`Messaging`]).
         messages: Vec<&'static str>,
@@ -168,7 +170,7 @@ impl Planner<'_> {
         self.rails(record, &diffs, &effects);
         if record.is_valid() {
             Decision::Change {
-                diffs,
+                diffs: diffs.into_iter().map(OpDiff::from).collect(),
                 messages: effects.messages,
                 pending: effects.pending,
                 locks_out: effects.locks_out,
@@ -389,7 +391,11 @@ mod tests {
             panic!("{:?}", r.problems)
         };
         assert!(messages.is_empty());
-        let names: Vec<&str> = diffs.iter().map(|d| d.name.as_str()).collect();
+        let names: Vec<&str> = diffs
+            .iter()
+            .filter_map(OpDiff::attribute)
+            .map(|d| d.name.as_str())
+            .collect();
         assert_eq!(names, ["email", "email_verified"]);
         // Without the flag the rail refuses the row.
         let mut r = record(&[("email", Some("a@new"))], None);
@@ -430,7 +436,7 @@ mod tests {
         let Decision::Change { diffs, .. } = planner(&now, &none, true).decide(&mut r) else {
             panic!()
         };
-        assert_eq!(diffs[0].before.as_deref(), Some("vip"));
+        assert_eq!(diffs[0].attribute().unwrap().before.as_deref(), Some("vip"));
     }
 
     fn with(

@@ -94,6 +94,14 @@ impl OpDiff {
         }
     }
 
+    /// Whether it changes anything (a `*_verified` flag sent along with its address at the
+    /// value it already has does not).
+    pub fn changes_anything(&self) -> bool {
+        match self {
+            OpDiff::Attribute(d) => d.before != d.after,
+        }
+    }
+
     /// The operation that makes this change.
     pub fn op(&self) -> Op {
         match self {

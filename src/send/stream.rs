@@ -13,7 +13,7 @@ use crate::cognito::pacing::Sent;
 use crate::decide::planner::{Decision, RowsFrom};
 use crate::decide::prepare::{PoolState, Scanned};
 use crate::journal::DoneSet;
-use crate::model::row::AttrDiff;
+use crate::model::op::OpDiff;
 use crate::model::row::Record;
 use crate::rows::input::{InputError, Records};
 
@@ -182,18 +182,19 @@ pub fn read_rows(
 
 /// A row to send: exactly the decided changes, with what the pool held before them (read now,
 /// or as the plan saw it; for a resend, as it was before the first attempt), for rollback.
-fn work(mut record: Record, diffs: Vec<AttrDiff>, read: bool, earlier: Option<Before>) -> Work {
+fn work(mut record: Record, diffs: Vec<OpDiff>, read: bool, earlier: Option<Before>) -> Work {
     let expected = match read {
         true => Some(
             diffs
                 .iter()
+                .filter_map(OpDiff::attribute)
                 .map(|d| (d.name.clone(), d.before.clone()))
                 .collect::<Before>(),
         ),
         false => record.before.take(),
     };
     let before = overlay(expected.clone(), earlier.as_ref());
-    record.row.ops = diffs.iter().map(AttrDiff::op).collect();
+    record.row.ops = diffs.iter().map(OpDiff::op).collect();
     Work {
         record,
         before,
