@@ -9,9 +9,9 @@ use crate::cognito::config::{Federation, Messaging};
 use crate::decide::current::{Current, Resolved, alias_key};
 use crate::decide::diff::{RowPlan, against_plan, diff};
 use crate::decide::schema::Schema;
-use crate::model::op::OpDiff;
+use crate::model::op::{OpDiff, attributes_apart};
 use crate::model::row::AttrDiff;
-use crate::model::row::{Problem, Record, Row};
+use crate::model::row::{Problem, Record};
 use crate::rows::scan::{Duplicates, user_key};
 
 /// What a row comes to.
@@ -142,26 +142,33 @@ impl Planner<'_> {
         let planned = match (now, &record.before) {
             (Some(now), Some(before)) => against_plan(&record.row, before, now, self.force),
             (Some(now), None) => diff(&record.row, Some(now)),
-            (None, _) => RowPlan::Change(as_is(&record.row, record.before.as_ref())),
+            // No current values: every operation is sent as it is.
+            (None, _) => RowPlan::Change(
+                (record.row.ops.iter())
+                    .map(|op| op.unread(record.before.as_ref()))
+                    .collect(),
+            ),
         };
-        let mut diffs = match planned {
+        // The rules below are about attributes (the schema, the aliases, the messages);
+        // other operations pass through them.
+        let (mut diffs, others) = match planned {
             RowPlan::NotFound => return Decision::NotFound,
             RowPlan::Unchanged => return Decision::Unchanged,
             RowPlan::Conflict(names) => return Decision::Conflict(names),
-            RowPlan::Change(d) => d,
+            RowPlan::Change(d) => attributes_apart(d),
         };
         if let Some(schema) = self.schema {
             let changed = diffs.iter().filter(|d| d.before != d.after);
             schema.check_mutable(record, changed.map(|d| d.name.as_str()));
         }
-        keep_verified(&record.row, now, &mut diffs);
+        keep_verified(record.row.attrs(), now, &mut diffs);
         if !self.already_pending.is_empty() {
             let user = user_key(&record.row.username);
             diffs.retain(|d| {
                 let key = (user, d.name.clone(), d.after.clone().unwrap_or_default());
                 !self.already_pending.contains(&key)
             });
-            if diffs.iter().all(|d| d.before == d.after) {
+            if diffs.iter().all(|d| d.before == d.after) && others.is_empty() {
                 return Decision::Unchanged;
             }
         }
@@ -170,7 +177,7 @@ impl Planner<'_> {
         self.rails(record, &diffs, &effects);
         if record.is_valid() {
             Decision::Change {
-                diffs: diffs.into_iter().map(OpDiff::from).collect(),
+                diffs: diffs.into_iter().map(OpDiff::from).chain(others).collect(),
                 messages: effects.messages,
                 pending: effects.pending,
                 locks_out: effects.locks_out,
@@ -309,18 +316,6 @@ fn ambiguous(users: &[&str]) -> Problem {
             names.join(", ")
         ),
     )
-}
-
-/// A row sent as it is (no current values): every change, with the plan's before-values
-/// when the row comes from a plan.
-fn as_is(row: &Row, before: Option<&crate::model::row::Before>) -> Vec<AttrDiff> {
-    row.attrs()
-        .map(|c| AttrDiff {
-            name: c.name.clone(),
-            before: before.and_then(|b| b.get(&c.name).cloned().flatten()),
-            after: c.change.value().map(str::to_string),
-        })
-        .collect()
 }
 
 pub use crate::model::op::attributes::unverified_by;

@@ -13,7 +13,7 @@ pub mod attributes;
 
 use std::collections::BTreeMap;
 
-pub use attributes::{AttrChange, AttrDiff, Change};
+pub use attributes::{AttrChange, AttrDiff, Before, Change};
 
 use crate::cognito::call::{Call, Category};
 
@@ -71,6 +71,46 @@ impl Op {
     pub fn category(&self) -> Category {
         self.kind().category()
     }
+
+    /// The attribute change, for the stages that check attributes; None for another kind.
+    pub fn attribute(&self) -> Option<&AttrChange> {
+        match self {
+            Op::Attribute(c) => Some(c),
+        }
+    }
+
+    /// What it changes, as a conflict names it (an attribute's name).
+    pub fn subject(&self) -> &str {
+        match self {
+            Op::Attribute(c) => &c.name,
+        }
+    }
+
+    /// This operation against what the user holds `now`; None when it is already done.
+    pub fn diff(&self, now: Now<'_>) -> Option<OpDiff> {
+        match self {
+            Op::Attribute(c) => c.diff(now.attributes).map(OpDiff::Attribute),
+        }
+    }
+
+    /// This operation sent without current values: with what a plan saw before it
+    /// (`planned`), if the row comes from a plan.
+    pub fn unread(&self, planned: Option<&Before>) -> OpDiff {
+        match self {
+            Op::Attribute(c) => OpDiff::Attribute(AttrDiff {
+                name: c.name.clone(),
+                before: planned.and_then(|b| b.get(&c.name).cloned().flatten()),
+                after: c.change.value().map(str::to_string),
+            }),
+        }
+    }
+}
+
+/// What the pool holds for one user, as operations read it to diff themselves: its
+/// attributes (a new kind adds what it reads, e.g. the user's groups).
+#[derive(Debug, Clone, Copy)]
+pub struct Now<'a> {
+    pub attributes: &'a BTreeMap<String, String>,
 }
 
 /// An operation decided against the pool: what it changes, from what. What the plan file,
@@ -123,6 +163,14 @@ impl OpDiff {
         }
     }
 
+    /// Whether the pool held, before this change, what a plan saw (`planned`; a change the
+    /// plan saw nothing before is not checked). If not, someone changed it since: a conflict.
+    pub fn as_planned(&self, planned: &Before) -> bool {
+        match self {
+            OpDiff::Attribute(d) => planned.get(&d.name).is_none_or(|p| *p == d.before),
+        }
+    }
+
     /// What the plan's table shows for this change.
     pub fn cells(&self) -> Cells<'_> {
         match self {
@@ -161,6 +209,19 @@ pub fn calls(username: &str, ops: &[Op], client_metadata: &BTreeMap<String, Stri
     attributes::call(username, ops, client_metadata)
         .into_iter()
         .collect()
+}
+
+/// `diffs` split into the attribute changes and the rest, for the rules that weigh
+/// attributes together (a row's aliases, flags and messages).
+pub fn attributes_apart(diffs: Vec<OpDiff>) -> (Vec<AttrDiff>, Vec<OpDiff>) {
+    let mut attributes = Vec::new();
+    let others = Vec::new();
+    for d in diffs {
+        match d {
+            OpDiff::Attribute(a) => attributes.push(a),
+        }
+    }
+    (attributes, others)
 }
 
 /// Operations counted by kind (the summary's and the report's counts).

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-pub use crate::model::op::{AttrChange, AttrDiff, Change, Op};
+pub use crate::model::op::{AttrChange, AttrDiff, Before, Change, Op};
 
 /// Fields the tool adds to failed-row files; ignored when such a file is read back.
 pub const ERROR_FIELDS: [&str; 2] = ["error_code", "error_message"];
@@ -20,6 +20,25 @@ pub struct Row {
     /// What to do to the user, in order (see `model::op`).
     pub ops: Vec<Op>,
     pub client_metadata: BTreeMap<String, String>,
+}
+
+impl Row {
+    /// The row's attribute operations, for the stages that check attributes (names, values,
+    /// the schema, the aliases).
+    pub fn attrs(&self) -> impl Iterator<Item = &AttrChange> + Clone {
+        self.ops.iter().filter_map(Op::attribute)
+    }
+
+    /// Adds an attribute operation.
+    pub fn push_attr(&mut self, change: AttrChange) {
+        self.ops.push(Op::Attribute(change));
+    }
+
+    /// Replaces the row's attribute operations with `kept` (other operations stay).
+    pub fn set_attrs(&mut self, kept: Vec<AttrChange>) {
+        self.ops.retain(|op| op.attribute().is_none());
+        self.ops.extend(kept.into_iter().map(Op::Attribute));
+    }
 }
 
 /// The row as it was read, for writing failed rows back in the input's format.
@@ -153,9 +172,6 @@ pub struct Record {
     /// that user (found by `sub`) whatever its key names now.
     pub identity: Option<Identity>,
 }
-
-/// Attribute values before a change, by name (None: the attribute was absent).
-pub type Before = BTreeMap<String, Option<String>>;
 
 /// A user as Cognito knows it: the real username (which calls are sent with) and the `sub`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 use super::{Op, OpKind};
 use crate::cognito::call::Call;
 use crate::cognito::rules::ALIASES;
-use crate::model::row::Row;
 
 /// What to do with one attribute.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +61,9 @@ impl AttrChange {
         })
     }
 }
+
+/// Attribute values before a change, by name (None: the attribute was absent).
+pub type Before = BTreeMap<String, Option<String>>;
 
 /// One attribute that changes: `before` None means it is added, `after` None that it is
 /// deleted.
@@ -129,27 +131,6 @@ impl AttrDiff {
             (Some(b), None) => format!("- {user}  {name}: {b:?}"),
             (None, None) => format!("  {user}  {name}"),
         }
-    }
-}
-
-impl Row {
-    /// The row's attribute operations, for the stages that check attributes (names, values,
-    /// the schema, the aliases).
-    pub fn attrs(&self) -> impl Iterator<Item = &AttrChange> + Clone {
-        self.ops.iter().map(|op| match op {
-            Op::Attribute(c) => c,
-        })
-    }
-
-    /// Adds an attribute operation.
-    pub fn push_attr(&mut self, change: AttrChange) {
-        self.ops.push(Op::Attribute(change));
-    }
-
-    /// Replaces the row's attribute operations with `kept` (other operations stay).
-    pub fn set_attrs(&mut self, kept: Vec<AttrChange>) {
-        self.ops.retain(|op| !matches!(op, Op::Attribute(_)));
-        self.ops.extend(kept.into_iter().map(Op::Attribute));
     }
 }
 
@@ -222,14 +203,22 @@ pub fn still_to_send(
 
 /// Cognito marks a changed email (phone number) unverified and sends a code unless the *same
 /// call* sets `email_verified` (`phone_number_verified`) to true: so when the alias changes,
-/// the row's flag is sent with it even if the pool already holds that value.
-pub fn keep_verified(row: &Row, now: Option<&BTreeMap<String, String>>, diffs: &mut Vec<AttrDiff>) {
+/// the row's flag (among `asked`, its attribute operations) is sent with it even if the pool
+/// already holds that value.
+pub fn keep_verified<'a>(
+    asked: impl Iterator<Item = &'a AttrChange> + Clone,
+    now: Option<&BTreeMap<String, String>>,
+    diffs: &mut Vec<AttrDiff>,
+) {
     for (alias, verified) in ALIASES {
         let alias_changes = diffs.iter().any(|d| d.name == alias && d.after.is_some());
         if !alias_changes || diffs.iter().any(|d| d.name == verified) {
             continue;
         }
-        let Some(Change::Set(flag)) = row.attrs().find(|c| c.name == verified).map(|c| &c.change)
+        let Some(Change::Set(flag)) = asked
+            .clone()
+            .find(|c| c.name == verified)
+            .map(|c| &c.change)
         else {
             continue;
         };
