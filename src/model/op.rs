@@ -281,6 +281,28 @@ mod tests {
     }
 
     #[test]
+    fn an_op_diffs_itself_and_checks_what_a_plan_saw() {
+        let op = Op::Attribute(AttrChange::new("nickname", Some("new".into())));
+        let now: BTreeMap<String, String> = [("nickname".to_string(), "theirs".to_string())].into();
+        let d = op.diff(Now { attributes: &now }).expect("a change");
+        let saw = |v: &str| -> Before { [("nickname".to_string(), Some(v.to_string()))].into() };
+        assert!(d.as_planned(&saw("theirs")));
+        assert!(
+            !d.as_planned(&saw("old")),
+            "changed since the plan: a conflict"
+        );
+        assert!(
+            d.as_planned(&Before::new()),
+            "nothing planned, nothing checked"
+        );
+        let done: BTreeMap<String, String> = [("nickname".to_string(), "new".to_string())].into();
+        assert!(op.diff(Now { attributes: &done }).is_none(), "already done");
+        let unread = op.unread(Some(&saw("old")));
+        assert_eq!(unread.attribute().unwrap().before.as_deref(), Some("old"));
+        assert_eq!(op.subject(), "nickname");
+    }
+
+    #[test]
     fn counts_by_kind() {
         let mut c = Counts::default();
         c.add(OpKind::SetAttribute, 1200);

@@ -172,9 +172,12 @@ fn recheck(work: &mut Work, user: &User, force: bool) -> Checked {
         if !conflicts.is_empty() && !force {
             return Checked::Conflict(conflicts);
         }
+        // The attribute operations are checked here; a row with operations of another kind
+        // still has those to send.
         let changes: Vec<AttrChange> = work.record.row.attrs().cloned().collect();
         let kept = still_to_send(&changes, now);
-        if kept.iter().all(at_target) {
+        let others = work.record.row.ops.len() > changes.len();
+        if kept.iter().all(at_target) && !others {
             return Checked::Unchanged;
         }
         work.record.row.set_attrs(kept);
