@@ -25,7 +25,7 @@ fn jsonl_problems(line: &str) -> (Vec<String>, usize) {
     assert_eq!(records.len(), 1);
     let r = &records[0];
     let codes = r.problems.iter().map(|p| p.code.to_string()).collect();
-    (codes, r.row.changes.len())
+    (codes, r.row.ops.len())
 }
 
 fn arrays(depth: usize) -> String {

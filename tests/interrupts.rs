@@ -123,9 +123,5 @@ async fn a_second_interrupt_exits_at_once_with_3() {
         "{}",
         run.stderr
     );
-    assert!(
-        !run.stderr.contains("resume with"),
-        "{}",
-        run.stderr
-    );
+    assert!(!run.stderr.contains("resume with"), "{}", run.stderr);
 }

@@ -2,11 +2,10 @@
 //! is carried as the service spelled it (`CallError::code`), only reported; the kind of an
 //! error (`ErrorKind`) is what callers branch on, and `sdk::classify` sets it.
 
-use crate::model::row::Code;
-
 /// No such user: AdminGetUser's answer means "not there", not a failure; also the code of a
-/// row whose user is not found (so a row's problem and the call's answer read alike).
-pub const USER_NOT_FOUND: &str = Code::UserNotFound.as_str();
+/// row whose user is not found (`Code::UserNotFound` spells it so, so that a row's problem and
+/// the call's answer read alike).
+pub const USER_NOT_FOUND: &str = "UserNotFoundException";
 
 /// A denied call (IAM's spelling, and the one some endpoints use): a denied DescribeUserPool
 /// lets the setup check go on without the schema.

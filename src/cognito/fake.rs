@@ -15,9 +15,9 @@ use aws_sdk_cognitoidentityprovider::types::{
     UsernameAttributeType, UsernameConfigurationType, VerifiedAttributeType,
 };
 
+use super::call::Call;
 use super::{CallError, ErrorKind, Page, Pool, User};
 use crate::cognito::signin::{Name, SignIn};
-use crate::model::row::Row;
 
 /// Makes user number `i` of a synthetic pool.
 pub type Generator = fn(u64) -> User;
@@ -353,14 +353,30 @@ impl Pool for FakePool {
         Ok(find(&state, username).and_then(|k| state.users.get(&k).cloned()))
     }
 
-    async fn update(&self, row: &Row) -> Result<(), CallError> {
-        self.enter("AdminUpdateUserAttributes", &row.username)?;
+    async fn send(&self, call: &Call) -> Result<(), CallError> {
+        self.enter(call.api(), call.username())?;
+        match call {
+            Call::UpdateAttributes {
+                username,
+                attributes,
+                ..
+            } => self.update_attributes(username, attributes),
+        }
+    }
+}
+
+impl FakePool {
+    /// AdminUpdateUserAttributes (None deletes).
+    fn update_attributes(
+        &self,
+        username: &str,
+        changes: &[(String, Option<String>)],
+    ) -> Result<(), CallError> {
+        let asked = |name: &str| changes.iter().find(|c| c.0 == name).map(|c| c.1.as_deref());
         let mut state = self.lock();
         let config = crate::cognito::config::Messaging::from_pool(&state.pool);
-        if let Some(c) = row.changes.iter().find(|c| c.name == "phone_number")
-            && c.change
-                .value()
-                .is_some_and(|v| !crate::cognito::rules::is_e164(v))
+        if let Some(Some(v)) = asked("phone_number")
+            && !crate::cognito::rules::is_e164(v)
         {
             return Err(CallError::new(
                 ErrorKind::Row,
@@ -368,19 +384,15 @@ impl Pool for FakePool {
                 "Invalid phone number format.",
             ));
         }
-        let key = find(&state, &row.username).ok_or_else(|| not_found(&row.username))?;
+        let key = find(&state, username).ok_or_else(|| not_found(username))?;
         let user = state.users.get_mut(&key).expect("found");
         let (mut messages, mut pending) = (0, Vec::new());
         let mut held = Vec::new();
         for (alias, verified) in crate::cognito::rules::ALIASES {
-            let new = row.changes.iter().find(|c| c.name == alias);
-            let Some(value) = new.and_then(|c| c.change.value()) else {
+            let Some(Some(value)) = asked(alias) else {
                 continue;
             };
-            let kept = row
-                .changes
-                .iter()
-                .any(|c| c.name == verified && c.change.value() == Some("true"));
+            let kept = asked(verified) == Some(Some("true"));
             if user.attribute(alias) == Some(value) || kept {
                 continue;
             }
@@ -397,16 +409,8 @@ impl Pool for FakePool {
                 put(&mut user.attributes, verified, "false");
             }
         }
-        for c in row
-            .changes
-            .iter()
-            .filter(|c| !held.contains(&c.name.as_str()))
-        {
-            put(
-                &mut user.attributes,
-                &c.name,
-                c.change.value().unwrap_or(""),
-            );
+        for (name, value) in changes.iter().filter(|c| !held.contains(&c.0.as_str())) {
+            put(&mut user.attributes, name, value.as_deref().unwrap_or(""));
         }
         state.messages += messages;
         state.pending.extend(pending);

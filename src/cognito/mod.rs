@@ -1,11 +1,12 @@
 //! The one seam between the tool and Cognito: every call the tool makes (DescribeUserPool,
-//! ListUsers, AdminGetUser, AdminUpdateUserAttributes) goes through the [`Pool`] trait.
+//! ListUsers, AdminGetUser, and the writes of [`call::Call`]) goes through the [`Pool`] trait.
 //! [`sdk::SdkPool`] is the real one; [`fake::FakePool`] an in-process pool for fast tests and
 //! benchmarks (schema, users, scripted faults, a call log, the verification messages real
 //! Cognito would send). Errors come back classified ([`CallError`]), so callers branch on
 //! [`ErrorKind`], never on strings.
 
 pub mod aws;
+pub mod call;
 pub mod codes;
 pub mod config;
 pub mod fake;
@@ -19,7 +20,7 @@ use std::future::Future;
 
 use aws_sdk_cognitoidentityprovider::types::UserPoolType;
 
-use crate::model::row::Row;
+use call::Call;
 
 /// A user as ListUsers or AdminGetUser returns it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -84,9 +85,8 @@ pub trait Pool: Clone + Send + Sync + 'static {
         &self,
     ) -> impl Future<Output = Result<Vec<config::Provider>, CallError>> + Send;
 
-    /// The one write: AdminUpdateUserAttributes with the row's changes (a delete is sent as
-    /// a blank value, as the API documents).
-    fn update(&self, row: &Row) -> impl Future<Output = Result<(), CallError>> + Send;
+    /// The one write: sends `call` (one of the typed writes of [`call::Call`]).
+    fn send(&self, call: &Call) -> impl Future<Output = Result<(), CallError>> + Send;
 }
 
 /// How a failed call should be handled.

@@ -1,13 +1,13 @@
 //! The real [`Pool`]: the AWS SDK client, with its errors classified once, here.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cognitoidentityprovider::types::{AttributeType, UserPoolType, UserType};
 
+use super::call::Call;
 use super::{CallError, ErrorKind, Page, Pool, User};
-use crate::model::row::Row;
 
 /// Error codes that mean every call of the run will fail the same way.
 const FATAL_CODES: &[&str] = &[
@@ -170,25 +170,44 @@ impl Pool for SdkPool {
         }
     }
 
-    async fn update(&self, row: &Row) -> Result<(), CallError> {
-        let attributes = row
-            .changes
+    async fn send(&self, call: &Call) -> Result<(), CallError> {
+        match call {
+            Call::UpdateAttributes {
+                username,
+                attributes,
+                client_metadata,
+            } => {
+                self.update_attributes(username, attributes, client_metadata)
+                    .await
+            }
+        }
+    }
+}
+
+impl SdkPool {
+    async fn update_attributes(
+        &self,
+        username: &str,
+        attributes: &[(String, Option<String>)],
+        client_metadata: &BTreeMap<String, String>,
+    ) -> Result<(), CallError> {
+        let attributes = attributes
             .iter()
-            .map(|c| {
+            .map(|(name, value)| {
                 AttributeType::builder()
-                    .name(&c.name)
+                    .name(name)
                     // The API deletes an attribute that is sent with a blank value.
-                    .value(c.change.value().unwrap_or(""))
+                    .value(value.as_deref().unwrap_or(""))
                     .build()
                     .expect("name is set")
             })
             .collect();
-        let metadata: Option<HashMap<String, String>> = (!row.client_metadata.is_empty())
-            .then(|| row.client_metadata.clone().into_iter().collect());
+        let metadata: Option<HashMap<String, String>> =
+            (!client_metadata.is_empty()).then(|| client_metadata.clone().into_iter().collect());
         self.client
             .admin_update_user_attributes()
             .user_pool_id(&self.pool_id)
-            .username(&row.username)
+            .username(username)
             .set_user_attributes(Some(attributes))
             .set_client_metadata(metadata)
             .send()

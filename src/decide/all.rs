@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use tokio_util::sync::CancellationToken;
 
-use crate::decide::diff::{preview_line, user_label};
+use crate::decide::diff::user_label;
 use crate::decide::planner::{Decision, Planner, RowsFrom};
 use crate::decide::prepare::{PoolState, Scanned};
-use crate::model::row::AttrDiff;
+use crate::model::op::OpDiff;
 use crate::model::row::{Code, Identity, Record};
 use crate::model::source::Source;
 use crate::plan::file::{self as planfile, PlanEntry, PlanHeader, PlanWriter};
@@ -52,7 +52,7 @@ pub struct Origin {
 /// What [`decide_all`] hands on for each row that goes into a plan.
 pub enum Planned<'a> {
     /// A row to change, with exactly what will be sent.
-    Change(&'a [AttrDiff]),
+    Change(&'a [OpDiff]),
     /// A row that is not sent: invalid, or its user not found. Its code and reason.
     LeftOut { code: Code, message: String },
 }
@@ -135,8 +135,7 @@ pub fn run(
                     if let Some(left) = entry.left_out.as_mut() {
                         left.attributes = record
                             .row
-                            .changes
-                            .iter()
+                            .attrs()
                             .map(|c| (c.name.clone(), c.change.value().map(str::to_string)))
                             .collect();
                     }
@@ -258,7 +257,12 @@ pub fn decide_all(
             } => {
                 summary.overwritten_at_sign_in += u64::from(overwritten_at_sign_in);
                 summary.to_change += 1;
-                summary.attributes += diffs.iter().filter(|d| d.before != d.after).count() as u64;
+                // Each operation counted by its kind; a `*_verified` flag sent along at its
+                // value changes nothing.
+                for d in diffs.iter().filter(|d| d.changes_anything()) {
+                    summary.attributes += u64::from(d.attribute().is_some());
+                    summary.ops.add(d.kind(), 1);
+                }
                 summary.messages += u64::from(!messages.is_empty());
                 summary.emails += u64::from(messages.contains(&"email"));
                 summary.sms += u64::from(messages.contains(&"phone_number"));
@@ -269,7 +273,7 @@ pub fn decide_all(
                 for d in &diffs {
                     if summary.preview.len() < show {
                         let label = resolved_label(planner, &user, record.identity.as_ref());
-                        summary.preview.push(preview_line(&label, d));
+                        summary.preview.push(d.preview_line(&label));
                     }
                 }
                 on_row(&record, Planned::Change(&diffs))?;

@@ -2,42 +2,29 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::row::{AttrDiff, Change, Row};
+use crate::model::op::{Now, OpDiff};
+use crate::model::row::{Before, Row};
 
 /// What a row comes to against the pool.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RowPlan {
     /// The user does not exist.
     NotFound,
-    /// Every attribute already has its target value: nothing to send.
+    /// Every operation is already done (each attribute at its target): nothing to send.
     Unchanged,
-    /// A plan's row whose user changed since the plan was made (these attributes).
+    /// A plan's row whose user changed since the plan was made (what changed: attributes).
     Conflict(Vec<String>),
-    Change(Vec<AttrDiff>),
+    Change(Vec<OpDiff>),
 }
 
-/// Diffs `row` against `current` (the user's attributes, None if the user does not exist).
-/// A blank current value counts as absent: Cognito never holds one (some emulators do).
+/// Diffs `row` against `current` (the user's attributes, None if the user does not exist):
+/// each operation diffs itself (`model::op`), one already done drops out.
 pub fn diff(row: &Row, current: Option<&BTreeMap<String, String>>) -> RowPlan {
-    let Some(current) = current else {
+    let Some(attributes) = current else {
         return RowPlan::NotFound;
     };
-    let changes: Vec<AttrDiff> = row
-        .changes
-        .iter()
-        .filter_map(|c| {
-            let before = current.get(&c.name).filter(|v| !v.is_empty()).cloned();
-            let after = match &c.change {
-                Change::Set(v) => Some(v.clone()),
-                Change::Delete => None,
-            };
-            (before != after).then(|| AttrDiff {
-                name: c.name.clone(),
-                before,
-                after,
-            })
-        })
-        .collect();
+    let now = Now { attributes };
+    let changes: Vec<OpDiff> = row.ops.iter().filter_map(|op| op.diff(now)).collect();
     if changes.is_empty() {
         RowPlan::Unchanged
     } else {
@@ -46,36 +33,26 @@ pub fn diff(row: &Row, current: Option<&BTreeMap<String, String>>) -> RowPlan {
 }
 
 /// A plan's row against the user's current values `now`: the plan expected `planned` (each
-/// attribute's value before the change). An attribute already at its target is dropped; one
-/// that holds neither the planned before-value nor the target was changed by someone else
-/// since the plan was made: a conflict, unless `force` (then it is sent over the new value).
+/// attribute's value before the change). An operation already done is dropped; one whose
+/// subject holds neither what the plan saw nor the target was changed by someone else since
+/// the plan was made: a conflict, unless `force` (then it is sent over the new value).
 pub fn against_plan(
     row: &Row,
-    planned: &BTreeMap<String, Option<String>>,
+    planned: &Before,
     now: &BTreeMap<String, String>,
     force: bool,
 ) -> RowPlan {
+    let now = Now { attributes: now };
     let mut conflicts = Vec::new();
     let mut changes = Vec::new();
-    for c in &row.changes {
-        let before = now.get(&c.name).filter(|v| !v.is_empty()).cloned();
-        let after = c.change.value().map(str::to_string);
-        if before == after {
+    for op in &row.ops {
+        let Some(d) = op.diff(now) else {
             continue;
+        };
+        if !d.as_planned(planned) {
+            conflicts.push(op.subject().to_string());
         }
-        // An attribute the plan has no before-value for is not checked.
-        let expected = planned
-            .get(&c.name)
-            .cloned()
-            .unwrap_or_else(|| before.clone());
-        if before != expected {
-            conflicts.push(c.name.clone());
-        }
-        changes.push(AttrDiff {
-            name: c.name.clone(),
-            before,
-            after,
-        });
+        changes.push(d);
     }
     if !conflicts.is_empty() && !force {
         RowPlan::Conflict(conflicts)
@@ -103,27 +80,10 @@ pub fn user_label(username: &str, email: Option<&str>) -> String {
     }
 }
 
-/// The preview line of one attribute change, Terraform-style.
-pub fn preview_line(user: &str, d: &AttrDiff) -> String {
-    match (&d.before, &d.after) {
-        // A `*_verified` flag sent along with its email or phone number, already at its value.
-        (Some(b), Some(a)) if a == b => {
-            format!(
-                "= {user}  {}: {a:?} (unchanged, sent with the new address)",
-                d.name
-            )
-        }
-        (Some(b), Some(a)) => format!("~ {user}  {}: {b:?} -> {a:?}", d.name),
-        (None, Some(a)) => format!("+ {user}  {}: {a:?}", d.name),
-        (Some(b), None) => format!("- {user}  {}: {b:?}", d.name),
-        (None, None) => format!("  {user}  {}", d.name),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::row::AttrChange;
+    use crate::model::row::{AttrChange, AttrDiff, Op};
 
     #[test]
     fn a_username_cannot_forge_a_preview_line() {
@@ -132,7 +92,7 @@ mod tests {
             before: None,
             after: Some("x".into()),
         };
-        let line = preview_line(&user_label("eve\n+ admin  custom:role", None), &d);
+        let line = d.preview_line(&user_label("eve\n+ admin  custom:role", None));
         assert!(!line.contains('\n'), "{line}");
         assert!(
             line.starts_with("+ \"eve\\n+ admin  custom:role\"  nickname"),
@@ -145,12 +105,9 @@ mod tests {
         Row {
             line: 2,
             username: "alice".into(),
-            changes: changes
+            ops: changes
                 .iter()
-                .map(|(n, v)| AttrChange {
-                    name: n.to_string(),
-                    change: v.map_or(Change::Delete, |v| Change::Set(v.into())),
-                })
+                .map(|(n, v)| Op::Attribute(AttrChange::new(*n, v.map(str::to_string))))
                 .collect(),
             client_metadata: Default::default(),
         }
@@ -185,6 +142,7 @@ mod tests {
         let RowPlan::Change(d) = diff(&r, Some(&current)) else {
             panic!()
         };
+        let d: Vec<AttrDiff> = d.iter().filter_map(OpDiff::attribute).cloned().collect();
         assert_eq!(
             d,
             [
@@ -206,12 +164,9 @@ mod tests {
         );
         assert_eq!(diff(&r, None), RowPlan::NotFound);
         assert_eq!(
-            preview_line("alice", &d[0]),
+            d[0].preview_line("alice"),
             "~ alice  custom:tier: \"free\" -> \"pro\""
         );
-        assert_eq!(
-            preview_line("alice", &d[1]),
-            "+ alice  given_name: \"Alice\""
-        );
+        assert_eq!(d[1].preview_line("alice"), "+ alice  given_name: \"Alice\"");
     }
 }

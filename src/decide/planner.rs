@@ -9,8 +9,9 @@ use crate::cognito::config::{Federation, Messaging};
 use crate::decide::current::{Current, Resolved, alias_key};
 use crate::decide::diff::{RowPlan, against_plan, diff};
 use crate::decide::schema::Schema;
+use crate::model::op::{OpDiff, attributes_apart};
 use crate::model::row::AttrDiff;
-use crate::model::row::{AttrChange, Change, Code, Problem, Record, Row};
+use crate::model::row::{Code, Problem, Record};
 use crate::rows::scan::{Duplicates, user_key};
 
 /// What a row comes to.
@@ -24,9 +25,10 @@ pub enum Decision {
     /// hold the value the plan saw. Not sent unless `--force`.
     Conflict(Vec<String>),
     Change {
-        /// Exactly what is sent: the attributes that change, plus the row's
-        /// `*_verified` flag when its email or phone number changes (see [`keep_verified`]).
-        diffs: Vec<AttrDiff>,
+        /// Exactly what is sent, as operations against what the pool holds: the attributes
+        /// that change, plus the row's `*_verified` flag when its email or phone number
+        /// changes (see [`keep_verified`]).
+        diffs: Vec<OpDiff>,
         /// The addresses (`email`, `phone_number`) Cognito sends a verification message to for
         /// this row: only those the pool auto-verifies ([`Messaging`]).
         messages: Vec<&'static str>,
@@ -140,26 +142,33 @@ impl Planner<'_> {
         let planned = match (now, &record.before) {
             (Some(now), Some(before)) => against_plan(&record.row, before, now, self.force),
             (Some(now), None) => diff(&record.row, Some(now)),
-            (None, _) => RowPlan::Change(as_is(&record.row, record.before.as_ref())),
+            // No current values: every operation is sent as it is.
+            (None, _) => RowPlan::Change(
+                (record.row.ops.iter())
+                    .map(|op| op.unread(record.before.as_ref()))
+                    .collect(),
+            ),
         };
-        let mut diffs = match planned {
+        // The rules below are about attributes (the schema, the aliases, the messages);
+        // other operations pass through them.
+        let (mut diffs, others) = match planned {
             RowPlan::NotFound => return Decision::NotFound,
             RowPlan::Unchanged => return Decision::Unchanged,
             RowPlan::Conflict(names) => return Decision::Conflict(names),
-            RowPlan::Change(d) => d,
+            RowPlan::Change(d) => attributes_apart(d),
         };
         if let Some(schema) = self.schema {
             let changed = diffs.iter().filter(|d| d.before != d.after);
             schema.check_mutable(record, changed.map(|d| d.name.as_str()));
         }
-        keep_verified(&record.row, now, &mut diffs);
+        keep_verified(record.row.attrs(), now, &mut diffs);
         if !self.already_pending.is_empty() {
             let user = user_key(&record.row.username);
             diffs.retain(|d| {
                 let key = (user, d.name.clone(), d.after.clone().unwrap_or_default());
                 !self.already_pending.contains(&key)
             });
-            if diffs.iter().all(|d| d.before == d.after) {
+            if diffs.iter().all(|d| d.before == d.after) && others.is_empty() {
                 return Decision::Unchanged;
             }
         }
@@ -168,7 +177,7 @@ impl Planner<'_> {
         self.rails(record, &diffs, &effects);
         if record.is_valid() {
             Decision::Change {
-                diffs,
+                diffs: diffs.into_iter().map(OpDiff::from).chain(others).collect(),
                 messages: effects.messages,
                 pending: effects.pending,
                 locks_out: effects.locks_out,
@@ -309,63 +318,8 @@ fn ambiguous(users: &[&str]) -> Problem {
     )
 }
 
-/// A row sent as it is (no current values): every change, with the plan's before-values
-/// when the row comes from a plan.
-fn as_is(row: &Row, before: Option<&crate::model::row::Before>) -> Vec<AttrDiff> {
-    row.changes
-        .iter()
-        .map(|c| AttrDiff {
-            name: c.name.clone(),
-            before: before.and_then(|b| b.get(&c.name).cloned().flatten()),
-            after: c.change.value().map(str::to_string),
-        })
-        .collect()
-}
-
-/// Cognito marks a changed email (phone number) unverified and sends a code unless the *same
-/// call* sets `email_verified` (`phone_number_verified`) to true: so when the alias changes,
-/// the row's flag is sent with it even if the pool already holds that value.
-fn keep_verified(row: &Row, now: Option<&BTreeMap<String, String>>, diffs: &mut Vec<AttrDiff>) {
-    for (alias, verified) in ALIASES {
-        let alias_changes = diffs.iter().any(|d| d.name == alias && d.after.is_some());
-        if !alias_changes || diffs.iter().any(|d| d.name == verified) {
-            continue;
-        }
-        let Some(Change::Set(flag)) = row
-            .changes
-            .iter()
-            .find(|c| c.name == verified)
-            .map(|c| &c.change)
-        else {
-            continue;
-        };
-        diffs.push(AttrDiff {
-            name: verified.to_string(),
-            before: now.and_then(|n| n.get(verified)).cloned(),
-            after: Some(flag.clone()),
-        });
-    }
-}
-
-/// Whether `changes` (name, value to set) set `verified` to true.
-fn marks_verified<'a>(
-    mut changes: impl Iterator<Item = (&'a String, Option<&'a str>)>,
-    verified: &str,
-) -> bool {
-    changes.any(|(name, value)| name == verified && value == Some("true"))
-}
-
-/// The `*_verified` flags a call with these changes makes Cognito set to false (each alias
-/// it sets without setting its flag to true), with a message sent for each. The journal
-/// records their values from before the call, so that rollback restores them too.
-pub fn unverified_by(changes: &[AttrChange]) -> impl Iterator<Item = &'static str> + '_ {
-    let pairs = move || changes.iter().map(|c| (&c.name, c.change.value()));
-    ALIASES.iter().filter_map(move |(alias, verified)| {
-        let resets =
-            pairs().any(|(n, v)| n == alias && v.is_some()) && !marks_verified(pairs(), verified);
-        resets.then_some(*verified)
-    })
-}
+pub use crate::model::op::attributes::unverified_by;
+use crate::model::op::attributes::{keep_verified, marks_verified};
 
 #[cfg(test)]
 mod tests {
@@ -432,7 +386,11 @@ mod tests {
             panic!("{:?}", r.problems)
         };
         assert!(messages.is_empty());
-        let names: Vec<&str> = diffs.iter().map(|d| d.name.as_str()).collect();
+        let names: Vec<&str> = diffs
+            .iter()
+            .filter_map(OpDiff::attribute)
+            .map(|d| d.name.as_str())
+            .collect();
         assert_eq!(names, ["email", "email_verified"]);
         // Without the flag the rail refuses the row.
         let mut r = record(&[("email", Some("a@new"))], None);
@@ -473,7 +431,7 @@ mod tests {
         let Decision::Change { diffs, .. } = planner(&now, &none, true).decide(&mut r) else {
             panic!()
         };
-        assert_eq!(diffs[0].before.as_deref(), Some("vip"));
+        assert_eq!(diffs[0].attribute().unwrap().before.as_deref(), Some("vip"));
     }
 
     fn with(

@@ -302,7 +302,7 @@ fn input_keys(
         if let Some(u) = planned.or_else(|| record.username().map(str::to_string)) {
             out.users.push(u);
         }
-        for c in &record.row.changes {
+        for c in record.row.attrs() {
             if let ("email" | "phone_number", Change::Set(v)) = (c.name.as_str(), &c.change) {
                 out.aliases.push((c.name.clone(), v.clone()));
             }

@@ -71,7 +71,7 @@ impl Schema {
     /// checked here: setting an immutable attribute to the value it already has is no change,
     /// so only the diff can tell (see [`Schema::check_mutable`]).
     pub fn check(&self, record: &mut Record) {
-        for change in &record.row.changes {
+        for change in record.row.attrs() {
             let name = change.name.as_str();
             let Some(schema) = self.get(name) else {
                 record.problems.push(Problem::attr(
@@ -241,7 +241,7 @@ mod tests {
         let mut r = Record::for_test("u", &changes);
         schema().check(&mut r);
         // Every change here is a real change (no current values): mutability applies.
-        let names: Vec<String> = r.row.changes.iter().map(|c| c.name.clone()).collect();
+        let names: Vec<String> = r.row.attrs().map(|c| c.name.clone()).collect();
         schema().check_mutable(&mut r, names.iter().map(String::as_str));
         r.problems
             .into_iter()

@@ -20,14 +20,14 @@ pub fn check(record: &mut Record) {
             "the user key contains a NUL character",
         ));
     }
-    if record.row.changes.is_empty() && record.problems.is_empty() {
+    if record.row.ops.is_empty() && record.problems.is_empty() {
         record.problems.push(Problem::row(
             Code::NoChanges,
             "the row changes no attribute",
         ));
     }
     let mut seen: Vec<&str> = Vec::new();
-    for change in &record.row.changes {
+    for change in record.row.attrs() {
         let name = change.name.as_str();
         if seen.contains(&name) {
             record.problems.push(Problem::attr(

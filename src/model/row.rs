@@ -1,4 +1,4 @@
-//! The unit of work: one user and the attribute changes wanted for it.
+//! The unit of work: one user and the operations wanted for it.
 //!
 //! A row is parsed from one CSV record or one JSONL line. It keeps its raw form so that a
 //! failed row can be written back out in the input's own format, ready to be fixed and re-fed.
@@ -7,41 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 pub use super::code::Code;
-
-/// What to do with one attribute.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Change {
-    /// Set the attribute to this value.
-    Set(String),
-    /// Remove the attribute (sent to Cognito as a blank value, which is how the API deletes).
-    Delete,
-}
-
-impl Change {
-    /// The value to set; None for a delete.
-    pub fn value(&self) -> Option<&str> {
-        match self {
-            Change::Set(v) => Some(v),
-            Change::Delete => None,
-        }
-    }
-}
-
-/// One attribute change of a row.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AttrChange {
-    pub name: String,
-    pub change: Change,
-}
-
-/// One attribute that changes: `before` None means it is added, `after` None that it is
-/// deleted.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct AttrDiff {
-    pub name: String,
-    pub before: Option<String>,
-    pub after: Option<String>,
-}
+pub use crate::model::op::{AttrChange, AttrDiff, Before, Change, Op};
 
 /// Fields the tool adds to failed-row files; ignored when such a file is read back.
 pub const ERROR_FIELDS: [&str; 2] = ["error_code", "error_message"];
@@ -52,8 +18,28 @@ pub struct Row {
     /// 1-based line of the input where the row starts.
     pub line: u64,
     pub username: String,
-    pub changes: Vec<AttrChange>,
+    /// What to do to the user, in order (see `model::op`).
+    pub ops: Vec<Op>,
     pub client_metadata: BTreeMap<String, String>,
+}
+
+impl Row {
+    /// The row's attribute operations, for the stages that check attributes (names, values,
+    /// the schema, the aliases).
+    pub fn attrs(&self) -> impl Iterator<Item = &AttrChange> + Clone {
+        self.ops.iter().filter_map(Op::attribute)
+    }
+
+    /// Adds an attribute operation.
+    pub fn push_attr(&mut self, change: AttrChange) {
+        self.ops.push(Op::Attribute(change));
+    }
+
+    /// Replaces the row's attribute operations with `kept` (other operations stay).
+    pub fn set_attrs(&mut self, kept: Vec<AttrChange>) {
+        self.ops.retain(|op| op.attribute().is_none());
+        self.ops.extend(kept.into_iter().map(Op::Attribute));
+    }
 }
 
 /// The row as it was read, for writing failed rows back in the input's format.
@@ -151,9 +137,6 @@ pub struct Record {
     pub identity: Option<Identity>,
 }
 
-/// Attribute values before a change, by name (None: the attribute was absent).
-pub type Before = BTreeMap<String, Option<String>>;
-
 /// A user as Cognito knows it: the real username (which calls are sent with) and the `sub`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
@@ -171,12 +154,9 @@ impl Record {
             row: Row {
                 line: 2,
                 username: username.to_string(),
-                changes: changes
+                ops: changes
                     .iter()
-                    .map(|(n, v)| AttrChange {
-                        name: n.to_string(),
-                        change: v.map_or(Change::Delete, |v| Change::Set(v.to_string())),
-                    })
+                    .map(|(n, v)| Op::Attribute(AttrChange::new(*n, v.map(str::to_string))))
                     .collect(),
                 client_metadata: BTreeMap::new(),
             },

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::row::AttrDiff;
+use crate::model::op::OpDiff;
 use crate::model::source::Source;
 
 pub const KIND: &str = "cognito-bulk-plan";
@@ -100,7 +100,8 @@ pub struct PlanEntry {
     pub username: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub: Option<String>,
-    pub changes: Vec<AttrDiff>,
+    /// The operations, each with what the pool held before it (see `model::op::OpDiff`).
+    pub changes: Vec<OpDiff>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub client_metadata: BTreeMap<String, String>,
     /// Set for a row the plan leaves out: never sent, reported as invalid with this reason.

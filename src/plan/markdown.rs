@@ -187,25 +187,22 @@ fn entries(md: &mut String, plan: &Path, values: &Values, matched: bool) -> anyh
             }
             _ => code(&entry.user),
         };
-        for d in &entry.changes {
+        for op in &entry.changes {
             listed += 1;
             if listed > MAX_ROWS {
                 continue;
             }
-            let sign = match (&d.before, &d.after) {
-                (Some(_), Some(_)) => "~",
-                (None, Some(_)) => "+",
-                (Some(_), None) => "-",
-                (None, None) => " ",
-            };
+            // Each operation says what its row of the table shows (`model::op`).
+            let cells = op.cells();
             let _ = writeln!(
                 md,
-                "| {} | {} | {} | {sign} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} |",
                 entry.line,
                 user,
-                code(&d.name),
-                values.cell(d.before.as_deref()),
-                values.cell(d.after.as_deref())
+                code(&cells.what),
+                cells.sign,
+                values.cell(cells.before),
+                values.cell(cells.after)
             );
         }
     }
@@ -313,11 +310,14 @@ mod tests {
             user: "alice".into(),
             username: None,
             sub: None,
-            changes: vec![crate::model::row::AttrDiff {
-                name: "custom:plan".into(),
-                before: None,
-                after: Some("gold".into()),
-            }],
+            changes: vec![
+                crate::model::row::AttrDiff {
+                    name: "custom:plan".into(),
+                    before: None,
+                    after: Some("gold".into()),
+                }
+                .into(),
+            ],
             client_metadata: Default::default(),
             left_out: None,
         })
@@ -328,11 +328,14 @@ mod tests {
             user: "ana@corp.example".into(),
             username: Some("uuid-ana".into()),
             sub: Some("sub-ana".into()),
-            changes: vec![crate::model::row::AttrDiff {
-                name: "custom:plan".into(),
-                before: None,
-                after: Some("gold".into()),
-            }],
+            changes: vec![
+                crate::model::row::AttrDiff {
+                    name: "custom:plan".into(),
+                    before: None,
+                    after: Some("gold".into()),
+                }
+                .into(),
+            ],
             client_metadata: Default::default(),
             left_out: None,
         })

@@ -10,6 +10,8 @@ use crate::model::source::Source;
 pub struct PlanSummary {
     pub to_change: u64,
     pub attributes: u64,
+    /// The operations to make, by kind (`{"set_attribute": 3, "delete_attribute": 1}`).
+    pub ops: crate::model::op::Counts,
     pub unchanged: u64,
     pub not_found: u64,
     pub invalid: u64,

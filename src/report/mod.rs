@@ -23,6 +23,9 @@ pub struct Report {
     pub input_sha256: String,
     pub rows_total: u64,
     pub updated: u64,
+    /// The operations the updated rows made, by kind (`{"set_attribute": 3, ...}`; a
+    /// `*_verified` flag Cognito reset counts as set).
+    pub ops: crate::model::op::Counts,
     pub failed: u64,
     pub invalid: u64,
     /// Rows whose attributes already had their target values: not sent.

@@ -117,7 +117,13 @@ impl Tally {
             });
         }
         match e.outcome {
-            Outcome::Updated => r.updated += 1,
+            Outcome::Updated => {
+                r.updated += 1;
+                for after in e.after.iter().flat_map(|a| a.values()) {
+                    r.ops
+                        .add(crate::model::op::attributes::kind_of(after.as_deref()), 1);
+                }
+            }
             Outcome::Failed => {
                 r.failed += 1;
                 let code = e.code.clone().unwrap_or_default();
@@ -253,5 +259,17 @@ mod tests {
         assert!(tally.same_as_before(0, Outcome::Invalid, "UnknownAttribute"));
         assert!(!tally.same_as_before(0, Outcome::Invalid, "ValueTooLong"));
         assert_eq!(tally.report.failures_by_code["UnknownAttribute"], 1);
+    }
+
+    #[test]
+    fn a_format_3_journal_counts_its_operations_by_kind() {
+        use crate::model::op::OpKind;
+        // As this build (format 3) writes an updated row: its before- and after-values.
+        let values = r#","before":{"nickname":"old","locale":"fr"},"after":{"nickname":"new","locale":null}"#;
+        let (_d, path) = journal(&[entry(0, "updated", values), entry(1, "updated", "")]);
+        let ops = Tally::load(&path).unwrap().0.report.ops;
+        assert_eq!(ops.get(OpKind::SetAttribute), 1);
+        assert_eq!(ops.get(OpKind::DeleteAttribute), 1);
+        assert_eq!(ops.total(), 2, "a row without values adds no operation");
     }
 }

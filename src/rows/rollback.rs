@@ -12,6 +12,7 @@ use anyhow::{Context, bail};
 
 use crate::files;
 use crate::journal::{self, Outcome};
+use crate::model::op::OpDiff;
 use crate::model::row::AttrDiff;
 use crate::model::source::Source;
 use crate::plan::file::{self as planfile, PlanEntry, PlanHeader, PlanWriter};
@@ -127,14 +128,17 @@ pub fn make_plan(
     let mut writer = PlanWriter::create(out, &plan_header).with_context(writing)?;
     let users = rows.len() as u64;
     for (line, (user, username, sub), before, after) in rows.into_values() {
+        // What the run did to each attribute, undone by its inverse (`model::op`).
         let changes = before
             .into_iter()
             .map(|(name, old)| AttrDiff {
-                before: after.get(&name).cloned().flatten(),
+                after: after.get(&name).cloned().flatten(),
                 name,
-                after: old,
+                before: old,
             })
-            .collect();
+            .map(|done| OpDiff::from(done).inverse())
+            .collect::<Option<Vec<OpDiff>>>()
+            .expect("attribute changes can be undone");
         writer
             .write(&PlanEntry {
                 line,

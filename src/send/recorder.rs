@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 use crate::cognito::pacing::{CallError, ErrorKind, SendResult, Sent};
 use crate::decide::planner::unverified_by;
 use crate::journal::{Entry, Journal, Outcome, now_unix};
-use crate::model::row::{Change, Code, Record};
+use crate::model::row::{Code, Record};
 use crate::progress::{Progress, Reporter};
 use crate::report::{FailedRows, Report, Tally};
 use crate::send::stream::Work;
@@ -156,12 +156,12 @@ impl Recorder {
     /// rollback restores it.
     pub fn recovered(&mut self, record: &Record, before: crate::model::row::Before) {
         let mut entry = entry(record, Outcome::Updated, None, 0, 0);
-        let reset: Vec<&str> = unverified_by(&record.row.changes).collect();
+        let reset: Vec<&str> = unverified_by(record.row.attrs()).collect();
         entry.after = Some(
             before
                 .keys()
                 .map(|name| {
-                    let change = record.row.changes.iter().find(|c| &c.name == name);
+                    let change = record.row.attrs().find(|c| &c.name == name);
                     let value = match change {
                         Some(c) => c.change.value().map(str::to_string),
                         None if reset.contains(&name.as_str()) => Some("false".into()),
@@ -382,12 +382,8 @@ fn after_values(work: &Work) -> crate::model::row::Before {
     let mut after: crate::model::row::Before = work
         .record
         .row
-        .changes
-        .iter()
-        .map(|c| match &c.change {
-            Change::Set(v) => (c.name.clone(), Some(v.clone())),
-            Change::Delete => (c.name.clone(), None),
-        })
+        .attrs()
+        .map(|c| (c.name.clone(), c.change.value().map(str::to_string)))
         .collect();
     for verified in crate::send::stream::unverified_flags(work) {
         after.insert(verified.to_string(), Some("false".into()));

@@ -13,8 +13,8 @@ use crate::cognito::pacing::Sent;
 use crate::decide::planner::{Decision, RowsFrom};
 use crate::decide::prepare::{PoolState, Scanned};
 use crate::journal::DoneSet;
-use crate::model::row::AttrDiff;
-use crate::model::row::{AttrChange, Change, Record};
+use crate::model::op::OpDiff;
+use crate::model::row::Record;
 use crate::rows::input::{InputError, Records};
 
 use crate::model::row::Before;
@@ -40,18 +40,20 @@ pub struct Work {
 }
 
 impl Work {
-    /// The row as the call sends it: with the real username its key resolved to. Cognito
-    /// would resolve an alias itself, but the row may change the very email it is keyed by:
-    /// a retry after the change landed would find nobody, or someone else.
-    pub fn call(&self) -> std::borrow::Cow<'_, crate::model::row::Row> {
+    /// The username the calls are sent with: the real username the row's key resolved to.
+    /// Cognito would resolve an alias itself, but the row may change the very email it is
+    /// keyed by: a retry after the change landed would find nobody, or someone else.
+    pub fn username(&self) -> &str {
         match &self.record.identity {
-            Some(id) if id.username != self.record.row.username => {
-                let mut row = self.record.row.clone();
-                row.username = id.username.clone();
-                std::borrow::Cow::Owned(row)
-            }
-            _ => std::borrow::Cow::Borrowed(&self.record.row),
+            Some(id) => &id.username,
+            None => &self.record.row.username,
         }
+    }
+
+    /// The calls that send the row's operations, in order (`model::op::calls`).
+    pub fn calls(&self) -> Vec<crate::cognito::call::Call> {
+        let row = &self.record.row;
+        crate::model::op::calls(self.username(), &row.ops, &row.client_metadata)
     }
 }
 
@@ -180,24 +182,19 @@ pub fn read_rows(
 
 /// A row to send: exactly the decided changes, with what the pool held before them (read now,
 /// or as the plan saw it; for a resend, as it was before the first attempt), for rollback.
-fn work(mut record: Record, diffs: Vec<AttrDiff>, read: bool, earlier: Option<Before>) -> Work {
+fn work(mut record: Record, diffs: Vec<OpDiff>, read: bool, earlier: Option<Before>) -> Work {
     let expected = match read {
         true => Some(
             diffs
                 .iter()
+                .filter_map(OpDiff::attribute)
                 .map(|d| (d.name.clone(), d.before.clone()))
                 .collect::<Before>(),
         ),
         false => record.before.take(),
     };
     let before = overlay(expected.clone(), earlier.as_ref());
-    record.row.changes = diffs
-        .into_iter()
-        .map(|d| AttrChange {
-            name: d.name,
-            change: d.after.map_or(Change::Delete, Change::Set),
-        })
-        .collect();
+    record.row.ops = diffs.iter().map(OpDiff::op).collect();
     Work {
         record,
         before,
@@ -240,7 +237,7 @@ pub fn note_unverified(work: &mut Work, now: Option<&BTreeMap<String, String>>) 
 /// The `*_verified` flags a row's call makes Cognito set to false: each address it sets
 /// without its flag, except a pending change, which leaves the old address and its flag.
 pub fn unverified_flags(work: &Work) -> impl Iterator<Item = &'static str> + '_ {
-    crate::decide::planner::unverified_by(&work.record.row.changes).filter(|verified| {
+    crate::model::op::attributes::unverified_by(work.record.row.attrs()).filter(|verified| {
         !crate::decide::planner::ALIASES
             .iter()
             .any(|(alias, flag)| flag == verified && work.pending.contains(alias))

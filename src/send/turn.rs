@@ -14,9 +14,9 @@ use std::collections::BTreeMap;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use crate::cognito::pacing::{Pacing, RateControl, SendResult, Sent, retrying, send_row_from};
+use crate::cognito::pacing::{Pacing, RateControl, SendResult, Sent, retrying, send_call_from};
 use crate::cognito::{Pool, User};
-use crate::decide::planner::ALIASES;
+use crate::model::op::attributes::still_to_send;
 use crate::model::row::{AttrChange, Before};
 use crate::send::stream::{Event, Work, note_unverified, overlay};
 
@@ -71,7 +71,7 @@ pub(super) async fn send_one<P: Pool>(
         _ = pacing.rate.acquire() => {}
     }
     if at.read {
-        let username = work.call().username.clone();
+        let username = work.username().to_string();
         let read = tokio::select! {
             biased;
             _ = stop.cancelled() => return Some(not_sent(work)),
@@ -109,8 +109,30 @@ pub(super) async fn send_one<P: Pool>(
     if !written || stop.is_cancelled() {
         return Some(not_sent(work));
     }
-    let sent = send_row_from(pool, pacing, &work.call(), stop, true).await;
+    let sent = send_calls(pool, pacing, &work, stop).await;
     Some(Event::Sent(work, sent))
+}
+
+/// Sends the row's calls in order (`model::op::calls`; one for attribute operations), the
+/// first in the turn already taken; stops at the first that does not succeed.
+async fn send_calls<P: Pool>(
+    pool: &P,
+    pacing: &Pacing,
+    work: &Work,
+    stop: &CancellationToken,
+) -> Sent {
+    let mut total = sent(SendResult::Updated);
+    for (i, call) in work.calls().iter().enumerate() {
+        let one = send_call_from(pool, pacing, call, stop, i == 0).await;
+        total.attempts += one.attempts;
+        total.throttled += one.throttled;
+        total.unknown_outcomes += one.unknown_outcomes;
+        total.result = one.result;
+        if !matches!(total.result, SendResult::Updated) {
+            break;
+        }
+    }
+    total
 }
 
 fn sent(result: SendResult) -> Sent {
@@ -139,8 +161,7 @@ fn recheck(work: &mut Work, user: &User, force: bool) -> Checked {
         let conflicts: Vec<String> = work
             .record
             .row
-            .changes
-            .iter()
+            .attrs()
             .filter(|c| {
                 expected
                     .get(&c.name)
@@ -151,32 +172,20 @@ fn recheck(work: &mut Work, user: &User, force: bool) -> Checked {
         if !conflicts.is_empty() && !force {
             return Checked::Conflict(conflicts);
         }
-        let changes = &work.record.row.changes;
-        let alias_changes = |alias: &str| {
-            changes
-                .iter()
-                .any(|c| c.name == alias && c.change.value().is_some() && !at_target(c))
-        };
-        let kept: Vec<AttrChange> = changes
-            .iter()
-            .filter(|c| {
-                !at_target(c)
-                    || ALIASES
-                        .iter()
-                        .any(|(alias, flag)| *flag == c.name && alias_changes(alias))
-            })
-            .cloned()
-            .collect();
-        if kept.iter().all(at_target) {
+        // The attribute operations are checked here; a row with operations of another kind
+        // still has those to send.
+        let changes: Vec<AttrChange> = work.record.row.attrs().cloned().collect();
+        let kept = still_to_send(&changes, now);
+        let others = work.record.row.ops.len() > changes.len();
+        if kept.iter().all(at_target) && !others {
             return Checked::Unchanged;
         }
-        work.record.row.changes = kept;
+        work.record.row.set_attrs(kept);
     }
     let fresh: Before = work
         .record
         .row
-        .changes
-        .iter()
+        .attrs()
         .map(|c| (c.name.clone(), now(&c.name)))
         .collect();
     work.before = overlay(Some(fresh), work.earlier.as_ref());
@@ -220,8 +229,7 @@ mod tests {
     }
 
     fn names(work: &Work) -> Vec<&str> {
-        let changes = &work.record.row.changes;
-        changes.iter().map(|c| c.name.as_str()).collect()
+        work.record.row.attrs().map(|c| c.name.as_str()).collect()
     }
 
     #[test]

@@ -11,7 +11,7 @@ mod retry;
 pub use meter::{CallOutcome, Meter, Second};
 pub use rate::{RateControl, RateSnapshot};
 pub use retry::{
-    Pacing, RetryPolicy, SendResult, Sent, interrupted, retrying, send_row, send_row_from,
+    Pacing, RetryPolicy, SendResult, Sent, interrupted, retrying, send_call, send_call_from,
 };
 
 pub use crate::cognito::{CallError, ErrorKind};

@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{CallError, CallOutcome, ErrorKind, Meter, RateControl, backoff};
 use crate::cognito::Pool;
-use crate::model::row::Row;
+use crate::cognito::call::Call;
 
 /// How hard to try before giving up on a call.
 #[derive(Debug, Clone)]
@@ -80,37 +80,38 @@ pub struct Sent {
     pub unknown_outcomes: u32,
 }
 
-/// Sends `row`, retrying as the policy says. Stops early, with `Interrupted`, once `stop` is
+/// Sends `call`, retrying as the policy says. Stops early, with `Interrupted`, once `stop` is
 /// cancelled: no new attempt is started after that.
-pub async fn send_row<P: Pool>(
+pub async fn send_call<P: Pool>(
     pool: &P,
     pacing: &Pacing,
-    row: &Row,
+    call: &Call,
     stop: &CancellationToken,
 ) -> Sent {
-    send_row_from(pool, pacing, row, stop, false).await
+    send_call_from(pool, pacing, call, stop, false).await
 }
 
-/// [`send_row`], for a caller that already waited for this row's first turn of the pacer
-/// (`turn_taken`): it read the user in that turn, and the update follows the read at once.
-pub async fn send_row_from<P: Pool>(
+/// [`send_call`], for a caller that already waited for this row's first turn of the pacer
+/// (`turn_taken`): it read the user in that turn, and the call follows the read at once.
+pub async fn send_call_from<P: Pool>(
     pool: &P,
     pacing: &Pacing,
-    row: &Row,
+    call: &Call,
     stop: &CancellationToken,
     turn_taken: bool,
 ) -> Sent {
     let attempt = AtomicU32::new(0);
     let update = || async {
         let n = attempt.fetch_add(1, Ordering::Relaxed) + 1;
-        let answer = pool.update(row).await;
+        let answer = pool.send(call).await;
         if let Err(err) = &answer {
             tracing::debug!(
-                user = %row.username,
+                user = %call.username(),
+                api = call.api(),
                 attempt = n,
                 code = %err.code,
                 kind = ?err.kind,
-                "update failed"
+                "call failed"
             );
         }
         answer

@@ -239,7 +239,7 @@ async fn from_input<P: Pool>(
             originals.push(key.clone());
         }
         if let Some(record) = &row.record {
-            wanted.extend(record.row.changes.iter().map(|c| c.name.clone()));
+            wanted.extend(record.row.attrs().map(|c| c.name.clone()));
         }
     }
     let wanted = read.wanted(wanted);
@@ -330,8 +330,7 @@ async fn from_input<P: Pool>(
             (None, Some(record), _) => {
                 let changes = record
                     .row
-                    .changes
-                    .iter()
+                    .attrs()
                     .map(|c| (c.name.clone(), c.change.value().map(str::to_string)))
                     .collect::<Vec<_>>();
                 aliases.extend(lookups::aliases_set(&changes));

@@ -265,7 +265,15 @@ mod tests {
             .collect();
         assert_eq!(rows[0].key.as_deref(), Some("L1"));
         assert_eq!(
-            rows[0].record.as_ref().unwrap().row.changes[0].name,
+            rows[0]
+                .record
+                .as_ref()
+                .unwrap()
+                .row
+                .attrs()
+                .next()
+                .unwrap()
+                .name,
             "custom:tier"
         );
     }

@@ -160,7 +160,7 @@ fn to_record(
     let mut row = Row {
         line,
         username: String::new(),
-        changes: Vec::new(),
+        ops: Vec::new(),
         client_metadata: opts.client_metadata.clone(),
     };
     let mut problems = Vec::new();
@@ -200,7 +200,7 @@ fn to_record(
                     (true, EmptyCells::Delete) => Change::Delete,
                     (true, EmptyCells::Ignore) => continue,
                 };
-                row.changes.push(AttrChange {
+                row.push_attr(AttrChange {
                     name: name.clone(),
                     change,
                 });

@@ -46,7 +46,7 @@ fn parse_line(bytes: &[u8], line: u64, opts: &InputOptions) -> Record {
     let mut row = Row {
         line,
         username: String::new(),
-        changes: Vec::new(),
+        ops: Vec::new(),
         client_metadata: opts.client_metadata.clone(),
     };
     // Bad bytes are reported, and the rest of the line is still read (with U+FFFD in their
@@ -192,7 +192,7 @@ fn attributes(
             other => other,
         };
         written.insert(name.clone(), value);
-        row.changes.push(AttrChange { name, change });
+        row.push_attr(AttrChange { name, change });
     }
     Value::Object(written)
 }

@@ -7,7 +7,8 @@
 use std::io::{BufRead, BufReader, Read};
 
 use super::{InputError, Records};
-use crate::model::row::{AttrChange, Change, Code, Problem, RawRecord, Record, Row};
+use crate::model::op::OpDiff;
+use crate::model::row::{Code, Problem, RawRecord, Record, Row};
 use crate::plan::file::{LeftOut, PlanEntry};
 
 pub(super) fn read(reader: Box<dyn Read + Send>, display: &str) -> Records {
@@ -52,7 +53,7 @@ fn to_record(text: &str, file_line: u64) -> Record {
                 row: Row {
                     line: file_line,
                     username: String::new(),
-                    changes: vec![],
+                    ops: vec![],
                     client_metadata: Default::default(),
                 },
                 problems: vec![Problem::row(
@@ -67,24 +68,15 @@ fn to_record(text: &str, file_line: u64) -> Record {
     if let Some(left) = &entry.left_out {
         return left_out(&entry, left, file_line);
     }
-    let changes = entry
-        .changes
-        .iter()
-        .map(|d| AttrChange {
-            name: d.name.clone(),
-            change: d.after.clone().map_or(Change::Delete, Change::Set),
-        })
-        .collect();
+    // The plan's changes, each made again as the operation that makes it.
+    let ops = entry.changes.iter().map(OpDiff::op).collect();
+    let attr_diffs = || entry.changes.iter().filter_map(OpDiff::attribute);
     // Failed rows are written back as JSONL input rows: fixable and re-feedable to `apply`.
-    let attributes: serde_json::Map<String, serde_json::Value> = entry
-        .changes
-        .iter()
+    let attributes: serde_json::Map<String, serde_json::Value> = attr_diffs()
         .map(|d| (d.name.clone(), d.after.clone().into()))
         .collect();
     // What the plan saw before the change: checked against the pool before sending.
-    let before = entry
-        .changes
-        .iter()
+    let before = attr_diffs()
         .map(|d| (d.name.clone(), d.before.clone()))
         .collect();
     let mut raw = serde_json::Map::new();
@@ -97,7 +89,7 @@ fn to_record(text: &str, file_line: u64) -> Record {
         row: Row {
             line: file_line,
             username: entry.user,
-            changes,
+            ops,
             client_metadata: entry.client_metadata,
         },
         problems: vec![],
@@ -127,7 +119,7 @@ fn left_out(entry: &PlanEntry, left: &LeftOut, file_line: u64) -> Record {
         row: Row {
             line: file_line,
             username: entry.user.clone(),
-            changes: vec![],
+            ops: vec![],
             client_metadata: Default::default(),
         },
         problems: vec![Problem::row(Code::from_text(&left.code), message)],

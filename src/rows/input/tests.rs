@@ -39,7 +39,7 @@ fn jsonl(text: &[u8]) -> Vec<Record> {
 
 /// The value a record sets for `name`.
 fn set(record: &Record, name: &str) -> Option<String> {
-    record.row.changes.iter().find_map(|c| match &c.change {
+    record.row.attrs().find_map(|c| match &c.change {
         Change::Set(v) if c.name == name => Some(v.clone()),
         _ => None,
     })
@@ -61,7 +61,7 @@ fn csv_header_with_many_columns_completes() {
     let records = csv(text.as_bytes());
     assert_eq!(records.len(), 1);
     assert!(records[0].is_valid(), "{}", messages(&records[0]));
-    assert_eq!(records[0].row.changes.len(), 200_000);
+    assert_eq!(records[0].row.ops.len(), 200_000);
 
     let repeated = format!("username,{},custom:c7\n", names[..1000].join(","));
     let err = read(Format::Csv, repeated.as_bytes()).expect_err("refused");
@@ -246,7 +246,7 @@ fn a_plans_left_out_entry_is_an_invalid_row_with_the_plans_reason() {
         "left out by the plan (input line 4): 2 users of the pool have this email"
     );
     assert_eq!(records[0].row.username, "k@x.example");
-    assert!(records[0].row.changes.is_empty() && records[0].before.is_none());
+    assert!(records[0].row.ops.is_empty() && records[0].before.is_none());
     // A code this build does not know still leaves the row out.
     assert_eq!(records[1].problems[0].code.as_str(), "InvalidRow");
     assert!(records[2].is_valid());

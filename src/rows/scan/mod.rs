@@ -182,7 +182,7 @@ pub fn scan(path: &Path, display: &str, opts: &InputOptions) -> Result<Scan, Inp
                 scan.users.insert(user_key(sub));
             }
         }
-        for c in &record.row.changes {
+        for c in record.row.attrs() {
             if !scan.attributes.contains(&c.name) {
                 scan.attributes.insert(c.name.clone());
             }

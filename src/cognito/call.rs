@@ -1,0 +1,70 @@
+//! The writes the tool sends, typed: one [`Call`] variant per Cognito write API, which the
+//! real pool (`sdk.rs`) and the fake (`fake.rs`) each match on. Operations
+//! (`model::op`) decide which calls send them; the pool only carries them out.
+//!
+//! Every call belongs to a quota [`Category`]: Cognito meters its APIs per category and per
+//! account and region, so the sender paces each category on its own.
+
+use std::collections::BTreeMap;
+
+/// One write to a user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Call {
+    /// AdminUpdateUserAttributes. Every attribute operation of a row goes in one call: an
+    /// address and its `*_verified` flag must travel together, or Cognito marks the address
+    /// unverified and sends a code.
+    UpdateAttributes {
+        username: String,
+        /// Name and value; None deletes (sent as a blank value, as the API documents).
+        attributes: Vec<(String, Option<String>)>,
+        client_metadata: BTreeMap<String, String>,
+    },
+}
+
+/// A Cognito quota category: its calls share one per-account, per-region limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    /// UserUpdate: 25 requests a second by default, shared with the live app.
+    UserUpdate,
+}
+
+impl Call {
+    /// The API's name, as the call log and messages name it.
+    pub fn api(&self) -> &'static str {
+        match self {
+            Call::UpdateAttributes { .. } => "AdminUpdateUserAttributes",
+        }
+    }
+
+    /// The user the call acts on (its real username).
+    pub fn username(&self) -> &str {
+        match self {
+            Call::UpdateAttributes { username, .. } => username,
+        }
+    }
+
+    /// The quota category Cognito meters this call in.
+    pub fn category(&self) -> Category {
+        match self {
+            Call::UpdateAttributes { .. } => Category::UserUpdate,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_call_names_its_api_user_and_category() {
+        let call = Call::UpdateAttributes {
+            username: "alice".into(),
+            attributes: vec![("nickname".into(), None)],
+            client_metadata: BTreeMap::new(),
+        };
+        assert_eq!(call.api(), "AdminUpdateUserAttributes");
+        assert_eq!(call.username(), "alice");
+        assert_eq!(call.category(), Category::UserUpdate);
+    }
+}
