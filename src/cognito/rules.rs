@@ -3,8 +3,6 @@
 //! and which attributes are sign-in aliases. Used by the readers (column names), the row
 //! checks (`decide::validate`) and the fake pool, which refuses what Cognito refuses.
 
-use crate::model::row::Code;
-
 /// Each alias attribute with the flag that, set to true in the same call, keeps it verified
 /// (otherwise Cognito marks the new address unverified and sends a code).
 pub const ALIASES: [(&str, &str); 2] = [
@@ -79,47 +77,6 @@ pub fn check_name(name: &str) -> Result<(), String> {
             "is not a standard Cognito attribute; custom attributes need the \"custom:\" prefix"
                 .into(),
         ),
-    }
-}
-
-/// Checks a value to be set. Messages never quote the value: it is personal data.
-pub fn check_value(name: &str, value: &str) -> Result<(), (Code, String)> {
-    // Counting stops past the limit: a hostile 1 GB value costs no more than a short one.
-    let chars = value.chars().take(MAX_VALUE_CHARS + 1).count();
-    if chars > MAX_VALUE_CHARS {
-        let chars = value.chars().count();
-        return Err((
-            Code::ValueTooLong,
-            format!("value is {chars} characters, Cognito allows at most {MAX_VALUE_CHARS}"),
-        ));
-    }
-    if value.contains('\0') {
-        return Err((
-            Code::InvalidCharacter,
-            "value contains a NUL character".to_string(),
-        ));
-    }
-    match name {
-        "email_verified" | "phone_number_verified" if value != "true" && value != "false" => Err((
-            Code::InvalidBoolean,
-            "must be \"true\" or \"false\"".to_string(),
-        )),
-        // Cognito refuses any other form at send time, one failed call each.
-        "phone_number" if !is_e164(value) => Err((
-            Code::InvalidPhoneNumber,
-            "must be in E.164 form: + then the country code and number, digits only (+15551000003)"
-                .to_string(),
-        )),
-        // Digits only: `parse::<u64>` alone would also take a leading `+`.
-        "updated_at"
-            if !value.bytes().all(|b| b.is_ascii_digit()) || value.parse::<u64>().is_err() =>
-        {
-            Err((
-                Code::InvalidNumber,
-                "must be a number of seconds since 1970-01-01".to_string(),
-            ))
-        }
-        _ => Ok(()),
     }
 }
 

@@ -3,7 +3,7 @@
 //! These are Cognito's own rules, checked up front so that a bad row is reported with its line
 //! number instead of costing an API call (and a slot of the shared quota) only to be refused.
 
-use crate::cognito::rules::{check_name, check_value, is_read_only};
+use crate::cognito::rules::{MAX_VALUE_CHARS, check_name, is_e164, is_read_only};
 use crate::model::row::{Change, Code, Problem, Record};
 
 /// Checks a record's attributes and adds every problem found to it.
@@ -55,10 +55,50 @@ pub fn check(record: &mut Record) {
     }
 }
 
+/// Checks a value to be set. Messages never quote the value: it is personal data.
+fn check_value(name: &str, value: &str) -> Result<(), (Code, String)> {
+    // Counting stops past the limit: a hostile 1 GB value costs no more than a short one.
+    let chars = value.chars().take(MAX_VALUE_CHARS + 1).count();
+    if chars > MAX_VALUE_CHARS {
+        let chars = value.chars().count();
+        return Err((
+            Code::ValueTooLong,
+            format!("value is {chars} characters, Cognito allows at most {MAX_VALUE_CHARS}"),
+        ));
+    }
+    if value.contains('\0') {
+        return Err((
+            Code::InvalidCharacter,
+            "value contains a NUL character".to_string(),
+        ));
+    }
+    match name {
+        "email_verified" | "phone_number_verified" if value != "true" && value != "false" => Err((
+            Code::InvalidBoolean,
+            "must be \"true\" or \"false\"".to_string(),
+        )),
+        // Cognito refuses any other form at send time, one failed call each.
+        "phone_number" if !is_e164(value) => Err((
+            Code::InvalidPhoneNumber,
+            "must be in E.164 form: + then the country code and number, digits only (+15551000003)"
+                .to_string(),
+        )),
+        // Digits only: `parse::<u64>` alone would also take a leading `+`.
+        "updated_at"
+            if !value.bytes().all(|b| b.is_ascii_digit()) || value.parse::<u64>().is_err() =>
+        {
+            Err((
+                Code::InvalidNumber,
+                "must be a number of seconds since 1970-01-01".to_string(),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cognito::rules::is_e164;
 
     #[test]
     fn phone_numbers_must_be_e164() {

@@ -11,6 +11,30 @@ use crate::plan::summary::{PlanSummary, thousands};
 /// The flag that lets a run go over the default sender's daily limit.
 pub const ALLOW_FLAG: &str = "--allow-over-email-limit";
 
+/// The summary's notes are written here, beside the senders' limits they end with, so that
+/// the summary (plain counts) needs nothing from this file.
+impl PlanSummary {
+    /// What the run will cost the user: messages sent and billable users.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = vec![format!(
+            "Applying makes the {} users it changes billable monthly active users this month (an attribute update counts as activity).",
+            thousands(self.to_change)
+        )];
+        if self.users_read > 0 {
+            notes.push(format!(
+                "Reading current values with AdminGetUser made {} users billable this month; --current-state list does not.",
+                thousands(self.users_read)
+            ));
+        }
+        notes.push(format!(
+            "{} users will receive a verification message.",
+            thousands(self.messages)
+        ));
+        notes.extend(self::notes(self, &self.messaging));
+        notes
+    }
+}
+
 /// Notes on the messages a plan causes: senders, limits, triggers, pending changes, lockouts.
 pub fn notes(summary: &PlanSummary, messaging: &Messaging) -> Vec<String> {
     let mut notes = Vec::new();

@@ -64,24 +64,4 @@ impl PlanSummary {
             thousands(self.invalid)
         )
     }
-
-    /// What the run will cost the user: messages sent and billable users.
-    pub fn notes(&self) -> Vec<String> {
-        let mut notes = vec![format!(
-            "Applying makes the {} users it changes billable monthly active users this month (an attribute update counts as activity).",
-            thousands(self.to_change)
-        )];
-        if self.users_read > 0 {
-            notes.push(format!(
-                "Reading current values with AdminGetUser made {} users billable this month; --current-state list does not.",
-                thousands(self.users_read)
-            ));
-        }
-        notes.push(format!(
-            "{} users will receive a verification message.",
-            thousands(self.messages)
-        ));
-        notes.extend(crate::plan::budget::notes(self, &self.messaging));
-        notes
-    }
 }
