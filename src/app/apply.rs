@@ -15,7 +15,7 @@ use anyhow::anyhow;
 use super::ask::{self, APPLY_UNASKED, PREVIEW_LINES, colour_on_stderr, confirm, show_preview};
 use super::backfill::{self, Rule, compute_plan, resumable, rule_lines};
 use super::context::{Connect, Context, Opened};
-use super::execute::{self, html_path};
+use super::execute;
 use super::flags::{ApplyRun, Files, Rows, Sending};
 use super::outcome::{Failure, Outcome, setup, setup_or_stopped};
 use super::outputs::{self, Output, refuse_plan_with_run};
@@ -191,13 +191,10 @@ fn check_files(
     journal: Option<&Path>,
 ) -> Result<Option<files::Lock>, Failure> {
     let inputs: Vec<(&str, &Path)> = input.iter().map(|i| ("the input", *i)).collect();
-    let html = html_path(&files.report);
+    let reports = outputs::reports(&files.report);
     let mut outputs: Vec<(Output, &Path)> = plan.iter().map(|p| (Output::Plan, *p)).collect();
-    outputs.extend([
-        (Output::Report, files.report.as_path()),
-        (Output::HtmlReport, html.as_path()),
-        (Output::FailedRows, files.failed.as_path()),
-    ]);
+    outputs.extend(reports.iter().map(|(kind, path)| (*kind, path.as_path())));
+    outputs.push((Output::FailedRows, files.failed.as_path()));
     outputs::check(&inputs, &outputs, journal)
 }
 

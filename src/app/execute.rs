@@ -4,20 +4,19 @@
 //! Commands call these steps in order; what differs between them (where the rows come from,
 //! what is asked) stays in the command.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::Context as _;
 use tokio_util::sync::CancellationToken;
 
 use super::context::{Connect, Context};
 use super::outcome::{Failure, Outcome, setup, setup_or_stopped};
 use super::printer::Printer;
 use crate::cognito::Pool;
-use crate::files;
 use crate::plan::summary::PlanSummary;
 use crate::progress::Reporter;
-use crate::report::{Report, html};
+use crate::report::Report;
+use crate::report::formats::Format as ReportFormat;
 use crate::send::{self as engine, ApplyOptions, Prepared};
 
 /// Everything before the first write: the input scanned, the journal checked, the pool read;
@@ -111,26 +110,11 @@ pub fn resume_command() -> String {
     crate::files::shell::join(args.iter().map(|a| a.as_os_str()))
 }
 
-/// Writes the JSON report to `path` and the HTML report beside it (`.html` for `.json`).
+/// Writes the report in every format, beside each other (`report::formats`).
 fn write_report(report: &Report, path: &Path) -> anyhow::Result<()> {
-    let mut json = serde_json::to_vec_pretty(report)?;
-    json.push(b'\n');
-    files::write_private_atomic(path, &json)
-        .with_context(|| format!("writing the report {}", path.display()))?;
-    let page = html_path(path);
-    html::write(report, html::TimelineSource::Measured, &page)
-        .with_context(|| format!("writing the HTML report {}", page.display()))
-}
-
-/// The HTML report's path: the JSON report's with `.html` instead of `.json` (`.html` added
-/// when that would be the JSON report itself).
-pub fn html_path(report: &Path) -> PathBuf {
-    let page = report.with_extension("html");
-    if page == report {
-        PathBuf::from(format!("{}.html", report.display()))
-    } else {
-        page
-    }
+    ReportFormat::ALL
+        .iter()
+        .try_for_each(|format| format.write(report, path))
 }
 
 /// The end of a run on standard output: the JSON summary with `--json` (and nothing else),
@@ -138,22 +122,11 @@ pub fn html_path(report: &Path) -> PathBuf {
 fn show_report(printer: &Printer, report: &Report, path: &Path) {
     printer.json(report);
     printer.out(report.summary().trim_end());
-    printer.out(format!("report: {}", path.display()));
-    printer.out(format!("HTML report: {}", html_path(path).display()));
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_html_report_sits_beside_the_json_one_and_never_over_it() {
-        let p = |s: &str| html_path(Path::new(s));
-        assert_eq!(
-            p("a/users.csv.report.json"),
-            Path::new("a/users.csv.report.html")
-        );
-        assert_eq!(p("report"), Path::new("report.html"));
-        assert_eq!(p("r.html"), Path::new("r.html.html"));
+    for format in ReportFormat::ALL {
+        printer.out(format!(
+            "{}: {}",
+            format.name(),
+            format.path(path).display()
+        ));
     }
 }

@@ -12,6 +12,7 @@ use anyhow::{Context as _, anyhow};
 
 use super::outcome::{Failure, setup};
 use crate::files;
+use crate::report::formats::Format as ReportFormat;
 
 /// What an output file is, for the messages that name it and the files it may replace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,8 +20,8 @@ pub enum Output {
     Plan,
     MarkdownPlan,
     RollbackPlan,
-    Report,
-    HtmlReport,
+    /// The run's report, in one of the formats it is written in.
+    Report(ReportFormat),
     FailedRows,
     Export,
 }
@@ -32,8 +33,7 @@ impl Output {
             Output::Plan => "the plan",
             Output::MarkdownPlan => "the Markdown plan",
             Output::RollbackPlan => "the rollback plan",
-            Output::Report => "the report",
-            Output::HtmlReport => "the HTML report",
+            Output::Report(format) => format.label(),
             Output::FailedRows => "the failed-rows file",
             Output::Export => "the output",
         }
@@ -43,6 +43,15 @@ impl Output {
     fn replaces_plans(self) -> bool {
         matches!(self, Output::Plan | Output::RollbackPlan)
     }
+}
+
+/// The run's report files beside `report` (the JSON report's path), one per report format:
+/// checked before the first write by every command that sends.
+pub fn reports(report: &Path) -> Vec<(Output, PathBuf)> {
+    ReportFormat::ALL
+        .iter()
+        .map(|&format| (Output::Report(format), format.path(report)))
+        .collect()
 }
 
 /// What a file already holds, as its first line's `kind` says.

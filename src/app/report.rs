@@ -22,7 +22,7 @@ pub fn run<C: Connect>(ctx: &Context<C>, args: &ReportArgs) -> Result<Outcome, F
                 ("the journal", &args.journal),
                 ("the run's input", run_input),
             ],
-            &[(Output::HtmlReport, path)],
+            &[(Output::Report(crate::report::formats::Format::Html), path)],
             None,
         )?;
         let mut with_timeline = report.clone();

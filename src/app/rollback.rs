@@ -9,7 +9,7 @@ use anyhow::Context as _;
 
 use super::ask::{self, ROLLBACK_UNASKED, colour_on_stderr, confirm, paint, show_preview};
 use super::context::{Connect, Context};
-use super::execute::{self, html_path};
+use super::execute;
 use super::flags::UndoRun;
 use super::outcome::{Failure, Outcome, setup};
 use super::outputs::{self, Output};
@@ -34,14 +34,13 @@ pub async fn run<C: Connect>(ctx: &Context<C>, args: RollbackArgs) -> Result<Out
     if !args.dry_run {
         ask::gate(ctx, ROLLBACK_UNASKED)?;
     }
+    let reports = outputs::reports(&files.report);
+    let mut written = vec![(Output::RollbackPlan, plan.as_path())];
+    written.extend(reports.iter().map(|(kind, path)| (*kind, path.as_path())));
+    written.push((Output::FailedRows, files.failed.as_path()));
     let _lock = outputs::check(
         &[("the journal being rolled back", &undo)],
-        &[
-            (Output::RollbackPlan, &plan),
-            (Output::Report, &files.report),
-            (Output::HtmlReport, &html_path(&files.report)),
-            (Output::FailedRows, &files.failed),
-        ],
+        &written,
         Some(&rollback_journal),
     )?;
     // The run being undone must not be sending at the same time.

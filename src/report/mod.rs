@@ -2,6 +2,7 @@
 //! JSON report and the human summary.
 
 mod failed;
+pub mod formats;
 pub mod html;
 mod tally;
 
