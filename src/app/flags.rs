@@ -110,17 +110,7 @@ impl ApplyRun {
 
     /// The report, failed-rows file and journal: the flags, or names beside `rows_file`.
     pub fn files(&self, rows_file: &Path, format: Format) -> Files {
-        let ext = match format {
-            Format::Csv => "csv",
-            Format::Jsonl
-                if rows_file
-                    .extension()
-                    .is_some_and(|e| e.eq_ignore_ascii_case("ndjson")) =>
-            {
-                "ndjson"
-            }
-            Format::Jsonl | Format::Plan => "jsonl",
-        };
+        let ext = format.failed_extension(rows_file);
         Files {
             report: self
                 .report

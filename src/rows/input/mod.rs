@@ -42,6 +42,22 @@ impl Format {
             _ => None,
         }
     }
+
+    /// The extension of the failed-rows file of an input in this format (its rows are written
+    /// back as they were read): an `.ndjson` input keeps its own.
+    pub fn failed_extension(self, input: &Path) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Jsonl
+                if input
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("ndjson")) =>
+            {
+                "ndjson"
+            }
+            Format::Jsonl | Format::Plan => "jsonl",
+        }
+    }
 }
 
 /// What an empty CSV cell means.
