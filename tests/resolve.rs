@@ -8,8 +8,10 @@ mod inprocess;
 
 use std::path::{Path, PathBuf};
 
+use cognito_bulk::cognito::Pool;
+use cognito_bulk::cognito::call::Call;
 use cognito_bulk::cognito::fake::FakePool;
-use cognito_bulk::cognito::{CallError, ErrorKind, Pool};
+use cognito_bulk::cognito::faults::{Fault, Faulty};
 use cognito_bulk::model::source::Source;
 use cognito_bulk::progress::Quiet;
 use cognito_bulk::report::Report;
@@ -50,7 +52,7 @@ fn options(input: &Path, dir: &Path) -> ApplyOptions {
     opts
 }
 
-async fn run_with(pool: &FakePool, mut opts: ApplyOptions, source: Source) -> Report {
+async fn run_with<P: Pool>(pool: &P, mut opts: ApplyOptions, source: Source) -> Report {
     opts.preflight = Some(inprocess::preflight(pool, source, false).await);
     inprocess::run_prepared(pool, opts).await
 }
@@ -76,7 +78,7 @@ fn journal(dir: &Path) -> Vec<serde_json::Value> {
 fn updates(pool: &FakePool) -> Vec<String> {
     let calls = pool.calls().into_iter();
     let mut sent: Vec<String> = calls
-        .filter(|(op, _)| *op == "AdminUpdateUserAttributes")
+        .filter(|(call, _)| *call == Call::Update)
         .map(|(_, u)| u)
         .collect();
     sent.sort();
@@ -289,13 +291,11 @@ async fn a_resumed_row_of_unknown_outcome_acts_on_its_user_after_its_key_email_c
         dir.path(),
         "username,email,email_verified\nana@example.com,ana@new.example,true\n",
     );
-    // Every attempt's answer is lost: the outcome is unknown.
-    let lost = CallError {
-        maybe_applied: true,
-        ..CallError::new(ErrorKind::Transient, "ConnectionError", "reset")
-    };
-    pool.fail(Some("AdminUpdateUserAttributes"), lost, 3);
-    let first = run_with(&pool, options(&input, dir.path()), Source::List).await;
+    // Every attempt's answer is lost (the connection reset before it left, so the outcome
+    // is unknown).
+    let faulty = Faulty::new(pool.clone());
+    faulty.fail(Call::Update, Fault::reset_before(), 3);
+    let first = run_with(&faulty, options(&input, dir.path()), Source::List).await;
     assert_eq!(first.updated, 0);
     assert_eq!(journal(dir.path())[0]["outcome"], "unknown");
     // It had landed after all: the key (the old email) names nobody now.

@@ -1,5 +1,6 @@
-//! The in-process tier's shared setup: `apply` on the fake pool with the options and the
-//! preflight the commands would build, fast (no pacing to speak of, millisecond backoffs).
+//! The in-process tier's shared setup: `apply` on the fake pool (or the fake wrapped in
+//! `Faulty`, any `Pool`) with the options and the preflight the commands would build, fast
+//! (no pacing to speak of, millisecond backoffs).
 
 #![allow(dead_code)]
 
@@ -8,7 +9,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cognito_bulk::cognito::Pool;
-use cognito_bulk::cognito::fake::FakePool;
 use cognito_bulk::cognito::pacing::RetryPolicy;
 use cognito_bulk::model::source::Source;
 use cognito_bulk::progress::Quiet;
@@ -49,7 +49,7 @@ pub fn options(input: &Path, dir: &Path) -> ApplyOptions {
 }
 
 /// The preflight of a pool whose DescribeUserPool answered, current values read by `source`.
-pub async fn preflight(pool: &FakePool, source: Source, allow_messages: bool) -> Preflight {
+pub async fn preflight<P: Pool>(pool: &P, source: Source, allow_messages: bool) -> Preflight {
     Preflight {
         described: Some(pool.describe().await.unwrap()),
         current_state: source,
@@ -60,7 +60,7 @@ pub async fn preflight(pool: &FakePool, source: Source, allow_messages: bool) ->
 }
 
 /// Prepares and runs `opts` to the end, as `apply` does; its preflight must be set.
-pub async fn run_prepared(pool: &FakePool, opts: ApplyOptions) -> Report {
+pub async fn run_prepared<P: Pool>(pool: &P, opts: ApplyOptions) -> Report {
     let stop = CancellationToken::new();
     let prepared = send::prepare(pool, &opts, &Quiet, &stop).await.unwrap();
     send::run(
