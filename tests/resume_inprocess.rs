@@ -1,6 +1,6 @@
 //! Resuming after faults, in-process: the engine on the fake pool wrapped in `Faulty`. A
 //! call whose answer was lost is an unknown outcome that a resume checks instead of sending
-//! again; the failure-rate breaker stops a failing run and `--retry-failed` goes on; rows
+//! again, and that rollback restores; the failure-rate breaker stops a failing run and `--retry-failed` goes on; rows
 //! wrong in themselves are not sent again. What needs a real process (kill -9, Ctrl-C, a
 //! journal that cannot be written, the advice printed) stays in `tests/resume.rs`.
 
@@ -59,6 +59,24 @@ fn assert_pool(pool: &FakePool, users: usize, value: &str) {
     }
 }
 
+/// Rolls back the run journaled in `dir/journal`, as `rollback` does: its plan, applied.
+async fn rollback<P: Pool>(pool: &P, dir: &Path) -> Report {
+    let plan = dir.join("rollback.plan");
+    cognito_bulk::rows::rollback::make_plan(&dir.join("journal"), &plan, false).unwrap();
+    let mut opts = inprocess::options(&plan, dir);
+    opts.input_options.format = Format::Plan;
+    opts.journal_path = Some(dir.join("rollback.journal"));
+    opts.failed_path = dir.join("rollback.failed.jsonl");
+    run(pool, opts, Source::List).await
+}
+
+fn assert_restored(pool: &FakePool, users: usize) {
+    for i in 0..users {
+        let got = pool.attributes(&format!("u{i:04}"));
+        assert_eq!(got["custom:tier"], "free", "u{i:04}");
+    }
+}
+
 #[tokio::test]
 async fn a_lost_answer_then_a_fatal_one_resume_applies_every_user_once_and_rolls_back() {
     let pool = seed(10);
@@ -103,20 +121,48 @@ async fn a_lost_answer_then_a_fatal_one_resume_applies_every_user_once_and_rolls
     );
 
     // The rollback restores every user, u0002 from the before-values of its intent.
-    let plan = dir.path().join("rollback.plan");
-    cognito_bulk::rows::rollback::make_plan(&dir.path().join("journal"), &plan, false).unwrap();
-    let mut undo = inprocess::options(&plan, dir.path());
-    undo.input_options.format = Format::Plan;
-    undo.journal_path = Some(dir.path().join("rollback.journal"));
-    undo.failed_path = dir.path().join("rollback.failed.jsonl");
-    let undo = run(&pool, undo, Source::List).await;
+    let undo = rollback(&pool, dir.path()).await;
     assert_eq!((undo.updated, undo.conflicts), (10, 0));
-    for i in 0..10 {
-        assert_eq!(
-            pool.inner().attributes(&format!("u{i:04}"))["custom:tier"],
-            "free"
-        );
-    }
+    assert_restored(pool.inner(), 10);
+}
+
+#[tokio::test]
+async fn lost_answers_are_unknown_outcomes_that_rollback_restores() {
+    let pool = seed(10);
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_input(dir.path(), 10, "pro");
+    // The first three updates reach the pool, then the connection breaks: no retry left.
+    pool.fail(Call::Update, Fault::reset_after(), 3);
+    let mut opts = inprocess::options(&input, dir.path());
+    (opts.concurrency, opts.retry.max_transient_retries) = (1, 0);
+    let first = run(&pool, opts.clone(), Source::List).await;
+    assert_eq!((first.updated, first.failed, first.unknown_rows), (7, 3, 3));
+    assert_pool(pool.inner(), 10, "pro");
+    // A resend (--retry-failed) finds them applied and keeps their first before-values.
+    opts.retry_failed = true;
+    let second = run(&pool, opts, Source::List).await;
+    assert_eq!((second.updated, second.unknown_rows), (10, 0));
+    assert_eq!(pool.count(Call::Update), 10, "none sent again");
+    // So rollback restores every user, those three included.
+    let undo = rollback(&pool, dir.path()).await;
+    assert_eq!((undo.updated, undo.conflicts), (10, 0));
+    assert_restored(pool.inner(), 10);
+}
+
+#[tokio::test]
+async fn rollback_restores_users_whose_answer_was_lost() {
+    let pool = seed(4);
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_input(dir.path(), 4, "pro");
+    pool.fail(Call::Update, Fault::reset_after(), 2);
+    let mut opts = inprocess::options(&input, dir.path());
+    (opts.concurrency, opts.retry.max_transient_retries) = (1, 0);
+    let first = run(&pool, opts, Source::List).await;
+    assert_eq!((first.updated, first.unknown_rows), (2, 2));
+    // Straight to rollback: the unknown ones hold the values sent, so they are restored.
+    let undo = rollback(&pool, dir.path()).await;
+    assert_eq!((undo.updated, undo.conflicts), (4, 0));
+    assert_restored(pool.inner(), 4);
 }
 
 #[tokio::test]
