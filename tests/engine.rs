@@ -6,8 +6,10 @@ mod inprocess;
 
 use std::path::{Path, PathBuf};
 
+use cognito_bulk::cognito::Pool;
+use cognito_bulk::cognito::api::Api;
 use cognito_bulk::cognito::fake::FakePool;
-use cognito_bulk::cognito::{CallError, ErrorKind};
+use cognito_bulk::cognito::faults::{Fault, Faulty};
 use cognito_bulk::model::source::Source;
 use cognito_bulk::report::Report;
 use cognito_bulk::rows::input::{EmptyCells, Format};
@@ -33,7 +35,7 @@ fn options(input: &Path, dir: &Path) -> ApplyOptions {
     inprocess::options(input, dir)
 }
 
-async fn run(pool: &FakePool, mut opts: ApplyOptions, allow: bool) -> Report {
+async fn run<P: Pool>(pool: &P, mut opts: ApplyOptions, allow: bool) -> Report {
     opts.preflight = Some(inprocess::preflight(pool, Source::List, allow).await);
     inprocess::run_prepared(pool, opts).await
 }
@@ -55,17 +57,8 @@ fn tiers(n: usize, tier: &str) -> String {
 #[tokio::test]
 async fn a_throttle_storm_lands_every_row_once() {
     // The storm starts once the run is going (the pacer measures what got through).
-    let pool = fake(60);
-    pool.fail_from(
-        Some("AdminUpdateUserAttributes"),
-        15,
-        CallError::new(
-            ErrorKind::Throttled,
-            "TooManyRequestsException",
-            "slow down",
-        ),
-        15,
-    );
+    let pool = Faulty::new(fake(60));
+    pool.fail_from(Api::Update, 15, Fault::throttle(), 15);
     let dir = tempfile::tempdir().unwrap();
     let input = csv(dir.path(), tiers(60, "pro"));
     let report = run(&pool, options(&input, dir.path()), false).await;
@@ -73,7 +66,9 @@ async fn a_throttle_storm_lands_every_row_once() {
         (report.updated, report.failed, report.throttled),
         (60, 0, 15)
     );
-    assert_eq!(pool.count("AdminUpdateUserAttributes"), 75);
+    assert_eq!(pool.count(Api::Update), 75);
+    assert_eq!(pool.inner().count(Api::Update), 60, "each row applied once");
+    let pool = pool.inner();
     for i in 0..60 {
         assert_eq!(pool.attributes(&format!("u{i:03}"))["custom:tier"], "pro");
     }
@@ -81,14 +76,9 @@ async fn a_throttle_storm_lands_every_row_once() {
 
 #[tokio::test]
 async fn a_fatal_answer_stops_the_run_and_a_resume_sends_only_the_rest() {
-    let pool = fake(100);
+    let pool = Faulty::new(fake(100));
     // The 40th update is refused as unauthorized: every other row would fail the same way.
-    pool.fail_from(
-        Some("AdminUpdateUserAttributes"),
-        40,
-        CallError::new(ErrorKind::Fatal, "NotAuthorizedException", "no"),
-        1,
-    );
+    pool.fail_from(Api::Update, 40, Fault::fatal("NotAuthorizedException"), 1);
     let dir = tempfile::tempdir().unwrap();
     let input = csv(dir.path(), tiers(100, "pro"));
     let mut opts = options(&input, dir.path());
@@ -110,14 +100,15 @@ async fn a_fatal_answer_stops_the_run_and_a_resume_sends_only_the_rest() {
         (100, 0, None)
     );
     // Every user got exactly one successful update; only the refused one was sent twice.
-    let calls = pool.calls();
+    let (sent, applied) = (pool.calls(), pool.inner().calls());
     for i in 0..100 {
         let user = format!("u{i:03}");
-        let sent = calls
-            .iter()
-            .filter(|(op, u)| *op == "AdminUpdateUserAttributes" && *u == user)
-            .count();
-        assert_eq!(sent, if i == 39 { 2 } else { 1 }, "{user}");
+        let times = |calls: &[(Api, String)]| {
+            let update = |(c, u): &&(Api, String)| *c == Api::Update && *u == user;
+            calls.iter().filter(update).count()
+        };
+        assert_eq!(times(&sent), if i == 39 { 2 } else { 1 }, "{user}");
+        assert_eq!(times(&applied), 1, "{user}");
     }
 }
 
@@ -150,13 +141,8 @@ async fn verification_messages_are_exactly_what_cognito_sends() {
 
 #[tokio::test]
 async fn a_transient_storm_fails_rows_after_their_retries_and_goes_on() {
-    let pool = fake(20);
-    pool.fail_from(
-        Some("AdminUpdateUserAttributes"),
-        1,
-        CallError::new(ErrorKind::Transient, "InternalErrorException", "oops"),
-        6,
-    );
+    let pool = Faulty::new(fake(20));
+    pool.fail(Api::Update, Fault::internal_error(), 6);
     let dir = tempfile::tempdir().unwrap();
     let input = csv(dir.path(), tiers(20, "pro"));
     let mut opts = options(&input, dir.path());

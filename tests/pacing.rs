@@ -6,9 +6,11 @@ mod inprocess;
 
 use std::path::Path;
 
+use cognito_bulk::cognito::Pool;
+use cognito_bulk::cognito::api::Api;
 use cognito_bulk::cognito::fake::FakePool;
+use cognito_bulk::cognito::faults::{Fault, Faulty};
 use cognito_bulk::cognito::pacing::RetryPolicy;
-use cognito_bulk::cognito::{CallError, ErrorKind};
 use cognito_bulk::model::source::Source;
 use cognito_bulk::report::Report;
 use cognito_bulk::send::ApplyOptions;
@@ -23,7 +25,7 @@ fn options(input: &Path, dir: &Path, rps: f64) -> ApplyOptions {
     }
 }
 
-async fn run(pool: &FakePool, mut opts: ApplyOptions) -> Report {
+async fn run<P: Pool>(pool: &P, mut opts: ApplyOptions) -> Report {
     opts.preflight = Some(inprocess::preflight(pool, Source::None, false).await);
     inprocess::run_prepared(pool, opts).await
 }
@@ -59,12 +61,8 @@ async fn a_resumed_run_starts_at_the_rate_its_journal_held() {
     let input = dir.path().join("in.csv");
     std::fs::write(&input, text).unwrap();
     // The first run stops at the 2,500th update (a fatal answer), fast.
-    pool.fail_from(
-        Some("AdminUpdateUserAttributes"),
-        2500,
-        CallError::new(ErrorKind::Fatal, "NotAuthorizedException", "no"),
-        1,
-    );
+    let pool = Faulty::new(pool);
+    pool.fail_from(Api::Update, 2500, Fault::fatal("NotAuthorizedException"), 1);
     let first = run(&pool, options(&input, dir.path(), 5000.0)).await;
     assert!(first.stopped.is_some(), "{:?}", first.stopped);
     assert!(first.updated > 2000, "{}", first.updated);

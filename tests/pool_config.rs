@@ -12,7 +12,9 @@ use aws_sdk_cognitoidentityprovider::types::{
     UserAttributeUpdateSettingsType, UsernameAttributeType, VerifiedAttributeType,
 };
 use cognito_bulk::cognito::Pool;
+use cognito_bulk::cognito::api::Api;
 use cognito_bulk::cognito::fake::FakePool;
+use cognito_bulk::cognito::faults::{Fault, Faulty};
 use cognito_bulk::model::source::Source;
 use cognito_bulk::plan::summary::PlanSummary;
 use cognito_bulk::progress::Quiet;
@@ -44,7 +46,7 @@ fn options(input: &Path, dir: &Path) -> ApplyOptions {
     opts
 }
 
-async fn prepared(pool: &FakePool, opts: &mut ApplyOptions, allow: bool) -> send::Prepared {
+async fn prepared<P: Pool>(pool: &P, opts: &mut ApplyOptions, allow: bool) -> send::Prepared {
     let overwrite = opts
         .preflight
         .as_ref()
@@ -62,12 +64,12 @@ async fn prepared(pool: &FakePool, opts: &mut ApplyOptions, allow: bool) -> send
 }
 
 /// What the question would show (the preview apply asks with).
-async fn preview(pool: &FakePool, mut opts: ApplyOptions, allow: bool) -> PlanSummary {
+async fn preview<P: Pool>(pool: &P, mut opts: ApplyOptions, allow: bool) -> PlanSummary {
     let p = prepared(pool, &mut opts, allow).await;
     send::preview(&p, &opts, 20, &Quiet, &CancellationToken::new()).unwrap()
 }
 
-async fn run(pool: &FakePool, mut opts: ApplyOptions, allow: bool) -> Report {
+async fn run<P: Pool>(pool: &P, mut opts: ApplyOptions, allow: bool) -> Report {
     let p = prepared(pool, &mut opts, allow).await;
     let stop = CancellationToken::new();
     send::run(Arc::new(pool.clone()), opts, p, Arc::new(Quiet), stop)
@@ -149,7 +151,7 @@ async fn phone_numbers_not_in_e164_are_invalid_before_any_call() {
     );
     let report = run(&pool, options(&input, dir.path()), false).await;
     assert_eq!((report.updated, report.invalid), (1, 2));
-    assert_eq!(pool.count("AdminUpdateUserAttributes"), 1);
+    assert_eq!(pool.count(Api::Update), 1);
     let failed = std::fs::read_to_string(dir.path().join("failed.csv")).unwrap();
     assert!(failed.contains("InvalidPhoneNumber"), "{failed}");
 }
@@ -349,13 +351,10 @@ async fn a_federated_users_mapped_attribute_is_refused_unless_allowed() {
     let denied = fake(0);
     denied.add_provider("Google", &["given_name"]);
     denied.add_federated_user("google_2", "Google", &[("given_name", "Bo")]);
+    let denied = Faulty::new(denied);
     denied.fail(
-        Some("ListIdentityProviders"),
-        cognito_bulk::cognito::CallError::new(
-            cognito_bulk::cognito::ErrorKind::Fatal,
-            "AccessDeniedException",
-            "not allowed",
-        ),
+        Api::IdentityProviders,
+        Fault::fatal("AccessDeniedException"),
         1,
     );
     let input = dir.path().join("denied.csv");

@@ -8,8 +8,10 @@ mod inprocess;
 
 use std::path::{Path, PathBuf};
 
+use cognito_bulk::cognito::Pool;
+use cognito_bulk::cognito::api::Api;
 use cognito_bulk::cognito::fake::FakePool;
-use cognito_bulk::cognito::{CallError, ErrorKind, Pool};
+use cognito_bulk::cognito::faults::{Fault, Faulty};
 use cognito_bulk::model::source::Source;
 use cognito_bulk::progress::Quiet;
 use cognito_bulk::report::Report;
@@ -50,7 +52,7 @@ fn options(input: &Path, dir: &Path) -> ApplyOptions {
     opts
 }
 
-async fn run_with(pool: &FakePool, mut opts: ApplyOptions, source: Source) -> Report {
+async fn run_with<P: Pool>(pool: &P, mut opts: ApplyOptions, source: Source) -> Report {
     opts.preflight = Some(inprocess::preflight(pool, source, false).await);
     inprocess::run_prepared(pool, opts).await
 }
@@ -76,7 +78,7 @@ fn journal(dir: &Path) -> Vec<serde_json::Value> {
 fn updates(pool: &FakePool) -> Vec<String> {
     let calls = pool.calls().into_iter();
     let mut sent: Vec<String> = calls
-        .filter(|(op, _)| *op == "AdminUpdateUserAttributes")
+        .filter(|(call, _)| *call == Api::Update)
         .map(|(_, u)| u)
         .collect();
     sent.sort();
@@ -289,13 +291,11 @@ async fn a_resumed_row_of_unknown_outcome_acts_on_its_user_after_its_key_email_c
         dir.path(),
         "username,email,email_verified\nana@example.com,ana@new.example,true\n",
     );
-    // Every attempt's answer is lost: the outcome is unknown.
-    let lost = CallError {
-        maybe_applied: true,
-        ..CallError::new(ErrorKind::Transient, "ConnectionError", "reset")
-    };
-    pool.fail(Some("AdminUpdateUserAttributes"), lost, 3);
-    let first = run_with(&pool, options(&input, dir.path()), Source::List).await;
+    // Every attempt's answer is lost (the connection reset before it left, so the outcome
+    // is unknown).
+    let faulty = Faulty::new(pool.clone());
+    faulty.fail(Api::Update, Fault::reset_before(), 3);
+    let first = run_with(&faulty, options(&input, dir.path()), Source::List).await;
     assert_eq!(first.updated, 0);
     assert_eq!(journal(dir.path())[0]["outcome"], "unknown");
     // It had landed after all: the key (the old email) names nobody now.
@@ -375,7 +375,7 @@ async fn in_get_mode_a_key_naming_two_users_is_ambiguous_at_one_filter_call_a_ke
     let mut filters: Vec<String> = pool
         .calls()
         .into_iter()
-        .filter(|(op, _)| *op == "ListUsers")
+        .filter(|(op, _)| *op == Api::ListUsers)
         .map(|(_, f)| f)
         .collect();
     filters.sort();
@@ -391,5 +391,5 @@ async fn in_get_mode_a_key_naming_two_users_is_ambiguous_at_one_filter_call_a_ke
     let input = csv(dir.path(), "username,custom:tier\ngus,pro\n");
     let report = run_with(&plain, options(&input, dir.path()), Source::Get).await;
     assert_eq!(report.updated, 1);
-    assert_eq!(plain.count("ListUsers"), 0);
+    assert_eq!(plain.count(Api::ListUsers), 0);
 }

@@ -1,6 +1,7 @@
 //! Never lose work: real process kills and interrupts, torn and foreign journals, a journal
-//! that cannot be written, and the failure-rate breaker. All against moto, with the proxy
-//! counting what was sent for each user.
+//! that cannot be written. All against moto, with the proxy counting what was sent for each
+//! user. The engine's side of resuming (lost answers, the failure-rate breaker,
+//! `--retry-failed`) is tested in-process in `tests/resume_inprocess.rs`.
 
 mod support;
 
@@ -371,67 +372,6 @@ async fn a_journal_that_cannot_be_written_stops_sending_at_once() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_failure_rate_breaker_stops_a_failing_run_and_retry_failed_goes_on() {
-    let moto = Moto::start();
-    let pool = seed(&moto, 40).await;
-    let proxy = FaultProxy::start(moto.addr, Config::recording()).await;
-    let dir = tempfile::tempdir().unwrap();
-    // 40 users exist; 260 do not. Sent blind, so that the calls fail (a pre-read, or the read
-    // just before each update, would find the missing users without an update).
-    let input = write_input(dir.path(), 300, "lead");
-    let args = [
-        "apply",
-        input.to_str().unwrap(),
-        "--user-pool-id",
-        &pool,
-        "--rps",
-        "300",
-        "--current-state",
-        "none",
-        "--no-read-before-write",
-    ];
-    let run = cognito_bulk(&proxy.url(), &args, None).await;
-    assert_eq!(run.code, 3, "{run:?}");
-    let report = read_report(&dir.path().join("in.csv.report.json"));
-    assert!(
-        report["stopped"]
-            .as_str()
-            .unwrap()
-            .contains("--max-failure-rate 50%"),
-        "{report}"
-    );
-    let sent = calls_per_user(&proxy).len();
-    assert!(
-        (100..=110).contains(&sent),
-        "stopped soon after 100 rows: {sent}"
-    );
-
-    // The missing users are created; --retry-failed sends the failed rows again and goes on.
-    let c = moto.client();
-    for i in 40..300 {
-        create_user(&c, &pool, &format!("u{i:04}"), &[]).await;
-    }
-    let mut retry = args.to_vec();
-    retry.push("--retry-failed");
-    let run = cognito_bulk(&proxy.url(), &retry, None).await;
-    assert_eq!(run.code, 0, "{run:?}");
-    assert_pool(&moto, &pool, 300, "lead").await;
-    let report = read_report(&dir.path().join("in.csv.report.json"));
-    assert_eq!(report["updated"], 300);
-    assert_eq!(report["failed"], 0);
-    assert!(
-        report["failures_by_code"].as_object().unwrap().is_empty(),
-        "{report}"
-    );
-    // Rows updated in the first run were not sent again.
-    assert!(
-        calls_per_user(&proxy)
-            .iter()
-            .all(|(u, &c)| c == 1 || u.as_str() >= "u0040")
-    );
-}
-
-#[tokio::test(flavor = "multi_thread")]
 async fn a_resumed_run_still_refuses_users_named_twice() {
     let n = 200;
     let moto = Moto::start();
@@ -485,59 +425,6 @@ async fn a_resumed_run_still_refuses_users_named_twice() {
     let report = read_report(&dir.path().join("in.csv.report.json"));
     assert_eq!(report["invalid"], 2);
     assert_eq!(report["updated"], n as u64 - 1);
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn retry_failed_leaves_rows_that_are_wrong_in_themselves() {
-    let n = 4;
-    let moto = Moto::start();
-    let pool = seed(&moto, n).await;
-    let proxy = FaultProxy::start(moto.addr, Config::recording()).await;
-    // The first row is refused as bad data, the second as a missing user.
-    proxy.script([
-        support::proxy::Scripted {
-            op: Some(OP.into()),
-            fault: support::proxy::Fault::Error {
-                status: 400,
-                code: "InvalidParameterException".into(),
-            },
-            count: 1,
-        },
-        support::proxy::Scripted {
-            op: Some(OP.into()),
-            fault: support::proxy::Fault::Error {
-                status: 400,
-                code: "UserNotFoundException".into(),
-            },
-            count: 1,
-        },
-    ]);
-    let dir = tempfile::tempdir().unwrap();
-    let input = write_input(dir.path(), n, "tin");
-    let args = [
-        "apply",
-        input.to_str().unwrap(),
-        "--user-pool-id",
-        &pool,
-        "--concurrency",
-        "1",
-        "--current-state",
-        "none",
-    ];
-    assert_eq!(cognito_bulk(&proxy.url(), &args, None).await.code, 1);
-    let mut retry = args.to_vec();
-    retry.push("--retry-failed");
-    let run = cognito_bulk(&proxy.url(), &retry, None).await;
-    assert_eq!(run.code, 1, "{run:?}");
-    let calls = calls_per_user(&proxy);
-    assert_eq!(calls["u0000"], 1, "bad data is not sent again as it is");
-    assert_eq!(calls["u0001"], 2, "the missing user is tried again");
-    let report = read_report(&dir.path().join("in.csv.report.json"));
-    assert_eq!(
-        (report["updated"].as_u64(), report["failed"].as_u64()),
-        (Some(3), Some(1))
-    );
-    assert_eq!(report["failures_by_code"]["InvalidParameterException"], 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -8,6 +8,7 @@ mod inprocess;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use cognito_bulk::cognito::api::Api;
 use cognito_bulk::cognito::fake::FakePool;
 use cognito_bulk::model::source::Source;
 use cognito_bulk::report::Report;
@@ -65,7 +66,7 @@ fn tier(pool: &FakePool, user: &str) -> String {
 fn concurrent_writer(pool: &FakePool) -> tokio::task::JoinHandle<()> {
     let pool = pool.clone();
     tokio::spawn(async move {
-        while pool.count("AdminUpdateUserAttributes") < 2 {
+        while pool.count(Api::Update) < 2 {
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
         pool.set("u8", "custom:tier", "gold");
@@ -87,13 +88,9 @@ async fn a_user_changed_during_a_paced_run_is_a_conflict_and_rollback_keeps_it()
         (tier(&pool, "u8"), tier(&pool, "u9")),
         ("gold".into(), "gold".into())
     );
-    assert_eq!(
-        pool.count("AdminUpdateUserAttributes"),
-        8,
-        "u8, u9 not sent"
-    );
+    assert_eq!(pool.count(Api::Update), 8, "u8, u9 not sent");
     // Each update was preceded by its own read (10 reads: the 8 sent and the 2 conflicts).
-    assert_eq!(pool.count("AdminGetUser"), 10);
+    assert_eq!(pool.count(Api::GetUser), 10);
     let failed = std::fs::read_to_string(dir.path().join("failed.csv")).unwrap();
     assert!(failed.contains("u8,pro,Conflict"), "{failed}");
 
@@ -141,7 +138,7 @@ async fn without_the_read_a_concurrent_change_is_overwritten_and_its_undo_is_los
     let report = run(&pool, opts, Source::List).await;
     writer.await.unwrap();
     assert_eq!((report.updated, report.conflicts), (10, 0));
-    assert_eq!(pool.count("AdminGetUser"), 0, "no UserRead quota spent");
+    assert_eq!(pool.count(Api::GetUser), 0, "no UserRead quota spent");
     rollback(&pool, dir.path()).await;
     assert_eq!(tier(&pool, "u8"), "free", "B's value is gone");
 }

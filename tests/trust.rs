@@ -1,6 +1,7 @@
 //! The safety promises on every path a user takes (issue 9): what plan shows is what is sent,
 //! every run can be undone, a re-run never silently does nothing. Against moto, through the
-//! recording proxy where the wire matters.
+//! recording proxy where the wire matters. Undoing runs whose answers were lost is tested
+//! in-process in `tests/resume_inprocess.rs`.
 
 mod support;
 
@@ -680,120 +681,6 @@ async fn a_torn_or_altered_plan_is_refused_and_nothing_is_sent() {
     .await;
     assert_eq!(run.code, 0, "{run:?}");
     assert!(run.stdout.contains("30 updated"), "{}", run.stdout);
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn lost_answers_are_unknown_outcomes_that_rollback_restores() {
-    let moto = Moto::start();
-    let c = moto.client();
-    let pool = pool(&c, 10).await;
-    let dir = tempfile::tempdir().unwrap();
-    let mut text = String::from("username,custom:tier\n");
-    for i in 0..10 {
-        text.push_str(&format!("u{i},pro\n"));
-    }
-    let input = write(dir.path(), "t.csv", &text);
-    // The first three updates reach the pool, then the connection breaks: no retry left.
-    let proxy = FaultProxy::start(moto.addr, Config::default()).await;
-    proxy.script([Scripted {
-        op: Some("AdminUpdateUserAttributes".into()),
-        fault: Fault::ResetAfter,
-        count: 3,
-    }]);
-    let args = [
-        "apply",
-        &input,
-        "--user-pool-id",
-        &pool,
-        "--max-retries",
-        "0",
-        "--concurrency",
-        "1",
-    ];
-    let run = cognito_bulk(&proxy.url(), &args, None).await;
-    assert_eq!(run.code, 1, "{run:?}");
-    let report = read_report(Path::new(&format!("{input}.report.json")));
-    assert_eq!(
-        (
-            &report["updated"],
-            &report["failed"],
-            &report["unknown_rows"]
-        ),
-        (&7.into(), &3.into(), &3.into()),
-        "{report}"
-    );
-    for i in 0..10 {
-        assert_eq!(
-            attributes(&c, &pool, &format!("u{i}")).await["custom:tier"],
-            "pro"
-        );
-    }
-    // A resend (--retry-failed) finds them applied and keeps their first before-values.
-    let mut retry = args.to_vec();
-    retry.push("--retry-failed");
-    let run = cognito_bulk(&proxy.url(), &retry, None).await;
-    assert_eq!(run.code, 0, "{run:?}");
-    let report = read_report(Path::new(&format!("{input}.report.json")));
-    assert_eq!(
-        (&report["updated"], &report["unknown_rows"]),
-        (&10.into(), &0.into())
-    );
-    // So rollback restores every user, those three included.
-    let journal = format!("{input}.journal");
-    let run = cognito_bulk(&moto.url(), &["rollback", &journal, "--yes"], None).await;
-    assert_eq!(run.code, 0, "{run:?}");
-    for i in 0..10 {
-        assert_eq!(
-            attributes(&c, &pool, &format!("u{i}")).await["custom:tier"],
-            "free",
-            "u{i}"
-        );
-    }
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn rollback_restores_users_whose_answer_was_lost() {
-    let moto = Moto::start();
-    let c = moto.client();
-    let pool = pool(&c, 4).await;
-    let dir = tempfile::tempdir().unwrap();
-    let input = write(
-        dir.path(),
-        "t.csv",
-        "username,custom:tier\nu0,pro\nu1,pro\nu2,pro\nu3,pro\n",
-    );
-    let proxy = FaultProxy::start(moto.addr, Config::default()).await;
-    proxy.script([Scripted {
-        op: Some("AdminUpdateUserAttributes".into()),
-        fault: Fault::ResetAfter,
-        count: 2,
-    }]);
-    let args = [
-        "apply",
-        &input,
-        "--user-pool-id",
-        &pool,
-        "--max-retries",
-        "0",
-        "--concurrency",
-        "1",
-    ];
-    assert_eq!(cognito_bulk(&proxy.url(), &args, None).await.code, 1);
-    // Straight to rollback: the unknown ones hold the values sent, so they are restored.
-    let run = cognito_bulk(
-        &moto.url(),
-        &["rollback", &format!("{input}.journal"), "--yes"],
-        None,
-    )
-    .await;
-    assert_eq!(run.code, 0, "{run:?}");
-    for i in 0..4 {
-        assert_eq!(
-            attributes(&c, &pool, &format!("u{i}")).await["custom:tier"],
-            "free",
-            "u{i}"
-        );
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

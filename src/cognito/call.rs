@@ -7,6 +7,8 @@
 
 use std::collections::BTreeMap;
 
+use super::api::Api;
+
 /// One write to a user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Call {
@@ -30,10 +32,10 @@ pub enum Category {
 }
 
 impl Call {
-    /// The API's name, as the call log and messages name it.
-    pub fn api(&self) -> &'static str {
+    /// The API operation it makes, as call logs and fault scripts name it.
+    pub fn api(&self) -> Api {
         match self {
-            Call::UpdateAttributes { .. } => "AdminUpdateUserAttributes",
+            Call::UpdateAttributes { .. } => Api::Update,
         }
     }
 
@@ -63,7 +65,7 @@ mod tests {
             attributes: vec![("nickname".into(), None)],
             client_metadata: BTreeMap::new(),
         };
-        assert_eq!(call.api(), "AdminUpdateUserAttributes");
+        assert_eq!(call.api().operation(), "AdminUpdateUserAttributes");
         assert_eq!(call.username(), "alice");
         assert_eq!(call.category(), Category::UserUpdate);
     }

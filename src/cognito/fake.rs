@@ -1,13 +1,15 @@
 //! An in-process user pool for fast tests of the engine and for benchmarks: a schema, users,
-//! scripted faults, a log of every call, and what Cognito does that neither emulator models,
+//! a log of every call, and what Cognito does that neither emulator models,
 //! from the API reference: the verification messages it sends (an address in the pool's
 //! `AutoVerifiedAttributes` changed without its `*_verified` flag set to true in the same
 //! call), pending changes (`AttributesRequireVerificationBeforeUpdate`: the old, verified
 //! address stays until the user confirms), phone numbers refused unless E.164.
 //! [`FakePool::configure`] sets the pool's settings; [`FakePool::new`] auto-verifies email,
-//! as the console's default does.
+//! as the console's default does. Faults are not its business: wrap it (or any pool) in
+//! [`super::faults::Faulty`]. Built for tests and for the `fake` feature only (the examples
+//! and benchmarks), never into the release binary.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use aws_sdk_cognitoidentityprovider::types::{
@@ -15,21 +17,13 @@ use aws_sdk_cognitoidentityprovider::types::{
     UsernameAttributeType, UsernameConfigurationType, VerifiedAttributeType,
 };
 
+use super::api::Api;
 use super::call::Call;
 use super::{CallError, ErrorKind, Page, Pool, User};
 use crate::cognito::signin::{Name, SignIn};
 
 /// Makes user number `i` of a synthetic pool.
 pub type Generator = fn(u64) -> User;
-
-/// A scripted failure: calls of `op` (any if None) from the `from`-th on (1-based), `count`
-/// times.
-struct Fault {
-    op: Option<&'static str>,
-    from: usize,
-    count: usize,
-    error: CallError,
-}
 
 /// A pool held in memory. Clones share it.
 #[derive(Clone)]
@@ -42,8 +36,7 @@ struct State {
     users: BTreeMap<String, User>,
     /// A pool of `n` users made on the fly (benchmarks): nothing is stored.
     synthetic: Option<(u64, Generator)>,
-    faults: VecDeque<Fault>,
-    calls: Vec<(&'static str, String)>,
+    calls: Vec<(Api, String)>,
     messages: u64,
     /// Changes waiting for the user's confirmation: (username, attribute) -> new value.
     pending: BTreeMap<(String, String), String>,
@@ -72,7 +65,6 @@ impl FakePool {
                 pool,
                 users: BTreeMap::new(),
                 synthetic: None,
-                faults: VecDeque::new(),
                 calls: Vec::new(),
                 messages: 0,
                 pending: BTreeMap::new(),
@@ -156,30 +148,14 @@ impl FakePool {
         }
     }
 
-    /// The next `count` calls of `op` (any operation if None) fail with `error`.
-    pub fn fail(&self, op: Option<&'static str>, error: CallError, count: usize) {
-        self.fail_from(op, 1, error, count);
-    }
-
-    /// Calls of `op` from its `from`-th call on (1-based, counted from the start) fail with
-    /// `error`, `count` times.
-    pub fn fail_from(&self, op: Option<&'static str>, from: usize, error: CallError, count: usize) {
-        self.lock().faults.push_back(Fault {
-            op,
-            from,
-            count,
-            error,
-        });
-    }
-
-    /// Every call so far: (operation, username or filter).
-    pub fn calls(&self) -> Vec<(&'static str, String)> {
+    /// Every call that reached the pool: (call, username or filter).
+    pub fn calls(&self) -> Vec<(Api, String)> {
         self.lock().calls.clone()
     }
 
-    /// How many calls of `op` were made.
-    pub fn count(&self, op: &str) -> usize {
-        self.lock().calls.iter().filter(|(o, _)| *o == op).count()
+    /// How many calls of `call` reached the pool.
+    pub fn count(&self, call: Api) -> usize {
+        self.lock().calls.iter().filter(|(c, _)| *c == call).count()
     }
 
     /// Adds an external identity provider mapping these user pool attributes.
@@ -226,22 +202,9 @@ impl FakePool {
         self.lock().messages
     }
 
-    /// Logs the call, then answers with the next scripted fault for it, if any.
-    fn enter(&self, op: &'static str, subject: &str) -> Result<(), CallError> {
-        let mut state = self.lock();
-        state.calls.push((op, subject.to_string()));
-        let nth = state.calls.iter().filter(|(o, _)| *o == op).count();
-        let fault = state
-            .faults
-            .iter_mut()
-            .find(|f| f.count > 0 && f.op.is_none_or(|o| o == op) && nth >= f.from);
-        match fault {
-            Some(f) => {
-                f.count -= 1;
-                Err(f.error.clone())
-            }
-            None => Ok(()),
-        }
+    /// Logs the call.
+    fn enter(&self, call: Api, subject: &str) {
+        self.lock().calls.push((call, subject.to_string()));
     }
 }
 
@@ -297,7 +260,7 @@ impl Pool for FakePool {
     }
 
     async fn describe(&self) -> Result<UserPoolType, CallError> {
-        self.enter("DescribeUserPool", "")?;
+        self.enter(Api::Describe, "");
         let state = self.lock();
         let n = match state.synthetic {
             Some((n, _)) => n,
@@ -314,7 +277,7 @@ impl Pool for FakePool {
         token: Option<&str>,
         limit: i32,
     ) -> Result<Page, CallError> {
-        self.enter("ListUsers", filter.unwrap_or(""))?;
+        self.enter(Api::ListUsers, filter.unwrap_or(""));
         let start: u64 = match token {
             None => 0,
             Some(t) => t.parse().map_err(|_| {
@@ -343,18 +306,18 @@ impl Pool for FakePool {
     }
 
     async fn identity_providers(&self) -> Result<Vec<super::config::Provider>, CallError> {
-        self.enter("ListIdentityProviders", "")?;
+        self.enter(Api::IdentityProviders, "");
         Ok(self.lock().providers.clone())
     }
 
     async fn get_user(&self, username: &str) -> Result<Option<User>, CallError> {
-        self.enter("AdminGetUser", username)?;
+        self.enter(Api::GetUser, username);
         let state = self.lock();
         Ok(find(&state, username).and_then(|k| state.users.get(&k).cloned()))
     }
 
     async fn send(&self, call: &Call) -> Result<(), CallError> {
-        self.enter(call.api(), call.username())?;
+        self.enter(call.api(), call.username());
         match call {
             Call::UpdateAttributes {
                 username,

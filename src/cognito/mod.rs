@@ -1,15 +1,21 @@
 //! The one seam between the tool and Cognito: every call the tool makes (DescribeUserPool,
 //! ListUsers, AdminGetUser, and the writes of [`call::Call`]) goes through the [`Pool`] trait.
-//! [`sdk::SdkPool`] is the real one; [`fake::FakePool`] an in-process pool for fast tests and
-//! benchmarks (schema, users, scripted faults, a call log, the verification messages real
-//! Cognito would send). Errors come back classified ([`CallError`]), so callers branch on
+//! [`sdk::SdkPool`] is the real one. For tests and benchmarks only (`cfg(test)` or the `fake`
+//! feature, never in the release binary): `fake::FakePool`, an in-process pool (schema, users,
+//! a call log, the verification messages real Cognito would send), and `faults::Faulty`,
+//! which wraps any pool and answers scripted calls with faults; both name the calls they see
+//! by [`api::Api`]. Errors come back classified ([`CallError`]), so callers branch on
 //! [`ErrorKind`], never on strings.
 
+pub mod api;
 pub mod aws;
 pub mod call;
 pub mod codes;
 pub mod config;
+#[cfg(any(test, feature = "fake"))]
 pub mod fake;
+#[cfg(any(test, feature = "fake"))]
+pub mod faults;
 pub mod pacing;
 pub mod pager;
 pub mod rules;

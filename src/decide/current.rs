@@ -418,16 +418,10 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::cognito::api::Api;
+    use crate::cognito::codes;
     use crate::cognito::fake::FakePool;
-    use crate::cognito::{ErrorKind, codes};
-
-    fn throttled() -> CallError {
-        CallError::new(
-            ErrorKind::Throttled,
-            "TooManyRequestsException",
-            "slow down",
-        )
-    }
+    use crate::cognito::faults::{Fault, Faulty};
 
     fn keys(users: &[&str]) -> InputKeys {
         InputKeys {
@@ -440,9 +434,10 @@ mod tests {
     async fn the_pre_read_ends_at_an_interrupt_while_it_waits_out_throttles() {
         // Every AdminGetUser throttled: each read waits between attempts (up to 2 s) for as
         // long as it takes, until the interrupt 100 ms in.
-        let pool = FakePool::new(&[]);
-        pool.add_user("alice", &[]);
-        pool.fail(Some("AdminGetUser"), throttled(), usize::MAX);
+        let fake = FakePool::new(&[]);
+        fake.add_user("alice", &[]);
+        let pool = Faulty::new(fake);
+        pool.fail(Api::GetUser, Fault::throttle(), usize::MAX);
         let stop = CancellationToken::new();
         let cancel = stop.clone();
         tokio::spawn(async move {

@@ -1,5 +1,6 @@
-//! The in-process tier's shared setup: `apply` on the fake pool with the options and the
-//! preflight the commands would build, fast (no pacing to speak of, millisecond backoffs).
+//! The in-process tier's shared setup: `apply` on the fake pool (or the fake wrapped in
+//! `Faulty`, any `Pool`) with the options and the preflight the commands would build, fast
+//! (no pacing to speak of, millisecond backoffs).
 
 #![allow(dead_code)]
 
@@ -8,7 +9,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cognito_bulk::cognito::Pool;
-use cognito_bulk::cognito::fake::FakePool;
 use cognito_bulk::cognito::pacing::RetryPolicy;
 use cognito_bulk::model::source::Source;
 use cognito_bulk::progress::Quiet;
@@ -50,7 +50,7 @@ pub fn options(input: &Path, dir: &Path) -> ApplyOptions {
 }
 
 /// The preflight of a pool whose DescribeUserPool answered, current values read by `source`.
-pub async fn preflight(pool: &FakePool, source: Source, allow_messages: bool) -> Preflight {
+pub async fn preflight<P: Pool>(pool: &P, source: Source, allow_messages: bool) -> Preflight {
     Preflight {
         described: Some(pool.describe().await.unwrap()),
         current_state: source,
@@ -61,7 +61,7 @@ pub async fn preflight(pool: &FakePool, source: Source, allow_messages: bool) ->
 }
 
 /// Prepares and runs `opts` to the end, as `apply` does; its preflight must be set.
-pub async fn run_prepared(pool: &FakePool, opts: ApplyOptions) -> Report {
+pub async fn run_prepared<P: Pool>(pool: &P, opts: ApplyOptions) -> Report {
     let stop = CancellationToken::new();
     let prepared = send::prepare(pool, &opts, &Quiet, &stop).await.unwrap();
     send::run(
@@ -76,9 +76,10 @@ pub async fn run_prepared(pool: &FakePool, opts: ApplyOptions) -> Report {
 }
 
 /// Runs `cognito-bulk ARGS` in-process on `pool`: the command line parsed as the binary
-/// parses it and run by the same `app::run`, with the fake pool where the SDK pool would be.
-pub async fn cognito_bulk(
-    pool: &FakePool,
+/// parses it and run by the same `app::run`, with `pool` (the fake, or the fake behind the
+/// fault wrapper) where the SDK pool would be.
+pub async fn cognito_bulk<P: Pool>(
+    pool: &P,
     args: &[&str],
 ) -> Result<cognito_bulk::app::Outcome, cognito_bulk::app::Failure> {
     use cognito_bulk::app::{self, Context, Given, Signals};

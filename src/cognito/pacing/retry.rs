@@ -107,7 +107,7 @@ pub async fn send_call_from<P: Pool>(
         if let Err(err) = &answer {
             tracing::debug!(
                 user = %call.username(),
-                api = call.api(),
+                api = %call.api(),
                 attempt = n,
                 code = %err.code,
                 kind = ?err.kind,

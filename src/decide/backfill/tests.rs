@@ -190,14 +190,10 @@ async fn a_backfill_of_a_mapped_attribute_of_a_federated_user_is_refused_unless_
         assert_eq!(summary.overwritten_at_sign_in, 1, "{case}");
     }
     // Denied: said, and the rows go on without the check.
-    let pool = federated_pool();
+    let pool = crate::cognito::faults::Faulty::new(federated_pool());
     pool.fail(
-        Some("ListIdentityProviders"),
-        crate::cognito::CallError::new(
-            crate::cognito::ErrorKind::Fatal,
-            "AccessDeniedException",
-            "no",
-        ),
+        crate::cognito::api::Api::IdentityProviders,
+        crate::cognito::faults::Fault::fatal("AccessDeniedException"),
         1,
     );
     let described = pool.describe().await.unwrap();
