@@ -1,10 +1,10 @@
 //! `plan`: what `apply` would do, without writing to the pool. Decides every row (the one
-//! decision path, [`Planner`]), tallies and previews the result, and writes the plan file.
+//! decision path, [`Planner`]), tallies and previews the result, and writes the plan file
+//! ([`run`], in `all/written.rs`).
 //! [`decide_all`] is also the preview `apply` and `rollback` show before they ask.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::Context;
 use tokio_util::sync::CancellationToken;
 
 use crate::decide::diff::user_label;
@@ -13,7 +13,6 @@ use crate::decide::prepare::{PoolState, Scanned};
 use crate::model::op::OpDiff;
 use crate::model::row::{Code, Identity, Record};
 use crate::model::source::Source;
-use crate::plan::file::{self as planfile, PlanEntry, PlanHeader, PlanWriter};
 use crate::plan::summary::PlanSummary;
 use crate::progress::Reporter;
 use crate::rows::input::{self, InputOptions};
@@ -49,123 +48,15 @@ pub struct Origin {
     pub options: InputOptions,
 }
 
+mod written;
+pub use written::run;
+
 /// What [`decide_all`] hands on for each row that goes into a plan.
 pub enum Planned<'a> {
     /// A row to change, with exactly what will be sent.
     Change(&'a [OpDiff]),
     /// A row that is not sent: invalid, or its user not found. Its code and reason.
     LeftOut { code: Code, message: String },
-}
-
-/// Writes the plan of `scanned` against `pool` to `opts.out`.
-pub fn run(
-    scanned: &Scanned,
-    pool: &PoolState,
-    opts: &PlanOptions,
-    reporter: &dyn Reporter,
-    stop: &CancellationToken,
-) -> anyhow::Result<PlanSummary> {
-    let header = PlanHeader {
-        kind: planfile::KIND.into(),
-        version: planfile::VERSION,
-        user_pool_id: opts.user_pool_id.clone(),
-        input: match &opts.backfill {
-            Some(o) => o.input.clone(),
-            None => scanned.display.clone(),
-        },
-        input_path: input_path(match &opts.backfill {
-            Some(o) => Path::new(&o.input),
-            None => &opts.input,
-        })
-        .map(|p| p.display().to_string()),
-        input_path_hex: input_path(match &opts.backfill {
-            Some(o) => Path::new(&o.input),
-            None => &opts.input,
-        })
-        .filter(|p| p.to_str().is_none())
-        .map(|p| hex::encode(std::os::unix::ffi::OsStrExt::as_bytes(p.as_os_str()))),
-        input_sha256: match &opts.backfill {
-            Some(o) => o.sha256.clone(),
-            None => scanned.scan.sha256.clone(),
-        },
-        created_unix: crate::journal::now_unix() as u64,
-        current_state: pool.source,
-        options: match &opts.backfill {
-            Some(o) => o.options.to_json(),
-            None => opts.input_options.to_json(),
-        },
-        allow_verification_messages: opts.allow_verification_messages,
-        backfill: opts.backfill.as_ref().map(|o| o.rule.clone()),
-    };
-    let writing = || format!("writing the plan {}", opts.out.display());
-    let mut out = PlanWriter::create(&opts.out, &header).with_context(writing)?;
-    let mut planner = planner(scanned, pool, opts.allow_verification_messages, false);
-    if opts
-        .backfill
-        .as_ref()
-        .is_some_and(|o| !o.rule.set.is_empty())
-    {
-        planner.rows_from = RowsFrom::Set;
-    }
-    let summary = decide_all(
-        scanned,
-        &opts.input_options,
-        &planner,
-        opts.show,
-        reporter,
-        stop,
-        |record, planned| {
-            let entry = match planned {
-                Planned::Change(diffs) => PlanEntry {
-                    line: record.row.line,
-                    user: record.row.username.clone(),
-                    username: record.identity.as_ref().map(|i| i.username.clone()),
-                    sub: record.identity.as_ref().and_then(|i| i.sub.clone()),
-                    changes: diffs.to_vec(),
-                    client_metadata: record.row.client_metadata.clone(),
-                    left_out: None,
-                },
-                Planned::LeftOut { code, message } => {
-                    let mut entry = PlanEntry::left_out(
-                        record.row.line,
-                        &record.row.username,
-                        code.as_str(),
-                        message,
-                    );
-                    if let Some(left) = entry.left_out.as_mut() {
-                        left.attributes = record
-                            .row
-                            .attrs()
-                            .map(|c| (c.name.clone(), c.change.value().map(str::to_string)))
-                            .collect();
-                    }
-                    entry
-                }
-            };
-            out.write(&entry).with_context(writing)
-        },
-    )?;
-    // Rows a computed backfill could not make (a template failed, no or several users
-    // matched): left out like the invalid rows above.
-    if let Some(path) = &opts.left_out {
-        let file = std::fs::File::open(path).with_context(writing)?;
-        for line in std::io::BufRead::lines(std::io::BufReader::new(file)) {
-            let entry: PlanEntry = serde_json::from_str(&line.with_context(writing)?)?;
-            out.write(&entry).with_context(writing)?;
-        }
-    }
-    out.finish().with_context(writing)?;
-    Ok(summary)
-}
-
-/// The absolute path of a plan's input file, recorded so that `apply --plan` finds it from any
-/// folder and checks it has not changed; None for a stream or the pool itself (nothing to
-/// compare: the plan's trailer guards the plan).
-fn input_path(input: &Path) -> Option<PathBuf> {
-    std::fs::metadata(input)
-        .is_ok_and(|m| m.is_file())
-        .then(|| std::fs::canonicalize(input).ok())
-        .flatten()
 }
 
 /// The planner for `scanned` against `pool`: the same for the preview and for sending.
@@ -256,32 +147,50 @@ pub fn decide_all(
                 overwritten_at_sign_in,
             } => {
                 summary.overwritten_at_sign_in += u64::from(overwritten_at_sign_in);
-                summary.to_change += 1;
-                // Each operation counted by its kind; a `*_verified` flag sent along at its
-                // value changes nothing.
-                for d in diffs.iter().filter(|d| d.changes_anything()) {
-                    summary.attributes += u64::from(d.attribute().is_some());
-                    summary.ops.add(d.kind(), 1);
-                }
-                summary.messages += u64::from(!messages.is_empty());
-                summary.emails += u64::from(messages.contains(&"email"));
-                summary.sms += u64::from(messages.contains(&"phone_number"));
-                summary.pending += u64::from(!pending.is_empty());
+                count_change(&mut summary, &diffs, &messages, &pending);
                 if locks_out {
                     summary.locked_out.push(user.clone());
                 }
-                for d in &diffs {
-                    if summary.preview.len() < show {
-                        let label = resolved_label(planner, &user, record.identity.as_ref());
-                        summary.preview.push(d.preview_line(&label));
-                    }
-                }
+                let identity = record.identity.as_ref();
+                preview(&mut summary, planner, &user, identity, &diffs, show);
                 on_row(&record, Planned::Change(&diffs))?;
             }
         }
     }
     reporter.status(deciding(scanned.scan.rows));
     Ok(summary)
+}
+
+/// Counts a row to change: each operation by its kind, the messages Cognito sends for it
+/// and whether its change waits for the user's confirmation.
+fn count_change(summary: &mut PlanSummary, diffs: &[OpDiff], messages: &[&str], pending: &[&str]) {
+    summary.to_change += 1;
+    // A `*_verified` flag sent along at its value changes nothing.
+    for d in diffs.iter().filter(|d| d.changes_anything()) {
+        summary.attributes += u64::from(d.attribute().is_some());
+        summary.ops.add(d.kind(), 1);
+    }
+    summary.messages += u64::from(!messages.is_empty());
+    summary.emails += u64::from(messages.contains(&"email"));
+    summary.sms += u64::from(messages.contains(&"phone_number"));
+    summary.pending += u64::from(!pending.is_empty());
+}
+
+/// A row's changes previewed while the preview has room for `show` lines.
+fn preview(
+    summary: &mut PlanSummary,
+    planner: &Planner,
+    user: &str,
+    identity: Option<&Identity>,
+    diffs: &[OpDiff],
+    show: usize,
+) {
+    for d in diffs {
+        if summary.preview.len() < show {
+            let label = resolved_label(planner, user, identity);
+            summary.preview.push(d.preview_line(&label));
+        }
+    }
 }
 
 /// How the preview names a row's user: the key it used and, when that is not the username

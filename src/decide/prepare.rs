@@ -8,15 +8,12 @@ use anyhow::{Context, bail};
 use aws_sdk_cognitoidentityprovider::types::UserPoolType;
 use tokio_util::sync::CancellationToken;
 
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
+mod current_values;
 
 use crate::cognito::Pool;
 use crate::cognito::config::{Federation, Messaging};
-use crate::cognito::signin::SignIn;
-use crate::decide::current::{self, Current, InputKeys, Resolved};
+use crate::decide::current::{self, Current};
 use crate::decide::schema::Schema;
-use crate::model::row::Change;
 use crate::model::source::Source;
 use crate::progress::Reporter;
 use crate::rows::input::{self, InputOptions};
@@ -151,41 +148,8 @@ pub async fn read_pool<P: Pool>(
         // Who signs in through a provider: read with the values.
         wanted.insert("identities".into());
     }
-    let pool = reading.user_pool_id;
-    let sign_in = reading
-        .described
-        .map_or_else(SignIn::plain, SignIn::from_pool);
-    let current = match source {
-        Source::None => None,
-        Source::Get => {
-            let keys = input_keys(&scanned.scan, &scanned.path, &scanned.display, io)?;
-            let read = current::get(
-                reading.pool,
-                sign_in,
-                keys,
-                &wanted,
-                reading.concurrency,
-                reporter,
-                stop,
-            );
-            Some(read.await)
-        }
-        Source::List | Source::Auto => {
-            let users = &scanned.scan.users;
-            Some(current::list(reading.pool, sign_in, users, &wanted, reporter, stop).await)
-        }
-    };
-    let current = current
-        .transpose()
-        .map_err(|e| anyhow::anyhow!("reading the users of {pool}: {e}"))?;
-    if let Some(current) = &current {
-        let same = same_user(scanned, io, current)?;
-        if !same.is_empty() {
-            let mut groups = scanned.scan.duplicates().groups();
-            groups.extend(same);
-            scanned.scan.set_duplicates(Duplicates::from_groups(groups));
-        }
-    }
+    let current = current_values::read(scanned, io, reading, source, &wanted, reporter, stop);
+    let current = current.await?;
     Ok(PoolState {
         schema,
         current,
@@ -238,42 +202,6 @@ pub async fn read_federation<P: Pool>(
     }
 }
 
-/// Groups of lines whose keys resolve to the same user (a username and a sub, an email and a
-/// username, two cases of a case-insensitive name): all `DuplicateUser`, as lines with one
-/// key are. One more read of the input, keeping a hash and a line per user.
-fn same_user(
-    scanned: &Scanned,
-    io: &InputOptions,
-    current: &Current,
-) -> anyhow::Result<Vec<Vec<u64>>> {
-    let mut first: HashMap<u64, u64> = HashMap::new();
-    let mut groups: HashMap<u64, Vec<u64>> = HashMap::new();
-    let reader = scanned.scan.reopen(&scanned.path)?;
-    for record in input::read(reader, &scanned.display, io)?.records {
-        let record = record?;
-        // A plan's left-out rows were decided when it was made (as in the scan).
-        let left_out = io.format == input::Format::Plan && !record.is_valid();
-        let Some(key) = record.username().filter(|_| !left_out) else {
-            continue;
-        };
-        let Resolved::User(kept) = current.resolve(key, record.identity.as_ref()) else {
-            continue;
-        };
-        let user = scan::user_key(&kept.identity.username);
-        let line = record.row.line;
-        match first.entry(user) {
-            Entry::Vacant(v) => {
-                v.insert(line);
-            }
-            Entry::Occupied(o) => groups
-                .entry(user)
-                .or_insert_with(|| vec![*o.get()])
-                .push(line),
-        }
-    }
-    Ok(groups.into_values().collect())
-}
-
 /// Picks `list` or `get` for `auto`: ListUsers reads 60 users a call and makes nobody
 /// billable, so it wins unless the pool is far larger than the input.
 pub fn resolve(source: Source, input_rows: u64, pool_estimate: u64) -> Source {
@@ -284,31 +212,6 @@ pub fn resolve(source: Source, input_rows: u64, pool_estimate: u64) -> Source {
         Source::Auto => Source::List,
         other => other,
     }
-}
-
-/// Reads the input's user keys and the aliases it sets.
-fn input_keys(
-    scan: &Scan,
-    path: &Path,
-    display: &str,
-    io: &InputOptions,
-) -> anyhow::Result<InputKeys> {
-    let mut out = InputKeys::default();
-    for record in input::read(scan.reopen(path)?, display, io)?.records {
-        let record = record?;
-        // A plan's row is read by the username it resolved to (usernames never change; the
-        // key may be an email the run changed); its sub then tells a re-created user apart.
-        let planned = record.identity.as_ref().map(|i| i.username.clone());
-        if let Some(u) = planned.or_else(|| record.username().map(str::to_string)) {
-            out.users.push(u);
-        }
-        for c in record.row.attrs() {
-            if let ("email" | "phone_number", Change::Set(v)) = (c.name.as_str(), &c.change) {
-                out.aliases.push((c.name.clone(), v.clone()));
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// Refuses an input that uses attributes the pool does not define, naming them all.

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::{Context, bail};
+use anyhow::{Context, anyhow};
 
 use crate::files;
 use crate::journal::{self, Outcome};
@@ -50,12 +50,33 @@ pub fn make_plan(
     allow_verification_messages: bool,
 ) -> anyhow::Result<u64> {
     let (header, entries) = journal::entries(journal_path)?;
-    // The latest entry of each updated row, with what it changed from and to.
-    let mut rows: BTreeMap<u64, (u64, Who, Values, Values)> = BTreeMap::new();
+    let (rows, blind) = restorable(entries);
+    if rows.is_empty() {
+        return Err(nothing_to_restore(journal_path, blind));
+    }
+    let plan_header = plan_header(&header, journal_path, allow_verification_messages)?;
+    let writing = || format!("writing {}", out.display());
+    let mut writer = PlanWriter::create(out, &plan_header).with_context(writing)?;
+    let users = rows.len() as u64;
+    for row in rows.into_values() {
+        writer.write(&restore(row)).with_context(writing)?;
+    }
+    writer.finish().with_context(writing)?;
+    Ok(users)
+}
+
+/// A row to restore: its line, whom it changed, what it changed from and to.
+type Restorable = (u64, Who, Values, Values);
+
+/// The latest entry of each updated row (or of each row whose call was sent and whose
+/// outcome never followed), with what it changed from and to; and how many rows were
+/// updated without before-values (a blind run).
+fn restorable(entries: impl Iterator<Item = journal::Entry>) -> (BTreeMap<u64, Restorable>, u64) {
+    let mut rows: BTreeMap<u64, Restorable> = BTreeMap::new();
     let mut blind = 0u64;
     // Rows whose call was sent and whose outcome never followed (the run died): restored
     // like unknown outcomes, from the values written before the call.
-    let mut in_flight: BTreeMap<u64, (u64, Who, Values, Values)> = BTreeMap::new();
+    let mut in_flight: BTreeMap<u64, Restorable> = BTreeMap::new();
     for mut e in entries {
         if e.outcome == Outcome::Intent {
             if let (Some(before), Some(after)) = (e.before, e.after) {
@@ -85,30 +106,42 @@ pub fn make_plan(
         }
     }
     rows.extend(in_flight);
-    if rows.is_empty() && blind > 0 {
-        bail!(
+    (rows, blind)
+}
+
+/// Why a journal with no row to restore gives no plan: a blind run recorded no before-values;
+/// otherwise its run changed no user (never restore nothing quietly).
+fn nothing_to_restore(journal_path: &Path, blind: u64) -> anyhow::Error {
+    if blind > 0 {
+        return anyhow!(
             "{} recorded no before-values (the run used --current-state none): rollback is not possible",
             journal_path.display()
         );
     }
-    if rows.is_empty() {
-        // A re-run of a finished apply (every row now unchanged) starts a new journal: the
-        // run that changed users is in an older one beside it. Never restore nothing quietly.
-        let older = match last_changing_journal(journal_path) {
-            Some(old) => format!(
-                "; the last run that changed users is recorded in {}: roll it back with: \
-                 cognito-bulk rollback {}",
-                old.display(),
-                crate::files::shell::quote(old.as_os_str())
-            ),
-            None => String::new(),
-        };
-        bail!(
-            "{}: its run changed no user (no row was updated), so there is nothing to roll back{older}",
-            journal_path.display()
-        );
-    }
-    let plan_header = PlanHeader {
+    // A re-run of a finished apply (every row now unchanged) starts a new journal: the
+    // run that changed users is in an older one beside it.
+    let older = match last_changing_journal(journal_path) {
+        Some(old) => format!(
+            "; the last run that changed users is recorded in {}: roll it back with: \
+             cognito-bulk rollback {}",
+            old.display(),
+            crate::files::shell::quote(old.as_os_str())
+        ),
+        None => String::new(),
+    };
+    anyhow!(
+        "{}: its run changed no user (no row was updated), so there is nothing to roll back{older}",
+        journal_path.display()
+    )
+}
+
+/// The rollback plan's header: the journal is its input, the pool's current values its state.
+fn plan_header(
+    header: &journal::Header,
+    journal_path: &Path,
+    allow_verification_messages: bool,
+) -> anyhow::Result<PlanHeader> {
+    Ok(PlanHeader {
         kind: planfile::KIND.into(),
         version: planfile::VERSION,
         user_pool_id: header.user_pool_id.clone(),
@@ -123,36 +156,30 @@ pub fn make_plan(
         // verified before the run would be mailed a code: only when allowed.
         allow_verification_messages,
         backfill: None,
-    };
-    let writing = || format!("writing {}", out.display());
-    let mut writer = PlanWriter::create(out, &plan_header).with_context(writing)?;
-    let users = rows.len() as u64;
-    for (line, (user, username, sub), before, after) in rows.into_values() {
-        // What the run did to each attribute, undone by its inverse (`model::op`).
-        let changes = before
-            .into_iter()
-            .map(|(name, old)| AttrDiff {
-                after: after.get(&name).cloned().flatten(),
-                name,
-                before: old,
-            })
-            .map(|done| OpDiff::from(done).inverse())
-            .collect::<Option<Vec<OpDiff>>>()
-            .expect("attribute changes can be undone");
-        writer
-            .write(&PlanEntry {
-                line,
-                user,
-                // The user the run changed, by sub: one deleted and made again under the
-                // same name since is a conflict, not a target.
-                username,
-                sub,
-                changes,
-                client_metadata: BTreeMap::new(),
-                left_out: None,
-            })
-            .with_context(writing)?;
+    })
+}
+
+/// A row's plan entry: what the run did to each attribute, undone by its inverse (`model::op`).
+fn restore((line, (user, username, sub), before, after): Restorable) -> PlanEntry {
+    let changes = before
+        .into_iter()
+        .map(|(name, old)| AttrDiff {
+            after: after.get(&name).cloned().flatten(),
+            name,
+            before: old,
+        })
+        .map(|done| OpDiff::from(done).inverse())
+        .collect::<Option<Vec<OpDiff>>>()
+        .expect("attribute changes can be undone");
+    PlanEntry {
+        line,
+        user,
+        // The user the run changed, by sub: one deleted and made again under the
+        // same name since is a conflict, not a target.
+        username,
+        sub,
+        changes,
+        client_metadata: BTreeMap::new(),
+        left_out: None,
     }
-    writer.finish().with_context(writing)?;
-    Ok(users)
 }

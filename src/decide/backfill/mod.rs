@@ -10,34 +10,35 @@
 //! 64-bit hash of every email and phone number, as for a plain plan; with an input file,
 //! also the attributes of the pool's users the input names.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use anyhow::{Context, bail};
 use aws_sdk_cognitoidentityprovider::types::UserPoolType;
+use tempfile::TempPath;
 use tokio_util::sync::CancellationToken;
 
 use crate::cognito::Pool;
-use crate::cognito::signin::SignIn;
 use crate::decide::current::Current;
 use crate::decide::prepare::{self, PoolState, Scanned};
 use crate::decide::schema::Schema;
-use crate::model::row::{Code, Problem};
 use crate::model::source::Source;
 use crate::progress::Reporter;
 use crate::rows::input::{EmptyCells, Format, InputOptions};
 use crate::rows::template::{Rules, Subject};
 
 mod checks;
+mod joined;
 mod lookups;
 mod pages;
 mod rows;
 pub mod source;
 
 pub use checks::check_row_reads;
+use joined::from_input;
 pub use lookups::filterable;
 use pages::list_users;
-use rows::Writer;
+use rows::{Stats, Writer};
 
 /// What to compute.
 pub struct Spec<'a> {
@@ -109,37 +110,9 @@ pub async fn compute<P: Pool>(
             from_input(pool, spec, read, input, rows, current, reporter, stop).await?
         }
     }
-    let Writer {
-        out,
-        left_out,
-        stats,
-        ..
-    } = rows;
-    let spool = out
-        .into_inner()
-        .map_err(|e| e.into_error())
-        .context("writing the computed rows")?
-        .into_temp_path();
-    let left_out = left_out
-        .into_inner()
-        .map_err(|e| e.into_error())
-        .context("writing the left-out rows")?
-        .into_temp_path();
+    let (spool, left_out, stats) = close(rows)?;
     let scanned = prepare::scan_computed(spool, display, &io).await?;
-    let missing = schema.missing(
-        scanned
-            .scan
-            .attributes
-            .iter()
-            .filter(|n| crate::cognito::rules::check_name(n).is_ok()),
-    );
-    if !missing.is_empty() {
-        bail!(
-            "the input uses attributes that user pool {} does not define: {}",
-            spec.user_pool_id,
-            missing.join(", ")
-        );
-    }
+    defined(&schema, &scanned, spec.user_pool_id)?;
     Ok(Computed {
         scanned,
         state: PoolState {
@@ -158,6 +131,47 @@ pub async fn compute<P: Pool>(
         problems: stats.problems,
         left_out,
     })
+}
+
+/// The computed rows' files, written whole: the rows, the rows left out, and the counts.
+fn close(rows: Writer) -> anyhow::Result<(TempPath, TempPath, Stats)> {
+    let Writer {
+        out,
+        left_out,
+        stats,
+        ..
+    } = rows;
+    let spool = out
+        .into_inner()
+        .map_err(|e| e.into_error())
+        .context("writing the computed rows")?
+        .into_temp_path();
+    let left_out = left_out
+        .into_inner()
+        .map_err(|e| e.into_error())
+        .context("writing the left-out rows")?
+        .into_temp_path();
+    Ok((spool, left_out, stats))
+}
+
+/// Every attribute the computed rows set is one the pool defines (a template's target or an
+/// input's column may name one it does not).
+fn defined(schema: &Schema, scanned: &Scanned, user_pool_id: &str) -> anyhow::Result<()> {
+    let missing = schema.missing(
+        scanned
+            .scan
+            .attributes
+            .iter()
+            .filter(|n| crate::cognito::rules::check_name(n).is_ok()),
+    );
+    if !missing.is_empty() {
+        bail!(
+            "the input uses attributes that user pool {} does not define: {}",
+            user_pool_id,
+            missing.join(", ")
+        );
+    }
+    Ok(())
 }
 
 /// What to read of the users that get a row, besides the attributes they change.
@@ -208,157 +222,6 @@ async fn from_pool<P: Pool>(
         },
     )
     .await
-}
-
-/// An input file joined to the pool: its users found by `--match` (or username / sub),
-/// then each row computed (`--set`) or passed on with the matched username.
-#[allow(clippy::too_many_arguments)]
-async fn from_input<P: Pool>(
-    pool: &P,
-    spec: &Spec<'_>,
-    read: Read,
-    path: &Path,
-    rows: &mut Writer,
-    current: &mut Current,
-    reporter: &dyn Reporter,
-    stop: &CancellationToken,
-) -> anyhow::Result<()> {
-    let data = spec.rules.is_some();
-    let sign_in = SignIn::from_pool(spec.pool);
-    // Pass 1: the keys to look for, and the attributes the rows touch.
-    let mut keys = HashSet::new();
-    let mut originals = Vec::new();
-    let mut wanted: BTreeSet<String> = spec
-        .rules
-        .map_or_else(BTreeSet::new, |r| r.targets().iter().cloned().collect());
-    for row in source::rows(path, spec.input_options, data)? {
-        let row = row?;
-        if let Some(key) = &row.key
-            && keys.insert(fold(spec.match_attr, key))
-        {
-            originals.push(key.clone());
-        }
-        if let Some(record) = &row.record {
-            wanted.extend(record.row.attrs().map(|c| c.name.clone()));
-        }
-    }
-    let wanted = read.wanted(wanted);
-    // The pool, indexed by the matching attribute for those keys only.
-    let mut index: Index = HashMap::new();
-    if spec.filtered {
-        index = lookups::index(pool, spec.match_attr, &originals, current, stop).await?;
-    } else {
-        list_users(
-            pool,
-            stop,
-            spec.user_pool_id,
-            None,
-            reporter,
-            |user, attrs| {
-                current.observe(user, attrs, None);
-                let candidates: Vec<&str> = match spec.match_attr {
-                    Some(attr) => attrs
-                        .iter()
-                        .filter(|(n, _)| n == attr)
-                        .map(|(_, v)| v.as_str())
-                        .collect(),
-                    // The key names users as Cognito resolves a `Username`: the username,
-                    // the sub or an alias the pool allows (its case checked in pass 2).
-                    None => sign_in.names(user, attrs).iter().map(|n| n.value).collect(),
-                };
-                let mut seen = HashSet::new();
-                for c in candidates {
-                    let k = fold(spec.match_attr, c);
-                    if keys.contains(&k) && seen.insert(k.clone()) {
-                        index
-                            .entry(k)
-                            .or_default()
-                            .push((user.to_string(), attrs.to_vec()));
-                    }
-                }
-                Ok(())
-            },
-        )
-        .await?;
-    }
-    let by = spec.match_attr.unwrap_or("username, sub or sign-in alias");
-    let eval = spec.rules.map(|r| r.evaluator());
-    // Emails and phone numbers the rows set: without a whole-pool read, who already has them
-    // is looked up afterwards (the alias rail).
-    let mut aliases: Vec<(String, String)> = Vec::new();
-    // Pass 2: one computed row per input row.
-    for row in source::rows(path, spec.input_options, data)? {
-        let row = row?;
-        if let Some(problem) = &row.problem {
-            rows.invalid(row.line, row.key.as_deref().unwrap_or(""), problem)?;
-            continue;
-        }
-        rows.pad_to(row.line)?;
-        let key = row.key.unwrap_or_default();
-        let found = index
-            .get(&fold(spec.match_attr, &key))
-            .map(|users| match spec.match_attr {
-                Some(_) => users.clone(),
-                None => named(&sign_in, users, &key),
-            });
-        let (user, attrs) = match found.as_deref() {
-            None | Some([]) => {
-                rows.not_found(row.line, &key, format!("no user of the pool has this {by}"))?;
-                continue;
-            }
-            Some([one]) => one,
-            Some(many) => {
-                let why = format!("{} users of the pool have this {by}", many.len());
-                rows.invalid(row.line, &key, &Problem::row(Code::AmbiguousMatch, why))?;
-                continue;
-            }
-        };
-        let kept = match (&eval, row.record, &row.data) {
-            (Some(eval), _, data) => {
-                let map = attr_map(attrs);
-                let subject = Subject {
-                    username: user,
-                    attrs: &map,
-                    row: data.as_ref(),
-                };
-                let computed = eval.eval(&subject);
-                if let crate::rows::template::Computed::Changes(changes) = &computed {
-                    aliases.extend(lookups::aliases_set(changes));
-                }
-                rows.rendered(row.line, user, computed, &BTreeMap::new())?
-            }
-            (None, Some(record), _) => {
-                let changes = record
-                    .row
-                    .attrs()
-                    .map(|c| (c.name.clone(), c.change.value().map(str::to_string)))
-                    .collect::<Vec<_>>();
-                aliases.extend(lookups::aliases_set(&changes));
-                rows.row(user, &changes, &record.row.client_metadata)?;
-                true
-            }
-            (None, None, _) => false,
-        };
-        current.observe(user, attrs, kept.then_some(&wanted));
-    }
-    if spec.filtered {
-        crate::decide::current::note_owners(pool, aliases, current, stop)
-            .await
-            .map_err(|e| anyhow::anyhow!("looking up who has the rows' emails: {e}"))?;
-    }
-    Ok(())
-}
-
-/// Of the users found for a folded key, those the key names in its own case (a
-/// case-sensitive pool's username, a phone number and the sub compare exactly).
-fn named(sign_in: &SignIn, users: &[(String, Attributes)], key: &str) -> Vec<(String, Attributes)> {
-    let names = |(user, attrs): &&(String, Attributes)| {
-        sign_in.names(user, attrs).iter().any(|n| match n.folded {
-            true => n.value.to_lowercase() == key.to_lowercase(),
-            false => n.value == key,
-        })
-    };
-    users.iter().filter(names).cloned().collect()
 }
 
 /// Users found for each folded key: (username, attributes).

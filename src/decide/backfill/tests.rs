@@ -127,16 +127,10 @@ fn decide(computed: &Computed) -> crate::plan::summary::PlanSummary {
 /// A computed backfill that changes an attribute an identity provider maps, for a federated
 /// user, is refused (`OverwrittenAtSignIn`) as a file's row is: with the pool as input, and
 /// with an input joined by `--match` (read whole, or looked up with filters). Allowed, it is
-/// planned and counted (so `apply --plan` needs the flag again); a denied
-/// ListIdentityProviders is said and the rows go on unchecked.
+/// planned and counted (so `apply --plan` needs the flag again).
 #[tokio::test]
 async fn a_backfill_of_a_mapped_attribute_of_a_federated_user_is_refused_unless_allowed() {
-    let io = InputOptions {
-        format: Format::Csv,
-        key_column: "email".into(),
-        empty_cells: EmptyCells::Ignore,
-        client_metadata: Default::default(),
-    };
+    let io = email_keyed_csv();
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("names.csv");
     std::fs::write(
@@ -189,7 +183,13 @@ async fn a_backfill_of_a_mapped_attribute_of_a_federated_user_is_refused_unless_
         assert_eq!((summary.to_change, summary.invalid), (2, 0), "{case}");
         assert_eq!(summary.overwritten_at_sign_in, 1, "{case}");
     }
-    // Denied: said, and the rows go on without the check.
+}
+
+/// A denied ListIdentityProviders is said, and the rows go on without the check.
+#[tokio::test]
+async fn a_denied_list_of_identity_providers_is_said_and_the_rows_go_on_unchecked() {
+    let io = email_keyed_csv();
+    let set = Rules::parse(&["given_name={{ given_name }}!".into()], None, false).unwrap();
     let pool = crate::cognito::faults::Faulty::new(federated_pool());
     pool.fail(
         crate::cognito::api::Api::IdentityProviders,
@@ -212,4 +212,14 @@ async fn a_backfill_of_a_mapped_attribute_of_a_federated_user_is_refused_unless_
         .unwrap();
     assert!(computed.state.federation.unknown.is_some());
     assert_eq!(decide(&computed).to_change, 2);
+}
+
+/// CSV rows keyed by email.
+fn email_keyed_csv() -> InputOptions {
+    InputOptions {
+        format: Format::Csv,
+        key_column: "email".into(),
+        empty_cells: EmptyCells::Ignore,
+        client_metadata: Default::default(),
+    }
 }
