@@ -10,10 +10,12 @@
 //! `cognito/sdk.rs` and `cognito/fake.rs`); the match arms below are its registration.
 
 pub mod attributes;
+mod counts;
 
 use std::collections::BTreeMap;
 
 pub use attributes::{AttrChange, AttrDiff, Before, Change};
+pub use counts::Counts;
 
 use crate::cognito::call::{Call, Category};
 
@@ -224,35 +226,6 @@ pub fn attributes_apart(diffs: Vec<OpDiff>) -> (Vec<AttrDiff>, Vec<OpDiff>) {
     (attributes, others)
 }
 
-/// Operations counted by kind (the summary's and the report's counts).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(transparent)]
-pub struct Counts(pub BTreeMap<OpKind, u64>);
-
-impl Counts {
-    pub fn add(&mut self, kind: OpKind, n: u64) {
-        *self.0.entry(kind).or_default() += n;
-    }
-
-    pub fn get(&self, kind: OpKind) -> u64 {
-        self.0.get(&kind).copied().unwrap_or(0)
-    }
-
-    pub fn total(&self) -> u64 {
-        self.0.values().sum()
-    }
-
-    /// `3 attributes set, 1 attributes deleted` (kinds with none left out).
-    pub fn line(&self) -> String {
-        let parts: Vec<String> = OpKind::ALL
-            .iter()
-            .filter(|k| self.get(**k) > 0)
-            .map(|k| format!("{} {}", indicatif::HumanCount(self.get(*k)), k.noun()))
-            .collect();
-        parts.join(", ")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,16 +273,5 @@ mod tests {
         let unread = op.unread(Some(&saw("old")));
         assert_eq!(unread.attribute().unwrap().before.as_deref(), Some("old"));
         assert_eq!(op.subject(), "nickname");
-    }
-
-    #[test]
-    fn counts_by_kind() {
-        let mut c = Counts::default();
-        c.add(OpKind::SetAttribute, 1200);
-        c.add(OpKind::DeleteAttribute, 1);
-        assert_eq!(c.total(), 1201);
-        assert_eq!(c.line(), "1,200 attributes set, 1 attributes deleted");
-        let json = serde_json::to_string(&c).unwrap();
-        assert_eq!(json, r#"{"set_attribute":1200,"delete_attribute":1}"#);
     }
 }

@@ -12,7 +12,7 @@ use anyhow::Context;
 use sha2::{Digest, Sha256};
 
 use crate::model::row::Code;
-use crate::plan::file::{self as planfile, PlanEntry};
+use crate::plan::file::{self as planfile, LeftOut, PlanEntry};
 use crate::plan::summary::PlanSummary;
 
 /// At most this many attribute changes are listed; the plan file has them all.
@@ -163,48 +163,11 @@ fn entries(md: &mut String, plan: &Path, values: &Values, matched: bool) -> anyh
         if let Some(why) = &entry.left_out {
             left_count += 1;
             if left.len() < MAX_ROWS as usize {
-                let user = match values.salt {
-                    Some(_) if key_named_no_user(&why.code, matched) => {
-                        values.cell(Some(&entry.user))
-                    }
-                    _ => code(&entry.user),
-                };
-                let message = text(&why.message);
-                left.push(format!(
-                    "| {} | {user} | {} | {message} |",
-                    entry.line,
-                    code(&why.code)
-                ));
+                left.push(left_out_row(&entry, why, values, matched));
             }
             continue;
         }
-        // The key the row used beside the user it resolved to; redacted, the username only
-        // (the key may be an email).
-        let user = match (&entry.username, values.salt.is_some()) {
-            (Some(u), true) => code(u),
-            (Some(u), false) if *u != entry.user => {
-                format!("{} (= {})", code(&entry.user), code(u))
-            }
-            _ => code(&entry.user),
-        };
-        for op in &entry.changes {
-            listed += 1;
-            if listed > MAX_ROWS {
-                continue;
-            }
-            // Each operation says what its row of the table shows (`model::op`).
-            let cells = op.cells();
-            let _ = writeln!(
-                md,
-                "| {} | {} | {} | {} | {} | {} |",
-                entry.line,
-                user,
-                code(&cells.what),
-                cells.sign,
-                values.cell(cells.before),
-                values.cell(cells.after)
-            );
-        }
+        change_rows(md, &entry, values, &mut listed);
     }
     if listed > MAX_ROWS {
         let _ = writeln!(
@@ -214,24 +177,74 @@ fn entries(md: &mut String, plan: &Path, values: &Values, matched: bool) -> anyh
         );
     }
     if left_count > 0 {
-        let _ = writeln!(
-            md,
-            "\n## Rows left out\n\nNot sent: `apply --plan` reports them as invalid rows (a \
-             user not found as failed, `UserNotFoundException`).\n\n\
-             | line | user | code | why |\n| ---: | --- | --- | --- |"
-        );
-        for row in &left {
-            let _ = writeln!(md, "{row}");
-        }
-        if left_count > left.len() as u64 {
-            let _ = writeln!(
-                md,
-                "\n... and {} more in the plan file.",
-                left_count - left.len() as u64
-            );
-        }
+        rows_left_out(md, &left, left_count);
     }
     Ok(())
+}
+
+/// A row left out, as a line of its table: its user redacted when the key may be a value.
+fn left_out_row(entry: &PlanEntry, why: &LeftOut, values: &Values, matched: bool) -> String {
+    let user = match values.salt {
+        Some(_) if key_named_no_user(&why.code, matched) => values.cell(Some(&entry.user)),
+        _ => code(&entry.user),
+    };
+    let message = text(&why.message);
+    format!(
+        "| {} | {user} | {} | {message} |",
+        entry.line,
+        code(&why.code)
+    )
+}
+
+/// An entry's changes, a line of the table each, while fewer than [`MAX_ROWS`] are `listed`.
+fn change_rows(md: &mut String, entry: &PlanEntry, values: &Values, listed: &mut u64) {
+    // The key the row used beside the user it resolved to; redacted, the username only
+    // (the key may be an email).
+    let user = match (&entry.username, values.salt.is_some()) {
+        (Some(u), true) => code(u),
+        (Some(u), false) if *u != entry.user => {
+            format!("{} (= {})", code(&entry.user), code(u))
+        }
+        _ => code(&entry.user),
+    };
+    for op in &entry.changes {
+        *listed += 1;
+        if *listed > MAX_ROWS {
+            continue;
+        }
+        // Each operation says what its row of the table shows (`model::op`).
+        let cells = op.cells();
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} | {} |",
+            entry.line,
+            user,
+            code(&cells.what),
+            cells.sign,
+            values.cell(cells.before),
+            values.cell(cells.after)
+        );
+    }
+}
+
+/// The rows left out, apart from the changes: the first `left`, and how many more.
+fn rows_left_out(md: &mut String, left: &[String], left_count: u64) {
+    let _ = writeln!(
+        md,
+        "\n## Rows left out\n\nNot sent: `apply --plan` reports them as invalid rows (a \
+         user not found as failed, `UserNotFoundException`).\n\n\
+         | line | user | code | why |\n| ---: | --- | --- | --- |"
+    );
+    for row in left {
+        let _ = writeln!(md, "{row}");
+    }
+    if left_count > left.len() as u64 {
+        let _ = writeln!(
+            md,
+            "\n... and {} more in the plan file.",
+            left_count - left.len() as u64
+        );
+    }
 }
 
 /// Whether a row left out names its user by a key that found no user of the pool (no user or
@@ -260,123 +273,4 @@ fn code(s: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn same_value_same_hash_and_no_value_shown() {
-        let v = Values::new(true);
-        let a = v.cell(Some("alice@example.com"));
-        assert_eq!(a, v.cell(Some("alice@example.com")));
-        assert_ne!(a, v.cell(Some("bob@example.com")));
-        assert!(!a.contains("alice"));
-        assert_eq!(v.cell(None), "(none)");
-    }
-
-    #[test]
-    fn hashes_are_salted_per_file() {
-        let (a, b) = (Values::new(true), Values::new(true));
-        assert_ne!(a.cell(Some("x")), b.cell(Some("x")));
-    }
-
-    #[test]
-    fn cells_keep_the_table_whole() {
-        let v = Values::new(false);
-        assert_eq!(v.cell(Some("a|b\nc")), "`\"a\\|b\\nc\"`");
-        assert_eq!(code("x`y"), "`` x`y ``");
-    }
-
-    #[test]
-    fn rows_left_out_are_listed_apart_and_their_keys_redacted() {
-        let dir = tempfile::tempdir().unwrap();
-        let plan = dir.path().join("p.plan");
-        let header = planfile::PlanHeader {
-            kind: planfile::KIND.into(),
-            version: planfile::VERSION,
-            user_pool_id: "us-east-1_x".into(),
-            input: "crm.csv".into(),
-            input_path: None,
-            input_path_hex: None,
-            input_sha256: "00".into(),
-            created_unix: 0,
-            current_state: crate::model::source::Source::List,
-            options: serde_json::json!({}),
-            allow_verification_messages: false,
-            backfill: None,
-        };
-        let mut w = planfile::PlanWriter::create(&plan, &header).unwrap();
-        w.write(&PlanEntry {
-            line: 2,
-            user: "alice".into(),
-            username: None,
-            sub: None,
-            changes: vec![
-                crate::model::row::AttrDiff {
-                    name: "custom:plan".into(),
-                    before: None,
-                    after: Some("gold".into()),
-                }
-                .into(),
-            ],
-            client_metadata: Default::default(),
-            left_out: None,
-        })
-        .unwrap();
-        // A row keyed by email: shown beside its user; redacted, the user alone.
-        w.write(&PlanEntry {
-            line: 3,
-            user: "ana@corp.example".into(),
-            username: Some("uuid-ana".into()),
-            sub: Some("sub-ana".into()),
-            changes: vec![
-                crate::model::row::AttrDiff {
-                    name: "custom:plan".into(),
-                    before: None,
-                    after: Some("gold".into()),
-                }
-                .into(),
-            ],
-            client_metadata: Default::default(),
-            left_out: None,
-        })
-        .unwrap();
-        let why = "2 users of the pool have this email".to_string();
-        w.write(&PlanEntry::left_out(
-            4,
-            "shared@corp.example",
-            "AmbiguousMatch",
-            why,
-        ))
-        .unwrap();
-        let why = "the user also appears on line 6".to_string();
-        w.write(&PlanEntry::left_out(5, "bob", "DuplicateUser", why))
-            .unwrap();
-        w.finish().unwrap();
-        let read = |redact: bool| {
-            let out = dir.path().join(format!("p{redact}.md"));
-            write(&plan, &PlanSummary::default(), &out, redact).unwrap();
-            std::fs::read_to_string(out).unwrap()
-        };
-        let md = read(false);
-        let (changes, left) = md.split_once("## Rows left out").unwrap();
-        assert!(changes.contains("`custom:plan`") && !changes.contains("shared@"));
-        assert!(left.contains(
-            "| 4 | `shared@corp.example` | `AmbiguousMatch` | 2 users of the pool have this email |"
-        ));
-        assert!(
-            changes.contains("| 3 | `ana@corp.example` (= `uuid-ana`) |"),
-            "{changes}"
-        );
-        let md = read(true);
-        assert!(
-            md.contains("`AmbiguousMatch`") && !md.contains("shared@"),
-            "{md}"
-        );
-        // A user named on two lines is a username, kept as the changes keep theirs.
-        assert!(md.contains("| 5 | `bob` | `DuplicateUser` |"), "{md}");
-        assert!(
-            md.contains("| 3 | `uuid-ana` |") && !md.contains("ana@"),
-            "{md}"
-        );
-    }
-}
+mod tests;

@@ -76,6 +76,18 @@ impl Tally {
             return;
         }
         self.intents.remove(&e.n);
+        self.count_calls(e);
+        if !self.replace_earlier(e) {
+            return; // already counted (should not happen)
+        }
+        if matches!(e.outcome, Outcome::Failed | Outcome::Invalid) {
+            first_failure(&mut self.report, e);
+        }
+        self.count_outcome(e);
+    }
+
+    /// The entry's time, calls, retries and throttles.
+    fn count_calls(&mut self, e: &Entry) {
         self.first_t.get_or_insert(e.t);
         self.last_t = Some(e.t);
         if e.attempts > 0 {
@@ -85,6 +97,11 @@ impl Tally {
         r.api_calls += u64::from(e.attempts);
         r.retries += u64::from(e.attempts.saturating_sub(1));
         r.throttled += u64::from(e.throttled);
+    }
+
+    /// Takes the row's earlier outcome out of the counts; false if it was already counted.
+    fn replace_earlier(&mut self, e: &Entry) -> bool {
+        let r = &mut self.report;
         if let Some(code) = self.failed.remove(&e.n) {
             r.failed -= 1;
             uncount(r, &code);
@@ -104,18 +121,14 @@ impl Tally {
             }
             self.done.insert(e.n);
         } else if !self.done.insert(e.n) {
-            return; // already counted (should not happen)
+            return false;
         }
-        if matches!(e.outcome, Outcome::Failed | Outcome::Invalid)
-            && r.first_failures.len() < FIRST_FAILURES
-        {
-            r.first_failures.push(FailedRow {
-                line: e.line,
-                user: e.user.clone(),
-                code: e.code.clone().unwrap_or_default(),
-                message: e.message.clone(),
-            });
-        }
+        true
+    }
+
+    /// The entry's outcome in the counts, and what it means for the next run.
+    fn count_outcome(&mut self, e: &Entry) {
+        let r = &mut self.report;
         match e.outcome {
             Outcome::Updated => {
                 r.updated += 1;
@@ -182,6 +195,18 @@ impl Counts for Tally {
 
     fn count(&mut self, entry: &Entry) {
         self.record(entry);
+    }
+}
+
+/// A failed or invalid row among the report's first failures, while there is room.
+fn first_failure(r: &mut Report, e: &Entry) {
+    if r.first_failures.len() < FIRST_FAILURES {
+        r.first_failures.push(FailedRow {
+            line: e.line,
+            user: e.user.clone(),
+            code: e.code.clone().unwrap_or_default(),
+            message: e.message.clone(),
+        });
     }
 }
 

@@ -19,7 +19,7 @@ use crate::cognito::Pool;
 use crate::cognito::pacing::{Pacing, RetryPolicy};
 use crate::decide::all as decide_all;
 use crate::decide::planner::RowsFrom;
-use crate::decide::prepare::{self, PoolState, Reading, Scanned};
+use crate::decide::prepare::{self, PoolState, Scanned};
 use crate::journal::{self, Header};
 use crate::model::source::Source;
 use crate::plan::summary::PlanSummary;
@@ -27,10 +27,11 @@ use crate::progress::Reporter;
 use crate::report::{FailedRows, Report};
 use crate::rows::input::{self, InputOptions};
 use crate::send::recorder::Recorder;
-use crate::send::stream::Checks;
+use crate::send::stream::{Checks, StreamCounts};
 
 pub(crate) mod recorder;
 mod resume;
+mod setup;
 pub(crate) mod stream;
 mod turn;
 mod workers;
@@ -94,87 +95,22 @@ pub struct Prepared {
 }
 
 /// Everything before the first write: errors here are setup errors (an unreadable input, a
-/// bad header, a journal of another run, the pool unreadable).
+/// bad header, a journal of another run, the pool unreadable). Its steps are in `setup.rs`.
 pub async fn prepare<P: Pool>(
     pool: &P,
     opts: &ApplyOptions,
     reporter: &dyn Reporter,
     stop: &CancellationToken,
 ) -> anyhow::Result<Prepared> {
-    // A blind resume only fingerprints the input: the journal knows the duplicated users.
-    // (Reading current values needs every user key, so a diffing run scans in full.)
-    let blind = opts
-        .preflight
-        .as_ref()
-        .is_none_or(|p| p.current_state == Source::None);
-    let prior = match &opts.journal_path {
-        Some(j) if !opts.restart && blind && j.exists() => journal::read_header(j)
-            .ok()
-            .map(|h| (h.input_sha256, h.duplicate_lines)),
-        _ => None,
-    };
+    let blind = setup::blind(opts);
+    let prior = setup::prior_scan(opts, blind);
     let mut scanned = prepare::scan_input(&opts.input, &opts.input_options, prior, stop).await?;
-    let header = journal_header(opts, &scanned);
-    let resolved = match (&opts.journal_path, opts.restart || blind) {
-        (Some(j), false) if j.exists() => {
-            resume::resolved_before(j, &scanned.scan.sha256, opts.retry_failed)
-        }
-        _ => Default::default(),
-    };
-    // Their users are read by sub: the row may have changed the very email it is keyed by.
-    for id in resolved.values() {
-        if let Some(sub) = &id.sub {
-            scanned.scan.users.insert(crate::model::keys::user_key(sub));
-        }
-    }
+    let header = setup::journal_header(opts, &scanned);
+    let resolved = setup::resolved_before(opts, blind, &mut scanned);
     if let Some(path) = &opts.journal_path {
         journal::check_compatible(path, &header, opts.restart, blind && !opts.retry_failed)?;
     }
-    let state = match &opts.preflight {
-        Some(p) => {
-            if p.current_state == Source::None && opts.read_before_write.is_none() {
-                reporter.warning(
-                    "--current-state none: rows are sent without reading current values; \
-                     unchanged users cost a call each, rollback will not be possible, and \
-                     the alias rail (AliasExists) cannot see who already has an email or \
-                     phone number a row sets",
-                );
-            } else if p.current_state == Source::None {
-                reporter.warning(
-                    "--current-state none: no diff before sending (unchanged users cost a \
-                     call each); each user is read just before its update, so rollback \
-                     restores the values read then; the alias rail (AliasExists) cannot see \
-                     who already has an email or phone number a row sets",
-                );
-            }
-            let reading = Reading {
-                pool,
-                user_pool_id: &opts.user_pool_id,
-                described: p.described.as_ref(),
-                current_state: p.current_state,
-                concurrency: opts.concurrency,
-                allow_overwritten_at_sign_in: p.allow_overwritten_at_sign_in,
-            };
-            let mut state =
-                prepare::read_pool(&mut scanned, &opts.input_options, &reading, reporter, stop)
-                    .await?;
-            // Also the journals earlier runs kept aside, which may exist without this one.
-            if !p.resend_pending
-                && let Some(path) = &opts.journal_path
-            {
-                state.already_pending = resume::pending_changes(path);
-            }
-            state
-        }
-        None => PoolState {
-            schema: None,
-            current: None,
-            source: Source::None,
-            messaging: crate::cognito::config::Messaging::unknown(),
-            federation: Default::default(),
-            already_pending: Default::default(),
-        },
-    };
+    let state = setup::pool_state(pool, opts, &mut scanned, reporter, stop).await?;
     Ok(Prepared {
         scanned,
         pool: state,
@@ -244,7 +180,7 @@ pub async fn run<P: Pool>(
     reporter: Arc<dyn Reporter>,
     stop: CancellationToken,
 ) -> anyhow::Result<Report> {
-    let (started, started_unix) = (Instant::now(), journal::now_unix());
+    let began = (Instant::now(), journal::now_unix());
     let Prepared {
         scanned,
         pool: state,
@@ -257,15 +193,14 @@ pub async fn run<P: Pool>(
     let held_rps = tally.held.rps();
     // 2. The input again, checked against the scan as it is read: no row outside the
     //    fingerprint is sent.
-    let display = scanned.display.clone();
     let opened = input::read(
         scanned.scan.reopen(&scanned.path)?,
-        &display,
+        &scanned.display,
         &opts.input_options,
     )?;
     let failed = FailedRows::new(opts.failed_path.clone(), opened.csv_header, again.resuming);
     let recorder = Recorder::new(
-        display,
+        scanned.display.clone(),
         journal,
         failed,
         tally,
@@ -287,12 +222,7 @@ pub async fn run<P: Pool>(
         unknown: again.unknown,
         resolved,
     };
-    let pacing = Arc::new(Pacing::new(opts.rps, opts.retry.clone()));
-    if let Some(rps) = held_rps {
-        // A resumed run opens at the rate its journal's run held, not with slow start again.
-        tracing::info!("opening at {rps:.0} calls a second, the rate the journal's last run held");
-        pacing.rate.start_at(rps);
-    }
+    let pacing = pacing(&opts, held_rps);
     let flow = workers::start(
         opened.records,
         again.done,
@@ -302,48 +232,60 @@ pub async fn run<P: Pool>(
         &opts,
         &stop,
     );
-    let (mut recorder, counts) = workers::record(flow, recorder, &pacing, &*reporter).await;
+    let (recorder, counts) = workers::record(flow, recorder, &pacing, &*reporter).await;
     // 4. The report, assembled here alone: the whole journal's tally, with this run's own
     //    figures.
-    if stop.is_cancelled() && recorder.stopped.is_none() {
+    let mut report = finish(recorder, stop.is_cancelled());
+    report.current_state = current_state.map(|s| format!("{s:?}").to_lowercase());
+    this_runs_figures(&mut report, &opts, &pacing, &counts, began);
+    reporter.finished();
+    Ok(report)
+}
+
+/// The pacer of this run. A resumed run opens at the rate its journal's run held, not with
+/// slow start again.
+fn pacing(opts: &ApplyOptions, held_rps: Option<f64>) -> Arc<Pacing> {
+    let pacing = Arc::new(Pacing::new(opts.rps, opts.retry.clone()));
+    if let Some(rps) = held_rps {
+        tracing::info!("opening at {rps:.0} calls a second, the rate the journal's last run held");
+        pacing.rate.start_at(rps);
+    }
+    pacing
+}
+
+/// The recorder's report over the whole journal. The failed-rows file keeps the rows of
+/// earlier runs: once no row of the journal is failed or invalid any more (a --retry-failed
+/// run fixed them all), it is not reported.
+fn finish(mut recorder: Recorder, interrupted: bool) -> Report {
+    if interrupted && recorder.stopped.is_none() {
         recorder.stopped = Some("interrupted".into());
     }
     let mut report = recorder.finish();
-    // The failed-rows file keeps the rows of earlier runs: once no row of the journal is
-    // failed or invalid any more (a --retry-failed run fixed them all), it is not reported.
     if report.failed + report.invalid == 0 {
         report.failed_rows_file = None;
     }
+    report
+}
+
+/// The figures of this run alone: rows skipped, the limit reached, rates, timeline, times.
+fn this_runs_figures(
+    report: &mut Report,
+    opts: &ApplyOptions,
+    pacing: &Pacing,
+    counts: &StreamCounts,
+    (began, began_unix): (Instant, f64),
+) {
     report.skipped_done = counts.skipped.load(Ordering::Relaxed);
     report.limit = counts
         .limited
         .load(Ordering::Relaxed)
         .then_some(opts.limit)
         .flatten();
-    report.current_state = current_state.map(|s| format!("{s:?}").to_lowercase());
     report.max_rps = opts.rps;
     report.final_rps = pacing.rate.snapshot().current_rps;
     report.timeline = pacing.meter.timeline();
-    report.elapsed_seconds = started.elapsed().as_secs_f64();
-    report.started_at = Some(crate::report::rfc3339(started_unix));
+    report.elapsed_seconds = began.elapsed().as_secs_f64();
+    report.started_at = Some(crate::report::rfc3339(began_unix));
     report.finished_at = Some(crate::report::rfc3339(journal::now_unix()));
     report.concurrency = Some(opts.concurrency as u64);
-    reporter.finished();
-    Ok(report)
-}
-
-/// The journal header for this run: what must match for a later run to resume it.
-fn journal_header(opts: &ApplyOptions, scanned: &Scanned) -> Header {
-    let scan = &scanned.scan;
-    Header {
-        kind: Header::KIND.into(),
-        version: journal::FORMAT_VERSION,
-        input: scanned.display.clone(),
-        input_sha256: scan.sha256.clone(),
-        user_pool_id: opts.user_pool_id.clone(),
-        rows_total: scan.rows,
-        options: opts.input_options.to_json(),
-        created_unix: journal::now_unix() as u64,
-        duplicate_lines: scan.duplicates().groups(),
-    }
 }

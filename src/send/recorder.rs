@@ -8,12 +8,14 @@ use std::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::cognito::pacing::{CallError, ErrorKind, SendResult, Sent};
-use crate::decide::planner::unverified_by;
-use crate::journal::{Entry, Journal, Outcome, now_unix};
+use crate::journal::{Journal, Outcome};
 use crate::model::row::{Code, Record};
-use crate::progress::{Progress, Reporter};
-use crate::report::{FailedRows, Report, Tally};
+use crate::progress::Reporter;
+use crate::report::{FailedRows, Tally};
 use crate::send::stream::Work;
+
+mod entries;
+mod keeping;
 
 /// Rows that must have been sent in this run before `--max-failure-rate` can trip.
 pub const BREAKER_MIN_ROWS: u64 = 100;
@@ -96,7 +98,7 @@ impl Recorder {
             self.tally.done.insert(record.index);
             return;
         }
-        let mut entry = entry(
+        let mut entry = entries::entry(
             record,
             Outcome::Invalid,
             Some(invalid.code().to_string()),
@@ -118,7 +120,7 @@ impl Recorder {
             None => "the user does not exist (found when reading current values)",
         };
         self.report_failure(record, code, message);
-        let mut entry = entry(record, Outcome::Failed, Some(code.into()), 0, 0);
+        let mut entry = entries::entry(record, Outcome::Failed, Some(code.into()), 0, 0);
         entry.message = Some(message.into());
         if self.write(&entry) {
             self.write_failed(record, code, message);
@@ -140,7 +142,7 @@ impl Recorder {
             self.tally.done.insert(record.index);
             return;
         }
-        if self.write(&entry(
+        if self.write(&entries::entry(
             record,
             Outcome::Conflict,
             Some("Conflict".into()),
@@ -155,29 +157,15 @@ impl Recorder {
     /// applied. Recorded as updated with the values from before the first attempt, so that
     /// rollback restores it.
     pub fn recovered(&mut self, record: &Record, before: crate::model::row::Before) {
-        let mut entry = entry(record, Outcome::Updated, None, 0, 0);
-        let reset: Vec<&str> = unverified_by(record.row.attrs()).collect();
-        entry.after = Some(
-            before
-                .keys()
-                .map(|name| {
-                    let change = record.row.attrs().find(|c| &c.name == name);
-                    let value = match change {
-                        Some(c) => c.change.value().map(str::to_string),
-                        None if reset.contains(&name.as_str()) => Some("false".into()),
-                        None => None,
-                    };
-                    (name.clone(), value)
-                })
-                .collect(),
-        );
+        let mut entry = entries::entry(record, Outcome::Updated, None, 0, 0);
+        entry.after = Some(entries::recovered_after(record, &before));
         entry.before = Some(before);
         self.write(&entry);
     }
 
     /// Nothing to change: recorded as done, nothing sent.
     pub fn unchanged(&mut self, record: &Record) {
-        self.write(&entry(record, Outcome::Unchanged, None, 0, 0));
+        self.write(&entries::entry(record, Outcome::Unchanged, None, 0, 0));
     }
 
     pub fn sent(&mut self, work: &Work, sent: Sent) {
@@ -207,21 +195,11 @@ impl Recorder {
             SendResult::Failed(err) => (Outcome::Failed, Some(err)),
         };
         let code = err.as_ref().map(|e| e.code.clone());
-        let mut entry = entry(record, outcome, code, sent.attempts, sent.throttled);
+        let mut entry = entries::entry(record, outcome, code, sent.attempts, sent.throttled);
         entry.before = work.before.clone();
         entry.message = err.as_ref().map(|e| e.message.clone());
         if entry.before.is_some() {
-            let mut after = after_values(work);
-            // A pending change: the pool still holds the old value.
-            if outcome == Outcome::Updated {
-                for alias in &work.pending {
-                    let old = work.before.as_ref().and_then(|b| b.get(*alias).cloned());
-                    if let Some(Some(asked)) = after.insert(alias.to_string(), old.flatten()) {
-                        entry.pending.insert(alias.to_string(), asked);
-                    }
-                }
-            }
-            entry.after = Some(after);
+            entries::sent_after(work, outcome, &mut entry);
         }
         if !self.write(&entry) {
             return;
@@ -233,6 +211,12 @@ impl Recorder {
         self.sent_failed += 1;
         self.report_failure(record, &err.code, &err.message);
         self.write_failed(record, &err.code, &err.message);
+        self.trip_breakers(&err);
+    }
+
+    /// A fatal answer, or more failures than `--max-failure-rate` allows once
+    /// [`BREAKER_MIN_ROWS`] rows were sent, stops the run.
+    fn trip_breakers(&mut self, err: &CallError) {
         if err.kind == ErrorKind::Fatal {
             self.stop(format!(
                 "{}: {} (every other row would fail the same way)",
@@ -254,9 +238,9 @@ impl Recorder {
     /// what it sets. Returns false when it cannot be written (the run is then stopped, and
     /// the call must not be sent: it could not be undone).
     pub fn intent(&mut self, work: &Work) -> bool {
-        let mut entry = entry(&work.record, Outcome::Intent, None, 0, 0);
+        let mut entry = entries::entry(&work.record, Outcome::Intent, None, 0, 0);
         entry.before = work.before.clone();
-        entry.after = Some(after_values(work));
+        entry.after = Some(entries::after_values(work));
         self.write(&entry)
     }
 
@@ -268,125 +252,4 @@ impl Recorder {
             self.display
         ));
     }
-
-    /// Journal first: a row whose outcome cannot be recorded stops the run.
-    fn write(&mut self, entry: &Entry) -> bool {
-        self.tally.record(entry);
-        let Some(journal) = self.journal.as_mut() else {
-            return true;
-        };
-        let due = self.last_sync.elapsed().as_secs() >= 1;
-        let written = journal
-            .record(entry)
-            .and_then(|()| if due { journal.sync() } else { Ok(()) });
-        if due {
-            self.last_sync = Instant::now();
-        }
-        if let Err(e) = written {
-            let path = journal.path().display().to_string();
-            self.stop(format!("cannot write the journal {path}: {e}"));
-            return false;
-        }
-        true
-    }
-
-    fn write_failed(&mut self, record: &Record, code: &str, message: &str) {
-        if let Err(e) = self.failed.write(&record.raw, code, message) {
-            let path = self.failed.path().display().to_string();
-            self.stop(format!("cannot write {path}: {e}"));
-        }
-    }
-
-    /// Makes everything recorded so far durable (called every second and at the end).
-    pub fn sync(&mut self) {
-        self.last_sync = Instant::now();
-        if let Some(journal) = self.journal.as_mut()
-            && let Err(e) = journal.sync()
-        {
-            let path = journal.path().display().to_string();
-            self.stop(format!("cannot write the journal {path}: {e}"));
-        }
-        if let Err(e) = self.failed.flush() {
-            let path = self.failed.path().display().to_string();
-            self.stop(format!("cannot write {path}: {e}"));
-        }
-    }
-
-    pub fn progress(&self, throttled: u64, retries: u64, current_rps: f64) -> Progress {
-        let r = &self.tally.report;
-        Progress {
-            done: r.done(),
-            total: r.rows_total,
-            failed: r.failed + r.invalid,
-            throttled,
-            retries,
-            current_rps,
-            unit: "rows",
-            sent: self.sent,
-            earlier: self.earlier_done,
-        }
-    }
-
-    /// The report over the whole journal; the caller adds this run's own figures.
-    pub fn finish(mut self) -> Report {
-        self.sync();
-        let mut report = self.tally.to_report();
-        let (calls, throttled, retries) = self.earlier_calls;
-        report.api_calls -= calls;
-        report.throttled -= throttled;
-        report.retries -= retries;
-        report.stopped = self.stopped.take();
-        report.verification_messages = self.verification_messages;
-        report.pending_changes = self.pending_changes;
-        report.unknown_outcomes = self.unknown_outcomes;
-        report.failed_rows_file = std::fs::metadata(self.failed.path())
-            .is_ok_and(|m| m.len() > 0)
-            .then(|| self.failed.path().display().to_string());
-        report.journal = self
-            .journal
-            .as_ref()
-            .map(|j| j.path().display().to_string());
-        report
-    }
-}
-
-fn entry(
-    record: &Record,
-    outcome: Outcome,
-    code: Option<String>,
-    attempts: u32,
-    throttled: u32,
-) -> Entry {
-    Entry {
-        n: record.index,
-        line: record.row.line,
-        user: record.row.username.clone(),
-        username: record.identity.as_ref().map(|i| i.username.clone()),
-        sub: record.identity.as_ref().and_then(|i| i.sub.clone()),
-        outcome,
-        code,
-        attempts,
-        throttled,
-        t: now_unix(),
-        message: None,
-        before: None,
-        after: None,
-        pending: Default::default(),
-    }
-}
-
-/// What a row's call leaves in the pool: its changes (None: deleted), and the `*_verified`
-/// flags Cognito resets besides (their earlier values are in the before-values, see
-/// `stream::note_unverified`).
-fn after_values(work: &Work) -> crate::model::row::Before {
-    let mut after: crate::model::row::Before = work
-        .record
-        .row
-        .attrs()
-        .map(|c| (c.name.clone(), c.change.value().map(str::to_string)))
-        .collect();
-    for verified in crate::send::stream::unverified_flags(work) {
-        after.insert(verified.to_string(), Some("false".into()));
-    }
-    after
 }

@@ -13,6 +13,12 @@ use super::{MAX_POINTS, TimelineSource};
 use crate::cognito::pacing::Second;
 use crate::report::Report;
 
+pub(super) mod axes;
+
+use axes::{
+    BOTTOM, Frame, H, LEFT, PLOT_H, PLOT_W, TOP, W, bucket_name, clock, grid, short, time_ticks,
+};
+
 /// One point of a chart: a second, or the per-second average over a bucket.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bucket {
@@ -50,14 +56,6 @@ pub fn buckets(timeline: &[Second]) -> (Vec<Bucket>, u64) {
         .collect();
     (points, width)
 }
-
-/// Chart geometry (SVG user units).
-const W: f64 = 960.0;
-const H: f64 = 260.0;
-const LEFT: f64 = 52.0;
-const RIGHT: f64 = 12.0;
-const TOP: f64 = 14.0;
-const BOTTOM: f64 = 30.0;
 
 /// The charts section's content: a note on how to read them, and the two charts (SVG and
 /// legend, marked safe).
@@ -158,68 +156,25 @@ fn chart(
     first_throttle: Option<usize>,
     hover: bool,
 ) {
-    let n = points.len().max(1) as f64;
     let max = points
         .iter()
         .flat_map(|b| series.iter().map(move |s| (s.1)(b)))
         .fold(0.0_f64, f64::max);
-    let top = nice_ceiling(max);
-    let plot_w = W - LEFT - RIGHT;
-    let plot_h = H - TOP - BOTTOM;
-    let x = |i: usize| LEFT + (i as f64 + 0.5) * plot_w / n;
-    let y = |v: f64| TOP + plot_h * (1.0 - v / top);
+    let frame = Frame::new(points.len(), max);
     let _ = writeln!(
         h,
         "<svg id=\"{id}\" class=\"chart\" viewBox=\"0 0 {W} {H}\" role=\"img\">"
     );
-    // Horizontal grid and y labels, at round figures.
-    let divisions = divisions(top);
-    for k in 0..=divisions {
-        let v = top * f64::from(k) / f64::from(divisions);
-        let yy = y(v);
-        let _ = writeln!(
-            h,
-            "<line class=\"grid\" x1=\"{LEFT}\" x2=\"{}\" y1=\"{yy:.1}\" y2=\"{yy:.1}\"/>\
-             <text class=\"ylab\" x=\"{}\" y=\"{:.1}\">{}</text>",
-            W - RIGHT,
-            LEFT - 6.0,
-            yy + 4.0,
-            esc(&short(v))
-        );
-    }
-    // Time ticks.
-    let span = points.len() as u64 * width;
-    let step = tick_step(span);
-    let mut t = 0;
-    while t <= span {
-        let xx = LEFT + (t as f64 / span.max(1) as f64) * plot_w;
-        let _ = writeln!(
-            h,
-            "<line class=\"tick\" x1=\"{xx:.1}\" x2=\"{xx:.1}\" y1=\"{}\" y2=\"{}\"/>\
-             <text class=\"xlab\" x=\"{xx:.1}\" y=\"{}\">{}</text>",
-            H - BOTTOM,
-            H - BOTTOM + 4.0,
-            H - BOTTOM + 17.0,
-            esc(&clock(t))
-        );
-        t += step;
-    }
+    grid(h, &frame);
+    time_ticks(h, points.len() as u64 * width);
     if let Some(i) = first_throttle {
-        let xx = x(i);
-        let _ = writeln!(
-            h,
-            "<line class=\"mark\" x1=\"{xx:.1}\" x2=\"{xx:.1}\" y1=\"{TOP}\" y2=\"{}\"/>\
-             <text class=\"marklab\" x=\"{:.1}\" y=\"{}\">first throttle</text>",
-            H - BOTTOM,
-            xx + 4.0,
-            TOP + 10.0
-        );
+        throttle_mark(h, frame.x(i));
     }
     for (name, value, class) in series {
         let coords: Vec<String> = points
             .iter()
             .enumerate()
-            .map(|(i, b)| format!("{:.1},{:.1}", x(i), y(value(b))))
+            .map(|(i, b)| format!("{:.1},{:.1}", frame.x(i), frame.y(value(b))))
             .collect();
         let _ = writeln!(
             h,
@@ -228,25 +183,7 @@ fn chart(
         );
     }
     if hover {
-        let w = plot_w / n;
-        for (i, b) in points.iter().enumerate() {
-            let _ = writeln!(
-                h,
-                "<rect class=\"bucket\" data-t=\"{}\" x=\"{:.2}\" y=\"{TOP}\" width=\"{w:.2}\" \
-                 height=\"{plot_h}\"><title>{}</title></rect>",
-                b.t,
-                LEFT + i as f64 * w,
-                esc(&format!(
-                    "{}: {} calls/s, {} ok, {} throttled, {} errors; rate limit {:.1}/s",
-                    clock(b.t),
-                    short(b.calls),
-                    short(b.successes),
-                    short(b.throttles),
-                    short(b.errors),
-                    b.rate_limit
-                ))
-            );
-        }
+        hover_columns(h, &frame, points);
     }
     h.push_str("</svg>\n<p class=\"legend\">");
     for (name, _, class) in series {
@@ -255,61 +192,37 @@ fn chart(
     h.push_str("</p>\n");
 }
 
-/// "one minute", "5 minutes".
-fn bucket_name(seconds: u64) -> String {
-    match seconds / 60 {
-        1 => "one minute".into(),
-        m => format!("{m} minutes"),
+/// The mark at the first throttle, at `xx`.
+fn throttle_mark(h: &mut String, xx: f64) {
+    let _ = writeln!(
+        h,
+        "<line class=\"mark\" x1=\"{xx:.1}\" x2=\"{xx:.1}\" y1=\"{TOP}\" y2=\"{}\"/>\
+         <text class=\"marklab\" x=\"{:.1}\" y=\"{}\">first throttle</text>",
+        H - BOTTOM,
+        xx + 4.0,
+        TOP + 10.0
+    );
+}
+
+/// One transparent column per point, whose tooltip gives that point's figures.
+fn hover_columns(h: &mut String, frame: &Frame, points: &[Bucket]) {
+    let w = PLOT_W / frame.n;
+    for (i, b) in points.iter().enumerate() {
+        let _ = writeln!(
+            h,
+            "<rect class=\"bucket\" data-t=\"{}\" x=\"{:.2}\" y=\"{TOP}\" width=\"{w:.2}\" \
+             height=\"{PLOT_H}\"><title>{}</title></rect>",
+            b.t,
+            LEFT + i as f64 * w,
+            esc(&format!(
+                "{}: {} calls/s, {} ok, {} throttled, {} errors; rate limit {:.1}/s",
+                clock(b.t),
+                short(b.calls),
+                short(b.successes),
+                short(b.throttles),
+                short(b.errors),
+                b.rate_limit
+            ))
+        );
     }
-}
-
-/// `t` seconds as m:ss or h:mm:ss.
-fn clock(t: u64) -> String {
-    let (hh, mm, ss) = (t / 3600, t / 60 % 60, t % 60);
-    if hh > 0 {
-        format!("{hh}:{mm:02}:{ss:02}")
-    } else {
-        format!("{mm}:{ss:02}")
-    }
-}
-
-/// A figure for an axis or a tooltip: whole numbers plain, others with one decimal.
-fn short(v: f64) -> String {
-    if (v - v.round()).abs() < 1e-9 {
-        format!("{v:.0}")
-    } else {
-        format!("{v:.1}")
-    }
-}
-
-/// The smallest 1, 2 or 5 times a power of ten at or above `v` (at least 1).
-pub(super) fn nice_ceiling(v: f64) -> f64 {
-    if v <= 1.0 {
-        return 1.0;
-    }
-    let mag = 10f64.powf(v.log10().floor());
-    [1.0, 2.0, 5.0, 10.0]
-        .iter()
-        .map(|m| m * mag)
-        .find(|&c| c >= v)
-        .unwrap_or(10.0 * mag)
-}
-
-/// Grid divisions of an axis topped at `top` (1, 2 or 5 times a power of ten), so that every
-/// label is a round figure: 10 in fives of 2, 20 in fours of 5, 50 in fives of 10.
-pub(super) fn divisions(top: f64) -> u32 {
-    let lead = top / 10f64.powf(top.log10().floor());
-    if (lead - 2.0).abs() < 1e-9 { 4 } else { 5 }
-}
-
-/// Seconds between time ticks: at most about eight ticks.
-pub(super) fn tick_step(span: u64) -> u64 {
-    const STEPS: [u64; 16] = [
-        1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600,
-    ];
-    STEPS
-        .iter()
-        .copied()
-        .find(|s| span / s <= 8)
-        .unwrap_or(span.div_ceil(8).max(1))
 }

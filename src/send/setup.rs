@@ -1,0 +1,127 @@
+//! The steps of `apply`'s preparation, before the first write: what an earlier run's journal
+//! says about the input, the rows of unknown outcome it resolved, and the pool read (or not).
+//! Apart from `mod.rs` so that `prepare` there reads as the list of these steps.
+
+use tokio_util::sync::CancellationToken;
+
+use super::{ApplyOptions, Preflight, resume};
+use crate::cognito::Pool;
+use crate::decide::prepare::{self, PoolState, Reading, Scanned};
+use crate::journal::{self, Header};
+use crate::model::keys::user_key;
+use crate::model::row::Identity;
+use crate::model::source::Source;
+use crate::progress::Reporter;
+
+/// The users an earlier run resolved its rows of unknown outcome to, by input index.
+pub(super) type Resolved = std::collections::BTreeMap<u64, Identity>;
+
+/// A blind run reads no current values: it only fingerprints the input, and a resume takes the
+/// duplicated users from the journal. (Reading current values needs every user key, so a
+/// diffing run scans in full.)
+pub(super) fn blind(opts: &ApplyOptions) -> bool {
+    opts.preflight
+        .as_ref()
+        .is_none_or(|p| p.current_state == Source::None)
+}
+
+/// What a blind resume takes from its journal instead of a full scan: the input's SHA-256 and
+/// the lines of users named twice.
+pub(super) fn prior_scan(opts: &ApplyOptions, blind: bool) -> Option<(String, Vec<Vec<u64>>)> {
+    match &opts.journal_path {
+        Some(j) if !opts.restart && blind && j.exists() => journal::read_header(j)
+            .ok()
+            .map(|h| (h.input_sha256, h.duplicate_lines)),
+        _ => None,
+    }
+}
+
+/// The users an earlier run resolved its rows of unknown outcome to; they join the scanned
+/// users, read by sub: the row may have changed the very email it is keyed by.
+pub(super) fn resolved_before(opts: &ApplyOptions, blind: bool, scanned: &mut Scanned) -> Resolved {
+    let resolved = match (&opts.journal_path, opts.restart || blind) {
+        (Some(j), false) if j.exists() => {
+            resume::resolved_before(j, &scanned.scan.sha256, opts.retry_failed)
+        }
+        _ => Default::default(),
+    };
+    for id in resolved.values() {
+        if let Some(sub) = &id.sub {
+            scanned.scan.users.insert(user_key(sub));
+        }
+    }
+    resolved
+}
+
+/// The pool as the run decides against it: read with the preflight, or nothing known.
+pub(super) async fn pool_state<P: Pool>(
+    pool: &P,
+    opts: &ApplyOptions,
+    scanned: &mut Scanned,
+    reporter: &dyn Reporter,
+    stop: &CancellationToken,
+) -> anyhow::Result<PoolState> {
+    let Some(p) = &opts.preflight else {
+        return Ok(PoolState {
+            schema: None,
+            current: None,
+            source: Source::None,
+            messaging: crate::cognito::config::Messaging::unknown(),
+            federation: Default::default(),
+            already_pending: Default::default(),
+        });
+    };
+    warn_without_current_state(p, opts, reporter);
+    let reading = Reading {
+        pool,
+        user_pool_id: &opts.user_pool_id,
+        described: p.described.as_ref(),
+        current_state: p.current_state,
+        concurrency: opts.concurrency,
+        allow_overwritten_at_sign_in: p.allow_overwritten_at_sign_in,
+    };
+    let mut state =
+        prepare::read_pool(scanned, &opts.input_options, &reading, reporter, stop).await?;
+    // Also the journals earlier runs kept aside, which may exist without this one.
+    if !p.resend_pending
+        && let Some(path) = &opts.journal_path
+    {
+        state.already_pending = resume::pending_changes(path);
+    }
+    Ok(state)
+}
+
+/// `--current-state none` gives up what reading current values buys: said before sending.
+fn warn_without_current_state(p: &Preflight, opts: &ApplyOptions, reporter: &dyn Reporter) {
+    if p.current_state == Source::None && opts.read_before_write.is_none() {
+        reporter.warning(
+            "--current-state none: rows are sent without reading current values; \
+             unchanged users cost a call each, rollback will not be possible, and \
+             the alias rail (AliasExists) cannot see who already has an email or \
+             phone number a row sets",
+        );
+    } else if p.current_state == Source::None {
+        reporter.warning(
+            "--current-state none: no diff before sending (unchanged users cost a \
+             call each); each user is read just before its update, so rollback \
+             restores the values read then; the alias rail (AliasExists) cannot see \
+             who already has an email or phone number a row sets",
+        );
+    }
+}
+
+/// The journal header for this run: what must match for a later run to resume it.
+pub(super) fn journal_header(opts: &ApplyOptions, scanned: &Scanned) -> Header {
+    let scan = &scanned.scan;
+    Header {
+        kind: Header::KIND.into(),
+        version: journal::FORMAT_VERSION,
+        input: scanned.display.clone(),
+        input_sha256: scan.sha256.clone(),
+        user_pool_id: opts.user_pool_id.clone(),
+        rows_total: scan.rows,
+        options: opts.input_options.to_json(),
+        created_unix: journal::now_unix() as u64,
+        duplicate_lines: scan.duplicates().groups(),
+    }
+}
