@@ -1,8 +1,10 @@
 //! `cognito-bulk export`: a pool to CSV or JSONL.
 
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::anyhow;
+use aws_sdk_cognitoidentityprovider::types::UserPoolType;
 
 use super::context::{Connect, Context};
 use super::execute::resume_command;
@@ -15,16 +17,7 @@ use crate::rows::input::Format;
 
 pub async fn run<C: Connect>(ctx: &Context<C>, args: ExportArgs) -> Result<Outcome, Failure> {
     let to_stdout = args.output.as_os_str() == "-";
-    let format = match args.format.or_else(|| Format::from_path(&args.output)) {
-        Some(f) => f,
-        None if to_stdout => Format::Jsonl,
-        None => {
-            return Err(setup(anyhow!(
-                "{}: cannot tell the format from the name; pass --format csv or --format jsonl",
-                args.output.display()
-            )));
-        }
-    };
+    let format = format(&args, to_stdout)?;
     // The output and its state file: checked, and the state locked (one export at a time).
     let state = export::state_path(&args.output);
     let _lock = if to_stdout {
@@ -37,14 +30,7 @@ pub async fn run<C: Connect>(ctx: &Context<C>, args: ExportArgs) -> Result<Outco
         .open(&args.user_pool_id, Duration::from_secs(30))
         .await?;
     let (pool, described) = (opened.pool, opened.described);
-    let custom: Option<Vec<String>> = described.as_ref().map(|p| {
-        p.schema_attributes()
-            .iter()
-            .filter_map(|a| a.name())
-            .filter(|n| n.starts_with("custom:") || n.starts_with("dev:custom:"))
-            .map(str::to_string)
-            .collect()
-    });
+    let custom = described.as_ref().map(custom_attributes);
     let estimate = described.as_ref().map_or(0, |p| {
         u64::try_from(p.estimated_number_of_users()).unwrap_or(0)
     });
@@ -76,19 +62,7 @@ pub async fn run<C: Connect>(ctx: &Context<C>, args: ExportArgs) -> Result<Outco
         })?;
     // The data may be on standard output: then the summary is not printed at all.
     if !to_stdout {
-        let printer = ctx.printer();
-        if let Some(at) = summary.resumed_at {
-            printer.out(format!("resumed after {at} users"));
-        }
-        printer.out(format!(
-            "{} users in {} to {}",
-            indicatif::HumanCount(summary.users),
-            match summary.pages {
-                1 => "1 page".to_string(),
-                n => format!("{} pages", indicatif::HumanCount(n)),
-            },
-            args.output.display()
-        ));
+        print_summary(ctx, &summary, &args.output);
     }
     if summary.stopped {
         let printer = ctx.printer();
@@ -97,4 +71,43 @@ pub async fn run<C: Connect>(ctx: &Context<C>, args: ExportArgs) -> Result<Outco
         return Ok(Outcome::Stopped);
     }
     Ok(Outcome::Success)
+}
+
+/// `--format`, else the output's extension; JSONL on standard output.
+fn format(args: &ExportArgs, to_stdout: bool) -> Result<Format, Failure> {
+    match args.format.or_else(|| Format::from_path(&args.output)) {
+        Some(f) => Ok(f),
+        None if to_stdout => Ok(Format::Jsonl),
+        None => Err(setup(anyhow!(
+            "{}: cannot tell the format from the name; pass --format csv or --format jsonl",
+            args.output.display()
+        ))),
+    }
+}
+
+/// The pool's custom attributes, by their full names (`custom:` and `dev:custom:`).
+fn custom_attributes(pool: &UserPoolType) -> Vec<String> {
+    pool.schema_attributes()
+        .iter()
+        .filter_map(|a| a.name())
+        .filter(|n| n.starts_with("custom:") || n.starts_with("dev:custom:"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Where the export resumed, and how many users in how many pages went where.
+fn print_summary<C: Connect>(ctx: &Context<C>, summary: &export::ExportSummary, output: &Path) {
+    let printer = ctx.printer();
+    if let Some(at) = summary.resumed_at {
+        printer.out(format!("resumed after {at} users"));
+    }
+    printer.out(format!(
+        "{} users in {} to {}",
+        indicatif::HumanCount(summary.users),
+        match summary.pages {
+            1 => "1 page".to_string(),
+            n => format!("{} pages", indicatif::HumanCount(n)),
+        },
+        output.display()
+    ));
 }

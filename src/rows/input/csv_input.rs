@@ -5,7 +5,7 @@ use std::io::Read;
 
 use super::lines::LineIndex;
 use super::quotes::QuoteWatch;
-use super::{EmptyCells, InputError, InputOptions, Opened};
+use super::{EmptyCells, InputError, InputOptions, Opened, Records};
 use crate::model::row::{AttrChange, Change, Code, Problem, RawRecord, Record, Row};
 
 /// What each column of the file is for.
@@ -17,6 +17,9 @@ enum Column {
     Ignored,
 }
 
+/// The CSV reader over an input: it keeps where each line starts and which quotes are open.
+type Csv = csv::Reader<LineIndex<QuoteWatch<Box<dyn Read + Send>>>>;
+
 pub(super) fn read(
     reader: Box<dyn Read + Send>,
     display: &str,
@@ -27,16 +30,28 @@ pub(super) fn read(
         .flexible(true)
         .trim(csv::Trim::None)
         .from_reader(LineIndex::new(QuoteWatch::new(reader)));
-    let io_error = |source| InputError::Io {
-        path: display.to_string(),
-        source,
-    };
+    let (headers, columns) = header(&mut csv, display, &opts.key_column)?;
+    Ok(Opened {
+        records: records(csv, columns, opts, display),
+        csv_header: Some(headers),
+    })
+}
+
+/// The header row, and what each of its columns is for; an error names the file.
+fn header(
+    csv: &mut Csv,
+    display: &str,
+    key_column: &str,
+) -> Result<(csv::StringRecord, Vec<Column>), InputError> {
     let header_error = |message: String| InputError::Header {
         path: display.to_string(),
         message,
     };
     let headers = csv.byte_headers().map_err(|e| match e.into_kind() {
-        csv::ErrorKind::Io(source) => io_error(source),
+        csv::ErrorKind::Io(source) => InputError::Io {
+            path: display.to_string(),
+            source,
+        },
         other => header_error(format!("cannot read the header row: {other:?}")),
     })?;
     let headers = match csv::StringRecord::from_byte_record(headers.clone()) {
@@ -48,38 +63,29 @@ pub(super) fn read(
             )));
         }
     };
-    let columns = columns(&headers, &opts.key_column).map_err(|m| {
-        match unclosed_quote_at_end(&csv) {
+    let columns = columns(&headers, key_column).map_err(|m| {
+        match unclosed_quote_at_end(csv) {
             Some(line) => header_error(format!(
                 "a quote opened on line {line} is never closed, so the header row runs to the end of the file"
             )),
             None => header_error(m),
         }
     })?;
-    let csv_header = Some(headers);
+    Ok((headers, columns))
+}
+
+/// The rows after the header, one record each, until the end or the first read error.
+fn records(mut csv: Csv, columns: Vec<Column>, opts: &InputOptions, display: &str) -> Records {
     let opts = opts.clone();
     let display = display.to_string();
     let mut record = csv::ByteRecord::new();
     let mut done = false;
-    let records = Box::new(std::iter::from_fn(move || {
+    Box::new(std::iter::from_fn(move || {
         if done {
             return None;
         }
         match csv.read_byte_record(&mut record) {
-            Ok(true) => {
-                let start = record.position().map_or(0, |p| p.byte());
-                let line = csv.get_mut().line_at(start);
-                let mut out = to_record(&record, line, &columns, &opts);
-                if let Some(line) = unclosed_quote_at_end(&csv) {
-                    out.problems.insert(0, Problem::row(
-                        Code::MalformedRow,
-                        format!(
-                            "a quote opened on line {line} is never closed: the rest of the file was read as one value"
-                        ),
-                    ));
-                }
-                Some(Ok(out))
-            }
+            Ok(true) => Some(Ok(data_row(&mut csv, &record, &columns, &opts))),
             Ok(false) => {
                 done = true;
                 None
@@ -97,11 +103,29 @@ pub(super) fn read(
                 }))
             }
         }
-    }));
-    Ok(Opened {
-        records,
-        csv_header,
-    })
+    }))
+}
+
+/// One record read, at the line an editor shows it on; a quote it left open to the end of
+/// the file is its first problem.
+fn data_row(
+    csv: &mut Csv,
+    record: &csv::ByteRecord,
+    columns: &[Column],
+    opts: &InputOptions,
+) -> Record {
+    let start = record.position().map_or(0, |p| p.byte());
+    let line = csv.get_mut().line_at(start);
+    let mut out = to_record(record, line, columns, opts);
+    if let Some(line) = unclosed_quote_at_end(csv) {
+        out.problems.insert(0, Problem::row(
+            Code::MalformedRow,
+            format!(
+                "a quote opened on line {line} is never closed: the rest of the file was read as one value"
+            ),
+        ));
+    }
+    out
 }
 
 /// The line of a quote left open at the end of the input, if the record just read is the one

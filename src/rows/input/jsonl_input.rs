@@ -49,85 +49,17 @@ fn parse_line(bytes: &[u8], line: u64, opts: &InputOptions) -> Record {
         ops: Vec::new(),
         client_metadata: opts.client_metadata.clone(),
     };
-    // Bad bytes are reported, and the rest of the line is still read (with U+FFFD in their
-    // place), so that the failed-rows file keeps the user and the other attributes.
-    let mut problems = Vec::new();
-    if let Err(e) = std::str::from_utf8(bytes) {
-        problems.push(Problem::row(
-            Code::MalformedRow,
-            format!("invalid UTF-8 at byte {} of the line", e.valid_up_to() + 1),
-        ));
-    }
+    let mut problems = utf8_problems(bytes);
     let text = String::from_utf8_lossy(bytes);
-    let raw = match serde_json::from_str::<&RawValue>(&text) {
-        Ok(raw) => raw,
-        // serde_json's message gives line and column only, never the text.
-        Err(e) => {
-            return malformed(
-                row,
-                &text,
-                problems,
-                format!("the line is not valid JSON: {e}"),
-            );
-        }
+    let object = match object(&text) {
+        Ok(object) => object,
+        Err(message) => return malformed(row, &text, problems, message),
     };
-    let Some(object) = Members::parse(raw) else {
-        return malformed(row, &text, problems, "the line is not a JSON object".into());
-    };
-    for key in &object.repeated {
-        problems.push(Problem::row(
-            Code::MalformedRow,
-            format!("the field {key:?} appears more than once"),
-        ));
-    }
-    let mut record_raw = serde_json::Map::new();
-    let mut repeated = !object.repeated.is_empty();
-    for (key, value) in &object.members {
-        match key.as_str() {
-            k if k == opts.key_column => match serde_json::from_str::<String>(value.get()) {
-                Ok(s) => row.username = s,
-                Err(_) => problems.push(Problem::row(
-                    Code::MalformedRow,
-                    format!("{k:?} must be a string"),
-                )),
-            },
-            "attributes" => {
-                let written = attributes(value, &mut row, &mut problems, &mut repeated);
-                record_raw.insert(key.clone(), written);
-                continue;
-            }
-            "client_metadata" => {
-                for k in Members::parse(value).map_or(vec![], |m| m.repeated) {
-                    problems.push(Problem::row(
-                        Code::MalformedRow,
-                        format!("the client_metadata key {k:?} appears more than once"),
-                    ));
-                    repeated = true;
-                }
-                // Too deep to read: reported once, below, where it is written back.
-                if let Ok(v) = serde_json::from_str::<Value>(value.get()) {
-                    client_metadata(&v, &mut row, &mut problems)
-                }
-            }
-            k if super::ignored_field(k) => {}
-            k => problems.push(Problem::row(
-                Code::MalformedRow,
-                format!(
-                    "unknown field {k:?} (expected {:?}, \"attributes\", \"client_metadata\")",
-                    opts.key_column
-                ),
-            )),
-        }
-        match parse(value, key, &mut problems) {
-            Some(v) => _ = record_raw.insert(key.clone(), v),
-            // Too deep to hold as a value: the line is written back as it was.
-            None => repeated = true,
-        }
-    }
+    let (written, as_text) = fields(&object, opts, &mut row, &mut problems);
     // An object cannot hold a key twice, nor a value nested too deep for a `Value`: such a
     // line is written back as it was.
-    let raw = match repeated {
-        false => RawRecord::Json(record_raw),
+    let raw = match as_text {
+        false => RawRecord::Json(written),
         true => RawRecord::Text(trim_line(&text)),
     };
     Record {
@@ -138,6 +70,104 @@ fn parse_line(bytes: &[u8], line: u64, opts: &InputOptions) -> Record {
         before: None,
         identity: None,
     }
+}
+
+/// Bad bytes are reported, and the rest of the line is still read (with U+FFFD in their
+/// place), so that the failed-rows file keeps the user and the other attributes.
+fn utf8_problems(bytes: &[u8]) -> Vec<Problem> {
+    match std::str::from_utf8(bytes) {
+        Ok(_) => Vec::new(),
+        Err(e) => vec![Problem::row(
+            Code::MalformedRow,
+            format!("invalid UTF-8 at byte {} of the line", e.valid_up_to() + 1),
+        )],
+    }
+}
+
+/// The line's members, or why it is not a JSON object. serde_json's message gives line and
+/// column only, never the text.
+fn object(text: &str) -> Result<Members<'_>, String> {
+    let raw = serde_json::from_str::<&RawValue>(text)
+        .map_err(|e| format!("the line is not valid JSON: {e}"))?;
+    Members::parse(raw).ok_or_else(|| "the line is not a JSON object".to_string())
+}
+
+/// Reads every member of the line into `row`. Returns the members as they are written back
+/// to a failed-rows file, and whether the line must be written back as its text instead (a
+/// key twice, a value nested too deep).
+fn fields(
+    object: &Members,
+    opts: &InputOptions,
+    row: &mut Row,
+    problems: &mut Vec<Problem>,
+) -> (serde_json::Map<String, Value>, bool) {
+    for key in &object.repeated {
+        problems.push(Problem::row(
+            Code::MalformedRow,
+            format!("the field {key:?} appears more than once"),
+        ));
+    }
+    let mut written = serde_json::Map::new();
+    let mut as_text = !object.repeated.is_empty();
+    for (key, value) in &object.members {
+        let kept = match key.as_str() {
+            k if k == opts.key_column => {
+                username(k, value, row, problems);
+                parse(value, key, problems)
+            }
+            "attributes" => Some(attributes(value, row, problems, &mut as_text)),
+            "client_metadata" => {
+                as_text |= metadata_member(value, row, problems);
+                parse(value, key, problems)
+            }
+            k if super::ignored_field(k) => parse(value, key, problems),
+            k => {
+                problems.push(Problem::row(
+                    Code::MalformedRow,
+                    format!(
+                        "unknown field {k:?} (expected {:?}, \"attributes\", \"client_metadata\")",
+                        opts.key_column
+                    ),
+                ));
+                parse(value, key, problems)
+            }
+        };
+        match kept {
+            Some(v) => _ = written.insert(key.clone(), v),
+            // Too deep to hold as a value: the line is written back as it was.
+            None => as_text = true,
+        }
+    }
+    (written, as_text)
+}
+
+/// The key column's member: the user's name, which must be a string.
+fn username(key: &str, value: &RawValue, row: &mut Row, problems: &mut Vec<Problem>) {
+    match serde_json::from_str::<String>(value.get()) {
+        Ok(s) => row.username = s,
+        Err(_) => problems.push(Problem::row(
+            Code::MalformedRow,
+            format!("{key:?} must be a string"),
+        )),
+    }
+}
+
+/// The `client_metadata` member; true when one of its keys appears twice (the line is then
+/// written back as it was).
+fn metadata_member(value: &RawValue, row: &mut Row, problems: &mut Vec<Problem>) -> bool {
+    let mut repeated = false;
+    for k in Members::parse(value).map_or(vec![], |m| m.repeated) {
+        problems.push(Problem::row(
+            Code::MalformedRow,
+            format!("the client_metadata key {k:?} appears more than once"),
+        ));
+        repeated = true;
+    }
+    // Too deep to read: reported once, by the caller, where it is written back.
+    if let Ok(v) = serde_json::from_str::<Value>(value.get()) {
+        client_metadata(&v, row, problems)
+    }
+    repeated
 }
 
 /// Reads the attributes; returns them as they should be written back to a failed-rows file.
