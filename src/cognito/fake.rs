@@ -158,50 +158,6 @@ impl FakePool {
         self.lock().calls.iter().filter(|(c, _)| *c == call).count()
     }
 
-    /// Adds an external identity provider mapping these user pool attributes.
-    pub fn add_provider(&self, name: &str, mapped: &[&str]) {
-        self.lock().providers.push(super::config::Provider {
-            name: name.to_string(),
-            mapped: mapped.iter().map(|s| s.to_string()).collect(),
-        });
-    }
-
-    /// Adds a user of an external identity provider (status EXTERNAL_PROVIDER, an
-    /// `identities` attribute), as Cognito creates one at its first sign-in.
-    pub fn add_federated_user(&self, username: &str, provider: &str, attributes: &[(&str, &str)]) {
-        let identities = format!(
-            r#"[{{"userId":"{username}","providerName":"{provider}","providerType":"OIDC","primary":true}}]"#
-        );
-        let mut attrs: Vec<(&str, &str)> = attributes.to_vec();
-        attrs.push(("identities", &identities));
-        self.add_user(username, &attrs);
-        if let Some(u) = self.lock().users.get_mut(&username.to_lowercase()) {
-            u.status = Some("EXTERNAL_PROVIDER".into());
-        }
-    }
-
-    /// Changes the pool's settings (what DescribeUserPool returns and what updates do).
-    pub fn configure(&self, f: impl FnOnce(&mut UserPoolType)) {
-        f(&mut self.lock().pool);
-    }
-
-    /// Changes waiting for `username`'s confirmation: attribute -> new value.
-    pub fn pending(&self, username: &str) -> BTreeMap<String, String> {
-        let key = username.to_lowercase();
-        let state = self.lock();
-        state
-            .pending
-            .iter()
-            .filter(|((u, _), _)| *u == key)
-            .map(|((_, a), v)| (a.clone(), v.clone()))
-            .collect()
-    }
-
-    /// Verification messages real Cognito would have sent.
-    pub fn messages(&self) -> u64 {
-        self.lock().messages
-    }
-
     /// Logs the call.
     fn enter(&self, call: Api, subject: &str) {
         self.lock().calls.push((call, subject.to_string()));
@@ -328,76 +284,6 @@ impl Pool for FakePool {
     }
 }
 
-impl FakePool {
-    /// AdminUpdateUserAttributes (None deletes).
-    fn update_attributes(
-        &self,
-        username: &str,
-        changes: &[(String, Option<String>)],
-    ) -> Result<(), CallError> {
-        let asked = |name: &str| changes.iter().find(|c| c.0 == name).map(|c| c.1.as_deref());
-        let mut state = self.lock();
-        let config = crate::cognito::config::Messaging::from_pool(&state.pool);
-        if let Some(Some(v)) = asked("phone_number")
-            && !crate::cognito::rules::is_e164(v)
-        {
-            return Err(CallError::new(
-                ErrorKind::Row,
-                "InvalidParameterException",
-                "Invalid phone number format.",
-            ));
-        }
-        let key = find(&state, username).ok_or_else(|| not_found(username))?;
-        let user = state.users.get_mut(&key).expect("found");
-        let (mut messages, mut pending) = (0, Vec::new());
-        let mut held = Vec::new();
-        for (alias, verified) in crate::cognito::rules::ALIASES {
-            let Some(Some(value)) = asked(alias) else {
-                continue;
-            };
-            let kept = asked(verified) == Some(Some("true"));
-            if user.attribute(alias) == Some(value) || kept {
-                continue;
-            }
-            if config.messages(alias) {
-                messages += 1; // a code to the new address
-            }
-            let was_verified = user.attribute(verified) == Some("true");
-            if config.messages(alias) && config.pending(alias) && was_verified {
-                // The old, verified address stays until the user confirms the new one.
-                pending.push(((key.clone(), alias.to_string()), value.to_string()));
-                held.push(alias);
-            } else {
-                // Stored at once and marked unverified.
-                put(&mut user.attributes, verified, "false");
-            }
-        }
-        for (name, value) in changes.iter().filter(|c| !held.contains(&c.0.as_str())) {
-            put(&mut user.attributes, name, value.as_deref().unwrap_or(""));
-        }
-        state.messages += messages;
-        state.pending.extend(pending);
-        Ok(())
-    }
-}
-
-/// `name = "value"` (exact) or `name ^= "value"` (prefix), as ListUsers filters.
-fn matches(user: &User, filter: &str) -> bool {
-    let (name, op, value) = match filter.split_once("^=") {
-        Some((n, v)) => (n, "^=", v),
-        None => match filter.split_once('=') {
-            Some((n, v)) => (n, "=", v),
-            None => return false,
-        },
-    };
-    let (name, value) = (name.trim(), value.trim().trim_matches('"'));
-    let got = match name {
-        "username" => Some(user.username.as_str()),
-        other => user.attribute(other),
-    };
-    match (got, op) {
-        (Some(g), "=") => g == value,
-        (Some(g), _) => g.starts_with(value),
-        (None, _) => false,
-    }
-}
+mod configure;
+mod update;
+use update::matches;
