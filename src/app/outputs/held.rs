@@ -39,7 +39,7 @@ impl Held {
             Held::HtmlReport => "a run's HTML report",
             Held::FailedRows => "a failed-rows file",
             Held::Empty => "an empty file",
-            Held::Other => "a file cognito-bulk did not write as",
+            Held::Other => "a file cognito-bulk did not write",
         }
     }
 }
