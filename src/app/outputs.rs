@@ -1,9 +1,10 @@
 //! The files a command writes, told apart by kind, checked before the first write: none may
 //! replace a file it does not write itself (a plan only a plan, a report only a report, ...:
 //! never a journal, an export or its state, nor the input of a run journaled beside it), sit
-//! where a plan it writes keeps its journal, be a link or a device, be the same file as an input or another output, or sit in a folder that cannot be
-//! written. The journal's lock is taken here too: one run per journal. And `plan -` copies
-//! standard input beside its plan here, owner-only and created new.
+//! where a plan it writes keeps its journal, be a link or a device, be the same file as an
+//! input or another output, or sit in a folder that cannot be written. The journal's lock is
+//! taken here too: one run per journal. And `plan -` copies standard input beside its plan
+//! here, owner-only and created new.
 
 mod held;
 
@@ -107,9 +108,13 @@ fn refuse_what_it_does_not_write(output: Output, path: &Path) -> Result<(), Fail
 /// journal once applied (`PLAN.journal`): `apply --plan PLAN` would then find no journal
 /// there but this file, and stop.
 fn refuse_a_plans_journal(outputs: &[(Output, &Path)]) -> Result<(), Failure> {
-    for (plan, plan_path) in outputs.iter().filter(|(o, _)| o.replaces_plans()) {
+    for (i, (plan, plan_path)) in outputs.iter().enumerate() {
+        if !plan.replaces_plans() {
+            continue;
+        }
         let journal = files::beside_input(plan_path, "journal");
-        for (output, path) in outputs.iter().filter(|(o, _)| o != plan) {
+        let others = outputs.iter().enumerate().filter(|(j, _)| *j != i);
+        for (_, (output, path)) in others {
             if same_place(path, &journal) {
                 return Err(setup(anyhow!(
                     "{} (given as {}) is where `apply --plan {}` keeps the journal of {}: \
