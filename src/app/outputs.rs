@@ -1,15 +1,20 @@
 //! The files a command writes, told apart by kind, checked before the first write: none may
-//! replace another run's journal or plan (only a plan may replace a plan), be a link or a
-//! device, be the same file as an input or another output, or sit in a folder that cannot be
-//! written. The journal's lock is taken here too: one run per journal. And `plan -` copies
-//! standard input beside its plan here, owner-only and created new.
+//! replace a file it does not write itself (a plan only a plan, a report only a report, ...:
+//! never a journal, an export or its state, nor the input of a run journaled beside it), sit
+//! where a plan it writes keeps its journal, be a link or a device, be the same file as an
+//! input or another output, or sit in a folder that cannot be written. The journal's lock is
+//! taken here too: one run per journal. And `plan -` copies standard input beside its plan
+//! here, owner-only and created new.
 
-use std::io::{self, BufReader, Write};
+mod held;
+
+use std::io::{self, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, anyhow};
 
+use self::held::{Held, held};
 use super::outcome::{Failure, setup};
 use crate::files;
 use crate::report::formats::Format as ReportFormat;
@@ -43,6 +48,20 @@ impl Output {
     fn replaces_plans(self) -> bool {
         matches!(self, Output::Plan | Output::RollbackPlan)
     }
+
+    /// Whether a file holding `held` is what this output writes, and so may be replaced by
+    /// it (the same command run again). `export` decides itself over a file of its own or one
+    /// cognito-bulk did not write (a finished backup, or any file, only with `--force`).
+    fn writes(self, held: &Held) -> bool {
+        match self {
+            Output::Plan | Output::RollbackPlan => *held == Held::Plan,
+            Output::MarkdownPlan => *held == Held::MarkdownPlan,
+            Output::Report(ReportFormat::Json) => *held == Held::JsonReport,
+            Output::Report(ReportFormat::Html) => *held == Held::HtmlReport,
+            Output::FailedRows => *held == Held::FailedRows,
+            Output::Export => matches!(held, Held::ExportBackup | Held::Other),
+        }
+    }
 }
 
 /// The run's report files beside `report` (the JSON report's path), one per report format:
@@ -54,51 +73,72 @@ pub fn reports(report: &Path) -> Vec<(Output, PathBuf)> {
         .collect()
 }
 
-/// What a file already holds, as its first line's `kind` says.
-#[derive(Debug, PartialEq, Eq)]
-enum Held {
-    Journal,
-    Plan,
-    Other,
-}
-
-/// The kind of the file at `path`: its first line parsed as JSON, its `kind` field read (a
-/// file that is not a regular file, or whose first line is not such an object, is `Other`).
-fn held(path: &Path) -> Held {
-    #[derive(serde::Deserialize)]
-    struct Head {
-        kind: String,
+/// Refuses an output path that holds anything but what this output writes (see
+/// `outputs/held.rs`): another run's journal, plan, input or export would be lost under it.
+/// A file whose `PATH.journal` is beside it is the input of that run; a plan may replace a
+/// plan (a plan that was applied is refused by [`refuse_plan_with_run`] where it is written).
+fn refuse_what_it_does_not_write(output: Output, path: &Path) -> Result<(), Failure> {
+    // Only regular files: links, devices and folders are refused by `files` with their name.
+    if !std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file()) {
+        return Ok(());
     }
-    // Not opened unless regular: a FIFO would wait for a writer.
-    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
-        return Held::Other;
-    }
-    let Ok(file) = std::fs::File::open(path) else {
-        return Held::Other;
-    };
-    let first = serde_json::Deserializer::from_reader(BufReader::new(file))
-        .into_iter::<Head>()
-        .next();
-    match first.and_then(Result::ok).map(|h| h.kind) {
-        Some(k) if k == crate::journal::Header::KIND => Held::Journal,
-        Some(k) if k == crate::plan::file::KIND => Held::Plan,
-        _ => Held::Other,
-    }
-}
-
-/// Refuses an output path that holds another run's journal or plan (a report or failed-rows
-/// file written over it would lose that run's memory); a plan may replace a plan.
-fn refuse_another_runs_file(output: Output, path: &Path) -> Result<(), Failure> {
-    let kind = match held(path) {
-        Held::Journal => "a journal",
-        Held::Plan if !output.replaces_plans() => "a plan",
-        _ => return Ok(()),
+    let held = held(path);
+    let what = match (&held, output) {
+        (Held::Plan, _) if output.replaces_plans() => return Ok(()),
+        (Held::Journal | Held::Plan, _) => held.noun().to_string(),
+        _ if std::fs::symlink_metadata(files::beside_input(path, "journal")).is_ok() => {
+            format!(
+                "the input of the run journaled in {}",
+                files::beside_input(path, "journal").display()
+            )
+        }
+        (Held::Empty, _) => return Ok(()),
+        _ if output.writes(&held) => return Ok(()),
+        (Held::Other, _) => format!("a file {} does not write", output.label()),
+        (held, _) => held.noun().to_string(),
     };
     Err(setup(anyhow!(
-        "{} (given as {}) is {kind} of another run; choose another path",
+        "{} (given as {}) is {what}: it is not replaced; choose another path",
         path.display(),
         output.label()
     )))
+}
+
+/// Refuses an output at the path where a plan written by the same command would keep its
+/// journal once applied (`PLAN.journal`): `apply --plan PLAN` would then find no journal
+/// there but this file, and stop.
+fn refuse_a_plans_journal(outputs: &[(Output, &Path)]) -> Result<(), Failure> {
+    for (i, (plan, plan_path)) in outputs.iter().enumerate() {
+        if !plan.replaces_plans() {
+            continue;
+        }
+        let journal = files::beside_input(plan_path, "journal");
+        let others = outputs.iter().enumerate().filter(|(j, _)| *j != i);
+        for (_, (output, path)) in others {
+            if same_place(path, &journal) {
+                return Err(setup(anyhow!(
+                    "{} (given as {}) is where `apply --plan {}` keeps the journal of {}: \
+                     choose another path",
+                    path.display(),
+                    output.label(),
+                    files::shell::quote(plan_path.as_os_str()),
+                    plan.label()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether two paths name the same place: the same folder (resolved) and name.
+fn same_place(a: &Path, b: &Path) -> bool {
+    let resolved = |p: &Path| {
+        std::fs::canonicalize(files::folder(p))
+            .ok()
+            .zip(p.file_name())
+            .map(|(dir, name)| dir.join(name))
+    };
+    a == b || resolved(a).is_some_and(|a| Some(a) == resolved(b))
 }
 
 /// Checks a run's files before anything is written (see the module's text), then takes the
@@ -108,14 +148,15 @@ pub fn check(
     outputs: &[(Output, &Path)],
     journal: Option<&Path>,
 ) -> Result<Option<files::Lock>, Failure> {
-    for (output, path) in outputs {
-        refuse_another_runs_file(*output, path)?;
-    }
     let mut all: Vec<(&str, &Path)> = outputs.iter().map(|(o, p)| (o.label(), *p)).collect();
     if let Some(journal) = journal {
         all.push(("the journal", journal));
     }
     files::check_outputs(inputs, &all).map_err(setup)?;
+    for (output, path) in outputs {
+        refuse_what_it_does_not_write(*output, path)?;
+    }
+    refuse_a_plans_journal(outputs)?;
     journal.map(files::lock).transpose().map_err(setup)
 }
 
@@ -185,20 +226,78 @@ mod tests {
         assert!(check(&[], &[(Output::RollbackPlan, &plan)], None).is_ok());
     }
 
+    fn refused(outputs: &[(Output, &Path)]) -> String {
+        check(&[], outputs, None).unwrap_err().error.to_string()
+    }
+
     #[test]
-    fn headers_are_read_by_their_kind_not_their_first_bytes() {
+    fn an_output_replaces_only_what_it_writes() {
         let dir = tempfile::tempdir().unwrap();
-        // The kind is found wherever it stands in the first line.
-        let journal = file(dir.path(), "j", JOURNAL);
-        assert_eq!(held(&journal), Held::Journal);
-        assert!(check(&[], &[(Output::Plan, &journal)], None).is_err());
-        // A kind in a later line, or a line that merely begins like a header, is not one.
-        let later = file(dir.path(), "l", &format!("{{}}\n{PLAN}"));
-        assert_eq!(held(&later), Held::Other);
-        let torn = file(dir.path(), "t", "{\"kind\":\"cognito-bulk-plan\"");
-        assert_eq!(held(&torn), Held::Other);
-        let text = file(dir.path(), "c", "username,email\n");
-        assert_eq!(held(&text), Held::Other);
-        assert_eq!(held(&dir.path().join("missing")), Held::Other);
+        let d = dir.path();
+        let backup = file(d, "backup.csv", "username\nu0\n");
+        let state = "{\"user_pool_id\":\"p\",\"filter\":null,\"columns\":[],\
+                     \"with_status\":false,\"token\":null,\"users\":1,\"bytes\":9,\"done\":true}";
+        let state = file(d, "backup.csv.export-state", state);
+        for output in [
+            Output::Plan,
+            Output::MarkdownPlan,
+            Output::Report(ReportFormat::Json),
+            Output::FailedRows,
+        ] {
+            let message = refused(&[(output, &backup)]);
+            assert!(message.contains("is an export backup"), "{message}");
+            assert!(message.contains("choose another path"), "{message}");
+            let message = refused(&[(output, &state)]);
+            assert!(message.contains("is an export's state"), "{message}");
+        }
+        // The input of a run, told by its journal beside it.
+        let tiers = file(d, "tiers.csv", "username\nu0\n");
+        file(d, "tiers.csv.journal", JOURNAL);
+        let message = refused(&[(Output::MarkdownPlan, &tiers)]);
+        assert!(
+            message.contains("is the input of the run journaled in")
+                && message.contains("tiers.csv.journal"),
+            "{message}"
+        );
+        let other = file(d, "notes.txt", "mine\n");
+        let message = refused(&[(Output::Report(ReportFormat::Json), &other)]);
+        assert!(
+            message.contains("a file the report does not write"),
+            "{message}"
+        );
+        // What an output wrote itself, and an empty file, it replaces.
+        let md = file(d, "p.md", "# Plan: u.csv\n\n**x**\n\n## The rule\n");
+        assert!(check(&[], &[(Output::MarkdownPlan, &md)], None).is_ok());
+        let message = refused(&[(Output::FailedRows, &md)]);
+        assert!(message.contains("is a Markdown plan"), "{message}");
+        let failed = file(
+            d,
+            "u.failed.csv",
+            "username,error_code,error_message\nu,C,m\n",
+        );
+        assert!(check(&[], &[(Output::FailedRows, &failed)], None).is_ok());
+        assert!(check(&[], &[(Output::Plan, &file(d, "empty", ""))], None).is_ok());
+        // Export decides itself over its own backups and other files (`--force`).
+        assert!(check(&[], &[(Output::Export, &backup)], None).is_ok());
+        assert!(check(&[], &[(Output::Export, &other)], None).is_ok());
+        assert!(check(&[], &[(Output::Export, &md)], None).is_err());
+    }
+
+    #[test]
+    fn no_output_sits_where_its_plan_keeps_its_journal() {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = dir.path().join("mj.plan");
+        let md = dir.path().join("mj.plan.journal");
+        let message = refused(&[(Output::Plan, &plan), (Output::MarkdownPlan, &md)]);
+        assert!(message.contains("keeps the journal"), "{message}");
+        let elsewhere = dir.path().join("mj.md");
+        assert!(
+            check(
+                &[],
+                &[(Output::Plan, &plan), (Output::MarkdownPlan, &elsewhere)],
+                None
+            )
+            .is_ok()
+        );
     }
 }
