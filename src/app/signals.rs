@@ -54,22 +54,18 @@ impl Signals {
 }
 
 /// First Ctrl-C or SIGTERM: stop dispatching, let calls in flight finish. Second: abort.
+/// Both streams are registered here, before the watching task is spawned: a signal that
+/// arrives after [`Signals::stop`] returns, even before the task first runs, is caught (not
+/// the default action, which would end the process with nothing said).
 fn watch(stop: CancellationToken, abort: CancellationToken) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).ok();
+    let mut term = signal(SignalKind::terminate()).ok();
     tokio::spawn(async move {
-        let mut term =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
         for n in 0.. {
-            let term_recv = async {
-                match term.as_mut() {
-                    Some(t) => {
-                        t.recv().await;
-                    }
-                    None => std::future::pending::<()>().await,
-                }
-            };
             tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term_recv => {}
+                _ = next(&mut interrupt) => {}
+                _ = next(&mut term) => {}
             }
             if n == 0 {
                 tracing::warn!(
@@ -82,4 +78,14 @@ fn watch(stop: CancellationToken, abort: CancellationToken) {
             }
         }
     });
+}
+
+/// The next signal of a stream (never, if it could not be registered).
+async fn next(stream: &mut Option<tokio::signal::unix::Signal>) {
+    match stream.as_mut() {
+        Some(s) => {
+            s.recv().await;
+        }
+        None => std::future::pending::<()>().await,
+    }
 }
