@@ -29,7 +29,9 @@ pub(super) fn open_journal(
     if let Some(old) = kept {
         // The earlier run's failed rows belong to it: kept aside too, not mixed with these.
         if std::fs::symlink_metadata(&opts.failed_path).is_ok_and(|m| m.is_file()) {
-            let aside = journal::kept_name(&opts.failed_path, tally.header.created_unix);
+            let made =
+                journal::read_header(&old).map_or(tally.header.created_unix, |h| h.created_unix);
+            let aside = journal::kept_name(&opts.failed_path, made);
             std::fs::rename(&opts.failed_path, &aside)?;
         }
         // Advice to undo it only if it changed anything.
