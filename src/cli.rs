@@ -125,6 +125,17 @@ pub struct BeforeCommand {
     pub yes: bool,
 }
 
+impl Global {
+    /// How the commands the tool prints are written: with the AWS flags given here.
+    pub fn commands(&self) -> crate::files::shell::Commands {
+        crate::files::shell::Commands::new(
+            self.region.as_deref(),
+            self.profile.as_deref(),
+            self.endpoint_url.as_deref(),
+        )
+    }
+}
+
 impl Cli {
     /// Parses the command line (exiting on a usage error: 2, or 1 with `plan
     /// --detailed-exitcode`, where 2 means "changes"). Arguments are read as OS strings: a

@@ -42,3 +42,97 @@ async fn a_get_plan_counts_only_the_users_it_found_as_billable() {
         "{run:?}"
     );
 }
+
+/// Runs `cognito-bulk ARGS` as a person would, with no AWS_REGION in the environment: the AWS
+/// settings are only those on the command line (and `config`, an AWS config file, if given).
+async fn run_bare(args: &[String], config: Option<&Path>) -> Run {
+    let mut cmd = command(None, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    cmd.env_remove("AWS_REGION");
+    if let Some(config) = config {
+        cmd.env("AWS_CONFIG_FILE", config);
+    }
+    finish(cmd.spawn().expect("run cognito-bulk")).await
+}
+
+/// The command printed after `prefix` (to the end of its line), as words without the program
+/// name, to be run exactly as printed.
+fn printed(text: &str, prefix: &str) -> Vec<String> {
+    let line = text
+        .lines()
+        .find_map(|l| l.split_once(prefix).map(|(_, c)| c))
+        .unwrap_or_else(|| panic!("{prefix:?} printed in {text}"));
+    // Advice inside a sentence ends with its closing parenthesis.
+    let line = line.strip_suffix(')').unwrap_or(line);
+    let words = shlex::split(line).expect("a command line");
+    assert_eq!(words[0], "cognito-bulk", "{line}");
+    words[1..].to_vec()
+}
+
+fn strings(words: &[&str]) -> Vec<String> {
+    words.iter().map(|w| w.to_string()).collect()
+}
+
+/// F3: `apply it with:`, `undo that run with:` and `roll it back with:` followed exactly as
+/// printed (a rollback's `--yes` added: no terminal to confirm on) reach the same endpoint and
+/// region, whether they came from `--region` or from `--profile`.
+#[tokio::test(flavor = "multi_thread")]
+async fn printed_commands_carry_the_aws_flags_given_and_work_as_printed() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let dir = tempfile::tempdir().unwrap();
+    let config = write(
+        dir.path(),
+        "aws-config",
+        "[profile ops]\nregion = us-east-1\n",
+    );
+    let config = Path::new(&config);
+    for (name, aws) in [
+        ("region", ["--region", "us-east-1"]),
+        ("profile", ["--profile", "ops"]),
+    ] {
+        let pool = create_pool(&c, &["tier"]).await;
+        create_user(&c, &pool, "u0", &[("custom:tier", "free")]).await;
+        let input = write(
+            dir.path(),
+            &format!("{name}.csv"),
+            "username,custom:tier\nu0,pro\n",
+        );
+        let mut plan = strings(&["plan", &input, "--user-pool-id", &pool]);
+        plan.extend(strings(&aws));
+        plan.extend(strings(&["--endpoint-url", &moto.url()]));
+        let run = run_bare(&plan, Some(config)).await;
+        assert_eq!(run.code, 0, "{run:?}");
+        let apply = printed(&run.stdout, "apply it with: ");
+        assert!(apply.contains(&aws[1].to_string()), "{apply:?}");
+
+        let run = run_bare(&apply, Some(config)).await;
+        assert_eq!(run.code, 0, "{name}: {run:?}");
+        assert_eq!(attributes(&c, &pool, "u0").await["custom:tier"], "pro");
+        // Applied again: a new run (nothing to change); the finished one is kept aside.
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        let run = run_bare(&apply, Some(config)).await;
+        assert_eq!(run.code, 0, "{name}: {run:?}");
+        let undo = printed(&run.stderr, "undo that run with: ");
+
+        // Rolling back the run that changed nothing names the one that did.
+        let journal = format!("{}.journal", apply[2]);
+        let mut rollback = strings(&["rollback", &journal, "--yes"]);
+        rollback.extend(strings(&aws));
+        rollback.extend(strings(&["--endpoint-url", &moto.url()]));
+        let run = run_bare(&rollback, Some(config)).await;
+        assert_eq!(run.code, 2, "{name}: {run:?}");
+        let mut older = printed(&run.stderr, "roll it back with: ");
+        older.push("--yes".into());
+        assert_eq!(older[..2], undo[..2], "both name the kept journal");
+        let run = run_bare(&older, Some(config)).await;
+        assert_eq!(run.code, 0, "{name}: {run:?}");
+        assert_eq!(attributes(&c, &pool, "u0").await["custom:tier"], "free");
+
+        // The undo advice, followed: that run is already undone, so nothing is left to restore.
+        let mut undo = undo;
+        undo.push("--yes".into());
+        let run = run_bare(&undo, Some(config)).await;
+        assert_eq!(run.code, 0, "{name}: {run:?}");
+        assert_eq!(attributes(&c, &pool, "u0").await["custom:tier"], "free");
+    }
+}

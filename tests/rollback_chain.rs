@@ -46,7 +46,7 @@ async fn rollback_of_a_rerun_names_the_run_that_changed_users_and_the_advice_wor
     assert_eq!(words[0], "cognito-bulk");
     let mut args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
     args.push("--yes");
-    let run = cognito_bulk(&moto.url(), &args, None).await;
+    let run = cognito_bulk_as_printed(&args).await;
     assert_eq!(run.code, 0, "{run:?}");
     for u in ["u0", "u1"] {
         assert_eq!(attributes(&c, &pool, u).await["custom:tier"], "free");

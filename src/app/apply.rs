@@ -235,12 +235,14 @@ async fn send_rows<C: Connect>(
         ..run.send.clone()
     };
     let input_options = run.input_args.options(format);
+    let advice = advice(ctx, run, rows);
     let opts = send.options(
         &run.pool_id,
         rows.to_path_buf(),
         input_options,
         files,
         preflight,
+        advice,
     );
     // Signals are watched from here on: an interrupt stops the reads as well as the sending.
     let stop = ctx.stop();
@@ -266,4 +268,12 @@ async fn send_rows<C: Connect>(
         stop,
     )
     .await
+}
+
+/// How the run's advice is written: with the AWS flags this command was given.
+fn advice<C>(ctx: &Context<C>, _run: &ApplyRun, _plan: &Path) -> files::shell::Advice {
+    files::shell::Advice {
+        commands: ctx.global.commands(),
+        force: None,
+    }
 }

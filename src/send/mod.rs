@@ -66,6 +66,9 @@ pub struct ApplyOptions {
     /// Off (None, `--no-read-before-write`): no UserRead quota spent while sending. Some:
     /// those reads' ceiling in calls a second (`--read-rps`).
     pub read_before_write: Option<f64>,
+    /// How the commands this run prints are written (the AWS flags given; how to send
+    /// conflicts anyway).
+    pub advice: crate::files::shell::Advice,
 }
 
 /// What `apply` reads before writing: the pool's schema and the users' current values.

@@ -37,11 +37,14 @@ pub(super) fn open_journal(
         // Advice to undo it only if it changed anything.
         let changed =
             Tally::load(&old).is_ok_and(|(t, _)| t.report.updated + t.report.unknown_rows > 0);
-        let old = old.display();
         let undo = match changed {
-            true => format!(" (undo that run with: cognito-bulk rollback {old})"),
+            true => format!(
+                " (undo that run with: {})",
+                (opts.advice.commands).line([std::ffi::OsStr::new("rollback"), old.as_os_str()])
+            ),
             false => String::new(),
         };
+        let old = old.display();
         reporter.warning(&match opts.restart {
             true => format!("starting over; the old journal is kept as {old}{undo}"),
             false => format!(
