@@ -136,3 +136,68 @@ async fn printed_commands_carry_the_aws_flags_given_and_work_as_printed() {
         assert_eq!(attributes(&c, &pool, "u0").await["custom:tier"], "free");
     }
 }
+
+/// F4: a computed backfill's conflict is sent anyway by the command its advice prints (`apply
+/// --plan PLAN --force`), not by the same command with `--force`, which computes a new plan
+/// whose `--where` leaves the changed user out.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_computed_runs_conflict_advice_sends_it_when_followed() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = create_pool(&c, &["tenant"]).await;
+    for u in ["u0", "u1", "u2"] {
+        create_user(&c, &pool, u, &[("email", &format!("{u}@x.example"))]).await;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("t.plan").display().to_string();
+    let url = moto.url();
+    let apply = strings(&[
+        "apply",
+        "--user-pool-id",
+        &pool,
+        "--set",
+        "custom:tenant={{ username | upper }}",
+        "--where",
+        "custom.tenant is not defined",
+        "--out",
+        &out,
+        "--concurrency",
+        "1",
+        "--yes",
+        "--region",
+        "us-east-1",
+        "--endpoint-url",
+        &url,
+    ]);
+    // Stopped after one user, as an interrupt would stop it.
+    let mut first = apply.clone();
+    first.extend(strings(&["--limit", "1"]));
+    let run = run_bare(&first, None).await;
+    assert!(run.stdout.contains("2 not attempted"), "{run:?}");
+    // Someone else sets u2's tenant meanwhile.
+    c.admin_update_user_attributes()
+        .user_pool_id(&pool)
+        .username("u2")
+        .user_attributes(
+            aws_sdk_cognitoidentityprovider::types::AttributeType::builder()
+                .name("custom:tenant")
+                .value("theirs")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let run = run_bare(&apply, None).await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("conflict: custom:tenant"), "{run:?}");
+    assert!(!run.stderr.contains("(--force sends it anyway)"), "{run:?}");
+    let force = printed(&run.stderr, "send the conflicts anyway with: ");
+    assert!(force.contains(&"--force".to_string()), "{force:?}");
+
+    // The printed command sends it.
+    let run = run_bare(&force, None).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(attributes(&c, &pool, "u2").await["custom:tenant"], "U2");
+    assert_eq!(attributes(&c, &pool, "u1").await["custom:tenant"], "U1");
+}

@@ -275,7 +275,8 @@ pub async fn run<P: Pool>(
         reporter.clone(),
         stop.clone(),
         opts.max_failure_rate,
-    );
+    )
+    .advising_force(opts.advice.force.clone());
     reporter.started(scanned.scan.rows);
     let current_state = state.current.as_ref().and_then(|c| c.source);
     // 3. The reader thread decides rows; the dispatcher sends them, paced; the recorder
