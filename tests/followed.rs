@@ -201,3 +201,89 @@ async fn a_computed_runs_conflict_advice_sends_it_when_followed() {
     assert_eq!(attributes(&c, &pool, "u2").await["custom:tenant"], "U2");
     assert_eq!(attributes(&c, &pool, "u1").await["custom:tenant"], "U1");
 }
+
+/// F5: `report` of a journal whose run did not finish says so, counts a row sent with no
+/// outcome recorded (killed mid-call) as an unknown outcome, gives what the journal's header
+/// recorded of the run, exits 3, and names the command that resumes it, which does.
+#[tokio::test(flavor = "multi_thread")]
+async fn report_of_an_unfinished_run_says_so_and_its_resume_advice_works() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = create_pool(&c, &["tier"]).await;
+    for u in ["u0", "u1", "u2", "u3"] {
+        create_user(&c, &pool, u, &[("custom:tier", "free")]).await;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(
+        dir.path(),
+        "a.csv",
+        "username,custom:tier\nu0,pro\nu1,pro\nu2,pro\nu3,pro\n",
+    );
+    let url = moto.url();
+    let first = [
+        "apply",
+        &input,
+        "--user-pool-id",
+        &pool,
+        "--limit",
+        "1",
+        "--concurrency",
+        "1",
+    ];
+    let run = cognito_bulk(&url, &first, None).await;
+    assert!(run.stdout.contains("3 not attempted"), "{run:?}");
+    // Killed while u1's call was in flight: its intent is in the journal, no outcome.
+    let journal = format!("{input}.journal");
+    let intent = serde_json::json!({
+        "n": 1, "line": 3, "user": "u1", "username": "u1", "outcome": "intent",
+        "attempts": 0, "t": 1.0e9, "before": {"custom:tier": "free"},
+        "after": {"custom:tier": "pro"},
+    });
+    let mut text = std::fs::read_to_string(&journal).unwrap();
+    text.push_str(&format!("{intent}\n"));
+    std::fs::write(&journal, text).unwrap();
+
+    let run = cognito_bulk(&url, &["report", &journal], None).await;
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(
+        run.stdout.contains("STOPPED: the run did not finish"),
+        "{run:?}"
+    );
+    assert!(run.stdout.contains("2 not attempted"), "{run:?}");
+    let run = cognito_bulk(&url, &["report", &journal, "--json"], None).await;
+    assert_eq!(run.code, 3, "{run:?}");
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).expect(&run.stdout);
+    assert!(json["stopped"].as_str().unwrap().contains("did not finish"));
+    assert_eq!(json["unknown_rows"], 1, "{json}");
+    assert_eq!(json["not_attempted"], 2, "{json}");
+    assert_eq!(json["current_state"], "list", "{json}");
+    assert_eq!(json["concurrency"], 1, "{json}");
+    assert_eq!(json["max_rps"], 10.0, "{json}");
+
+    // While a run holds the journal, no resume advice: it is being resumed.
+    let lock = std::fs::File::create(format!("{journal}.lock")).unwrap();
+    lock.try_lock().unwrap();
+    std::fs::write(format!("{journal}.lock"), "4242\n").unwrap();
+    let busy = cognito_bulk(&url, &["report", &journal], None).await;
+    assert_eq!(busy.code, 3, "{busy:?}");
+    assert!(
+        busy.stdout
+            .contains("a run is writing this journal now (pid 4242)"),
+        "{busy:?}"
+    );
+    assert!(!busy.stderr.contains("resume with"), "{busy:?}");
+    drop(lock);
+
+    // The advice, with the AWS flags that run had (the helper adds its --endpoint-url).
+    let resume = resume_advice(&run.stderr);
+    assert_eq!(resume[0], "cognito-bulk");
+    let args: Vec<&str> = resume[1..].iter().map(String::as_str).collect();
+    let run = cognito_bulk(&url, &args, None).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    for u in ["u0", "u1", "u2", "u3"] {
+        assert_eq!(attributes(&c, &pool, u).await["custom:tier"], "pro", "{u}");
+    }
+    let run = cognito_bulk(&url, &["report", &journal], None).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(!run.stdout.contains("STOPPED"), "{run:?}");
+}

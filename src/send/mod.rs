@@ -255,6 +255,19 @@ pub async fn run<P: Pool>(
         resolved,
     } = prepared;
     // 1. The journal: new, resumed, or a finished one kept aside; what to decide again.
+    // How this run sends, recorded in a new journal for `report JOURNAL`.
+    let header = Header {
+        sending: Some(journal::Sending {
+            current_state: state
+                .current
+                .as_ref()
+                .and_then(|c| c.source)
+                .map(source_name),
+            concurrency: opts.concurrency as u64,
+            rps: opts.rps,
+        }),
+        ..header
+    };
     let (journal, mut tally) = resume::open_journal(&opts, header, &*reporter)?;
     let again = resume::decide_again(&mut tally, opts.retry_failed);
     let held_rps = tally.held.rps();
@@ -324,7 +337,7 @@ pub async fn run<P: Pool>(
         .load(Ordering::Relaxed)
         .then_some(opts.limit)
         .flatten();
-    report.current_state = current_state.map(|s| format!("{s:?}").to_lowercase());
+    report.current_state = current_state.map(source_name);
     report.max_rps = opts.rps;
     report.final_rps = pacing.rate.snapshot().current_rps;
     report.timeline = pacing.meter.timeline();
@@ -334,6 +347,11 @@ pub async fn run<P: Pool>(
     report.concurrency = Some(opts.concurrency as u64);
     reporter.finished();
     Ok(report)
+}
+
+/// How the report names where current values came from.
+fn source_name(source: Source) -> String {
+    format!("{source:?}").to_lowercase()
 }
 
 /// The journal header for this run: what must match for a later run to resume it.
@@ -349,5 +367,6 @@ fn journal_header(opts: &ApplyOptions, scanned: &Scanned) -> Header {
         options: opts.input_options.to_json(),
         created_unix: journal::now_unix() as u64,
         duplicate_lines: scan.duplicates().groups(),
+        sending: None,
     }
 }
