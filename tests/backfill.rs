@@ -1172,7 +1172,9 @@ async fn a_backfill_of_a_federated_users_mapped_attribute_needs_the_flag() {
     );
     let printed: Vec<String> = shlex::split(&printed).expect("a command line");
     let printed: Vec<&str> = printed.iter().map(String::as_str).collect();
-    let run = run_in(dir.path(), &moto.url(), &printed).await;
+    // As printed: it carries the --endpoint-url the plan was given.
+    let mut child = command(None, &confirmed(&printed));
+    let run = finish(child.current_dir(dir.path()).spawn().unwrap()).await;
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(
         attributes(&c, &pool, "google_1").await["given_name"],

@@ -201,7 +201,7 @@ async fn a_plan_over_the_email_limit_prints_a_command_that_applies_it() {
         assert!(words.iter().any(|w| w == flag), "{advice}");
     }
     let args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
-    let run = cognito_bulk(&moto.url(), &args, None).await;
+    let run = cognito_bulk_as_printed(&args).await;
     assert_eq!(run.code, 0, "the printed command applies the plan: {run:?}");
     assert!(run.stdout.contains("55 updated"), "{}", run.stdout);
     assert_eq!(

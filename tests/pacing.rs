@@ -21,6 +21,7 @@ fn options(input: &Path, dir: &Path, rps: f64) -> ApplyOptions {
         retry: RetryPolicy::default(),
         // Measures the update pacer alone: the read before each update has its own.
         read_before_write: None,
+        advice: Default::default(),
         ..inprocess::options(input, dir)
     }
 }

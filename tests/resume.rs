@@ -232,7 +232,13 @@ async fn a_torn_journal_tail_is_ignored_and_its_row_sent_again() {
     let bytes = std::fs::read(&journal).unwrap();
     std::fs::write(&journal, &bytes[..bytes.len() - 10]).unwrap();
     let report = cognito_bulk(&proxy.url(), &["report", journal.to_str().unwrap()], None).await;
-    assert_eq!(report.code, 0, "{report:?}");
+    // The torn row has no outcome: the run, as the journal tells it, did not finish.
+    assert_eq!(report.code, 3, "{report:?}");
+    assert!(
+        report.stdout.contains("did not finish"),
+        "{}",
+        report.stdout
+    );
     assert!(report.stdout.contains("19 updated"), "{}", report.stdout);
     assert!(report.stdout.contains("torn entry"), "{}", report.stdout);
 
@@ -481,6 +487,12 @@ async fn a_second_interrupt_exits_at_once_and_the_journal_stays_valid() {
         None,
     )
     .await;
-    assert_eq!(report.code, 0, "the journal is readable: {report:?}");
+    // Readable, and it says the run did not finish (exit 3, as the run itself).
+    assert_eq!(report.code, 3, "the journal is readable: {report:?}");
+    assert!(
+        report.stdout.contains("did not finish"),
+        "{}",
+        report.stdout
+    );
     assert!(report.stdout.contains("0 updated"), "{}", report.stdout);
 }

@@ -46,7 +46,7 @@ async fn rollback_of_a_rerun_names_the_run_that_changed_users_and_the_advice_wor
     assert_eq!(words[0], "cognito-bulk");
     let mut args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
     args.push("--yes");
-    let run = cognito_bulk(&moto.url(), &args, None).await;
+    let run = cognito_bulk_as_printed(&args).await;
     assert_eq!(run.code, 0, "{run:?}");
     for u in ["u0", "u1"] {
         assert_eq!(attributes(&c, &pool, u).await["custom:tier"], "free");
@@ -75,6 +75,8 @@ async fn a_rollback_run_again_keeps_the_plan_it_applied() {
     let first = std::fs::read(&plan).unwrap();
     assert_eq!(attributes(&c, &pool, "u0").await["custom:tier"], "free");
 
+    // A second later, so that the new run's start differs from the kept one's.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let run = cognito_bulk(&moto.url(), &rollback, None).await;
     assert_eq!(run.code, 0, "{run:?}");
     let kept: Vec<_> = std::fs::read_dir(dir.path())
@@ -84,10 +86,17 @@ async fn a_rollback_run_again_keeps_the_plan_it_applied() {
         .collect();
     assert_eq!(kept.len(), 1, "{kept:?}");
     assert_eq!(std::fs::read(dir.path().join(&kept[0])).unwrap(), first);
-    let journals = std::fs::read_dir(dir.path())
+    let journals: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .filter(|n| n.starts_with("crm.csv.journal.rollback.plan.journal.old-"))
-        .count();
-    assert_eq!(journals, 1, "its journal kept beside it");
+        .collect();
+    assert_eq!(journals.len(), 1, "its journal kept beside it");
+    // Paired by the same timestamp: the plan and the journal of one run.
+    let stamp = |name: &str| name.rsplit_once(".old-").unwrap().1.to_string();
+    assert_eq!(
+        stamp(&kept[0]),
+        stamp(&journals[0]),
+        "{kept:?} {journals:?}"
+    );
 }

@@ -356,7 +356,8 @@ async fn a_rerun_decides_invalid_rows_again_and_a_finished_run_starts_anew() {
     );
     let advice = "undo that run with: cognito-bulk rollback ";
     let at = run.stderr.find(advice).expect(&run.stderr) + advice.len();
-    let old_journal = run.stderr[at..].split(')').next().unwrap().to_string();
+    // The rest of the command (its AWS flags) after the journal's name.
+    let old_journal = shlex::split(run.stderr[at..].split(')').next().unwrap()).unwrap()[0].clone();
     let journal = format!("{input}.journal");
     for j in [&journal, &old_journal] {
         let run = cognito_bulk(&moto.url(), &["rollback", j, "--yes"], None).await;

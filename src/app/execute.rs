@@ -83,6 +83,7 @@ pub async fn finish<C: Connect>(
     report_path: &Path,
     stop: CancellationToken,
 ) -> Result<Outcome, Failure> {
+    let force = opts.advice.force.clone();
     let report = engine::run(Arc::new(pool), opts, prepared, reporter, stop)
         .await
         .map_err(setup)?;
@@ -91,6 +92,10 @@ pub async fn finish<C: Connect>(
         error,
     })?;
     show_report(&ctx.printer(), &report, report_path);
+    if let Some(force) = force.filter(|_| report.conflicts > 0) {
+        ctx.printer()
+            .advice(format!("send the conflicts anyway with: {force}"));
+    }
     if let Some(reason) = &report.stopped {
         // Everything finished is in the journal; the same command goes on from there.
         let printer = ctx.printer();

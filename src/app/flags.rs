@@ -183,6 +183,7 @@ impl Sending {
         input_options: InputOptions,
         files: &Files,
         preflight: Preflight,
+        advice: crate::files::shell::Advice,
     ) -> ApplyOptions {
         ApplyOptions {
             input: rows,
@@ -203,6 +204,7 @@ impl Sending {
             limit: self.limit,
             force: self.force,
             read_before_write: self.read_before_write,
+            advice,
         }
     }
 }

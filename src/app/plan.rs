@@ -3,6 +3,7 @@
 //! checks that the plan's input has not changed since. `--markdown` writes the plan for
 //! review, `--json` prints the summary for machines.
 
+use std::ffi::OsStr;
 use std::path::Path;
 use std::time::Duration;
 
@@ -124,7 +125,7 @@ async fn computed<C: Connect>(ctx: &Context<C>, args: &PlanArgs) -> Result<Outco
         &printer,
         &summary,
         &out,
-        &args.user_pool_id,
+        (&args.user_pool_id, &ctx.global.commands()),
         args.show,
         colour,
     );
@@ -203,7 +204,7 @@ fn show<C>(ctx: &Context<C>, args: &PlanArgs, opts: &PlanOptions, summary: &Plan
         &printer,
         summary,
         &opts.out,
-        &opts.user_pool_id,
+        (&opts.user_pool_id, &ctx.global.commands()),
         args.show,
         colour,
     );
@@ -250,7 +251,7 @@ fn print_plan(
     printer: &Printer,
     summary: &PlanSummary,
     out: &Path,
-    pool: &str,
+    (pool, commands): (&str, &crate::files::shell::Commands),
     show: usize,
     colour: bool,
 ) {
@@ -275,24 +276,27 @@ fn print_plan(
         printer.out(note);
     }
     // The allowances the plan was made with must be stated again where they act.
-    let mut flags = String::new();
+    let mut flags = vec!["--user-pool-id", pool];
     if summary.messages > 0 {
-        flags.push_str(" --allow-verification-messages");
+        flags.push("--allow-verification-messages");
     }
     if crate::plan::budget::over_limit(summary) {
-        flags.push(' ');
-        flags.push_str(crate::plan::budget::ALLOW_FLAG);
+        flags.push(crate::plan::budget::ALLOW_FLAG);
     }
     if summary.overwritten_at_sign_in > 0 {
-        flags.push_str(" --allow-overwritten-at-sign-in");
+        flags.push("--allow-overwritten-at-sign-in");
     }
     if summary.current_state.is_none() {
-        flags.push_str(" --current-state none");
+        flags.extend(["--current-state", "none"]);
     }
+    let words = ["apply", "--plan"]
+        .map(OsStr::new)
+        .into_iter()
+        .chain([out.as_os_str()])
+        .chain(flags.into_iter().map(OsStr::new));
     printer.out(format!(
-        "plan written to {}; apply it with: cognito-bulk apply --plan {} --user-pool-id {}{flags}",
+        "plan written to {}; apply it with: {}",
         out.display(),
-        crate::files::shell::quote(out.as_os_str()),
-        crate::files::shell::quote(std::ffi::OsStr::new(pool)),
+        commands.line(words)
     ));
 }

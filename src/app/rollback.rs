@@ -53,7 +53,7 @@ pub async fn run<C: Connect>(ctx: &Context<C>, args: RollbackArgs) -> Result<Out
     // afresh and checked against the pool as it is now.
     let resuming =
         !args.restart && !args.dry_run && started_sending(&plan, &rollback_journal, &undo);
-    let (plan_path, _dry_plan) = rollback_plan(&args, &plan, resuming)?;
+    let (plan_path, _dry_plan) = rollback_plan(&args, &plan, resuming, ctx)?;
     let temporary = plan_path.display().to_string();
     // A new rollback plan starts a new rollback journal (an old one is kept beside it).
     send.restart = !resuming;
@@ -65,7 +65,11 @@ pub async fn run<C: Connect>(ctx: &Context<C>, args: RollbackArgs) -> Result<Out
         allow_overwritten_at_sign_in: true,
         resend_pending: false,
     };
-    let opts = send.options(&pool_id, plan_path, plan_rows(), &files, preflight);
+    let advice = crate::files::shell::Advice {
+        commands: ctx.global.commands(),
+        force: None,
+    };
+    let opts = send.options(&pool_id, plan_path, plan_rows(), &files, preflight, advice);
     let stop = ctx.stop();
     // The same rail as apply's, before the dry run's summary or the question: a dry run
     // refuses what the real rollback would refuse.
@@ -116,10 +120,11 @@ fn plan_rows() -> InputOptions {
 /// The plan this rollback sends: the one a started rollback sends on (checked whole), or a
 /// new one written to a temporary file beside the journal, renamed into place for a real
 /// rollback and removed at the end of a dry run (the returned guard).
-fn rollback_plan(
+fn rollback_plan<C>(
     args: &RollbackArgs,
     plan: &Path,
     resuming: bool,
+    ctx: &Context<C>,
 ) -> Result<(PathBuf, Option<tempfile::NamedTempFile>), Failure> {
     if resuming {
         crate::plan::file::verify(plan).map_err(setup)?;
@@ -141,13 +146,29 @@ fn rollback_plan(
         fresh.path(),
         args.allow_verification_messages,
     )
-    .map_err(setup)?;
+    .map_err(|e| setup(roll_back_older(e, ctx)))?;
     if args.dry_run {
         return Ok((fresh.path().to_path_buf(), Some(fresh)));
     }
     keep_applied_plan(plan)?;
     fresh.persist(plan).map_err(|e| setup(e.error))?;
     Ok((plan.to_path_buf(), None))
+}
+
+/// A journal whose run changed nothing names the older one whose run did: how to roll that
+/// back, as a command to run.
+fn roll_back_older<C>(error: anyhow::Error, ctx: &Context<C>) -> anyhow::Error {
+    let Some(older) = error
+        .downcast_ref::<rollback::NothingChanged>()
+        .and_then(|n| n.older.clone())
+    else {
+        return error;
+    };
+    let words = [std::ffi::OsStr::new("rollback"), older.as_os_str()];
+    anyhow::anyhow!(
+        "{error}: roll it back with: {}",
+        ctx.global.commands().line(words)
+    )
 }
 
 /// A rollback plan that was applied (its journal beside it) is the record of that run: it is

@@ -112,3 +112,14 @@ fn now_rfc3339() -> String {
         .map_or(0.0, |d| d.as_secs_f64());
     crate::report::rfc3339(now)
 }
+
+impl Global {
+    /// How the commands the tool prints are written: with the AWS flags given here.
+    pub fn commands(&self) -> crate::files::shell::Commands {
+        crate::files::shell::Commands::new(
+            self.region.as_deref(),
+            self.profile.as_deref(),
+            self.endpoint_url.as_deref(),
+        )
+    }
+}

@@ -209,13 +209,18 @@ fn resolved_label(planner: &Planner, key: &str, identity: Option<&Identity>) -> 
 
 /// Why a conflicting row is left alone, naming its attributes.
 pub fn conflict(names: &[String]) -> String {
+    conflict_sent_by(names, "--force")
+}
+
+/// The same, where `how` (not `--force` on the same command) sends it anyway.
+pub fn conflict_sent_by(names: &[String], how: &str) -> String {
     if let [only] = names
         && only == crate::decide::planner::REPLACED
     {
         return format!("conflict: {only}; left alone");
     }
     format!(
-        "conflict: {} changed since the plan was made or read; left alone (--force sends it anyway)",
+        "conflict: {} changed since the plan was made or read; left alone ({how} sends it anyway)",
         names.join(", ")
     )
 }

@@ -36,7 +36,7 @@ pub struct Current {
     /// Hash of a folded email or phone number -> hash of the real username owning it.
     aliases: HashMap<u64, u64>,
     sign_in: SignIn,
-    /// Users read with AdminGetUser (billable).
+    /// Users AdminGetUser found (billable; a key no user has costs nothing), each once.
     pub users_read: u64,
     pub source: Option<Source>,
 }

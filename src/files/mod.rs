@@ -19,7 +19,7 @@ mod lock;
 mod outputs;
 pub(crate) mod shell;
 
-pub use lock::{Lock, lock};
+pub use lock::{Lock, lock, lock_path};
 pub use outputs::check_outputs;
 
 use std::fs::{File, OpenOptions};

@@ -53,6 +53,21 @@ pub struct Header {
     /// scan, so that a resumed run needs no memory to find them again.
     #[serde(default)]
     pub duplicate_lines: Vec<Vec<u64>>,
+    /// How the run that made the journal sent, for `report JOURNAL` (absent in journals of
+    /// older builds). Not compared on resume: a resumed run may send otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sending: Option<Sending>,
+}
+
+/// The sending settings of the run that made a journal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sending {
+    /// Where current values came from (`list`, `get`), absent for none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_state: Option<String>,
+    pub concurrency: u64,
+    /// The ceiling of updates a second (`--rps`).
+    pub rps: f64,
 }
 
 impl Header {

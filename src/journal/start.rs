@@ -60,7 +60,10 @@ pub fn open_for_run<T: Counts>(
                 return Ok((journal, counted, None));
             }
             _ => {
-                let old = kept_name(path, header.created_unix);
+                // Named after the kept run's own start, as the files that belong to it (a
+                // rollback's plan, its failed rows) are named when kept beside it.
+                let made = super::read_header(path).map_or(header.created_unix, |h| h.created_unix);
+                let old = kept_name(path, made);
                 std::fs::rename(path, &old).map_err(io)?;
                 kept = Some(old);
             }

@@ -6,7 +6,7 @@
 //! its user is left alone unless `--force`.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow};
 
@@ -120,19 +120,24 @@ fn nothing_to_restore(journal_path: &Path, blind: u64) -> anyhow::Error {
     }
     // A re-run of a finished apply (every row now unchanged) starts a new journal: the
     // run that changed users is in an older one beside it.
-    let older = match last_changing_journal(journal_path) {
-        Some(old) => format!(
-            "; the last run that changed users is recorded in {}: roll it back with: \
-             cognito-bulk rollback {}",
-            old.display(),
-            crate::files::shell::quote(old.as_os_str())
-        ),
-        None => String::new(),
-    };
-    anyhow!(
-        "{}: its run changed no user (no row was updated), so there is nothing to roll back{older}",
-        journal_path.display()
-    )
+    NothingChanged {
+        journal: journal_path.to_path_buf(),
+        older: last_changing_journal(journal_path),
+    }
+    .into()
+}
+
+/// A journal whose run changed no user, and the older journal beside it whose run did (the
+/// command layer says how to roll that one back, with the AWS flags it was given).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{}: its run changed no user (no row was updated), so there is nothing to roll back{}",
+    journal.display(),
+    older.as_ref().map(|o| format!("; the last run that changed users is recorded in {}", o.display())).unwrap_or_default()
+)]
+pub struct NothingChanged {
+    pub journal: PathBuf,
+    pub older: Option<PathBuf>,
 }
 
 /// The rollback plan's header: the journal is its input, the pool's current values its state.

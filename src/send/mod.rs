@@ -67,6 +67,9 @@ pub struct ApplyOptions {
     /// Off (None, `--no-read-before-write`): no UserRead quota spent while sending. Some:
     /// those reads' ceiling in calls a second (`--read-rps`).
     pub read_before_write: Option<f64>,
+    /// How the commands this run prints are written (the AWS flags given; how to send
+    /// conflicts anyway).
+    pub advice: crate::files::shell::Advice,
 }
 
 /// What `apply` reads before writing: the pool's schema and the users' current values.
@@ -188,6 +191,19 @@ pub async fn run<P: Pool>(
         resolved,
     } = prepared;
     // 1. The journal: new, resumed, or a finished one kept aside; what to decide again.
+    // How this run sends, recorded in a new journal for `report JOURNAL`.
+    let header = Header {
+        sending: Some(journal::Sending {
+            current_state: state
+                .current
+                .as_ref()
+                .and_then(|c| c.source)
+                .map(source_name),
+            concurrency: opts.concurrency as u64,
+            rps: opts.rps,
+        }),
+        ..header
+    };
     let (journal, mut tally) = resume::open_journal(&opts, header, &*reporter)?;
     let again = resume::decide_again(&mut tally, opts.retry_failed);
     let held_rps = tally.held.rps();
@@ -207,7 +223,8 @@ pub async fn run<P: Pool>(
         reporter.clone(),
         stop.clone(),
         opts.max_failure_rate,
-    );
+    )
+    .advising_force(opts.advice.force.clone());
     reporter.started(scanned.scan.rows);
     let current_state = state.current.as_ref().and_then(|c| c.source);
     // 3. The reader thread decides rows; the dispatcher sends them, paced; the recorder
@@ -236,7 +253,7 @@ pub async fn run<P: Pool>(
     // 4. The report, assembled here alone: the whole journal's tally, with this run's own
     //    figures.
     let mut report = finish(recorder, stop.is_cancelled());
-    report.current_state = current_state.map(|s| format!("{s:?}").to_lowercase());
+    report.current_state = current_state.map(source_name);
     this_runs_figures(&mut report, &opts, &pacing, &counts, began);
     reporter.finished();
     Ok(report)
@@ -288,4 +305,9 @@ fn this_runs_figures(
     report.started_at = Some(crate::report::rfc3339(began_unix));
     report.finished_at = Some(crate::report::rfc3339(journal::now_unix()));
     report.concurrency = Some(opts.concurrency as u64);
+}
+
+/// How the report and the journal name where current values came from.
+fn source_name(source: Source) -> String {
+    format!("{source:?}").to_lowercase()
 }

@@ -17,6 +17,9 @@ use crate::send::stream::Work;
 mod entries;
 mod keeping;
 
+/// How a computed run's conflict says it is sent anyway.
+const PLAN_FORCE: &str = "`apply --plan` of this plan with --force, printed at the end of the run,";
+
 /// Rows that must have been sent in this run before `--max-failure-rate` can trip.
 pub const BREAKER_MIN_ROWS: u64 = 100;
 
@@ -41,6 +44,8 @@ pub struct Recorder {
     pub pending_changes: u64,
     pub stopped: Option<String>,
     last_sync: Instant,
+    /// Conflicts are sent anyway by `apply --plan` with `--force`, not by this command.
+    force_elsewhere: bool,
     /// API calls, throttles and retries of earlier runs of the journal: the report's call
     /// counts are this run's, like its elapsed time and timeline.
     earlier_calls: (u64, u64, u64),
@@ -78,7 +83,15 @@ impl Recorder {
             pending_changes: 0,
             stopped: None,
             last_sync: Instant::now(),
+            force_elsewhere: false,
         }
+    }
+
+    /// Conflicts say how to send them anyway where this command with `--force` would not:
+    /// `force` is that command (printed at the end of the run).
+    pub fn advising_force(mut self, force: Option<String>) -> Self {
+        self.force_elsewhere = force.is_some();
+        self
     }
 
     /// Stops the run; the first reason given is the one reported.
@@ -129,7 +142,11 @@ impl Recorder {
 
     /// A plan's row whose user changed since the plan was made: left alone, listed.
     pub fn conflict(&mut self, record: &Record, names: &[String]) {
-        let message = crate::decide::all::conflict(names);
+        // Where --force on the same command would not send it (a computed run), say what does.
+        let message = match self.force_elsewhere {
+            true => crate::decide::all::conflict_sent_by(names, PLAN_FORCE),
+            false => crate::decide::all::conflict(names),
+        };
         let (line, user) = (record.row.line, &record.row.username);
         self.reporter.row_message(&format!(
             "{}:{line}: user {user:?}: {message}",

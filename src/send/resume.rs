@@ -29,17 +29,22 @@ pub(super) fn open_journal(
     if let Some(old) = kept {
         // The earlier run's failed rows belong to it: kept aside too, not mixed with these.
         if std::fs::symlink_metadata(&opts.failed_path).is_ok_and(|m| m.is_file()) {
-            let aside = journal::kept_name(&opts.failed_path, tally.header.created_unix);
+            let made =
+                journal::read_header(&old).map_or(tally.header.created_unix, |h| h.created_unix);
+            let aside = journal::kept_name(&opts.failed_path, made);
             std::fs::rename(&opts.failed_path, &aside)?;
         }
         // Advice to undo it only if it changed anything.
         let changed =
             Tally::load(&old).is_ok_and(|(t, _)| t.report.updated + t.report.unknown_rows > 0);
-        let old = old.display();
         let undo = match changed {
-            true => format!(" (undo that run with: cognito-bulk rollback {old})"),
+            true => format!(
+                " (undo that run with: {})",
+                (opts.advice.commands).line([std::ffi::OsStr::new("rollback"), old.as_os_str()])
+            ),
             false => String::new(),
         };
+        let old = old.display();
         reporter.warning(&match opts.restart {
             true => format!("starting over; the old journal is kept as {old}{undo}"),
             false => format!(

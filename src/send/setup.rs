@@ -123,5 +123,6 @@ pub(super) fn journal_header(opts: &ApplyOptions, scanned: &Scanned) -> Header {
         options: opts.input_options.to_json(),
         created_unix: journal::now_unix() as u64,
         duplicate_lines: scan.duplicates().groups(),
+        sending: None,
     }
 }

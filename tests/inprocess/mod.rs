@@ -46,6 +46,7 @@ pub fn options(input: &Path, dir: &Path) -> ApplyOptions {
         limit: None,
         force: false,
         read_before_write: Some(80.0),
+        advice: Default::default(),
     }
 }
 

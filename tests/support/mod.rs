@@ -230,6 +230,17 @@ pub async fn cognito_bulk(endpoint: &str, args: &[&str], stdin: Option<&[u8]>) -
     finish(child).await
 }
 
+/// Runs a command the tool printed, as printed (`args` without the program name): it carries
+/// the `--endpoint-url` it was given, so none is added (`--yes` is added to `apply`).
+pub async fn cognito_bulk_as_printed(args: &[&str]) -> Run {
+    finish(
+        command(None, &confirmed(args))
+            .spawn()
+            .expect("run cognito-bulk"),
+    )
+    .await
+}
+
 /// Waits (10 s at most) until `path` has more than `lines` lines: progress made by a run in
 /// the background, so that a test interrupts it mid-way however slow the machine is.
 pub async fn wait_for_lines(path: &Path, lines: usize) {

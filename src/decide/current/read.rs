@@ -118,11 +118,17 @@ pub async fn get<P: Pool>(
         });
     }
     let mut current = Current::new(sign_in, Source::Get);
+    // Keys looked up (progress), and the users found: only a user AdminGetUser found is
+    // billable, once however many keys name it.
+    let (mut looked_up, mut found_users) = (0u64, std::collections::HashSet::new());
     while let Some(done) = tasks.join_next().await {
         let (user, result, others) = done.expect("reader task");
+        looked_up += 1;
         match result {
             Ok(Some(found)) => {
-                current.users_read += 1;
+                if found_users.insert(found.username.clone()) {
+                    current.users_read += 1;
+                }
                 current.keep(&found.username, &found.attributes, wanted, Some(&user));
                 // Kept by the names the pool resolves to them (a verified alias only, ...):
                 // a key that names two users then resolves to both, `AmbiguousMatch`.
@@ -130,16 +136,14 @@ pub async fn get<P: Pool>(
                     current.keep(&other.username, &other.attributes, wanted, None);
                 }
             }
-            Ok(None) => current.users_read += 1,
+            Ok(None) => {}
             Err(e) => {
                 tasks.abort_all();
                 return Err(e);
             }
         }
-        if current.users_read.is_multiple_of(100) {
-            reporter.status(crate::progress::Status::ReadingUsers {
-                read: current.users_read,
-            });
+        if looked_up.is_multiple_of(100) {
+            reporter.status(crate::progress::Status::ReadingUsers { read: looked_up });
         }
     }
     note_owners(pool, keys.aliases, &mut current, stop).await?;
