@@ -191,19 +191,7 @@ pub async fn run<P: Pool>(
         resolved,
     } = prepared;
     // 1. The journal: new, resumed, or a finished one kept aside; what to decide again.
-    // How this run sends, recorded in a new journal for `report JOURNAL`.
-    let header = Header {
-        sending: Some(journal::Sending {
-            current_state: state
-                .current
-                .as_ref()
-                .and_then(|c| c.source)
-                .map(source_name),
-            concurrency: opts.concurrency as u64,
-            rps: opts.rps,
-        }),
-        ..header
-    };
+    let header = setup::with_sending(header, &state, &opts);
     let (journal, mut tally) = resume::open_journal(&opts, header, &*reporter)?;
     let again = resume::decide_again(&mut tally, opts.retry_failed);
     let held_rps = tally.held.rps();
@@ -253,7 +241,7 @@ pub async fn run<P: Pool>(
     // 4. The report, assembled here alone: the whole journal's tally, with this run's own
     //    figures.
     let mut report = finish(recorder, stop.is_cancelled());
-    report.current_state = current_state.map(source_name);
+    report.current_state = current_state.map(setup::source_name);
     this_runs_figures(&mut report, &opts, &pacing, &counts, began);
     reporter.finished();
     Ok(report)
@@ -305,9 +293,4 @@ fn this_runs_figures(
     report.started_at = Some(crate::report::rfc3339(began_unix));
     report.finished_at = Some(crate::report::rfc3339(journal::now_unix()));
     report.concurrency = Some(opts.concurrency as u64);
-}
-
-/// How the report and the journal name where current values came from.
-fn source_name(source: Source) -> String {
-    format!("{source:?}").to_lowercase()
 }

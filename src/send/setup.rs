@@ -126,3 +126,25 @@ pub(super) fn journal_header(opts: &ApplyOptions, scanned: &Scanned) -> Header {
         sending: None,
     }
 }
+
+/// The journal header with how this run sends (where current values come from, concurrency,
+/// `--rps`), recorded in a new journal for `report JOURNAL`.
+pub(super) fn with_sending(header: Header, state: &PoolState, opts: &ApplyOptions) -> Header {
+    Header {
+        sending: Some(crate::journal::Sending {
+            current_state: state
+                .current
+                .as_ref()
+                .and_then(|c| c.source)
+                .map(source_name),
+            concurrency: opts.concurrency as u64,
+            rps: opts.rps,
+        }),
+        ..header
+    }
+}
+
+/// How the report and the journal name where current values came from.
+pub(super) fn source_name(source: Source) -> String {
+    format!("{source:?}").to_lowercase()
+}
