@@ -10,7 +10,7 @@ use anyhow::Context as _;
 use super::ask::{self, ROLLBACK_UNASKED, colour_on_stderr, confirm, paint, show_preview};
 use super::context::{Connect, Context};
 use super::execute;
-use super::flags::UndoRun;
+use super::flags::{Files, UndoRun};
 use super::outcome::{Failure, Outcome, setup};
 use super::outputs::{self, Output};
 use super::printer::Printer;
@@ -34,15 +34,7 @@ pub async fn run<C: Connect>(ctx: &Context<C>, args: RollbackArgs) -> Result<Out
     if !args.dry_run {
         ask::gate(ctx, ROLLBACK_UNASKED)?;
     }
-    let reports = outputs::reports(&files.report);
-    let mut written = vec![(Output::RollbackPlan, plan.as_path())];
-    written.extend(reports.iter().map(|(kind, path)| (*kind, path.as_path())));
-    written.push((Output::FailedRows, files.failed.as_path()));
-    let _lock = outputs::check(
-        &[("the journal being rolled back", &undo)],
-        &written,
-        Some(&rollback_journal),
-    )?;
+    let _lock = check_files(&undo, &plan, &files, &rollback_journal)?;
     // The run being undone must not be sending at the same time.
     let _source_lock = files::lock(&undo).map_err(setup)?;
     let header = journal::read_header(&undo).map_err(setup)?;
@@ -57,14 +49,7 @@ pub async fn run<C: Connect>(ctx: &Context<C>, args: RollbackArgs) -> Result<Out
     let temporary = plan_path.display().to_string();
     // A new rollback plan starts a new rollback journal (an old one is kept beside it).
     send.restart = !resuming;
-    let preflight = Preflight {
-        described: opened.described.clone(),
-        current_state: Source::Auto,
-        allow_verification_messages: args.allow_verification_messages,
-        // Restoring what the run changed puts back what sign-in writes anyway.
-        allow_overwritten_at_sign_in: true,
-        resend_pending: false,
-    };
+    let preflight = preflight(&args, opened.described.clone());
     let advice = crate::files::shell::Advice {
         commands: ctx.global.commands(),
         force: None,
@@ -105,6 +90,41 @@ pub async fn run<C: Connect>(ctx: &Context<C>, args: RollbackArgs) -> Result<Out
         stop,
     )
     .await
+}
+
+/// The rollback's files, checked before the first write (the journal being undone is its
+/// input); the rollback journal's lock taken.
+fn check_files(
+    undo: &Path,
+    plan: &Path,
+    files: &Files,
+    rollback_journal: &Path,
+) -> Result<Option<crate::files::Lock>, Failure> {
+    let reports = outputs::reports(&files.report);
+    let mut written = vec![(Output::RollbackPlan, plan)];
+    written.extend(reports.iter().map(|(kind, path)| (*kind, path.as_path())));
+    written.push((Output::FailedRows, files.failed.as_path()));
+    outputs::check(
+        &[("the journal being rolled back", undo)],
+        &written,
+        Some(rollback_journal),
+    )
+}
+
+/// What the rollback reads before writing: current values (the conflict check) and the
+/// verification rail as apply's.
+fn preflight(
+    args: &RollbackArgs,
+    described: Option<aws_sdk_cognitoidentityprovider::types::UserPoolType>,
+) -> Preflight {
+    Preflight {
+        described,
+        current_state: Source::Auto,
+        allow_verification_messages: args.allow_verification_messages,
+        // Restoring what the run changed puts back what sign-in writes anyway.
+        allow_overwritten_at_sign_in: true,
+        resend_pending: false,
+    }
 }
 
 /// How a rollback plan is read.
