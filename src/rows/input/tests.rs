@@ -267,3 +267,55 @@ fn every_code_a_plan_can_leave_a_row_out_with_reads_back_as_itself() {
         assert_eq!(records[0].problems[0].code.as_str(), code);
     }
 }
+
+#[test]
+fn jsonl_number_beyond_a_float_is_sent_as_written() {
+    let records = jsonl(
+        br#"{"username":"a","attributes":{"custom:tier":1e400,"custom:neg":-1E-400,"custom:n":7}}"#,
+    );
+    let r = &records[0];
+    assert!(r.is_valid(), "{}", messages(r));
+    assert_eq!(set(r, "custom:tier").unwrap(), "1e400");
+    assert_eq!(set(r, "custom:neg").unwrap(), "-1E-400");
+    assert_eq!(set(r, "custom:n").unwrap(), "7");
+    // Written back as the same text (a string, sent the same way when fed back).
+    let RawRecord::Json(raw) = &r.raw else {
+        panic!("a JSON record")
+    };
+    let back = serde_json::to_string(raw).unwrap();
+    assert!(back.contains(r#""custom:tier":"1e400""#), "{back}");
+    // An ignored field holding such a number does not spoil the row either.
+    let records = jsonl(br#"{"username":"b","error_code":1e400,"attributes":{"nickname":"x"}}"#);
+    assert!(records[0].is_valid(), "{}", messages(&records[0]));
+}
+
+#[test]
+fn jsonl_message_columns_count_from_the_start_of_the_line() {
+    // A value nested too deep to hold: the column is where it fails in the line, not in the
+    // value.
+    let deep = format!(
+        r#"{{"username":"a","attributes":{{"nickname":"x"}},"client_metadata":{}{}}}"#,
+        "[".repeat(200),
+        "]".repeat(200)
+    );
+    let records = jsonl(deep.as_bytes());
+    let m = messages(&records[0]);
+    // `{"username":"a","attributes":{"nickname":"x"},"client_metadata":` is 64 bytes; the
+    // 128th `[` is the first one too deep.
+    assert!(
+        m.contains("recursion limit exceeded at column 192 of the line"),
+        "{m}"
+    );
+    assert!(!m.contains("line 1 column"), "{m}");
+
+    // The line itself not JSON: its column, and no "line 1" of a one-line text.
+    let records = jsonl(b"{\"username\":\"a\",}\n");
+    let m = messages(&records[0]);
+    assert!(
+        m.contains("not valid JSON: key must be a string at column 17 of the line"),
+        "{m}"
+    );
+    let records = jsonl(b"{\"username\":\"a\"\n");
+    let m = messages(&records[0]);
+    assert!(m.contains("at the end of the line"), "{m}");
+}
