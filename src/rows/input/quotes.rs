@@ -1,13 +1,88 @@
-//! Watches the bytes a CSV reader reads for a quote that is never closed.
+//! Splits a CSV input into records by its quotes, strictly, so that a stray quote never
+//! merges rows silently.
 //!
-//! The csv crate, like most CSV readers, ends an open quoted field silently at the end of the
-//! input: after `bob,"Bo` the value is `Bo` plus everything up to the end of the file, newlines
-//! included, so one missing quote swallows the rest of the file into one cell. This reader
-//! passes the bytes through unchanged and follows the same quoting rules as csv-core (quotes are
-//! special only at the start of a field, `""` inside quotes is a quote), so that at the end of
-//! the input it knows whether a quote is still open, and on which line it opened.
+//! The csv crate, like most CSV readers, is lenient: text after a closing quote (`"C1"x`) is
+//! appended to the value; a quoted value may close on a later line and go on unquoted
+//! (`bob,"C2` then `carol,"C3`), which swallows the rows between into one cell; a quote never
+//! closed swallows the rest of the file. This splitter follows csv-core's rules (quotes are
+//! special only at the start of a field, `""` inside quotes is a quote, `\r`, `\n` and `\r\n`
+//! end a record, blank lines are skipped) to find where each record ends, and says what was
+//! wrong with its quotes:
+//! - text after a closing quote, on the line the quote opened on: the record is read as the
+//!   csv crate reads it, and flagged;
+//! - a quote that closes on a later line with text after it: the record ends with the line
+//!   the quote opened on, and the lines after it are read again, as records of their own;
+//! - a quote never closed: the rest of the input is the record (nothing after it can be told
+//!   apart from the value), flagged.
+//!
+//! A quoted value over several lines that closes right before a delimiter or the end of the
+//! record is a value like any other, its line breaks kept. Lines are counted as an editor
+//! shows them (`\n`, `\r\n` and a lone `\r` each end one), columns in characters.
 
 use std::io::{self, Read};
+
+/// Where a quote opened: line and column (1-based), and the field it opens (0-based).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Quote {
+    pub line: u64,
+    pub column: u64,
+    pub field: usize,
+}
+
+/// What was wrong with a record's quotes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum QuoteProblem {
+    /// `"C1"x`: text after the closing quote, on the line the quote opened on.
+    TextAfterClose(Quote),
+    /// The quote closed on line `closed_on` with text after it: the record was cut.
+    ClosedLaterWithText { quote: Quote, closed_on: u64 },
+    /// Still open at the end of the input.
+    NeverClosed(Quote),
+}
+
+impl QuoteProblem {
+    pub(super) fn quote(&self) -> Quote {
+        match *self {
+            QuoteProblem::TextAfterClose(q)
+            | QuoteProblem::ClosedLaterWithText { quote: q, .. }
+            | QuoteProblem::NeverClosed(q) => q,
+        }
+    }
+
+    /// The problem in words (the caller names the column's attribute).
+    pub(super) fn message(&self) -> String {
+        match *self {
+            QuoteProblem::TextAfterClose(q) => format!(
+                "text follows the closing quote of the value whose quote opened on line {}, \
+                 column {}: put the whole value in quotes and double each quote inside it",
+                q.line, q.column
+            ),
+            QuoteProblem::ClosedLaterWithText {
+                quote: q,
+                closed_on,
+            } => format!(
+                "the quote opened on line {}, column {} closes only on line {closed_on}, with \
+                 text after it: rather than merge those lines into one value, this row ends \
+                 with line {} and the lines after it are read as rows of their own",
+                q.line, q.column, q.line
+            ),
+            QuoteProblem::NeverClosed(q) => format!(
+                "a quote opened on line {} is never closed: the rest of the file, from column \
+                 {} of that line, was read as one value",
+                q.line, q.column
+            ),
+        }
+    }
+}
+
+/// One record's bytes (without its line end), the line of its first byte, and what was wrong
+/// with its quotes.
+#[derive(Debug)]
+pub(super) struct Split {
+    pub bytes: Vec<u8>,
+    pub line: u64,
+    pub problems: Vec<QuoteProblem>,
+}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -18,91 +93,293 @@ enum State {
     QuoteInQuoted,
 }
 
-pub(super) struct QuoteWatch<R> {
+pub(super) struct Splitter<R> {
     inner: R,
-    state: State,
-    /// The line being read (1-based, counted as csv-core counts: by `\n`).
+    /// Bytes to read before the rest of `inner`: read ahead, or given back to be read again.
+    buf: Vec<u8>,
+    pos: usize,
+    eof: bool,
+    /// The line and the characters seen on it so far, for the next byte.
     line: u64,
-    /// The line where the current quoted field opened.
-    opened_on: u64,
-    bytes: u64,
-    at_eof: bool,
+    column: u64,
+    after_cr: bool,
+    /// Line and column of the byte last read.
+    at: (u64, u64),
 }
 
-impl<R: Read> QuoteWatch<R> {
+const CHUNK: usize = 64 * 1024;
+
+impl<R: Read> Splitter<R> {
     pub(super) fn new(inner: R) -> Self {
-        QuoteWatch {
+        Splitter {
             inner,
-            state: State::StartField,
+            buf: Vec::new(),
+            pos: 0,
+            eof: false,
             line: 1,
-            opened_on: 1,
-            bytes: 0,
-            at_eof: false,
+            column: 0,
+            after_cr: false,
+            at: (1, 1),
         }
     }
 
-    /// Once the whole input was read: the line of a quote that was never closed.
-    pub(super) fn unclosed_quote(&self) -> Option<u64> {
-        (self.at_eof && self.state == State::Quoted).then_some(self.opened_on)
-    }
-
-    /// Bytes read so far (the input's size once it was read to the end).
-    pub(super) fn bytes_read(&self) -> u64 {
-        self.bytes
-    }
-
-    fn watch(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            let separator = matches!(b, b',' | b'\n' | b'\r');
-            self.state = match (self.state, b) {
+    /// The next record, or `None` at the end of the input.
+    pub(super) fn next_record(&mut self) -> io::Result<Option<Split>> {
+        // Blank lines between records are skipped, as the csv crate does.
+        let mut c = loop {
+            match self.next_byte()? {
+                None => return Ok(None),
+                Some(b'\r' | b'\n') => continue,
+                Some(b) => break b,
+            }
+        };
+        let line = self.at.0;
+        let mut bytes = Vec::new();
+        let mut problems = Vec::new();
+        let (mut state, mut field) = (State::StartField, 0);
+        // The quote of the field being read, and where it is in `bytes`.
+        let mut open = (
+            Quote {
+                line,
+                column: 1,
+                field,
+            },
+            0,
+        );
+        loop {
+            state = match (state, c) {
                 (State::StartField, b'"') => {
-                    self.opened_on = self.line;
+                    let (line, column) = self.at;
+                    open = (
+                        Quote {
+                            line,
+                            column,
+                            field,
+                        },
+                        bytes.len(),
+                    );
                     State::Quoted
                 }
                 (State::Quoted, b'"') => State::QuoteInQuoted,
                 (State::Quoted, _) => State::Quoted,
                 (State::QuoteInQuoted, b'"') => State::Quoted,
-                (_, _) if separator => State::StartField,
+                (_, b',') => {
+                    field += 1;
+                    State::StartField
+                }
+                (_, b'\r' | b'\n') => break,
+                (State::QuoteInQuoted, _) if self.at.0 == open.0.line => {
+                    problems.push(QuoteProblem::TextAfterClose(open.0));
+                    State::Unquoted
+                }
+                (State::QuoteInQuoted, _) => {
+                    let closed_on = self.at.0;
+                    bytes.push(c);
+                    self.cut(&mut bytes, open.1, open.0.line + 1);
+                    problems.push(QuoteProblem::ClosedLaterWithText {
+                        quote: open.0,
+                        closed_on,
+                    });
+                    break;
+                }
                 (_, _) => State::Unquoted,
             };
-            if b == b'\n' {
-                self.line += 1;
+            bytes.push(c);
+            match self.next_byte()? {
+                Some(b) => c = b,
+                None => {
+                    if state == State::Quoted {
+                        problems.push(QuoteProblem::NeverClosed(open.0));
+                    }
+                    break;
+                }
             }
         }
+        Ok(Some(Split {
+            bytes,
+            line,
+            problems,
+        }))
+    }
+
+    /// Ends the record at the end of the line its quote (at `quote`) opened on, and gives
+    /// the bytes after that line back, to be read again from line `next_line`.
+    fn cut(&mut self, bytes: &mut Vec<u8>, quote: usize, next_line: u64) {
+        let Some(end) = bytes[quote..]
+            .iter()
+            .position(|&b| b == b'\r' || b == b'\n')
+            .map(|i| quote + i)
+        else {
+            return; // cannot happen: the quote closed on a later line
+        };
+        let skip = match &bytes[end..] {
+            [b'\r', b'\n', ..] => 2,
+            _ => 1,
+        };
+        let again = bytes.split_off(end + skip);
+        bytes.truncate(end);
+        let rest = self.buf.split_off(self.pos);
+        self.buf = again;
+        self.buf.extend_from_slice(&rest);
+        self.pos = 0;
+        (self.line, self.column, self.after_cr) = (next_line, 0, false);
+    }
+
+    fn next_byte(&mut self) -> io::Result<Option<u8>> {
+        if self.pos == self.buf.len() && !self.fill()? {
+            return Ok(None);
+        }
+        let b = self.buf[self.pos];
+        self.pos += 1;
+        match b {
+            b'\n' if self.after_cr => self.at = (self.line - 1, self.column + 1),
+            b'\n' | b'\r' => {
+                self.at = (self.line, self.column + 1);
+                self.line += 1;
+                self.column = 0;
+            }
+            // A UTF-8 continuation byte is part of the character before it.
+            _ if b & 0xC0 == 0x80 => self.at = (self.line, self.column.max(1)),
+            _ => {
+                self.column += 1;
+                self.at = (self.line, self.column);
+            }
+        }
+        self.after_cr = b == b'\r';
+        Ok(Some(b))
+    }
+
+    /// Reads the next chunk of the input; false at its end.
+    fn fill(&mut self) -> io::Result<bool> {
+        if self.eof {
+            return Ok(false);
+        }
+        self.buf.clear();
+        self.buf.resize(CHUNK, 0);
+        self.pos = 0;
+        let n = loop {
+            match self.inner.read(&mut self.buf) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.buf.clear();
+                    return Err(e);
+                }
+            }
+        };
+        self.buf.truncate(n);
+        self.eof = n == 0;
+        Ok(n > 0)
     }
 }
 
-impl<R: Read> Read for QuoteWatch<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if n == 0 && !buf.is_empty() {
-            self.at_eof = true;
+/// The fields of one record's bytes, unescaped by csv-core as the csv crate would.
+pub(super) fn fields(bytes: &[u8]) -> csv::ByteRecord {
+    let mut reader = csv_core::Reader::new();
+    let mut output = vec![0; bytes.len()];
+    let mut ends = vec![0; bytes.iter().filter(|&&b| b == b',').count() + 1];
+    let (mut input, mut used, mut fields) = (bytes, 0, 0);
+    loop {
+        let (result, read, wrote, ended) =
+            reader.read_record(input, &mut output[used..], &mut ends[fields..]);
+        input = &input[read..];
+        used += wrote;
+        fields += ended;
+        match result {
+            csv_core::ReadRecordResult::InputEmpty => {}
+            csv_core::ReadRecordResult::OutputFull => output.resize(output.len() * 2 + 1, 0),
+            csv_core::ReadRecordResult::OutputEndsFull => ends.resize(ends.len() * 2, 0),
+            csv_core::ReadRecordResult::Record | csv_core::ReadRecordResult::End => break,
         }
-        self.watch(&buf[..n]);
-        self.bytes += n as u64;
-        Ok(n)
     }
+    let mut record = csv::ByteRecord::with_capacity(used, fields);
+    let mut start = 0;
+    for &end in &ends[..fields] {
+        record.push_field(&output[start..end]);
+        start = end;
+    }
+    record
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn unclosed(text: &[u8]) -> Option<u64> {
-        let mut w = QuoteWatch::new(text);
-        io::copy(&mut w, &mut io::sink()).unwrap();
-        assert_eq!(w.bytes_read(), text.len() as u64);
-        w.unclosed_quote()
+    /// (line, fields, problems) of each record of `text`, read a byte at a time from below.
+    fn split(text: &[u8]) -> Vec<(u64, Vec<String>, Vec<QuoteProblem>)> {
+        let slow = text
+            .chunks(1)
+            .fold(Box::new(io::empty()) as Box<dyn Read>, |r, c| {
+                Box::new(r.chain(c))
+            });
+        let mut s = Splitter::new(slow);
+        let mut out = vec![];
+        while let Some(r) = s.next_record().unwrap() {
+            let f = fields(&r.bytes);
+            let f = f
+                .iter()
+                .map(|v| String::from_utf8_lossy(v).into())
+                .collect();
+            out.push((r.line, f, r.problems));
+        }
+        out
+    }
+
+    fn q(line: u64, column: u64, field: usize) -> Quote {
+        Quote {
+            line,
+            column,
+            field,
+        }
     }
 
     #[test]
-    fn finds_the_line_of_a_quote_never_closed() {
-        assert_eq!(unclosed(b"a,b\n1,\"x\n2,y\n"), Some(2));
-        assert_eq!(unclosed(b"a,b\n1,\"x\"\"\n\"\n2,\"y"), Some(4));
-        assert_eq!(unclosed(b"a,b\n1,\"x\"\"\n\"\n2,y"), None);
-        // Quotes inside an unquoted field are plain characters.
-        assert_eq!(unclosed(b"a,b\n1,x\"y\n"), None);
-        assert_eq!(unclosed(b"a,b\n1,\"x\"y\"\n"), None);
-        assert_eq!(unclosed(b""), None);
+    fn legitimate_quotes_are_read_as_the_csv_crate_reads_them() {
+        let got = split(b"h,v\r\n\r\na,\"x\r\n\"\"y\"\"\",z\r\nb,\"\"\r\n\"c\",\"d\"");
+        let want = [
+            (1, vec!["h", "v"]),
+            (3, vec!["a", "x\r\n\"y\"", "z"]),
+            (5, vec!["b", ""]),
+            (6, vec!["c", "d"]),
+        ];
+        assert_eq!(got.len(), want.len());
+        for ((line, fields, problems), (l, f)) in got.iter().zip(want) {
+            assert_eq!(
+                (*line, fields),
+                (l, &f.iter().map(|v| v.to_string()).collect())
+            );
+            assert!(problems.is_empty());
+        }
+        // Quotes inside an unquoted value are plain characters.
+        assert_eq!(split(b"a,x\"y\"\n")[0].1, ["a", "x\"y\""]);
+    }
+
+    #[test]
+    fn a_stray_quote_is_flagged_and_never_merges_rows() {
+        let got = split("h,v\néé,\"C1\"x\nbob,\"C2\ncarol,\"C3\"\nerin,E3\n".as_bytes());
+        assert_eq!(got[1].1, ["éé", "C1x"]);
+        assert_eq!(got[1].2, [QuoteProblem::TextAfterClose(q(2, 4, 1))]);
+        // bob's quote closes on line 4, followed by text: bob is line 3 alone, carol is read.
+        assert_eq!(
+            (got[2].0, &got[2].1[..]),
+            (3, &["bob", "C2"].map(String::from)[..])
+        );
+        let cut = QuoteProblem::ClosedLaterWithText {
+            quote: q(3, 5, 1),
+            closed_on: 4,
+        };
+        assert_eq!(got[2].2, [cut]);
+        assert_eq!(
+            (got[3].0, &got[3].1[..]),
+            (4, &["carol", "C3"].map(String::from)[..])
+        );
+        assert!(got[3].2.is_empty());
+        assert_eq!((got[4].0, got[4].2.len()), (5, 0));
+        assert_eq!(got.len(), 5);
+        // With CRLF line ends too.
+        let got = split(b"h,v\r\nbob,\"C2\r\ncarol,\"C3\r\n");
+        assert_eq!(got[1].1, ["bob", "C2"]);
+        assert_eq!(got[2].0, 3);
+        assert_eq!(got[2].2, [QuoteProblem::NeverClosed(q(3, 7, 1))]);
     }
 }
