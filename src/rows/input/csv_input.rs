@@ -47,7 +47,7 @@ fn header(
         source,
     })?;
     let (headers, problems) = match first {
-        Some(split) => (quotes::fields(&split.bytes), split.problems),
+        Some(split) => (fields(&split.bytes), split.problems),
         None => (csv::ByteRecord::new(), vec![]),
     };
     if let Some(problem) = problems.first() {
@@ -101,7 +101,7 @@ fn records(mut csv: Csv, columns: Vec<Column>, opts: &InputOptions, display: &st
 /// One record read, at the line an editor shows it on; what was wrong with its quotes comes
 /// first, naming the attribute of the column the quote opened in.
 fn data_row(split: quotes::Split, columns: &[Column], opts: &InputOptions) -> Record {
-    let fields = quotes::fields(&split.bytes);
+    let fields = fields(&split.bytes);
     let mut out = to_record(&fields, split.line, columns, opts);
     let quoted: Vec<Problem> = split
         .problems
@@ -234,4 +234,32 @@ fn multi_line_hint(fields: &csv::StringRecord, line: u64) -> String {
                 i + 1
             )
         })
+}
+
+/// The fields of one record's bytes, unescaped by csv-core as the csv crate would.
+pub(super) fn fields(bytes: &[u8]) -> csv::ByteRecord {
+    let mut reader = csv_core::Reader::new();
+    let mut output = vec![0; bytes.len()];
+    let mut ends = vec![0; bytes.iter().filter(|&&b| b == b',').count() + 1];
+    let (mut input, mut used, mut fields) = (bytes, 0, 0);
+    loop {
+        let (result, read, wrote, ended) =
+            reader.read_record(input, &mut output[used..], &mut ends[fields..]);
+        input = &input[read..];
+        used += wrote;
+        fields += ended;
+        match result {
+            csv_core::ReadRecordResult::InputEmpty => {}
+            csv_core::ReadRecordResult::OutputFull => output.resize(output.len() * 2 + 1, 0),
+            csv_core::ReadRecordResult::OutputEndsFull => ends.resize(ends.len() * 2, 0),
+            csv_core::ReadRecordResult::Record | csv_core::ReadRecordResult::End => break,
+        }
+    }
+    let mut record = csv::ByteRecord::with_capacity(used, fields);
+    let mut start = 0;
+    for &end in &ends[..fields] {
+        record.push_field(&output[start..end]);
+        start = end;
+    }
+    record
 }

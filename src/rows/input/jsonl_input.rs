@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader, Read};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::json_object::Members;
+use super::json_object::{Members, at_column, is_number, offset_in};
 use super::{InputError, InputOptions, Records};
 use crate::model::row::{AttrChange, Change, Code, Problem, RawRecord, Record, Row};
 
@@ -253,35 +253,6 @@ fn parse(raw: &RawValue, field: &str, line: &str, problems: &mut Vec<Problem>) -
             ));
             None
         }
-    }
-}
-
-/// Whether a raw value is a number (valid JSON that starts as one can only be one).
-fn is_number(raw: &RawValue) -> bool {
-    raw.get()
-        .starts_with(|c: char| c == '-' || c.is_ascii_digit())
-}
-
-/// Where `raw`, a slice of `line`, starts in it (bytes); 0 if it is not one.
-fn offset_in(raw: &RawValue, line: &str) -> usize {
-    (raw.get().as_ptr() as usize)
-        .checked_sub(line.as_ptr() as usize)
-        .filter(|&at| at <= line.len())
-        .unwrap_or(0)
-}
-
-/// serde_json's message with its position counted from the start of the JSONL line: its own
-/// `line 1 column N` counts from the text it was given, which for a member is the value.
-fn at_column(e: &serde_json::Error, offset: usize) -> String {
-    let text = e.to_string();
-    let suffix = format!(" at line {} column {}", e.line(), e.column());
-    let Some(message) = text.strip_suffix(&suffix) else {
-        return text;
-    };
-    match e.line() {
-        // The line's own end (its `\n`) is the only line break the text can hold.
-        1 => format!("{message} at column {} of the line", offset + e.column()),
-        _ => format!("{message} at the end of the line"),
     }
 }
 
