@@ -260,3 +260,130 @@ async fn a_tampered_journal_header_is_refused_without_a_panic() {
     assert!(run.stderr.contains("another input"), "{}", run.stderr);
     assert!(attributes(&c, &pool, "alice").await.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plan_of_a_stream_keeps_its_input_for_apply_to_check() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = create_pool(&c, &[]).await;
+    create_user(&c, &pool, "alice", &[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("ds.plan");
+    let copy = dir.path().join("ds.plan.input");
+    let text = "username,nickname\nalice,Al\n";
+    let plan_of = |input: &str| {
+        let args = [
+            "plan",
+            input,
+            "--format",
+            "csv",
+            "--user-pool-id",
+            &pool,
+            "--out",
+            plan.to_str().unwrap(),
+        ];
+        args.map(str::to_string)
+    };
+    let apply_args = [
+        "apply",
+        "--plan",
+        plan.to_str().unwrap(),
+        "--user-pool-id",
+        &pool,
+    ];
+
+    // `plan /dev/stdin`: the stream is copied beside the plan, as `plan -` does.
+    let args = plan_of("/dev/stdin");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = cognito_bulk(&moto.url(), &args, Some(text.as_bytes())).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(mode(&copy), 0o600);
+    assert_eq!(std::fs::read_to_string(&copy).unwrap(), text);
+    // And apply checks it: a changed copy is refused before any write.
+    std::fs::write(&copy, "username,nickname\nalice,Mallory\n").unwrap();
+    let refused = cognito_bulk(&moto.url(), &apply_args, None).await;
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert!(refused.stderr.contains("changed since"), "{refused:?}");
+    assert!(attributes(&c, &pool, "alice").await.is_empty());
+
+    // A FIFO (what a shell's `<(...)` gives): copied too, and the plan applies.
+    let fifo = dir.path().join("fifo");
+    let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(fifo, text).unwrap())
+    };
+    let args = plan_of(fifo.to_str().unwrap());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = cognito_bulk(&moto.url(), &args, None).await;
+    writer.join().unwrap();
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(std::fs::read_to_string(&copy).unwrap(), text);
+    let applied = cognito_bulk(&moto.url(), &apply_args, None).await;
+    assert_eq!(applied.code, 0, "{applied:?}");
+    assert_eq!(
+        attributes(&c, &pool, "alice").await,
+        attrs(&[("nickname", "Al")])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stray_csv_quote_never_merges_rows() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = create_pool(&c, &[]).await;
+    for u in ["alice", "bob", "carol", "erin"] {
+        create_user(&c, &pool, u, &[]).await;
+    }
+    let dir = tempfile::tempdir().unwrap();
+
+    // The reviewer's file: nothing in it may be planned as a change.
+    let bad4 = dir.path().join("bad4.csv");
+    std::fs::write(
+        &bad4,
+        "username,nickname\nalice,\"C1\"x\nbob,\"C2\ncarol,\"C3\nerin,E3\n",
+    )
+    .unwrap();
+    let args = ["plan", bad4.to_str().unwrap(), "--user-pool-id", &pool];
+    let plan = cognito_bulk(&moto.url(), &args, None).await;
+    assert_eq!(plan.code, 1, "{plan:?}");
+    assert!(plan.stdout.contains("0 users to change"), "{plan:?}");
+    assert!(plan.stdout.contains("3 invalid"), "{plan:?}");
+    assert!(!plan.stdout.contains("C2"), "{plan:?}");
+    let f = bad4.display();
+    for said in [
+        format!("{f}:2: user \"alice\": attribute nickname: text follows the closing quote"),
+        format!(
+            "{f}:3: user \"bob\": attribute nickname: the quote opened on line 3, column 5 closes only on line 4"
+        ),
+        format!(
+            "{f}:4: user \"carol\": attribute nickname: a quote opened on line 4 is never closed"
+        ),
+    ] {
+        assert!(plan.stderr.contains(&said), "{said}\n{}", plan.stderr);
+    }
+
+    // With carol's quote closed, the rows around the bad ones are applied as written.
+    let input = dir.path().join("users.csv");
+    std::fs::write(
+        &input,
+        "username,nickname\nalice,\"C1\"x\nbob,\"C2\ncarol,\"C3\"\nerin,E3\n",
+    )
+    .unwrap();
+    let run = apply(&moto, &input, &pool).await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(attributes(&c, &pool, "alice").await.is_empty());
+    assert!(attributes(&c, &pool, "bob").await.is_empty());
+    assert_eq!(
+        attributes(&c, &pool, "carol").await,
+        attrs(&[("nickname", "C3")])
+    );
+    assert_eq!(
+        attributes(&c, &pool, "erin").await,
+        attrs(&[("nickname", "E3")])
+    );
+    let failed = failed_rows(dir.path(), "csv");
+    assert!(failed.contains("alice,C1x,MalformedRow"), "{failed}");
+    assert!(failed.contains("bob,C2,MalformedRow"), "{failed}");
+}

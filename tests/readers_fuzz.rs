@@ -1,6 +1,7 @@
 //! No input, however broken, makes a reader panic or hang: the CSV and JSONL readers, the
 //! plan reader and the journal loader get arbitrary bytes and mutations of the files in
-//! `tests/corpus/`, and must answer with records or errors. Each corpus file is also read as
+//! `tests/corpus/`, and must answer with records or errors. And a stray quote in a CSV never
+//! merges rows: its row is `MalformedRow`, every other row is read as written. Each corpus file is also read as
 //! it is, as a plain test. The number of cases is fixed, so this runs in seconds in CI; set
 //! `PROPTEST_CASES` to run more.
 
@@ -11,6 +12,7 @@ use std::path::{Path, PathBuf};
 use cognito_bulk::rows::input::{self, EmptyCells, Format, InputOptions};
 use cognito_bulk::{decide::validate, journal, plan::file as planfile};
 use proptest::prelude::*;
+use proptest::sample::Index;
 
 /// Reads every record of `bytes` as `format`, checking each row as a run would.
 fn read_input(format: Format, bytes: &[u8]) {
@@ -212,6 +214,114 @@ proptest! {
     #[test]
     fn journal_loader_never_panics(bytes in input("journal")) {
         read_journal(&bytes);
+    }
+}
+
+/// The records of a CSV `username,nickname` whose rows are `u{i},{value}`, with `\n` or
+/// `\r\n` line ends; `(line, username, nickname or None, first code: problem messages)` each.
+fn stray_quote_rows(values: &[String], crlf: bool) -> Vec<(u64, String, Option<String>, String)> {
+    let end = if crlf { "\r\n" } else { "\n" };
+    let mut text = format!("username,nickname{end}");
+    for (i, v) in values.iter().enumerate() {
+        text.push_str(&format!("u{i},{v}{end}"));
+    }
+    let opts = InputOptions {
+        format: Format::Csv,
+        key_column: "username".into(),
+        empty_cells: EmptyCells::Ignore,
+        client_metadata: BTreeMap::new(),
+    };
+    let opened = input::read(Box::new(Cursor::new(text.into_bytes())), "in", &opts).unwrap();
+    opened
+        .records
+        .map(|r| {
+            let r = r.unwrap();
+            let nickname = r
+                .row
+                .attrs()
+                .find_map(|c| c.change.value().map(str::to_string));
+            let problems = match r.is_valid() {
+                true => String::new(),
+                false => format!(
+                    "{}: {}",
+                    r.problems[0].code.as_str(),
+                    r.invalid("in").message()
+                ),
+            };
+            (r.row.line, r.row.username.clone(), nickname, problems)
+        })
+        .collect()
+}
+
+/// Checks every row but `bad` was read as its own, valid, with its value; returns `bad`'s
+/// problems.
+fn others_as_written(
+    got: &[(u64, String, Option<String>, String)],
+    values: &[String],
+    bad: usize,
+) -> Result<String, TestCaseError> {
+    prop_assert_eq!(got.len(), values.len(), "{:?}", got);
+    for (i, (line, user, nickname, problems)) in got.iter().enumerate() {
+        prop_assert_eq!(*line, i as u64 + 2);
+        prop_assert_eq!(user, &format!("u{i}"));
+        if i != bad {
+            prop_assert_eq!(problems, "");
+            prop_assert_eq!(
+                nickname.clone(),
+                Some(values[i].clone()).filter(|v| !v.is_empty())
+            );
+        }
+    }
+    Ok(got[bad].3.clone())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: cases() / 4,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// `"C1"x`: the row is MalformedRow naming the line and column of the quote.
+    #[test]
+    fn csv_text_after_a_closing_quote_is_malformed_and_the_rows_go_on(
+        mut values in proptest::collection::vec("[a-z ]{0,5}", 1..12),
+        at in any::<Index>(),
+        quoted in "[a-z ,]{0,4}",
+        after in "[a-z][a-z ]{0,3}",
+        crlf in any::<bool>(),
+    ) {
+        let k = at.index(values.len());
+        values[k] = format!("\"{quoted}\"{after}");
+        let got = stray_quote_rows(&values, crlf);
+        let m = others_as_written(&got, &values, k)?;
+        let column = format!("u{k},").len() + 1;
+        prop_assert!(m.contains("MalformedRow"), "{}", m);
+        let at = format!("line {}, column {column}", k + 2);
+        prop_assert!(m.contains(&at) && m.contains("text follows"), "{}", m);
+    }
+
+    /// `bob,"C2` ... `carol,c"x`: the quote closes on a later line with text after it. bob's
+    /// row is MalformedRow, and the lines it would have swallowed are rows of their own.
+    #[test]
+    fn csv_a_quote_closing_on_a_later_line_never_merges_rows(
+        mut values in proptest::collection::vec("[a-z ]{0,5}", 2..12),
+        open in any::<Index>(),
+        close in any::<Index>(),
+        quoted in "[a-z ]{0,3}",
+        before in "[a-z]{1,3}",
+        after in "[a-z]{1,3}",
+        crlf in any::<bool>(),
+    ) {
+        let k = open.index(values.len() - 1);
+        let j = k + 1 + close.index(values.len() - k - 1);
+        values[k] = format!("\"{quoted}");
+        values[j] = format!("{before}\"{after}");
+        let got = stray_quote_rows(&values, crlf);
+        let m = others_as_written(&got, &values, k)?;
+        let at = format!("line {}, column {} closes only on line {}", k + 2, format!("u{k},").len() + 1, j + 2);
+        prop_assert!(m.contains("MalformedRow") && m.contains(&at), "{}", m);
+        prop_assert_eq!(got[k].2.clone(), Some(quoted).filter(|v| !v.is_empty()));
     }
 }
 

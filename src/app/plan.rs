@@ -1,5 +1,6 @@
 //! `cognito-bulk plan`: the preview, the summary and the plan file; nothing is written to the
-//! pool. Standard input (`plan -`) is first copied beside the plan, because `apply --plan`
+//! pool. Standard input (`plan -`) and any other stream (a FIFO, `/dev/stdin`, `<(...)`) is
+//! first copied beside the plan, because `apply --plan`
 //! checks that the plan's input has not changed since. `--markdown` writes the plan for
 //! review, `--json` prints the summary for machines.
 
@@ -165,8 +166,10 @@ fn options(args: &PlanArgs, given: &Path) -> Result<PlanOptions, Failure> {
         .clone()
         .unwrap_or_else(|| files::beside_input(given, "plan"));
     refuse_plan_with_run(&out)?;
-    let input = if given.as_os_str() == "-" {
-        spool_stdin(&out).map_err(setup)?
+    // Any stream, not only `-`: a plan of `/dev/stdin` or `<(...)` would otherwise keep no
+    // input that `apply --plan` could check.
+    let input = if outputs::is_stream(given) {
+        spool_stdin(&out, given).map_err(setup)?
     } else {
         given.to_path_buf()
     };

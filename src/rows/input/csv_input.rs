@@ -3,8 +3,7 @@
 use std::collections::HashSet;
 use std::io::Read;
 
-use super::lines::LineIndex;
-use super::quotes::QuoteWatch;
+use super::quotes::{self, QuoteProblem, Splitter};
 use super::{EmptyCells, InputError, InputOptions, Opened, Records};
 use crate::model::row::{AttrChange, Change, Code, Problem, RawRecord, Record, Row};
 
@@ -17,19 +16,15 @@ enum Column {
     Ignored,
 }
 
-/// The CSV reader over an input: it keeps where each line starts and which quotes are open.
-type Csv = csv::Reader<LineIndex<QuoteWatch<Box<dyn Read + Send>>>>;
+/// The records of an input, split strictly by their quotes (see `super::quotes`).
+type Csv = Splitter<Box<dyn Read + Send>>;
 
 pub(super) fn read(
     reader: Box<dyn Read + Send>,
     display: &str,
     opts: &InputOptions,
 ) -> Result<Opened, InputError> {
-    let mut csv = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .trim(csv::Trim::None)
-        .from_reader(LineIndex::new(QuoteWatch::new(reader)));
+    let mut csv = Splitter::new(reader);
     let (headers, columns) = header(&mut csv, display, &opts.key_column)?;
     Ok(Opened {
         records: records(csv, columns, opts, display),
@@ -47,14 +42,24 @@ fn header(
         path: display.to_string(),
         message,
     };
-    let headers = csv.byte_headers().map_err(|e| match e.into_kind() {
-        csv::ErrorKind::Io(source) => InputError::Io {
-            path: display.to_string(),
-            source,
-        },
-        other => header_error(format!("cannot read the header row: {other:?}")),
+    let first = csv.next_record().map_err(|source| InputError::Io {
+        path: display.to_string(),
+        source,
     })?;
-    let headers = match csv::StringRecord::from_byte_record(headers.clone()) {
+    let (headers, problems) = match first {
+        Some(split) => (fields(&split.bytes), split.problems),
+        None => (csv::ByteRecord::new(), vec![]),
+    };
+    if let Some(problem) = problems.first() {
+        return Err(header_error(match problem {
+            QuoteProblem::NeverClosed(q) => format!(
+                "a quote opened on line {} is never closed, so the header row runs to the end of the file",
+                q.line
+            ),
+            other => format!("the header row: {}", other.message()),
+        }));
+    }
+    let headers = match csv::StringRecord::from_byte_record(headers) {
         Ok(h) => h,
         Err(e) => {
             let (column, byte) = (e.utf8_error().field() + 1, e.utf8_error().valid_up_to() + 1);
@@ -63,14 +68,7 @@ fn header(
             )));
         }
     };
-    let columns = columns(&headers, key_column).map_err(|m| {
-        match unclosed_quote_at_end(csv) {
-            Some(line) => header_error(format!(
-                "a quote opened on line {line} is never closed, so the header row runs to the end of the file"
-            )),
-            None => header_error(m),
-        }
-    })?;
+    let columns = columns(&headers, key_column).map_err(header_error)?;
     Ok((headers, columns))
 }
 
@@ -78,25 +76,19 @@ fn header(
 fn records(mut csv: Csv, columns: Vec<Column>, opts: &InputOptions, display: &str) -> Records {
     let opts = opts.clone();
     let display = display.to_string();
-    let mut record = csv::ByteRecord::new();
     let mut done = false;
     Box::new(std::iter::from_fn(move || {
         if done {
             return None;
         }
-        match csv.read_byte_record(&mut record) {
-            Ok(true) => Some(Ok(data_row(&mut csv, &record, &columns, &opts))),
-            Ok(false) => {
+        match csv.next_record() {
+            Ok(Some(split)) => Some(Ok(data_row(split, &columns, &opts))),
+            Ok(None) => {
                 done = true;
                 None
             }
-            Err(e) => {
-                // With byte records and flexible rows, reading fails only on I/O.
+            Err(source) => {
                 done = true;
-                let source = match e.into_kind() {
-                    csv::ErrorKind::Io(source) => source,
-                    other => std::io::Error::other(format!("{other:?}")),
-                };
                 Some(Err(InputError::Io {
                     path: display.clone(),
                     source,
@@ -106,35 +98,21 @@ fn records(mut csv: Csv, columns: Vec<Column>, opts: &InputOptions, display: &st
     }))
 }
 
-/// One record read, at the line an editor shows it on; a quote it left open to the end of
-/// the file is its first problem.
-fn data_row(
-    csv: &mut Csv,
-    record: &csv::ByteRecord,
-    columns: &[Column],
-    opts: &InputOptions,
-) -> Record {
-    let start = record.position().map_or(0, |p| p.byte());
-    let line = csv.get_mut().line_at(start);
-    let mut out = to_record(record, line, columns, opts);
-    if let Some(line) = unclosed_quote_at_end(csv) {
-        out.problems.insert(0, Problem::row(
-            Code::MalformedRow,
-            format!(
-                "a quote opened on line {line} is never closed: the rest of the file was read as one value"
-            ),
-        ));
-    }
+/// One record read, at the line an editor shows it on; what was wrong with its quotes comes
+/// first, naming the attribute of the column the quote opened in.
+fn data_row(split: quotes::Split, columns: &[Column], opts: &InputOptions) -> Record {
+    let fields = fields(&split.bytes);
+    let mut out = to_record(&fields, split.line, columns, opts);
+    let quoted: Vec<Problem> = split
+        .problems
+        .iter()
+        .map(|p| match columns.get(p.quote().field) {
+            Some(Column::Attribute(name)) => Problem::attr(Code::MalformedRow, name, p.message()),
+            _ => Problem::row(Code::MalformedRow, p.message()),
+        })
+        .collect();
+    out.problems.splice(0..0, quoted);
     out
-}
-
-/// The line of a quote left open at the end of the input, if the record just read is the one
-/// that ran into the end because of it.
-fn unclosed_quote_at_end<R: Read>(csv: &csv::Reader<LineIndex<QuoteWatch<R>>>) -> Option<u64> {
-    let watch = csv.get_ref().get_ref();
-    watch
-        .unclosed_quote()
-        .filter(|_| csv.position().byte() == watch.bytes_read())
 }
 
 /// Maps the header row to columns, refusing headers that would make every row wrong.
@@ -256,4 +234,32 @@ fn multi_line_hint(fields: &csv::StringRecord, line: u64) -> String {
                 i + 1
             )
         })
+}
+
+/// The fields of one record's bytes, unescaped by csv-core as the csv crate would.
+pub(super) fn fields(bytes: &[u8]) -> csv::ByteRecord {
+    let mut reader = csv_core::Reader::new();
+    let mut output = vec![0; bytes.len()];
+    let mut ends = vec![0; bytes.iter().filter(|&&b| b == b',').count() + 1];
+    let (mut input, mut used, mut fields) = (bytes, 0, 0);
+    loop {
+        let (result, read, wrote, ended) =
+            reader.read_record(input, &mut output[used..], &mut ends[fields..]);
+        input = &input[read..];
+        used += wrote;
+        fields += ended;
+        match result {
+            csv_core::ReadRecordResult::InputEmpty => {}
+            csv_core::ReadRecordResult::OutputFull => output.resize(output.len() * 2 + 1, 0),
+            csv_core::ReadRecordResult::OutputEndsFull => ends.resize(ends.len() * 2, 0),
+            csv_core::ReadRecordResult::Record | csv_core::ReadRecordResult::End => break,
+        }
+    }
+    let mut record = csv::ByteRecord::with_capacity(used, fields);
+    let mut start = 0;
+    for &end in &ends[..fields] {
+        record.push_field(&output[start..end]);
+        start = end;
+    }
+    record
 }

@@ -4,6 +4,8 @@
 //! `serde_json::Value` keeps the last of two equal keys without a word, and turns numbers into
 //! floats (`1.50` -> `1.5`, a 23-digit integer loses digits). A JSONL row needs neither: a
 //! repeated key is an error to report, and a number is sent as the text it was written as.
+//! serde_json's positions count from the text it was given (a member's value): messages count
+//! them from the start of the line instead.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -55,6 +57,35 @@ impl<'de: 'a, 'a> Visitor<'de> for MembersVisitor<'a> {
             members.push((key, value));
         }
         Ok(Members { members, repeated })
+    }
+}
+
+/// Whether a raw value is a number (valid JSON that starts as one can only be one).
+pub(super) fn is_number(raw: &RawValue) -> bool {
+    raw.get()
+        .starts_with(|c: char| c == '-' || c.is_ascii_digit())
+}
+
+/// Where `raw`, a slice of `line`, starts in it (bytes); 0 if it is not one.
+pub(super) fn offset_in(raw: &RawValue, line: &str) -> usize {
+    (raw.get().as_ptr() as usize)
+        .checked_sub(line.as_ptr() as usize)
+        .filter(|&at| at <= line.len())
+        .unwrap_or(0)
+}
+
+/// serde_json's message with its position counted from the start of the JSONL line: its own
+/// `line 1 column N` counts from the text it was given, which for a member is the value.
+pub(super) fn at_column(e: &serde_json::Error, offset: usize) -> String {
+    let text = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    let Some(message) = text.strip_suffix(&suffix) else {
+        return text;
+    };
+    match e.line() {
+        // The line's own end (its `\n`) is the only line break the text can hold.
+        1 => format!("{message} at column {} of the line", offset + e.column()),
+        _ => format!("{message} at the end of the line"),
     }
 }
 

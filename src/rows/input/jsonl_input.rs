@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader, Read};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::json_object::Members;
+use super::json_object::{Members, at_column, is_number, offset_in};
 use super::{InputError, InputOptions, Records};
 use crate::model::row::{AttrChange, Change, Code, Problem, RawRecord, Record, Row};
 
@@ -55,7 +55,7 @@ fn parse_line(bytes: &[u8], line: u64, opts: &InputOptions) -> Record {
         Ok(object) => object,
         Err(message) => return malformed(row, &text, problems, message),
     };
-    let (written, as_text) = fields(&object, opts, &mut row, &mut problems);
+    let (written, as_text) = fields(&object, &text, opts, &mut row, &mut problems);
     // An object cannot hold a key twice, nor a value nested too deep for a `Value`: such a
     // line is written back as it was.
     let raw = match as_text {
@@ -88,7 +88,7 @@ fn utf8_problems(bytes: &[u8]) -> Vec<Problem> {
 /// column only, never the text.
 fn object(text: &str) -> Result<Members<'_>, String> {
     let raw = serde_json::from_str::<&RawValue>(text)
-        .map_err(|e| format!("the line is not valid JSON: {e}"))?;
+        .map_err(|e| format!("the line is not valid JSON: {}", at_column(&e, 0)))?;
     Members::parse(raw).ok_or_else(|| "the line is not a JSON object".to_string())
 }
 
@@ -97,6 +97,7 @@ fn object(text: &str) -> Result<Members<'_>, String> {
 /// key twice, a value nested too deep).
 fn fields(
     object: &Members,
+    line: &str,
     opts: &InputOptions,
     row: &mut Row,
     problems: &mut Vec<Problem>,
@@ -109,13 +110,16 @@ fn fields(
     }
     let mut written = serde_json::Map::new();
     let mut as_text = !object.repeated.is_empty();
+    let parse = |value: &RawValue, key: &str, problems: &mut Vec<Problem>| {
+        parse(value, key, line, problems)
+    };
     for (key, value) in &object.members {
         let kept = match key.as_str() {
             k if k == opts.key_column => {
                 username(k, value, row, problems);
                 parse(value, key, problems)
             }
-            "attributes" => Some(attributes(value, row, problems, &mut as_text)),
+            "attributes" => Some(attributes(value, line, row, problems, &mut as_text)),
             "client_metadata" => {
                 as_text |= metadata_member(value, row, problems);
                 parse(value, key, problems)
@@ -173,6 +177,7 @@ fn metadata_member(value: &RawValue, row: &mut Row, problems: &mut Vec<Problem>)
 /// Reads the attributes; returns them as they should be written back to a failed-rows file.
 fn attributes(
     value: &RawValue,
+    line: &str,
     row: &mut Row,
     problems: &mut Vec<Problem>,
     repeated: &mut bool,
@@ -182,7 +187,7 @@ fn attributes(
             Code::MalformedRow,
             "\"attributes\" must be an object of attribute names to values",
         ));
-        return parse(value, "attributes", problems).unwrap_or_else(|| {
+        return parse(value, "attributes", line, problems).unwrap_or_else(|| {
             *repeated = true;
             Value::Null
         });
@@ -193,7 +198,7 @@ fn attributes(
     let mut written = serde_json::Map::new();
     for (name, raw) in map.members {
         // A value too deep to read is malformed, never null (which would delete).
-        let Some(value) = parse(raw, &name, problems) else {
+        let Some(value) = parse(raw, &name, line, problems) else {
             *repeated = true;
             continue;
         };
@@ -201,6 +206,7 @@ fn attributes(
             // A blank value deletes, as it does in Cognito's own API.
             Value::Null => Change::Delete,
             Value::String(s) if s.is_empty() => Change::Delete,
+            // A number too large for a float (`1e400`) comes back as its text: sent as written.
             Value::String(s) => Change::Set(s.clone()),
             Value::Bool(b) => Change::Set(b.to_string()),
             // A number is sent as it was written: `1.50`, `1e2`, all 23 digits of a long one.
@@ -230,13 +236,20 @@ fn attributes(
 /// A raw value that is known to be valid JSON, as a value; `None` (and a `MalformedRow`
 /// naming `field`) when it cannot be held as one: serde_json refuses nesting deeper than 128
 /// levels, which the raw reader (iterative) accepted. Never `null`, which would delete.
-fn parse(raw: &RawValue, field: &str, problems: &mut Vec<Problem>) -> Option<Value> {
+/// A number a float cannot hold (`1e400`) is its text, as a string: numbers are sent as
+/// written. `line` is the line `raw` was read from, so that a message counts columns from
+/// its start.
+fn parse(raw: &RawValue, field: &str, line: &str, problems: &mut Vec<Problem>) -> Option<Value> {
     match serde_json::from_str(raw.get()) {
         Ok(value) => Some(value),
+        Err(_) if is_number(raw) => Some(Value::String(raw.get().to_string())),
         Err(e) => {
             problems.push(Problem::row(
                 Code::MalformedRow,
-                format!("{field:?} cannot be read: {e}"),
+                format!(
+                    "{field:?} cannot be read: {}",
+                    at_column(&e, offset_in(raw, line))
+                ),
             ));
             None
         }

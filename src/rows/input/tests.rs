@@ -267,3 +267,120 @@ fn every_code_a_plan_can_leave_a_row_out_with_reads_back_as_itself() {
         assert_eq!(records[0].problems[0].code.as_str(), code);
     }
 }
+
+#[test]
+fn jsonl_number_beyond_a_float_is_sent_as_written() {
+    let records = jsonl(
+        br#"{"username":"a","attributes":{"custom:tier":1e400,"custom:neg":-1E-400,"custom:n":7}}"#,
+    );
+    let r = &records[0];
+    assert!(r.is_valid(), "{}", messages(r));
+    assert_eq!(set(r, "custom:tier").unwrap(), "1e400");
+    assert_eq!(set(r, "custom:neg").unwrap(), "-1E-400");
+    assert_eq!(set(r, "custom:n").unwrap(), "7");
+    // Written back as the same text (a string, sent the same way when fed back).
+    let RawRecord::Json(raw) = &r.raw else {
+        panic!("a JSON record")
+    };
+    let back = serde_json::to_string(raw).unwrap();
+    assert!(back.contains(r#""custom:tier":"1e400""#), "{back}");
+    // An ignored field holding such a number does not spoil the row either.
+    let records = jsonl(br#"{"username":"b","error_code":1e400,"attributes":{"nickname":"x"}}"#);
+    assert!(records[0].is_valid(), "{}", messages(&records[0]));
+}
+
+#[test]
+fn jsonl_message_columns_count_from_the_start_of_the_line() {
+    // A value nested too deep to hold: the column is where it fails in the line, not in the
+    // value.
+    let deep = format!(
+        r#"{{"username":"a","attributes":{{"nickname":"x"}},"client_metadata":{}{}}}"#,
+        "[".repeat(200),
+        "]".repeat(200)
+    );
+    let records = jsonl(deep.as_bytes());
+    let m = messages(&records[0]);
+    // `{"username":"a","attributes":{"nickname":"x"},"client_metadata":` is 64 bytes; the
+    // 128th `[` is the first one too deep.
+    assert!(
+        m.contains("recursion limit exceeded at column 192 of the line"),
+        "{m}"
+    );
+    assert!(!m.contains("line 1 column"), "{m}");
+
+    // The line itself not JSON: its column, and no "line 1" of a one-line text.
+    let records = jsonl(b"{\"username\":\"a\",}\n");
+    let m = messages(&records[0]);
+    assert!(
+        m.contains("not valid JSON: key must be a string at column 17 of the line"),
+        "{m}"
+    );
+    let records = jsonl(b"{\"username\":\"a\"\n");
+    let m = messages(&records[0]);
+    assert!(m.contains("at the end of the line"), "{m}");
+}
+
+#[test]
+fn csv_stray_quotes_are_malformed_and_never_merge_rows() {
+    // The reviewer's file: text after a closing quote, and a quote that closes on a later
+    // line and goes on unquoted.
+    let records = csv(b"username,nickname\nalice,\"C1\"x\nbob,\"C2\ncarol,\"C3\"\nerin,E3\n");
+    let users: Vec<_> = records.iter().map(|r| (r.row.line, r.username())).collect();
+    assert_eq!(
+        users,
+        [
+            (2, Some("alice")),
+            (3, Some("bob")),
+            (4, Some("carol")),
+            (5, Some("erin"))
+        ]
+    );
+    let alice = &records[0];
+    assert_eq!(alice.problems[0].code.as_str(), "MalformedRow");
+    assert_eq!(alice.problems[0].attribute.as_deref(), Some("nickname"));
+    let m = messages(alice);
+    assert!(
+        m.contains("line 2, column 7") && m.contains("text follows"),
+        "{m}"
+    );
+    let bob = &records[1];
+    assert_eq!(bob.problems[0].code.as_str(), "MalformedRow");
+    assert_eq!(bob.problems[0].attribute.as_deref(), Some("nickname"));
+    let m = messages(bob);
+    assert!(m.contains("line 3, column 5 closes only on line 4"), "{m}");
+    // bob's own line, nothing of carol's.
+    assert_eq!(set(bob, "nickname").unwrap(), "C2");
+    assert!(records[2].is_valid() && records[3].is_valid());
+    assert_eq!(set(&records[2], "nickname").unwrap(), "C3");
+
+    // As the reviewer wrote it, carol's quote is never closed either: her row says so.
+    let records = csv(b"username,nickname\nalice,\"C1\"x\nbob,\"C2\ncarol,\"C3\nerin,E3\n");
+    assert_eq!(records.len(), 3);
+    assert!(records.iter().all(|r| !r.is_valid()));
+    let m = messages(&records[2]);
+    assert!(m.contains("line 4 is never closed"), "{m}");
+
+    // In the key column: the row is named by its line, the problem by no attribute.
+    let records = csv(b"username,nickname\n\"al\"ice,x\r\nbob,y\r\n");
+    assert_eq!(records[0].problems[0].attribute, None);
+    assert!(messages(&records[0]).contains("line 2, column 1"));
+    assert!(records[1].is_valid());
+
+    // In the header: refused, naming where.
+    let err = read(Format::Csv, b"username,\"nick\"name\nalice,x\n").unwrap_err();
+    assert!(
+        err.contains("header row") && err.contains("line 1, column 10"),
+        "{err}"
+    );
+}
+
+#[test]
+fn csv_a_quoted_value_over_lines_closing_before_a_delimiter_or_the_end_is_kept() {
+    let records = csv(b"username,given_name,nickname\nalice,A,\"a\nb\"\nbob,\"c\r\n\",B\ndave,d,D");
+    assert_eq!(records.len(), 3);
+    assert!(records.iter().all(Record::is_valid));
+    assert_eq!(set(&records[0], "nickname").unwrap(), "a\nb");
+    assert_eq!(records[1].row.line, 4);
+    assert_eq!(set(&records[1], "given_name").unwrap(), "c\r\n");
+    assert_eq!(records[2].row.line, 6);
+}
