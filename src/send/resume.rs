@@ -98,30 +98,9 @@ pub(super) fn decide_again(tally: &mut Tally, retry_failed: bool) -> Again {
     }
 }
 
-/// The address changes a journal's runs left pending (user key, attribute, value asked for),
-/// so that a re-run does not send them (and mail the users) again: the journal's and those
-/// of the journals earlier runs kept aside beside it (`PATH.old-*`, [`journal::kept_beside`]),
-/// since a finished run's journal is kept aside when the next run starts. An unreadable
-/// journal gives none: the journal check reports it.
-pub(super) fn pending_changes(
-    path: &std::path::Path,
-) -> std::collections::HashSet<(u64, String, String)> {
-    let mut out = std::collections::HashSet::new();
-    for path in journal::kept_beside(path)
-        .iter()
-        .chain([&path.to_path_buf()])
-    {
-        let Ok((_, entries)) = journal::entries(path) else {
-            continue;
-        };
-        out.extend(entries.flat_map(|e| {
-            let user = crate::rows::scan::user_key(&e.user);
-            e.pending
-                .into_iter()
-                .map(move |(name, value)| (user, name, value))
-        }));
-    }
-    out
+/// The address changes a journal's runs left pending (see [`journal::pending_changes`]).
+pub(super) fn pending_changes(path: &std::path::Path) -> journal::Pending {
+    journal::pending_changes(path)
 }
 
 /// The users an earlier run resolved its rows of unknown outcome to: decided again, such a
