@@ -91,6 +91,8 @@ pub struct Prepared {
     header: Header,
     /// The users an earlier run resolved its rows of unknown outcome to (by input index).
     resolved: std::collections::BTreeMap<u64, crate::model::row::Identity>,
+    /// The journal as read here: the run goes on from it without reading it again.
+    earlier: resume::Earlier,
 }
 
 /// Everything before the first write: errors here are setup errors (an unreadable input, a
@@ -115,11 +117,13 @@ pub async fn prepare<P: Pool>(
     };
     let mut scanned = prepare::scan_input(&opts.input, &opts.input_options, prior, stop).await?;
     let header = journal_header(opts, &scanned);
-    let resolved = match (&opts.journal_path, opts.restart || blind) {
-        (Some(j), false) if j.exists() => {
-            resume::resolved_before(j, &scanned.scan.sha256, opts.retry_failed)
-        }
-        _ => Default::default(),
+    // The journal, read once for all this run needs of it.
+    let pending_wanted = opts.preflight.as_ref().is_some_and(|p| !p.resend_pending);
+    let wanted = !opts.restart || pending_wanted;
+    let mut earlier = resume::Earlier::read(opts.journal_path.as_deref(), wanted);
+    let resolved = match opts.restart || blind {
+        false => earlier.resolved(&scanned.scan.sha256, opts.retry_failed),
+        true => Default::default(),
     };
     // Their users are read by sub: the row may have changed the very email it is keyed by.
     for id in resolved.values() {
@@ -128,7 +132,14 @@ pub async fn prepare<P: Pool>(
         }
     }
     if let Some(path) = &opts.journal_path {
-        journal::check_compatible(path, &header, opts.restart, blind && !opts.retry_failed)?;
+        let refuse_finished = blind && !opts.retry_failed;
+        journal::check_compatible(
+            path,
+            &header,
+            opts.restart,
+            refuse_finished,
+            earlier.loaded(),
+        )?;
     }
     let state = match &opts.preflight {
         Some(p) => {
@@ -162,7 +173,7 @@ pub async fn prepare<P: Pool>(
             if !p.resend_pending
                 && let Some(path) = &opts.journal_path
             {
-                state.already_pending = resume::pending_changes(path);
+                state.already_pending = earlier.pending(path);
             }
             state
         }
@@ -180,6 +191,7 @@ pub async fn prepare<P: Pool>(
         pool: state,
         header,
         resolved,
+        earlier,
     })
 }
 
@@ -250,9 +262,10 @@ pub async fn run<P: Pool>(
         pool: state,
         header,
         resolved,
+        earlier,
     } = prepared;
     // 1. The journal: new, resumed, or a finished one kept aside; what to decide again.
-    let (journal, mut tally) = resume::open_journal(&opts, header, &*reporter)?;
+    let (journal, mut tally) = resume::open_journal(&opts, header, earlier, &*reporter)?;
     let again = resume::decide_again(&mut tally, opts.retry_failed);
     let held_rps = tally.held.rps();
     // 2. The input again, checked against the scan as it is read: no row outside the
