@@ -237,3 +237,58 @@ async fn a_rollback_leaves_a_user_changed_since_alone_and_its_dry_run_writes_not
     assert_eq!(pool.attributes("u002")["custom:tier"], "enterprise");
     assert_eq!(pool.count(UPDATE), updates + 4);
 }
+
+/// A re-run of a computed `apply --set` that changes emails in a pool that keeps them pending
+/// until verified: the preview (and its count against the default sender's 50 emails a day)
+/// leaves out the changes the first run left pending, as the sending does, so the re-run is
+/// not refused over the email limit and mails no one again.
+#[tokio::test]
+async fn a_computed_rerun_previews_without_the_changes_left_pending() {
+    use aws_sdk_cognitoidentityprovider::types::{
+        UserAttributeUpdateSettingsType, VerifiedAttributeType,
+    };
+    let fake = fake(60);
+    fake.configure(|p| {
+        p.user_attribute_update_settings = Some(
+            UserAttributeUpdateSettingsType::builder()
+                .attributes_require_verification_before_update(VerifiedAttributeType::Email)
+                .build(),
+        );
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("emails.plan");
+    let plan = plan.to_str().unwrap();
+    let apply = [
+        "apply",
+        "--user-pool-id",
+        POOL,
+        "--yes",
+        "--set",
+        "email={{ username }}@new.example",
+        "--allow-verification-messages",
+        "--out",
+        plan,
+        "--rps",
+        "5000",
+    ];
+    let mut first = apply.to_vec();
+    first.push("--allow-over-email-limit");
+    assert_eq!(cognito_bulk(&fake, &first).await.unwrap(), Outcome::Success);
+    assert_eq!(fake.messages(), 60);
+    assert_eq!(fake.pending("u007")["email"], "u007@new.example");
+    // The same rule again, without the allowance: 60 emails would be over the limit, but
+    // all 60 changes are pending already.
+    let again = cognito_bulk(&fake, &apply).await;
+    assert_eq!(
+        again.ok(),
+        Some(Outcome::Success),
+        "not refused over the limit"
+    );
+    assert_eq!(fake.messages(), 60, "no one mailed again");
+    assert_eq!(sent(&fake, "u007"), 1);
+    let written = std::fs::read_to_string(plan).unwrap();
+    assert!(
+        !written.contains("u007@new.example"),
+        "nothing planned for u007"
+    );
+}

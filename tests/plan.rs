@@ -575,3 +575,70 @@ async fn apply_will_not_write_unconfirmed_when_it_cannot_ask() {
     assert!(out.stderr.contains("pass --yes"), "{out:?}");
     assert_eq!(attributes(&c, &pool, "alice").await["nickname"], "a");
 }
+
+/// `plan INPUT` that changes an attribute the pool's identity provider maps, for a federated
+/// user (an `identities` attribute), advises `--allow-overwritten-at-sign-in`; planned again
+/// with it, the printed `apply --plan` command states the flag, and run as printed (with
+/// `--yes`: a test is no terminal) it applies the row.
+#[tokio::test(flavor = "multi_thread")]
+async fn plan_input_advice_for_a_federated_users_mapped_attribute_is_followed_to_apply() {
+    use aws_sdk_cognitoidentityprovider::types::IdentityProviderTypeType;
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = create_pool(&c, &[]).await;
+    c.create_identity_provider()
+        .user_pool_id(&pool)
+        .provider_name("Google")
+        .provider_type(IdentityProviderTypeType::Google)
+        .provider_details("client_id", "x")
+        .attribute_mapping("given_name", "given_name")
+        .send()
+        .await
+        .unwrap();
+    let identities =
+        r#"[{"userId":"1","providerName":"Google","providerType":"Google","primary":true}]"#;
+    let federated = [("given_name", "Ann"), ("identities", identities)];
+    create_user(&c, &pool, "google_1", &federated).await;
+    create_user(&c, &pool, "u1", &[("given_name", "Uma")]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("names.csv");
+    std::fs::write(&input, "username,given_name\ngoogle_1,Ann!\nu1,Uma!\n").unwrap();
+    let plan = dir.path().join("names.plan");
+    let (input, plan) = (input.to_str().unwrap(), plan.to_str().unwrap());
+    let args = ["plan", input, "--user-pool-id", &pool, "--out", plan];
+    let run = finish(command(Some(&moto.url()), &args).spawn().unwrap()).await;
+    let advice = "pass --allow-overwritten-at-sign-in";
+    assert!(
+        run.stdout.contains("1 invalid") && format!("{run:?}").contains(advice),
+        "{run:?}"
+    );
+    let mut allowed = args.to_vec();
+    allowed.push("--allow-overwritten-at-sign-in");
+    let run = finish(command(Some(&moto.url()), &allowed).spawn().unwrap()).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("2 users to change"), "{run:?}");
+    let printed = run
+        .stdout
+        .lines()
+        .find_map(|l| l.split_once("apply it with: cognito-bulk "))
+        .map(|(_, cmd)| cmd.to_string())
+        .expect("an apply command");
+    assert!(
+        printed.contains("--allow-overwritten-at-sign-in"),
+        "{printed}"
+    );
+    let printed: Vec<String> = shlex::split(&printed).expect("a command line");
+    let printed: Vec<&str> = printed.iter().map(String::as_str).collect();
+    let run = finish(
+        command(Some(&moto.url()), &confirmed(&printed))
+            .spawn()
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        attributes(&c, &pool, "google_1").await["given_name"],
+        "Ann!"
+    );
+    assert_eq!(attributes(&c, &pool, "u1").await["given_name"], "Uma!");
+}

@@ -193,3 +193,62 @@ async fn a_call_in_flight_at_a_crash_is_restored_by_the_rollback_after_the_resum
         assert_eq!(tier(&pool, &format!("u{i}")), "free", "u{i}");
     }
 }
+
+/// `apply --read-rps N` from the command line, in-process, on `fake(10)` wrapped so that
+/// AdminGetUser is throttled over 10 calls a second (a burst of one); returns the wrapper.
+async fn read_paced(read_rps: Option<&str>) -> cognito_bulk::cognito::faults::Faulty<FakePool> {
+    use cognito_bulk::cognito::faults::Faulty;
+    let pool = Faulty::new(fake(10));
+    pool.quota(Api::GetUser, 10.0, 1.0);
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.csv");
+    let mut text = String::from("username,custom:tier\n");
+    for i in 0..10 {
+        text.push_str(&format!("u{i},pro\n"));
+    }
+    std::fs::write(&input, text).unwrap();
+    let journal = dir.path().join("journal");
+    let (input, journal) = (input.to_str().unwrap(), journal.to_str().unwrap());
+    let mut args = vec![
+        "apply",
+        input,
+        "--user-pool-id",
+        "us-east-1_fake",
+        "--yes",
+        "--journal",
+        journal,
+        "--rps",
+        "5000",
+        "--concurrency",
+        "8",
+    ];
+    args.extend(read_rps.map(|r| ["--read-rps", r]).into_iter().flatten());
+    let outcome = inprocess::cognito_bulk(&pool, &args).await;
+    assert_eq!(outcome.ok(), Some(cognito_bulk::app::Outcome::Success));
+    assert_eq!(pool.count(Api::Update), 10);
+    pool
+}
+
+/// `--read-rps` reaches the sender: at 4 a second, the reads just before the updates stay
+/// under a quota of 10 a second (not one throttled), where the default (80, opening at 20)
+/// runs into it; each update comes after its user's read.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_low_read_rps_paces_the_reads_before_the_updates() {
+    let paced = read_paced(Some("4")).await;
+    assert_eq!(paced.injected(), 0, "no read throttled at --read-rps 4");
+    let calls = paced.calls();
+    for i in 0..10 {
+        let user = format!("u{i}");
+        let at = |api| calls.iter().position(|(c, u)| *c == api && *u == user);
+        let (read, update) = (at(Api::GetUser), at(Api::Update));
+        assert!(
+            read.is_some() && read < update,
+            "{user}: read before update"
+        );
+    }
+    let unpaced = read_paced(None).await;
+    assert!(
+        unpaced.injected() > 0,
+        "the default read ceiling runs into the same quota (the control)"
+    );
+}

@@ -111,7 +111,9 @@ async fn computed<C: Connect>(
             out.display()
         ));
     } else {
-        if !plan_rule(ctx, run, &rule, &opened, &out, &*reporter).await? {
+        // The address changes earlier runs left pending, which sending leaves out.
+        let pending = (!run.no_journal && !run.read.resend_pending).then_some(&*journal);
+        if !plan_rule(ctx, run, &rule, &opened, &out, pending, &*reporter).await? {
             return Ok(Outcome::Success);
         }
         // A finished earlier run of the same rule: a new run (its journal kept aside).
@@ -146,11 +148,14 @@ async fn plan_rule<C: Connect>(
     rule: &Rule<'_>,
     opened: &Opened<C::Pool>,
     out: &Path,
+    pending_from: Option<&Path>,
     reporter: &dyn crate::progress::Reporter,
 ) -> Result<bool, Failure> {
     let described = opened.described(&run.pool_id, "--set and --match")?;
     let allow = run.read.allow_verification_messages;
-    let job = rule.job(&run.pool_id, allow, PREVIEW_LINES);
+    let job = rule
+        .job(&run.pool_id, allow, PREVIEW_LINES)
+        .pending_from(pending_from);
     let stop = ctx.stop();
     let (summary, skipped) = compute_plan(&opened.pool, described, &job, out, reporter, &stop)
         .await

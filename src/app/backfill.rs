@@ -88,6 +88,7 @@ impl<'a> Rule<'a> {
             allow_overwritten_at_sign_in: self.allow_overwritten_at_sign_in,
             show,
             filtered: self.filtered,
+            pending_from: None,
         }
     }
 
@@ -113,6 +114,20 @@ pub struct Job<'a> {
     allow_overwritten_at_sign_in: bool,
     show: usize,
     filtered: bool,
+    /// The journal whose runs' pending address changes the plan leaves out (`apply`, unless
+    /// `--resend-pending`), as the sending of the plan would.
+    pending_from: Option<&'a Path>,
+}
+
+impl<'a> Job<'a> {
+    /// Leaves out of the plan (its preview and message counts) the address changes the runs
+    /// of `journal` (and of the journals kept aside beside it) left pending.
+    pub fn pending_from(self, journal: Option<&'a Path>) -> Job<'a> {
+        Job {
+            pending_from: journal,
+            ..self
+        }
+    }
 }
 
 /// Parses the rules and refuses flags that do not go together: before any call.
@@ -188,6 +203,9 @@ pub async fn compute_plan<P: Pool>(
     };
     let mut computed = backfill::compute(client, &spec, reporter, stop).await?;
     computed.state.federation.allow = job.allow_overwritten_at_sign_in;
+    if let Some(journal) = job.pending_from {
+        computed.state.already_pending = crate::journal::pending_changes(journal);
+    }
     let opts = PlanOptions {
         input: job.input.map(Path::to_path_buf).unwrap_or_default(),
         input_options: computed.io.clone(),

@@ -123,6 +123,26 @@ impl Current {
         }
     }
 
+    /// The [`user_key`]s of the real usernames of users that two or more different keys of
+    /// the input name (`input_users`: the scan's key hashes), e.g. a username and a `sub`:
+    /// only their lines can be one user's lines under different keys. Keys differing only in
+    /// case hash alike, so the scan already groups those.
+    pub fn named_twice(&self, input_users: &HashSet<u64>) -> HashSet<u64> {
+        let mut keys: HashMap<usize, HashSet<u64>> = HashMap::new();
+        for (name, users) in self.exact.iter().chain(&self.folded) {
+            let key = user_key(name);
+            if input_users.contains(&key) {
+                for &i in users {
+                    keys.entry(i).or_default().insert(key);
+                }
+            }
+        }
+        keys.into_iter()
+            .filter(|(_, keys)| keys.len() > 1)
+            .map(|(i, _)| user_key(&self.users[i].identity.username))
+            .collect()
+    }
+
     /// The [`user_key`] of the real username of the user that already holds this email or
     /// phone number, if any.
     pub fn alias_owner(&self, value: &str) -> Option<u64> {

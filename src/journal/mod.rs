@@ -16,12 +16,14 @@
 mod done;
 mod held;
 mod load;
+pub mod pending;
 mod start;
 mod timeline;
 
 pub use done::DoneSet;
 pub use held::HeldRate;
 pub use load::{Counts, LoadError, Loaded, entries, load, load_counted, read_header};
+pub use pending::{Pending, pending_changes};
 pub use start::{ResumeError, check_compatible, kept_beside, kept_name, open_for_run};
 pub use timeline::from_journal as timeline;
 

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Counts, Header, Journal, LoadError, load, load_counted};
+use super::{Counts, Header, Journal, LoadError, Loaded, load, load_counted};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ResumeError {
@@ -32,11 +32,14 @@ pub enum ResumeError {
 /// where an old journal was moved to. A journal whose run finished (every row has an outcome) is
 /// not resumed: a new run starts (the old journal kept beside it, as `restart` does), unless
 /// `retry_failed` asks to send its failed rows again.
+/// `read`: the journal as read (and counted) before, if it was (a resume reads it once);
+/// otherwise it is read here.
 pub fn open_for_run<T: Counts>(
     path: &Path,
     header: &Header,
     restart: bool,
     retry_failed: bool,
+    read: Option<(Loaded, T)>,
 ) -> Result<(Journal, T, Option<PathBuf>), ResumeError> {
     let io = |source| ResumeError::Io {
         path: path.display().to_string(),
@@ -44,9 +47,10 @@ pub fn open_for_run<T: Counts>(
     };
     let mut kept = None;
     if exists(path)? {
-        let loaded = match restart {
-            true => None,
-            false => Some(load_counted::<T>(path)?),
+        let loaded = match (restart, read) {
+            (true, _) => None,
+            (false, Some(read)) => Some(read),
+            (false, None) => Some(load_counted::<T>(path)?),
         };
         match loaded {
             Some((loaded, counted)) if !loaded.is_complete() || retry_failed => {
@@ -76,23 +80,32 @@ pub fn open_for_run<T: Counts>(
 /// Refuses, before anything is read from the pool, a journal at `path` that belongs to
 /// another run (unless `restart`); with `refuse_finished` (a blind run), also one whose run
 /// finished. A missing journal is fine.
+/// `read`: the journal as read before, if it was (then not read again).
 pub fn check_compatible(
     path: &Path,
     header: &Header,
     restart: bool,
     refuse_finished: bool,
+    read: Option<&Loaded>,
 ) -> Result<(), ResumeError> {
     if restart || !exists(path)? {
         return Ok(());
     }
-    let old = super::read_header(path)?;
+    let old = match read {
+        Some(loaded) => loaded.header.clone(),
+        None => super::read_header(path)?,
+    };
     if let Some(what) = mismatch(&old, header) {
         return Err(ResumeError::Mismatch {
             path: path.display().to_string(),
             what,
         });
     }
-    if refuse_finished && load(path)?.is_complete() {
+    let complete = |path| match read {
+        Some(loaded) => Ok::<_, LoadError>(loaded.is_complete()),
+        None => Ok(load(path)?.is_complete()),
+    };
+    if refuse_finished && complete(path)? {
         return Err(ResumeError::FinishedBlind {
             path: path.display().to_string(),
         });

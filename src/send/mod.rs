@@ -95,6 +95,8 @@ pub struct Prepared {
     header: Header,
     /// The users an earlier run resolved its rows of unknown outcome to (by input index).
     resolved: std::collections::BTreeMap<u64, crate::model::row::Identity>,
+    /// The journal as read here: the run goes on from it without reading it again.
+    earlier: resume::Earlier,
 }
 
 /// Everything before the first write: errors here are setup errors (an unreadable input, a
@@ -109,16 +111,26 @@ pub async fn prepare<P: Pool>(
     let prior = setup::prior_scan(opts, blind);
     let mut scanned = prepare::scan_input(&opts.input, &opts.input_options, prior, stop).await?;
     let header = setup::journal_header(opts, &scanned);
-    let resolved = setup::resolved_before(opts, blind, &mut scanned);
+    // The journal, read once for all this run needs of it.
+    let mut earlier = setup::earlier(opts);
+    let resolved = setup::resolved_before(opts, blind, &mut scanned, &mut earlier);
     if let Some(path) = &opts.journal_path {
-        journal::check_compatible(path, &header, opts.restart, blind && !opts.retry_failed)?;
+        let refuse_finished = blind && !opts.retry_failed;
+        journal::check_compatible(
+            path,
+            &header,
+            opts.restart,
+            refuse_finished,
+            earlier.loaded(),
+        )?;
     }
-    let state = setup::pool_state(pool, opts, &mut scanned, reporter, stop).await?;
+    let state = setup::pool_state(pool, opts, &mut scanned, &mut earlier, reporter, stop).await?;
     Ok(Prepared {
         scanned,
         pool: state,
         header,
         resolved,
+        earlier,
     })
 }
 
@@ -189,10 +201,11 @@ pub async fn run<P: Pool>(
         pool: state,
         header,
         resolved,
+        earlier,
     } = prepared;
     // 1. The journal: new, resumed, or a finished one kept aside; what to decide again.
     let header = setup::with_sending(header, &state, &opts);
-    let (journal, mut tally) = resume::open_journal(&opts, header, &*reporter)?;
+    let (journal, mut tally) = resume::open_journal(&opts, header, earlier, &*reporter)?;
     let again = resume::decide_again(&mut tally, opts.retry_failed);
     let held_rps = tally.held.rps();
     // 2. The input again, checked against the scan as it is read: no row outside the

@@ -38,12 +38,15 @@ pub(super) fn prior_scan(opts: &ApplyOptions, blind: bool) -> Option<(String, Ve
 
 /// The users an earlier run resolved its rows of unknown outcome to; they join the scanned
 /// users, read by sub: the row may have changed the very email it is keyed by.
-pub(super) fn resolved_before(opts: &ApplyOptions, blind: bool, scanned: &mut Scanned) -> Resolved {
-    let resolved = match (&opts.journal_path, opts.restart || blind) {
-        (Some(j), false) if j.exists() => {
-            resume::resolved_before(j, &scanned.scan.sha256, opts.retry_failed)
-        }
-        _ => Default::default(),
+pub(super) fn resolved_before(
+    opts: &ApplyOptions,
+    blind: bool,
+    scanned: &mut Scanned,
+    earlier: &mut resume::Earlier,
+) -> Resolved {
+    let resolved = match opts.restart || blind {
+        false => earlier.resolved(&scanned.scan.sha256, opts.retry_failed),
+        true => Default::default(),
     };
     for id in resolved.values() {
         if let Some(sub) = &id.sub {
@@ -53,11 +56,20 @@ pub(super) fn resolved_before(opts: &ApplyOptions, blind: bool, scanned: &mut Sc
     resolved
 }
 
+/// The journal of earlier runs, read once: what a resume needs of it (the tally, the users of
+/// rows of unknown outcome, the changes left pending).
+pub(super) fn earlier(opts: &ApplyOptions) -> resume::Earlier {
+    let pending_wanted = opts.preflight.as_ref().is_some_and(|p| !p.resend_pending);
+    let wanted = !opts.restart || pending_wanted;
+    resume::Earlier::read(opts.journal_path.as_deref(), wanted)
+}
+
 /// The pool as the run decides against it: read with the preflight, or nothing known.
 pub(super) async fn pool_state<P: Pool>(
     pool: &P,
     opts: &ApplyOptions,
     scanned: &mut Scanned,
+    earlier: &mut resume::Earlier,
     reporter: &dyn Reporter,
     stop: &CancellationToken,
 ) -> anyhow::Result<PoolState> {
@@ -86,7 +98,7 @@ pub(super) async fn pool_state<P: Pool>(
     if !p.resend_pending
         && let Some(path) = &opts.journal_path
     {
-        state.already_pending = resume::pending_changes(path);
+        state.already_pending = earlier.pending(path);
     }
     Ok(state)
 }

@@ -97,12 +97,20 @@ fn input_keys(
 
 /// Groups of lines whose keys resolve to the same user (a username and a sub, an email and a
 /// username, two cases of a case-insensitive name): all `DuplicateUser`, as lines with one
-/// key are. One more read of the input, keeping a hash and a line per user.
+/// key are. One more read of the input, keeping a hash and a line per user, made only when
+/// the current values show a user that two different keys of the input name (and then only
+/// those users' lines are kept); a plan's rows resolve by their recorded `sub`, whatever
+/// their key, so a plan is always read.
 fn same_user(
     scanned: &Scanned,
     io: &InputOptions,
     current: &Current,
 ) -> anyhow::Result<Vec<Vec<u64>>> {
+    let plan = io.format == input::Format::Plan;
+    let twice = current.named_twice(&scanned.scan.users);
+    if !plan && twice.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut first: HashMap<u64, u64> = HashMap::new();
     let mut groups: HashMap<u64, Vec<u64>> = HashMap::new();
     let reader = scanned.scan.reopen(&scanned.path)?;
@@ -117,6 +125,9 @@ fn same_user(
             continue;
         };
         let user = scan::user_key(&kept.identity.username);
+        if !plan && !twice.contains(&user) {
+            continue;
+        }
         let line = record.row.line;
         match first.entry(user) {
             Entry::Vacant(v) => {
@@ -129,4 +140,52 @@ fn same_user(
         }
     }
     Ok(groups.into_values().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rows::input::{EmptyCells, Format};
+
+    fn scanned(text: &str) -> (tempfile::TempDir, Scanned, InputOptions) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.csv");
+        std::fs::write(&path, text).unwrap();
+        let io = InputOptions {
+            format: Format::Csv,
+            key_column: "username".into(),
+            empty_cells: EmptyCells::Ignore,
+            client_metadata: Default::default(),
+        };
+        let scan = scan::scan(&path, "in.csv", &io).unwrap();
+        let scanned = Scanned {
+            _spool: None,
+            path,
+            display: "in.csv".into(),
+            scan,
+        };
+        (dir, scanned, io)
+    }
+
+    fn pool() -> Current {
+        let mut current = Current::new(SignIn::plain(), Source::List);
+        current.insert_for_tests("alice", &[("sub", "sub-a"), ("given_name", "A")]);
+        current.insert_for_tests("bob", &[("sub", "sub-b"), ("given_name", "B")]);
+        current
+    }
+
+    #[test]
+    fn one_user_under_two_keys_is_found() {
+        let text = "username,given_name\nalice,X\nbob,Y\nsub-a,Z\n";
+        let (_dir, scanned, io) = scanned(text);
+        assert_eq!(same_user(&scanned, &io, &pool()).unwrap(), vec![vec![2, 4]]);
+    }
+
+    #[test]
+    fn the_input_is_not_read_again_when_no_user_has_two_keys() {
+        let (_dir, scanned, io) = scanned("username,given_name\nalice,X\nbob,Y\n");
+        // Gone since the scan: any read of it fails.
+        std::fs::remove_file(&scanned.path).unwrap();
+        assert!(same_user(&scanned, &io, &pool()).unwrap().is_empty());
+    }
 }
