@@ -7,7 +7,6 @@
 //! instead of computing again, so a resume after a crash sends exactly what was planned, even
 //! though the pool changed since.
 
-use std::ffi::OsStr;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -241,7 +240,7 @@ async fn send_rows<C: Connect>(
         ..run.send.clone()
     };
     let input_options = run.input_args.options(format);
-    let advice = advice(ctx, run, rows);
+    let advice = execute::advice(ctx, run, rows);
     let opts = send.options(
         &run.pool_id,
         rows.to_path_buf(),
@@ -274,43 +273,4 @@ async fn send_rows<C: Connect>(
         stop,
     )
     .await
-}
-
-/// How the run's advice is written. A computed run's conflicts are sent anyway by `apply
-/// --plan` of its plan with `--force` (the same command with `--force` would compute a new
-/// plan, which the `--where` that chose them may now leave them out of), with the journal and
-/// the allowances this command was given.
-fn advice<C>(ctx: &Context<C>, run: &ApplyRun, plan: &Path) -> files::shell::Advice {
-    let commands = ctx.global.commands();
-    let force = matches!(run.rows, Rows::Computed { .. }).then(|| {
-        let mut words = vec![OsStr::new("apply"), OsStr::new("--plan"), plan.as_os_str()];
-        words.extend([
-            OsStr::new("--user-pool-id"),
-            OsStr::new(run.pool_id.as_str()),
-        ]);
-        if let Some(journal) = &run.journal {
-            words.extend([OsStr::new("--journal"), journal.as_os_str()]);
-        }
-        let read = &run.read;
-        let stated = [
-            (
-                read.allow_verification_messages,
-                "--allow-verification-messages",
-            ),
-            (read.allow_over_email_limit, crate::plan::budget::ALLOW_FLAG),
-            (
-                read.allow_overwritten_at_sign_in,
-                "--allow-overwritten-at-sign-in",
-            ),
-        ];
-        words.extend(
-            stated
-                .iter()
-                .filter(|(on, _)| *on)
-                .map(|(_, f)| OsStr::new(*f)),
-        );
-        words.push(OsStr::new("--force"));
-        commands.line(words)
-    });
-    files::shell::Advice { commands, force }
 }

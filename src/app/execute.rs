@@ -4,12 +4,14 @@
 //! Commands call these steps in order; what differs between them (where the rows come from,
 //! what is asked) stays in the command.
 
+use std::ffi::OsStr;
 use std::path::Path;
 use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
 use super::context::{Connect, Context};
+use super::flags::{ApplyRun, Rows};
 use super::outcome::{Failure, Outcome, setup, setup_or_stopped};
 use super::printer::Printer;
 use crate::cognito::Pool;
@@ -134,4 +136,43 @@ fn show_report(printer: &Printer, report: &Report, path: &Path) {
             format.path(path).display()
         ));
     }
+}
+
+/// How the run's advice is written. A computed run's conflicts are sent anyway by `apply
+/// --plan` of its plan with `--force` (the same command with `--force` would compute a new
+/// plan, which the `--where` that chose them may now leave them out of), with the journal and
+/// the allowances this command was given.
+pub fn advice<C>(ctx: &Context<C>, run: &ApplyRun, plan: &Path) -> crate::files::shell::Advice {
+    let commands = ctx.global.commands();
+    let force = matches!(run.rows, Rows::Computed { .. }).then(|| {
+        let mut words = vec![OsStr::new("apply"), OsStr::new("--plan"), plan.as_os_str()];
+        words.extend([
+            OsStr::new("--user-pool-id"),
+            OsStr::new(run.pool_id.as_str()),
+        ]);
+        if let Some(journal) = &run.journal {
+            words.extend([OsStr::new("--journal"), journal.as_os_str()]);
+        }
+        let read = &run.read;
+        let stated = [
+            (
+                read.allow_verification_messages,
+                "--allow-verification-messages",
+            ),
+            (read.allow_over_email_limit, crate::plan::budget::ALLOW_FLAG),
+            (
+                read.allow_overwritten_at_sign_in,
+                "--allow-overwritten-at-sign-in",
+            ),
+        ];
+        words.extend(
+            stated
+                .iter()
+                .filter(|(on, _)| *on)
+                .map(|(_, f)| OsStr::new(*f)),
+        );
+        words.push(OsStr::new("--force"));
+        commands.line(words)
+    });
+    crate::files::shell::Advice { commands, force }
 }

@@ -1,6 +1,7 @@
 //! How a command ends: an [`Outcome`] (the exit code `main` returns) or a [`Failure`] (an
 //! error and the outcome it maps to). Commands return these; only `main` ends the process.
 
+use crate::plan::summary::PlanSummary;
 use tokio_util::sync::CancellationToken;
 
 /// How a command ended, as the process exit code tells it.
@@ -54,5 +55,30 @@ pub fn setup_or_stopped(stop: &CancellationToken) -> impl Fn(anyhow::Error) -> F
             false => Outcome::Setup,
         },
         error,
+    }
+}
+
+/// How a plan's error maps to an exit code: with --detailed-exitcode, 2 means "changes", so
+/// every error is 1.
+pub fn failure_for(detailed: bool) -> impl Fn(Failure) -> Failure + Copy {
+    move |f| Failure {
+        outcome: if detailed {
+            Outcome::RowsFailed
+        } else {
+            f.outcome
+        },
+        error: f.error,
+    }
+}
+
+/// The exit code of a plan: with --detailed-exitcode, 4 means some rows are invalid or not
+/// found (whatever else), 2 "changes" (and every row fine), 0 nothing to do.
+pub fn of_plan(detailed: bool, summary: &PlanSummary) -> Outcome {
+    match (detailed, summary.to_change > 0) {
+        (true, _) if summary.invalid + summary.not_found > 0 => Outcome::RowsInvalid,
+        (true, true) => Outcome::Setup, // 2: there are changes
+        (true, false) => Outcome::Success,
+        (false, _) if summary.invalid + summary.not_found > 0 => Outcome::RowsFailed,
+        (false, _) => Outcome::Success,
     }
 }

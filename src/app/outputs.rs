@@ -7,14 +7,14 @@
 //! stream: a FIFO, `/dev/stdin`, `<(...)`) beside its plan here, owner-only and created new.
 
 mod held;
+mod spool;
 
-use std::io::{self, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, anyhow};
+use anyhow::anyhow;
 
 use self::held::{Held, held};
+pub use self::spool::{is_stream, spool_stdin};
 use super::outcome::{Failure, setup};
 use crate::files;
 use crate::report::formats::Format as ReportFormat;
@@ -174,48 +174,6 @@ pub fn refuse_plan_with_run(out: &Path) -> Result<(), Failure> {
         out.display(),
         journal.display()
     )))
-}
-
-/// Whether `input` is a stream rather than a file that can be read again: standard input
-/// (`-`), a FIFO, a character device, `/dev/stdin`, a shell's `<(...)`. A folder is not one
-/// (reading it fails, naming it).
-pub fn is_stream(input: &Path) -> bool {
-    input.as_os_str() == "-" || std::fs::metadata(input).is_ok_and(|m| !m.is_file() && !m.is_dir())
-}
-
-/// Copies a stream input (standard input for `-`, see [`is_stream`]) to `PLAN.input`
-/// (owner-only, created new): the plan's input, kept so that `apply --plan` can check it has
-/// not changed.
-pub fn spool_stdin(plan: &Path, input: &Path) -> anyhow::Result<PathBuf> {
-    let copy = PathBuf::from(format!("{}.input", plan.display()));
-    // A copy left by an earlier `plan -` is replaced; anything else in the way is refused.
-    if std::fs::symlink_metadata(&copy).is_ok_and(|m| m.file_type().is_file()) {
-        std::fs::remove_file(&copy).with_context(|| format!("replacing {}", copy.display()))?;
-    }
-    let mut from: Box<dyn io::Read> = match input.as_os_str() == "-" {
-        true => Box::new(io::stdin().lock()),
-        false => Box::new(
-            std::fs::File::open(input).with_context(|| format!("opening {}", input.display()))?,
-        ),
-    };
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&copy)
-        .with_context(|| format!("creating {}", copy.display()))?;
-    io::copy(&mut from, &mut file)
-        .and_then(|_| file.flush())
-        .with_context(|| format!("copying {} to {}", name(input), copy.display()))?;
-    Ok(copy)
-}
-
-/// How a message names an input: `-` is standard input.
-fn name(input: &Path) -> String {
-    match input.as_os_str() == "-" {
-        true => "standard input".into(),
-        false => input.display().to_string(),
-    }
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use super::ask::paint;
 use super::backfill::{self, Rule, compute_plan, rule_lines};
 use super::context::{Connect, Context};
 use super::flags::input_format;
-use super::outcome::{Failure, Outcome, setup, setup_or_stopped};
+use super::outcome::{self, Failure, Outcome, setup, setup_or_stopped};
 use super::outputs::{self, Output, refuse_plan_with_run, spool_stdin};
 use super::printer::Printer;
 use crate::cli::PlanArgs;
@@ -28,7 +28,7 @@ use crate::plan::summary::PlanSummary;
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub async fn run<C: Connect>(ctx: &Context<C>, args: PlanArgs) -> Result<Outcome, Failure> {
-    let fail = failure_for(args.detailed_exitcode);
+    let fail = outcome::failure_for(args.detailed_exitcode);
     let result = match args.backfill.active() {
         true => computed(ctx, &args).await,
         false => from_input(ctx, &args).await,
@@ -76,7 +76,7 @@ async fn from_input<C: Connect>(ctx: &Context<C>, args: &PlanArgs) -> Result<Out
     reporter.finished();
     write_markdown(args, &opts.out, &summary)?;
     show(ctx, args, &opts, &summary);
-    Ok(outcome(args.detailed_exitcode, &summary))
+    Ok(outcome::of_plan(args.detailed_exitcode, &summary))
 }
 
 /// `plan --set ...` / `plan INPUT --match ...`: the rows computed from the pool.
@@ -136,7 +136,7 @@ async fn computed<C: Connect>(ctx: &Context<C>, args: &PlanArgs) -> Result<Outco
     if let Some(md) = &args.markdown {
         printer.out(format!("plan for review written to {}", md.display()));
     }
-    Ok(outcome(args.detailed_exitcode, &summary))
+    Ok(outcome::of_plan(args.detailed_exitcode, &summary))
 }
 
 /// The plan file and the Markdown plan (a Markdown plan never replaces a plan file).
@@ -221,31 +221,6 @@ fn show<C>(ctx: &Context<C>, args: &PlanArgs, opts: &PlanOptions, summary: &Plan
             "plan for review written to {}{redacted}",
             md.display()
         ));
-    }
-}
-
-/// How a plan's error maps to an exit code: with --detailed-exitcode, 2 means "changes", so
-/// every error is 1.
-fn failure_for(detailed: bool) -> impl Fn(Failure) -> Failure + Copy {
-    move |f| Failure {
-        outcome: if detailed {
-            Outcome::RowsFailed
-        } else {
-            f.outcome
-        },
-        error: f.error,
-    }
-}
-
-/// The exit code of a plan: with --detailed-exitcode, 4 means some rows are invalid or not
-/// found (whatever else), 2 "changes" (and every row fine), 0 nothing to do.
-fn outcome(detailed: bool, summary: &PlanSummary) -> Outcome {
-    match (detailed, summary.to_change > 0) {
-        (true, _) if summary.invalid + summary.not_found > 0 => Outcome::RowsInvalid,
-        (true, true) => Outcome::Setup, // 2: there are changes
-        (true, false) => Outcome::Success,
-        (false, _) if summary.invalid + summary.not_found > 0 => Outcome::RowsFailed,
-        (false, _) => Outcome::Success,
     }
 }
 

@@ -18,7 +18,6 @@ use tokio_util::sync::CancellationToken;
 use crate::cognito::Pool;
 use crate::cognito::pacing::{Pacing, RetryPolicy};
 use crate::decide::all as decide_all;
-use crate::decide::planner::RowsFrom;
 use crate::decide::prepare::{self, PoolState, Scanned};
 use crate::journal::{self, Header};
 use crate::model::source::Source;
@@ -152,10 +151,10 @@ pub fn preview(
     let mut planner = decide_all::planner(
         &prepared.scanned,
         &prepared.pool,
-        allow_verification_messages(opts),
+        setup::allow_verification_messages(opts),
         opts.force,
     );
-    planner.rows_from = rows_from(opts);
+    planner.rows_from = setup::rows_from(opts);
     decide_all::decide_all(
         &prepared.scanned,
         &opts.input_options,
@@ -165,25 +164,6 @@ pub fn preview(
         stop,
         |_, _| Ok(()),
     )
-}
-
-/// Where the rows come from: a rollback plan, a plan computed by `--set`, or a file (a plan's
-/// header says which).
-fn rows_from(opts: &ApplyOptions) -> RowsFrom {
-    if opts.input_options.format != input::Format::Plan {
-        return RowsFrom::File;
-    }
-    match crate::plan::file::read_header(&opts.input) {
-        Ok(h) if h.options.get("rollback_of").is_some() => RowsFrom::Rollback,
-        Ok(h) if h.backfill.as_ref().is_some_and(|b| !b.set.is_empty()) => RowsFrom::Set,
-        _ => RowsFrom::File,
-    }
-}
-
-fn allow_verification_messages(opts: &ApplyOptions) -> bool {
-    opts.preflight
-        .as_ref()
-        .is_none_or(|p| p.allow_verification_messages)
 }
 
 /// Runs `apply` to the end (or to a stop) and returns its report: a list of steps, each in
@@ -233,10 +213,10 @@ pub async fn run<P: Pool>(
     let checks = Checks {
         scanned,
         pool: state,
-        allow_verification_messages: allow_verification_messages(&opts),
+        allow_verification_messages: setup::allow_verification_messages(&opts),
         force: opts.force,
         limit: opts.limit,
-        rows_from: rows_from(&opts),
+        rows_from: setup::rows_from(&opts),
         unknown: again.unknown,
         resolved,
     };

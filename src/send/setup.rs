@@ -6,12 +6,14 @@ use tokio_util::sync::CancellationToken;
 
 use super::{ApplyOptions, Preflight, resume};
 use crate::cognito::Pool;
+use crate::decide::planner::RowsFrom;
 use crate::decide::prepare::{self, PoolState, Reading, Scanned};
 use crate::journal::{self, Header};
 use crate::model::keys::user_key;
 use crate::model::row::Identity;
 use crate::model::source::Source;
 use crate::progress::Reporter;
+use crate::rows::input;
 
 /// The users an earlier run resolved its rows of unknown outcome to, by input index.
 pub(super) type Resolved = std::collections::BTreeMap<u64, Identity>;
@@ -159,4 +161,23 @@ pub(super) fn with_sending(header: Header, state: &PoolState, opts: &ApplyOption
 /// How the report and the journal name where current values came from.
 pub(super) fn source_name(source: Source) -> String {
     format!("{source:?}").to_lowercase()
+}
+
+/// Where the rows come from: a rollback plan, a plan computed by `--set`, or a file (a plan's
+/// header says which).
+pub(super) fn rows_from(opts: &ApplyOptions) -> RowsFrom {
+    if opts.input_options.format != input::Format::Plan {
+        return RowsFrom::File;
+    }
+    match crate::plan::file::read_header(&opts.input) {
+        Ok(h) if h.options.get("rollback_of").is_some() => RowsFrom::Rollback,
+        Ok(h) if h.backfill.as_ref().is_some_and(|b| !b.set.is_empty()) => RowsFrom::Set,
+        _ => RowsFrom::File,
+    }
+}
+
+pub(super) fn allow_verification_messages(opts: &ApplyOptions) -> bool {
+    opts.preflight
+        .as_ref()
+        .is_none_or(|p| p.allow_verification_messages)
 }
