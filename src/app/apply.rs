@@ -255,11 +255,8 @@ async fn send_rows<C: Connect>(
     let prepared = execute::prepare(&opened.pool, &opts, allow_over, &*reporter, &stop).await?;
     if format != Format::Plan && !ctx.global.yes {
         let summary = execute::preview(ctx, &prepared, &opts, PREVIEW_LINES, &stop)?;
-        let printer = ctx.printer().asking_if(true);
-        show_preview(&printer, &summary, PREVIEW_LINES, colour_on_stderr(ctx));
         let question = format!("Apply these changes to {}? [y/N] ", run.pool_id);
-        if !confirm(&question, &stop).await? {
-            printer.context("nothing was written");
+        if !ask::preview_and_confirm(ctx, &summary, PREVIEW_LINES, None, &question, &stop).await? {
             return Ok(Outcome::Success);
         }
     }

@@ -3,6 +3,7 @@
 //! that writes to the pool.
 
 use std::io::{BufRead, Write};
+use std::path::Path;
 
 use anyhow::anyhow;
 use tokio_util::sync::CancellationToken;
@@ -59,6 +60,44 @@ pub fn show_preview(printer: &Printer, summary: &PlanSummary, show: usize, colou
     printer.context(summary.line());
     for note in summary.notes() {
         printer.context(note);
+    }
+}
+
+/// The preview and the summary on standard error, `context` lines after them, then the
+/// question: true to go on. A no, or no answer, writes nothing and says so.
+pub async fn preview_and_confirm<C>(
+    ctx: &Context<C>,
+    summary: &PlanSummary,
+    show: usize,
+    context: Option<String>,
+    question: &str,
+    stop: &CancellationToken,
+) -> Result<bool, Failure> {
+    let printer = ctx.printer().asking_if(true);
+    show_preview(&printer, summary, show, colour_on_stderr(ctx));
+    if let Some(line) = context {
+        printer.context(line);
+    }
+    if !confirm(question, stop).await? {
+        printer.context("nothing was written");
+        return Ok(false);
+    }
+    Ok(true)
+}
+
+/// The changes a plan shows, painted, and how many more there are (in `file`, if named):
+/// what `plan` and a rollback's dry run print on standard output.
+pub fn print_changes(printer: &Printer, summary: &PlanSummary, colour: bool, file: Option<&Path>) {
+    for line in &summary.preview {
+        printer.out(paint(line, colour));
+    }
+    let shown = summary.preview.len() as u64;
+    if summary.attributes > shown {
+        let place = file.map_or(String::new(), |f| format!(" in {}", f.display()));
+        printer.out(format!(
+            "... and {} more attribute changes{place} (--show all lists them)",
+            summary.attributes - shown,
+        ));
     }
 }
 

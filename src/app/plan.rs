@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
-use super::ask::paint;
 use super::backfill::{self, Rule, compute_plan, rule_lines};
 use super::context::{Connect, Context};
 use super::flags::input_format;
@@ -233,17 +232,7 @@ fn print_plan(
     show: usize,
     colour: bool,
 ) {
-    for line in &summary.preview {
-        printer.out(paint(line, colour));
-    }
-    let shown = summary.preview.len() as u64;
-    if summary.attributes > shown {
-        printer.out(format!(
-            "... and {} more attribute changes in {} (--show all lists them)",
-            summary.attributes - shown,
-            out.display()
-        ));
-    }
+    super::ask::print_changes(printer, summary, colour, Some(out));
     // The problems go to standard error, also with --json (they are not the summary).
     for problem in summary.problems.iter().take(show.max(20)) {
         printer.problem(problem);

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
-use super::ask::{self, ROLLBACK_UNASKED, colour_on_stderr, confirm, paint, show_preview};
+use super::ask::{self, ROLLBACK_UNASKED};
 use super::context::{Connect, Context};
 use super::execute;
 use super::flags::{Files, UndoRun};
@@ -71,12 +71,9 @@ pub async fn run<C: Connect>(ctx: &Context<C>, args: RollbackArgs) -> Result<Out
             }
             return Ok(dry_run(&ctx.printer(), &summary, args.show, &pool_id, ctx));
         }
-        let printer = ctx.printer().asking_if(true);
-        show_preview(&printer, &summary, args.show, colour_on_stderr(ctx));
-        printer.context(rollback_line(&summary));
         let question = format!("Restore these values in {pool_id}? [y/N] ");
-        if !confirm(&question, &stop).await? {
-            printer.context("nothing was written");
+        let line = Some(rollback_line(&summary));
+        if !ask::preview_and_confirm(ctx, &summary, args.show, line, &question, &stop).await? {
             return Ok(Outcome::Success);
         }
     }
@@ -255,17 +252,7 @@ fn dry_run<C>(
         "not_found": summary.not_found,
         "verification_messages": summary.messages,
     }));
-    let colour = ctx.global.color.enabled();
-    for line in &summary.preview {
-        printer.out(paint(line, colour));
-    }
-    let shown = summary.preview.len() as u64;
-    if summary.attributes > shown {
-        printer.out(format!(
-            "... and {} more attribute changes (--show all lists them)",
-            thousands(summary.attributes - shown)
-        ));
-    }
+    ask::print_changes(printer, summary, ctx.global.color.enabled(), None);
     for problem in summary.problems.iter().take(show.max(20)) {
         printer.note(problem);
     }
