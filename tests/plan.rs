@@ -629,12 +629,8 @@ async fn plan_input_advice_for_a_federated_users_mapped_attribute_is_followed_to
     );
     let printed: Vec<String> = shlex::split(&printed).expect("a command line");
     let printed: Vec<&str> = printed.iter().map(String::as_str).collect();
-    let run = finish(
-        command(Some(&moto.url()), &confirmed(&printed))
-            .spawn()
-            .unwrap(),
-    )
-    .await;
+    // As printed: it carries the endpoint the plan was made with.
+    let run = cognito_bulk_as_printed(&printed).await;
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(
         attributes(&c, &pool, "google_1").await["given_name"],
