@@ -387,3 +387,54 @@ async fn a_stray_csv_quote_never_merges_rows() {
     assert!(failed.contains("alice,C1x,MalformedRow"), "{failed}");
     assert!(failed.contains("bob,C2,MalformedRow"), "{failed}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stream_plan_never_replaces_a_file_in_the_way_of_its_copy() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = create_pool(&c, &[]).await;
+    create_user(&c, &pool, "alice", &[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let text = "username,nickname\nalice,Al\n";
+    let plan_into = |out: &str| {
+        let plan = dir.path().join(out).to_str().unwrap().to_string();
+        [
+            "plan",
+            "-",
+            "--format",
+            "csv",
+            "--user-pool-id",
+            &pool,
+            "--out",
+            &plan,
+        ]
+        .map(String::from)
+    };
+    let run_plan = |args: [String; 8]| {
+        let url = moto.url();
+        async move {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            cognito_bulk(&url, &args, Some(text.as_bytes())).await
+        }
+    };
+    // Something of the user's at `e.plan.input` (an export, notes): refused before any write,
+    // kept byte for byte, and no plan written.
+    let theirs = dir.path().join("e.plan.input");
+    std::fs::write(&theirs, "username,email\nbob,b@example.com\n").unwrap();
+    let refused = run_plan(plan_into("e.plan")).await;
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert!(refused.stderr.contains("is in the way"), "{refused:?}");
+    assert!(refused.stderr.contains("--out"), "{refused:?}");
+    let kept = std::fs::read_to_string(&theirs).unwrap();
+    assert_eq!(kept, "username,email\nbob,b@example.com\n");
+    assert!(!dir.path().join("e.plan").exists());
+    // The advice followed: another --out works, and planning it again replaces its own copy.
+    for _ in 0..2 {
+        let run = run_plan(plan_into("f.plan")).await;
+        assert_eq!(run.code, 0, "{run:?}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("f.plan.input")).unwrap(),
+        text
+    );
+}

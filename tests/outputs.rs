@@ -288,3 +288,29 @@ async fn a_markdown_plan_where_its_plan_keeps_its_journal_is_refused() {
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(attributes(&c, &pool, "u0").await["custom:tier"], "pro");
 }
+
+/// The README's loop: a run leaves failed rows, they are fed back (a run of their own, which
+/// finishes), then the first command is run again: its failed rows go where they went before.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_failed_rows_fed_back_then_the_same_command_again() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = create_pool(&c, &["tier"]).await;
+    create_user(&c, &pool, "u0", &[("custom:tier", "free")]).await;
+    let url = moto.url();
+    let p = pool.as_str();
+    let d = Dir(tempfile::tempdir().unwrap());
+    let t1 = d.write("t1.csv", "username,custom:tier\nu0,pro\nnobody,pro\n");
+    let failed = d.path("t1.csv.failed.csv");
+    let first = ["apply", &t1, "--user-pool-id", p, "--yes"];
+    assert_eq!(cognito_bulk(&url, &first, None).await.code, 1);
+    let fed = ["apply", &failed, "--user-pool-id", p, "--yes"];
+    assert_eq!(
+        cognito_bulk(&url, &fed, None).await.code,
+        1,
+        "nobody fails again"
+    );
+    let again = cognito_bulk(&url, &first, None).await;
+    assert_eq!(again.code, 1, "{again:?}");
+    assert!(std::fs::read_to_string(&failed).unwrap().contains("nobody"));
+}

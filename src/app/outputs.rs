@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use anyhow::anyhow;
 
 use self::held::{Held, held};
-pub use self::spool::{is_stream, spool_stdin};
+pub use self::spool::{check_copy, copy_path, is_stream, spool_stdin};
 use super::outcome::{Failure, setup};
 use crate::files;
 use crate::report::formats::Format as ReportFormat;
@@ -86,6 +86,11 @@ fn refuse_what_it_does_not_write(output: Output, path: &Path) -> Result<(), Fail
     let what = match (&held, output) {
         (Held::Plan, _) if output.replaces_plans() => return Ok(()),
         (Held::Journal | Held::Plan, _) => held.noun().to_string(),
+        // A failed-rows file fed back as the input of a run that finished: every row of it
+        // has its outcome in that run's journal, so a new run of the first command may write
+        // its failed rows there again (the fix-and-feed-back loop). Not while that run can
+        // still be resumed: it needs its input as it was.
+        (Held::FailedRows, Output::FailedRows) if finished_run_beside(path) => return Ok(()),
         _ if std::fs::symlink_metadata(files::beside_input(path, "journal")).is_ok() => {
             format!(
                 "the input of the run journaled in {}",
@@ -102,6 +107,11 @@ fn refuse_what_it_does_not_write(output: Output, path: &Path) -> Result<(), Fail
         path.display(),
         output.label()
     )))
+}
+
+/// Whether `PATH.journal` beside `path` records a finished run (every row has its outcome).
+fn finished_run_beside(path: &Path) -> bool {
+    crate::journal::load(&files::beside_input(path, "journal")).is_ok_and(|l| l.is_complete())
 }
 
 /// Refuses an output at the path where a plan written by the same command would keep its

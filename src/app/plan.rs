@@ -41,9 +41,13 @@ async fn from_input<C: Connect>(ctx: &Context<C>, args: &PlanArgs) -> Result<Out
         .input
         .clone()
         .expect("clap requires INPUT without --set");
-    let opts = options(args, &given)?;
+    let mut opts = options(args, &given)?;
     let inputs = [("the input", opts.input.as_path())];
     let _no_lock = outputs::check(&inputs, &plan_outputs(&opts.out, args), None)?;
+    // A stream is copied beside the plan only once every output is known to be allowed.
+    if outputs::is_stream(&given) {
+        opts.input = spool_stdin(&opts.out, &given).map_err(setup)?;
+    }
     let reporter = ctx.reporter();
     let (pool, described) = ctx
         .open_described(&opts.user_pool_id, CALL_TIMEOUT, "plan")
@@ -166,9 +170,11 @@ fn options(args: &PlanArgs, given: &Path) -> Result<PlanOptions, Failure> {
         .unwrap_or_else(|| files::beside_input(given, "plan"));
     refuse_plan_with_run(&out)?;
     // Any stream, not only `-`: a plan of `/dev/stdin` or `<(...)` would otherwise keep no
-    // input that `apply --plan` could check.
+    // input that `apply --plan` could check. Its copy (`PLAN.input`) is the input, checked
+    // with the outputs before it is written.
     let input = if outputs::is_stream(given) {
-        spool_stdin(&out, given).map_err(setup)?
+        outputs::check_copy(&out).map_err(setup)?;
+        outputs::copy_path(&out)
     } else {
         given.to_path_buf()
     };
