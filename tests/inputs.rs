@@ -438,3 +438,38 @@ async fn a_stream_plan_never_replaces_a_file_in_the_way_of_its_copy() {
         text
     );
 }
+
+/// The failed-rows file of rows whose quotes could not be read, fed back: still refused, never
+/// a change to a value nobody typed.
+#[tokio::test(flavor = "multi_thread")]
+async fn rows_with_stray_quotes_fed_back_from_the_failed_rows_file_stay_refused() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = create_pool(&c, &[]).await;
+    for u in ["alice", "bob", "carol"] {
+        create_user(&c, &pool, u, &[]).await;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("d.csv");
+    std::fs::write(
+        &d,
+        "username,nickname\nalice,\"C1\"x\nbob,\"C2\ncarol,\"C3\"x\n",
+    )
+    .unwrap();
+    let args = [
+        "apply",
+        d.to_str().unwrap(),
+        "--user-pool-id",
+        &pool,
+        "--yes",
+    ];
+    let run = cognito_bulk(&moto.url(), &args, None).await;
+    assert_eq!(run.code, 1, "{run:?}");
+    let failed = dir.path().join("d.csv.failed.csv");
+    let text = std::fs::read_to_string(&failed).unwrap();
+    assert!(!text.contains("C1") && !text.contains("C2"), "{text}");
+    let args = ["plan", failed.to_str().unwrap(), "--user-pool-id", &pool];
+    let plan = cognito_bulk(&moto.url(), &args, None).await;
+    assert!(plan.stdout.contains("0 users to change"), "{plan:?}");
+    assert!(!plan.stdout.contains("C1"), "{plan:?}");
+}

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::files;
 use crate::model::row::ERROR_FIELDS;
-use crate::model::row::RawRecord;
+use crate::model::row::{Code, RawRecord};
 
 /// Writes failed rows; the file is created on the first one, so a clean run leaves none.
 pub struct FailedRows {
@@ -52,8 +52,19 @@ impl FailedRows {
         self.rows += 1;
         match (self.out.as_mut().expect("opened"), raw) {
             (Out::Csv { writer, keep }, RawRecord::Csv(fields)) => {
-                let mut out: Vec<&str> =
-                    keep.iter().map(|&i| fields.get(i).unwrap_or("")).collect();
+                // A row whose quotes could not be read has no trustworthy cells (a stray quote
+                // may have joined the next line into one of them): written back re-quoted, it
+                // would read as a valid row. Its cells stay empty, its key too, so that fed
+                // back it is refused (no user) until fixed from the input at its line. (Other
+                // malformed rows, such as invalid UTF-8, keep their cells.)
+                let unread = code == Code::MalformedRow.as_str() && message.contains("quote");
+                let mut out: Vec<&str> = keep
+                    .iter()
+                    .map(|&i| match unread {
+                        true => "",
+                        false => fields.get(i).unwrap_or(""),
+                    })
+                    .collect();
                 out.push(code);
                 out.push(message);
                 writer.write_record(&out)?;
@@ -109,5 +120,38 @@ impl FailedRows {
             Some(Out::Jsonl(w)) => w.flush(),
             None => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_that_could_not_be_read_is_written_back_without_its_cells() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.csv.failed.csv");
+        let header = csv::StringRecord::from(vec!["username", "nickname"]);
+        let mut failed = FailedRows::new(path.clone(), Some(header), false);
+        let swallowed = csv::StringRecord::from(vec!["bob", "C2\ncarol,C3"]);
+        let message = "in.csv:3: the quote opened in column 5 closes only on line 4";
+        failed
+            .write(&RawRecord::Csv(swallowed), "MalformedRow", message)
+            .unwrap();
+        let other = csv::StringRecord::from(vec!["nobody", "x"]);
+        let not_found = "no such user";
+        failed
+            .write(&RawRecord::Csv(other), "UserNotFoundException", not_found)
+            .unwrap();
+        failed.flush().unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "username,nickname,error_code,error_message");
+        assert!(lines[1].starts_with(",,MalformedRow,"), "{text}");
+        assert!(!text.contains("carol"), "{text}");
+        assert!(
+            lines[2].starts_with("nobody,x,UserNotFoundException"),
+            "{text}"
+        );
     }
 }
