@@ -10,7 +10,7 @@ use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 
 use cognito_bulk::rows::input::{self, EmptyCells, Format, InputOptions};
-use cognito_bulk::{decide::validate, journal, plan::file as planfile};
+use cognito_bulk::{decide::validate, journal, plan::file};
 use proptest::prelude::*;
 use proptest::sample::Index;
 
@@ -42,7 +42,7 @@ fn file(bytes: &[u8]) -> tempfile::NamedTempFile {
 
 fn read_plan(bytes: &[u8]) {
     let f = file(bytes);
-    let _ = planfile::read_header(f.path()).map(|h| h.input_sha256.chars().count());
+    let _ = file::read_header(f.path()).map(|h| h.input_sha256.chars().count());
     read_input(Format::Plan, bytes);
 }
 

@@ -17,7 +17,7 @@ use crate::decide::all::{self as decide_all, PlanOptions};
 use crate::decide::backfill::{self, Spec};
 use crate::files;
 use crate::model::source::Source;
-use crate::plan::file as planfile;
+use crate::plan::file;
 use crate::plan::summary::PlanSummary;
 use crate::progress::Reporter;
 use crate::rows::input::InputOptions;
@@ -95,7 +95,7 @@ impl<'a> Rule<'a> {
     /// Whether the plan at `out` is this rule's plan for `pool_id` (a backfill plan whose rule
     /// and pool are the command line's).
     pub fn made(&self, out: &Path, pool_id: &str) -> bool {
-        planfile::read_header(out).is_ok_and(|h| {
+        file::read_header(out).is_ok_and(|h| {
             h.backfill.as_ref() == Some(&rule(self.args)) && h.user_pool_id == pool_id
         })
     }

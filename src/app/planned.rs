@@ -8,12 +8,12 @@ use anyhow::anyhow;
 
 use crate::cli::ReadArgs;
 use crate::files;
-use crate::plan::file as planfile;
+use crate::plan::file;
 
 /// Refuses a plan made for another pool, or whose input has changed since.
-pub fn check_plan(plan: &Path, pool: &str) -> anyhow::Result<planfile::PlanHeader> {
+pub fn check_plan(plan: &Path, pool: &str) -> anyhow::Result<file::PlanHeader> {
     files::open_regular(plan)?; // not a device or a FIFO, which would be read forever
-    let header = planfile::verify(plan)?;
+    let header = file::verify(plan)?;
     if header.user_pool_id != pool {
         anyhow::bail!(
             "{} was made for user pool {}, not {pool}",
@@ -51,7 +51,7 @@ pub fn check_plan(plan: &Path, pool: &str) -> anyhow::Result<planfile::PlanHeade
 /// named: the pool has likely moved on since (its conflicts are still checked row by row).
 pub fn allowances_stated(
     plan: &Path,
-    header: &planfile::PlanHeader,
+    header: &file::PlanHeader,
     read: &ReadArgs,
 ) -> anyhow::Result<()> {
     use crate::model::source::Source;

@@ -12,7 +12,7 @@ use anyhow::Context;
 use sha2::{Digest, Sha256};
 
 use crate::model::row::Code;
-use crate::plan::file::{self as planfile, LeftOut, PlanEntry};
+use crate::plan::file::{self, LeftOut, PlanEntry};
 use crate::plan::summary::PlanSummary;
 
 /// At most this many attribute changes are listed; the plan file has them all.
@@ -49,7 +49,7 @@ impl Values {
 
 /// Writes the Markdown review of the plan file `plan` (with the counts in `summary`) to `out`.
 pub fn write(plan: &Path, summary: &PlanSummary, out: &Path, redact: bool) -> anyhow::Result<()> {
-    let header = planfile::read_header(plan)?;
+    let header = file::read_header(plan)?;
     let values = Values::new(redact);
     let mut md = String::new();
     // A computed backfill with no input file reads the pool itself.
@@ -81,7 +81,7 @@ pub fn write(plan: &Path, summary: &PlanSummary, out: &Path, redact: bool) -> an
 
 /// The rule's table: where the rows came from, how they were read, the pool, the time.
 fn rule_rows(
-    header: &planfile::PlanHeader,
+    header: &file::PlanHeader,
     plan: &Path,
     values: &Values,
     redact: bool,

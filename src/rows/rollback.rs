@@ -15,7 +15,7 @@ use crate::journal::{self, Outcome};
 use crate::model::op::OpDiff;
 use crate::model::row::AttrDiff;
 use crate::model::source::Source;
-use crate::plan::file::{self as planfile, PlanEntry, PlanHeader, PlanWriter};
+use crate::plan::file::{self, PlanEntry, PlanHeader, PlanWriter};
 
 type Values = BTreeMap<String, Option<String>>;
 /// The key a row used, and the username and sub it resolved to.
@@ -147,8 +147,8 @@ fn plan_header(
     allow_verification_messages: bool,
 ) -> anyhow::Result<PlanHeader> {
     Ok(PlanHeader {
-        kind: planfile::KIND.into(),
-        version: planfile::VERSION,
+        kind: file::KIND.into(),
+        version: file::VERSION,
         user_pool_id: header.user_pool_id.clone(),
         input: journal_path.display().to_string(),
         input_path: None,

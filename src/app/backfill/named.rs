@@ -8,13 +8,13 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::cli::BackfillArgs;
-use crate::plan::file as planfile;
+use crate::plan::file;
 use crate::rows::input::InputOptions;
 use crate::{files, journal};
 
 /// The rule as recorded in the plan file.
-pub fn rule(args: &BackfillArgs) -> planfile::Backfill {
-    planfile::Backfill {
+pub fn rule(args: &BackfillArgs) -> file::Backfill {
+    file::Backfill {
         set: args.set.clone(),
         where_: args.where_.clone(),
         filter: args.filter.clone(),

@@ -11,7 +11,7 @@ use super::{PlanOptions, Planned, decide_all, planner};
 use crate::decide::planner::RowsFrom;
 use crate::decide::prepare::{PoolState, Scanned};
 use crate::model::row::Record;
-use crate::plan::file::{self as planfile, PlanEntry, PlanHeader, PlanWriter};
+use crate::plan::file::{self, PlanEntry, PlanHeader, PlanWriter};
 use crate::plan::summary::PlanSummary;
 use crate::progress::Reporter;
 
@@ -60,8 +60,8 @@ pub fn run(
 /// not the computed rows file), its options, and the allowances the plan was made with.
 fn header(scanned: &Scanned, pool: &PoolState, opts: &PlanOptions) -> PlanHeader {
     PlanHeader {
-        kind: planfile::KIND.into(),
-        version: planfile::VERSION,
+        kind: file::KIND.into(),
+        version: file::VERSION,
         user_pool_id: opts.user_pool_id.clone(),
         input: match &opts.backfill {
             Some(o) => o.input.clone(),

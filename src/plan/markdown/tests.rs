@@ -26,10 +26,10 @@ fn cells_keep_the_table_whole() {
     assert_eq!(code("x`y"), "`` x`y ``");
 }
 
-fn header() -> planfile::PlanHeader {
-    planfile::PlanHeader {
-        kind: planfile::KIND.into(),
-        version: planfile::VERSION,
+fn header() -> file::PlanHeader {
+    file::PlanHeader {
+        kind: file::KIND.into(),
+        version: file::VERSION,
         user_pool_id: "us-east-1_x".into(),
         input: "crm.csv".into(),
         input_path: None,
@@ -66,7 +66,7 @@ fn gold(line: u64, user: &str, username: Option<&str>, sub: Option<&str>) -> Pla
 /// A plan of two changes (one keyed by email) and two rows left out (an email matching two
 /// users, a user named twice).
 fn plan_with_rows_left_out(plan: &Path) {
-    let mut w = planfile::PlanWriter::create(plan, &header()).unwrap();
+    let mut w = file::PlanWriter::create(plan, &header()).unwrap();
     w.write(&gold(2, "alice", None, None)).unwrap();
     // A row keyed by email: shown beside its user; redacted, the user alone.
     w.write(&gold(

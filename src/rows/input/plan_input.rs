@@ -31,7 +31,7 @@ pub(super) fn read(reader: Box<dyn Read + Send>, display: &str) -> Records {
                 }));
             }
         };
-        // The trailer ends the entries (`planfile::verify` checked it before sending).
+        // The trailer ends the entries (`plan::file::verify` checked it before sending).
         if crate::plan::file::is_trailer(line.as_bytes()) {
             return None;
         }
