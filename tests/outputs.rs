@@ -24,6 +24,18 @@ impl Dir {
     }
 }
 
+/// A moto pool with a `tier` attribute and these users (`custom:tier` free), its client, its
+/// id and a folder for the run's files.
+async fn pool_of(users: &[&str]) -> (Moto, aws_sdk_cognitoidentityprovider::Client, String, Dir) {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = create_pool(&c, &["tier"]).await;
+    for u in users {
+        create_user(&c, &pool, u, &[("custom:tier", "free")]).await;
+    }
+    (moto, c, pool, Dir(tempfile::tempdir().unwrap()))
+}
+
 /// Runs a command that must be refused because of `path`: exit 2, `path` named with `what`
 /// and the advice, and its bytes untouched.
 async fn refused(url: &str, args: &[&str], path: &str, what: &str) {
@@ -41,15 +53,9 @@ async fn refused(url: &str, args: &[&str], path: &str, what: &str) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn outputs_never_replace_exports_their_state_failed_rows_or_other_runs_inputs() {
-    let moto = Moto::start();
-    let c = moto.client();
-    let pool = create_pool(&c, &["tier"]).await;
-    for u in ["u0", "u1", "u2"] {
-        create_user(&c, &pool, u, &[("custom:tier", "free")]).await;
-    }
+    let (moto, c, pool, d) = pool_of(&["u0", "u1", "u2"]).await;
     let url = moto.url();
     let p = pool.as_str();
-    let d = Dir(tempfile::tempdir().unwrap());
     let backup = d.path("backup.csv");
     let run = cognito_bulk(
         &url,
@@ -243,13 +249,9 @@ async fn outputs_never_replace_exports_their_state_failed_rows_or_other_runs_inp
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_markdown_plan_where_its_plan_keeps_its_journal_is_refused() {
-    let moto = Moto::start();
-    let c = moto.client();
-    let pool = create_pool(&c, &["tier"]).await;
-    create_user(&c, &pool, "u0", &[("custom:tier", "free")]).await;
+    let (moto, c, pool, d) = pool_of(&["u0"]).await;
     let url = moto.url();
     let p = pool.as_str();
-    let d = Dir(tempfile::tempdir().unwrap());
     let mj = d.write("mj.csv", "username,custom:tier\nu0,pro\n");
     let (plan, journal) = (d.path("mj.plan"), d.path("mj.plan.journal"));
     let args = [
@@ -293,13 +295,9 @@ async fn a_markdown_plan_where_its_plan_keeps_its_journal_is_refused() {
 /// finishes), then the first command is run again: its failed rows go where they went before.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_failed_rows_fed_back_then_the_same_command_again() {
-    let moto = Moto::start();
-    let c = moto.client();
-    let pool = create_pool(&c, &["tier"]).await;
-    create_user(&c, &pool, "u0", &[("custom:tier", "free")]).await;
+    let (moto, _, pool, d) = pool_of(&["u0"]).await;
     let url = moto.url();
     let p = pool.as_str();
-    let d = Dir(tempfile::tempdir().unwrap());
     let t1 = d.write("t1.csv", "username,custom:tier\nu0,pro\nnobody,pro\n");
     let failed = d.path("t1.csv.failed.csv");
     let first = ["apply", &t1, "--user-pool-id", p, "--yes"];
