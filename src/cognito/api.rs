@@ -15,6 +15,20 @@ pub enum Api {
     IdentityProviders,
     /// The write: AdminUpdateUserAttributes.
     Update,
+    /// ListGroups (one page).
+    ListGroups,
+    /// ListUsersInGroup (one page).
+    ListUsersInGroup,
+    /// AdminAddUserToGroup.
+    AddToGroup,
+    /// AdminRemoveUserFromGroup.
+    RemoveFromGroup,
+    /// AdminEnableUser.
+    EnableUser,
+    /// AdminDisableUser.
+    DisableUser,
+    /// AdminUserGlobalSignOut.
+    GlobalSignOut,
 }
 
 impl Api {
@@ -26,6 +40,13 @@ impl Api {
             Api::GetUser => "AdminGetUser",
             Api::IdentityProviders => "ListIdentityProviders",
             Api::Update => "AdminUpdateUserAttributes",
+            Api::ListGroups => "ListGroups",
+            Api::ListUsersInGroup => "ListUsersInGroup",
+            Api::AddToGroup => "AdminAddUserToGroup",
+            Api::RemoveFromGroup => "AdminRemoveUserFromGroup",
+            Api::EnableUser => "AdminEnableUser",
+            Api::DisableUser => "AdminDisableUser",
+            Api::GlobalSignOut => "AdminUserGlobalSignOut",
         }
     }
 }

@@ -21,6 +21,16 @@ pub enum Call {
         attributes: Vec<(String, Option<String>)>,
         client_metadata: BTreeMap<String, String>,
     },
+    /// AdminAddUserToGroup.
+    AddUserToGroup { username: String, group: String },
+    /// AdminRemoveUserFromGroup.
+    RemoveUserFromGroup { username: String, group: String },
+    /// AdminEnableUser.
+    EnableUser { username: String },
+    /// AdminDisableUser.
+    DisableUser { username: String },
+    /// AdminUserGlobalSignOut: revokes the user's refresh tokens; cannot be undone.
+    GlobalSignOut { username: String },
 }
 
 /// A Cognito quota category: its calls share one per-account, per-region limit.
@@ -36,13 +46,23 @@ impl Call {
     pub fn api(&self) -> Api {
         match self {
             Call::UpdateAttributes { .. } => Api::Update,
+            Call::AddUserToGroup { .. } => Api::AddToGroup,
+            Call::RemoveUserFromGroup { .. } => Api::RemoveFromGroup,
+            Call::EnableUser { .. } => Api::EnableUser,
+            Call::DisableUser { .. } => Api::DisableUser,
+            Call::GlobalSignOut { .. } => Api::GlobalSignOut,
         }
     }
 
     /// The user the call acts on (its real username).
     pub fn username(&self) -> &str {
         match self {
-            Call::UpdateAttributes { username, .. } => username,
+            Call::UpdateAttributes { username, .. }
+            | Call::AddUserToGroup { username, .. }
+            | Call::RemoveUserFromGroup { username, .. }
+            | Call::EnableUser { username }
+            | Call::DisableUser { username }
+            | Call::GlobalSignOut { username } => username,
         }
     }
 
@@ -50,6 +70,9 @@ impl Call {
     pub fn category(&self) -> Category {
         match self {
             Call::UpdateAttributes { .. } => Category::UserUpdate,
+            Call::AddUserToGroup { .. } | Call::RemoveUserFromGroup { .. } => Category::UserUpdate,
+            Call::EnableUser { .. } | Call::DisableUser { .. } => Category::UserUpdate,
+            Call::GlobalSignOut { .. } => Category::UserUpdate,
         }
     }
 }

@@ -9,7 +9,7 @@
 //! [`super::faults::Faulty`]. Built for tests and for the `fake` feature only (the examples
 //! and benchmarks), never into the release binary.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use aws_sdk_cognitoidentityprovider::types::{
@@ -19,7 +19,7 @@ use aws_sdk_cognitoidentityprovider::types::{
 
 use super::api::Api;
 use super::call::Call;
-use super::{CallError, ErrorKind, Page, Pool, User};
+use super::{CallError, ErrorKind, GroupPage, Page, Pool, User};
 use crate::cognito::signin::{Name, SignIn};
 
 /// Makes user number `i` of a synthetic pool.
@@ -41,6 +41,10 @@ struct State {
     /// Changes waiting for the user's confirmation: (username, attribute) -> new value.
     pending: BTreeMap<(String, String), String>,
     providers: Vec<super::config::Provider>,
+    /// Group name -> the users in it (by the key `users` holds them under).
+    groups: BTreeMap<String, BTreeSet<String>>,
+    /// Global sign-outs by user key.
+    sign_outs: BTreeMap<String, u32>,
 }
 
 impl FakePool {
@@ -69,6 +73,8 @@ impl FakePool {
                 messages: 0,
                 pending: BTreeMap::new(),
                 providers: Vec::new(),
+                groups: BTreeMap::new(),
+                sign_outs: BTreeMap::new(),
             })),
         }
     }
@@ -100,14 +106,6 @@ impl FakePool {
         pool.username_configuration = Some(case_sensitive(sensitive));
     }
 
-    /// Removes a user (AdminDeleteUser).
-    pub fn delete_user(&self, username: &str) {
-        let mut state = self.lock();
-        if let Some(key) = find(&state, username) {
-            state.users.remove(&key);
-        }
-    }
-
     /// A read-only pool of `n` users made by `make` as they are listed (for benchmarks).
     pub fn synthetic(custom: &[(&str, bool)], n: u64, make: Generator) -> FakePool {
         let fake = FakePool::new(custom);
@@ -130,22 +128,6 @@ impl FakePool {
             enabled: Some(true),
         };
         self.lock().users.insert(username.to_lowercase(), user);
-    }
-
-    /// A user's attributes as the pool holds them now.
-    pub fn attributes(&self, username: &str) -> BTreeMap<String, String> {
-        let state = self.lock();
-        let user = state.users.get(&username.to_lowercase());
-        user.map(|u| u.attributes.iter().cloned().collect())
-            .unwrap_or_default()
-    }
-
-    /// Sets one attribute behind the tool's back (someone else's change).
-    pub fn set(&self, username: &str, name: &str, value: &str) {
-        let mut state = self.lock();
-        if let Some(user) = state.users.get_mut(&username.to_lowercase()) {
-            put(&mut user.attributes, name, value);
-        }
     }
 
     /// Every call that reached the pool: (call, username or filter).
@@ -280,10 +262,33 @@ impl Pool for FakePool {
                 attributes,
                 ..
             } => self.update_attributes(username, attributes),
+            Call::AddUserToGroup { username, group } => self.membership(username, group, true),
+            Call::RemoveUserFromGroup { username, group } => {
+                self.membership(username, group, false)
+            }
+            Call::EnableUser { username } => self.set_enabled(username, true),
+            Call::DisableUser { username } => self.set_enabled(username, false),
+            Call::GlobalSignOut { username } => self.sign_out(username),
         }
+    }
+
+    async fn list_groups_page(&self, token: Option<&str>) -> Result<GroupPage, CallError> {
+        self.enter(Api::ListGroups, "");
+        self.groups_page(token)
+    }
+
+    async fn list_group_page(
+        &self,
+        group: &str,
+        token: Option<&str>,
+        limit: i32,
+    ) -> Result<Page, CallError> {
+        self.enter(Api::ListUsersInGroup, group);
+        self.group_page(group, token, limit)
     }
 }
 
 mod configure;
+mod membership;
 mod update;
 use update::matches;

@@ -17,7 +17,7 @@ use aws_sdk_cognitoidentityprovider::types::UserPoolType;
 
 use super::api::Api;
 use super::call::Call;
-use super::{CallError, ErrorKind, Page, Pool, User, config::Provider};
+use super::{CallError, ErrorKind, GroupPage, Page, Pool, User, config::Provider};
 
 /// What a scripted call gets instead of its plain answer.
 #[derive(Debug, Clone)]
@@ -284,6 +284,21 @@ impl<P: Pool> Pool for Faulty<P> {
     async fn send(&self, call: &Call) -> Result<(), CallError> {
         self.call(call.api(), call.username(), self.inner.send(call))
             .await
+    }
+
+    async fn list_groups_page(&self, token: Option<&str>) -> Result<GroupPage, CallError> {
+        let inner = self.inner.list_groups_page(token);
+        self.call(Api::ListGroups, "", inner).await
+    }
+
+    async fn list_group_page(
+        &self,
+        group: &str,
+        token: Option<&str>,
+        limit: i32,
+    ) -> Result<Page, CallError> {
+        let inner = self.inner.list_group_page(group, token, limit);
+        self.call(Api::ListUsersInGroup, group, inner).await
     }
 }
 

@@ -58,7 +58,15 @@ pub struct Page {
     pub next: Option<String>,
 }
 
-/// A user pool: the four calls the tool makes. Implementations classify their errors.
+/// One page of ListGroups: group names.
+#[derive(Debug, Clone, Default)]
+pub struct GroupPage {
+    pub groups: Vec<String>,
+    /// The token of the next page; None on the last.
+    pub next: Option<String>,
+}
+
+/// A user pool: the calls the tool makes. Implementations classify their errors.
 pub trait Pool: Clone + Send + Sync + 'static {
     /// The pool's description (schema, estimated size): DescribeUserPool.
     fn describe(&self) -> impl Future<Output = Result<UserPoolType, CallError>> + Send;
@@ -91,6 +99,20 @@ pub trait Pool: Clone + Send + Sync + 'static {
         &self,
     ) -> impl Future<Output = Result<Vec<config::Provider>, CallError>> + Send;
 
+    /// One page of the pool's group names (ListGroups, 60 at most a page).
+    fn list_groups_page(
+        &self,
+        token: Option<&str>,
+    ) -> impl Future<Output = Result<GroupPage, CallError>> + Send;
+    /// One page of the members of `group` (ListUsersInGroup, at most `limit`, 60 at most):
+    /// a group's membership read at one call per 60 members, not one per user. A group the
+    /// pool lacks is an error (`ResourceNotFoundException`).
+    fn list_group_page(
+        &self,
+        group: &str,
+        token: Option<&str>,
+        limit: i32,
+    ) -> impl Future<Output = Result<Page, CallError>> + Send;
     /// The one write: sends `call` (one of the typed writes of [`call::Call`]).
     fn send(&self, call: &Call) -> impl Future<Output = Result<(), CallError>> + Send;
 }

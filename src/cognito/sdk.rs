@@ -6,7 +6,7 @@ use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::types::{AttributeType, UserPoolType, UserType};
 
 use super::call::Call;
-use super::{CallError, ErrorKind, Page, Pool, User};
+use super::{CallError, ErrorKind, GroupPage, Page, Pool, User};
 
 /// A user pool reached through the AWS SDK (credentials, region and endpoint from the
 /// standard chain; SDK retries off, the tool retries itself).
@@ -141,7 +141,29 @@ impl Pool for SdkPool {
                 self.update_attributes(username, attributes, client_metadata)
                     .await
             }
+            Call::AddUserToGroup { username, group } => {
+                self.membership(username, group, true).await
+            }
+            Call::RemoveUserFromGroup { username, group } => {
+                self.membership(username, group, false).await
+            }
+            Call::EnableUser { username } => self.set_enabled(username, true).await,
+            Call::DisableUser { username } => self.set_enabled(username, false).await,
+            Call::GlobalSignOut { username } => self.sign_out(username).await,
         }
+    }
+
+    async fn list_groups_page(&self, token: Option<&str>) -> Result<GroupPage, CallError> {
+        self.groups_page(token).await
+    }
+
+    async fn list_group_page(
+        &self,
+        group: &str,
+        token: Option<&str>,
+        limit: i32,
+    ) -> Result<Page, CallError> {
+        self.group_page(group, token, limit).await
     }
 }
 
@@ -195,5 +217,6 @@ fn pairs(attrs: &[AttributeType]) -> Vec<(String, String)> {
 }
 
 mod classify;
+mod membership;
 pub(crate) use classify::chain;
 pub use classify::{HttpStatus, classify, kind_of};

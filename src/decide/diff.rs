@@ -23,7 +23,7 @@ pub fn diff(row: &Row, current: Option<&BTreeMap<String, String>>) -> RowPlan {
     let Some(attributes) = current else {
         return RowPlan::NotFound;
     };
-    let now = Now { attributes };
+    let now = Now::attributes(attributes);
     let changes: Vec<OpDiff> = row.ops.iter().filter_map(|op| op.diff(now)).collect();
     if changes.is_empty() {
         RowPlan::Unchanged
@@ -42,7 +42,7 @@ pub fn against_plan(
     now: &BTreeMap<String, String>,
     force: bool,
 ) -> RowPlan {
-    let now = Now { attributes: now };
+    let now = Now::attributes(now);
     let mut conflicts = Vec::new();
     let mut changes = Vec::new();
     for op in &row.ops {

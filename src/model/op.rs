@@ -11,11 +11,19 @@
 
 pub mod attributes;
 mod counts;
+pub mod groups;
+mod kind;
+pub mod sign_out;
+pub mod status;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub use attributes::{AttrChange, AttrDiff, Before, Change};
 pub use counts::Counts;
+pub use groups::{GroupChange, Membership};
+pub use kind::OpKind;
+pub use sign_out::SignOutDiff;
+pub use status::EnabledDiff;
 
 use crate::cognito::call::{Call, Category};
 
@@ -24,49 +32,21 @@ use crate::cognito::call::{Call, Category};
 pub enum Op {
     /// Set or delete an attribute (AdminUpdateUserAttributes).
     Attribute(AttrChange),
-}
-
-/// What an operation does, for counts (summary, report) and the journal.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum OpKind {
-    SetAttribute,
-    DeleteAttribute,
-}
-
-impl OpKind {
-    /// Every kind, in the order counts are shown.
-    pub const ALL: [OpKind; 2] = [OpKind::SetAttribute, OpKind::DeleteAttribute];
-
-    /// How counts name the kind (`2 attributes set`).
-    pub fn noun(self) -> &'static str {
-        match self {
-            OpKind::SetAttribute => "attributes set",
-            OpKind::DeleteAttribute => "attributes deleted",
-        }
-    }
-
-    /// The quota category the kind's calls are metered in.
-    pub fn category(self) -> Category {
-        match self {
-            OpKind::SetAttribute | OpKind::DeleteAttribute => Category::UserUpdate,
-        }
-    }
-
-    /// Whether rollback can undo it (a sign-out, say, cannot be).
-    pub fn reversible(self) -> bool {
-        match self {
-            OpKind::SetAttribute | OpKind::DeleteAttribute => true,
-        }
-    }
+    /// Add the user to a group or remove it (AdminAddUserToGroup, AdminRemoveUserFromGroup).
+    Group(GroupChange),
+    /// Enable (true) or disable (false) the user (AdminEnableUser, AdminDisableUser).
+    Enabled(bool),
+    /// Sign the user out everywhere after its other operations (AdminUserGlobalSignOut).
+    SignOut,
 }
 
 impl Op {
     pub fn kind(&self) -> OpKind {
         match self {
             Op::Attribute(c) => c.kind(),
+            Op::Group(c) => c.kind(),
+            Op::Enabled(e) => status::kind_of(*e),
+            Op::SignOut => OpKind::SignOut,
         }
     }
 
@@ -78,6 +58,7 @@ impl Op {
     pub fn attribute(&self) -> Option<&AttrChange> {
         match self {
             Op::Attribute(c) => Some(c),
+            _ => None,
         }
     }
 
@@ -85,6 +66,9 @@ impl Op {
     pub fn subject(&self) -> &str {
         match self {
             Op::Attribute(c) => &c.name,
+            Op::Group(c) => &c.group,
+            Op::Enabled(_) => "enabled",
+            Op::SignOut => "sign-out",
         }
     }
 
@@ -92,6 +76,9 @@ impl Op {
     pub fn diff(&self, now: Now<'_>) -> Option<OpDiff> {
         match self {
             Op::Attribute(c) => c.diff(now.attributes).map(OpDiff::Attribute),
+            Op::Group(c) => c.diff(now.groups).map(OpDiff::Group),
+            Op::Enabled(e) => status::diff(*e, now.enabled).map(OpDiff::Enabled),
+            Op::SignOut => Some(OpDiff::SignOut(SignOutDiff::default())),
         }
     }
 
@@ -104,15 +91,32 @@ impl Op {
                 before: planned.and_then(|b| b.get(&c.name).cloned().flatten()),
                 after: c.change.value().map(str::to_string),
             }),
+            Op::Group(c) => OpDiff::Group(c.clone()),
+            Op::Enabled(e) => OpDiff::Enabled(EnabledDiff::new(None, *e)),
+            Op::SignOut => OpDiff::SignOut(SignOutDiff::default()),
         }
     }
 }
 
 /// What the pool holds for one user, as operations read it to diff themselves: its
-/// attributes (a new kind adds what it reads, e.g. the user's groups).
+/// attributes, its groups and its `enabled` flag (None: not read, so an operation on it is
+/// sent as it is).
 #[derive(Debug, Clone, Copy)]
 pub struct Now<'a> {
     pub attributes: &'a BTreeMap<String, String>,
+    pub groups: Option<&'a BTreeSet<String>>,
+    pub enabled: Option<bool>,
+}
+
+impl<'a> Now<'a> {
+    /// Only attributes were read.
+    pub fn attributes(attributes: &'a BTreeMap<String, String>) -> Now<'a> {
+        Now {
+            attributes,
+            groups: None,
+            enabled: None,
+        }
+    }
 }
 
 /// An operation decided against the pool: what it changes, from what. What the plan file,
@@ -127,12 +131,18 @@ pub struct Now<'a> {
 #[serde(untagged)]
 pub enum OpDiff {
     Attribute(AttrDiff),
+    Group(GroupChange),
+    Enabled(EnabledDiff),
+    SignOut(SignOutDiff),
 }
 
 impl OpDiff {
     pub fn kind(&self) -> OpKind {
         match self {
             OpDiff::Attribute(d) => d.kind(),
+            OpDiff::Group(c) => c.kind(),
+            OpDiff::Enabled(d) => d.kind(),
+            OpDiff::SignOut(d) => d.kind(),
         }
     }
 
@@ -141,6 +151,8 @@ impl OpDiff {
     pub fn changes_anything(&self) -> bool {
         match self {
             OpDiff::Attribute(d) => d.before != d.after,
+            OpDiff::Enabled(d) => d.before != Some(d.after),
+            OpDiff::Group(_) | OpDiff::SignOut(_) => true,
         }
     }
 
@@ -148,6 +160,9 @@ impl OpDiff {
     pub fn op(&self) -> Op {
         match self {
             OpDiff::Attribute(d) => d.op(),
+            OpDiff::Group(c) => Op::Group(c.clone()),
+            OpDiff::Enabled(d) => Op::Enabled(d.after),
+            OpDiff::SignOut(_) => Op::SignOut,
         }
     }
 
@@ -155,6 +170,9 @@ impl OpDiff {
     pub fn inverse(&self) -> Option<OpDiff> {
         match self {
             OpDiff::Attribute(d) => Some(OpDiff::Attribute(d.inverse())),
+            OpDiff::Group(c) => Some(OpDiff::Group(c.inverse())),
+            OpDiff::Enabled(d) => d.inverse().map(OpDiff::Enabled),
+            OpDiff::SignOut(_) => None,
         }
     }
 
@@ -162,14 +180,20 @@ impl OpDiff {
     pub fn preview_line(&self, user: &str) -> String {
         match self {
             OpDiff::Attribute(d) => d.preview_line(user),
+            OpDiff::Group(c) => c.preview_line(user),
+            OpDiff::Enabled(d) => d.preview_line(user),
+            OpDiff::SignOut(d) => d.preview_line(user),
         }
     }
 
     /// Whether the pool held, before this change, what a plan saw (`planned`; a change the
     /// plan saw nothing before is not checked). If not, someone changed it since: a conflict.
+    /// A membership or a flag has two states: changed since the plan, it holds the target,
+    /// and the operation is already done rather than in conflict.
     pub fn as_planned(&self, planned: &Before) -> bool {
         match self {
             OpDiff::Attribute(d) => planned.get(&d.name).is_none_or(|p| *p == d.before),
+            OpDiff::Group(_) | OpDiff::Enabled(_) | OpDiff::SignOut(_) => true,
         }
     }
 
@@ -177,6 +201,9 @@ impl OpDiff {
     pub fn cells(&self) -> Cells<'_> {
         match self {
             OpDiff::Attribute(d) => d.cells(),
+            OpDiff::Group(c) => c.cells(),
+            OpDiff::Enabled(d) => d.cells(),
+            OpDiff::SignOut(d) => d.cells(),
         }
     }
 
@@ -185,6 +212,7 @@ impl OpDiff {
     pub fn attribute(&self) -> Option<&AttrDiff> {
         match self {
             OpDiff::Attribute(d) => Some(d),
+            _ => None,
         }
     }
 }
@@ -206,72 +234,40 @@ impl From<AttrDiff> for OpDiff {
 }
 
 /// The calls that send `ops` to `username`, in the order they go: each kind makes its own
-/// (every attribute operation in one AdminUpdateUserAttributes call).
+/// (every attribute operation in one AdminUpdateUserAttributes call), attributes first,
+/// then group memberships, then the `enabled` flag, and the sign-out last, after the user's
+/// other operations, so that the tokens it gets next carry the new values.
 pub fn calls(username: &str, ops: &[Op], client_metadata: &BTreeMap<String, String>) -> Vec<Call> {
-    attributes::call(username, ops, client_metadata)
+    let mut calls: Vec<Call> = attributes::call(username, ops, client_metadata)
         .into_iter()
-        .collect()
+        .collect();
+    calls.extend(ops.iter().filter_map(|op| match op {
+        Op::Group(c) => Some(c.call(username)),
+        _ => None,
+    }));
+    calls.extend(ops.iter().filter_map(|op| match op {
+        Op::Enabled(e) => Some(EnabledDiff::new(None, *e).call(username)),
+        _ => None,
+    }));
+    if ops.contains(&Op::SignOut) {
+        calls.push(SignOutDiff::default().call(username));
+    }
+    calls
 }
 
 /// `diffs` split into the attribute changes and the rest, for the rules that weigh
 /// attributes together (a row's aliases, flags and messages).
 pub fn attributes_apart(diffs: Vec<OpDiff>) -> (Vec<AttrDiff>, Vec<OpDiff>) {
     let mut attributes = Vec::new();
-    let others = Vec::new();
+    let mut others = Vec::new();
     for d in diffs {
         match d {
             OpDiff::Attribute(a) => attributes.push(a),
+            other => others.push(other),
         }
     }
     (attributes, others)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_op_answers_its_kind_category_inverse_and_preview() {
-        let d = OpDiff::Attribute(AttrDiff {
-            name: "nickname".into(),
-            before: Some("old".into()),
-            after: None,
-        });
-        assert_eq!(d.kind(), OpKind::DeleteAttribute);
-        assert_eq!(d.op().category(), Category::UserUpdate);
-        let undo = d.inverse().expect("attributes can be undone");
-        assert_eq!(undo.kind(), OpKind::SetAttribute);
-        assert_eq!(d.preview_line("alice"), "- alice  nickname: \"old\"");
-        assert_eq!(undo.preview_line("alice"), "+ alice  nickname: \"old\"");
-    }
-
-    #[test]
-    fn an_attribute_change_keeps_the_plan_files_form() {
-        let line = r#"{"name":"nickname","before":null,"after":"Al"}"#;
-        let d: OpDiff = serde_json::from_str(line).unwrap();
-        assert_eq!(d.kind(), OpKind::SetAttribute);
-        assert_eq!(serde_json::to_string(&d).unwrap(), line);
-    }
-
-    #[test]
-    fn an_op_diffs_itself_and_checks_what_a_plan_saw() {
-        let op = Op::Attribute(AttrChange::new("nickname", Some("new".into())));
-        let now: BTreeMap<String, String> = [("nickname".to_string(), "theirs".to_string())].into();
-        let d = op.diff(Now { attributes: &now }).expect("a change");
-        let saw = |v: &str| -> Before { [("nickname".to_string(), Some(v.to_string()))].into() };
-        assert!(d.as_planned(&saw("theirs")));
-        assert!(
-            !d.as_planned(&saw("old")),
-            "changed since the plan: a conflict"
-        );
-        assert!(
-            d.as_planned(&Before::new()),
-            "nothing planned, nothing checked"
-        );
-        let done: BTreeMap<String, String> = [("nickname".to_string(), "new".to_string())].into();
-        assert!(op.diff(Now { attributes: &done }).is_none(), "already done");
-        let unread = op.unread(Some(&saw("old")));
-        assert_eq!(unread.attribute().unwrap().before.as_deref(), Some("old"));
-        assert_eq!(op.subject(), "nickname");
-    }
-}
+mod tests;

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_cognitoidentityprovider::types::UserPoolType;
 
-use super::FakePool;
+use super::{FakePool, find, put};
 
 impl FakePool {
     /// Adds an external identity provider mapping these user pool attributes.
@@ -54,5 +54,29 @@ impl FakePool {
     /// Verification messages real Cognito would have sent.
     pub fn messages(&self) -> u64 {
         self.lock().messages
+    }
+
+    /// A user's attributes as the pool holds them now.
+    pub fn attributes(&self, username: &str) -> BTreeMap<String, String> {
+        let state = self.lock();
+        let user = state.users.get(&username.to_lowercase());
+        user.map(|u| u.attributes.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Sets one attribute behind the tool's back (someone else's change).
+    pub fn set(&self, username: &str, name: &str, value: &str) {
+        let mut state = self.lock();
+        if let Some(user) = state.users.get_mut(&username.to_lowercase()) {
+            put(&mut user.attributes, name, value);
+        }
+    }
+
+    /// Removes a user (AdminDeleteUser).
+    pub fn delete_user(&self, username: &str) {
+        let mut state = self.lock();
+        if let Some(key) = find(&state, username) {
+            state.users.remove(&key);
+        }
     }
 }

@@ -143,9 +143,8 @@ pub(super) fn call(
 ) -> Option<Call> {
     let attributes: Vec<(String, Option<String>)> = ops
         .iter()
-        .map(|op| match op {
-            Op::Attribute(c) => (c.name.clone(), c.change.value().map(str::to_string)),
-        })
+        .filter_map(Op::attribute)
+        .map(|c| (c.name.clone(), c.change.value().map(str::to_string)))
         .collect();
     (!attributes.is_empty()).then(|| Call::UpdateAttributes {
         username: username.to_string(),
