@@ -272,6 +272,12 @@ async fn report_of_an_unfinished_run_says_so_and_its_resume_advice_works() {
         "{busy:?}"
     );
     assert!(!busy.stderr.contains("resume with"), "{busy:?}");
+    assert!(
+        busy.stdout
+            .contains("IN PROGRESS: a run is writing this journal now"),
+        "a run writing the journal is not called stopped: {busy:?}"
+    );
+    assert!(!busy.stdout.contains("STOPPED"), "{busy:?}");
     drop(lock);
 
     // The advice, with the AWS flags that run had (the helper adds its --endpoint-url).

@@ -21,7 +21,9 @@ pub fn run<C: Connect>(ctx: &Context<C>, args: &ReportArgs) -> Result<Outcome, F
     let mut report = tally.to_report();
     report.journal = Some(args.journal.display().to_string());
     from_header(&mut report, &tally);
-    let unfinished = unfinished(&mut report, &tally, &loaded);
+    // A run writing the journal now is not stopped: its report is a snapshot.
+    let holder = running(&args.journal);
+    let unfinished = unfinished(&mut report, &tally, &loaded, holder.as_deref());
     if let Some(path) = &args.html {
         // The page must not land on the journal or any other input of a run.
         let run_input = std::path::Path::new(&loaded.header.input);
@@ -48,8 +50,8 @@ pub fn run<C: Connect>(ctx: &Context<C>, args: &ReportArgs) -> Result<Outcome, F
     if !unfinished {
         return Ok(Outcome::of_rows(&report));
     }
-    if let Some(holder) = running(&args.journal) {
-        printer.out(format!("a run is writing this journal now ({holder})"));
+    if holder.is_some() {
+        // Said in the summary (IN PROGRESS); no resume advice: it is being resumed.
         return Ok(Outcome::Stopped);
     }
     printer.advice(format!(
@@ -84,9 +86,18 @@ fn from_header(report: &mut Report, tally: &Tally) {
 
 /// Whether the run did not finish; if so, the report says so. Rows whose call was sent (an
 /// intent entry) with no outcome after it may have been applied: unknown outcomes, counted as
-/// the recorder counts them (failed too).
-fn unfinished(report: &mut Report, tally: &Tally, loaded: &Loaded) -> bool {
+/// the recorder counts them (failed too). While a run (`holder`) still writes the journal, it
+/// is in progress, not stopped, and its calls in flight are just that.
+fn unfinished(report: &mut Report, tally: &Tally, loaded: &Loaded, holder: Option<&str>) -> bool {
     let in_flight = tally.intents.len() as u64;
+    if let Some(holder) = holder {
+        report.in_progress = Some(format!(
+            "a run is writing this journal now ({holder}); {} rows not attempted yet, {in_flight} calls in flight",
+            report.not_attempted.saturating_sub(in_flight)
+        ));
+        report.not_attempted = report.not_attempted.saturating_sub(in_flight);
+        return true;
+    }
     report.unknown_rows += in_flight;
     report.failed += in_flight;
     report.not_attempted = report.not_attempted.saturating_sub(in_flight);

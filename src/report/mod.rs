@@ -49,6 +49,10 @@ pub struct Report {
     pub failures_by_code: BTreeMap<String, u64>,
     /// Why the run stopped early, if it did.
     pub stopped: Option<String>,
+    /// For `report` of a journal a run is writing now: where that run is (then `stopped`
+    /// is absent: it has not stopped).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub in_progress: Option<String>,
     pub failed_rows_file: Option<String>,
     /// The journal this run recorded to.
     pub journal: Option<String>,
@@ -185,6 +189,9 @@ impl Report {
         }
         if let Some(why) = &self.stopped {
             let _ = writeln!(s, "STOPPED: {why}");
+        }
+        if let Some(where_) = &self.in_progress {
+            let _ = writeln!(s, "IN PROGRESS: {where_}");
         }
         s
     }
