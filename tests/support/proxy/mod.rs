@@ -1,5 +1,6 @@
 //! A fault-injecting HTTP proxy between the tool and moto, for the faults moto cannot make:
-//! throttling (a token bucket per operation, answered as Cognito answers it), 500s and 503s,
+//! throttling (a token bucket per operation, or per quota category as Cognito meters it,
+//! answered as Cognito answers a throttle), 500s and 503s,
 //! connections reset before or after the request is forwarded, and slow answers. Faults come
 //! from a scripted queue ("fail the next N calls with X") or at seeded random rates, and the
 //! proxy counts everything it did so that tests can assert on it.
@@ -22,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
+mod category;
 mod http;
 mod stub;
 
@@ -53,6 +55,9 @@ pub struct RandomFaults {
 pub struct Config {
     /// Per-operation quotas, e.g. `AdminUpdateUserAttributes`.
     pub throttle: HashMap<String, BucketConfig>,
+    /// Per-category quotas, by Cognito's category name (`UserUpdate`, `UserRead`): one bucket
+    /// shared by every operation of the category (`category.rs`), as Cognito meters them.
+    pub category_throttle: HashMap<String, BucketConfig>,
     pub random: RandomFaults,
     /// Keep every request body (to check what the tool sent).
     pub record_bodies: bool,
@@ -127,6 +132,10 @@ pub struct Stats {
     pub forwarded: BTreeMap<String, u64>,
     /// Faults injected, by fault name.
     pub injected: BTreeMap<String, u64>,
+    /// Requests received, by quota category (operations of no known category not counted).
+    pub received_by_category: BTreeMap<String, u64>,
+    /// Requests throttled by a category's bucket, by category.
+    pub throttled_by_category: BTreeMap<String, u64>,
     /// (operation, body) of every request, when `record_bodies` is set.
     pub bodies: Vec<(String, String)>,
 }
@@ -257,6 +266,10 @@ async fn serve(mut conn: TcpStream, state: Arc<Mutex<State>>) -> std::io::Result
                     tokio::time::sleep(Duration::from_millis(ms)).await;
                 }
                 let stub = state.lock().unwrap().config.stub;
+                if stub && let Some(code) = stub::refused(&op, &request) {
+                    cognito_error(&mut conn, 400, code, "injected by the stub").await?;
+                    continue;
+                }
                 if stub {
                     let body = stub::answer(&op, &request);
                     write_response(&mut conn, 200, "application/x-amz-json-1.1", &body).await?;
@@ -293,15 +306,21 @@ fn decide(state: &Mutex<State>, op: &str, request: &Request) -> (Option<Fault>, 
     }
     if fault.is_none()
         && let Some(cfg) = s.config.throttle.get(op).copied()
+        && !category::take(&mut s.buckets, op, cfg)
     {
-        let now = Instant::now();
-        let (tokens, last) = s.buckets.entry(op.to_string()).or_insert((cfg.burst, now));
-        *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * cfg.rps).min(cfg.burst);
-        *last = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-        } else {
+        fault = Some(Fault::Throttle);
+    }
+    if let Some(name) = category::of(op) {
+        *s.stats.received_by_category.entry(name.into()).or_default() += 1;
+        if fault.is_none()
+            && let Some(cfg) = s.config.category_throttle.get(name).copied()
+            && !category::take(&mut s.buckets, &format!("category:{name}"), cfg)
+        {
             fault = Some(Fault::Throttle);
+            *s.stats
+                .throttled_by_category
+                .entry(name.into())
+                .or_default() += 1;
         }
     }
     let random = s.config.random.clone();
