@@ -225,7 +225,7 @@ pub async fn run<P: Pool>(
         unknown: again.unknown,
         resolved,
     };
-    let pacers = pacers(&opts, held_rps);
+    let pacers = setup::pacers(&opts, held_rps);
     let flow = workers::start(
         opened.records,
         again.done,
@@ -243,26 +243,6 @@ pub async fn run<P: Pool>(
     this_runs_figures(&mut report, &opts, &pacers, &counts, began);
     reporter.finished();
     Ok(report)
-}
-
-/// The pacers of this run, one a quota category: UserUpdate at `--rps`, UserRead at
-/// `--read-rps`, any category at its `--category-rps`. A resumed run opens UserUpdate at the
-/// rate its journal's run held, not with slow start again.
-fn pacers(opts: &ApplyOptions, held_rps: Option<f64>) -> Arc<Pacers> {
-    let mut ceilings = std::collections::BTreeMap::from([
-        (Category::UserUpdate, opts.rps),
-        (
-            Category::UserRead,
-            opts.read_before_write.unwrap_or(READ_RPS),
-        ),
-    ]);
-    ceilings.extend(opts.category_rps.iter().copied());
-    let pacers = Arc::new(Pacers::new(ceilings, opts.retry.clone()));
-    if let Some(rps) = held_rps {
-        tracing::info!("opening at {rps:.0} calls a second, the rate the journal's last run held");
-        pacers.start_at(Category::UserUpdate, rps);
-    }
-    pacers
 }
 
 /// The recorder's report over the whole journal. The failed-rows file keeps the rows of

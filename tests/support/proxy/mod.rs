@@ -17,17 +17,21 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use rand::SeedableRng;
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
 mod category;
+mod control;
+mod decide;
 mod http;
 mod stub;
 
-use http::{Request, cognito_error, forward, read_request, reset, write_response};
+use control::control;
+use decide::{count_forwarded, decide};
+use http::{cognito_error, forward, read_request, reset, write_response};
 
 /// A token bucket for one operation: `rps` tokens a second, at most `burst` saved up.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
@@ -280,106 +284,5 @@ async fn serve(mut conn: TcpStream, state: Arc<Mutex<State>>) -> std::io::Result
                 conn.write_all(&response).await?;
             }
         }
-    }
-}
-
-/// Picks the fault for this request (script first, then quota, then chance) and counts it.
-fn decide(state: &Mutex<State>, op: &str, request: &Request) -> (Option<Fault>, SocketAddr) {
-    let mut s = state.lock().unwrap();
-    *s.stats.received.entry(op.to_string()).or_default() += 1;
-    if s.config.record_bodies {
-        let body = String::from_utf8_lossy(&request.body).into_owned();
-        s.stats.bodies.push((op.to_string(), body));
-    }
-    let mut fault = None;
-    if let Some(i) = s
-        .script
-        .iter()
-        .position(|x| x.op.as_deref().is_none_or(|o| o == op))
-    {
-        let item = &mut s.script[i];
-        fault = Some(item.fault.clone());
-        item.count -= 1;
-        if item.count == 0 {
-            s.script.remove(i);
-        }
-    }
-    if fault.is_none()
-        && let Some(cfg) = s.config.throttle.get(op).copied()
-        && !category::take(&mut s.buckets, op, cfg)
-    {
-        fault = Some(Fault::Throttle);
-    }
-    if let Some(name) = category::of(op) {
-        *s.stats.received_by_category.entry(name.into()).or_default() += 1;
-        if fault.is_none()
-            && let Some(cfg) = s.config.category_throttle.get(name).copied()
-            && !category::take(&mut s.buckets, &format!("category:{name}"), cfg)
-        {
-            fault = Some(Fault::Throttle);
-            *s.stats
-                .throttled_by_category
-                .entry(name.into())
-                .or_default() += 1;
-        }
-    }
-    let random = s.config.random.clone();
-    if fault.is_none()
-        && random
-            .ops
-            .as_ref()
-            .is_none_or(|ops| ops.iter().any(|o| o == op))
-    {
-        let roll: f64 = s.rng.random();
-        let mut edge = 0.0;
-        for (p, f) in [
-            (random.error500, Fault::Error500),
-            (random.error503, Fault::Error503),
-            (random.reset_before, Fault::ResetBefore),
-            (random.reset_after, Fault::ResetAfter),
-            (random.slow, Fault::DelayMs(random.slow_ms)),
-        ] {
-            edge += p;
-            if roll < edge {
-                fault = Some(f);
-                break;
-            }
-        }
-    }
-    if let Some(f) = &fault {
-        *s.stats.injected.entry(f.name()).or_default() += 1;
-    }
-    (fault, s.upstream)
-}
-
-fn count_forwarded(state: &Mutex<State>, op: &str) {
-    let mut s = state.lock().unwrap();
-    *s.stats.forwarded.entry(op.to_string()).or_default() += 1;
-}
-
-fn control(state: &Mutex<State>, request: &Request) -> String {
-    let mut s = state.lock().unwrap();
-    match request.path.as_str() {
-        "/__proxy/config" => match serde_json::from_slice::<Config>(&request.body) {
-            Ok(config) => {
-                s.rng = StdRng::seed_from_u64(config.seed);
-                s.config = config;
-                s.buckets.clear();
-                "{}".into()
-            }
-            Err(e) => serde_json::json!({ "error": e.to_string() }).to_string(),
-        },
-        "/__proxy/script" => match serde_json::from_slice::<Vec<Scripted>>(&request.body) {
-            Ok(items) => {
-                s.script.extend(items);
-                "{}".into()
-            }
-            Err(e) => serde_json::json!({ "error": e.to_string() }).to_string(),
-        },
-        "/__proxy/reset" => {
-            s.stats = Stats::default();
-            "{}".into()
-        }
-        _ => serde_json::to_string(&s.stats).unwrap(),
     }
 }
