@@ -1,7 +1,8 @@
 //! The fault proxy meters operations by quota category as Cognito does: one token bucket per
 //! category, shared by every operation of it, so that an empty UserUpdate bucket throttles
 //! AdminAddUserToGroup as well as AdminUpdateUserAttributes and leaves AdminGetUser (UserRead)
-//! alone. Stub mode: no moto, the proxy answers itself.
+//! alone. Stub mode (the proxy answers itself), and upstream mode in front of moto with the
+//! built binary: the tool's report by category agrees with the proxy's count.
 
 mod support;
 
@@ -13,6 +14,7 @@ use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Credentials, Regi
 use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
 use aws_sdk_cognitoidentityprovider::types::AttributeType;
 use support::proxy::{BucketConfig, Config, FaultProxy};
+use support::{Moto, attributes, cognito_bulk, create_pool, create_user, read_report};
 
 const POOL: &str = "us-east-1_stub";
 
@@ -118,4 +120,74 @@ async fn the_stub_answers_a_read_of_an_absent_user_as_cognito_does() {
         .send()
         .await;
     assert_eq!(code(absent).as_deref(), Some("UserNotFoundException"));
+}
+
+/// In front of moto, a UserRead bucket of 4 calls a second throttles the reads just before the
+/// updates and nothing else: the run updates every user, its report counts the throttles
+/// under UserRead as the proxy does, and the updates' category has none.
+#[tokio::test(flavor = "multi_thread")]
+async fn through_moto_a_read_quota_throttles_the_reads_alone() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = create_pool(&c, &["tier"]).await;
+    let n = 16;
+    let mut csv = String::from("username,custom:tier\n");
+    for i in 0..n {
+        create_user(&c, &pool, &format!("u{i}"), &[("custom:tier", "free")]).await;
+        csv.push_str(&format!("u{i},gold\n"));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.csv");
+    std::fs::write(&input, csv).unwrap();
+    let bucket = BucketConfig {
+        rps: 4.0,
+        burst: 1.0,
+    };
+    let config = Config {
+        category_throttle: HashMap::from([("UserRead".to_string(), bucket)]),
+        ..Config::default()
+    };
+    let proxy = FaultProxy::start(moto.addr, config).await;
+    let args = [
+        "apply",
+        input.to_str().unwrap(),
+        "--user-pool-id",
+        &pool,
+        "--rps",
+        "100",
+        "--read-rps",
+        "100",
+    ];
+    let run = cognito_bulk(&proxy.url(), &args, None).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    for i in 0..n {
+        let got = attributes(&c, &pool, &format!("u{i}")).await;
+        assert_eq!(got["custom:tier"], "gold", "u{i}");
+    }
+    let stats = proxy.stats();
+    let throttled = stats.throttled_by_category.get("UserRead").copied();
+    assert!(throttled.is_some_and(|t| t > 0), "{stats:?}");
+    assert_eq!(stats.throttled_by_category.len(), 1, "{stats:?}");
+    let report = read_report(&dir.path().join("in.csv.report.json"));
+    let category = |name: &str| {
+        report["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["category"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {name}: {report}"))
+    };
+    assert_eq!(category("UserRead")["throttles"].as_u64(), throttled);
+    assert_eq!(category("UserRead")["successes"], n as u64);
+    assert_eq!(category("UserUpdate")["throttles"], 0);
+    assert_eq!(category("UserUpdate")["successes"], n as u64);
+    assert_eq!(
+        report["throttled"], 0,
+        "the rows' own calls were never throttled"
+    );
+    assert!(
+        run.stdout.contains("UserRead: ") || run.stderr.contains("UserRead: "),
+        "{run:?}"
+    );
 }
