@@ -112,6 +112,7 @@ async fn main() -> anyhow::Result<()> {
         input_options: io,
         user_pool_id: "us-east-1_fake".into(),
         rps: f64::INFINITY,
+        category_rps: Vec::new(),
         concurrency: 8,
         retry: RetryPolicy {
             max_transient_retries: 5,

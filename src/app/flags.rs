@@ -32,6 +32,8 @@ pub enum Rows {
 #[derive(Debug, Clone)]
 pub struct Sending {
     pub rps: f64,
+    /// `--category-rps`: ceilings by quota category.
+    pub category_rps: Vec<(crate::cognito::call::Category, f64)>,
     pub concurrency: usize,
     pub max_retries: u32,
     pub call_timeout: Duration,
@@ -89,6 +91,7 @@ impl ApplyRun {
             input_args: args.input_args,
             send: Sending {
                 rps: args.rps,
+                category_rps: args.category_rps.clone(),
                 concurrency: usize::from(args.concurrency),
                 max_retries: args.max_retries,
                 call_timeout: Duration::from_secs_f64(args.call_timeout),
@@ -157,6 +160,7 @@ impl UndoRun {
             },
             send: Sending {
                 rps: args.rps,
+                category_rps: args.category_rps.clone(),
                 concurrency: usize::from(args.concurrency),
                 max_retries: args.max_retries,
                 call_timeout: Duration::from_secs_f64(args.call_timeout),
@@ -190,6 +194,7 @@ impl Sending {
             input_options,
             user_pool_id: pool_id.to_string(),
             rps: self.rps,
+            category_rps: self.category_rps.clone(),
             concurrency: self.concurrency,
             retry: RetryPolicy {
                 max_transient_retries: self.max_retries,

@@ -24,6 +24,13 @@ pub fn run<C: Connect>(ctx: &Context<C>, args: &ReportArgs) -> Result<Outcome, F
     // A run writing the journal now is not stopped: its report is a snapshot.
     let holder = running(&args.journal);
     let unfinished = unfinished(&mut report, &tally, &loaded, holder.as_deref());
+    // Each quota category's calls, rebuilt from the entries (their timelines drawn in the
+    // HTML report only).
+    report.categories = crate::journal::timeline_by_category(&args.journal)
+        .map_err(setup)?
+        .into_iter()
+        .map(|(c, t)| crate::cognito::pacing::CategoryFigures::of(c, 0.0, 0.0, t))
+        .collect();
     if let Some(path) = &args.html {
         // The page must not land on the journal or any other input of a run.
         let run_input = std::path::Path::new(&loaded.header.input);
@@ -41,6 +48,9 @@ pub fn run<C: Connect>(ctx: &Context<C>, args: &ReportArgs) -> Result<Outcome, F
             .with_context(|| format!("writing the HTML report {}", path.display()))
             .map_err(setup)?;
         printer.out(format!("HTML report: {}", path.display()));
+    }
+    for c in &mut report.categories {
+        c.timeline.clear();
     }
     printer.json(&report);
     printer.out(report.summary().trim_end());

@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::groups::AwsArgs;
 use super::values::Color;
-use super::values::{parse_percent, parse_rps, parse_seconds, parse_show};
+use super::values::{parse_category_rps, parse_percent, parse_rps, parse_seconds, parse_show};
 use crate::rows::input::Format;
 
 #[derive(Debug, Args)]
@@ -89,6 +89,12 @@ pub struct RollbackArgs {
     /// Most calls per second.
     #[arg(long, default_value_t = 10.0, value_parser = parse_rps, help_heading = "Sending")]
     pub rps: f64,
+    /// A quota category's ceiling in calls a second, as CATEGORY=N (UserUpdate, UserRead,
+    /// UserList, UserResourceRead, UserResourceUpdate, UserPoolRead, UserPoolResourceRead).
+    /// Each category is paced on its own; one not named runs at 40% of its default quota.
+    /// Repeatable; wins over --rps (UserUpdate) and --read-rps (UserRead).
+    #[arg(long, value_name = "CATEGORY=N", value_parser = parse_category_rps, help_heading = "Sending")]
+    pub category_rps: Vec<(crate::cognito::call::Category, f64)>,
     /// Most calls in flight at once.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256), help_heading = "Sending")]
     pub concurrency: u16,

@@ -69,6 +69,14 @@ pub(super) fn parse_rps(s: &str) -> Result<f64, String> {
     }
 }
 
+/// `--category-rps CATEGORY=N`: a quota category (Cognito's name, any case) and its ceiling.
+pub(super) fn parse_category_rps(s: &str) -> Result<(crate::cognito::call::Category, f64), String> {
+    let (name, rps) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected CATEGORY=N (UserRead=100, say), got {s:?}"))?;
+    Ok((name.trim().parse()?, parse_rps(rps.trim())?))
+}
+
 pub(super) fn parse_seconds(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() && (0.01..=3600.0).contains(&v) => Ok(v),

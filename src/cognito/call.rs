@@ -34,12 +34,29 @@ pub enum Call {
 }
 
 /// A Cognito quota category: its calls share one per-account, per-region limit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     /// UserUpdate: 25 requests a second by default, shared with the live app.
     UserUpdate,
+    /// UserRead (AdminGetUser): 120 a second by default.
+    UserRead,
+    /// UserList (ListUsers, ListUsersInGroup): 30 a second.
+    UserList,
+    /// UserResourceRead (a user's devices and groups, AdminListGroupsForUser): 50 a second.
+    UserResourceRead,
+    /// UserResourceUpdate (a user's remembered devices): 25 a second.
+    UserResourceUpdate,
+    /// UserPoolRead (DescribeUserPool): 15 a second.
+    UserPoolRead,
+    /// UserPoolResourceRead (GetGroup, ListGroups, identity providers): 20 a second, 5 per
+    /// pool.
+    UserPoolResourceRead,
 }
+
+mod category;
 
 impl Call {
     /// The API operation it makes, as call logs and fault scripts name it.

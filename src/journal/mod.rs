@@ -25,6 +25,7 @@ pub use held::HeldRate;
 pub use load::{Counts, LoadError, Loaded, entries, load, load_counted, read_header};
 pub use pending::{Pending, pending_changes};
 pub use start::{ResumeError, check_compatible, kept_beside, kept_name, open_for_run};
+pub use timeline::by_category as timeline_by_category;
 pub use timeline::from_journal as timeline;
 
 use std::collections::BTreeMap;
@@ -123,6 +124,11 @@ pub struct Entry {
     pub attempts: u32,
     #[serde(default)]
     pub throttled: u32,
+    /// The quota category of the row's calls (`attempts`, `throttled`), for the report's
+    /// timeline by category; absent in entries that made no call and in journals of builds
+    /// before issue 19 (whose calls were all UserUpdate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<crate::cognito::call::Category>,
     /// Seconds since 1970 when the row finished.
     pub t: f64,
     /// Why a failed or invalid row failed (never attribute values), for the report.

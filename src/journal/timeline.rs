@@ -2,9 +2,11 @@
 //! when each row finished and how many calls and throttles it took, not the calls themselves
 //! nor the rate limit, so this is an approximation of the timeline `apply` measures.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::{LoadError, Outcome};
+use crate::cognito::call::Category;
 use crate::cognito::pacing::Second;
 
 /// A pause longer than this between two rows starts a new run (a resume).
@@ -13,27 +15,61 @@ const NEW_RUN_GAP: f64 = 600.0;
 /// Per second of the journal's last run: calls, successes, throttles and other errors of the
 /// rows that finished in that second. The rate limit is not recorded (0).
 pub fn from_journal(path: &Path) -> Result<Vec<Second>, LoadError> {
+    let calls = last_run(path)?;
+    let all: Vec<_> = calls.iter().map(|c| c.1).collect();
+    Ok(per_second(&all))
+}
+
+/// [`from_journal`], by quota category (an entry without one is UserUpdate: every call of
+/// the builds that did not record it). Every category's seconds count from the run's start.
+pub fn by_category(path: &Path) -> Result<BTreeMap<Category, Vec<Second>>, LoadError> {
+    let calls = last_run(path)?;
+    let Some(start) = calls.iter().map(|c| c.1.0).reduce(f64::min) else {
+        return Ok(BTreeMap::new());
+    };
+    let mut by: BTreeMap<Category, Vec<Row>> = BTreeMap::new();
+    for (category, row) in calls {
+        by.entry(category).or_default().push(row);
+    }
+    Ok(by
+        .into_iter()
+        .map(|(c, rows)| (c, per_second_from(start, &rows)))
+        .collect())
+}
+
+/// (time, attempts, throttles, updated) of a row that made calls.
+type Row = (f64, u64, u64, bool);
+
+/// The rows of the journal's last run that made calls, with their category.
+fn last_run(path: &Path) -> Result<Vec<(Category, Row)>, LoadError> {
     let (_, entries) = super::entries(path)?;
-    // (time, attempts, throttles, updated) of rows that made calls.
-    let mut calls: Vec<(f64, u64, u64, bool)> = Vec::new();
+    let mut calls: Vec<(Category, Row)> = Vec::new();
     for e in entries.filter(|e| e.attempts > 0) {
-        if calls.last().is_some_and(|last| e.t - last.0 > NEW_RUN_GAP) {
+        if calls
+            .last()
+            .is_some_and(|last| e.t - last.1.0 > NEW_RUN_GAP)
+        {
             calls.clear(); // an earlier run: only the last one is drawn
         }
-        calls.push((
+        let row = (
             e.t,
             u64::from(e.attempts),
             u64::from(e.throttled),
             e.outcome == Outcome::Updated,
-        ));
+        );
+        calls.push((e.category.unwrap_or(Category::UserUpdate), row));
     }
-    Ok(per_second(&calls))
+    Ok(calls)
 }
 
-fn per_second(calls: &[(f64, u64, u64, bool)]) -> Vec<Second> {
-    let Some(start) = calls.iter().map(|c| c.0).reduce(f64::min) else {
-        return Vec::new();
-    };
+fn per_second(calls: &[Row]) -> Vec<Second> {
+    match calls.iter().map(|c| c.0).reduce(f64::min) {
+        Some(start) => per_second_from(start, calls),
+        None => Vec::new(),
+    }
+}
+
+fn per_second_from(start: f64, calls: &[Row]) -> Vec<Second> {
     let mut seconds: Vec<Second> = Vec::new();
     for &(t, attempts, throttles, updated) in calls {
         let i = (t - start).max(0.0) as usize;

@@ -70,8 +70,12 @@ pub struct Report {
     pub current_state: Option<String>,
     pub max_rps: f64,
     pub final_rps: f64,
-    /// Second by second: calls, successes, throttles, errors and the rate limit.
+    /// Second by second: calls, successes, throttles, errors and the rate limit (the rows'
+    /// calls, every write category added up).
     pub timeline: Vec<Second>,
+    /// Each quota category the run called in (UserUpdate, UserRead, ...): its pacer's ceiling
+    /// and final rate, its calls, throttles and timeline.
+    pub categories: Vec<crate::cognito::pacing::CategoryFigures>,
     /// When the run started and ended (RFC 3339, UTC).
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
@@ -91,6 +95,22 @@ pub struct FailedRow {
     pub user: String,
     pub code: String,
     pub message: Option<String>,
+}
+
+/// One category's line of the summary: its calls, throttles and rates.
+pub fn category_line(c: &crate::cognito::pacing::CategoryFigures) -> String {
+    let mut line = format!(
+        "{}: {} calls, {} throttled, {} other errors",
+        c.category, c.calls, c.throttles, c.errors
+    );
+    if c.max_rps > 0.0 {
+        let _ = write!(
+            line,
+            "; at most {:.1}/s, {:.1}/s at the end",
+            c.max_rps, c.final_rps
+        );
+    }
+    line
 }
 
 /// Seconds since 1970 as RFC 3339 in UTC, e.g. `2026-11-30T14:00:00Z`.
@@ -156,6 +176,9 @@ impl Report {
             self.retries,
             self.elapsed_seconds
         );
+        for c in &self.categories {
+            let _ = writeln!(s, "  {}", category_line(c));
+        }
         if !self.failures_by_code.is_empty() {
             let codes: Vec<String> = self
                 .failures_by_code

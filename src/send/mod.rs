@@ -16,7 +16,8 @@ use std::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::cognito::Pool;
-use crate::cognito::pacing::{Pacing, RetryPolicy};
+use crate::cognito::call::Category;
+use crate::cognito::pacing::{Pacers, RetryPolicy};
 use crate::decide::all as decide_all;
 use crate::decide::prepare::{self, PoolState, Scanned};
 use crate::journal::{self, Header};
@@ -44,7 +45,11 @@ pub struct ApplyOptions {
     pub input: PathBuf,
     pub input_options: InputOptions,
     pub user_pool_id: String,
+    /// The UserUpdate ceiling (`--rps`).
     pub rps: f64,
+    /// Other categories' ceilings (`--category-rps CATEGORY=N`; they win over `--rps` and
+    /// `--read-rps`); a category not named runs at its default share of its quota.
+    pub category_rps: Vec<(Category, f64)>,
     pub concurrency: usize,
     pub retry: RetryPolicy,
     pub failed_path: PathBuf,
@@ -220,35 +225,24 @@ pub async fn run<P: Pool>(
         unknown: again.unknown,
         resolved,
     };
-    let pacing = pacing(&opts, held_rps);
+    let pacers = setup::pacers(&opts, held_rps);
     let flow = workers::start(
         opened.records,
         again.done,
         checks,
         pool,
-        &pacing,
+        &pacers,
         &opts,
         &stop,
     );
-    let (recorder, counts) = workers::record(flow, recorder, &pacing, &*reporter).await;
+    let (recorder, counts) = workers::record(flow, recorder, &pacers, &*reporter).await;
     // 4. The report, assembled here alone: the whole journal's tally, with this run's own
     //    figures.
     let mut report = finish(recorder, stop.is_cancelled());
     report.current_state = current_state.map(setup::source_name);
-    this_runs_figures(&mut report, &opts, &pacing, &counts, began);
+    this_runs_figures(&mut report, &opts, &pacers, &counts, began);
     reporter.finished();
     Ok(report)
-}
-
-/// The pacer of this run. A resumed run opens at the rate its journal's run held, not with
-/// slow start again.
-fn pacing(opts: &ApplyOptions, held_rps: Option<f64>) -> Arc<Pacing> {
-    let pacing = Arc::new(Pacing::new(opts.rps, opts.retry.clone()));
-    if let Some(rps) = held_rps {
-        tracing::info!("opening at {rps:.0} calls a second, the rate the journal's last run held");
-        pacing.rate.start_at(rps);
-    }
-    pacing
 }
 
 /// The recorder's report over the whole journal. The failed-rows file keeps the rows of
@@ -269,7 +263,7 @@ fn finish(mut recorder: Recorder, interrupted: bool) -> Report {
 fn this_runs_figures(
     report: &mut Report,
     opts: &ApplyOptions,
-    pacing: &Pacing,
+    pacers: &Pacers,
     counts: &StreamCounts,
     (began, began_unix): (Instant, f64),
 ) {
@@ -279,9 +273,11 @@ fn this_runs_figures(
         .load(Ordering::Relaxed)
         .then_some(opts.limit)
         .flatten();
-    report.max_rps = opts.rps;
-    report.final_rps = pacing.rate.snapshot().current_rps;
-    report.timeline = pacing.meter.timeline();
+    report.max_rps = pacers.ceiling(Category::UserUpdate);
+    report.final_rps = pacers.writes_rps();
+    // The rows' calls, as before categories; each category's figures beside.
+    report.timeline = pacers.timeline(Category::writes);
+    report.categories = pacers.figures();
     report.elapsed_seconds = began.elapsed().as_secs_f64();
     report.started_at = Some(crate::report::rfc3339(began_unix));
     report.finished_at = Some(crate::report::rfc3339(journal::now_unix()));

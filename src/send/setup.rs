@@ -2,10 +2,14 @@
 //! says about the input, the rows of unknown outcome it resolved, and the pool read (or not).
 //! Apart from `mod.rs` so that `prepare` there reads as the list of these steps.
 
+use std::sync::Arc;
+
 use tokio_util::sync::CancellationToken;
 
 use super::{ApplyOptions, Preflight, resume};
 use crate::cognito::Pool;
+use crate::cognito::call::Category;
+use crate::cognito::pacing::Pacers;
 use crate::decide::planner::RowsFrom;
 use crate::decide::prepare::{self, PoolState, Reading, Scanned};
 use crate::journal::{self, Header};
@@ -180,4 +184,24 @@ pub(super) fn allow_verification_messages(opts: &ApplyOptions) -> bool {
     opts.preflight
         .as_ref()
         .is_none_or(|p| p.allow_verification_messages)
+}
+
+/// The pacers of this run, one a quota category: UserUpdate at `--rps`, UserRead at
+/// `--read-rps`, any category at its `--category-rps`. A resumed run opens UserUpdate at the
+/// rate its journal's run held, not with slow start again.
+pub(super) fn pacers(opts: &ApplyOptions, held_rps: Option<f64>) -> Arc<Pacers> {
+    let mut ceilings = std::collections::BTreeMap::from([
+        (Category::UserUpdate, opts.rps),
+        (
+            Category::UserRead,
+            opts.read_before_write.unwrap_or(super::turn::READ_RPS),
+        ),
+    ]);
+    ceilings.extend(opts.category_rps.iter().copied());
+    let pacers = Arc::new(Pacers::new(ceilings, opts.retry.clone()));
+    if let Some(rps) = held_rps {
+        tracing::info!("opening at {rps:.0} calls a second, the rate the journal's last run held");
+        pacers.start_at(Category::UserUpdate, rps);
+    }
+    pacers
 }

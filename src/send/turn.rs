@@ -1,6 +1,7 @@
 //! One row's turn: the user read again just before the update (one AdminGetUser, paced
-//! under the UserRead quota by a pacer of its own), checked against what the decision
-//! expected, its intent journaled, and only then the update sent.
+//! under the UserRead quota by that category's pacer), checked against what the decision
+//! expected, its intent journaled, and only then the row's calls sent, each paced by the
+//! pacer of its own quota category (`cognito::pacing::Pacers`).
 //!
 //! The read closes the window a long run leaves open: a user someone else changed since the
 //! pre-read (or since the plan) is a conflict, not overwritten; and the journal's
@@ -14,7 +15,8 @@ use std::collections::BTreeMap;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use crate::cognito::pacing::{Pacing, RateControl, SendResult, Sent, retrying, send_call_from};
+use crate::cognito::call::Category;
+use crate::cognito::pacing::{Pacers, SendResult, Sent, retrying_in, send_call_from};
 use crate::cognito::{Pool, User};
 use crate::model::op::attributes::still_to_send;
 use crate::model::row::{AttrChange, Before};
@@ -27,22 +29,16 @@ pub const READ_RPS: f64 = 80.0;
 
 /// How rows are sent: shared by every worker of a run.
 pub(super) struct SendTime {
-    /// Read each user just before its update (off with `--no-read-before-write`).
+    /// Read each user just before its update (off with `--no-read-before-write`), paced by
+    /// the UserRead pacer.
     pub read: bool,
-    /// The pacer of those reads, apart from the updates'.
-    pub reads: RateControl,
     /// Send a row even when its user changed since it was decided (`--force`).
     pub force: bool,
 }
 
 impl SendTime {
-    /// `read`: the reads' ceiling in calls a second, or None for no read.
-    pub fn new(read: Option<f64>, force: bool) -> SendTime {
-        SendTime {
-            read: read.is_some(),
-            reads: RateControl::new(read.unwrap_or(READ_RPS)),
-            force,
-        }
+    pub fn new(read: bool, force: bool) -> SendTime {
+        SendTime { read, force }
     }
 }
 
@@ -53,29 +49,30 @@ enum Checked {
     Conflict(Vec<String>),
 }
 
-/// Sends one row: its pacer turn, the read, the check, the intent, the update. Returns the
-/// event to record (None only if the recorder is gone, which ends the run anyway).
+/// Sends one row: the read (its UserRead turn), the check, the first call's turn, the
+/// intent, the calls. Returns the event to record (None only if the recorder is gone, which
+/// ends the run anyway).
+///
+/// Each call waits for a turn of its own category's pacer just before it goes: a row that
+/// ends at its read (not found, unchanged, a conflict) takes no turn of the writes' quota,
+/// and a read throttled under UserRead holds no UserUpdate turn meanwhile. The first call's
+/// turn comes before the intent, so that an interrupt while waiting for it leaves no intent
+/// without an outcome.
 pub(super) async fn send_one<P: Pool>(
     pool: &P,
-    pacing: &Pacing,
+    pacers: &Pacers,
     at: &SendTime,
     mut work: Work,
     events: &mpsc::Sender<Event>,
     stop: &CancellationToken,
 ) -> Option<Event> {
-    // The update's turn first, so that the read comes right before the update, not a pacer
-    // wait before it.
-    tokio::select! {
-        biased;
-        _ = stop.cancelled() => return Some(not_sent(work)),
-        _ = pacing.rate.acquire() => {}
-    }
     if at.read {
         let username = work.username().to_string();
+        let reads = pacers.of(Category::UserRead);
         let read = tokio::select! {
             biased;
             _ = stop.cancelled() => return Some(not_sent(work)),
-            r = retrying(&at.reads, &pacing.policy, stop, || pool.get_user(&username)) => r,
+            r = retrying_in(&reads, stop, || pool.get_user(&username)) => r,
         };
         let user = match read {
             Err(mut err) => {
@@ -98,6 +95,15 @@ pub(super) async fn send_one<P: Pool>(
             Checked::Conflict(names) => return Some(Event::Conflict(work.record, names)),
         }
     }
+    // The first call's turn, in its own category.
+    let first = work.calls().first().map(|c| pacers.of(c.category()));
+    if let Some(first) = &first {
+        tokio::select! {
+            biased;
+            _ = stop.cancelled() => return Some(not_sent(work)),
+            _ = first.rate.acquire() => {}
+        }
+    }
     // Write-ahead: the intent is in the journal before the call leaves.
     let (ack, answer) = oneshot::channel();
     if let Err(mpsc::error::SendError(Event::Intent(work, _))) =
@@ -109,21 +115,23 @@ pub(super) async fn send_one<P: Pool>(
     if !written || stop.is_cancelled() {
         return Some(not_sent(work));
     }
-    let sent = send_calls(pool, pacing, &work, stop).await;
+    let sent = send_calls(pool, pacers, &work, stop).await;
     Some(Event::Sent(work, sent))
 }
 
-/// Sends the row's calls in order (`model::op::calls`; one for attribute operations), the
-/// first in the turn already taken; stops at the first that does not succeed.
+/// Sends the row's calls in order (`model::op::calls`; one for attribute operations), each
+/// paced by its category's pacer, the first in the turn already taken; stops at the first
+/// that does not succeed.
 async fn send_calls<P: Pool>(
     pool: &P,
-    pacing: &Pacing,
+    pacers: &Pacers,
     work: &Work,
     stop: &CancellationToken,
 ) -> Sent {
     let mut total = sent(SendResult::Updated);
     for (i, call) in work.calls().iter().enumerate() {
-        let one = send_call_from(pool, pacing, call, stop, i == 0).await;
+        let pacing = pacers.of(call.category());
+        let one = send_call_from(pool, &pacing, call, stop, i == 0).await;
         total.attempts += one.attempts;
         total.throttled += one.throttled;
         total.unknown_outcomes += one.unknown_outcomes;

@@ -1,6 +1,7 @@
 //! The moving parts of a run: the reader thread (records in file order, decided), the
 //! dispatcher (rows to at most `concurrency` workers, each pacing its calls through the shared
-//! [`Pacing`]) and the recording loop, the only place that counts and writes.
+//! [`Pacers`], one a quota category) and the recording loop, the only place that counts and
+//! writes.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::ApplyOptions;
 use crate::cognito::Pool;
-use crate::cognito::pacing::Pacing;
+use crate::cognito::pacing::Pacers;
 use crate::journal::DoneSet;
 use crate::progress::Reporter;
 use crate::rows::input::Records;
@@ -34,7 +35,7 @@ pub(super) fn start<P: Pool>(
     done: DoneSet,
     checks: Checks,
     pool: Arc<P>,
-    pacing: &Arc<Pacing>,
+    pacers: &Arc<Pacers>,
     opts: &ApplyOptions,
     stop: &CancellationToken,
 ) -> Flow {
@@ -48,10 +49,10 @@ pub(super) fn start<P: Pool>(
             stream::read_rows(records, done, checks, work_tx, events, stop, counts)
         })
     };
-    let at = Arc::new(SendTime::new(opts.read_before_write, opts.force));
+    let at = Arc::new(SendTime::new(opts.read_before_write.is_some(), opts.force));
     let dispatcher = tokio::spawn(dispatch(
         pool,
-        pacing.clone(),
+        pacers.clone(),
         at,
         work_rx,
         events_tx,
@@ -71,7 +72,7 @@ pub(super) fn start<P: Pool>(
 /// the outcome as an event.
 async fn dispatch<P: Pool>(
     pool: Arc<P>,
-    pacing: Arc<Pacing>,
+    pacers: Arc<Pacers>,
     at: Arc<SendTime>,
     mut work_rx: mpsc::Receiver<Work>,
     events: mpsc::Sender<Event>,
@@ -89,15 +90,15 @@ async fn dispatch<P: Pool>(
             _ = stop.cancelled() => break,
             p = slots.clone().acquire_owned() => p.expect("semaphore open"),
         };
-        let (pool, pacing, at, stop, events) = (
+        let (pool, pacers, at, stop, events) = (
             pool.clone(),
-            pacing.clone(),
+            pacers.clone(),
             at.clone(),
             stop.clone(),
             events.clone(),
         );
         tokio::spawn(async move {
-            let event = send_one(&*pool, &pacing, &at, work, &events, &stop).await;
+            let event = send_one(&*pool, &pacers, &at, work, &events, &stop).await;
             drop(permit);
             if let Some(event) = event {
                 let _ = events.send(event).await;
@@ -111,7 +112,7 @@ async fn dispatch<P: Pool>(
 pub(super) async fn record(
     mut flow: Flow,
     mut recorder: Recorder,
-    pacing: &Pacing,
+    pacers: &Pacers,
     reporter: &dyn Reporter,
 ) -> (Recorder, Arc<StreamCounts>) {
     let (mut throttled, mut retries) = (0u64, 0u64);
@@ -144,7 +145,7 @@ pub(super) async fn record(
             }
             Event::InputFailed(e) => recorder.stop(format!("cannot read the input: {e}")),
         }
-        let rate = pacing.rate.snapshot().current_rps;
+        let rate = pacers.writes_rps();
         reporter.progress(&recorder.progress(throttled, retries, rate));
     }
     // The channel closes once the reader, the dispatcher and every worker are done.

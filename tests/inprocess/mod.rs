@@ -29,6 +29,7 @@ pub fn options(input: &Path, dir: &Path) -> ApplyOptions {
         },
         user_pool_id: "us-east-1_fake".into(),
         rps: 2000.0,
+        category_rps: Vec::new(),
         concurrency: 8,
         retry: RetryPolicy {
             max_transient_retries: 5,

@@ -44,6 +44,15 @@ impl Default for Meter {
 }
 
 impl Meter {
+    /// A meter whose seconds count from `start`: the meters of a run's categories share it,
+    /// so that their timelines line up.
+    pub fn starting_at(start: Instant) -> Meter {
+        Meter {
+            start,
+            seconds: Mutex::new(Vec::new()),
+        }
+    }
+
     pub fn record(&self, outcome: CallOutcome, rate_limit: f64) {
         let t = self.start.elapsed().as_secs();
         let mut seconds = self.seconds.lock().expect("meter lock");

@@ -73,6 +73,8 @@ struct State {
     started: Instant,
     /// When calls succeeded, over the last `WINDOW`.
     successes: VecDeque<Instant>,
+    /// Decreases so far (throttles at most one a cooldown).
+    decreases: u64,
 }
 
 /// The pacer's state for progress and the report.
@@ -80,6 +82,8 @@ struct State {
 pub struct RateSnapshot {
     pub current_rps: f64,
     pub max_rps: f64,
+    /// How many times a throttle lowered the rate.
+    pub decreases: u64,
 }
 
 impl RateControl {
@@ -107,6 +111,7 @@ impl RateControl {
                 last_decrease: None,
                 started: Instant::now(),
                 successes: VecDeque::new(),
+                decreases: 0,
             }),
         }
     }
@@ -181,6 +186,7 @@ impl RateControl {
             return;
         }
         s.last_decrease = Some(now);
+        s.decreases += 1;
         let current = self.rate(&s.phase, now);
         let span = (now - s.started).min(WINDOW).as_secs_f64().max(0.1);
         let recent = s.successes.iter().filter(|&&t| now - t <= WINDOW).count();
@@ -200,6 +206,7 @@ impl RateControl {
         RateSnapshot {
             current_rps: self.rate(&s.phase, now),
             max_rps: self.max_rps,
+            decreases: s.decreases,
         }
     }
 }

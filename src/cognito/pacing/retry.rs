@@ -156,6 +156,26 @@ where
     tried.result.unwrap_or_else(|| Err(interrupted()))
 }
 
+/// [`retrying`] under a category's [`Pacing`]: its pacer, its meter (so that the report
+/// counts the read in its category) and its policy. For the read just before each update.
+pub async fn retrying_in<T, F, Fut>(
+    pacing: &Pacing,
+    stop: &CancellationToken,
+    call: F,
+) -> Result<T, CallError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, CallError>>,
+{
+    let paced = Paced {
+        rate: &pacing.rate,
+        meter: Some(&pacing.meter),
+        policy: &pacing.policy,
+    };
+    let tried = paced.call(stop, false, call).await;
+    tried.result.unwrap_or_else(|| Err(interrupted()))
+}
+
 /// The error a read returns when the run was interrupted.
 pub fn interrupted() -> CallError {
     CallError::new(

@@ -142,12 +142,12 @@ pub(super) fn charts(r: &Report, source: TimelineSource) -> Option<Charts> {
 }
 
 /// A line of a chart: its name, its value at a point, its CSS class.
-type Series = (&'static str, fn(&Bucket) -> f64, &'static str);
+pub(super) type Series = (&'static str, fn(&Bucket) -> f64, &'static str);
 
 /// One SVG line chart of `series` over `points`, with axes, a legend, a mark at the first
 /// throttle and, when `hover`, one transparent column per point whose tooltip gives that
 /// point's figures.
-fn chart(
+pub(super) fn chart(
     h: &mut String,
     id: &str,
     points: &[Bucket],

@@ -33,6 +33,7 @@ pub enum TimelineSource {
     Journal,
 }
 
+mod categories;
 mod chart;
 
 use chart::charts;
@@ -58,6 +59,8 @@ struct Page {
     retries: String,
     counts: Vec<Count>,
     charts: Option<chart::Charts>,
+    /// Each quota category's calls, rates and chart.
+    categories: Vec<categories::CategoryView>,
     /// (code, rows), most rows first.
     failures_by_code: Vec<(String, String)>,
     first_failures: Vec<super::FailedRow>,
@@ -88,6 +91,7 @@ pub fn render(r: &Report, source: TimelineSource) -> Result<String, minijinja::E
         retries: HumanCount(r.retries).to_string(),
         counts: counts(r),
         charts: charts(r, source),
+        categories: categories::views(&r.categories, source),
         failures_by_code: failures_by_code(r),
         first_failures: first_failures(r),
         first_failures_which: which_failures(r),

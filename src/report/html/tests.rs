@@ -125,3 +125,48 @@ fn nice_axis_tops() {
         (5, 4, 5)
     );
 }
+
+/// Each quota category gets a row and a chart of its own; a throttle in one is marked in its
+/// chart alone.
+#[test]
+fn each_category_has_its_row_and_chart() {
+    use crate::cognito::call::Category;
+    use crate::cognito::pacing::CategoryFigures;
+    let calm: Vec<Second> = timeline(3)
+        .into_iter()
+        .map(|s| Second { throttles: 0, ..s })
+        .collect();
+    let report = Report {
+        input: "in.csv".into(),
+        timeline: calm.clone(),
+        categories: vec![
+            CategoryFigures::of(Category::UserUpdate, 10.0, 10.0, calm),
+            CategoryFigures::of(Category::UserRead, 80.0, 40.0, timeline(3)),
+        ],
+        ..Report::default()
+    };
+    let page = render(&report, TimelineSource::Measured).unwrap();
+    let html = scraper::Html::parse_document(&page);
+    let select = |s: &str| scraper::Selector::parse(s).unwrap();
+    let names: Vec<String> = html
+        .select(&select("h3.category"))
+        .map(|e| e.text().collect())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "UserUpdate: successes and throttles per second",
+            "UserRead: successes and throttles per second"
+        ]
+    );
+    let marks = |id: &str| html.select(&select(&format!("svg#{id} line.mark"))).count();
+    assert_eq!((marks("category-0"), marks("category-1")), (0, 1));
+    let cells: Vec<String> = html
+        .select(&select("table.list td"))
+        .map(|e| e.text().collect())
+        .collect();
+    assert!(
+        cells.contains(&"at most 80.0/s, 40.0/s at the end".to_string()),
+        "{cells:?}"
+    );
+}

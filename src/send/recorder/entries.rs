@@ -23,6 +23,9 @@ pub(super) fn entry(
         code,
         attempts,
         throttled,
+        category: (attempts > 0)
+            .then(|| record.row.ops.first().map(|op| op.category()))
+            .flatten(),
         t: now_unix(),
         message: None,
         before: None,

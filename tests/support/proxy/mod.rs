@@ -1,5 +1,6 @@
 //! A fault-injecting HTTP proxy between the tool and moto, for the faults moto cannot make:
-//! throttling (a token bucket per operation, answered as Cognito answers it), 500s and 503s,
+//! throttling (a token bucket per operation, or per quota category as Cognito meters it,
+//! answered as Cognito answers a throttle), 500s and 503s,
 //! connections reset before or after the request is forwarded, and slow answers. Faults come
 //! from a scripted queue ("fail the next N calls with X") or at seeded random rates, and the
 //! proxy counts everything it did so that tests can assert on it.
@@ -16,16 +17,21 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use rand::SeedableRng;
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
+mod category;
+mod control;
+mod decide;
 mod http;
 mod stub;
 
-use http::{Request, cognito_error, forward, read_request, reset, write_response};
+use control::control;
+use decide::{count_forwarded, decide};
+use http::{cognito_error, forward, read_request, reset, write_response};
 
 /// A token bucket for one operation: `rps` tokens a second, at most `burst` saved up.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
@@ -53,6 +59,9 @@ pub struct RandomFaults {
 pub struct Config {
     /// Per-operation quotas, e.g. `AdminUpdateUserAttributes`.
     pub throttle: HashMap<String, BucketConfig>,
+    /// Per-category quotas, by Cognito's category name (`UserUpdate`, `UserRead`): one bucket
+    /// shared by every operation of the category (`category.rs`), as Cognito meters them.
+    pub category_throttle: HashMap<String, BucketConfig>,
     pub random: RandomFaults,
     /// Keep every request body (to check what the tool sent).
     pub record_bodies: bool,
@@ -127,6 +136,10 @@ pub struct Stats {
     pub forwarded: BTreeMap<String, u64>,
     /// Faults injected, by fault name.
     pub injected: BTreeMap<String, u64>,
+    /// Requests received, by quota category (operations of no known category not counted).
+    pub received_by_category: BTreeMap<String, u64>,
+    /// Requests throttled by a category's bucket, by category.
+    pub throttled_by_category: BTreeMap<String, u64>,
     /// (operation, body) of every request, when `record_bodies` is set.
     pub bodies: Vec<(String, String)>,
 }
@@ -257,6 +270,10 @@ async fn serve(mut conn: TcpStream, state: Arc<Mutex<State>>) -> std::io::Result
                     tokio::time::sleep(Duration::from_millis(ms)).await;
                 }
                 let stub = state.lock().unwrap().config.stub;
+                if stub && let Some(code) = stub::refused(&op, &request) {
+                    cognito_error(&mut conn, 400, code, "injected by the stub").await?;
+                    continue;
+                }
                 if stub {
                     let body = stub::answer(&op, &request);
                     write_response(&mut conn, 200, "application/x-amz-json-1.1", &body).await?;
@@ -267,100 +284,5 @@ async fn serve(mut conn: TcpStream, state: Arc<Mutex<State>>) -> std::io::Result
                 conn.write_all(&response).await?;
             }
         }
-    }
-}
-
-/// Picks the fault for this request (script first, then quota, then chance) and counts it.
-fn decide(state: &Mutex<State>, op: &str, request: &Request) -> (Option<Fault>, SocketAddr) {
-    let mut s = state.lock().unwrap();
-    *s.stats.received.entry(op.to_string()).or_default() += 1;
-    if s.config.record_bodies {
-        let body = String::from_utf8_lossy(&request.body).into_owned();
-        s.stats.bodies.push((op.to_string(), body));
-    }
-    let mut fault = None;
-    if let Some(i) = s
-        .script
-        .iter()
-        .position(|x| x.op.as_deref().is_none_or(|o| o == op))
-    {
-        let item = &mut s.script[i];
-        fault = Some(item.fault.clone());
-        item.count -= 1;
-        if item.count == 0 {
-            s.script.remove(i);
-        }
-    }
-    if fault.is_none()
-        && let Some(cfg) = s.config.throttle.get(op).copied()
-    {
-        let now = Instant::now();
-        let (tokens, last) = s.buckets.entry(op.to_string()).or_insert((cfg.burst, now));
-        *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * cfg.rps).min(cfg.burst);
-        *last = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-        } else {
-            fault = Some(Fault::Throttle);
-        }
-    }
-    let random = s.config.random.clone();
-    if fault.is_none()
-        && random
-            .ops
-            .as_ref()
-            .is_none_or(|ops| ops.iter().any(|o| o == op))
-    {
-        let roll: f64 = s.rng.random();
-        let mut edge = 0.0;
-        for (p, f) in [
-            (random.error500, Fault::Error500),
-            (random.error503, Fault::Error503),
-            (random.reset_before, Fault::ResetBefore),
-            (random.reset_after, Fault::ResetAfter),
-            (random.slow, Fault::DelayMs(random.slow_ms)),
-        ] {
-            edge += p;
-            if roll < edge {
-                fault = Some(f);
-                break;
-            }
-        }
-    }
-    if let Some(f) = &fault {
-        *s.stats.injected.entry(f.name()).or_default() += 1;
-    }
-    (fault, s.upstream)
-}
-
-fn count_forwarded(state: &Mutex<State>, op: &str) {
-    let mut s = state.lock().unwrap();
-    *s.stats.forwarded.entry(op.to_string()).or_default() += 1;
-}
-
-fn control(state: &Mutex<State>, request: &Request) -> String {
-    let mut s = state.lock().unwrap();
-    match request.path.as_str() {
-        "/__proxy/config" => match serde_json::from_slice::<Config>(&request.body) {
-            Ok(config) => {
-                s.rng = StdRng::seed_from_u64(config.seed);
-                s.config = config;
-                s.buckets.clear();
-                "{}".into()
-            }
-            Err(e) => serde_json::json!({ "error": e.to_string() }).to_string(),
-        },
-        "/__proxy/script" => match serde_json::from_slice::<Vec<Scripted>>(&request.body) {
-            Ok(items) => {
-                s.script.extend(items);
-                "{}".into()
-            }
-            Err(e) => serde_json::json!({ "error": e.to_string() }).to_string(),
-        },
-        "/__proxy/reset" => {
-            s.stats = Stats::default();
-            "{}".into()
-        }
-        _ => serde_json::to_string(&s.stats).unwrap(),
     }
 }
