@@ -23,8 +23,14 @@ pub use verify::verify;
 
 pub const KIND: &str = "cognito-bulk-plan";
 /// Version 2 added the trailer; version 3 made its checksum cover the header too (the pool,
-/// the input's SHA-256, whether messages are allowed). Older plans are refused.
-pub const VERSION: u32 = 3;
+/// the input's SHA-256, whether messages are allowed). Version 4 added operations other than
+/// attributes among an entry's `changes` (`{"op":"add_to_group",...}`, see
+/// `model::op::OpDiff`), which a build that reads version 3 would misread: it refuses them as
+/// newer. Version 3 plans still load (their changes are attributes, written as ever); older
+/// ones are refused ([`MIN_VERSION`]).
+pub const VERSION: u32 = 4;
+/// The oldest plan format `apply --plan` reads.
+pub const MIN_VERSION: u32 = 3;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PlanHeader {

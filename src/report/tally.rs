@@ -28,6 +28,9 @@ pub struct Tally {
     /// Rows with an intent entry and no outcome after it (yet): in flight, or in flight when
     /// the process died. Their before-values, as written before the call was sent.
     pub intents: BTreeMap<u64, Before>,
+    /// What the calls of rows not finished as updated already did (their step entries,
+    /// format 4): a resume sends none of it again.
+    pub steps: BTreeMap<u64, journal::steps::Done>,
     /// Counts rebuilt from the entries.
     pub report: Report,
     /// Unix time of the first and last entries.
@@ -60,6 +63,7 @@ impl Tally {
             redecide: BTreeMap::new(),
             unknown: BTreeMap::new(),
             intents: BTreeMap::new(),
+            steps: BTreeMap::new(),
             first_t: None,
             last_t: None,
             held: Default::default(),
@@ -75,7 +79,15 @@ impl Tally {
                 .insert(e.n, e.before.clone().unwrap_or_default());
             return;
         }
+        // A call of the row succeeded: kept until the row is updated.
+        if e.outcome == Outcome::Step {
+            self.steps.entry(e.n).or_default().add(e);
+            return;
+        }
         self.intents.remove(&e.n);
+        if matches!(e.outcome, Outcome::Updated | Outcome::Unchanged) {
+            self.steps.remove(&e.n);
+        }
         self.count_calls(e);
         if !self.replace_earlier(e) {
             return; // already counted (should not happen)
@@ -136,6 +148,10 @@ impl Tally {
                     r.ops
                         .add(crate::model::op::attributes::kind_of(after.as_deref()), 1);
                 }
+                // Format 4: the row's other operations (group memberships, enabled, sign-out).
+                for op in &e.ops {
+                    r.ops.add(op.kind(), 1);
+                }
             }
             Outcome::Failed => {
                 r.failed += 1;
@@ -155,7 +171,7 @@ impl Tally {
                     .insert(e.n, (Outcome::Conflict, String::new()));
             }
             Outcome::Unchanged => r.unchanged += 1,
-            Outcome::Intent => unreachable!("handled above"),
+            Outcome::Intent | Outcome::Step => unreachable!("handled above"),
             Outcome::Unknown => {
                 r.failed += 1;
                 r.unknown_rows += 1;

@@ -28,6 +28,7 @@ use crate::rows::input::{self, InputOptions};
 use crate::send::recorder::Recorder;
 use crate::send::stream::{Checks, StreamCounts};
 
+mod others;
 pub(crate) mod recorder;
 mod resume;
 mod setup;
@@ -219,6 +220,7 @@ pub async fn run<P: Pool>(
         rows_from: setup::rows_from(&opts),
         unknown: again.unknown,
         resolved,
+        steps: again.steps,
     };
     let pacing = pacing(&opts, held_rps);
     let flow = workers::start(

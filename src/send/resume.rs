@@ -72,6 +72,8 @@ pub(super) struct Again {
     pub unknown: BTreeMap<u64, Before>,
     /// Whether an earlier run recorded anything (the failed-rows file is appended to).
     pub resuming: bool,
+    /// What earlier runs' calls did for rows not finished as updated: never sent again.
+    pub steps: BTreeMap<u64, journal::steps::Done>,
 }
 
 pub(super) fn decide_again(tally: &mut Tally, retry_failed: bool) -> Again {
@@ -108,6 +110,7 @@ pub(super) fn decide_again(tally: &mut Tally, retry_failed: bool) -> Again {
         done: tally.done.clone(),
         unknown,
         resuming,
+        steps: tally.steps.clone(),
     }
 }
 

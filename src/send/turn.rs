@@ -16,8 +16,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cognito::pacing::{Pacing, RateControl, SendResult, Sent, retrying, send_call_from};
 use crate::cognito::{Pool, User};
+use crate::model::op::OpDiff;
 use crate::model::op::attributes::still_to_send;
 use crate::model::row::{AttrChange, Before};
+use crate::send::others;
 use crate::send::stream::{Event, Work, note_unverified, overlay};
 
 /// AdminGetUser just before each update, paced by default well under the UserRead quota of
@@ -63,6 +65,10 @@ pub(super) async fn send_one<P: Pool>(
     events: &mpsc::Sender<Event>,
     stop: &CancellationToken,
 ) -> Option<Event> {
+    // Everything an earlier run's calls did: nothing left to send.
+    if work.record.row.ops.is_empty() {
+        return Some(finished(work));
+    }
     // The update's turn first, so that the read comes right before the update, not a pacer
     // wait before it.
     tokio::select! {
@@ -87,6 +93,21 @@ pub(super) async fn send_one<P: Pool>(
             Ok(None) => return Some(Event::NotFound(work.record)),
             Ok(Some(user)) => user,
         };
+        // The user's groups, when the row changes any: its group operations are diffed
+        // again with `enabled`, as AdminGetUser returned it (`send/others.rs`).
+        let mut groups = None;
+        if others::has_groups(&work) {
+            let (reads, policy) = (&at.reads, &pacing.policy);
+            match others::read_groups(pool, reads, policy, stop, &username).await {
+                Ok(read) => groups = Some(read),
+                Err(mut err) => {
+                    err.maybe_applied = false;
+                    err.message = format!("reading the user's groups: {}", err.message);
+                    return Some(Event::Sent(work, sent(SendResult::Failed(err))));
+                }
+            }
+        }
+        others::recheck(&mut work, user.enabled, groups.as_ref());
         match recheck(&mut work, &user, at.force) {
             Checked::Send => {}
             Checked::Unchanged => {
@@ -96,6 +117,9 @@ pub(super) async fn send_one<P: Pool>(
                 });
             }
             Checked::Conflict(names) => return Some(Event::Conflict(work.record, names)),
+        }
+        if work.record.row.ops.is_empty() {
+            return Some(finished(work));
         }
     }
     // Write-ahead: the intent is in the journal before the call leaves.
@@ -109,30 +133,71 @@ pub(super) async fn send_one<P: Pool>(
     if !written || stop.is_cancelled() {
         return Some(not_sent(work));
     }
-    let sent = send_calls(pool, pacing, &work, stop).await;
+    let (work, sent) = send_calls(pool, pacing, work, events, stop).await?;
     Some(Event::Sent(work, sent))
 }
 
 /// Sends the row's calls in order (`model::op::calls`; one for attribute operations), the
-/// first in the turn already taken; stops at the first that does not succeed.
+/// first in the turn already taken; stops at the first that does not succeed. Between two
+/// calls, what the first did is journaled (a step) before the next is sent. The work comes
+/// back with only the operations whose calls were sent (`others`); None only if the recorder
+/// is gone (which ends the run anyway).
 async fn send_calls<P: Pool>(
     pool: &P,
     pacing: &Pacing,
-    work: &Work,
+    mut work: Work,
+    events: &mpsc::Sender<Event>,
     stop: &CancellationToken,
-) -> Sent {
+) -> Option<(Work, Sent)> {
     let mut total = sent(SendResult::Updated);
-    for (i, call) in work.calls().iter().enumerate() {
+    let calls = others::calls(&work);
+    let mut reached = Vec::new();
+    for (i, (call, op)) in calls.iter().enumerate() {
+        reached.extend(op.clone());
         let one = send_call_from(pool, pacing, call, stop, i == 0).await;
         total.attempts += one.attempts;
         total.throttled += one.throttled;
         total.unknown_outcomes += one.unknown_outcomes;
         total.result = one.result;
-        if !matches!(total.result, SendResult::Updated) {
+        if !matches!(total.result, SendResult::Updated) || i + 1 == calls.len() {
+            break;
+        }
+        let written;
+        (work, written) = step(work, op.clone(), events).await?;
+        if !written || stop.is_cancelled() {
+            total.result = SendResult::Interrupted;
             break;
         }
     }
-    total
+    work.others.retain(|d| reached.contains(d));
+    Some((work, total))
+}
+
+/// Journals what one of the row's calls did before the next is sent; false if it could not
+/// be written (the next call is then not sent).
+async fn step(
+    work: Work,
+    op: Option<OpDiff>,
+    events: &mpsc::Sender<Event>,
+) -> Option<(Work, bool)> {
+    let (ack, answer) = oneshot::channel();
+    match events.send(Event::Step(work, op, ack)).await {
+        Err(mpsc::error::SendError(Event::Step(work, _, _))) => Some((work, false)),
+        Err(_) => None,
+        Ok(()) => answer.await.ok(),
+    }
+}
+
+/// A row with nothing left to send: updated if an earlier run's calls did some of it (their
+/// steps), unchanged (or recovered, after an unknown outcome) otherwise.
+fn finished(work: Work) -> Event {
+    if !work.done.is_empty() {
+        return Event::Sent(work, sent(SendResult::Updated));
+    }
+    match work.earlier {
+        Some(first) => Event::Recovered(work.record, first),
+        None => Event::Unchanged(work.record),
+    }
 }
 
 fn sent(result: SendResult) -> Sent {
@@ -214,6 +279,9 @@ mod tests {
             earlier: None,
             messages: 0,
             pending: Vec::new(),
+            others: Vec::new(),
+            groups_read: false,
+            done: Default::default(),
         }
     }
 
