@@ -14,12 +14,13 @@
 
 use std::collections::BTreeSet;
 
+use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use crate::cognito::pacing::{RateControl, RetryPolicy, retrying};
+use crate::cognito::pacing::{RateControl, RetryPolicy, SendResult, retrying};
 use crate::cognito::{CallError, Pool};
 use crate::model::op::{Now, OpDiff};
-use crate::send::stream::Work;
+use crate::send::stream::{Event, Work};
 
 /// Whether the row has group operations to check against the user's groups.
 pub(super) fn has_groups(work: &Work) -> bool {
@@ -84,6 +85,33 @@ pub(super) fn calls(work: &Work) -> Vec<(crate::cognito::call::Call, Option<OpDi
             (call, op.cloned())
         })
         .collect()
+}
+
+/// Journals what one of the row's calls did before the next is sent; false if it could not
+/// be written (the next call is then not sent).
+pub(super) async fn step(
+    work: Work,
+    op: Option<OpDiff>,
+    events: &mpsc::Sender<Event>,
+) -> Option<(Work, bool)> {
+    let (ack, answer) = oneshot::channel();
+    match events.send(Event::Step(work, op, ack)).await {
+        Err(mpsc::error::SendError(Event::Step(work, _, _))) => Some((work, false)),
+        Err(_) => None,
+        Ok(()) => answer.await.ok(),
+    }
+}
+
+/// A row with nothing left to send: updated if an earlier run's calls did some of it (their
+/// steps), unchanged (or recovered, after an unknown outcome) otherwise.
+pub(super) fn finished(work: Work) -> Event {
+    if !work.done.is_empty() {
+        return Event::Sent(work, super::turn::sent(SendResult::Updated));
+    }
+    match work.earlier {
+        Some(first) => Event::Recovered(work.record, first),
+        None => Event::Unchanged(work.record),
+    }
 }
 
 #[cfg(test)]

@@ -16,7 +16,6 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cognito::pacing::{Pacing, RateControl, SendResult, Sent, retrying, send_call_from};
 use crate::cognito::{Pool, User};
-use crate::model::op::OpDiff;
 use crate::model::op::attributes::still_to_send;
 use crate::model::row::{AttrChange, Before};
 use crate::send::others;
@@ -67,7 +66,7 @@ pub(super) async fn send_one<P: Pool>(
 ) -> Option<Event> {
     // Everything an earlier run's calls did: nothing left to send.
     if work.record.row.ops.is_empty() {
-        return Some(finished(work));
+        return Some(others::finished(work));
     }
     // The update's turn first, so that the read comes right before the update, not a pacer
     // wait before it.
@@ -119,7 +118,7 @@ pub(super) async fn send_one<P: Pool>(
             Checked::Conflict(names) => return Some(Event::Conflict(work.record, names)),
         }
         if work.record.row.ops.is_empty() {
-            return Some(finished(work));
+            return Some(others::finished(work));
         }
     }
     // Write-ahead: the intent is in the journal before the call leaves.
@@ -163,7 +162,7 @@ async fn send_calls<P: Pool>(
             break;
         }
         let written;
-        (work, written) = step(work, op.clone(), events).await?;
+        (work, written) = others::step(work, op.clone(), events).await?;
         if !written || stop.is_cancelled() {
             total.result = SendResult::Interrupted;
             break;
@@ -173,34 +172,7 @@ async fn send_calls<P: Pool>(
     Some((work, total))
 }
 
-/// Journals what one of the row's calls did before the next is sent; false if it could not
-/// be written (the next call is then not sent).
-async fn step(
-    work: Work,
-    op: Option<OpDiff>,
-    events: &mpsc::Sender<Event>,
-) -> Option<(Work, bool)> {
-    let (ack, answer) = oneshot::channel();
-    match events.send(Event::Step(work, op, ack)).await {
-        Err(mpsc::error::SendError(Event::Step(work, _, _))) => Some((work, false)),
-        Err(_) => None,
-        Ok(()) => answer.await.ok(),
-    }
-}
-
-/// A row with nothing left to send: updated if an earlier run's calls did some of it (their
-/// steps), unchanged (or recovered, after an unknown outcome) otherwise.
-fn finished(work: Work) -> Event {
-    if !work.done.is_empty() {
-        return Event::Sent(work, sent(SendResult::Updated));
-    }
-    match work.earlier {
-        Some(first) => Event::Recovered(work.record, first),
-        None => Event::Unchanged(work.record),
-    }
-}
-
-fn sent(result: SendResult) -> Sent {
+pub(super) fn sent(result: SendResult) -> Sent {
     Sent {
         result,
         attempts: 0,
@@ -260,97 +232,4 @@ fn recheck(work: &mut Work, user: &User, force: bool) -> Checked {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::row::Record;
-
-    fn work(changes: &[(&str, &str)], expected: Option<&[(&str, &str)]>) -> Work {
-        let values = |p: &[(&str, &str)]| -> Before {
-            p.iter()
-                .map(|(n, v)| (n.to_string(), Some(v.to_string())))
-                .collect()
-        };
-        let changes: Vec<(&str, Option<&str>)> =
-            changes.iter().map(|(n, v)| (*n, Some(*v))).collect();
-        Work {
-            record: Record::for_test("alice", &changes),
-            before: expected.map(values),
-            expected: expected.map(values),
-            earlier: None,
-            messages: 0,
-            pending: Vec::new(),
-            others: Vec::new(),
-            groups_read: false,
-            done: Default::default(),
-        }
-    }
-
-    fn user(attrs: &[(&str, &str)]) -> User {
-        User {
-            username: "alice".into(),
-            attributes: attrs
-                .iter()
-                .map(|(n, v)| (n.to_string(), v.to_string()))
-                .collect(),
-            ..User::default()
-        }
-    }
-
-    fn names(work: &Work) -> Vec<&str> {
-        work.record.row.attrs().map(|c| c.name.as_str()).collect()
-    }
-
-    #[test]
-    fn a_value_changed_since_the_decision_is_a_conflict_unless_forced() {
-        let expected: &[(&str, &str)] = &[("nickname", "old")];
-        let mut w = work(&[("nickname", "new")], Some(expected));
-        let now = user(&[("nickname", "theirs")]);
-        assert!(matches!(recheck(&mut w, &now, false), Checked::Conflict(n) if n == ["nickname"]));
-        let mut w = work(&[("nickname", "new")], Some(expected));
-        assert!(matches!(recheck(&mut w, &now, true), Checked::Send));
-        let before = w.before.unwrap();
-        assert_eq!(before["nickname"].as_deref(), Some("theirs"), "read now");
-    }
-
-    #[test]
-    fn the_verified_flag_of_a_changing_address_is_kept_even_at_its_value() {
-        let expected: &[(&str, &str)] = &[
-            ("email", "a@old"),
-            ("email_verified", "true"),
-            ("nickname", "x"),
-        ];
-        let changes = [
-            ("email", "a@new"),
-            ("email_verified", "true"),
-            ("nickname", "y"),
-        ];
-        // Someone set the nickname to the target meanwhile: dropped; the flag goes with email.
-        let mut w = work(&changes, Some(expected));
-        let now = user(&[
-            ("email", "a@old"),
-            ("email_verified", "true"),
-            ("nickname", "y"),
-        ]);
-        assert!(matches!(recheck(&mut w, &now, false), Checked::Send));
-        assert_eq!(names(&w), ["email", "email_verified"]);
-        // The address already changed too: nothing left to send.
-        let mut w = work(&changes, Some(expected));
-        let now = user(&[
-            ("email", "a@new"),
-            ("email_verified", "true"),
-            ("nickname", "y"),
-        ]);
-        assert!(matches!(recheck(&mut w, &now, false), Checked::Unchanged));
-    }
-
-    #[test]
-    fn without_an_expectation_rows_go_as_they_are_with_the_values_read() {
-        let mut w = work(&[("nickname", "new"), ("locale", "fr")], None);
-        let now = user(&[("nickname", "theirs"), ("locale", "fr")]);
-        assert!(matches!(recheck(&mut w, &now, false), Checked::Send));
-        assert_eq!(names(&w), ["nickname", "locale"]);
-        let before = w.before.unwrap();
-        assert_eq!(before["nickname"].as_deref(), Some("theirs"));
-        assert_eq!(before["locale"].as_deref(), Some("fr"));
-    }
-}
+mod tests;
