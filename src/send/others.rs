@@ -114,6 +114,27 @@ pub(super) fn finished(work: Work) -> Event {
     }
 }
 
+/// Whether all that is left of a row is its sign-out while neither this run nor an earlier
+/// attempt changed anything else of the user (no step done, no unknown outcome): then it is
+/// not sent. A sign-out follows a user's changes so that its next tokens carry them; a user
+/// with nothing else to change is not signed out (as `--sign-out` decides), and a plan
+/// applied again does not sign its users out again.
+pub(super) fn lone_sign_out(ops: &[OpDiff], work: &Work) -> bool {
+    !ops.is_empty()
+        && ops.iter().all(|d| matches!(d, OpDiff::SignOut(_)))
+        && work.done.is_empty()
+        && work.earlier.is_none()
+}
+
+/// Drops a lone sign-out (see [`lone_sign_out`]) from a row checked just before its calls.
+pub(super) fn drop_lone_sign_out(work: &mut Work) {
+    let attrs = work.record.row.attrs().count();
+    if attrs == 0 && lone_sign_out(&work.others, work) {
+        work.others.clear();
+        work.record.row.ops.clear();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -187,6 +187,13 @@ pub fn read_rows(
                 });
                 let mut work = work(record, diffs, current.is_some(), earlier);
                 work.done = done_before;
+                // Sent as a row with nothing to send (`send_one` finishes it without a call).
+                if super::others::lone_sign_out(&work.others, &work)
+                    && work.record.row.ops.len() == 1
+                {
+                    work.others.clear();
+                    work.record.row.ops.clear();
+                }
                 work.messages = messages.len() as u32;
                 work.pending = pending;
                 note_unverified(&mut work, now);

@@ -117,6 +117,7 @@ pub(super) async fn send_one<P: Pool>(
             }
             Checked::Conflict(names) => return Some(Event::Conflict(work.record, names)),
         }
+        others::drop_lone_sign_out(&mut work);
         if work.record.row.ops.is_empty() {
             return Some(others::finished(work));
         }
