@@ -351,3 +351,61 @@ async fn a_sign_out_that_went_is_never_sent_again() {
     assert_eq!(pool.sign_outs("al"), 2, "recorded as done: not sent again");
     assert!(!calls_of(&pool, "al", from).contains(&Api::Update));
 }
+
+/// A membership changed by someone else since the run holds what its rollback would write
+/// (two states): the rollback sends nothing for it, restores the rest, and reports no
+/// conflict. Without the read before the calls, whether the user was a member before is
+/// unknown: the rollback lists the membership as not reversible instead of guessing.
+#[tokio::test]
+async fn rollback_leaves_a_membership_changed_since_and_lists_one_it_never_read() {
+    let pool = fake();
+    let dir = tempfile::tempdir().unwrap();
+    let mixed = plan(dir.path(), &[("al", vec![tier("pro"), add("admin")])]);
+    assert_eq!(apply(&pool, &mixed).await, Outcome::Success);
+    let r = report(&format!("{}.report.json", mixed.display()));
+    assert_eq!(
+        (r["api_calls"].as_u64(), r["retries"].as_u64()),
+        (Some(2), Some(0))
+    );
+    let undo_group = cognito_bulk::cognito::call::Call::RemoveUserFromGroup {
+        username: "al".into(),
+        group: "admin".into(),
+    };
+    cognito_bulk::cognito::Pool::send(&pool, &undo_group)
+        .await
+        .unwrap();
+    let journal = format!("{}.journal", mixed.display());
+    let removals = pool.count(Api::RemoveFromGroup);
+    let undo = ["rollback", &journal, "--yes", "--rps", "5000"];
+    assert_eq!(cognito_bulk(&pool, &undo).await.unwrap(), Outcome::Success);
+    assert_eq!(pool.attributes("al")["custom:tier"], "free");
+    assert_eq!(
+        pool.count(Api::RemoveFromGroup),
+        removals,
+        "already as before"
+    );
+
+    // The same plan sent without reading the user first.
+    let pool = fake();
+    let dir = tempfile::tempdir().unwrap();
+    let unread = plan(dir.path(), &[("cy", vec![add("admin")])]);
+    let p = unread.to_str().unwrap();
+    let args = ["apply", "--plan", p, "--user-pool-id", POOL, "--yes"];
+    let mut args = args.to_vec();
+    args.push("--no-read-before-write");
+    assert_eq!(cognito_bulk(&pool, &args).await.unwrap(), Outcome::Success);
+    assert_eq!(pool.count(Api::ListGroupsForUser), 0);
+    assert!(
+        journal_lines(&unread)
+            .last()
+            .unwrap()
+            .contains("\"groups_unread\":true")
+    );
+    let journal = format!("{}.journal", unread.display());
+    let undo = ["rollback", &journal, "--yes", "--rps", "5000"];
+    assert_eq!(cognito_bulk(&pool, &undo).await.unwrap(), Outcome::Success);
+    assert!(pool.groups_of("cy").contains("admin"), "not guessed");
+    let r = report(&format!("{journal}.rollback.plan.report.json"));
+    let listed = r["not_reversible"]["first"][0].as_str().unwrap();
+    assert!(listed.contains("added to group admin"), "{listed}");
+}

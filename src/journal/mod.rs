@@ -174,6 +174,14 @@ pub struct Entry {
     /// the user was a member before the run is unknown (added in format version 4).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub groups_unread: bool,
+    /// How many of the row's calls were sent (absent: one), so that `attempts` beyond them
+    /// count as retries (added in format version 4).
+    #[serde(default, skip_serializing_if = "is_one_or_less")]
+    pub calls: u32,
+}
+
+fn is_one_or_less(n: &u32) -> bool {
+    *n <= 1
 }
 
 /// An open journal being appended to.

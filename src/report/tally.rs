@@ -107,7 +107,8 @@ impl Tally {
         }
         let r = &mut self.report;
         r.api_calls += u64::from(e.attempts);
-        r.retries += u64::from(e.attempts.saturating_sub(1));
+        // Attempts beyond the row's calls (format 4: several a row) are retries.
+        r.retries += u64::from(e.attempts.saturating_sub(e.calls.max(1)));
         r.throttled += u64::from(e.throttled);
     }
 

@@ -154,6 +154,7 @@ mod tests {
             others,
             groups_read: false,
             done: Default::default(),
+            calls_sent: 0,
         }
     }
 

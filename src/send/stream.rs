@@ -48,6 +48,8 @@ pub struct Work {
     /// What earlier runs' calls of this row already did (their step entries): never sent
     /// again, and listed in the row's outcome.
     pub done: Done,
+    /// How many of the row's calls this run sent (the journal counts retries beyond them).
+    pub calls_sent: u32,
 }
 
 impl Work {
@@ -239,6 +241,7 @@ fn work(mut record: Record, diffs: Vec<OpDiff>, read: bool, earlier: Option<Befo
         others: others.collect(),
         groups_read: false,
         done: Done::default(),
+        calls_sent: 0,
     }
 }
 

@@ -154,6 +154,7 @@ async fn send_calls<P: Pool>(
     let mut reached = Vec::new();
     for (i, (call, op)) in calls.iter().enumerate() {
         reached.extend(op.clone());
+        work.calls_sent += 1;
         let one = send_call_from(pool, pacing, call, stop, i == 0).await;
         total.attempts += one.attempts;
         total.throttled += one.throttled;

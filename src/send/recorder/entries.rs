@@ -30,6 +30,7 @@ pub(super) fn entry(
         pending: Default::default(),
         ops: Vec::new(),
         groups_unread: false,
+        calls: 0,
     }
 }
 
@@ -101,6 +102,7 @@ pub(super) fn others(work: &Work, entry: &mut Entry, with_done: bool) {
         }
     }
     entry.ops.extend(work.others.iter().cloned());
+    entry.calls = work.calls_sent;
     entry.groups_unread = !work.groups_read
         && entry
             .ops

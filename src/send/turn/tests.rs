@@ -18,6 +18,7 @@ fn work(changes: &[(&str, &str)], expected: Option<&[(&str, &str)]>) -> Work {
         others: Vec::new(),
         groups_read: false,
         done: Default::default(),
+        calls_sent: 0,
     }
 }
 
