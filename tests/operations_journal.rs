@@ -158,6 +158,10 @@ async fn a_mixed_plan_goes_in_order_and_its_rollback_restores_all_but_the_sign_o
     assert_eq!(ops["remove_from_group"], 1, "{r}");
     assert_eq!(ops["disable_user"], 1, "{r}");
     assert_eq!(ops["sign_out"], 1, "{r}");
+    // The HTML page names every kind.
+    let page = std::fs::read_to_string(format!("{}.report.html", plan.display())).unwrap();
+    assert!(page.contains("1 group memberships added"), "{page}");
+    assert!(page.contains("1 users disabled") && page.contains("1 users signed out"));
 
     // The rollback's dry run lists the sign-out and writes nothing.
     let journal = format!("{}.journal", plan.display());
@@ -203,6 +207,9 @@ async fn a_mixed_plan_goes_in_order_and_its_rollback_restores_all_but_the_sign_o
     assert_eq!(r["ops"]["enable_user"], 1, "{r}");
     assert_eq!(r["ops"]["add_to_group"], 1, "{r}");
     assert_eq!(r["ops"]["remove_from_group"], 1, "{r}");
+    let page = format!("{journal}.rollback.plan.report.html");
+    let page = std::fs::read_to_string(page).unwrap();
+    assert!(page.contains("Not reversible") && page.contains("signed out"));
 }
 
 #[tokio::test]

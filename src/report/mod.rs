@@ -142,6 +142,9 @@ impl Report {
                 self.skipped_done
             );
         }
+        if self.ops.total() > 0 {
+            let _ = writeln!(s, "operations: {}", self.ops.line());
+        }
         for line in self.not_reversible.iter().flat_map(|n| n.lines()) {
             let _ = writeln!(s, "{line}");
         }

@@ -223,3 +223,6 @@ fn restore(row: Changed, not_reversible: &mut NotReversible) -> Option<PlanEntry
         left_out: None,
     })
 }
+
+#[cfg(test)]
+mod tests;

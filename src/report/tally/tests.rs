@@ -75,3 +75,25 @@ fn a_format_3_journal_counts_its_operations_by_kind() {
     assert_eq!(ops.get(OpKind::DeleteAttribute), 1);
     assert_eq!(ops.total(), 2, "a row without values adds no operation");
 }
+
+#[test]
+fn a_format_4_journal_counts_every_operation_once_and_its_calls_are_not_retries() {
+    use crate::model::op::OpKind;
+    let ops = r#","before":{"nickname":"old"},"after":{"nickname":"new"},"calls":3,"ops":[{"op":"add_to_group","group":"admin"},{"op":"sign_out"}]"#;
+    let step = entry(0, "step", r#","after":{"nickname":"new"}"#)
+        .replace("\"attempts\":1", "\"attempts\":0");
+    let updated = entry(0, "updated", ops).replace("\"attempts\":1", "\"attempts\":4");
+    let (_d, path) = journal(&[step, updated]);
+    let (tally, _) = Tally::load(&path).unwrap();
+    let r = tally.to_report();
+    assert_eq!(r.ops.get(OpKind::SetAttribute), 1);
+    assert_eq!(r.ops.get(OpKind::AddToGroup), 1);
+    assert_eq!(r.ops.get(OpKind::SignOut), 1);
+    assert_eq!((r.api_calls, r.retries), (4, 1));
+    assert!(tally.steps.is_empty(), "an updated row has nothing left");
+    assert!(
+        r.summary().contains(
+            "operations: 1 attributes set, 1 group memberships added, 1 users signed out"
+        )
+    );
+}
