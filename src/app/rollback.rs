@@ -223,10 +223,15 @@ fn started_sending(plan: &Path, rollback_journal: &Path, journal: &Path) -> bool
 /// Invalid rows (such as `VerificationMessage`: an address unverified before the run) are
 /// refused, not restored, so they are counted apart from the users to restore.
 fn rollback_line(s: &PlanSummary) -> String {
+    // Group memberships and `enabled` flags restored too, counted by kind.
+    let others: u64 = s.ops.total() - s.attributes.min(s.ops.total());
+    let what = match others {
+        0 => format!("{} attributes", thousands(s.attributes)),
+        _ => s.ops.line(),
+    };
     format!(
-        "Rollback: {} users to restore ({} attributes), {} already as before, {} conflicts, {} invalid.",
+        "Rollback: {} users to restore ({what}), {} already as before, {} conflicts, {} invalid.",
         thousands(s.to_change),
-        thousands(s.attributes),
         thousands(s.unchanged),
         thousands(s.conflicts),
         thousands(s.invalid)

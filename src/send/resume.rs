@@ -149,6 +149,8 @@ impl Counts for Counted {
                 let (username, sub) = (username.clone(), e.sub.clone());
                 self.resolved.insert(e.n, Identity { username, sub });
             }
+            // A step is not an outcome: its row is still in flight (format 4).
+            (journal::Outcome::Step, _) => {}
             _ => {
                 self.resolved.remove(&e.n);
             }
