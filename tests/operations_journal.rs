@@ -416,3 +416,37 @@ async fn rollback_leaves_a_membership_changed_since_and_lists_one_it_never_read(
     let listed = r["not_reversible"]["first"][0].as_str().unwrap();
     assert!(listed.contains("added to group admin"), "{listed}");
 }
+
+/// A fatal answer to a user's group call (a policy without AdminAddUserToGroup, say) after its
+/// attribute call went: the run stops; `--retry-failed` then sends only the group call (the
+/// attribute call's step is in the journal) and the sign-out after it, even without the read
+/// before the calls, which would have found the attribute at its target.
+#[tokio::test]
+async fn a_run_stopped_between_a_users_calls_retries_only_what_is_left() {
+    use cognito_bulk::cognito::faults::{Fault, Faulty};
+    let fake = fake();
+    let pool = Faulty::new(fake.clone());
+    pool.fail(Api::AddToGroup, Fault::fatal("AccessDeniedException"), 1);
+    let dir = tempfile::tempdir().unwrap();
+    let plan = plan(
+        dir.path(),
+        &[("al", vec![tier("pro"), add("admin"), sign_out()])],
+    );
+    let p = plan.to_str().unwrap();
+    let mut args = vec!["apply", "--plan", p, "--user-pool-id", POOL, "--yes"];
+    args.extend(["--rps", "5000", "--no-read-before-write"]);
+    assert_eq!(cognito_bulk(&pool, &args).await.unwrap(), Outcome::Stopped);
+    assert_eq!(fake.attributes("al")["custom:tier"], "pro");
+    assert_eq!((fake.groups_of("al").len(), fake.sign_outs("al")), (0, 0));
+    let from = fake.calls().len();
+    args.push("--retry-failed");
+    assert_eq!(cognito_bulk(&pool, &args).await.unwrap(), Outcome::Success);
+    let writes = calls_of(&fake, "al", from);
+    assert_eq!(
+        writes,
+        [Api::AddToGroup, Api::GlobalSignOut],
+        "not the attributes again"
+    );
+    assert!(fake.groups_of("al").contains("admin"));
+    assert_eq!(fake.sign_outs("al"), 1);
+}

@@ -1,6 +1,7 @@
 //! The plan file written by `plan` and applied by `apply --plan`: JSON lines, a header (pool,
 //! input SHA-256, time, where current values came from), one entry per user to change with
-//! each attribute's before and after values, one entry per row it leaves out (invalid, its
+//! each attribute's before and after values and its other operations (group memberships,
+//! `enabled` with the flag seen, sign-out: format 4), one entry per row it leaves out (invalid, its
 //! user not found: the code and reason, so that `apply --plan` reports them as `apply INPUT`
 //! would), and a trailer (entry count, SHA-256 of the entries) without which the plan is
 //! refused. Mode 0600: it holds personal data.

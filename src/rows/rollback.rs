@@ -4,6 +4,12 @@
 //! the plan's before-values against the pool is the rollback's conflict check: an attribute
 //! whose current value is no longer what the run wrote was changed by someone else since, and
 //! its user is left alone unless `--force`.
+//!
+//! Per operation (journal format 4): a group membership the run added is removed, one it
+//! removed added back, the `enabled` flag set back to what was read before the run's call;
+//! these have two states, so one already back where it was is dropped at send time, not a
+//! conflict. What has no inverse (a sign-out; a membership or flag whose state before the run
+//! was not read) is listed by [`not_reversible`], never sent.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
