@@ -111,10 +111,13 @@ fn restorable(entries: impl Iterator<Item = journal::Entry>) -> (BTreeMap<u64, C
             }
             _ => {}
         }
-        in_flight.remove(&e.n);
+        let intent = in_flight.remove(&e.n);
         let pending = std::mem::take(&mut e.pending);
         if matches!(e.outcome, Outcome::Updated | Outcome::Unknown) {
             let row = rows.entry(e.n).or_insert_with(|| Changed::of(&e));
+            // A resumed row found done (recovered) lists nothing itself: its intent's
+            // operations went, in the run that died.
+            intent.iter().for_each(|i| row.ops_of(i));
             row.ops_of(&e);
         }
         match (e.outcome, e.before, e.after) {

@@ -82,3 +82,25 @@ fn steps_are_undone_even_when_the_row_failed_after_them() {
     assert_eq!(listed.count, 1, "bo's sign-out may have gone: {listed:?}");
     assert!(listed.first[0].contains("\"bo\""));
 }
+
+/// A row in flight when its run died, found done by the resume (recorded as updated with
+/// no operation of its own): its intent's operations are undone.
+#[test]
+fn a_recovered_row_is_undone_for_its_intents_operations() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = journal(
+        dir.path(),
+        4,
+        &[
+            r#"{"n":0,"line":2,"user":"al","outcome":"intent","attempts":0,"t":1.0,"before":{},"after":{},"ops":[{"op":"add_to_group","group":"admin"}]}"#,
+            r#"{"n":0,"line":2,"user":"al","outcome":"updated","attempts":0,"t":2.0,"before":{},"after":{}}"#,
+        ],
+    );
+    let plan = dir.path().join("undo.plan");
+    assert_eq!(make_plan(&path, &plan, false).unwrap(), 1);
+    let rows = changes(&plan);
+    assert!(
+        rows[0].contains(r#"{"op":"remove_from_group","group":"admin"}"#),
+        "{rows:?}"
+    );
+}
