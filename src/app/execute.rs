@@ -85,10 +85,25 @@ pub async fn finish<C: Connect>(
     report_path: &Path,
     stop: CancellationToken,
 ) -> Result<Outcome, Failure> {
+    let sending = (opts, prepared, reporter);
+    finish_with(ctx, pool, sending, report_path, stop, |_| {}).await
+}
+
+/// [`finish`], with what the command adds to the report before it is written (a rollback:
+/// what it cannot undo).
+pub async fn finish_with<C: Connect>(
+    ctx: &Context<C>,
+    pool: C::Pool,
+    (opts, prepared, reporter): (ApplyOptions, Prepared, Arc<dyn Reporter>),
+    report_path: &Path,
+    stop: CancellationToken,
+    amend: impl FnOnce(&mut Report),
+) -> Result<Outcome, Failure> {
     let force = opts.advice.force.clone();
-    let report = engine::run(Arc::new(pool), opts, prepared, reporter, stop)
+    let mut report = engine::run(Arc::new(pool), opts, prepared, reporter, stop)
         .await
         .map_err(setup)?;
+    amend(&mut report);
     write_report(&report, report_path).map_err(|error| Failure {
         outcome: Outcome::Stopped,
         error,

@@ -38,6 +38,9 @@ pub async fn run<C: Connect>(ctx: &Context<C>, args: RollbackArgs) -> Result<Out
     // The run being undone must not be sending at the same time.
     let _source_lock = files::lock(&undo).map_err(setup)?;
     let header = journal::read_header(&undo).map_err(setup)?;
+    // What the run did that nothing undoes (sign-outs): listed in the preview, the dry run
+    // and the report, never sent.
+    let irreversible = rollback::not_reversible(&undo).map_err(setup)?;
     let pool_id = header.user_pool_id;
     let reporter = ctx.reporter();
     let opened = ctx.open(&pool_id, send.call_timeout).await?;
@@ -69,24 +72,23 @@ pub async fn run<C: Connect>(ctx: &Context<C>, args: RollbackArgs) -> Result<Out
             for problem in &mut summary.problems {
                 *problem = problem.replace(&temporary, &shown);
             }
-            return Ok(dry_run(&ctx.printer(), &summary, args.show, &pool_id, ctx));
+            let shown = (&summary, &irreversible);
+            return Ok(dry_run(&ctx.printer(), shown, args.show, &pool_id, ctx));
         }
+        irreversible
+            .lines()
+            .iter()
+            .for_each(|l| ctx.printer().note(l));
         let question = format!("Restore these values in {pool_id}? [y/N] ");
         let line = Some(rollback_line(&summary));
         if !ask::preview_and_confirm(ctx, &summary, args.show, line, &question, &stop).await? {
             return Ok(Outcome::Success);
         }
     }
-    execute::finish(
-        ctx,
-        opened.pool,
-        opts,
-        prepared,
-        reporter,
-        &files.report,
-        stop,
-    )
-    .await
+    let sending = (opts, prepared, reporter);
+    let listed = (irreversible.count > 0).then_some(irreversible);
+    let amend = |report: &mut crate::report::Report| report.not_reversible = listed;
+    execute::finish_with(ctx, opened.pool, sending, &files.report, stop, amend).await
 }
 
 /// The rollback's files, checked before the first write (the journal being undone is its
@@ -221,10 +223,15 @@ fn started_sending(plan: &Path, rollback_journal: &Path, journal: &Path) -> bool
 /// Invalid rows (such as `VerificationMessage`: an address unverified before the run) are
 /// refused, not restored, so they are counted apart from the users to restore.
 fn rollback_line(s: &PlanSummary) -> String {
+    // Group memberships and `enabled` flags restored too, counted by kind.
+    let others: u64 = s.ops.total() - s.attributes.min(s.ops.total());
+    let what = match others {
+        0 => format!("{} attributes", thousands(s.attributes)),
+        _ => s.ops.line(),
+    };
     format!(
-        "Rollback: {} users to restore ({} attributes), {} already as before, {} conflicts, {} invalid.",
+        "Rollback: {} users to restore ({what}), {} already as before, {} conflicts, {} invalid.",
         thousands(s.to_change),
-        thousands(s.attributes),
         thousands(s.unchanged),
         thousands(s.conflicts),
         thousands(s.invalid)
@@ -236,7 +243,7 @@ fn rollback_line(s: &PlanSummary) -> String {
 /// rollback would.
 fn dry_run<C>(
     printer: &Printer,
-    summary: &PlanSummary,
+    (summary, irreversible): (&PlanSummary, &rollback::NotReversible),
     show: usize,
     pool: &str,
     ctx: &Context<C>,
@@ -251,11 +258,13 @@ fn dry_run<C>(
         "invalid": summary.invalid,
         "not_found": summary.not_found,
         "verification_messages": summary.messages,
+        "not_reversible": irreversible,
     }));
     ask::print_changes(printer, summary, ctx.global.color.enabled(), None);
     for problem in summary.problems.iter().take(show.max(20)) {
         printer.note(problem);
     }
+    irreversible.lines().iter().for_each(|l| printer.note(l));
     printer.out(rollback_line(summary));
     printer.out(format!(
         "{} users will receive a verification message.",

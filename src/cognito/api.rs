@@ -29,6 +29,8 @@ pub enum Api {
     DisableUser,
     /// AdminUserGlobalSignOut.
     GlobalSignOut,
+    /// AdminListGroupsForUser (one page).
+    ListGroupsForUser,
 }
 
 impl Api {
@@ -47,6 +49,7 @@ impl Api {
             Api::EnableUser => "AdminEnableUser",
             Api::DisableUser => "AdminDisableUser",
             Api::GlobalSignOut => "AdminUserGlobalSignOut",
+            Api::ListGroupsForUser => "AdminListGroupsForUser",
         }
     }
 }

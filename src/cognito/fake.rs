@@ -286,9 +286,19 @@ impl Pool for FakePool {
         self.enter(Api::ListUsersInGroup, group);
         self.group_page(group, token, limit)
     }
+
+    async fn user_groups_page(
+        &self,
+        username: &str,
+        token: Option<&str>,
+    ) -> Result<GroupPage, CallError> {
+        self.enter(Api::ListGroupsForUser, username);
+        self.groups_of_page(username, token)
+    }
 }
 
 mod configure;
 mod membership;
 mod update;
+mod user_groups;
 use update::matches;

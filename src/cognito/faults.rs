@@ -300,6 +300,15 @@ impl<P: Pool> Pool for Faulty<P> {
         let inner = self.inner.list_group_page(group, token, limit);
         self.call(Api::ListUsersInGroup, group, inner).await
     }
+
+    async fn user_groups_page(
+        &self,
+        username: &str,
+        token: Option<&str>,
+    ) -> Result<GroupPage, CallError> {
+        let inner = self.inner.user_groups_page(username, token);
+        self.call(Api::ListGroupsForUser, username, inner).await
+    }
 }
 
 #[cfg(test)]

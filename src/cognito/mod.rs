@@ -113,6 +113,14 @@ pub trait Pool: Clone + Send + Sync + 'static {
         token: Option<&str>,
         limit: i32,
     ) -> impl Future<Output = Result<Page, CallError>> + Send;
+    /// One page of the groups `username` is in (AdminListGroupsForUser, 60 at most a page;
+    /// UserRead): read just before a row's group operations are sent, so that one already
+    /// done costs no call and the journal holds the membership from before the run.
+    fn user_groups_page(
+        &self,
+        username: &str,
+        token: Option<&str>,
+    ) -> impl Future<Output = Result<GroupPage, CallError>> + Send;
     /// The one write: sends `call` (one of the typed writes of [`call::Call`]).
     fn send(&self, call: &Call) -> impl Future<Output = Result<(), CallError>> + Send;
 }

@@ -165,6 +165,14 @@ impl Pool for SdkPool {
     ) -> Result<Page, CallError> {
         self.group_page(group, token, limit).await
     }
+
+    async fn user_groups_page(
+        &self,
+        username: &str,
+        token: Option<&str>,
+    ) -> Result<GroupPage, CallError> {
+        self.groups_of_page(username, token).await
+    }
 }
 
 impl SdkPool {
@@ -218,5 +226,6 @@ fn pairs(attrs: &[AttributeType]) -> Vec<(String, String)> {
 
 mod classify;
 mod membership;
+mod user_groups;
 pub(crate) use classify::chain;
 pub use classify::{HttpStatus, classify, kind_of};

@@ -188,7 +188,7 @@ pub fn load_counted<T: Counts>(path: &Path) -> Result<(Loaded, T), LoadError> {
     let mut counts = T::begin(&header);
     let mut done = DoneSet::default();
     let (valid_len, torn_tail) = read_entries(path, reader, offset, |e| {
-        if e.outcome != Outcome::Intent {
+        if !matches!(e.outcome, Outcome::Intent | Outcome::Step) {
             done.insert(e.n);
         }
         counts.count(&e);

@@ -12,12 +12,27 @@
 //! Write-ahead: before a row's call is sent, an `intent` entry records the user's values just
 //! before it and what it sets; the outcome entry follows. A row with an intent and no outcome
 //! was in flight when the process died: it is read as an unknown outcome, never as unsent.
+//!
+//! Per operation (format 4): a row may make several calls (its attributes in one, then each
+//! group membership, its `enabled` flag, its sign-out: `model::op::calls`). Its intent lists
+//! every operation with what the user held just before (`before`/`after` for attributes,
+//! `ops` for the others, as the plan file writes them: `model::op::OpDiff`). After each call
+//! that succeeds, and before the next is sent, a `step` entry records what that call did
+//! (the attributes it set, or the one operation); the outcome closes the row and lists every
+//! operation done, earlier runs' steps included. So a row cut short (its attribute call went,
+//! its group call did not) resumes with only what is left, a finished operation (a sign-out
+//! above all, whose effect cannot be read back) is never sent again, and rollback knows which
+//! operations were applied and what each changed from. `groups_unread` marks group
+//! operations sent without reading the user's groups first (`--no-read-before-write`): their
+//! before-state is unknown, and rollback lists them as not reversible. Format 3 journals (no
+//! `ops`, no steps) load as before: their rows changed attributes only.
 
 mod done;
 mod held;
 mod load;
 pub mod pending;
 mod start;
+pub mod steps;
 mod timeline;
 
 pub use done::DoneSet;
@@ -36,8 +51,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 /// The version this build writes and the newest it reads.
-/// Version 3 added [`Outcome::Intent`]: entries written before a call is sent.
-pub const FORMAT_VERSION: u32 = 3;
+/// Version 3 added [`Outcome::Intent`]: entries written before a call is sent. Version 4 added
+/// operations other than attributes ([`Entry::ops`]) and [`Outcome::Step`]: a row's calls
+/// recorded one by one.
+pub const FORMAT_VERSION: u32 = 4;
 
 /// The first line of a journal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -100,6 +117,11 @@ pub enum Outcome {
     /// the call was in flight) is read as an unknown outcome, so its before-values are the
     /// ones a resume keeps and rollback restores (added in format version 3).
     Intent,
+    /// Not an outcome either: one of a row's calls succeeded (written before the next call is
+    /// sent): the attributes it set (`before`/`after`) or the one operation it made (`ops`).
+    /// A resume never sends it again; rollback undoes it even if the row's outcome never
+    /// followed or was a failure (added in format version 4).
+    Step,
 }
 
 /// One finished row.
@@ -148,6 +170,24 @@ pub struct Entry {
     /// holds, so rollback restores nothing for them, and a re-run does not mail them again.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub pending: BTreeMap<String, String>,
+    /// The row's operations other than attributes (group memberships, `enabled`, sign-out),
+    /// each with what the user held before it, in the plan file's form: on an intent, what
+    /// its calls will do; on a step, the one its call did; on an outcome, every one done or
+    /// (unknown outcome) that may have been (added in format version 4).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ops: Vec<crate::model::op::OpDiff>,
+    /// The group operations were sent without reading the user's groups just before: whether
+    /// the user was a member before the run is unknown (added in format version 4).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub groups_unread: bool,
+    /// How many of the row's calls were sent (absent: one), so that `attempts` beyond them
+    /// count as retries (added in format version 4).
+    #[serde(default, skip_serializing_if = "is_one_or_less")]
+    pub calls: u32,
+}
+
+fn is_one_or_less(n: &u32) -> bool {
+    *n <= 1
 }
 
 /// An open journal being appended to.

@@ -13,6 +13,7 @@ pub mod attributes;
 mod counts;
 pub mod groups;
 mod kind;
+pub mod not_reversible;
 pub mod sign_out;
 pub mod status;
 

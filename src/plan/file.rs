@@ -1,6 +1,7 @@
 //! The plan file written by `plan` and applied by `apply --plan`: JSON lines, a header (pool,
 //! input SHA-256, time, where current values came from), one entry per user to change with
-//! each attribute's before and after values, one entry per row it leaves out (invalid, its
+//! each attribute's before and after values and its other operations (group memberships,
+//! `enabled` with the flag seen, sign-out: format 4), one entry per row it leaves out (invalid, its
 //! user not found: the code and reason, so that `apply --plan` reports them as `apply INPUT`
 //! would), and a trailer (entry count, SHA-256 of the entries) without which the plan is
 //! refused. Mode 0600: it holds personal data.
@@ -23,8 +24,14 @@ pub use verify::verify;
 
 pub const KIND: &str = "cognito-bulk-plan";
 /// Version 2 added the trailer; version 3 made its checksum cover the header too (the pool,
-/// the input's SHA-256, whether messages are allowed). Older plans are refused.
-pub const VERSION: u32 = 3;
+/// the input's SHA-256, whether messages are allowed). Version 4 added operations other than
+/// attributes among an entry's `changes` (`{"op":"add_to_group",...}`, see
+/// `model::op::OpDiff`), which a build that reads version 3 would misread: it refuses them as
+/// newer. Version 3 plans still load (their changes are attributes, written as ever); older
+/// ones are refused ([`MIN_VERSION`]).
+pub const VERSION: u32 = 4;
+/// The oldest plan format `apply --plan` reads.
+pub const MIN_VERSION: u32 = 3;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PlanHeader {

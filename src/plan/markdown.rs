@@ -60,6 +60,16 @@ pub fn write(plan: &Path, summary: &PlanSummary, out: &Path, redact: bool) -> an
     };
     let _ = writeln!(md, "# Plan: {input}\n");
     let _ = writeln!(md, "**{}**\n", summary.line());
+    // Every operation kind the plan makes (`OpKind::ALL`), with the ones that cannot be undone.
+    if summary.ops.total() > 0 {
+        let _ = writeln!(md, "Operations: {}.\n", summary.ops.line());
+    }
+    if summary.ops.get(crate::model::op::OpKind::SignOut) > 0 {
+        let _ = writeln!(
+            md,
+            "Sign-outs cannot be undone: rollback lists them, it does not reverse them.\n"
+        );
+    }
     for note in summary.notes() {
         let _ = writeln!(md, "- {note}");
     }

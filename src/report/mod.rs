@@ -83,6 +83,10 @@ pub struct Report {
     pub concurrency: Option<u64>,
     /// The first rows that failed or were invalid (at most [`FIRST_FAILURES`]); never values.
     pub first_failures: Vec<FailedRow>,
+    /// A rollback's: what the run it undoes did that cannot be undone (sign-outs; a flag or
+    /// membership whose state before the run was not read), left as it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_reversible: Option<crate::model::op::not_reversible::NotReversible>,
 }
 
 /// How many failed rows the report describes; all of them are in the failed-rows file.
@@ -161,6 +165,12 @@ impl Report {
                 "{} rows skipped: already done by an earlier run",
                 self.skipped_done
             );
+        }
+        if self.ops.total() > 0 {
+            let _ = writeln!(s, "operations: {}", self.ops.line());
+        }
+        for line in self.not_reversible.iter().flat_map(|n| n.lines()) {
+            let _ = writeln!(s, "{line}");
         }
         // Calls and time are this run's; the row counts above cover every run of the journal.
         let _ = writeln!(

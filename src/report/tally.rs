@@ -28,6 +28,9 @@ pub struct Tally {
     /// Rows with an intent entry and no outcome after it (yet): in flight, or in flight when
     /// the process died. Their before-values, as written before the call was sent.
     pub intents: BTreeMap<u64, Before>,
+    /// What the calls of rows not finished as updated already did (their step entries,
+    /// format 4): a resume sends none of it again.
+    pub steps: BTreeMap<u64, journal::steps::Done>,
     /// Counts rebuilt from the entries.
     pub report: Report,
     /// Unix time of the first and last entries.
@@ -60,6 +63,7 @@ impl Tally {
             redecide: BTreeMap::new(),
             unknown: BTreeMap::new(),
             intents: BTreeMap::new(),
+            steps: BTreeMap::new(),
             first_t: None,
             last_t: None,
             held: Default::default(),
@@ -75,7 +79,15 @@ impl Tally {
                 .insert(e.n, e.before.clone().unwrap_or_default());
             return;
         }
+        // A call of the row succeeded: kept until the row is updated.
+        if e.outcome == Outcome::Step {
+            self.steps.entry(e.n).or_default().add(e);
+            return;
+        }
         self.intents.remove(&e.n);
+        if matches!(e.outcome, Outcome::Updated | Outcome::Unchanged) {
+            self.steps.remove(&e.n);
+        }
         self.count_calls(e);
         if !self.replace_earlier(e) {
             return; // already counted (should not happen)
@@ -95,7 +107,8 @@ impl Tally {
         }
         let r = &mut self.report;
         r.api_calls += u64::from(e.attempts);
-        r.retries += u64::from(e.attempts.saturating_sub(1));
+        // Attempts beyond the row's calls (format 4: several a row) are retries.
+        r.retries += u64::from(e.attempts.saturating_sub(e.calls.max(1)));
         r.throttled += u64::from(e.throttled);
     }
 
@@ -136,6 +149,10 @@ impl Tally {
                     r.ops
                         .add(crate::model::op::attributes::kind_of(after.as_deref()), 1);
                 }
+                // Format 4: the row's other operations (group memberships, enabled, sign-out).
+                for op in &e.ops {
+                    r.ops.add(op.kind(), 1);
+                }
             }
             Outcome::Failed => {
                 r.failed += 1;
@@ -155,7 +172,7 @@ impl Tally {
                     .insert(e.n, (Outcome::Conflict, String::new()));
             }
             Outcome::Unchanged => r.unchanged += 1,
-            Outcome::Intent => unreachable!("handled above"),
+            Outcome::Intent | Outcome::Step => unreachable!("handled above"),
             Outcome::Unknown => {
                 r.failed += 1;
                 r.unknown_rows += 1;
@@ -220,81 +237,4 @@ fn uncount(r: &mut Report, code: &str) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn journal(lines: &[String]) -> (tempfile::TempDir, std::path::PathBuf) {
-        let header = serde_json::json!({
-            "kind": Header::KIND, "version": 3, "input": "in.csv", "input_sha256": "ab",
-            "user_pool_id": "p", "rows_total": 3, "options": {}, "created_unix": 0
-        });
-        let text: String = std::iter::once(format!("{header}\n"))
-            .chain(lines.iter().cloned())
-            .collect();
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("j");
-        std::fs::write(&path, text).unwrap();
-        (dir, path)
-    }
-
-    fn entry(n: u64, outcome: &str, extra: &str) -> String {
-        format!(
-            "{{\"n\":{n},\"line\":{},\"user\":\"u{n}\",\"outcome\":\"{outcome}\",\"attempts\":1,\"t\":1.0{extra}}}\n",
-            n + 2
-        )
-    }
-
-    #[test]
-    fn an_intent_without_an_outcome_is_kept_apart_and_counts_nothing() {
-        let intent = |n| {
-            entry(
-                n,
-                "intent",
-                r#","before":{"nickname":"old"},"after":{"nickname":"new"}"#,
-            )
-            .replace("\"attempts\":1", "\"attempts\":0")
-        };
-        let (_d, path) = journal(&[intent(0), entry(0, "updated", ""), intent(1)]);
-        let (tally, loaded) = Tally::load(&path).unwrap();
-        assert_eq!(tally.report.updated, 1);
-        assert_eq!(tally.report.api_calls, 1);
-        assert!(!tally.done.contains(1), "in flight is not done");
-        assert_eq!(tally.done.len(), loaded.done.len());
-        let before = &tally.intents[&1];
-        assert_eq!(before["nickname"].as_deref(), Some("old"));
-        assert!(!tally.intents.contains_key(&0), "its outcome followed");
-    }
-
-    #[test]
-    fn a_retried_failure_replaces_the_earlier_one_in_the_counts() {
-        let failed = entry(1, "failed", r#","code":"InternalErrorException""#);
-        let (_d, path) = journal(&[entry(0, "updated", ""), failed, entry(1, "updated", "")]);
-        let (tally, _) = Tally::load(&path).unwrap();
-        let report = tally.to_report();
-        assert_eq!((report.updated, report.failed), (2, 0));
-        assert!(report.failures_by_code.is_empty() && report.first_failures.is_empty());
-        assert_eq!((report.api_calls, report.not_attempted), (3, 1));
-    }
-
-    #[test]
-    fn a_row_decided_again_to_the_same_end_is_known() {
-        let invalid = entry(0, "invalid", r#","code":"UnknownAttribute""#);
-        let (_d, path) = journal(&[invalid]);
-        let (tally, _) = Tally::load(&path).unwrap();
-        assert!(tally.same_as_before(0, Outcome::Invalid, "UnknownAttribute"));
-        assert!(!tally.same_as_before(0, Outcome::Invalid, "ValueTooLong"));
-        assert_eq!(tally.report.failures_by_code["UnknownAttribute"], 1);
-    }
-
-    #[test]
-    fn a_format_3_journal_counts_its_operations_by_kind() {
-        use crate::model::op::OpKind;
-        // As this build (format 3) writes an updated row: its before- and after-values.
-        let values = r#","before":{"nickname":"old","locale":"fr"},"after":{"nickname":"new","locale":null}"#;
-        let (_d, path) = journal(&[entry(0, "updated", values), entry(1, "updated", "")]);
-        let ops = Tally::load(&path).unwrap().0.report.ops;
-        assert_eq!(ops.get(OpKind::SetAttribute), 1);
-        assert_eq!(ops.get(OpKind::DeleteAttribute), 1);
-        assert_eq!(ops.total(), 2, "a row without values adds no operation");
-    }
-}
+mod tests;

@@ -4,6 +4,12 @@
 //! the plan's before-values against the pool is the rollback's conflict check: an attribute
 //! whose current value is no longer what the run wrote was changed by someone else since, and
 //! its user is left alone unless `--force`.
+//!
+//! Per operation (journal format 4): a group membership the run added is removed, one it
+//! removed added back, the `enabled` flag set back to what was read before the run's call;
+//! these have two states, so one already back where it was is dropped at send time, not a
+//! conflict. What has no inverse (a sign-out; a membership or flag whose state before the run
+//! was not read) is listed by [`not_reversible`], never sent.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -17,9 +23,10 @@ use crate::model::row::AttrDiff;
 use crate::model::source::Source;
 use crate::plan::file::{self, PlanEntry, PlanHeader, PlanWriter};
 
-type Values = BTreeMap<String, Option<String>>;
-/// The key a row used, and the username and sub it resolved to.
-type Who = (String, Option<String>, Option<String>);
+mod changed;
+
+pub use crate::model::op::not_reversible::NotReversible;
+use changed::Changed;
 
 /// Whether a journal records a row the run may have changed (with the values to restore).
 fn changed_users(path: &Path) -> bool {
@@ -51,41 +58,68 @@ pub fn make_plan(
 ) -> anyhow::Result<u64> {
     let (header, entries) = journal::entries(journal_path)?;
     let (rows, blind) = restorable(entries);
-    if rows.is_empty() {
+    let mut not_reversible = NotReversible::default();
+    let entries: Vec<PlanEntry> = rows
+        .into_values()
+        .filter_map(|row| restore(row, &mut not_reversible))
+        .collect();
+    if entries.is_empty() && not_reversible.count == 0 {
         return Err(nothing_to_restore(journal_path, blind));
     }
     let plan_header = plan_header(&header, journal_path, allow_verification_messages)?;
     let writing = || format!("writing {}", out.display());
     let mut writer = PlanWriter::create(out, &plan_header).with_context(writing)?;
-    let users = rows.len() as u64;
-    for row in rows.into_values() {
-        writer.write(&restore(row)).with_context(writing)?;
+    let users = entries.len() as u64;
+    for entry in &entries {
+        writer.write(entry).with_context(writing)?;
     }
     writer.finish().with_context(writing)?;
     Ok(users)
 }
 
-/// A row to restore: its line, whom it changed, what it changed from and to.
-type Restorable = (u64, Who, Values, Values);
+/// What the run recorded in `journal_path` did that its rollback cannot undo (sign-outs,
+/// states before the run that were not read): listed by the rollback, never sent.
+pub fn not_reversible(journal_path: &Path) -> anyhow::Result<NotReversible> {
+    let (_, entries) = journal::entries(journal_path)?;
+    let mut list = NotReversible::default();
+    for row in restorable(entries).0.into_values() {
+        restore(row, &mut list);
+    }
+    Ok(list)
+}
 
-/// The latest entry of each updated row (or of each row whose call was sent and whose
-/// outcome never followed), with what it changed from and to; and how many rows were
-/// updated without before-values (a blind run).
-fn restorable(entries: impl Iterator<Item = journal::Entry>) -> (BTreeMap<u64, Restorable>, u64) {
-    let mut rows: BTreeMap<u64, Restorable> = BTreeMap::new();
+/// The rows the run changed, each with what it changed (`changed.rs`); and how many rows
+/// were updated without before-values (a blind run).
+fn restorable(entries: impl Iterator<Item = journal::Entry>) -> (BTreeMap<u64, Changed>, u64) {
+    let mut rows: BTreeMap<u64, Changed> = BTreeMap::new();
     let mut blind = 0u64;
     // Rows whose call was sent and whose outcome never followed (the run died): restored
     // like unknown outcomes, from the values written before the call.
-    let mut in_flight: BTreeMap<u64, Restorable> = BTreeMap::new();
+    let mut in_flight: BTreeMap<u64, journal::Entry> = BTreeMap::new();
     for mut e in entries {
-        if e.outcome == Outcome::Intent {
-            if let (Some(before), Some(after)) = (e.before, e.after) {
-                in_flight.insert(e.n, (e.line, (e.user, e.username, e.sub), before, after));
+        match e.outcome {
+            Outcome::Intent => {
+                // An earlier intent of the row with no outcome: that run died mid-row.
+                if let Some(earlier) = in_flight.insert(e.n, e) {
+                    changed::in_flight(&mut rows, earlier);
+                }
+                continue;
             }
-            continue;
+            Outcome::Step => {
+                rows.entry(e.n).or_insert_with(|| Changed::of(&e)).step(&e);
+                continue;
+            }
+            _ => {}
         }
-        in_flight.remove(&e.n);
+        let intent = in_flight.remove(&e.n);
         let pending = std::mem::take(&mut e.pending);
+        if matches!(e.outcome, Outcome::Updated | Outcome::Unknown) {
+            let row = rows.entry(e.n).or_insert_with(|| Changed::of(&e));
+            // A resumed row found done (recovered) lists nothing itself: its intent's
+            // operations went, in the run that died.
+            intent.iter().for_each(|i| row.ops_of(i));
+            row.ops_of(&e);
+        }
         match (e.outcome, e.before, e.after) {
             // A row whose outcome is unknown may have been applied: its plan entry restores it
             // only where the pool holds what was sent (the conflict check sees the rest).
@@ -95,17 +129,17 @@ fn restorable(entries: impl Iterator<Item = journal::Entry>) -> (BTreeMap<u64, R
                 before.retain(|name, old| {
                     !pending.contains_key(name) || after.get(name) != Some(old)
                 });
-                if before.is_empty() {
-                    rows.remove(&e.n);
-                    continue;
-                }
-                rows.insert(e.n, (e.line, (e.user, e.username, e.sub), before, after));
+                let row = rows.get_mut(&e.n).expect("added above");
+                row.attrs = (!before.is_empty()).then_some((before, after));
             }
-            (Outcome::Updated, _, _) => blind += 1,
+            (Outcome::Updated, _, _) if e.ops.is_empty() => blind += 1,
             _ => {}
         }
     }
-    rows.extend(in_flight);
+    for (_, e) in in_flight {
+        changed::in_flight(&mut rows, e);
+    }
+    rows.retain(|_, row| !row.is_empty());
     (rows, blind)
 }
 
@@ -164,20 +198,30 @@ fn plan_header(
     })
 }
 
-/// A row's plan entry: what the run did to each attribute, undone by its inverse (`model::op`).
-fn restore((line, (user, username, sub), before, after): Restorable) -> PlanEntry {
-    let changes = before
+/// A row's plan entry: what the run did to each attribute and each other operation, undone
+/// by its inverse (`model::op`); None when nothing of it can be undone. What cannot be (a
+/// sign-out; a flag or membership whose state before the run was not read) is listed in
+/// `not_reversible`.
+fn restore(row: Changed, not_reversible: &mut NotReversible) -> Option<PlanEntry> {
+    let (before, after) = row.attributes();
+    let mut changes: Vec<OpDiff> = before
         .into_iter()
         .map(|(name, old)| AttrDiff {
             after: after.get(&name).cloned().flatten(),
             name,
             before: old,
         })
-        .map(|done| OpDiff::from(done).inverse())
-        .collect::<Option<Vec<OpDiff>>>()
-        .expect("attribute changes can be undone");
-    PlanEntry {
-        line,
+        .filter_map(|done| OpDiff::from(done).inverse())
+        .collect();
+    let (user, username, sub) = row.who;
+    for (done, known) in row.ops {
+        match done.inverse().filter(|_| known) {
+            Some(undo) => changes.push(undo),
+            None => not_reversible.add(row.line, &user, &done),
+        }
+    }
+    (!changes.is_empty()).then_some(PlanEntry {
+        line: row.line,
         user,
         // The user the run changed, by sub: one deleted and made again under the
         // same name since is a conflict, not a target.
@@ -186,5 +230,8 @@ fn restore((line, (user, username, sub), before, after): Restorable) -> PlanEntr
         changes,
         client_metadata: BTreeMap::new(),
         left_out: None,
-    }
+    })
 }
+
+#[cfg(test)]
+mod tests;

@@ -29,6 +29,7 @@ use crate::rows::input::{self, InputOptions};
 use crate::send::recorder::Recorder;
 use crate::send::stream::{Checks, StreamCounts};
 
+mod others;
 pub(crate) mod recorder;
 mod resume;
 mod setup;
@@ -224,6 +225,7 @@ pub async fn run<P: Pool>(
         rows_from: setup::rows_from(&opts),
         unknown: again.unknown,
         resolved,
+        steps: again.steps,
     };
     let pacers = setup::pacers(&opts, held_rps);
     let flow = workers::start(

@@ -218,6 +218,7 @@ impl Recorder {
         if entry.before.is_some() {
             entries::sent_after(work, outcome, &mut entry);
         }
+        entries::others(work, &mut entry, true);
         if !self.write(&entry) {
             return;
         }
@@ -258,6 +259,14 @@ impl Recorder {
         let mut entry = entries::entry(&work.record, Outcome::Intent, None, 0, 0);
         entry.before = work.before.clone();
         entry.after = Some(entries::after_values(work));
+        entries::others(work, &mut entry, false);
+        self.write(&entry)
+    }
+
+    /// Writes what one of a row's calls did (None: the attribute call; else the operation)
+    /// before the next is sent; false when it cannot be written (the next is not sent).
+    pub fn step(&mut self, work: &Work, op: Option<crate::model::op::OpDiff>) -> bool {
+        let entry = entries::step(work, op);
         self.write(&entry)
     }
 

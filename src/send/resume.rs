@@ -72,6 +72,8 @@ pub(super) struct Again {
     pub unknown: BTreeMap<u64, Before>,
     /// Whether an earlier run recorded anything (the failed-rows file is appended to).
     pub resuming: bool,
+    /// What earlier runs' calls did for rows not finished as updated: never sent again.
+    pub steps: BTreeMap<u64, journal::steps::Done>,
 }
 
 pub(super) fn decide_again(tally: &mut Tally, retry_failed: bool) -> Again {
@@ -108,6 +110,7 @@ pub(super) fn decide_again(tally: &mut Tally, retry_failed: bool) -> Again {
         done: tally.done.clone(),
         unknown,
         resuming,
+        steps: tally.steps.clone(),
     }
 }
 
@@ -146,6 +149,8 @@ impl Counts for Counted {
                 let (username, sub) = (username.clone(), e.sub.clone());
                 self.resolved.insert(e.n, Identity { username, sub });
             }
+            // A step is not an outcome: its row is still in flight (format 4).
+            (journal::Outcome::Step, _) => {}
             _ => {
                 self.resolved.remove(&e.n);
             }

@@ -13,6 +13,7 @@ use crate::cognito::pacing::Sent;
 use crate::decide::planner::{Decision, RowsFrom};
 use crate::decide::prepare::{PoolState, Scanned};
 use crate::journal::DoneSet;
+use crate::journal::steps::Done;
 use crate::model::op::OpDiff;
 use crate::model::row::Record;
 use crate::rows::input::{InputError, Records};
@@ -37,6 +38,18 @@ pub struct Work {
     /// For a row whose earlier outcome was unknown: its values before the first attempt,
     /// which stay its before-values.
     pub earlier: Option<Before>,
+    /// The row's operations other than attributes, as decided (each with what the user held
+    /// before it; decided again against the read just before the calls): what its intent
+    /// and outcome record (`send/others.rs`).
+    pub others: Vec<OpDiff>,
+    /// Whether the user's groups were read just before the calls: only then is the
+    /// membership before each group operation known (rollback needs it).
+    pub groups_read: bool,
+    /// What earlier runs' calls of this row already did (their step entries): never sent
+    /// again, and listed in the row's outcome.
+    pub done: Done,
+    /// How many of the row's calls this run sent (the journal counts retries beyond them).
+    pub calls_sent: u32,
 }
 
 impl Work {
@@ -69,6 +82,14 @@ pub enum Event {
     /// A row about to be sent: its intent is journaled, then the work comes back with
     /// whether it was written (the call is sent only if it was).
     Intent(Work, tokio::sync::oneshot::Sender<(Work, bool)>),
+    /// One of a row's calls succeeded and another follows: what it did (None: the attribute
+    /// call; else the operation) is journaled before the next is sent, then the work comes
+    /// back with whether it was written.
+    Step(
+        Work,
+        Option<OpDiff>,
+        tokio::sync::oneshot::Sender<(Work, bool)>,
+    ),
     /// The input could not be read on: the run stops.
     InputFailed(InputError),
 }
@@ -90,6 +111,9 @@ pub struct Checks {
     pub unknown: BTreeMap<u64, Before>,
     /// The users an earlier run resolved those rows to: they act on them (by sub).
     pub resolved: BTreeMap<u64, crate::model::row::Identity>,
+    /// What earlier runs' calls already did for rows not finished as updated (their step
+    /// entries): never sent again.
+    pub steps: BTreeMap<u64, Done>,
 }
 
 /// Counters the thread keeps for the report.
@@ -134,6 +158,7 @@ pub fn read_rows(
             return;
         }
         let earlier = checks.unknown.remove(&record.index);
+        let done_before = checks.steps.remove(&record.index).unwrap_or_default();
         if let Some(identity) = checks.resolved.remove(&record.index) {
             record.identity = Some(identity);
         }
@@ -147,11 +172,13 @@ pub fn read_rows(
             },
             Decision::Conflict(names) => Event::Conflict(record, names),
             Decision::Change {
-                diffs,
+                mut diffs,
                 messages,
                 pending,
                 ..
             } => {
+                // What an earlier run's calls already did is never sent again.
+                diffs.retain(|d| !done_before.has(&d.op()));
                 handed_out += 1;
                 let current = checks.pool.current.as_ref();
                 let now = current.and_then(|c| {
@@ -161,6 +188,14 @@ pub fn read_rows(
                     }
                 });
                 let mut work = work(record, diffs, current.is_some(), earlier);
+                work.done = done_before;
+                // Sent as a row with nothing to send (`send_one` finishes it without a call).
+                if super::others::lone_sign_out(&work.others, &work)
+                    && work.record.row.ops.len() == 1
+                {
+                    work.others.clear();
+                    work.record.row.ops.clear();
+                }
                 work.messages = messages.len() as u32;
                 work.pending = pending;
                 note_unverified(&mut work, now);
@@ -195,6 +230,7 @@ fn work(mut record: Record, diffs: Vec<OpDiff>, read: bool, earlier: Option<Befo
     };
     let before = overlay(expected.clone(), earlier.as_ref());
     record.row.ops = diffs.iter().map(OpDiff::op).collect();
+    let others = diffs.into_iter().filter(|d| d.attribute().is_none());
     Work {
         record,
         before,
@@ -202,6 +238,10 @@ fn work(mut record: Record, diffs: Vec<OpDiff>, read: bool, earlier: Option<Befo
         pending: Vec::new(),
         expected,
         earlier,
+        others: others.collect(),
+        groups_read: false,
+        done: Done::default(),
+        calls_sent: 0,
     }
 }
 

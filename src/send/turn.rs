@@ -20,6 +20,7 @@ use crate::cognito::pacing::{Pacers, SendResult, Sent, retrying_in, send_call_fr
 use crate::cognito::{Pool, User};
 use crate::model::op::attributes::still_to_send;
 use crate::model::row::{AttrChange, Before};
+use crate::send::others;
 use crate::send::stream::{Event, Work, note_unverified, overlay};
 
 /// AdminGetUser just before each update, paced by default well under the UserRead quota of
@@ -66,6 +67,10 @@ pub(super) async fn send_one<P: Pool>(
     events: &mpsc::Sender<Event>,
     stop: &CancellationToken,
 ) -> Option<Event> {
+    // Everything an earlier run's calls did: nothing left to send.
+    if work.record.row.ops.is_empty() {
+        return Some(others::finished(work));
+    }
     if at.read {
         let username = work.username().to_string();
         let reads = pacers.of(Category::UserRead);
@@ -84,6 +89,21 @@ pub(super) async fn send_one<P: Pool>(
             Ok(None) => return Some(Event::NotFound(work.record)),
             Ok(Some(user)) => user,
         };
+        // The user's groups, when the row changes any: its group operations are diffed
+        // again with `enabled`, as AdminGetUser returned it (`send/others.rs`).
+        let mut groups = None;
+        if others::has_groups(&work) {
+            let (rate, policy) = (&reads.rate, &reads.policy);
+            match others::read_groups(pool, rate, policy, stop, &username).await {
+                Ok(read) => groups = Some(read),
+                Err(mut err) => {
+                    err.maybe_applied = false;
+                    err.message = format!("reading the user's groups: {}", err.message);
+                    return Some(Event::Sent(work, sent(SendResult::Failed(err))));
+                }
+            }
+        }
+        others::recheck(&mut work, user.enabled, groups.as_ref());
         match recheck(&mut work, &user, at.force) {
             Checked::Send => {}
             Checked::Unchanged => {
@@ -93,6 +113,10 @@ pub(super) async fn send_one<P: Pool>(
                 });
             }
             Checked::Conflict(names) => return Some(Event::Conflict(work.record, names)),
+        }
+        others::drop_lone_sign_out(&mut work);
+        if work.record.row.ops.is_empty() {
+            return Some(others::finished(work));
         }
     }
     // The first call's turn, in its own category.
@@ -115,35 +139,49 @@ pub(super) async fn send_one<P: Pool>(
     if !written || stop.is_cancelled() {
         return Some(not_sent(work));
     }
-    let sent = send_calls(pool, pacers, &work, stop).await;
+    let (work, sent) = send_calls(pool, pacers, work, events, stop).await?;
     Some(Event::Sent(work, sent))
 }
 
 /// Sends the row's calls in order (`model::op::calls`; one for attribute operations), each
 /// paced by its category's pacer, the first in the turn already taken; stops at the first
-/// that does not succeed.
+/// that does not succeed. Between two calls, what the first did is journaled (a step)
+/// before the next is sent. The work comes back with only the operations whose calls were
+/// sent (`others`); None only if the recorder is gone (which ends the run anyway).
 async fn send_calls<P: Pool>(
     pool: &P,
     pacers: &Pacers,
-    work: &Work,
+    mut work: Work,
+    events: &mpsc::Sender<Event>,
     stop: &CancellationToken,
-) -> Sent {
+) -> Option<(Work, Sent)> {
     let mut total = sent(SendResult::Updated);
-    for (i, call) in work.calls().iter().enumerate() {
+    let calls = others::calls(&work);
+    let mut reached = Vec::new();
+    for (i, (call, op)) in calls.iter().enumerate() {
+        reached.extend(op.clone());
+        work.calls_sent += 1;
         let pacing = pacers.of(call.category());
         let one = send_call_from(pool, &pacing, call, stop, i == 0).await;
         total.attempts += one.attempts;
         total.throttled += one.throttled;
         total.unknown_outcomes += one.unknown_outcomes;
         total.result = one.result;
-        if !matches!(total.result, SendResult::Updated) {
+        if !matches!(total.result, SendResult::Updated) || i + 1 == calls.len() {
+            break;
+        }
+        let written;
+        (work, written) = others::step(work, op.clone(), events).await?;
+        if !written || stop.is_cancelled() {
+            total.result = SendResult::Interrupted;
             break;
         }
     }
-    total
+    work.others.retain(|d| reached.contains(d));
+    Some((work, total))
 }
 
-fn sent(result: SendResult) -> Sent {
+pub(super) fn sent(result: SendResult) -> Sent {
     Sent {
         result,
         attempts: 0,
@@ -203,94 +241,4 @@ fn recheck(work: &mut Work, user: &User, force: bool) -> Checked {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::row::Record;
-
-    fn work(changes: &[(&str, &str)], expected: Option<&[(&str, &str)]>) -> Work {
-        let values = |p: &[(&str, &str)]| -> Before {
-            p.iter()
-                .map(|(n, v)| (n.to_string(), Some(v.to_string())))
-                .collect()
-        };
-        let changes: Vec<(&str, Option<&str>)> =
-            changes.iter().map(|(n, v)| (*n, Some(*v))).collect();
-        Work {
-            record: Record::for_test("alice", &changes),
-            before: expected.map(values),
-            expected: expected.map(values),
-            earlier: None,
-            messages: 0,
-            pending: Vec::new(),
-        }
-    }
-
-    fn user(attrs: &[(&str, &str)]) -> User {
-        User {
-            username: "alice".into(),
-            attributes: attrs
-                .iter()
-                .map(|(n, v)| (n.to_string(), v.to_string()))
-                .collect(),
-            ..User::default()
-        }
-    }
-
-    fn names(work: &Work) -> Vec<&str> {
-        work.record.row.attrs().map(|c| c.name.as_str()).collect()
-    }
-
-    #[test]
-    fn a_value_changed_since_the_decision_is_a_conflict_unless_forced() {
-        let expected: &[(&str, &str)] = &[("nickname", "old")];
-        let mut w = work(&[("nickname", "new")], Some(expected));
-        let now = user(&[("nickname", "theirs")]);
-        assert!(matches!(recheck(&mut w, &now, false), Checked::Conflict(n) if n == ["nickname"]));
-        let mut w = work(&[("nickname", "new")], Some(expected));
-        assert!(matches!(recheck(&mut w, &now, true), Checked::Send));
-        let before = w.before.unwrap();
-        assert_eq!(before["nickname"].as_deref(), Some("theirs"), "read now");
-    }
-
-    #[test]
-    fn the_verified_flag_of_a_changing_address_is_kept_even_at_its_value() {
-        let expected: &[(&str, &str)] = &[
-            ("email", "a@old"),
-            ("email_verified", "true"),
-            ("nickname", "x"),
-        ];
-        let changes = [
-            ("email", "a@new"),
-            ("email_verified", "true"),
-            ("nickname", "y"),
-        ];
-        // Someone set the nickname to the target meanwhile: dropped; the flag goes with email.
-        let mut w = work(&changes, Some(expected));
-        let now = user(&[
-            ("email", "a@old"),
-            ("email_verified", "true"),
-            ("nickname", "y"),
-        ]);
-        assert!(matches!(recheck(&mut w, &now, false), Checked::Send));
-        assert_eq!(names(&w), ["email", "email_verified"]);
-        // The address already changed too: nothing left to send.
-        let mut w = work(&changes, Some(expected));
-        let now = user(&[
-            ("email", "a@new"),
-            ("email_verified", "true"),
-            ("nickname", "y"),
-        ]);
-        assert!(matches!(recheck(&mut w, &now, false), Checked::Unchanged));
-    }
-
-    #[test]
-    fn without_an_expectation_rows_go_as_they_are_with_the_values_read() {
-        let mut w = work(&[("nickname", "new"), ("locale", "fr")], None);
-        let now = user(&[("nickname", "theirs"), ("locale", "fr")]);
-        assert!(matches!(recheck(&mut w, &now, false), Checked::Send));
-        assert_eq!(names(&w), ["nickname", "locale"]);
-        let before = w.before.unwrap();
-        assert_eq!(before["nickname"].as_deref(), Some("theirs"));
-        assert_eq!(before["locale"].as_deref(), Some("fr"));
-    }
-}
+mod tests;

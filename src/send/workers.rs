@@ -143,6 +143,10 @@ pub(super) async fn record(
                 let written = recorder.intent(&work);
                 let _ = ack.send((work, written));
             }
+            Event::Step(work, op, ack) => {
+                let written = recorder.step(&work, op);
+                let _ = ack.send((work, written));
+            }
             Event::InputFailed(e) => recorder.stop(format!("cannot read the input: {e}")),
         }
         let rate = pacers.writes_rps();

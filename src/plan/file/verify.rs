@@ -7,16 +7,16 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use super::{PlanHeader, PlanTrailer, VERSION, is_trailer, read_header};
+use super::{MIN_VERSION, PlanHeader, PlanTrailer, VERSION, is_trailer, read_header};
 
 /// Reads the whole plan at `path` and checks that it ends with a trailer matching its
 /// entries: a plan cut short or altered is refused, naming what is wrong. Returns its header.
 pub fn verify(path: &Path) -> anyhow::Result<PlanHeader> {
     let header = read_header(path)?;
     let name = path.display();
-    if header.version < VERSION {
+    if header.version < MIN_VERSION {
         anyhow::bail!(
-            "{name} was made by an older cognito-bulk (plan format {}, this build checks {VERSION}): run plan again",
+            "{name} was made by an older cognito-bulk (plan format {}, this build reads {MIN_VERSION} to {VERSION}): run plan again",
             header.version
         );
     }

@@ -122,3 +122,29 @@ fn rows_left_out_are_listed_apart_and_their_keys_redacted() {
         "{md}"
     );
 }
+
+#[test]
+fn operations_of_every_kind_are_counted_and_sign_outs_named_as_final() {
+    use crate::model::op::{GroupChange, OpDiff, OpKind, SignOutDiff};
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("p.plan");
+    let mut w = file::PlanWriter::create(&plan, &header()).unwrap();
+    let mut entry = gold(2, "alice", None, None);
+    entry.changes.push(OpDiff::Group(GroupChange::add("admin")));
+    entry.changes.push(OpDiff::SignOut(SignOutDiff::default()));
+    w.write(&entry).unwrap();
+    w.finish().unwrap();
+    let mut summary = PlanSummary::default();
+    for kind in [OpKind::SetAttribute, OpKind::AddToGroup, OpKind::SignOut] {
+        summary.ops.add(kind, 1);
+    }
+    let out = dir.path().join("p.md");
+    write(&plan, &summary, &out, false).unwrap();
+    let md = std::fs::read_to_string(out).unwrap();
+    assert!(
+        md.contains("Operations: 1 attributes set, 1 group memberships added, 1 users signed out."),
+        "{md}"
+    );
+    assert!(md.contains("Sign-outs cannot be undone"), "{md}");
+    assert!(md.contains("group") && md.contains("admin"), "{md}");
+}

@@ -190,6 +190,16 @@ fn facts(r: &Report) -> Vec<(&'static str, String)> {
         "Failed rows file",
         r.failed_rows_file.clone().unwrap_or_else(none),
     ));
+    // Every operation kind the run made (`OpKind::ALL`: attributes, groups, enabled, sign-out).
+    if r.ops.total() > 0 {
+        rows.push(("Operations", r.ops.line()));
+    }
+    if let Some(n) = r.not_reversible.as_ref().filter(|n| n.count > 0) {
+        rows.push((
+            "Not reversible (left as they are)",
+            n.lines()[1..].join("; "),
+        ));
+    }
     rows
 }
 

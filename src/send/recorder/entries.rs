@@ -31,6 +31,9 @@ pub(super) fn entry(
         before: None,
         after: None,
         pending: Default::default(),
+        ops: Vec::new(),
+        groups_unread: false,
+        calls: 0,
     }
 }
 
@@ -81,4 +84,59 @@ pub(super) fn sent_after(work: &Work, outcome: Outcome, entry: &mut Entry) {
         }
     }
     entry.after = Some(after);
+}
+
+/// Format 4: the row's operations other than attributes on its intent or outcome entry, and
+/// (on an outcome, `with_done`) what earlier runs' calls of the row did (their steps), so
+/// that the outcome lists every operation of the row, whichever run sent it.
+pub(super) fn others(work: &Work, entry: &mut Entry, with_done: bool) {
+    let done = &work.done;
+    if with_done {
+        entry.ops.extend(done.ops.iter().cloned());
+        if !done.after.is_empty() {
+            let before = entry.before.get_or_insert_with(Default::default);
+            for (name, value) in &done.before {
+                before.entry(name.clone()).or_insert(value.clone());
+            }
+            let after = entry.after.get_or_insert_with(Default::default);
+            for (name, value) in &done.after {
+                after.entry(name.clone()).or_insert(value.clone());
+            }
+        }
+    }
+    entry.ops.extend(work.others.iter().cloned());
+    entry.calls = work.calls_sent;
+    entry.groups_unread = !work.groups_read
+        && entry
+            .ops
+            .iter()
+            .any(|d| matches!(d, crate::model::op::OpDiff::Group(_)));
+}
+
+/// A step: what one of the row's calls did (None: the attribute call, with the values it
+/// changed from and to; else the one operation), journaled before the next call is sent.
+pub(super) fn step(work: &Work, op: Option<crate::model::op::OpDiff>) -> Entry {
+    let mut entry = entry(&work.record, Outcome::Step, None, 0, 0);
+    match op {
+        None => {
+            let after = after_values(work);
+            let before = work.before.as_ref().map(|b| {
+                b.iter()
+                    .filter(|(name, _)| after.contains_key(*name))
+                    .map(|(n, v)| (n.clone(), v.clone()))
+                    .collect()
+            });
+            entry.before = before;
+            entry.after = Some(after);
+        }
+        Some(op) => {
+            entry.ops.push(op);
+            entry.groups_unread = !work.groups_read
+                && entry
+                    .ops
+                    .iter()
+                    .any(|d| matches!(d, crate::model::op::OpDiff::Group(_)));
+        }
+    }
+    entry
 }
