@@ -136,7 +136,7 @@ pub(super) async fn record(
             Event::Recovered(record, before) => recorder.recovered(&record, before),
             Event::Sent(work, sent) => {
                 throttled += u64::from(sent.throttled);
-                retries += u64::from(sent.attempts.saturating_sub(1));
+                retries += u64::from(sent.attempts.saturating_sub(work.calls_sent.max(1)));
                 recorder.sent(&work, sent);
             }
             Event::Intent(work, ack) => {
