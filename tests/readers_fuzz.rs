@@ -21,6 +21,7 @@ fn read_input(format: Format, bytes: &[u8]) {
         key_column: "username".into(),
         empty_cells: EmptyCells::Delete,
         client_metadata: BTreeMap::new(),
+        ops: Default::default(),
     };
     let Ok(opened) = input::read(Box::new(Cursor::new(bytes.to_vec())), "fuzz", &opts) else {
         return;
@@ -230,6 +231,7 @@ fn stray_quote_rows(values: &[String], crlf: bool) -> Vec<(u64, String, Option<S
         key_column: "username".into(),
         empty_cells: EmptyCells::Ignore,
         client_metadata: BTreeMap::new(),
+        ops: Default::default(),
     };
     let opened = input::read(Box::new(Cursor::new(text.into_bytes())), "in", &opts).unwrap();
     opened

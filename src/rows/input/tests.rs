@@ -13,6 +13,7 @@ fn options(format: Format) -> InputOptions {
         key_column: "username".into(),
         empty_cells: EmptyCells::Ignore,
         client_metadata: BTreeMap::new(),
+        ops: Default::default(),
     }
 }
 
