@@ -199,3 +199,58 @@ async fn disabling_over_a_tenth_of_the_pool_is_refused_naming_them_until_allowed
     assert_eq!(pool.enabled("u1"), Some(false));
     assert_eq!(pool.enabled("u2"), Some(false));
 }
+
+#[tokio::test]
+async fn a_plan_shows_the_new_operations_and_apply_plan_sends_them() {
+    let pool = fake(30);
+    pool.put_in_group("u1", "beta");
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(
+        dir.path(),
+        "in.csv",
+        "username,groups_add,groups_remove,enabled\nu1,admin,beta,false\nu2,,,\nu3,,,true\n",
+    );
+    let plan = dir.path().join("in.plan");
+    let md = dir.path().join("in.md");
+    let (plan_s, md_s) = (plan.to_str().unwrap(), md.to_str().unwrap());
+    let args = [
+        "plan",
+        &input,
+        "--user-pool-id",
+        POOL,
+        "--out",
+        plan_s,
+        "--markdown",
+        md_s,
+        "--sign-out",
+    ];
+    cognito_bulk(&pool, &args)
+        .await
+        .map_err(|f| f.error)
+        .unwrap();
+    let text = std::fs::read_to_string(&plan).unwrap();
+    for form in [
+        r#"{"op":"add_to_group","group":"admin"}"#,
+        r#"{"op":"remove_from_group","group":"beta"}"#,
+        r#"{"op":"set_enabled","before":true,"after":false}"#,
+        r#"{"op":"sign_out"}"#,
+    ] {
+        assert!(text.contains(form), "{form} in {text}");
+    }
+    // u3 is already enabled: nothing to change, so not signed out either.
+    assert!(!text.contains("\"u3\""), "{text}");
+    let markdown = std::fs::read_to_string(&md).unwrap();
+    assert!(markdown.contains("group"), "{markdown}");
+    assert!(markdown.contains("sign-out"), "{markdown}");
+    assert_eq!(pool.count(Api::AddToGroup), 0, "plan writes nothing");
+
+    let args = ["apply", "--plan", plan_s, "--user-pool-id", POOL, "--yes"];
+    cognito_bulk(&pool, &args)
+        .await
+        .map_err(|f| f.error)
+        .unwrap();
+    assert_eq!(pool.groups_of("u1"), set(&["admin"]));
+    assert_eq!(pool.enabled("u1"), Some(false));
+    assert_eq!(pool.sign_outs("u1"), 1);
+    assert_eq!(pool.sign_outs("u3"), 0);
+}
