@@ -158,7 +158,29 @@ pub async fn confirm(question: &str, stop: &CancellationToken) -> Result<bool, F
 
 #[cfg(test)]
 mod tests {
-    use super::paint;
+    use super::{paint, with_what_stays};
+    use crate::model::op::OpKind;
+    use crate::plan::summary::PlanSummary;
+
+    #[test]
+    fn the_question_says_sign_outs_cannot_be_undone() {
+        let mut summary = PlanSummary::default();
+        assert_eq!(with_what_stays(&summary, "Apply? "), "Apply? ");
+        summary.ops.add(OpKind::SignOut, 3);
+        let question = with_what_stays(&summary, "Apply? ");
+        assert_eq!(
+            question,
+            "3 users will be signed out, which cannot be undone. Apply? "
+        );
+        assert!(
+            summary
+                .notes()
+                .iter()
+                .any(|n| n.contains("cannot be undone")),
+            "{:?}",
+            summary.notes()
+        );
+    }
 
     #[test]
     fn colours_only_when_asked() {

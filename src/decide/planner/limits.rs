@@ -52,3 +52,31 @@ pub fn mass_disable(
         summary.disabled_names(),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn more_than_a_tenth_disabled_is_refused_naming_the_first_twenty_and_a_count() {
+        let mut summary = PlanSummary::default();
+        for i in 0..25 {
+            let d = crate::model::op::EnabledDiff::new(Some(true), false);
+            summary.ops.add(OpKind::DisableUser, 1);
+            summary.note_ops(&format!("u{i}"), &[OpDiff::Enabled(d)]);
+        }
+        assert_eq!(
+            mass_disable(&summary, 250, false),
+            Ok(()),
+            "exactly a tenth"
+        );
+        let why = mass_disable(&summary, 249, false).unwrap_err();
+        assert!(
+            why.contains("u0, u1") && why.contains("u19 (and 5 more)"),
+            "{why}"
+        );
+        assert!(!why.contains("u20"), "{why}");
+        assert!(why.contains(ALLOW_MASS_DISABLE), "{why}");
+        assert_eq!(mass_disable(&summary, 10, true), Ok(()));
+    }
+}
