@@ -254,3 +254,41 @@ async fn a_plan_shows_the_new_operations_and_apply_plan_sends_them() {
     assert_eq!(pool.sign_outs("u1"), 1);
     assert_eq!(pool.sign_outs("u3"), 0);
 }
+
+#[tokio::test]
+async fn a_match_input_with_memberships_is_refused_row_by_row_never_dropped() {
+    let pool = FakePool::new(&[("tier", true)]);
+    pool.add_user("u1", &[("email", "a@x.example"), ("custom:tier", "free")]);
+    pool.add_user("u2", &[("email", "b@x.example"), ("custom:tier", "free")]);
+    pool.add_group("admin");
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(
+        dir.path(),
+        "crm.csv",
+        "email,custom:tier,groups_add\na@x.example,pro,admin\nb@x.example,pro,\n",
+    );
+    let plan = dir.path().join("crm.plan");
+    let plan_s = plan.to_str().unwrap();
+    let args = [
+        "plan",
+        &input,
+        "--key-column",
+        "email",
+        "--match",
+        "email",
+        "--user-pool-id",
+        POOL,
+        "--out",
+        plan_s,
+    ];
+    cognito_bulk(&pool, &args)
+        .await
+        .map_err(|f| f.error)
+        .unwrap();
+    let text = std::fs::read_to_string(&plan).unwrap();
+    assert!(text.contains("attribute changes only"), "{text}");
+    assert!(
+        text.contains("\"u2\""),
+        "the row without groups goes on: {text}"
+    );
+}

@@ -40,6 +40,11 @@ pub fn check(
 /// (before any diff); true when the input cannot be read again here (standard input).
 fn may_disable_over(opts: &ApplyOptions, estimated: u64) -> bool {
     let limit = estimated / crate::decide::planner::MASS_DISABLE_SHARE;
+    // A stream (standard input, a FIFO) was read into a spool by the preparation: opening it
+    // again would wait for a writer that never comes.
+    if opts.input.as_os_str() == "-" || !std::fs::metadata(&opts.input).is_ok_and(|m| m.is_file()) {
+        return true;
+    }
     let Ok(reader) = input::open(&opts.input) else {
         return true;
     };
