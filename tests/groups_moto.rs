@@ -167,3 +167,43 @@ async fn exact_groups_from_a_file_leave_each_user_in_exactly_its_set() {
         "not in the input"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plan_disabling_over_a_tenth_is_flagged_and_apply_plan_needs_the_flag() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = seeded(&c).await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("off.csv");
+    // 9 of 70 users (u02 is disabled already, so 8 change): more than a tenth.
+    let mut text = String::from("username,enabled\n");
+    for i in 2..11 {
+        text.push_str(&format!("u{i:02},false\n"));
+    }
+    std::fs::write(&input, text).unwrap();
+    let plan = dir.path().join("off.plan");
+    let (input_s, plan_s) = (input.to_str().unwrap(), plan.to_str().unwrap());
+    let args = ["plan", input_s, "--user-pool-id", &pool, "--out", plan_s];
+    let run = cognito_bulk(&moto.url(), &args, None).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr.contains("apply will refuse this plan"),
+        "{run:?}"
+    );
+    assert!(
+        run.stdout.contains("8 users will be disabled: u03,"),
+        "{run:?}"
+    );
+    let args = ["apply", "--plan", plan_s, "--user-pool-id", &pool];
+    let refused = cognito_bulk(&moto.url(), &args, None).await;
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert!(
+        refused.stderr.contains("--allow-mass-disable"),
+        "{refused:?}"
+    );
+    assert!(enabled(&c, &pool, "u03").await, "nothing written");
+    let allowed = [&args[..], &["--allow-mass-disable"]].concat();
+    let run = cognito_bulk(&moto.url(), &allowed, None).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(!enabled(&c, &pool, "u10").await);
+}
