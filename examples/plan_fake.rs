@@ -70,6 +70,7 @@ async fn main() -> anyhow::Result<()> {
         key_column: "username".into(),
         empty_cells: EmptyCells::Ignore,
         client_metadata: Default::default(),
+        ops: Default::default(),
     };
     let opts = PlanOptions {
         input: input.clone(),

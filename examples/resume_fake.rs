@@ -78,6 +78,7 @@ async fn main() -> anyhow::Result<()> {
         key_column: "username".into(),
         empty_cells: EmptyCells::Ignore,
         client_metadata: Default::default(),
+        ops: Default::default(),
     };
     let journal_path = dir.path().join("run.journal");
     {

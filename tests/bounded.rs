@@ -18,6 +18,7 @@ fn jsonl_problems(line: &str) -> (Vec<String>, usize) {
         key_column: "username".into(),
         empty_cells: EmptyCells::Ignore,
         client_metadata: BTreeMap::new(),
+        ops: Default::default(),
     };
     let opened = input::read(Box::new(Cursor::new(line.as_bytes().to_vec())), "in", &opts)
         .expect("JSONL has no header");

@@ -9,18 +9,29 @@ use std::collections::BTreeMap;
 use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 
-use cognito_bulk::rows::input::{self, EmptyCells, Format, InputOptions};
+use cognito_bulk::rows::input::{self, EmptyCells, Format, InputOptions, RowOps};
 use cognito_bulk::{decide::validate, journal, plan::file};
 use proptest::prelude::*;
 use proptest::sample::Index;
 
-/// Reads every record of `bytes` as `format`, checking each row as a run would.
+/// Reads every record of `bytes` as `format`, checking each row as a run would: once as
+/// read by default, once with `--exact-groups --sign-out` (the `groups` column read).
 fn read_input(format: Format, bytes: &[u8]) {
+    read_input_with(format, bytes, RowOps::default());
+    let ops = RowOps {
+        exact_groups: true,
+        sign_out: true,
+    };
+    read_input_with(format, bytes, ops);
+}
+
+fn read_input_with(format: Format, bytes: &[u8], ops: RowOps) {
     let opts = InputOptions {
         format,
         key_column: "username".into(),
         empty_cells: EmptyCells::Delete,
         client_metadata: BTreeMap::new(),
+        ops,
     };
     let Ok(opened) = input::read(Box::new(Cursor::new(bytes.to_vec())), "fuzz", &opts) else {
         return;
@@ -230,6 +241,7 @@ fn stray_quote_rows(values: &[String], crlf: bool) -> Vec<(u64, String, Option<S
         key_column: "username".into(),
         empty_cells: EmptyCells::Ignore,
         client_metadata: BTreeMap::new(),
+        ops: Default::default(),
     };
     let opened = input::read(Box::new(Cursor::new(text.into_bytes())), "in", &opts).unwrap();
     opened

@@ -15,11 +15,11 @@ use anyhow::anyhow;
 use super::ask::{self, APPLY_UNASKED, PREVIEW_LINES, colour_on_stderr, confirm, show_preview};
 use super::backfill::{self, Rule, compute_plan, resumable, rule_lines};
 use super::context::{Connect, Context, Opened};
-use super::execute;
 use super::flags::{ApplyRun, Files, Rows, Sending};
 use super::outcome::{Failure, Outcome, setup, setup_or_stopped};
 use super::outputs::{self, Output, refuse_plan_with_run};
 use super::planned::{allowances_stated, check_plan};
+use super::{disable_rail, execute};
 use crate::cli::ApplyArgs;
 use crate::files;
 use crate::rows::input::Format;
@@ -168,6 +168,10 @@ async fn plan_rule<C: Connect>(
         run.read.allow_over_email_limit,
     )
     .map_err(setup)?;
+    let estimated = u64::try_from(described.estimated_number_of_users()).unwrap_or(0);
+    let allow_disable = run.read.allow_mass_disable;
+    crate::decide::planner::mass_disable(&summary, estimated, allow_disable)
+        .map_err(|why| setup(anyhow::anyhow!(why)))?;
     let yes = ctx.global.yes;
     let printer = ctx.printer().asking_if(!yes);
     for line in rule_lines(rule.args) {
@@ -253,6 +257,9 @@ async fn send_rows<C: Connect>(
     let stop = ctx.stop();
     let allow_over = run.read.allow_over_email_limit;
     let prepared = execute::prepare(&opened.pool, &opts, allow_over, &*reporter, &stop).await?;
+    let allow_disable = run.read.allow_mass_disable;
+    let described = opened.described.as_ref();
+    disable_rail::check(&opts, &prepared, described, allow_disable, &stop)?;
     if format != Format::Plan && !ctx.global.yes {
         let summary = execute::preview(ctx, &prepared, &opts, PREVIEW_LINES, &stop)?;
         let question = format!("Apply these changes to {}? [y/N] ", run.pool_id);

@@ -46,11 +46,8 @@ pub fn show_preview(printer: &Printer, summary: &PlanSummary, show: usize, colou
         for line in &summary.preview {
             printer.context(paint(line, colour));
         }
-        if summary.attributes > summary.preview.len() as u64 {
-            printer.context(format!(
-                "... and {} more attribute changes",
-                summary.attributes - summary.preview.len() as u64
-            ));
+        if let Some(more) = more_changes(summary) {
+            printer.context(format!("... and {more}"));
         }
     }
     for problem in summary.problems.iter().take(show) {
@@ -78,7 +75,7 @@ pub async fn preview_and_confirm<C>(
     if let Some(line) = context {
         printer.context(line);
     }
-    if !confirm(question, stop).await? {
+    if !confirm(&with_what_stays(summary, question), stop).await? {
         printer.context("nothing was written");
         return Ok(false);
     }
@@ -91,13 +88,31 @@ pub fn print_changes(printer: &Printer, summary: &PlanSummary, colour: bool, fil
     for line in &summary.preview {
         printer.out(paint(line, colour));
     }
-    let shown = summary.preview.len() as u64;
-    if summary.attributes > shown {
+    if let Some(more) = more_changes(summary) {
         let place = file.map_or(String::new(), |f| format!(" in {}", f.display()));
-        printer.out(format!(
-            "... and {} more attribute changes{place} (--show all lists them)",
-            summary.attributes - shown,
-        ));
+        printer.out(format!("... and {more}{place} (--show all lists them)"));
+    }
+}
+
+/// `12 more attribute changes` (or `changes`, when other operations are among them) past
+/// the preview's lines; None when every change is shown.
+fn more_changes(summary: &PlanSummary) -> Option<String> {
+    let shown = summary.preview.len() as u64;
+    let others = summary.ops.total().saturating_sub(summary.attributes);
+    let all = summary.attributes + others;
+    let what = match others {
+        0 => "attribute changes",
+        _ => "changes",
+    };
+    (all > shown).then(|| format!("{} more {what}", all - shown))
+}
+
+/// The question, prefixed with what cannot be undone (sign-outs), so that the answer is
+/// given knowing it.
+fn with_what_stays(summary: &PlanSummary, question: &str) -> String {
+    match summary.ops.get(crate::model::op::OpKind::SignOut) {
+        0 => question.to_string(),
+        n => format!("{n} users will be signed out, which cannot be undone. {question}"),
     }
 }
 
@@ -143,7 +158,29 @@ pub async fn confirm(question: &str, stop: &CancellationToken) -> Result<bool, F
 
 #[cfg(test)]
 mod tests {
-    use super::paint;
+    use super::{paint, with_what_stays};
+    use crate::model::op::OpKind;
+    use crate::plan::summary::PlanSummary;
+
+    #[test]
+    fn the_question_says_sign_outs_cannot_be_undone() {
+        let mut summary = PlanSummary::default();
+        assert_eq!(with_what_stays(&summary, "Apply? "), "Apply? ");
+        summary.ops.add(OpKind::SignOut, 3);
+        let question = with_what_stays(&summary, "Apply? ");
+        assert_eq!(
+            question,
+            "3 users will be signed out, which cannot be undone. Apply? "
+        );
+        assert!(
+            summary
+                .notes()
+                .iter()
+                .any(|n| n.contains("cannot be undone")),
+            "{:?}",
+            summary.notes()
+        );
+    }
 
     #[test]
     fn colours_only_when_asked() {

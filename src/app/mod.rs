@@ -10,6 +10,7 @@ mod apply;
 mod ask;
 mod backfill;
 mod context;
+mod disable_rail;
 mod execute;
 mod export;
 mod flags;

@@ -79,6 +79,12 @@ async fn from_input<C: Connect>(ctx: &Context<C>, args: &PlanArgs) -> Result<Out
     reporter.finished();
     write_markdown(args, &opts.out, &summary)?;
     show(ctx, args, &opts, &summary);
+    // The mass-disable rail refuses such a plan at `apply`: said now, with the users.
+    let estimated = u64::try_from(described.estimated_number_of_users()).unwrap_or(0);
+    if let Err(why) = crate::decide::planner::mass_disable(&summary, estimated, false) {
+        ctx.printer()
+            .problem(format!("apply will refuse this plan: {why}"));
+    }
     Ok(outcome::of_plan(args.detailed_exitcode, &summary))
 }
 

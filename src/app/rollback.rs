@@ -133,6 +133,7 @@ fn plan_rows() -> InputOptions {
         key_column: "username".into(),
         empty_cells: EmptyCells::Ignore,
         client_metadata: Default::default(),
+        ops: Default::default(),
     }
 }
 

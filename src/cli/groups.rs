@@ -6,7 +6,7 @@ use clap::Args;
 
 use super::values::parse_key_value;
 use crate::model::source::Source;
-use crate::rows::input::{EmptyCells, Format, InputOptions};
+use crate::rows::input::{EmptyCells, Format, InputOptions, RowOps};
 
 /// The AWS settings, for the commands that call AWS.
 #[derive(Debug, Clone, Default, Args)]
@@ -39,6 +39,14 @@ pub struct InputArgs {
     /// Client metadata sent with every row (repeatable); a row's own entries win.
     #[arg(long, value_name = "KEY=VALUE", value_parser = parse_key_value)]
     pub client_metadata: Vec<(String, String)>,
+    /// Read the `groups` column as each user's full set of groups: users are added to the
+    /// groups listed and removed from every other group (reads every group of the pool).
+    #[arg(long)]
+    pub exact_groups: bool,
+    /// Sign each changed user out everywhere (AdminUserGlobalSignOut) after its other
+    /// changes, so that its next tokens carry the new values. Cannot be undone.
+    #[arg(long)]
+    pub sign_out: bool,
 }
 
 impl InputArgs {
@@ -49,6 +57,10 @@ impl InputArgs {
             key_column: self.key_column.clone(),
             empty_cells: self.empty_cells,
             client_metadata: self.client_metadata.iter().cloned().collect(),
+            ops: RowOps {
+                exact_groups: self.exact_groups,
+                sign_out: self.sign_out,
+            },
         }
     }
 }
@@ -76,6 +88,10 @@ pub struct ReadArgs {
     /// pending (the users are mailed another code); by default they are not sent again.
     #[arg(long)]
     pub resend_pending: bool,
+    /// Allow a run that disables more than 10% of the pool's users (its estimated number):
+    /// without it such a run is refused before any write.
+    #[arg(long)]
+    pub allow_mass_disable: bool,
 }
 
 /// Computed backfills: values from templates, the pool as input, matching by any attribute.

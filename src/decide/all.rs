@@ -148,6 +148,7 @@ pub fn decide_all(
             } => {
                 summary.overwritten_at_sign_in += u64::from(overwritten_at_sign_in);
                 count_change(&mut summary, &diffs, &messages, &pending);
+                summary.note_ops(&user, &diffs);
                 if locks_out {
                     summary.locked_out.push(user.clone());
                 }

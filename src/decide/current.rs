@@ -46,6 +46,10 @@ pub struct Current {
 pub struct Kept {
     pub identity: Identity,
     pub attributes: BTreeMap<String, String>,
+    /// The groups it is in, of those read (`decide::groups`); None: membership not read.
+    pub groups: Option<BTreeSet<String>>,
+    /// Its `enabled` flag as ListUsers or AdminGetUser gave it (None: not given).
+    pub enabled: Option<bool>,
 }
 
 /// Which user a key names.
@@ -200,6 +204,8 @@ impl Current {
                         sub,
                     },
                     attributes: kept,
+                    groups: None,
+                    enabled: None,
                 });
                 self.by_username
                     .insert(username.to_string(), self.users.len() - 1);
@@ -235,6 +241,25 @@ impl Current {
 }
 
 impl Current {
+    /// The kept user whose real username is `username` (membership and status are noted
+    /// on it: see `decide::groups`).
+    pub fn kept_mut(&mut self, username: &str) -> Option<&mut Kept> {
+        let i = *self.by_username.get(username)?;
+        self.users.get_mut(i)
+    }
+
+    /// Every kept user.
+    pub fn every_kept_mut(&mut self) -> impl Iterator<Item = &mut Kept> {
+        self.users.iter_mut()
+    }
+
+    /// Notes a kept user's `enabled` flag as the read gave it.
+    pub fn note_enabled(&mut self, username: &str, enabled: Option<bool>) {
+        if let Some(kept) = self.kept_mut(username) {
+            kept.enabled = enabled;
+        }
+    }
+
     /// Empty current values to be filled from a ListUsers pass made elsewhere (a computed
     /// backfill reads the pool once, for its templates and its diff; its rows name users by
     /// their usernames).

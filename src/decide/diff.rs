@@ -1,7 +1,6 @@
 //! Diffing a row against the user's current values: what would really change.
 
-use std::collections::BTreeMap;
-
+use crate::decide::groups::exact;
 use crate::model::op::{Now, OpDiff};
 use crate::model::row::{Before, Row};
 
@@ -17,15 +16,16 @@ pub enum RowPlan {
     Change(Vec<OpDiff>),
 }
 
-/// Diffs `row` against `current` (the user's attributes, None if the user does not exist):
-/// each operation diffs itself (`model::op`), one already done drops out.
-pub fn diff(row: &Row, current: Option<&BTreeMap<String, String>>) -> RowPlan {
-    let Some(attributes) = current else {
+/// Diffs `row` against `current` (what the user holds, None if the user does not exist):
+/// each operation diffs itself (`model::op`), one already done drops out. A full set of
+/// groups becomes its adds and removes first; a sign-out alone (nothing else changes) drops.
+pub fn diff(row: &Row, current: Option<Now<'_>>) -> RowPlan {
+    let Some(now) = current else {
         return RowPlan::NotFound;
     };
-    let now = Now::attributes(attributes);
-    let changes: Vec<OpDiff> = row.ops.iter().filter_map(|op| op.diff(now)).collect();
-    if changes.is_empty() {
+    let ops = exact::ops(row, now.groups);
+    let changes: Vec<OpDiff> = ops.iter().filter_map(|op| op.diff(now)).collect();
+    if !changes_more_than_sign_out(&changes) {
         RowPlan::Unchanged
     } else {
         RowPlan::Change(changes)
@@ -36,16 +36,10 @@ pub fn diff(row: &Row, current: Option<&BTreeMap<String, String>>) -> RowPlan {
 /// attribute's value before the change). An operation already done is dropped; one whose
 /// subject holds neither what the plan saw nor the target was changed by someone else since
 /// the plan was made: a conflict, unless `force` (then it is sent over the new value).
-pub fn against_plan(
-    row: &Row,
-    planned: &Before,
-    now: &BTreeMap<String, String>,
-    force: bool,
-) -> RowPlan {
-    let now = Now::attributes(now);
+pub fn against_plan(row: &Row, planned: &Before, now: Now<'_>, force: bool) -> RowPlan {
     let mut conflicts = Vec::new();
     let mut changes = Vec::new();
-    for op in &row.ops {
+    for op in &exact::ops(row, now.groups) {
         let Some(d) = op.diff(now) else {
             continue;
         };
@@ -56,11 +50,17 @@ pub fn against_plan(
     }
     if !conflicts.is_empty() && !force {
         RowPlan::Conflict(conflicts)
-    } else if changes.is_empty() {
+    } else if !changes_more_than_sign_out(&changes) {
         RowPlan::Unchanged
     } else {
         RowPlan::Change(changes)
     }
+}
+
+/// Whether `changes` hold a change besides a sign-out: a user with nothing else to change is
+/// not signed out.
+pub fn changes_more_than_sign_out(changes: &[OpDiff]) -> bool {
+    changes.iter().any(|d| !matches!(d, OpDiff::SignOut(_)))
 }
 
 /// How the preview names a user: the username, with the email beside it when the username is
@@ -82,6 +82,8 @@ pub fn user_label(username: &str, email: Option<&str>) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
     use crate::model::row::{AttrChange, AttrDiff, Op};
 
@@ -110,6 +112,7 @@ mod tests {
                 .map(|(n, v)| Op::Attribute(AttrChange::new(*n, v.map(str::to_string))))
                 .collect(),
             client_metadata: Default::default(),
+            exact_groups: None,
         }
     }
 
@@ -139,7 +142,7 @@ mod tests {
             ("zoneinfo", None),
             ("email", None),
         ]);
-        let RowPlan::Change(d) = diff(&r, Some(&current)) else {
+        let RowPlan::Change(d) = diff(&r, Some(Now::attributes(&current))) else {
             panic!()
         };
         let d: Vec<AttrDiff> = d.iter().filter_map(OpDiff::attribute).cloned().collect();
@@ -159,7 +162,10 @@ mod tests {
             ]
         );
         assert_eq!(
-            diff(&row(&[("nickname", Some("al"))]), Some(&current)),
+            diff(
+                &row(&[("nickname", Some("al"))]),
+                Some(Now::attributes(&current))
+            ),
             RowPlan::Unchanged
         );
         assert_eq!(diff(&r, None), RowPlan::NotFound);

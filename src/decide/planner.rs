@@ -7,13 +7,18 @@ use std::collections::HashSet;
 
 use crate::cognito::config::{Federation, Messaging};
 use crate::decide::current::{Current, Resolved};
-use crate::decide::diff::{RowPlan, against_plan, diff};
+use crate::decide::diff::{RowPlan, against_plan, changes_more_than_sign_out, diff};
+use crate::decide::groups::exact;
 use crate::decide::schema::Schema;
-use crate::model::op::{OpDiff, attributes_apart};
+use crate::model::op::{Now, OpDiff, attributes_apart};
 use crate::model::row::{Code, Problem, Record};
 use crate::rows::scan::{Duplicates, user_key};
 
+mod limits;
 mod rails;
+
+use limits::group_limit;
+pub use limits::{MASS_DISABLE_SHARE, mass_disable};
 
 /// What a row comes to.
 #[derive(Debug, Clone, PartialEq)]
@@ -123,12 +128,12 @@ impl Planner<'_> {
         if !record.is_valid() {
             return Decision::Invalid;
         }
-        let now = match self.current {
+        let kept = match self.current {
             Some(current) => {
                 match current.resolve(&record.row.username, record.identity.as_ref()) {
                     Resolved::User(kept) => {
                         record.identity = Some(kept.identity.clone());
-                        Some(&kept.attributes)
+                        Some(kept)
                     }
                     Resolved::NotFound => return Decision::NotFound,
                     Resolved::Ambiguous(users) => {
@@ -140,12 +145,18 @@ impl Planner<'_> {
             }
             None => None,
         };
-        let planned = match (now, &record.before) {
-            (Some(now), Some(before)) => against_plan(&record.row, before, now, self.force),
-            (Some(now), None) => diff(&record.row, Some(now)),
+        let now = kept.map(|k| &k.attributes);
+        let held = kept.map(|k| Now {
+            attributes: &k.attributes,
+            groups: k.groups.as_ref(),
+            enabled: k.enabled,
+        });
+        let planned = match (held, &record.before) {
+            (Some(held), Some(before)) => against_plan(&record.row, before, held, self.force),
+            (Some(held), None) => diff(&record.row, Some(held)),
             // No current values: every operation is sent as it is.
             (None, _) => RowPlan::Change(
-                (record.row.ops.iter())
+                (exact::ops(&record.row, None).iter())
                     .map(|op| op.unread(record.before.as_ref()))
                     .collect(),
             ),
@@ -169,13 +180,14 @@ impl Planner<'_> {
                 let key = (user, d.name.clone(), d.after.clone().unwrap_or_default());
                 !self.already_pending.contains(&key)
             });
-            if diffs.iter().all(|d| d.before == d.after) && others.is_empty() {
+            if diffs.iter().all(|d| d.before == d.after) && !changes_more_than_sign_out(&others) {
                 return Decision::Unchanged;
             }
         }
         let overwritten_at_sign_in = self.overwritten_at_sign_in(record, &diffs, now);
         let effects = self.effects(&diffs, now);
         self.rails(record, &diffs, &effects);
+        group_limit(record, kept.and_then(|k| k.groups.as_ref()), &others);
         if record.is_valid() {
             Decision::Change {
                 diffs: diffs.into_iter().map(OpDiff::from).chain(others).collect(),

@@ -149,7 +149,10 @@ pub async fn read_pool<P: Pool>(
         wanted.insert("identities".into());
     }
     let current = current_values::read(scanned, io, reading, source, &wanted, reporter, stop);
-    let current = current.await?;
+    let mut current = current.await?;
+    // The groups the input names: checked to exist, and their members read.
+    let (pool, id) = (reading.pool, reading.user_pool_id);
+    crate::decide::groups::read(pool, id, &scanned.scan, current.as_mut(), stop).await?;
     Ok(PoolState {
         schema,
         current,

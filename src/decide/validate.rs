@@ -20,7 +20,8 @@ pub fn check(record: &mut Record) {
             "the user key contains a NUL character",
         ));
     }
-    if record.row.ops.is_empty() && record.problems.is_empty() {
+    let no_ops = record.row.ops.is_empty() && record.row.exact_groups.is_none();
+    if no_ops && record.problems.is_empty() {
         record.problems.push(Problem::row(
             Code::NoChanges,
             "the row changes no attribute",

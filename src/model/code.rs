@@ -44,6 +44,8 @@ codes! {
     ImmutableAttribute = "ImmutableAttribute",
     InvalidBoolean = "InvalidBoolean",
     InvalidCharacter = "InvalidCharacter",
+    /// A group column that cannot be read (a bad name, a group both added and removed).
+    InvalidGroup = "InvalidGroup",
     InvalidNumber = "InvalidNumber",
     InvalidPhoneNumber = "InvalidPhoneNumber",
     /// A row that is invalid for a reason without a code of its own (also an unknown code
@@ -58,6 +60,8 @@ codes! {
     SchemaViolation = "SchemaViolation",
     /// A computed row whose template could not be rendered.
     TemplateFailed = "TemplateFailed",
+    /// The user would end in more groups than Cognito allows one user (100).
+    TooManyGroups = "TooManyGroups",
     UnknownAttribute = "UnknownAttribute",
     /// No such user: spelled as Cognito names the error its call would answer.
     UserNotFound = "UserNotFoundException",

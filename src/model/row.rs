@@ -3,7 +3,7 @@
 //! A row is parsed from one CSV record or one JSONL line. It keeps its raw form so that a
 //! failed row can be written back out in the input's own format, ready to be fixed and re-fed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 pub use super::code::Code;
@@ -21,6 +21,9 @@ pub struct Row {
     /// What to do to the user, in order (see `model::op`).
     pub ops: Vec<Op>,
     pub client_metadata: BTreeMap<String, String>,
+    /// The user's full set of groups (`groups` with `--exact-groups`): the user ends in
+    /// exactly these. Becomes adds and removes once its membership is read (the planner).
+    pub exact_groups: Option<BTreeSet<String>>,
 }
 
 impl Row {
@@ -159,6 +162,7 @@ impl Record {
                     .map(|(n, v)| Op::Attribute(AttrChange::new(*n, v.map(str::to_string))))
                     .collect(),
                 client_metadata: BTreeMap::new(),
+                exact_groups: None,
             },
             problems: vec![],
             before: None,

@@ -31,6 +31,7 @@ impl PlanSummary {
             thousands(self.messages)
         ));
         notes.extend(self::notes(self, &self.messaging));
+        notes.extend(self.ops_notes());
         notes
     }
 }

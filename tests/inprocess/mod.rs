@@ -26,6 +26,7 @@ pub fn options(input: &Path, dir: &Path) -> ApplyOptions {
             key_column: "username".into(),
             empty_cells: EmptyCells::Ignore,
             client_metadata: Default::default(),
+            ops: Default::default(),
         },
         user_pool_id: "us-east-1_fake".into(),
         rps: 2000.0,

@@ -84,6 +84,7 @@ mod tests {
             key_column: "Email".into(),
             empty_cells: EmptyCells::Ignore,
             client_metadata: Default::default(),
+            ops: Default::default(),
         };
         let a = BackfillArgs {
             set: vec!["custom:t={{ email | domain }}".into()],

@@ -214,6 +214,13 @@ fn computed_row(
             }
             rows.rendered(row.line, user, computed, &BTreeMap::new())?
         }
+        // Memberships and status are not carried into computed rows: refused, never dropped.
+        (None, Some(record), _) if unsent_ops(&record) => {
+            let why = "--match passes on attribute changes only: this row's enabled or \
+                       groups columns would not be sent; apply it keyed by username instead";
+            rows.invalid(row.line, user, &Problem::row(Code::InvalidRow, why))?;
+            false
+        }
         (None, Some(record), _) => {
             let changes = record
                 .row
@@ -226,6 +233,14 @@ fn computed_row(
         }
         (None, None, _) => false,
     })
+}
+
+/// Whether an input row matched with `--match` has operations a computed row cannot carry
+/// (memberships, the `enabled` flag; a sign-out is added again by `--sign-out`).
+fn unsent_ops(record: &crate::model::row::Record) -> bool {
+    use crate::model::op::Op;
+    let other = |op: &Op| matches!(op, Op::Group(_) | Op::Enabled(_));
+    record.row.exact_groups.is_some() || record.row.ops.iter().any(other)
 }
 
 /// Of the users found for a folded key, those the key names in its own case (a

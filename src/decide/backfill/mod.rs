@@ -89,6 +89,7 @@ pub async fn compute<P: Pool>(
         key_column: "username".into(),
         empty_cells: EmptyCells::Ignore,
         client_metadata: spec.input_options.client_metadata.clone(),
+        ops: spec.input_options.ops,
     };
     let display = match spec.input {
         None => format!("pool {}", spec.user_pool_id),

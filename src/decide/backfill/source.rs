@@ -190,6 +190,7 @@ mod tests {
             key_column: key.into(),
             empty_cells: EmptyCells::Ignore,
             client_metadata: Default::default(),
+            ops: Default::default(),
         }
     }
 

@@ -16,6 +16,7 @@ async fn compute_rule(set: &str, where_: Option<&str>) -> anyhow::Result<Compute
         key_column: "username".into(),
         empty_cells: EmptyCells::Ignore,
         client_metadata: Default::default(),
+        ops: Default::default(),
     };
     let spec = Spec {
         user_pool_id: "us-east-1_fake",
@@ -71,6 +72,7 @@ async fn input_keys_name_users_as_cognito_resolves_them() {
         key_column: "username".into(),
         empty_cells: EmptyCells::Ignore,
         client_metadata: Default::default(),
+        ops: Default::default(),
     };
     let spec = Spec {
         user_pool_id: "us-east-1_fake",
@@ -221,5 +223,6 @@ fn email_keyed_csv() -> InputOptions {
         key_column: "email".into(),
         empty_cells: EmptyCells::Ignore,
         client_metadata: Default::default(),
+        ops: Default::default(),
     }
 }

@@ -68,7 +68,10 @@ pub async fn list<P: Pool>(
         for user in page?.users {
             seen += 1;
             match current.named_by(&user, input_users) {
-                true => current.keep(&user.username, &user.attributes, wanted, None),
+                true => {
+                    current.keep(&user.username, &user.attributes, wanted, None);
+                    current.note_enabled(&user.username, user.enabled);
+                }
                 false => current.note_aliases(&user.username, &user.attributes),
             }
         }
@@ -130,6 +133,7 @@ pub async fn get<P: Pool>(
                     current.users_read += 1;
                 }
                 current.keep(&found.username, &found.attributes, wanted, Some(&user));
+                current.note_enabled(&found.username, found.enabled);
                 // Kept by the names the pool resolves to them (a verified alias only, ...):
                 // a key that names two users then resolves to both, `AmbiguousMatch`.
                 for other in others.iter().filter(|o| o.username != found.username) {

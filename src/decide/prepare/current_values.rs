@@ -156,6 +156,7 @@ mod tests {
             key_column: "username".into(),
             empty_cells: EmptyCells::Ignore,
             client_metadata: Default::default(),
+            ops: Default::default(),
         };
         let scan = scan::scan(&path, "in.csv", &io).unwrap();
         let scanned = Scanned {

@@ -3,8 +3,9 @@
 use std::collections::HashSet;
 use std::io::Read;
 
+use super::columns::{self, OpCells, OpColumn};
 use super::quotes::{self, QuoteProblem, Splitter};
-use super::{EmptyCells, InputError, InputOptions, Opened, Records};
+use super::{EmptyCells, InputError, InputOptions, Opened, Records, RowOps};
 use crate::model::row::{AttrChange, Change, Code, Problem, RawRecord, Record, Row};
 
 /// What each column of the file is for.
@@ -12,6 +13,8 @@ use crate::model::row::{AttrChange, Change, Code, Problem, RawRecord, Record, Ro
 enum Column {
     Key,
     Attribute(String),
+    /// `enabled`, `groups_add`, `groups_remove`, `groups` (see `super::columns`).
+    Op(OpColumn),
     /// `error_code` / `error_message` from a failed-rows file.
     Ignored,
 }
@@ -25,7 +28,7 @@ pub(super) fn read(
     opts: &InputOptions,
 ) -> Result<Opened, InputError> {
     let mut csv = Splitter::new(reader);
-    let (headers, columns) = header(&mut csv, display, &opts.key_column)?;
+    let (headers, columns) = header(&mut csv, display, &opts.key_column, opts.ops)?;
     Ok(Opened {
         records: records(csv, columns, opts, display),
         csv_header: Some(headers),
@@ -37,6 +40,7 @@ fn header(
     csv: &mut Csv,
     display: &str,
     key_column: &str,
+    ops: RowOps,
 ) -> Result<(csv::StringRecord, Vec<Column>), InputError> {
     let header_error = |message: String| InputError::Header {
         path: display.to_string(),
@@ -68,7 +72,7 @@ fn header(
             )));
         }
     };
-    let columns = columns(&headers, key_column).map_err(header_error)?;
+    let columns = columns(&headers, key_column, ops).map_err(header_error)?;
     Ok((headers, columns))
 }
 
@@ -116,7 +120,7 @@ fn data_row(split: quotes::Split, columns: &[Column], opts: &InputOptions) -> Re
 }
 
 /// Maps the header row to columns, refusing headers that would make every row wrong.
-fn columns(headers: &csv::StringRecord, key: &str) -> Result<Vec<Column>, String> {
+fn columns(headers: &csv::StringRecord, key: &str, ops: RowOps) -> Result<Vec<Column>, String> {
     if !headers.iter().any(|h| h == key) {
         return Err(format!(
             "no column {key:?} names the user (use --key-column to pick another)"
@@ -133,6 +137,13 @@ fn columns(headers: &csv::StringRecord, key: &str) -> Result<Vec<Column>, String
             Column::Key
         } else if super::ignored_field(name) {
             Column::Ignored
+        } else if let Some(op) = OpColumn::of(name) {
+            if op == OpColumn::Groups
+                && let Some(why) = columns::groups_needs_flag(ops)
+            {
+                return Err(format!("column {why}"));
+            }
+            Column::Op(op)
         } else if name.is_empty() {
             return Err(format!("column {} has no name", i + 1));
         } else {
@@ -164,8 +175,10 @@ fn to_record(
         username: String::new(),
         ops: Vec::new(),
         client_metadata: opts.client_metadata.clone(),
+        exact_groups: None,
     };
     let mut problems = Vec::new();
+    let mut cells = OpCells::default();
     if fields.len() != columns.len() {
         problems.push(Problem::row(
             Code::MalformedRow,
@@ -190,12 +203,17 @@ fn to_record(
                     name,
                     format!("invalid UTF-8 at byte {byte} of the value"),
                 )),
+                Column::Op(op) => problems.push(Problem::row(
+                    Code::MalformedRow,
+                    format!("column {}: invalid UTF-8 at byte {byte}", op.name()),
+                )),
                 Column::Ignored => {}
             }
         }
         match column {
             Column::Key => row.username = value.to_string(),
             Column::Ignored => {}
+            Column::Op(op) => cells.cell(*op, value, &mut problems),
             Column::Attribute(name) => {
                 let change = match (value.is_empty(), opts.empty_cells) {
                     (false, _) => Change::Set(value.to_string()),
@@ -209,6 +227,7 @@ fn to_record(
             }
         }
     }
+    cells.finish(&mut row, opts.ops, &mut problems);
     Record {
         index: 0,
         raw: RawRecord::Csv(fields),

@@ -6,6 +6,7 @@ use std::io::{BufRead, BufReader, Read};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use super::columns::{self, OpCells, OpColumn};
 use super::json_object::{Members, at_column, is_number, offset_in};
 use super::{InputError, InputOptions, Records};
 use crate::model::row::{AttrChange, Change, Code, Problem, RawRecord, Record, Row};
@@ -27,7 +28,13 @@ pub(super) fn read(reader: Box<dyn Read + Send>, display: &str, opts: &InputOpti
                     if buf.iter().all(u8::is_ascii_whitespace) {
                         continue;
                     }
-                    return Some(Ok(parse_line(&buf, line_no, &opts)));
+                    // A `groups` key without --exact-groups: the input as a whole is refused.
+                    return Some(parse_line(&buf, line_no, &opts).map_err(|message| {
+                        InputError::Header {
+                            path: display.clone(),
+                            message: format!("line {line_no}: key {message}"),
+                        }
+                    }));
                 }
                 Err(source) => {
                     done = true;
@@ -42,19 +49,29 @@ pub(super) fn read(reader: Box<dyn Read + Send>, display: &str, opts: &InputOpti
     }))
 }
 
-fn parse_line(bytes: &[u8], line: u64, opts: &InputOptions) -> Record {
+/// One line as a record; Err: the line has a `groups` key without `--exact-groups`.
+fn parse_line(bytes: &[u8], line: u64, opts: &InputOptions) -> Result<Record, String> {
     let mut row = Row {
         line,
         username: String::new(),
         ops: Vec::new(),
         client_metadata: opts.client_metadata.clone(),
+        exact_groups: None,
     };
     let mut problems = utf8_problems(bytes);
     let text = String::from_utf8_lossy(bytes);
     let object = match object(&text) {
         Ok(object) => object,
-        Err(message) => return malformed(row, &text, problems, message),
+        Err(message) => return Ok(malformed(row, &text, problems, message)),
     };
+    if object
+        .members
+        .iter()
+        .any(|(k, _)| k == OpColumn::Groups.name())
+        && let Some(why) = columns::groups_needs_flag(opts.ops)
+    {
+        return Err(why);
+    }
     let (written, as_text) = fields(&object, &text, opts, &mut row, &mut problems);
     // An object cannot hold a key twice, nor a value nested too deep for a `Value`: such a
     // line is written back as it was.
@@ -62,14 +79,14 @@ fn parse_line(bytes: &[u8], line: u64, opts: &InputOptions) -> Record {
         false => RawRecord::Json(written),
         true => RawRecord::Text(trim_line(&text)),
     };
-    Record {
+    Ok(Record {
         index: 0,
         raw,
         row,
         problems,
         before: None,
         identity: None,
-    }
+    })
 }
 
 /// Bad bytes are reported, and the rest of the line is still read (with U+FFFD in their
@@ -110,6 +127,7 @@ fn fields(
     }
     let mut written = serde_json::Map::new();
     let mut as_text = !object.repeated.is_empty();
+    let mut cells = OpCells::default();
     let parse = |value: &RawValue, key: &str, problems: &mut Vec<Problem>| {
         parse(value, key, line, problems)
     };
@@ -125,11 +143,19 @@ fn fields(
                 parse(value, key, problems)
             }
             k if super::ignored_field(k) => parse(value, key, problems),
+            k if let Some(op) = OpColumn::of(k) => {
+                let parsed = parse(value, key, problems);
+                if let Some(v) = &parsed {
+                    cells.json(op, v, problems);
+                }
+                parsed
+            }
             k => {
                 problems.push(Problem::row(
                     Code::MalformedRow,
                     format!(
-                        "unknown field {k:?} (expected {:?}, \"attributes\", \"client_metadata\")",
+                        "unknown field {k:?} (expected {:?}, \"attributes\", \"client_metadata\", \
+                         \"enabled\", \"groups_add\", \"groups_remove\", \"groups\")",
                         opts.key_column
                     ),
                 ));
@@ -142,6 +168,7 @@ fn fields(
             None => as_text = true,
         }
     }
+    cells.finish(row, opts.ops, problems);
     (written, as_text)
 }
 

@@ -5,6 +5,7 @@
 //! header that makes the whole file meaningless are errors of the reader itself.
 
 mod bom;
+mod columns;
 mod csv_input;
 mod json_object;
 mod jsonl_input;
@@ -78,12 +79,28 @@ pub struct InputOptions {
     pub empty_cells: EmptyCells,
     /// Client metadata sent with every row; a row's own entries win.
     pub client_metadata: BTreeMap<String, String>,
+    /// What the operation columns mean (`groups`, `--sign-out`).
+    pub ops: RowOps,
 }
+
+/// The flags that change what a row's operations are: fixed for a whole run, and recorded
+/// with the input's options (a journal made without them is not resumed with them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RowOps {
+    /// `--exact-groups`: the `groups` column is the user's full set of groups. Without it a
+    /// `groups` column is refused (it would remove users from every other group).
+    pub exact_groups: bool,
+    /// `--sign-out`: each row that changes anything signs its user out last.
+    pub sign_out: bool,
+}
+
+pub use columns::{MAX_GROUPS_PER_USER, OpColumn, too_many_groups};
 
 pub use crate::model::row::ERROR_FIELDS;
 
-/// Fields `export --with-status` adds; ignored on input.
-pub const STATUS_FIELDS: [&str; 2] = ["user_status", "enabled"];
+/// Fields `export --with-status` adds that are ignored on input (its `enabled` column is an
+/// operation column: see [`OpColumn`]).
+pub const STATUS_FIELDS: [&str; 1] = ["user_status"];
 
 /// Whether a CSV column or JSONL key is one the tool wrote and ignores on input.
 pub fn ignored_field(name: &str) -> bool {
@@ -188,11 +205,19 @@ fn spool(
 impl InputOptions {
     /// The options that change what a row means, as recorded in journals and plans.
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({
+        let mut json = serde_json::json!({
             "format": format!("{:?}", self.format).to_lowercase(),
             "key_column": self.key_column,
             "empty_cells": format!("{:?}", self.empty_cells).to_lowercase(),
             "client_metadata": self.client_metadata,
-        })
+        });
+        // Only when given, so that the options of runs made before these flags still match.
+        if self.ops.exact_groups {
+            json["exact_groups"] = true.into();
+        }
+        if self.ops.sign_out {
+            json["sign_out"] = true.into();
+        }
+        json
     }
 }

@@ -55,6 +55,7 @@ fn to_record(text: &str, file_line: u64) -> Record {
                     username: String::new(),
                     ops: vec![],
                     client_metadata: Default::default(),
+                    exact_groups: None,
                 },
                 problems: vec![Problem::row(
                     Code::MalformedRow,
@@ -91,6 +92,7 @@ fn to_record(text: &str, file_line: u64) -> Record {
             username: entry.user,
             ops,
             client_metadata: entry.client_metadata,
+            exact_groups: None,
         },
         problems: vec![],
         before: Some(before),
@@ -121,6 +123,7 @@ fn left_out(entry: &PlanEntry, left: &LeftOut, file_line: u64) -> Record {
             username: entry.user.clone(),
             ops: vec![],
             client_metadata: Default::default(),
+            exact_groups: None,
         },
         problems: vec![Problem::row(Code::from_text(&left.code), message)],
         before: None,

@@ -13,10 +13,11 @@ fn options(format: Format) -> InputOptions {
         key_column: "username".into(),
         empty_cells: EmptyCells::Ignore,
         client_metadata: BTreeMap::new(),
+        ops: Default::default(),
     }
 }
 
-fn read(format: Format, bytes: &[u8]) -> Result<Vec<Record>, String> {
+pub(super) fn read(format: Format, bytes: &[u8]) -> Result<Vec<Record>, String> {
     let opened = super::read(
         Box::new(Cursor::new(bytes.to_vec())),
         "in",
@@ -255,3 +256,4 @@ fn csv_a_quoted_value_over_lines_closing_before_a_delimiter_or_the_end_is_kept()
 }
 
 mod jsonl;
+mod ops;

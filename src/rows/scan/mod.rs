@@ -13,7 +13,7 @@ use std::path::Path;
 
 use crate::model::keys::alias_key;
 pub use crate::model::keys::user_key;
-use crate::model::row::{Change, Code, Problem, Record};
+use crate::model::row::{Change, Code, Op, Problem, Record};
 use crate::rows::input::{self, InputError, InputOptions};
 
 /// What the first pass learned about the input.
@@ -24,6 +24,15 @@ pub struct Scan {
     pub users: HashSet<u64>,
     /// Attribute names the rows change.
     pub attributes: BTreeSet<String>,
+    /// Groups the rows name (to add, remove, or in a full set): each must exist in the pool,
+    /// and each one's members are read.
+    pub groups: BTreeSet<String>,
+    /// Whether a row gives a full set of groups (`groups`, `--exact-groups`): then every
+    /// group of the pool is read.
+    pub exact_groups: bool,
+    /// Rows that disable their user (`enabled` false), before any diff: whether the
+    /// mass-disable rail needs the rows decided to count them.
+    pub disables: u64,
     /// Emails and phone numbers that more than one row sets, by [`alias_key`].
     pub repeated_aliases: HashSet<u64>,
     /// Hex SHA-256 of the input's bytes.
@@ -97,6 +106,23 @@ impl Duplicates {
 }
 
 impl Scan {
+    /// Notes the groups a record names and whether it disables its user.
+    fn note_ops(&mut self, record: &Record) {
+        for op in &record.row.ops {
+            match op {
+                Op::Group(c) if !self.groups.contains(&c.group) => {
+                    self.groups.insert(c.group.clone());
+                }
+                Op::Enabled(false) => self.disables += 1,
+                _ => {}
+            }
+        }
+        if let Some(set) = &record.row.exact_groups {
+            self.exact_groups = true;
+            self.groups.extend(set.iter().cloned());
+        }
+    }
+
     pub fn duplicates(&self) -> &Duplicates {
         &self.duplicates
     }
@@ -182,6 +208,7 @@ pub fn scan(path: &Path, display: &str, opts: &InputOptions) -> Result<Scan, Inp
                 scan.users.insert(user_key(sub));
             }
         }
+        scan.note_ops(&record);
         for c in record.row.attrs() {
             if !scan.attributes.contains(&c.name) {
                 scan.attributes.insert(c.name.clone());

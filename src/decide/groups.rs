@@ -1,0 +1,119 @@
+//! The users' current group membership, read cheaply: ListUsersInGroup once per group the
+//! input names (every group of the pool with `--exact-groups`), 60 members a page, paced
+//! like ListUsers pages, rather than a call per user. Each kept user (`decide::current`)
+//! gets the set of those groups it is in, so that a membership it already has costs no
+//! call. Before that, ListGroups: a group the input names that the pool lacks is a setup
+//! error naming every such group, before the first write.
+
+use std::collections::BTreeSet;
+
+use anyhow::{anyhow, bail};
+use tokio_util::sync::CancellationToken;
+
+use crate::cognito::pacing::{RateControl, RetryPolicy, interrupted, retrying};
+use crate::cognito::pager::PAGE_SIZE;
+use crate::cognito::{CallError, Pool};
+use crate::decide::current::Current;
+use crate::rows::scan::Scan;
+
+pub mod exact;
+
+/// Checks that the groups `scan` names exist in the pool and, with current values, notes on
+/// each kept user the groups it is in (of those the input names; of all with full sets).
+/// Nothing to do (no call) when the input names no group.
+pub async fn read<P: Pool>(
+    pool: &P,
+    user_pool_id: &str,
+    scan: &Scan,
+    current: Option<&mut Current>,
+    stop: &CancellationToken,
+) -> anyhow::Result<()> {
+    if scan.groups.is_empty() && !scan.exact_groups {
+        return Ok(());
+    }
+    let rate = RateControl::new(pool.list_pages_per_second());
+    let reading = |e: CallError| anyhow!("reading the groups of {user_pool_id}: {e}");
+    let in_pool = list_groups(pool, &rate, stop).await.map_err(reading)?;
+    let missing: Vec<&str> = (scan.groups.iter())
+        .filter(|g| !in_pool.contains(*g))
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "the input names groups that user pool {user_pool_id} does not have: {}; \
+             create them first (aws cognito-idp create-group) or correct the input",
+            missing.join(", ")
+        );
+    }
+    let Some(current) = current else {
+        if scan.exact_groups {
+            bail!(
+                "--exact-groups needs each user's current groups, which --current-state none \
+                 does not read: use --current-state list or get"
+            );
+        }
+        return Ok(());
+    };
+    let to_read = match scan.exact_groups {
+        true => &in_pool,
+        false => &scan.groups,
+    };
+    for kept in current.every_kept_mut() {
+        kept.groups = Some(BTreeSet::new());
+    }
+    for group in to_read {
+        let members = members(pool, group, &rate, stop).await.map_err(reading)?;
+        for username in members {
+            if let Some(groups) = current.kept_mut(&username).and_then(|k| k.groups.as_mut()) {
+                groups.insert(group.clone());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every group of the pool (ListGroups, all its pages).
+async fn list_groups<P: Pool>(
+    pool: &P,
+    rate: &RateControl,
+    stop: &CancellationToken,
+) -> Result<BTreeSet<String>, CallError> {
+    let mut groups = BTreeSet::new();
+    let mut token: Option<String> = None;
+    loop {
+        if stop.is_cancelled() {
+            return Err(interrupted());
+        }
+        let list = || pool.list_groups_page(token.as_deref());
+        let page = retrying(rate, &RetryPolicy::default(), stop, list).await?;
+        groups.extend(page.groups);
+        token = page.next;
+        if token.is_none() {
+            return Ok(groups);
+        }
+    }
+}
+
+/// The usernames of `group`'s members (ListUsersInGroup, 60 a page).
+async fn members<P: Pool>(
+    pool: &P,
+    group: &str,
+    rate: &RateControl,
+    stop: &CancellationToken,
+) -> Result<Vec<String>, CallError> {
+    let mut users = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        if stop.is_cancelled() {
+            return Err(interrupted());
+        }
+        let list = || pool.list_group_page(group, token.as_deref(), PAGE_SIZE);
+        let page = retrying(rate, &RetryPolicy::default(), stop, list).await?;
+        tracing::debug!(group, users = page.users.len(), "ListUsersInGroup page");
+        users.extend(page.users.into_iter().map(|u| u.username));
+        token = page.next;
+        if token.is_none() {
+            return Ok(users);
+        }
+    }
+}
