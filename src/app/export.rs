@@ -41,6 +41,7 @@ pub async fn run<C: Connect>(ctx: &Context<C>, args: ExportArgs) -> Result<Outco
         format,
         filter: args.filter.clone(),
         with_status: args.with_status,
+        with_groups: args.with_groups,
         restart: args.restart,
         force: args.force,
     };
