@@ -15,13 +15,19 @@ use support::proxy::{Config, Fault, FaultProxy, Scripted};
 use support::*;
 
 /// 70 users `u000`..; `admin` = u000, u001; `beta` = u001; `big` = u000..u064 (two pages of
-/// ListUsersInGroup); `empty`; u002 disabled; `custom:tier` pro for u000..u009, else free.
+/// ListUsersInGroup); `empty`; u002 disabled; `custom:tier` pro for u000..u009, else free;
+/// `custom:tenant` X for u060..u064, else Y.
 async fn grouped_pool(c: &Client) -> String {
-    let pool = create_pool(c, &["tier"]).await;
+    let pool = create_pool(c, &["tier", "tenant"]).await;
     for i in 0..70 {
         let tier = if i < 10 { "pro" } else { "free" };
+        let tenant = if (60..65).contains(&i) { "X" } else { "Y" };
         let email = format!("u{i}@example.com");
-        let attrs = [("email", email.as_str()), ("custom:tier", tier)];
+        let attrs = [
+            ("email", email.as_str()),
+            ("custom:tier", tier),
+            ("custom:tenant", tenant),
+        ];
         create_user(c, &pool, &format!("u{i:03}"), &attrs).await;
     }
     for group in ["admin", "beta", "big", "empty", "pro"] {
@@ -159,36 +165,71 @@ async fn an_export_interrupted_in_its_membership_read_resumes_at_the_next_group(
     assert_eq!(u001["groups"], serde_json::json!(["admin", "beta", "big"]));
 }
 
+/// `plan --exact-groups` of `file` against `pool`, asserting that it shows no changes.
+async fn plans_to_nothing(moto: &Moto, pool: &str, file: &str) {
+    let plan = ["plan", file, "--user-pool-id", pool, "--exact-groups"];
+    let run = cognito_bulk(&moto.url(), &plan, None).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("Plan: 0 users to change"),
+        "{file}: {}",
+        run.stdout
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs the decide branch's reader columns"]
-async fn an_export_with_groups_and_status_plans_back_to_no_changes() {
+async fn an_export_with_groups_and_status_plans_back_to_nothing_and_restores_the_pool() {
     // Enable after merging `decide`: its readers take `groups` (with --exact-groups) and
-    // `enabled` as operations; this export must then plan to nothing.
+    // `enabled` as operations. The README's restore workflow, as written there.
     let moto = Moto::start();
     let c = moto.client();
     let pool = grouped_pool(&c).await;
     let dir = tempfile::tempdir().unwrap();
-    for name in ["all.csv", "all.jsonl"] {
-        let out = dir.path().join(name);
-        let out = out.to_str().unwrap();
+    let backup = dir.path().join("backup.csv");
+    let backup = backup.to_str().unwrap();
+    for out in [backup, dir.path().join("all.jsonl").to_str().unwrap()] {
         let run = cognito_bulk(&moto.url(), &export_args(&pool, out), None).await;
         assert_eq!(run.code, 0, "{run:?}");
-        let plan = ["plan", out, "--user-pool-id", &pool, "--exact-groups"];
-        let run = cognito_bulk(&moto.url(), &plan, None).await;
-        assert_eq!(run.code, 0, "{run:?}");
-        assert!(
-            run.stdout.contains("Plan: 0 users to change"),
-            "{name}: {}",
-            run.stdout
-        );
+        plans_to_nothing(&moto, &pool, out).await;
     }
+    // Someone changes membership and status behind the backup's back.
+    let remove = c.admin_remove_user_from_group().user_pool_id(&pool);
+    remove
+        .username("u001")
+        .group_name("beta")
+        .send()
+        .await
+        .unwrap();
+    let add = c.admin_add_user_to_group().user_pool_id(&pool);
+    add.username("u069")
+        .group_name("admin")
+        .send()
+        .await
+        .unwrap();
+    let enable = c.admin_enable_user().user_pool_id(&pool).username("u002");
+    enable.send().await.unwrap();
+    let plan = ["plan", backup, "--user-pool-id", &pool, "--exact-groups"];
+    let run = cognito_bulk(&moto.url(), &plan, None).await;
+    assert!(
+        run.stdout.contains("Plan: 3 users to change"),
+        "{}",
+        run.stdout
+    );
+    let apply = ["apply", backup, "--user-pool-id", &pool, "--exact-groups"];
+    let run = cognito_bulk(&moto.url(), &apply, None).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(groups_of(&c, &pool, "u001").await.contains("beta"));
+    assert!(groups_of(&c, &pool, "u069").await.is_empty());
+    plans_to_nothing(&moto, &pool, backup).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs the decide branch's reader columns"]
 async fn a_computed_add_group_and_disable_backfill_applies_on_moto() {
     // Enable after merging `decide`: the computed rows carry `groups_add` and `enabled`,
-    // which its readers turn into AdminAddUserToGroup and AdminDisableUser.
+    // which its readers turn into AdminAddUserToGroup and AdminDisableUser. The README's
+    // examples, as written there.
     let moto = Moto::start();
     let c = moto.client();
     let pool = grouped_pool(&c).await;
@@ -209,16 +250,15 @@ async fn a_computed_add_group_and_disable_backfill_applies_on_moto() {
         let in_pro = groups_of(&c, &pool, &user).await.contains("pro");
         assert_eq!(in_pro, i < 10, "{user}");
     }
-    // "disable every user of tenant X": here, every pro user but u000 is disabled.
+    // "disable every user of tenant X" (u060..u064: 7% of the pool, under the 10% rail)
     let args = [
         "apply",
         "--user-pool-id",
         &pool,
         "--where",
-        "custom.tier == \"pro\" and username != \"u000\"",
+        "custom.tenant == \"X\"",
         "--set",
         "enabled=false",
-        "--allow-mass-disable",
     ];
     let run = cognito_bulk(&moto.url(), &args, None).await;
     assert_eq!(run.code, 0, "{run:?}");
@@ -226,7 +266,7 @@ async fn a_computed_add_group_and_disable_backfill_applies_on_moto() {
         let name = format!("u{n:03}");
         let get = c.admin_get_user().user_pool_id(&pool).username(&name);
         let enabled = get.send().await.unwrap().enabled();
-        let expected = !((1..10).contains(&n) || n == 2);
+        let expected = !((60..65).contains(&n) || n == 2);
         assert_eq!(enabled, expected, "{name}");
     }
     // Exported and planned back with --exact-groups: nothing left to change.
@@ -235,11 +275,5 @@ async fn a_computed_add_group_and_disable_backfill_applies_on_moto() {
     let out = out.to_str().unwrap();
     let run = cognito_bulk(&moto.url(), &export_args(&pool, out), None).await;
     assert_eq!(run.code, 0, "{run:?}");
-    let plan = ["plan", out, "--user-pool-id", &pool, "--exact-groups"];
-    let run = cognito_bulk(&moto.url(), &plan, None).await;
-    assert!(
-        run.stdout.contains("Plan: 0 users to change"),
-        "{}",
-        run.stdout
-    );
+    plans_to_nothing(&moto, &pool, out).await;
 }
