@@ -191,7 +191,19 @@ async fn an_export_stopped_in_its_pages_resumes_with_the_membership_it_saved() {
         export(&pool, &out, &["--with-status"]).await,
         Outcome::Success
     );
-    assert!(dir.path().join("all.jsonl.export-groups").exists());
+    let saved = dir.path().join("all.jsonl.export-groups");
+    assert!(saved.exists());
+    // No other command's output replaces the saved membership.
+    let input = dir.path().join("in.csv");
+    std::fs::write(&input, "username,email\nu000,new@example.com\n").unwrap();
+    let (input, saved) = (input.to_str().unwrap(), saved.to_str().unwrap());
+    let plan = ["plan", input, "--user-pool-id", POOL, "--out", saved];
+    let failure = cognito_bulk(&pool, &plan).await.unwrap_err();
+    assert!(
+        failure.error.to_string().contains("an export's state"),
+        "{}",
+        failure.error
+    );
     let reads = pool.count(Api::ListGroups) + pool.count(Api::ListUsersInGroup);
     // Meanwhile u069 joins a group: the resumed pages use the membership read before, so
     // every page of the export shows one reading of it.

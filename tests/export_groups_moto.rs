@@ -80,6 +80,8 @@ async fn the_groups_column_is_each_users_set_read_per_group() {
     .await;
     assert_eq!(run.code, 0, "{run:?}");
     assert!(run.stdout.contains("70 users"), "{}", run.stdout);
+    let read = "groups from 5 groups (68 memberships), read per group";
+    assert!(run.stdout.contains(read), "{}", run.stdout);
     let mut reader = csv::Reader::from_path(&out).unwrap();
     let header = reader.headers().unwrap().clone();
     let at = |name: &str| header.iter().position(|h| h == name).unwrap();

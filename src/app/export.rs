@@ -102,6 +102,13 @@ fn print_summary<C: Connect>(ctx: &Context<C>, summary: &export::ExportSummary, 
     if let Some(at) = summary.resumed_at {
         printer.out(format!("resumed after {at} users"));
     }
+    if let Some((groups, memberships)) = summary.groups {
+        printer.out(format!(
+            "groups from {} groups ({} memberships), read per group",
+            indicatif::HumanCount(groups as u64),
+            indicatif::HumanCount(memberships as u64)
+        ));
+    }
     printer.out(format!(
         "{} users in {} to {}",
         indicatif::HumanCount(summary.users),

@@ -53,6 +53,11 @@ impl Membership {
         names
     }
 
+    /// How many groups, and how many memberships (a user in two groups counts twice).
+    pub fn size(&self) -> (usize, usize) {
+        (self.groups.len(), self.of.values().map(Vec::len).sum())
+    }
+
     fn add(&mut self, group: &str, members: Vec<String>) {
         let id = self.groups.len() as u32;
         self.groups.push(group.to_string());
@@ -102,7 +107,8 @@ async fn read_all<P: Pool>(
     let mut membership = Membership::default();
     let mut file = match saved {
         None => None,
-        Some(path) if resuming && path.exists() => {
+        // A file of no length: created, then the process died before its header.
+        Some(path) if resuming && std::fs::metadata(path).is_ok_and(|m| m.len() > 0) => {
             if load(path, user_pool_id, &mut membership)? {
                 return Ok(membership);
             }
@@ -141,7 +147,9 @@ async fn read_all<P: Pool>(
 
 /// A new membership file with its header; a file there that is not one is refused.
 fn create(path: &Path, user_pool_id: &str) -> anyhow::Result<std::fs::File> {
-    if std::fs::symlink_metadata(path).is_ok() && first_kind(path).as_deref() != Some(KIND) {
+    let ours = || first_kind(path).as_deref() == Some(KIND);
+    let empty = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == 0);
+    if std::fs::symlink_metadata(path).is_ok() && !empty && !ours() {
         return Err(Refused(format!(
             "{} exists and is not the membership an export saved: it is not replaced; move it \
              away or choose another --output",

@@ -65,6 +65,8 @@ pub struct ExportSummary {
     pub pages: u64,
     pub resumed_at: Option<u64>,
     pub stopped: bool,
+    /// With `--with-groups`: the groups and memberships the `groups` column was written from.
+    pub groups: Option<(usize, usize)>,
 }
 
 /// An export refused before it wrote anything (a setup error, exit 2).
@@ -143,6 +145,7 @@ pub async fn run<P: Pool>(
             }
         },
     };
+    summary.groups = membership.as_ref().map(groups::Membership::size);
     // 4. Page after page: written, then the position saved, so a resume loses nothing.
     let writer = Writer::new(opts.format, &columns, opts.with_status, membership.as_ref());
     let mut buf = Vec::new();
