@@ -117,6 +117,17 @@ async fn the_groups_column_is_each_users_set_read_per_group() {
             .all(|(_, body)| body.contains("\"Limit\":60")),
         "{stats:?}"
     );
+    // To standard output (JSONL): the membership is kept in memory only, nothing beside.
+    let run = cognito_bulk(&moto.url(), &export_args(&pool, "-"), None).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let lines: Vec<serde_json::Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let u001 = lines.iter().find(|l| l["username"] == "u001").unwrap();
+    assert_eq!(u001["groups"], serde_json::json!(["admin", "beta", "big"]));
+    assert_eq!(lines.len(), 70);
 }
 
 #[tokio::test(flavor = "multi_thread")]
