@@ -123,11 +123,19 @@ async fn read_all<P: Pool>(
     for group in names.iter().filter(|g| !saved.contains(*g)) {
         let members = members(pool, group, &rate, &policy, stop).await?;
         if let Some(file) = file.as_mut() {
-            let line = Line::Group {
-                group: group.clone(),
-                members: members.clone(),
-            };
-            write_line(file, &line)?;
+            // A `Line::Group`, written from borrowed names (a group may be large).
+            #[derive(Serialize)]
+            struct GroupLine<'a> {
+                group: &'a str,
+                members: &'a [String],
+            }
+            write_line(
+                file,
+                &GroupLine {
+                    group,
+                    members: &members,
+                },
+            )?;
         }
         membership.add(group, members);
         if stop.is_cancelled() {
@@ -180,7 +188,7 @@ fn first_kind(path: &Path) -> Option<String> {
 }
 
 /// One line, in one write (a crash leaves at most a torn last line, which a resume drops).
-fn write_line(file: &mut std::fs::File, line: &Line) -> anyhow::Result<()> {
+fn write_line(file: &mut std::fs::File, line: &impl Serialize) -> anyhow::Result<()> {
     let mut bytes = serde_json::to_vec(line)?;
     bytes.push(b'\n');
     file.write_all(&bytes)
