@@ -100,7 +100,8 @@ pub struct BackfillArgs {
     /// false), e.g. 'attrs["custom:tenant"] is not defined and email is defined'.
     #[arg(long = "where", value_name = "EXPR", requires = "rule")]
     pub where_: Option<String>,
-    /// With --set and no input: a server-side filter narrowing the pool, e.g. 'email ^= "a"'.
+    /// With --set (or a group flag) and no input: a server-side filter narrowing the pool,
+    /// e.g. 'email ^= "a"'.
     #[arg(long, value_name = "EXPR", requires = "rule")]
     pub filter: Option<String>,
     /// Match input rows to users by this attribute (e.g. email, custom:legacy_id) instead of

@@ -12,7 +12,7 @@ use super::values::{parse_percent, parse_rps, parse_seconds, parse_show};
 #[derive(Debug, Args)]
 pub struct PlanArgs {
     /// The input file (.csv, .jsonl or .ndjson), or - for standard input. Without it, --set
-    /// makes the pool the input.
+    /// (or --add-group, --remove-group) makes the pool the input.
     #[arg(required_unless_present = "rule")]
     pub input: Option<PathBuf>,
     /// The user pool, e.g. us-east-1_AbCdEf123.
@@ -58,7 +58,7 @@ pub struct PlanArgs {
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
     /// The input file (.csv, .jsonl or .ndjson), or - for standard input. Not with --plan.
-    /// Without it, --set makes the pool the input.
+    /// Without it, --set (or --add-group, --remove-group) makes the pool the input.
     #[arg(required_unless_present_any = ["plan", "rule"], conflicts_with = "plan")]
     pub input: Option<PathBuf>,
     /// Send exactly the changes of a plan file written by `plan`; a user changed since the plan
