@@ -25,7 +25,7 @@ use crate::rows::template::Rules;
 
 mod named;
 
-pub use named::{default_plan, resumable, rule, rule_lines};
+pub use named::{default_plan, resumable, rule, rule_lines, sets};
 
 /// A computed rule, checked against its flags and its input before any call.
 pub struct Rule<'a> {
@@ -166,12 +166,48 @@ pub fn parse(
     {
         return Err(setup(anyhow!("--match {attr}: {attr} {why}")));
     }
-    if args.set.is_empty() {
+    if !args.computes() {
         return Ok(None);
     }
-    Rules::parse(&args.set, args.where_.as_deref(), args.empty_is_delete)
+    group_flags(args).map_err(setup)?;
+    Rules::parse(&sets(args), args.where_.as_deref(), args.empty_is_delete)
         .map(Some)
         .map_err(setup)
+}
+
+/// `--add-group` and `--remove-group`: names Cognito takes, none in both, and not given
+/// beside the `--set groups_add=` / `groups_remove=` they stand for.
+fn group_flags(args: &BackfillArgs) -> anyhow::Result<()> {
+    use crate::rows::template::columns::check_group;
+    let flags = [
+        ("--add-group", "groups_add", &args.add_group),
+        ("--remove-group", "groups_remove", &args.remove_group),
+    ];
+    for (flag, column, names) in flags {
+        for name in names.iter() {
+            check_group(name).map_err(|why| anyhow!("{flag} {name:?}: {why}"))?;
+            // The names become a template's text: a name that looks like template syntax
+            // would be computed rather than taken as it is.
+            if ["{{", "{%", "{#"].iter().any(|t| name.contains(t)) {
+                anyhow::bail!(
+                    "{flag} {name}: looks like template syntax, which it would be read as: \
+                     not taken"
+                );
+            }
+        }
+        let prefix = format!("{column}=");
+        if !names.is_empty() && args.set.iter().any(|s| s.trim_start().starts_with(&prefix)) {
+            anyhow::bail!("{flag} and --set {column}=... both name groups: give one of them");
+        }
+    }
+    if let Some(both) = args
+        .add_group
+        .iter()
+        .find(|g| args.remove_group.contains(g))
+    {
+        anyhow::bail!("--add-group {both} and --remove-group {both}: a group cannot be both");
+    }
+    Ok(())
 }
 
 /// Computes the rows, decides them and writes the plan to `out`. Returns the plan's summary

@@ -41,6 +41,7 @@ pub async fn run<C: Connect>(ctx: &Context<C>, args: ExportArgs) -> Result<Outco
         format,
         filter: args.filter.clone(),
         with_status: args.with_status,
+        with_groups: args.with_groups,
         restart: args.restart,
         force: args.force,
     };
@@ -100,6 +101,13 @@ fn print_summary<C: Connect>(ctx: &Context<C>, summary: &export::ExportSummary, 
     let printer = ctx.printer();
     if let Some(at) = summary.resumed_at {
         printer.out(format!("resumed after {at} users"));
+    }
+    if let Some((groups, memberships)) = summary.groups {
+        printer.out(format!(
+            "groups from {} groups ({} memberships), read per group",
+            indicatif::HumanCount(groups as u64),
+            indicatif::HumanCount(memberships as u64)
+        ));
     }
     printer.out(format!(
         "{} users in {} to {}",

@@ -39,9 +39,13 @@ pub struct ExportArgs {
     /// A ListUsers filter, passed through, e.g. 'email ^= "a"'.
     #[arg(long, value_name = "EXPR", help_heading = "Reading the pool")]
     pub filter: Option<String>,
-    /// Add the users' status and enabled flag (columns that apply ignores).
+    /// Add the users' status (which apply ignores) and an `enabled` column (true/false).
     #[arg(long, help_heading = "Reading the pool")]
     pub with_status: bool,
+    /// Add a `groups` column: each user's full set of groups (read with ListGroups and
+    /// ListUsersInGroup per group, not a call per user); plan it back with --exact-groups.
+    #[arg(long, help_heading = "Reading the pool")]
+    pub with_groups: bool,
     /// Start over instead of resuming an interrupted export of the same output.
     #[arg(long, help_heading = "Runs")]
     pub restart: bool,

@@ -97,18 +97,28 @@ pub struct ReadArgs {
 /// Computed backfills: values from templates, the pool as input, matching by any attribute.
 #[derive(Debug, Args, Clone, Default)]
 #[command(next_help_heading = "Backfill")]
+#[command(group = clap::ArgGroup::new("rule").multiple(true))]
 pub struct BackfillArgs {
     /// Set NAME to a MiniJinja template (repeatable), e.g. 'custom:tenant={{ email | domain }}'.
     /// Variables: username, sub, attrs, email and the other standard attributes, custom.NAME,
-    /// row.COLUMN (with an input). Extra filters: domain, local_part, sha256.
-    #[arg(long = "set", value_name = "NAME=TEMPLATE")]
+    /// row.COLUMN (with an input). Extra filters: domain, local_part, sha256. NAME may also be
+    /// enabled (the template gives true or false), groups_add or groups_remove (group names).
+    #[arg(long = "set", value_name = "NAME=TEMPLATE", group = "rule")]
     pub set: Vec<String>,
+    /// Add every user the rule selects to group NAME (repeatable), e.g. with
+    /// --where 'custom.tier == "pro"'.
+    #[arg(long = "add-group", value_name = "NAME", group = "rule")]
+    pub add_group: Vec<String>,
+    /// Remove every user the rule selects from group NAME (repeatable).
+    #[arg(long = "remove-group", value_name = "NAME", group = "rule")]
+    pub remove_group: Vec<String>,
     /// Change only users for whom this MiniJinja expression is true (it must give true or
     /// false), e.g. 'attrs["custom:tenant"] is not defined and email is defined'.
-    #[arg(long = "where", value_name = "EXPR", requires = "set")]
+    #[arg(long = "where", value_name = "EXPR", requires = "rule")]
     pub where_: Option<String>,
-    /// With --set and no input: a server-side filter narrowing the pool, e.g. 'email ^= "a"'.
-    #[arg(long, value_name = "EXPR", requires = "set")]
+    /// With --set (or a group flag) and no input: a server-side filter narrowing the pool,
+    /// e.g. 'email ^= "a"'.
+    #[arg(long, value_name = "EXPR", requires = "rule")]
     pub filter: Option<String>,
     /// Match input rows to users by this attribute (e.g. email, custom:legacy_id) instead of
     /// the username; email ignores case.
@@ -121,8 +131,13 @@ pub struct BackfillArgs {
 }
 
 impl BackfillArgs {
-    /// Whether rows are computed (templates, or matching by an attribute).
+    /// Whether rows are computed (templates, group flags, or matching by an attribute).
     pub fn active(&self) -> bool {
-        !self.set.is_empty() || self.match_attr.is_some()
+        self.computes() || self.match_attr.is_some()
+    }
+
+    /// Whether a rule computes values: `--set`, `--add-group` or `--remove-group`.
+    pub fn computes(&self) -> bool {
+        !self.set.is_empty() || !self.add_group.is_empty() || !self.remove_group.is_empty()
     }
 }

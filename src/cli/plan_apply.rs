@@ -12,8 +12,8 @@ use super::values::{parse_category_rps, parse_percent, parse_rps, parse_seconds,
 #[derive(Debug, Args)]
 pub struct PlanArgs {
     /// The input file (.csv, .jsonl or .ndjson), or - for standard input. Without it, --set
-    /// makes the pool the input.
-    #[arg(required_unless_present = "set")]
+    /// (or --add-group, --remove-group) makes the pool the input.
+    #[arg(required_unless_present = "rule")]
     pub input: Option<PathBuf>,
     /// The user pool, e.g. us-east-1_AbCdEf123.
     #[arg(long, value_name = "ID", help_heading = "Required")]
@@ -58,12 +58,12 @@ pub struct PlanArgs {
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
     /// The input file (.csv, .jsonl or .ndjson), or - for standard input. Not with --plan.
-    /// Without it, --set makes the pool the input.
-    #[arg(required_unless_present_any = ["plan", "set"], conflicts_with = "plan")]
+    /// Without it, --set (or --add-group, --remove-group) makes the pool the input.
+    #[arg(required_unless_present_any = ["plan", "rule"], conflicts_with = "plan")]
     pub input: Option<PathBuf>,
     /// Send exactly the changes of a plan file written by `plan`; a user changed since the plan
     /// was made is left alone as a conflict (unless --force).
-    #[arg(long, value_name = "PLAN", conflicts_with_all = ["set", "match_attr", "where_", "filter", "empty_is_delete"], help_heading = "Input")]
+    #[arg(long, value_name = "PLAN", conflicts_with_all = ["rule", "match_attr", "where_", "filter", "empty_is_delete"], help_heading = "Input")]
     pub plan: Option<PathBuf>,
     /// The user pool to update, e.g. us-east-1_AbCdEf123.
     #[arg(long, value_name = "ID", help_heading = "Required")]

@@ -19,6 +19,7 @@ use crate::files;
 use crate::progress::{Progress, Reporter};
 use crate::rows::input::Format;
 
+pub mod groups;
 mod start;
 mod writer;
 
@@ -32,8 +33,10 @@ pub struct ExportOptions {
     pub format: Format,
     /// A ListUsers filter, e.g. `email ^= "a"`.
     pub filter: Option<String>,
-    /// Add `user_status` and `enabled` (ignored by `apply`).
+    /// Add `user_status` (ignored by `apply`) and `enabled`.
     pub with_status: bool,
+    /// Add `groups`: each user's full set of groups (see `groups.rs`).
+    pub with_groups: bool,
     /// Start over even if an interrupted export of the same output can be resumed.
     pub restart: bool,
     /// Replace a finished export (or any other file) at the output.
@@ -47,6 +50,9 @@ pub(crate) struct State {
     filter: Option<String>,
     columns: Vec<String>,
     with_status: bool,
+    /// Absent from the states of exports made before `--with-groups` existed.
+    #[serde(default)]
+    with_groups: bool,
     token: Option<String>,
     users: u64,
     bytes: u64,
@@ -59,6 +65,8 @@ pub struct ExportSummary {
     pub pages: u64,
     pub resumed_at: Option<u64>,
     pub stopped: bool,
+    /// With `--with-groups`: the groups and memberships the `groups` column was written from.
+    pub groups: Option<(usize, usize)>,
 }
 
 /// An export refused before it wrote anything (a setup error, exit 2).
@@ -125,10 +133,23 @@ pub async fn run<P: Pool>(
     };
     // 2. The output: created new, or cut back to the last whole page.
     let mut out = start::open_output(opts, &state, resumed_at.is_some())?;
-    // 3. Page after page: written, then the position saved, so a resume loses nothing.
-    let writer = Writer::new(opts.format, &columns, opts.with_status);
+    // 3. With `--with-groups`, the membership: read (and saved) before the first page, as
+    //    every row needs it whole; a resume loads what was saved.
+    let membership = match opts.with_groups {
+        false => None,
+        true => match membership(pool, opts, &state, &state_file, resumed_at, stop).await? {
+            Some(m) => Some(m),
+            None => {
+                summary.stopped = true;
+                return Ok(summary);
+            }
+        },
+    };
+    summary.groups = membership.as_ref().map(groups::Membership::size);
+    // 4. Page after page: written, then the position saved, so a resume loses nothing.
+    let writer = Writer::new(opts.format, &columns, opts.with_status, membership.as_ref());
     let mut buf = Vec::new();
-    if summary.resumed_at.is_none() {
+    if state.bytes == 0 {
         writer.header(&mut buf)?;
     }
     reporter.started(estimate.max(state.users));
@@ -175,5 +196,30 @@ pub async fn run<P: Pool>(
     }
     summary.users = state.users;
     reporter.finished();
+    if state.done && opts.with_groups && !to_stdout {
+        // A finished export is never resumed: its saved membership is no longer needed.
+        let _ = std::fs::remove_file(groups::path(&opts.output));
+    }
     Ok(summary)
+}
+
+/// The membership for `--with-groups`. A fresh export saves its state first (no page yet),
+/// so that an export interrupted during the membership read is resumed, not refused as a
+/// finished one. None: interrupted.
+async fn membership<P: Pool>(
+    pool: &P,
+    opts: &ExportOptions,
+    state: &State,
+    state_file: &Path,
+    resumed_at: Option<u64>,
+    stop: &CancellationToken,
+) -> anyhow::Result<Option<groups::Membership>> {
+    let to_stdout = opts.output.as_os_str() == "-";
+    if !to_stdout && resumed_at.is_none() {
+        files::write_private_atomic(state_file, &serde_json::to_vec(state)?)
+            .with_context(|| format!("writing {}", state_file.display()))?;
+    }
+    let saved = groups::path(&opts.output);
+    let saved = (!to_stdout).then_some(saved.as_path());
+    groups::read(pool, &opts.user_pool_id, saved, resumed_at.is_some(), stop).await
 }

@@ -21,6 +21,7 @@ pub(super) fn start_or_resume(
         filter: opts.filter.clone(),
         columns: columns.to_vec(),
         with_status: opts.with_status,
+        with_groups: opts.with_groups,
         token: None,
         users: 0,
         bytes: 0,

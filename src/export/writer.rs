@@ -2,6 +2,7 @@
 
 use std::io;
 
+use super::groups::Membership;
 use crate::cognito::User;
 use crate::rows::input::Format;
 
@@ -10,14 +11,22 @@ pub(super) struct Writer<'a> {
     format: Format,
     columns: &'a [String],
     with_status: bool,
+    /// `--with-groups`: the membership the `groups` column is written from.
+    groups: Option<&'a Membership>,
 }
 
 impl<'a> Writer<'a> {
-    pub(super) fn new(format: Format, columns: &'a [String], with_status: bool) -> Self {
+    pub(super) fn new(
+        format: Format,
+        columns: &'a [String],
+        with_status: bool,
+        groups: Option<&'a Membership>,
+    ) -> Self {
         Writer {
             format,
             columns,
             with_status,
+            groups,
         }
     }
 
@@ -31,6 +40,9 @@ impl<'a> Writer<'a> {
         if self.with_status {
             names.extend(["user_status", "enabled"]);
         }
+        if self.groups.is_some() {
+            names.push("groups");
+        }
         w.write_record(&names)?;
         w.flush()
     }
@@ -38,7 +50,9 @@ impl<'a> Writer<'a> {
     pub(super) fn user(&self, out: &mut Vec<u8>, user: &User) -> io::Result<()> {
         let value = |name: &str| user.attribute(name);
         let status = user.status.clone().unwrap_or_default();
-        let enabled = user.enabled.unwrap_or(true).to_string();
+        // Unknown (the pool did not say): empty, which changes nothing when read back.
+        let enabled = user.enabled.map(|e| e.to_string()).unwrap_or_default();
+        let groups = self.groups.map(|m| m.of(&user.username));
         match self.format {
             Format::Csv => {
                 let mut w = csv::Writer::from_writer(out);
@@ -47,6 +61,8 @@ impl<'a> Writer<'a> {
                 if self.with_status {
                     record.extend([status.as_str(), enabled.as_str()]);
                 }
+                let cell = groups.as_deref().map(groups_cell);
+                record.extend(cell.as_deref());
                 w.write_record(&record)?;
                 w.flush()
             }
@@ -62,12 +78,40 @@ impl<'a> Writer<'a> {
                 });
                 if self.with_status {
                     line["user_status"] = status.into();
-                    line["enabled"] = user.enabled.unwrap_or(true).into();
+                    line["enabled"] = user.enabled.into();
+                }
+                if let Some(groups) = groups {
+                    line["groups"] = groups.into();
                 }
                 serde_json::to_writer(&mut *out, &line)?;
                 out.push(b'\n');
                 Ok(())
             }
         }
+    }
+}
+
+/// A user's groups as one CSV cell: names separated by a space, `[]` for none (an empty cell
+/// would mean "no change" when read back). A name that starts with `[` would be read as a JSON
+/// array: then the whole set is written as one.
+fn groups_cell(groups: &[&str]) -> String {
+    if groups.is_empty() {
+        "[]".to_string()
+    } else if groups.iter().any(|g| g.starts_with('[')) {
+        serde_json::to_string(groups).expect("strings serialize")
+    } else {
+        groups.join(" ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::groups_cell;
+
+    #[test]
+    fn a_groups_cell_reads_back_as_the_same_set() {
+        assert_eq!(groups_cell(&[]), "[]");
+        assert_eq!(groups_cell(&["admin", "beta"]), "admin beta");
+        assert_eq!(groups_cell(&["[x]", "beta"]), r#"["[x]","beta"]"#);
     }
 }

@@ -15,12 +15,29 @@ use crate::{files, journal};
 /// The rule as recorded in the plan file.
 pub fn rule(args: &BackfillArgs) -> file::Backfill {
     file::Backfill {
-        set: args.set.clone(),
+        set: sets(args),
         where_: args.where_.clone(),
         filter: args.filter.clone(),
         match_attr: args.match_attr.clone(),
         empty_is_delete: args.empty_is_delete,
     }
+}
+
+/// `--set` as given, then `--add-group` and `--remove-group` as the `--set` each stands for:
+/// `--add-group a --add-group b` is `--set 'groups_add=a b'`. So the rule the plan records
+/// (and compares to find its plan again) holds the group flags, and reads as flags that do
+/// the same.
+pub fn sets(args: &BackfillArgs) -> Vec<String> {
+    let mut sets = args.set.clone();
+    for (column, names) in [
+        ("groups_add", &args.add_group),
+        ("groups_remove", &args.remove_group),
+    ] {
+        if !names.is_empty() {
+            sets.push(format!("{column}={}", names.join(" ")));
+        }
+    }
+    sets
 }
 
 /// The rule, for the preview's header.
@@ -46,7 +63,7 @@ pub fn default_plan(
         h.update([0]);
     };
     part("pool", pool);
-    for s in &args.set {
+    for s in &sets(args) {
         part("set", s);
     }
     part("where", args.where_.as_deref().unwrap_or(""));

@@ -74,6 +74,8 @@ pub(super) fn held(path: &Path) -> Held {
     match first_kind(path).as_deref() {
         Some(crate::journal::Header::KIND) => return Held::Journal,
         Some(crate::plan::file::KIND) => return Held::Plan,
+        // The membership `export --with-groups` saves beside its output, part of its state.
+        Some(crate::export::groups::KIND) => return Held::ExportState,
         _ => {}
     }
     let head = first_bytes(path, 64 * 1024);

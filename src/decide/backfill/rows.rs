@@ -10,6 +10,7 @@ use anyhow::Context;
 use crate::model::row::{Code, Problem};
 use crate::plan::file::PlanEntry;
 use crate::rows::template::Computed as Rendered;
+use crate::rows::template::columns;
 
 /// Problems kept for the preview; the counts are exact.
 const MAX_PROBLEMS: usize = 1000;
@@ -88,8 +89,10 @@ impl Writer {
         changes: &[(String, Option<String>)],
         metadata: &BTreeMap<String, String>,
     ) -> anyhow::Result<()> {
+        let (reserved, changes): (Vec<_>, Vec<_>) =
+            changes.iter().partition(|(n, _)| columns::reserved(n));
         let attributes: serde_json::Map<String, serde_json::Value> = changes
-            .iter()
+            .into_iter()
             .map(|(n, v)| {
                 (
                     n.clone(),
@@ -98,6 +101,15 @@ impl Writer {
             })
             .collect();
         let mut line = serde_json::json!({ "username": user, "attributes": attributes });
+        // The reserved columns as the JSONL reader takes them: names as an array of strings,
+        // `enabled` as a boolean.
+        for (name, value) in reserved {
+            let value = value.as_deref().unwrap_or_default();
+            line[name.as_str()] = match name.as_str() {
+                "enabled" => (value == "true").into(),
+                _ => value.split(' ').collect::<Vec<_>>().into(),
+            };
+        }
         if !metadata.is_empty() {
             line["client_metadata"] = serde_json::to_value(metadata)?;
         }

@@ -226,3 +226,41 @@ fn email_keyed_csv() -> InputOptions {
         ops: Default::default(),
     }
 }
+
+/// The computed rows file carries `groups_add`, `groups_remove` and `enabled` as the JSONL
+/// reader takes them (names as an array, `enabled` a boolean), beside the attributes.
+#[tokio::test]
+async fn computed_rows_carry_the_group_and_enabled_columns() {
+    let lines = |c: &Computed| -> Vec<serde_json::Value> {
+        let text = std::fs::read_to_string(&c.scanned.path).unwrap();
+        text.lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let c = compute_rule(
+        "groups_add=pro {{ email | domain }}",
+        Some("custom.origin is defined"),
+    );
+    let c = c.await.unwrap();
+    let expected =
+        serde_json::json!({"username": "u0", "attributes": {}, "groups_add": ["pro", "x.example"]});
+    assert_eq!(lines(&c), [expected]);
+    let c = compute_rule("enabled={{ custom.origin is not defined }}", None);
+    let rows = lines(&c.await.unwrap());
+    let enabled: Vec<_> = rows
+        .iter()
+        .map(|r| (&r["username"], &r["enabled"]))
+        .collect();
+    assert_eq!(
+        enabled,
+        [(&"u0".into(), &false.into()), (&"u1".into(), &true.into())]
+    );
+    // A template that renders neither true nor false: the row is invalid, naming the rule.
+    let c = compute_rule("enabled={{ email }}", None).await.unwrap();
+    assert_eq!(c.invalid, 2);
+    assert!(
+        c.problems[0].contains("--set enabled: renders neither true nor false"),
+        "{:?}",
+        c.problems
+    );
+}

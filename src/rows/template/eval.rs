@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use minijinja::value::{Value, ValueKind};
 use minijinja::{Error, ErrorKind, Expression};
 
-use super::{Computed, Rules, Subject};
+use super::{Computed, Rules, Subject, columns};
 
 impl Rules {
     /// Compiles the rules for evaluation (once per run).
@@ -86,6 +86,21 @@ impl Evaluator<'_> {
                 Ok(v) => changes.push((name.clone(), Some(v))),
                 Err(e) => failures.push((name.clone(), describe(&e))),
             }
+        }
+        for column in &self.rules.columns {
+            let rendered = self.rules.env.get_template(column);
+            let rendered = rendered
+                .and_then(|t| t.render(&ctx))
+                .map_err(|e| describe(&e));
+            match rendered.and_then(|v| columns::render(column, &v)) {
+                Ok(Some(value)) => changes.push((column.clone(), Some(value))),
+                Ok(None) => {}
+                Err(why) => failures.push((format!("--set {column}"), why)),
+            }
+        }
+        if columns::both(&changes).is_some() {
+            let why = "a group is both added and removed".to_string();
+            failures.push(("--set groups_add, groups_remove".into(), why));
         }
         if failures.is_empty() {
             Computed::Changes(changes)

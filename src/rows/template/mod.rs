@@ -6,6 +6,9 @@
 //! standard attributes as top-level variables (`email`, ...), custom ones under `custom`
 //! (`custom.tenant`), and `row` (the input row's columns or keys) when there is an input.
 //! Filters added to MiniJinja's own: `domain`, `local_part`, `sha256`.
+//!
+//! Besides attributes, `--set` may name the reserved columns `groups_add`, `groups_remove`
+//! and `enabled` (`columns.rs`): a computed row then carries them as an input row would.
 
 use std::collections::BTreeMap;
 
@@ -28,6 +31,9 @@ pub struct Rules {
     env: Environment<'static>,
     /// The attributes to set, in flag order; each is also its template's name.
     targets: Vec<String>,
+    /// The reserved columns to set (`columns::COLUMNS`), in flag order; each is also its
+    /// template's name.
+    columns: Vec<String>,
     where_text: Option<String>,
     empty_is_delete: bool,
     /// What the rules read of users and rows, checked once the schema and columns are known.
@@ -39,7 +45,8 @@ pub struct Rules {
 pub enum Computed {
     /// `--where` is false for this user: left alone.
     Skipped,
-    /// The attributes to set (None: delete, with `--empty-is-delete`).
+    /// The attributes to set (None: delete, with `--empty-is-delete`), then the reserved
+    /// columns (`groups_add`, `groups_remove`: names separated by a space; `enabled`).
     Changes(Vec<(String, Option<String>)>),
     /// Why this user's row is invalid, per attribute (`--where` for the expression).
     Failed(Vec<(String, String)>),
@@ -72,6 +79,7 @@ impl Rules {
         env.add_filter("sha256", sha256);
         strict::install(&mut env);
         let mut targets = Vec::new();
+        let mut columns = Vec::new();
         let mut references = References::default();
         for set in sets {
             let Some((name, template)) = set.split_once('=').filter(|(n, _)| !n.is_empty()) else {
@@ -80,10 +88,14 @@ impl Rules {
                 )));
             };
             let name = name.trim().to_string();
-            if let Err(why) = crate::cognito::rules::check_name(&name) {
+            let reserved = columns::reserved(&name);
+            if let Err(why) = crate::cognito::rules::check_name(&name).or_else(|e| match reserved {
+                true => Ok(()),
+                false => Err(e),
+            }) {
                 return Err(RuleError(format!("--set {name}: {name} {why}")));
             }
-            if targets.contains(&name) {
+            if targets.contains(&name) || columns.contains(&name) {
                 return Err(RuleError(format!("--set {name}: given twice")));
             }
             env.add_template_owned(name.clone(), template.to_string())
@@ -97,7 +109,10 @@ impl Rules {
                 callables(&env, &format!("--set {name}"), &t)?;
                 references.add(&format!("--set {name}"), &t);
             }
-            targets.push(name);
+            match reserved {
+                true => columns.push(name),
+                false => targets.push(name),
+            }
         }
         if let Some(expr) = where_ {
             let compiled = env
@@ -114,6 +129,7 @@ impl Rules {
         Ok(Rules {
             env,
             targets,
+            columns,
             where_text: where_.map(str::to_string),
             empty_is_delete,
             references,
@@ -172,6 +188,7 @@ fn sha256(value: &str) -> String {
 }
 
 mod checks;
+pub mod columns;
 mod eval;
 mod strict;
 #[cfg(test)]
