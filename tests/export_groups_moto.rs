@@ -191,7 +191,6 @@ async fn plans_to_nothing(moto: &Moto, pool: &str, file: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "needs the decide branch's reader columns"]
 async fn an_export_with_groups_and_status_plans_back_to_nothing_and_restores_the_pool() {
     // Enable after merging `decide`: its readers take `groups` (with --exact-groups) and
     // `enabled` as operations. The README's restore workflow, as written there.
@@ -238,7 +237,6 @@ async fn an_export_with_groups_and_status_plans_back_to_nothing_and_restores_the
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "needs the decide branch's reader columns"]
 async fn a_computed_add_group_and_disable_backfill_applies_on_moto() {
     // Enable after merging `decide`: the computed rows carry `groups_add` and `enabled`,
     // which its readers turn into AdminAddUserToGroup and AdminDisableUser. The README's

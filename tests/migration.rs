@@ -1,8 +1,8 @@
 //! End to end on moto (issue 19): a user's whole migration in one plan. Attributes, group
-//! membership and the `enabled` flag planned, applied from the plan and rolled back; a run
-//! killed between one user's operations, then resumed; an export with groups and status
-//! planned back with no changes, and restored after the pool drifted; a computed
-//! `--add-group` backfill.
+//! membership and the `enabled` flag read from one input file, planned, applied from the plan
+//! and rolled back; a run killed between one user's operations, then resumed with only what
+//! is left. (The export round trip and the computed `--add-group` backfill are in
+//! `tests/export_groups_moto.rs`.)
 
 mod support;
 
@@ -98,7 +98,6 @@ async fn state(c: &Client, pool: &str, user: &str) -> (String, BTreeSet<String>,
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "issue 19 in progress: enabled when its branches are merged"]
 async fn a_mixed_input_is_planned_applied_from_the_plan_and_rolled_back() {
     let moto = Moto::start();
     let c = moto.client();
@@ -204,7 +203,6 @@ async fn a_mixed_input_is_planned_applied_from_the_plan_and_rolled_back() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "issue 19 in progress: enabled when its branches are merged"]
 async fn a_run_killed_between_a_users_operations_resumes_with_only_what_is_left() {
     let moto = Moto::start();
     let c = moto.client();
@@ -268,147 +266,4 @@ async fn a_run_killed_between_a_users_operations_resumes_with_only_what_is_left(
         state(&c, &pool, "u0").await,
         ("free".into(), set(&[]), true)
     );
-}
-
-#[tokio::test(flavor = "multi_thread")]
-#[ignore = "issue 19 in progress: enabled when its branches are merged"]
-async fn an_export_with_groups_and_status_plans_back_to_no_changes_and_restores_drift() {
-    let moto = Moto::start();
-    let c = moto.client();
-    let pool = seed(&c, 12).await;
-    join(&c, &pool, "u0", "admin").await;
-    join(&c, &pool, "u0", "beta").await;
-    join(&c, &pool, "u1", "beta").await;
-    disable(&c, &pool, "u2").await;
-    let dir = tempfile::tempdir().unwrap();
-    let backup = dir.path().join("backup.csv");
-    let backup = backup.to_str().unwrap();
-    let export = cognito_bulk(
-        &moto.url(),
-        &[
-            "export",
-            "--user-pool-id",
-            &pool,
-            "--output",
-            backup,
-            "--with-groups",
-            "--with-status",
-        ],
-        None,
-    )
-    .await;
-    assert_eq!(export.code, 0, "{export:?}");
-    let plan_args = |out: &str| {
-        vec![
-            "plan".to_string(),
-            backup.to_string(),
-            "--user-pool-id".into(),
-            pool.clone(),
-            "--exact-groups".into(),
-            "--out".into(),
-            out.to_string(),
-            "--detailed-exitcode".into(),
-        ]
-    };
-    let first = dir.path().join("first.plan");
-    let args = plan_args(first.to_str().unwrap());
-    let plan = cognito_bulk(
-        &moto.url(),
-        &args.iter().map(String::as_str).collect::<Vec<_>>(),
-        None,
-    )
-    .await;
-    assert_eq!(
-        plan.code, 0,
-        "an export planned back shows no changes: {plan:?}"
-    );
-
-    // The pool drifts; the backup applied with --exact-groups puts it back.
-    join(&c, &pool, "u1", "admin").await;
-    c.admin_remove_user_from_group()
-        .user_pool_id(&pool)
-        .username("u0")
-        .group_name("beta")
-        .send()
-        .await
-        .unwrap();
-    disable(&c, &pool, "u0").await;
-    let restore = cognito_bulk(
-        &moto.url(),
-        &[
-            "apply",
-            backup,
-            "--user-pool-id",
-            &pool,
-            "--exact-groups",
-            "--yes",
-        ],
-        None,
-    )
-    .await;
-    assert_eq!(restore.code, 0, "{restore:?}");
-    assert_eq!(
-        state(&c, &pool, "u0").await,
-        ("free".into(), set(&["admin", "beta"]), true)
-    );
-    assert_eq!(
-        state(&c, &pool, "u1").await,
-        ("free".into(), set(&["beta"]), true)
-    );
-    assert_eq!(
-        state(&c, &pool, "u2").await,
-        ("free".into(), set(&[]), false)
-    );
-}
-
-#[tokio::test(flavor = "multi_thread")]
-#[ignore = "issue 19 in progress: enabled when its branches are merged"]
-async fn a_computed_add_group_backfill_puts_every_selected_user_in_the_group() {
-    let moto = Moto::start();
-    let c = moto.client();
-    let pool = seed(&c, 4).await;
-    for u in ["u1", "u3"] {
-        c.admin_update_user_attributes()
-            .user_pool_id(&pool)
-            .username(u)
-            .user_attributes(
-                aws_sdk_cognitoidentityprovider::types::AttributeType::builder()
-                    .name("custom:tier")
-                    .value("pro")
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .unwrap();
-    }
-    join(&c, &pool, "u3", "beta").await;
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("pro.plan");
-    let run = cognito_bulk(
-        &moto.url(),
-        &[
-            "apply",
-            "--user-pool-id",
-            &pool,
-            "--where",
-            "custom.tier == 'pro'",
-            "--add-group",
-            "beta",
-            "--out",
-            out.to_str().unwrap(),
-            "--yes",
-        ],
-        None,
-    )
-    .await;
-    assert_eq!(run.code, 0, "{run:?}");
-    for (u, want) in [
-        ("u0", &[][..]),
-        ("u1", &["beta"][..]),
-        ("u2", &[][..]),
-        ("u3", &["beta"][..]),
-    ] {
-        assert_eq!(groups(&c, &pool, u).await, set(want), "{u}");
-    }
 }
