@@ -130,16 +130,6 @@ impl FakePool {
         self.lock().users.insert(username.to_lowercase(), user);
     }
 
-    /// Every call that reached the pool: (call, username or filter).
-    pub fn calls(&self) -> Vec<(Api, String)> {
-        self.lock().calls.clone()
-    }
-
-    /// How many calls of `call` reached the pool.
-    pub fn count(&self, call: Api) -> usize {
-        self.lock().calls.iter().filter(|(c, _)| *c == call).count()
-    }
-
     /// Logs the call.
     fn enter(&self, call: Api, subject: &str) {
         self.lock().calls.push((call, subject.to_string()));

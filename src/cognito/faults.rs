@@ -11,92 +11,13 @@
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use aws_sdk_cognitoidentityprovider::types::UserPoolType;
 
 use super::api::Api;
 use super::call::Call;
-use super::{CallError, ErrorKind, GroupPage, Page, Pool, User, config::Provider};
-
-/// What a scripted call gets instead of its plain answer.
-#[derive(Debug, Clone)]
-pub enum Fault {
-    /// This error at once; the call never reaches the pool (a throttle, a 5xx, a refusal, a
-    /// connection reset before the request left).
-    Answer(CallError),
-    /// The call reaches the pool and is applied, then its answer is lost: this error, marked
-    /// `maybe_applied` (a reset after the request was sent, an answer after the timeout).
-    Lost(CallError),
-    /// The answer comes this much later; the call goes through.
-    Delay(Duration),
-}
-
-impl Fault {
-    /// TooManyRequestsException, as the proxy's throttle answers.
-    pub fn throttle() -> Fault {
-        Fault::Answer(CallError::new(
-            ErrorKind::Throttled,
-            "TooManyRequestsException",
-            "Rate exceeded",
-        ))
-    }
-
-    /// HTTP 500 InternalErrorException.
-    pub fn internal_error() -> Fault {
-        Fault::Answer(CallError::new(
-            ErrorKind::Transient,
-            "InternalErrorException",
-            "injected fault",
-        ))
-    }
-
-    /// HTTP 503 with an HTML body, as the SDK classifies it.
-    pub fn unavailable() -> Fault {
-        Fault::Answer(CallError::new(
-            ErrorKind::Transient,
-            "HttpStatus503",
-            "unreadable response",
-        ))
-    }
-
-    /// The connection reset before the request was forwarded: not applied, but the SDK cannot
-    /// tell, so the outcome is unknown (as `sdk::classify` says of any I/O failure).
-    pub fn reset_before() -> Fault {
-        Fault::Answer(CallError {
-            maybe_applied: true,
-            ..CallError::new(ErrorKind::Transient, "ConnectionError", "connection reset")
-        })
-    }
-
-    /// The connection reset after the request was forwarded: applied, answer lost.
-    pub fn reset_after() -> Fault {
-        Fault::Lost(CallError::new(
-            ErrorKind::Transient,
-            "ConnectionError",
-            "connection reset",
-        ))
-    }
-
-    /// The answer came after the call timeout: applied, answer lost.
-    pub fn timeout() -> Fault {
-        Fault::Lost(CallError::new(
-            ErrorKind::Transient,
-            "Timeout",
-            "no answer in time",
-        ))
-    }
-
-    /// A refusal that would stop every row (NotAuthorizedException, AccessDeniedException).
-    pub fn fatal(code: &str) -> Fault {
-        Fault::Answer(CallError::new(ErrorKind::Fatal, code, "injected fault"))
-    }
-
-    /// A refusal of this row only (InvalidParameterException, UserNotFoundException).
-    pub fn row(code: &str) -> Fault {
-        Fault::Answer(CallError::new(ErrorKind::Row, code, "injected fault"))
-    }
-}
+use super::{CallError, GroupPage, Page, Pool, User, config::Provider};
 
 /// Calls of `call` (any if None) from its `from`-th on (1-based, counted from the start)
 /// get `fault`, `count` times.
@@ -310,6 +231,9 @@ impl<P: Pool> Pool for Faulty<P> {
         self.call(Api::ListGroupsForUser, username, inner).await
     }
 }
+
+mod fault;
+pub use fault::Fault;
 
 #[cfg(test)]
 mod tests;

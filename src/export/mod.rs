@@ -165,16 +165,7 @@ pub async fn run<P: Pool>(
             ),
             Err(e) => bail!("ListUsers on {}: {e}", opts.user_pool_id),
         };
-        for user in &page.users {
-            writer.user(&mut buf, user)?;
-        }
-        out.write_all(&buf)?;
-        out.flush()?;
-        state.bytes += buf.len() as u64;
-        buf.clear();
-        state.users += page.users.len() as u64;
-        state.token = page.next.clone();
-        state.done = state.token.is_none();
+        save_page(&writer, &mut buf, &page, &mut out, &mut state)?;
         summary.pages += 1;
         if !to_stdout {
             files::write_private_atomic(&state_file, &serde_json::to_vec(&state)?)
@@ -201,6 +192,27 @@ pub async fn run<P: Pool>(
         let _ = std::fs::remove_file(groups::path(&opts.output));
     }
     Ok(summary)
+}
+
+/// Writes one page's users to the output, on disk before the position after it is saved.
+fn save_page(
+    writer: &Writer<'_>,
+    buf: &mut Vec<u8>,
+    page: &crate::cognito::Page,
+    out: &mut impl Write,
+    state: &mut State,
+) -> anyhow::Result<()> {
+    for user in &page.users {
+        writer.user(buf, user)?;
+    }
+    out.write_all(buf)?;
+    out.flush()?;
+    state.bytes += buf.len() as u64;
+    buf.clear();
+    state.users += page.users.len() as u64;
+    state.token = page.next.clone();
+    state.done = state.token.is_none();
+    Ok(())
 }
 
 /// The membership for `--with-groups`. A fresh export saves its state first (no page yet),

@@ -189,6 +189,12 @@ impl Report {
         for c in &self.categories {
             let _ = writeln!(s, "  {}", category_line(c));
         }
+        self.closing_lines(&mut s);
+        s
+    }
+
+    /// The summary's last lines: failures, files, messages, and why the run stopped.
+    fn closing_lines(&self, s: &mut String) {
         if !self.failures_by_code.is_empty() {
             let codes: Vec<String> = self
                 .failures_by_code
@@ -226,6 +232,5 @@ impl Report {
         if let Some(where_) = &self.in_progress {
             let _ = writeln!(s, "IN PROGRESS: {where_}");
         }
-        s
     }
 }

@@ -72,52 +72,10 @@ pub(super) async fn send_one<P: Pool>(
         return Some(others::finished(work));
     }
     if at.read {
-        let username = work.username().to_string();
-        let reads = pacers.of(Category::UserRead);
-        let read = tokio::select! {
-            biased;
-            _ = stop.cancelled() => return Some(not_sent(work)),
-            r = retrying_in(&reads, stop, || pool.get_user(&username)) => r,
+        work = match read_and_check(pool, pacers, at, work, stop).await {
+            Ok(work) => work,
+            Err(event) => return Some(event),
         };
-        let user = match read {
-            Err(mut err) => {
-                // Only read: nothing was sent, whatever became of the read.
-                err.maybe_applied = false;
-                err.message = format!("reading the user before its update: {}", err.message);
-                return Some(Event::Sent(work, sent(SendResult::Failed(err))));
-            }
-            Ok(None) => return Some(Event::NotFound(work.record)),
-            Ok(Some(user)) => user,
-        };
-        // The user's groups, when the row changes any: its group operations are diffed
-        // again with `enabled`, as AdminGetUser returned it (`send/others.rs`).
-        let mut groups = None;
-        if others::has_groups(&work) {
-            let (rate, policy) = (&reads.rate, &reads.policy);
-            match others::read_groups(pool, rate, policy, stop, &username).await {
-                Ok(read) => groups = Some(read),
-                Err(mut err) => {
-                    err.maybe_applied = false;
-                    err.message = format!("reading the user's groups: {}", err.message);
-                    return Some(Event::Sent(work, sent(SendResult::Failed(err))));
-                }
-            }
-        }
-        others::recheck(&mut work, user.enabled, groups.as_ref());
-        match recheck(&mut work, &user, at.force) {
-            Checked::Send => {}
-            Checked::Unchanged => {
-                return Some(match work.earlier {
-                    Some(first) => Event::Recovered(work.record, first),
-                    None => Event::Unchanged(work.record),
-                });
-            }
-            Checked::Conflict(names) => return Some(Event::Conflict(work.record, names)),
-        }
-        others::drop_lone_sign_out(&mut work);
-        if work.record.row.ops.is_empty() {
-            return Some(others::finished(work));
-        }
     }
     // The first call's turn, in its own category.
     let first = work.calls().first().map(|c| pacers.of(c.category()));
@@ -141,6 +99,66 @@ pub(super) async fn send_one<P: Pool>(
     }
     let (work, sent) = send_calls(pool, pacers, work, events, stop).await?;
     Some(Event::Sent(work, sent))
+}
+
+/// The read just before a row's calls (AdminGetUser, and the user's groups when the row
+/// changes any, each in the UserRead pacer), and the row checked against it: the work to
+/// send on, or the event that ends the row here (not found, unchanged, a conflict, a failed
+/// read, interrupted, or nothing left to send).
+async fn read_and_check<P: Pool>(
+    pool: &P,
+    pacers: &Pacers,
+    at: &SendTime,
+    mut work: Work,
+    stop: &CancellationToken,
+) -> Result<Work, Event> {
+    let username = work.username().to_string();
+    let reads = pacers.of(Category::UserRead);
+    let read = tokio::select! {
+        biased;
+        _ = stop.cancelled() => return Err(not_sent(work)),
+        r = retrying_in(&reads, stop, || pool.get_user(&username)) => r,
+    };
+    let user = match read {
+        Err(mut err) => {
+            // Only read: nothing was sent, whatever became of the read.
+            err.maybe_applied = false;
+            err.message = format!("reading the user before its update: {}", err.message);
+            return Err(Event::Sent(work, sent(SendResult::Failed(err))));
+        }
+        Ok(None) => return Err(Event::NotFound(work.record)),
+        Ok(Some(user)) => user,
+    };
+    // The user's groups, when the row changes any: its group operations are diffed
+    // again with `enabled`, as AdminGetUser returned it (`send/others.rs`).
+    let mut groups = None;
+    if others::has_groups(&work) {
+        let (rate, policy) = (&reads.rate, &reads.policy);
+        match others::read_groups(pool, rate, policy, stop, &username).await {
+            Ok(read) => groups = Some(read),
+            Err(mut err) => {
+                err.maybe_applied = false;
+                err.message = format!("reading the user's groups: {}", err.message);
+                return Err(Event::Sent(work, sent(SendResult::Failed(err))));
+            }
+        }
+    }
+    others::recheck(&mut work, user.enabled, groups.as_ref());
+    match recheck(&mut work, &user, at.force) {
+        Checked::Send => {}
+        Checked::Unchanged => {
+            return Err(match work.earlier {
+                Some(first) => Event::Recovered(work.record, first),
+                None => Event::Unchanged(work.record),
+            });
+        }
+        Checked::Conflict(names) => return Err(Event::Conflict(work.record, names)),
+    }
+    others::drop_lone_sign_out(&mut work);
+    if work.record.row.ops.is_empty() {
+        return Err(others::finished(work));
+    }
+    Ok(work)
 }
 
 /// Sends the row's calls in order (`model::op::calls`; one for attribute operations), each

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use aws_sdk_cognitoidentityprovider::types::UserPoolType;
 
 use super::{FakePool, find, put};
+use crate::cognito::api::Api;
 
 impl FakePool {
     /// Adds an external identity provider mapping these user pool attributes.
@@ -78,5 +79,15 @@ impl FakePool {
         if let Some(key) = find(&state, username) {
             state.users.remove(&key);
         }
+    }
+
+    /// Every call that reached the pool: (call, username or filter).
+    pub fn calls(&self) -> Vec<(Api, String)> {
+        self.lock().calls.clone()
+    }
+
+    /// How many calls of `call` reached the pool.
+    pub fn count(&self, call: Api) -> usize {
+        self.lock().calls.iter().filter(|(c, _)| *c == call).count()
     }
 }

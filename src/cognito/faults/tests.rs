@@ -1,6 +1,7 @@
 //! The fault wrapper on the fake pool: what reaches the pool, and what the caller gets.
 
 use super::*;
+use crate::cognito::ErrorKind;
 use crate::cognito::fake::FakePool;
 
 fn pool() -> Faulty<FakePool> {

@@ -192,23 +192,7 @@ fn to_record(
     }
     for (column, (raw, value)) in columns.iter().zip(bytes.iter().zip(fields.iter())) {
         if let Some(e) = bad_bytes.then(|| std::str::from_utf8(raw).err()).flatten() {
-            let byte = e.valid_up_to() + 1;
-            match column {
-                Column::Key => problems.push(Problem::row(
-                    Code::MalformedRow,
-                    format!("the user key has invalid UTF-8 at byte {byte}"),
-                )),
-                Column::Attribute(name) => problems.push(Problem::attr(
-                    Code::MalformedRow,
-                    name,
-                    format!("invalid UTF-8 at byte {byte} of the value"),
-                )),
-                Column::Op(op) => problems.push(Problem::row(
-                    Code::MalformedRow,
-                    format!("column {}: invalid UTF-8 at byte {byte}", op.name()),
-                )),
-                Column::Ignored => {}
-            }
+            problems.extend(bad_utf8(column, e.valid_up_to() + 1));
         }
         match column {
             Column::Key => row.username = value.to_string(),
@@ -235,6 +219,26 @@ fn to_record(
         problems,
         before: None,
         identity: None,
+    }
+}
+
+/// A cell of `column` whose bytes are not UTF-8 from `byte` (1-based) on.
+fn bad_utf8(column: &Column, byte: usize) -> Option<Problem> {
+    match column {
+        Column::Key => Some(Problem::row(
+            Code::MalformedRow,
+            format!("the user key has invalid UTF-8 at byte {byte}"),
+        )),
+        Column::Attribute(name) => Some(Problem::attr(
+            Code::MalformedRow,
+            name,
+            format!("invalid UTF-8 at byte {byte} of the value"),
+        )),
+        Column::Op(op) => Some(Problem::row(
+            Code::MalformedRow,
+            format!("column {}: invalid UTF-8 at byte {byte}", op.name()),
+        )),
+        Column::Ignored => None,
     }
 }
 

@@ -11,6 +11,9 @@ use super::json_object::{Members, at_column, is_number, offset_in};
 use super::{InputError, InputOptions, Records};
 use crate::model::row::{AttrChange, Change, Code, Problem, RawRecord, Record, Row};
 
+mod metadata;
+use metadata::metadata_member;
+
 pub(super) fn read(reader: Box<dyn Read + Send>, display: &str, opts: &InputOptions) -> Records {
     let mut reader = BufReader::new(reader);
     let opts = opts.clone();
@@ -183,24 +186,6 @@ fn username(key: &str, value: &RawValue, row: &mut Row, problems: &mut Vec<Probl
     }
 }
 
-/// The `client_metadata` member; true when one of its keys appears twice (the line is then
-/// written back as it was).
-fn metadata_member(value: &RawValue, row: &mut Row, problems: &mut Vec<Problem>) -> bool {
-    let mut repeated = false;
-    for k in Members::parse(value).map_or(vec![], |m| m.repeated) {
-        problems.push(Problem::row(
-            Code::MalformedRow,
-            format!("the client_metadata key {k:?} appears more than once"),
-        ));
-        repeated = true;
-    }
-    // Too deep to read: reported once, by the caller, where it is written back.
-    if let Ok(v) = serde_json::from_str::<Value>(value.get()) {
-        client_metadata(&v, row, problems)
-    }
-    repeated
-}
-
 /// Reads the attributes; returns them as they should be written back to a failed-rows file.
 fn attributes(
     value: &RawValue,
@@ -279,27 +264,6 @@ fn parse(raw: &RawValue, field: &str, line: &str, problems: &mut Vec<Problem>) -
                 ),
             ));
             None
-        }
-    }
-}
-
-fn client_metadata(value: &Value, row: &mut Row, problems: &mut Vec<Problem>) {
-    let Value::Object(map) = value else {
-        problems.push(Problem::row(
-            Code::MalformedRow,
-            "\"client_metadata\" must be an object of strings",
-        ));
-        return;
-    };
-    for (key, value) in map {
-        match value {
-            Value::String(s) => {
-                row.client_metadata.insert(key.clone(), s.clone());
-            }
-            _ => problems.push(Problem::row(
-                Code::MalformedRow,
-                format!("client_metadata {key:?} must be a string"),
-            )),
         }
     }
 }
