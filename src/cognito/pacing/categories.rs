@@ -112,10 +112,12 @@ impl Pacers {
         pacers.iter().map(|(c, p)| (*c, p.clone())).collect()
     }
 
-    /// Each used category's figures.
+    /// The figures of each category that made calls (a pacer opened for a resumed run that
+    /// had nothing left to send made none).
     pub fn figures(&self) -> Vec<CategoryFigures> {
         self.used()
             .into_iter()
+            .filter(|(_, p)| !p.meter.timeline().is_empty())
             .map(|(c, p)| {
                 let rate = p.rate.snapshot();
                 CategoryFigures {

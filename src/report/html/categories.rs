@@ -65,6 +65,7 @@ fn category_chart(i: usize, c: &CategoryFigures, source: TimelineSource) -> Opti
     let first_throttle = points.iter().position(|b| b.throttles > 0.0);
     let mut svg = String::new();
     let id = format!("category-{i}");
-    chart(&mut svg, &id, &points, width, series, first_throttle, true);
+    // No hover columns: the charts above have them, and the page stays small.
+    chart(&mut svg, &id, &points, width, series, first_throttle, false);
     Some(Value::from_safe_string(svg))
 }

@@ -52,7 +52,9 @@ fn figures_and_timelines_are_kept_per_category() {
         .record(super::super::CallOutcome::Success, 10.0);
     read.meter.record(super::super::CallOutcome::Throttle, 20.0);
     read.meter.record(super::super::CallOutcome::Success, 20.0);
+    p.of(Category::UserList); // made, never called: not in the figures
     let figures = p.figures();
+    assert_eq!(figures.len(), 2);
     let by = |name: &str| figures.iter().find(|f| f.category == name).unwrap().clone();
     let (u, r) = (by("UserUpdate"), by("UserRead"));
     assert_eq!((u.calls, u.successes, u.throttles), (1, 1, 0));
