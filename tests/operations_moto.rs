@@ -120,6 +120,8 @@ async fn a_mixed_plan_applies_on_moto_and_rolls_back_all_but_the_sign_out() {
         "--yes",
         "--rps",
         "200",
+        // Two users: one disabled is over the rail's tenth of the pool.
+        "--allow-mass-disable",
     ];
     let run = cognito_bulk(&moto.url(), &args, None).await;
     assert_eq!(run.code, 0, "{run:?}");

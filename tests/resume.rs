@@ -313,7 +313,11 @@ async fn a_journal_of_another_input_or_a_newer_version_is_refused() {
     let text = std::fs::read_to_string(&journal).unwrap();
     std::fs::write(
         &journal,
-        text.replacen("\"version\":3", "\"version\":99", 1),
+        text.replacen(
+            &format!("\"version\":{}", cognito_bulk::journal::FORMAT_VERSION),
+            "\"version\":99",
+            1,
+        ),
     )
     .unwrap();
     let run = cognito_bulk(&moto.url(), &args, None).await;
