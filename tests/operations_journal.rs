@@ -454,3 +454,56 @@ async fn a_run_stopped_between_a_users_calls_retries_only_what_is_left() {
     assert!(fake.groups_of("al").contains("admin"));
     assert_eq!(fake.sign_outs("al"), 1);
 }
+
+/// The review's case: a user whose attribute and group calls went before the process died
+/// (kill -9 or Ctrl-C), its sign-out not: the resumed run finds nothing else to change, and
+/// still signs the user out, once, since this run changed it.
+#[tokio::test]
+async fn a_user_cut_before_its_sign_out_is_signed_out_on_resume() {
+    let pool = fake();
+    let dir = tempfile::tempdir().unwrap();
+    let plan = plan(
+        dir.path(),
+        &[("bo", vec![tier("pro"), add("admin"), sign_out()])],
+    );
+    let mut args = vec![
+        "apply",
+        "--plan",
+        plan.to_str().unwrap(),
+        "--user-pool-id",
+        POOL,
+    ];
+    args.extend(["--yes", "--rps", "5000", "--concurrency", "1"]);
+    assert_eq!(cognito_bulk(&pool, &args).await.unwrap(), Outcome::Success);
+    assert_eq!(pool.sign_outs("bo"), 1);
+    // As the kill leaves it: bo's intent and both steps (attribute, group) written, the
+    // sign-out never sent (the fake counted the first run's: start from that count).
+    let lines = journal_lines(&plan);
+    let last_step = lines
+        .iter()
+        .rposition(|l| l.contains("\"user\":\"bo\"") && l.contains("\"outcome\":\"step\""))
+        .expect("bo's steps");
+    assert!(
+        lines[last_step].contains("add_to_group"),
+        "{}",
+        lines[last_step]
+    );
+    let kept = lines[..=last_step].join("\n") + "\n";
+    std::fs::write(format!("{}.journal", plan.display()), kept).unwrap();
+    let from = pool.calls().len();
+    assert_eq!(cognito_bulk(&pool, &args).await.unwrap(), Outcome::Success);
+    let writes: Vec<Api> = calls_of(&pool, "bo", from)
+        .into_iter()
+        .filter(|a| !matches!(a, Api::GetUser | Api::ListGroupsForUser))
+        .collect();
+    assert_eq!(writes, [Api::GlobalSignOut], "only the sign-out is left");
+    assert_eq!(pool.sign_outs("bo"), 2, "signed out on resume");
+    // Run again: done, nothing sent.
+    let from = pool.calls().len();
+    assert_eq!(cognito_bulk(&pool, &args).await.unwrap(), Outcome::Success);
+    assert!(
+        calls_of(&pool, "bo", from)
+            .iter()
+            .all(|a| *a != Api::GlobalSignOut)
+    );
+}

@@ -14,7 +14,7 @@ use crate::decide::planner::{Decision, RowsFrom};
 use crate::decide::prepare::{PoolState, Scanned};
 use crate::journal::DoneSet;
 use crate::journal::steps::Done;
-use crate::model::op::OpDiff;
+use crate::model::op::{Op, OpDiff, SignOutDiff};
 use crate::model::row::Record;
 use crate::rows::input::{InputError, Records};
 
@@ -163,6 +163,7 @@ pub fn read_rows(
             record.identity = Some(identity);
         }
         let decision = planner.check_and_decide(&mut record, checks.scanned.scan.duplicates());
+        let decision = sign_out_owed(decision, &record, earlier.is_some(), &done_before);
         let event = match decision {
             Decision::Invalid => Event::Invalid(record),
             Decision::NotFound => Event::NotFound(record),
@@ -212,6 +213,33 @@ pub fn read_rows(
         if !delivered || stop.is_cancelled() {
             return;
         }
+    }
+}
+
+/// A user an earlier attempt of this run already changed (its calls cut short by a crash,
+/// an interrupt or a failure: an unknown outcome or journaled steps) still owes the
+/// sign-out its row asked for, even when nothing else is left to change now: that earlier
+/// change is why it signs out. Without this the resumed row would be found unchanged and
+/// the user would keep tokens with its old values.
+fn sign_out_owed(
+    decision: Decision,
+    record: &Record,
+    unknown_before: bool,
+    done_before: &Done,
+) -> Decision {
+    let asked = record.row.ops.contains(&Op::SignOut);
+    let changed_before = unknown_before || !done_before.is_empty();
+    match decision {
+        Decision::Unchanged if asked && changed_before && !done_before.has(&Op::SignOut) => {
+            Decision::Change {
+                diffs: vec![OpDiff::SignOut(SignOutDiff::default())],
+                messages: Vec::new(),
+                pending: Vec::new(),
+                locks_out: false,
+                overwritten_at_sign_in: false,
+            }
+        }
+        other => other,
     }
 }
 
