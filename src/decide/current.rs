@@ -20,7 +20,9 @@ use crate::model::keys::user_key;
 use crate::model::row::Identity;
 use crate::model::source::Source;
 
+mod joined;
 mod read;
+pub use joined::Around;
 pub use read::{get, list, note_owners};
 
 /// The current values of the input's users, found as Cognito resolves a `Username`: by
@@ -39,6 +41,8 @@ pub struct Current {
     /// Users AdminGetUser found (billable; a key no user has costs nothing), each once.
     pub users_read: u64,
     pub source: Option<Source>,
+    /// A list read's users, kept out of memory and found by key ([`Current::around`]).
+    joined: Option<joined::Joined>,
 }
 
 /// A user an input names, as the pool holds it: who it is and the attributes kept.
@@ -128,6 +132,10 @@ impl Current {
     /// only their lines can be one user's lines under different keys. Keys differing only in
     /// case hash alike, so the scan already groups those.
     pub fn named_twice(&self, input_users: &HashSet<u64>) -> HashSet<u64> {
+        if let Some(joined) = &self.joined {
+            // Found as the pool was read.
+            return joined.named_twice();
+        }
         let mut keys: HashMap<usize, HashSet<u64>> = HashMap::new();
         for (name, users) in self.exact.iter().chain(&self.folded) {
             let key = user_key(name);
@@ -180,39 +188,57 @@ impl Current {
         asked: Option<&str>,
     ) {
         self.note_aliases(username, attrs);
-        let i = match self.by_username.get(username) {
-            Some(&i) => i,
-            None => {
-                let kept = attrs
-                    .iter()
-                    .filter(|(n, _)| {
-                        wanted.contains(n) || matches!(n.as_str(), "email" | "phone_number")
-                    })
-                    .cloned()
-                    .collect();
-                let sub = attrs
-                    .iter()
-                    .find(|(n, _)| n == "sub")
-                    .map(|(_, v)| v.clone());
-                self.users.push(Kept {
-                    identity: Identity {
-                        username: username.to_string(),
-                        sub,
-                    },
-                    attributes: kept,
-                });
-                self.by_username
-                    .insert(username.to_string(), self.users.len() - 1);
-                self.users.len() - 1
-            }
+        let (kept, names) = self.kept(username, attrs, wanted, asked);
+        self.insert(kept, names);
+    }
+
+    /// What is kept of a user: the attributes `wanted` (and its email and phone number, for
+    /// the alias checks), and every name the pool resolves to it (with `asked`), each with
+    /// whether it compares case-insensitively.
+    fn kept(
+        &self,
+        username: &str,
+        attrs: &[(String, String)],
+        wanted: &BTreeSet<String>,
+        asked: Option<&str>,
+    ) -> (Kept, Vec<(String, bool)>) {
+        let attributes = attrs
+            .iter()
+            .filter(|(n, _)| wanted.contains(n) || matches!(n.as_str(), "email" | "phone_number"))
+            .cloned()
+            .collect();
+        let sub = attrs
+            .iter()
+            .find(|(n, _)| n == "sub")
+            .map(|(_, v)| v.clone());
+        let kept = Kept {
+            identity: Identity {
+                username: username.to_string(),
+                sub,
+            },
+            attributes,
         };
-        let names: Vec<(String, bool)> = self
+        let names = self
             .sign_in
             .names(username, attrs)
             .into_iter()
             .map(|n| (n.value.to_string(), n.folded))
             .chain(asked.map(|a| (a.to_string(), false)))
             .collect();
+        (kept, names)
+    }
+
+    /// Indexes a kept user by its names (a user met again is kept once, under more names).
+    fn insert(&mut self, kept: Kept, names: Vec<(String, bool)>) {
+        let i = match self.by_username.get(&kept.identity.username) {
+            Some(&i) => i,
+            None => {
+                self.by_username
+                    .insert(kept.identity.username.clone(), self.users.len());
+                self.users.push(kept);
+                self.users.len() - 1
+            }
+        };
         for (name, folded) in names {
             let (map, name) = match folded {
                 true => (&mut self.folded, name.to_lowercase()),
@@ -225,12 +251,17 @@ impl Current {
         }
     }
 
-    /// Every user the pool could resolve a key of the input to (see [`Current::list`]).
-    fn named_by(&self, user: &User, input_users: &HashSet<u64>) -> bool {
-        self.sign_in
-            .names(&user.username, &user.attributes)
-            .iter()
-            .any(|n| input_users.contains(&user_key(n.value)))
+    /// The hashes of this user's names that are keys of the input (`input_users`, sorted),
+    /// each once: none for a user the input does not name (see [`list`]).
+    fn named_by(&self, user: &User, input_users: &[u64]) -> Vec<u64> {
+        let mut hashes: Vec<u64> = Vec::new();
+        for name in self.sign_in.names(&user.username, &user.attributes) {
+            let key = user_key(name.value);
+            if input_users.binary_search(&key).is_ok() && !hashes.contains(&key) {
+                hashes.push(key);
+            }
+        }
+        hashes
     }
 }
 
