@@ -20,8 +20,11 @@ use crate::model::keys::user_key;
 use crate::model::row::Identity;
 use crate::model::source::Source;
 
+mod in_order;
 mod joined;
+mod kept;
 mod read;
+mod record;
 pub use joined::Around;
 pub use read::{get, list, note_owners};
 
@@ -43,6 +46,11 @@ pub struct Current {
     pub source: Option<Source>,
     /// A list read's users, kept out of memory and found by key ([`Current::around`]).
     joined: Option<joined::Joined>,
+    /// The pool as input's users, written in the order of its rows, then read in step.
+    writing: Option<in_order::InOrder>,
+    in_order: Option<in_order::Rows>,
+    /// Emails and phone numbers not noted (no row sets one).
+    skip_aliases: bool,
 }
 
 /// A user an input names, as the pool holds it: who it is and the attributes kept.
@@ -190,65 +198,6 @@ impl Current {
         self.note_aliases(username, attrs);
         let (kept, names) = self.kept(username, attrs, wanted, asked);
         self.insert(kept, names);
-    }
-
-    /// What is kept of a user: the attributes `wanted` (and its email and phone number, for
-    /// the alias checks), and every name the pool resolves to it (with `asked`), each with
-    /// whether it compares case-insensitively.
-    fn kept(
-        &self,
-        username: &str,
-        attrs: &[(String, String)],
-        wanted: &BTreeSet<String>,
-        asked: Option<&str>,
-    ) -> (Kept, Vec<(String, bool)>) {
-        let attributes = attrs
-            .iter()
-            .filter(|(n, _)| wanted.contains(n) || matches!(n.as_str(), "email" | "phone_number"))
-            .cloned()
-            .collect();
-        let sub = attrs
-            .iter()
-            .find(|(n, _)| n == "sub")
-            .map(|(_, v)| v.clone());
-        let kept = Kept {
-            identity: Identity {
-                username: username.to_string(),
-                sub,
-            },
-            attributes,
-        };
-        let names = self
-            .sign_in
-            .names(username, attrs)
-            .into_iter()
-            .map(|n| (n.value.to_string(), n.folded))
-            .chain(asked.map(|a| (a.to_string(), false)))
-            .collect();
-        (kept, names)
-    }
-
-    /// Indexes a kept user by its names (a user met again is kept once, under more names).
-    fn insert(&mut self, kept: Kept, names: Vec<(String, bool)>) {
-        let i = match self.by_username.get(&kept.identity.username) {
-            Some(&i) => i,
-            None => {
-                self.by_username
-                    .insert(kept.identity.username.clone(), self.users.len());
-                self.users.push(kept);
-                self.users.len() - 1
-            }
-        };
-        for (name, folded) in names {
-            let (map, name) = match folded {
-                true => (&mut self.folded, name.to_lowercase()),
-                false => (&mut self.exact, name),
-            };
-            let users = map.entry(name).or_default();
-            if !users.contains(&i) {
-                users.push(i);
-            }
-        }
     }
 
     /// The hashes of this user's names that are keys of the input (`input_users`, sorted),

@@ -13,12 +13,13 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::os::unix::fs::FileExt;
 
+pub(super) use super::record::{decode, encode};
 use super::{Current, Kept};
 use crate::model::keys::user_key;
 use crate::model::row::Identity;
 
 /// A record's length is kept in the low 24 bits of its index entry, its offset above them.
-const LEN_BITS: u32 = 24;
+pub(super) const LEN_BITS: u32 = 24;
 
 /// The index being built, and the file the users go to, while the pool is read.
 pub struct Spill {
@@ -96,6 +97,16 @@ impl Spill {
 }
 
 impl Joined {
+    /// Users already written to `file`, found by these (hash, record) entries.
+    pub(super) fn new(file: File, mut entries: Vec<(u64, u64)>) -> Joined {
+        entries.sort_unstable();
+        Joined {
+            file,
+            entries,
+            twice: HashSet::new(),
+        }
+    }
+
     pub fn named_twice(&self) -> HashSet<u64> {
         self.twice.clone()
     }
@@ -153,98 +164,12 @@ impl Current {
     /// The users `key` may name (with a plan row's recorded user): all of them when they are
     /// in memory, else those the spill holds under its hashes.
     pub fn around(&self, key: &str, planned: Option<&Identity>) -> std::io::Result<Around<'_>> {
-        match &self.joined {
-            None => Ok(Around::Whole(self)),
-            Some(joined) => joined
-                .around(self, key, planned)
-                .map(|c| Around::Loaded(Box::new(c))),
-        }
-    }
-}
-
-fn put(buf: &mut Vec<u8>, s: &str) {
-    buf.extend_from_slice(&(s.len() as u32).to_le_bytes());
-    buf.extend_from_slice(s.as_bytes());
-}
-
-/// A kept user and its names: length-prefixed strings, counts as 4 bytes.
-fn encode(kept: &Kept, names: &[(String, bool)]) -> Vec<u8> {
-    let mut buf = Vec::with_capacity(128);
-    put(&mut buf, &kept.identity.username);
-    match &kept.identity.sub {
-        Some(sub) => {
-            buf.push(1);
-            put(&mut buf, sub);
-        }
-        None => buf.push(0),
-    }
-    buf.extend_from_slice(&(kept.attributes.len() as u32).to_le_bytes());
-    for (name, value) in &kept.attributes {
-        put(&mut buf, name);
-        put(&mut buf, value);
-    }
-    buf.extend_from_slice(&(names.len() as u32).to_le_bytes());
-    for (name, folded) in names {
-        put(&mut buf, name);
-        buf.push(u8::from(*folded));
-    }
-    buf
-}
-
-/// Reads back what [`encode`] wrote.
-fn decode(buf: &[u8]) -> std::io::Result<(Kept, Vec<(String, bool)>)> {
-    let mut r = Reader { buf, at: 0 };
-    let username = r.string()?;
-    let sub = match r.byte()? {
-        1 => Some(r.string()?),
-        _ => None,
-    };
-    let mut attributes = std::collections::BTreeMap::new();
-    for _ in 0..r.count()? {
-        let name = r.string()?;
-        attributes.insert(name, r.string()?);
-    }
-    let mut names = Vec::new();
-    for _ in 0..r.count()? {
-        let name = r.string()?;
-        names.push((name, r.byte()? == 1));
-    }
-    let identity = Identity { username, sub };
-    Ok((
-        Kept {
-            identity,
-            attributes,
-        },
-        names,
-    ))
-}
-
-struct Reader<'a> {
-    buf: &'a [u8],
-    at: usize,
-}
-
-impl Reader<'_> {
-    fn take(&mut self, n: usize) -> std::io::Result<&[u8]> {
-        let bytes = self.buf.get(self.at..self.at + n).ok_or_else(|| {
-            std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "a kept user cut short")
-        })?;
-        self.at += n;
-        Ok(bytes)
-    }
-
-    fn byte(&mut self) -> std::io::Result<u8> {
-        Ok(self.take(1)?[0])
-    }
-
-    fn count(&mut self) -> std::io::Result<usize> {
-        let b = self.take(4)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
-    }
-
-    fn string(&mut self) -> std::io::Result<String> {
-        let n = self.count()?;
-        String::from_utf8(self.take(n)?.to_vec()).map_err(std::io::Error::other)
+        let loaded = match (&self.joined, &self.in_order) {
+            (Some(joined), _) => joined.around(self, key, planned)?,
+            (None, Some(rows)) => rows.around(self, key, planned)?,
+            (None, None) => return Ok(Around::Whole(self)),
+        };
+        Ok(Around::Loaded(Box::new(loaded)))
     }
 }
 

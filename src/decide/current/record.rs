@@ -1,0 +1,92 @@
+//! How a kept user is written to the temporary files of `joined.rs` and `in_order.rs`:
+//! length-prefixed strings and counts of 4 bytes, little-endian; read back only by this
+//! process.
+
+use super::Kept;
+use crate::model::row::Identity;
+
+fn put(buf: &mut Vec<u8>, s: &str) {
+    buf.extend_from_slice(&(s.len() as u32).to_le_bytes());
+    buf.extend_from_slice(s.as_bytes());
+}
+
+/// A kept user and its names: length-prefixed strings, counts as 4 bytes.
+pub fn encode(kept: &Kept, names: &[(String, bool)]) -> Vec<u8> {
+    let mut buf = Vec::with_capacity(128);
+    put(&mut buf, &kept.identity.username);
+    match &kept.identity.sub {
+        Some(sub) => {
+            buf.push(1);
+            put(&mut buf, sub);
+        }
+        None => buf.push(0),
+    }
+    buf.extend_from_slice(&(kept.attributes.len() as u32).to_le_bytes());
+    for (name, value) in &kept.attributes {
+        put(&mut buf, name);
+        put(&mut buf, value);
+    }
+    buf.extend_from_slice(&(names.len() as u32).to_le_bytes());
+    for (name, folded) in names {
+        put(&mut buf, name);
+        buf.push(u8::from(*folded));
+    }
+    buf
+}
+
+/// Reads back what [`encode`] wrote.
+pub fn decode(buf: &[u8]) -> std::io::Result<(Kept, Vec<(String, bool)>)> {
+    let mut r = Reader { buf, at: 0 };
+    let username = r.string()?;
+    let sub = match r.byte()? {
+        1 => Some(r.string()?),
+        _ => None,
+    };
+    let mut attributes = std::collections::BTreeMap::new();
+    for _ in 0..r.count()? {
+        let name = r.string()?;
+        attributes.insert(name, r.string()?);
+    }
+    let mut names = Vec::new();
+    for _ in 0..r.count()? {
+        let name = r.string()?;
+        names.push((name, r.byte()? == 1));
+    }
+    let identity = Identity { username, sub };
+    Ok((
+        Kept {
+            identity,
+            attributes,
+        },
+        names,
+    ))
+}
+
+struct Reader<'a> {
+    buf: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn take(&mut self, n: usize) -> std::io::Result<&[u8]> {
+        let bytes = self.buf.get(self.at..self.at + n).ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "a kept user cut short")
+        })?;
+        self.at += n;
+        Ok(bytes)
+    }
+
+    fn byte(&mut self) -> std::io::Result<u8> {
+        Ok(self.take(1)?[0])
+    }
+
+    fn count(&mut self) -> std::io::Result<usize> {
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+    }
+
+    fn string(&mut self) -> std::io::Result<String> {
+        let n = self.count()?;
+        String::from_utf8(self.take(n)?.to_vec()).map_err(std::io::Error::other)
+    }
+}
