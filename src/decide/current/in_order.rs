@@ -186,6 +186,11 @@ impl Current {
         Ok(current)
     }
 
+    /// Whether every user's email and phone number is noted (`aliases`: the rows set one).
+    pub fn note_aliases_too(&mut self, aliases: bool) {
+        self.skip_aliases = !aliases;
+    }
+
     /// Notes a user of the pool: its email and phone number (when the rows set one), and,
     /// with `wanted`, the user of the next row, with those of its attributes.
     pub fn observe_in_order(
