@@ -1,6 +1,6 @@
-//! The users a ListUsers read kept, out of memory: each kept user written once to a private,
-//! unnamed temporary file as its page arrives, and found again by the 64-bit hash of each
-//! name of it the input uses (a key hash and the record's place in the file: 16 bytes per
+//! The users a ListUsers read kept, out of memory: each kept user written once as its page
+//! arrives (past the first 8 MiB, to a private, unnamed temporary file: `record.rs`), and
+//! found again by the 64-bit hash of each name of it the input uses (a key hash and the record's place in the file: 16 bytes per
 //! name, sorted once the pool is read). A row's decision loads only the users its key (and a
 //! plan row's `sub`) hash to, and resolves among them exactly as [`Current`] always has, so a
 //! hash collision costs a read, never a wrong user.
@@ -10,9 +10,8 @@
 
 use std::collections::HashSet;
 use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::os::unix::fs::FileExt;
 
+use super::record::{Sink, Stored};
 pub(super) use super::record::{decode, encode};
 use super::{Current, Kept};
 use crate::model::keys::user_key;
@@ -23,7 +22,7 @@ pub(super) const LEN_BITS: u32 = 24;
 
 /// The index being built, and the file the users go to, while the pool is read.
 pub struct Spill {
-    out: BufWriter<File>,
+    out: Sink,
     written: u64,
     /// (hash of a name the input uses, offset << 24 | length of the user's record).
     entries: Vec<(u64, u64)>,
@@ -34,7 +33,7 @@ pub struct Spill {
 /// The users a list read kept, in their file, found by the hashes of their names.
 #[derive(Debug)]
 pub struct Joined {
-    file: File,
+    file: Stored,
     /// Sorted: the users of one hash in the order the pool listed them.
     entries: Vec<(u64, u64)>,
     twice: HashSet<u64>,
@@ -45,7 +44,7 @@ impl Spill {
     /// this process's handle reaches it).
     pub fn new() -> std::io::Result<Spill> {
         Ok(Spill {
-            out: BufWriter::with_capacity(256 * 1024, tempfile::tempfile()?),
+            out: Sink::Memory(Vec::new()),
             written: 0,
             entries: Vec::new(),
             twice: HashSet::new(),
@@ -85,7 +84,7 @@ impl Spill {
             twice,
             ..
         } = self;
-        let file = out.into_inner().map_err(|e| e.into_error())?;
+        let file = out.finish()?;
         entries.sort_unstable();
         entries.shrink_to_fit();
         Ok(Joined {
@@ -101,7 +100,7 @@ impl Joined {
     pub(super) fn new(file: File, mut entries: Vec<(u64, u64)>) -> Joined {
         entries.sort_unstable();
         Joined {
-            file,
+            file: Stored::File(file),
             entries,
             twice: HashSet::new(),
         }

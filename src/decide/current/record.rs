@@ -90,3 +90,62 @@ impl Reader<'_> {
         String::from_utf8(self.take(n)?.to_vec()).map_err(std::io::Error::other)
     }
 }
+
+/// Bytes of kept users held in memory before they go to a temporary file: a small run
+/// (tens of thousands of users) never touches the disk.
+const SMALL: usize = 8 << 20;
+
+/// Where kept users are written: memory up to [`SMALL`] bytes, then a private, unnamed
+/// temporary file.
+pub enum Sink {
+    Memory(Vec<u8>),
+    File(std::io::BufWriter<std::fs::File>),
+}
+
+/// Kept users written, read back by offset.
+#[derive(Debug)]
+pub enum Stored {
+    Memory(Vec<u8>),
+    File(std::fs::File),
+}
+
+impl Sink {
+    pub fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        use std::io::Write;
+        if let Sink::Memory(held) = self
+            && held.len() + bytes.len() > SMALL
+        {
+            let mut file = std::io::BufWriter::with_capacity(256 * 1024, tempfile::tempfile()?);
+            file.write_all(held)?;
+            *self = Sink::File(file);
+        }
+        match self {
+            Sink::Memory(held) => held.extend_from_slice(bytes),
+            Sink::File(file) => file.write_all(bytes)?,
+        }
+        Ok(())
+    }
+
+    pub fn finish(self) -> std::io::Result<Stored> {
+        Ok(match self {
+            Sink::Memory(held) => Stored::Memory(held),
+            Sink::File(file) => Stored::File(file.into_inner().map_err(|e| e.into_error())?),
+        })
+    }
+}
+
+impl Stored {
+    pub fn read_exact_at(&self, buf: &mut [u8], at: u64) -> std::io::Result<()> {
+        match self {
+            Stored::File(file) => std::os::unix::fs::FileExt::read_exact_at(file, buf, at),
+            Stored::Memory(held) => {
+                let at = usize::try_from(at).map_err(std::io::Error::other)?;
+                let bytes = held.get(at..at + buf.len()).ok_or_else(|| {
+                    std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "a kept user cut short")
+                })?;
+                buf.copy_from_slice(bytes);
+                Ok(())
+            }
+        }
+    }
+}
