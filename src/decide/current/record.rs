@@ -149,3 +149,31 @@ impl Stored {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_users_past_the_first_mebibytes_go_to_a_file_and_read_back_alike() {
+        let mut sink = Sink::Memory(Vec::new());
+        let chunk: Vec<u8> = (0..=255u8).cycle().take(1 << 20).collect();
+        for _ in 0..9 {
+            sink.write_all(&chunk).unwrap();
+        }
+        let stored = sink.finish().unwrap();
+        assert!(matches!(stored, Stored::File(_)), "9 MiB went to a file");
+        let mut back = vec![0u8; 300];
+        stored.read_exact_at(&mut back, (8 << 20) + 5).unwrap();
+        assert_eq!(back[..], chunk[5..305]);
+        let mut small = Sink::Memory(Vec::new());
+        small.write_all(b"alice").unwrap();
+        let small = small.finish().unwrap();
+        assert!(matches!(small, Stored::Memory(_)));
+        let mut past = [0u8; 2];
+        assert!(
+            small.read_exact_at(&mut past, 4).is_err(),
+            "read past the end"
+        );
+    }
+}
