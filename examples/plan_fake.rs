@@ -44,6 +44,25 @@ fn peak_rss_mib() -> f64 {
     kib / 1024.0
 }
 
+/// With PLAN_FAKE_PHASES set: the resident and peak memory after a phase, on standard error.
+fn phase(name: &str) {
+    if std::env::var_os("PLAN_FAKE_PHASES").is_none() {
+        return;
+    }
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let get = |key: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .map_or(String::new(), |v| v.trim().to_string())
+    };
+    eprintln!(
+        "after {name}: VmRSS {}, VmHWM {}",
+        get("VmRSS:"),
+        get("VmHWM:")
+    );
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args()
@@ -89,6 +108,7 @@ async fn main() -> anyhow::Result<()> {
     let stop = CancellationToken::new();
     let mut scanned = prepare::scan_input(&input, &io, None, &stop).await?;
     let scanned_at = started.elapsed().as_secs_f64();
+    phase("scan");
     let reading = Reading {
         pool: &pool,
         user_pool_id: "us-east-1_fake",
@@ -99,8 +119,13 @@ async fn main() -> anyhow::Result<()> {
     };
     let state = prepare::read_pool(&mut scanned, &io, &reading, &Quiet, &stop).await?;
     let read_at = started.elapsed().as_secs_f64();
+    phase("reading the pool");
     let summary = decide_all::run(&scanned, &state, &opts, &Quiet, &stop)?;
     let total = started.elapsed().as_secs_f64();
+    // PLAN_FAKE_KEEP=PATH keeps the plan file (to compare two builds' plans byte for byte).
+    if let Some(keep) = std::env::var_os("PLAN_FAKE_KEEP") {
+        std::fs::copy(&opts.out, keep)?;
+    }
     println!(
         "plan of {rows} rows against {users} users (fake pool, in process): {total:.1} s \
          (scan {scanned_at:.1} s, reading the pool {:.1} s, deciding {:.1} s), {:.0} rows/s",

@@ -198,7 +198,8 @@ fn preview(
 /// (an email, a `sub`, another case), the user it resolved to: `ana@example.com (= 5f1d…)`.
 fn resolved_label(planner: &Planner, key: &str, identity: Option<&Identity>) -> String {
     let Some(identity) = identity.filter(|i| i.username != key) else {
-        let email = planner.current.and_then(|c| c.user(key)?.get("email"));
+        let around = planner.current.and_then(|c| c.around(key, None).ok());
+        let email = around.as_ref().and_then(|c| c.user(key)?.get("email"));
         return user_label(key, email.map(String::as_str));
     };
     format!(

@@ -20,7 +20,12 @@ use crate::model::keys::user_key;
 use crate::model::row::Identity;
 use crate::model::source::Source;
 
+mod in_order;
+mod joined;
+mod kept;
 mod read;
+mod record;
+pub use joined::Around;
 pub use read::{get, list, note_owners};
 
 /// The current values of the input's users, found as Cognito resolves a `Username`: by
@@ -39,6 +44,15 @@ pub struct Current {
     /// Users AdminGetUser found (billable; a key no user has costs nothing), each once.
     pub users_read: u64,
     pub source: Option<Source>,
+    /// A list read's users, kept out of memory and found by key ([`Current::around`]).
+    joined: Option<joined::Joined>,
+    /// The pool as input's users, written in the order of its rows, then read in step.
+    writing: Option<in_order::InOrder>,
+    in_order: Option<in_order::Rows>,
+    /// Emails and phone numbers not noted (no row sets one).
+    skip_aliases: bool,
+    /// The groups of the users in the groups read (`decide::groups`), by username.
+    memberships: Option<HashMap<String, BTreeSet<String>>>,
 }
 
 /// A user an input names, as the pool holds it: who it is and the attributes kept.
@@ -132,6 +146,10 @@ impl Current {
     /// only their lines can be one user's lines under different keys. Keys differing only in
     /// case hash alike, so the scan already groups those.
     pub fn named_twice(&self, input_users: &HashSet<u64>) -> HashSet<u64> {
+        if let Some(joined) = &self.joined {
+            // Found as the pool was read.
+            return joined.named_twice();
+        }
         let mut keys: HashMap<usize, HashSet<u64>> = HashMap::new();
         for (name, users) in self.exact.iter().chain(&self.folded) {
             let key = user_key(name);
@@ -184,59 +202,21 @@ impl Current {
         asked: Option<&str>,
     ) {
         self.note_aliases(username, attrs);
-        let i = match self.by_username.get(username) {
-            Some(&i) => i,
-            None => {
-                let kept = attrs
-                    .iter()
-                    .filter(|(n, _)| {
-                        wanted.contains(n) || matches!(n.as_str(), "email" | "phone_number")
-                    })
-                    .cloned()
-                    .collect();
-                let sub = attrs
-                    .iter()
-                    .find(|(n, _)| n == "sub")
-                    .map(|(_, v)| v.clone());
-                self.users.push(Kept {
-                    identity: Identity {
-                        username: username.to_string(),
-                        sub,
-                    },
-                    attributes: kept,
-                    groups: None,
-                    enabled: None,
-                });
-                self.by_username
-                    .insert(username.to_string(), self.users.len() - 1);
-                self.users.len() - 1
-            }
-        };
-        let names: Vec<(String, bool)> = self
-            .sign_in
-            .names(username, attrs)
-            .into_iter()
-            .map(|n| (n.value.to_string(), n.folded))
-            .chain(asked.map(|a| (a.to_string(), false)))
-            .collect();
-        for (name, folded) in names {
-            let (map, name) = match folded {
-                true => (&mut self.folded, name.to_lowercase()),
-                false => (&mut self.exact, name),
-            };
-            let users = map.entry(name).or_default();
-            if !users.contains(&i) {
-                users.push(i);
-            }
-        }
+        let (kept, names) = self.kept(username, attrs, wanted, asked);
+        self.insert(kept, names);
     }
 
-    /// Every user the pool could resolve a key of the input to (see [`Current::list`]).
-    fn named_by(&self, user: &User, input_users: &HashSet<u64>) -> bool {
-        self.sign_in
-            .names(&user.username, &user.attributes)
-            .iter()
-            .any(|n| input_users.contains(&user_key(n.value)))
+    /// The hashes of this user's names that are keys of the input (`input_users`, sorted),
+    /// each once: none for a user the input does not name (see [`list`]).
+    fn named_by(&self, user: &User, input_users: &[u64]) -> Vec<u64> {
+        let mut hashes: Vec<u64> = Vec::new();
+        for name in self.sign_in.names(&user.username, &user.attributes) {
+            let key = user_key(name.value);
+            if input_users.binary_search(&key).is_ok() && !hashes.contains(&key) {
+                hashes.push(key);
+            }
+        }
+        hashes
     }
 }
 
@@ -251,6 +231,19 @@ impl Current {
     /// Every kept user.
     pub fn every_kept_mut(&mut self) -> impl Iterator<Item = &mut Kept> {
         self.users.iter_mut()
+    }
+
+    /// The groups read (`decide::groups`), by username, for users kept out of memory: joined
+    /// to each as it is loaded for its row.
+    pub fn set_memberships(&mut self, memberships: HashMap<String, BTreeSet<String>>) {
+        self.memberships = Some(memberships);
+    }
+
+    /// Gives a user loaded from the spill its groups, if membership was read.
+    pub(super) fn joined_groups(&self, kept: &mut Kept) {
+        if let Some(m) = &self.memberships {
+            kept.groups = Some(m.get(&kept.identity.username).cloned().unwrap_or_default());
+        }
     }
 
     /// Notes a kept user's `enabled` flag as the read gave it.

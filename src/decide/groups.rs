@@ -5,7 +5,7 @@
 //! call. Before that, ListGroups: a group the input names that the pool lacks is a setup
 //! error naming every such group, before the first write.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use anyhow::{anyhow, bail};
 use tokio_util::sync::CancellationToken;
@@ -58,17 +58,23 @@ pub async fn read<P: Pool>(
         true => &in_pool,
         false => &scan.groups,
     };
-    for kept in current.every_kept_mut() {
-        kept.groups = Some(BTreeSet::new());
-    }
+    // Each member's groups among those read: grows with those groups' members, not the pool.
+    let mut memberships: HashMap<String, BTreeSet<String>> = HashMap::new();
     for group in to_read {
         let members = members(pool, group, &rate, stop).await.map_err(reading)?;
         for username in members {
-            if let Some(groups) = current.kept_mut(&username).and_then(|k| k.groups.as_mut()) {
-                groups.insert(group.clone());
-            }
+            memberships
+                .entry(username)
+                .or_default()
+                .insert(group.clone());
         }
     }
+    // Users kept in memory get theirs now; those kept in a file as they are loaded.
+    for kept in current.every_kept_mut() {
+        let groups = memberships.get(&kept.identity.username);
+        kept.groups = Some(groups.cloned().unwrap_or_default());
+    }
+    current.set_memberships(memberships);
     Ok(())
 }
 

@@ -128,7 +128,18 @@ impl Planner<'_> {
         if !record.is_valid() {
             return Decision::Invalid;
         }
-        let kept = match self.current {
+        // The users the key may name (those kept out of memory loaded for it).
+        let around = match self
+            .current
+            .map(|c| c.around(&record.row.username, record.identity.as_ref()))
+        {
+            Some(Err(e)) => {
+                record.problems.push(unreadable(&e));
+                return Decision::Invalid;
+            }
+            around => around.and_then(Result::ok),
+        };
+        let kept = match around.as_deref() {
             Some(current) => {
                 match current.resolve(&record.row.username, record.identity.as_ref()) {
                     Resolved::User(kept) => {
@@ -205,6 +216,14 @@ impl Planner<'_> {
 /// What a plan's row whose user is gone reports as its conflict (its key names another user).
 pub const REPLACED: &str =
     "the user (by sub) no longer exists and the key names another user now: deleted and re-created";
+
+/// The users kept for this row could not be read back from their temporary file.
+fn unreadable(e: &std::io::Error) -> Problem {
+    Problem::row(
+        Code::InvalidRow,
+        format!("the user's current values could not be read back from a temporary file: {e}"),
+    )
+}
 
 /// A key that names several users: Cognito would pick one; the tool sends to none.
 fn ambiguous(users: &[&str]) -> Problem {

@@ -8,6 +8,7 @@ use anyhow::{Context, bail};
 use aws_sdk_cognitoidentityprovider::types::UserPoolType;
 use tokio_util::sync::CancellationToken;
 
+mod computed;
 mod current_values;
 
 use crate::cognito::Pool;
@@ -110,6 +111,30 @@ pub async fn scan_computed(
     let scan = {
         let (path, display, io) = (path.clone(), display.clone(), io.clone());
         tokio::task::spawn_blocking(move || scan::scan(&path, &display, &io))
+            .await
+            .context("input scan panicked")??
+    };
+    Ok(Scanned {
+        _spool: Some(spool),
+        path,
+        display,
+        scan,
+    })
+}
+
+/// Scans rows the pool as input computed into a private temporary file, whose users were
+/// written in the same order and whose duplicated lines are known (see `prepare/computed.rs`).
+pub async fn scan_computed_in_order(
+    spool: tempfile::TempPath,
+    display: String,
+    io: &InputOptions,
+    duplicates: Vec<Vec<u64>>,
+) -> anyhow::Result<Scanned> {
+    let path = spool.to_path_buf();
+    let scan = {
+        let (path, display, io) = (path.clone(), display.clone(), io.clone());
+        let scan = move || computed::scan_in_order(&path, &display, &io, duplicates);
+        tokio::task::spawn_blocking(scan)
             .await
             .context("input scan panicked")??
     };

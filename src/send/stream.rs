@@ -182,12 +182,14 @@ pub fn read_rows(
                 diffs.retain(|d| !done_before.has(&d.op()));
                 handed_out += 1;
                 let current = checks.pool.current.as_ref();
-                let now = current.and_then(|c| {
-                    match c.resolve(&record.row.username, record.identity.as_ref()) {
+                let (key, identity) = (&record.row.username, record.identity.as_ref());
+                let around = current.and_then(|c| c.around(key, identity).ok());
+                let now = around
+                    .as_deref()
+                    .and_then(|c| match c.resolve(key, identity) {
                         crate::decide::current::Resolved::User(kept) => Some(&kept.attributes),
                         _ => None,
-                    }
-                });
+                    });
                 let mut work = work(record, diffs, current.is_some(), earlier);
                 work.done = done_before;
                 // Sent as a row with nothing to send (`send_one` finishes it without a call).

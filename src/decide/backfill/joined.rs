@@ -3,15 +3,17 @@
 //! computed row per input row. Apart from mod.rs, which sets a backfill up and hands its rows
 //! on, because the join is its own two passes over the input.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
 
+use anyhow::Context;
 use tokio_util::sync::CancellationToken;
 
+use super::matches::{Found, Matches, Spilling, key_hash};
 use super::pages::list_users;
 use super::rows::Writer;
 use super::source::{self, InRow};
-use super::{Attributes, Index, Read, Spec, attr_map, fold, lookups};
+use super::{Attributes, Read, Spec, attr_map, fold, lookups};
 use crate::cognito::Pool;
 use crate::cognito::signin::SignIn;
 use crate::decide::current::Current;
@@ -35,11 +37,13 @@ pub(super) async fn from_input<P: Pool>(
     let sign_in = SignIn::from_pool(spec.pool);
     let keys = input_keys(spec, path)?;
     let wanted = read.wanted(keys.wanted);
+    // Only a row that sets an email or phone number asks who else has it.
+    current.note_aliases_too(super::sets_alias(&wanted));
     let index = if spec.filtered {
-        lookups::index(pool, spec.match_attr, &keys.originals, current, stop).await?
+        Found::Held(lookups::index(pool, spec.match_attr, &keys.originals, current, stop).await?)
     } else {
-        let keys = &keys.folded;
-        index_pool(pool, spec, &sign_in, keys, current, reporter, stop).await?
+        let keys = &keys.hashes;
+        Found::Spilled(index_pool(pool, spec, &sign_in, keys, current, reporter, stop).await?)
     };
     let aliases = compute_rows(spec, path, &sign_in, &index, &wanted, rows, current)?;
     if spec.filtered {
@@ -52,9 +56,9 @@ pub(super) async fn from_input<P: Pool>(
 
 /// What pass 1 finds in the input.
 struct Keys {
-    /// The keys to look for, folded (see [`fold`]).
-    folded: HashSet<String>,
-    /// Each folded key once, as the input spells it (for lookups by filter).
+    /// The keys to look for: the hashes of their folded forms (see [`fold`]), sorted.
+    hashes: Vec<u64>,
+    /// Each folded key once, as the input spells it (for lookups by filter only).
     originals: Vec<String>,
     /// The attributes the rows touch.
     wanted: BTreeSet<String>,
@@ -62,23 +66,28 @@ struct Keys {
 
 /// Pass 1: the keys to look for, and the attributes the rows touch.
 fn input_keys(spec: &Spec<'_>, path: &Path) -> anyhow::Result<Keys> {
+    let mut folded: HashSet<String> = HashSet::new();
     let mut keys = Keys {
-        folded: HashSet::new(),
+        hashes: Vec::new(),
         originals: Vec::new(),
         wanted: (spec.rules).map_or_else(BTreeSet::new, |r| r.targets().iter().cloned().collect()),
     };
     for row in source::rows(path, spec.input_options, spec.rules.is_some())? {
         let row = row?;
-        if let Some(key) = &row.key
-            && keys.folded.insert(fold(spec.match_attr, key))
-        {
-            keys.originals.push(key.clone());
+        if let Some(key) = &row.key {
+            let key_folded = fold(spec.match_attr, key);
+            keys.hashes.push(key_hash(&key_folded));
+            if spec.filtered && folded.insert(key_folded) {
+                keys.originals.push(key.clone());
+            }
         }
         if let Some(record) = &row.record {
             keys.wanted
                 .extend(record.row.attrs().map(|c| c.name.clone()));
         }
     }
+    keys.hashes.sort_unstable();
+    keys.hashes.dedup();
     Ok(keys)
 }
 
@@ -87,12 +96,12 @@ async fn index_pool<P: Pool>(
     pool: &P,
     spec: &Spec<'_>,
     sign_in: &SignIn,
-    keys: &HashSet<String>,
+    keys: &[u64],
     current: &mut Current,
     reporter: &dyn Reporter,
     stop: &CancellationToken,
-) -> anyhow::Result<Index> {
-    let mut index: Index = HashMap::new();
+) -> anyhow::Result<Matches> {
+    let mut index = Spilling::new()?;
     list_users(
         pool,
         stop,
@@ -100,7 +109,9 @@ async fn index_pool<P: Pool>(
         None,
         reporter,
         |user, attrs| {
-            current.observe(user, attrs, None);
+            current
+                .observe_in_order(user, attrs, None)
+                .context("noting the pool's emails")?;
             let candidates: Vec<&str> = match spec.match_attr {
                 Some(attr) => attrs
                     .iter()
@@ -114,18 +125,15 @@ async fn index_pool<P: Pool>(
             let mut seen = HashSet::new();
             for c in candidates {
                 let k = fold(spec.match_attr, c);
-                if keys.contains(&k) && seen.insert(k.clone()) {
-                    index
-                        .entry(k)
-                        .or_default()
-                        .push((user.to_string(), attrs.to_vec()));
+                if keys.binary_search(&key_hash(&k)).is_ok() && seen.insert(k.clone()) {
+                    index.add(&k, user, attrs)?;
                 }
             }
             Ok(())
         },
     )
     .await?;
-    Ok(index)
+    index.finish()
 }
 
 /// Pass 2: one computed row per input row. Returns the emails and phone numbers the rows
@@ -135,7 +143,7 @@ fn compute_rows(
     spec: &Spec<'_>,
     path: &Path,
     sign_in: &SignIn,
-    index: &Index,
+    index: &Found,
     wanted: &BTreeSet<String>,
     rows: &mut Writer,
     current: &mut Current,
@@ -154,7 +162,9 @@ fn compute_rows(
             continue;
         };
         let kept = computed_row(eval.as_ref(), row, &user, &attrs, rows, &mut aliases)?;
-        current.observe(&user, &attrs, kept.then_some(wanted));
+        current
+            .observe_in_order(&user, &attrs, kept.then_some(wanted))
+            .context("writing the matched users to a temporary file")?;
     }
     Ok(aliases)
 }
@@ -163,19 +173,17 @@ fn compute_rows(
 fn matched(
     spec: &Spec<'_>,
     sign_in: &SignIn,
-    index: &Index,
+    index: &Found,
     rows: &mut Writer,
     line: u64,
     key: &str,
 ) -> anyhow::Result<Option<(String, Attributes)>> {
     let by = spec.match_attr.unwrap_or("username, sub or sign-in alias");
-    let mut found = index
-        .get(&fold(spec.match_attr, key))
-        .map(|users| match spec.match_attr {
-            Some(_) => users.clone(),
-            None => named(sign_in, users, key),
-        })
-        .unwrap_or_default();
+    let users = index.users(&fold(spec.match_attr, key))?;
+    let mut found = match spec.match_attr {
+        Some(_) => users,
+        None => named(sign_in, &users, key),
+    };
     match found.len() {
         0 => {
             rows.not_found(line, key, format!("no user of the pool has this {by}"))?;

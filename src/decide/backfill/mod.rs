@@ -30,6 +30,7 @@ use crate::rows::template::{Rules, Subject};
 mod checks;
 mod joined;
 mod lookups;
+mod matches;
 mod pages;
 mod rows;
 pub mod source;
@@ -97,7 +98,13 @@ pub async fn compute<P: Pool>(
         Some(input) => input.display().to_string(),
     };
     let mut rows = Writer::new(display.clone())?;
-    let mut current = Current::listed();
+    // The pool as input: its users written in the order of their rows, out of memory.
+    let mut current = match (spec.input, spec.rules) {
+        (None, Some(rules)) => Current::in_order(sets_alias(rules.targets())),
+        // Whether an input's rows set an alias is known once it is read (`joined.rs`).
+        _ => Current::in_order(true),
+    }
+    .context("creating a temporary file for the pool's users")?;
     // Federated users get the attributes a provider maps written again at each sign-in: the
     // rail needs the providers' mappings and, with any, who signs in through one.
     let federation = prepare::read_federation(pool, spec.user_pool_id, reporter).await;
@@ -112,7 +119,21 @@ pub async fn compute<P: Pool>(
         }
     }
     let (spool, left_out, stats) = close(rows)?;
-    let scanned = prepare::scan_computed(spool, display, &io).await?;
+    let scanned = match spec.input {
+        None => {
+            let duplicates = current
+                .rows_written()
+                .context("reading the pool's users back")?;
+            prepare::scan_computed_in_order(spool, display, &io, duplicates).await?
+        }
+        Some(_) => {
+            // Lines whose users repeat are the scan's to find (rows keep their input lines).
+            current
+                .rows_written()
+                .context("reading the matched users back")?;
+            prepare::scan_computed(spool, display, &io).await?
+        }
+    };
     defined(&schema, &scanned, spec.user_pool_id)?;
     Ok(Computed {
         scanned,
@@ -218,11 +239,20 @@ async fn from_pool<P: Pool>(
                 row: None,
             };
             let kept = rows.rendered(0, user, eval.eval(&subject), &BTreeMap::new())?;
-            current.observe(user, attrs, kept.then_some(&wanted));
-            Ok(())
+            current
+                .observe_in_order(user, attrs, kept.then_some(&wanted))
+                .context("writing the pool's users to a temporary file")
         },
     )
     .await
+}
+
+/// Whether rows setting these attributes need every user's email and phone number (the
+/// alias rail: another user may have the value a row sets).
+fn sets_alias<'a>(targets: impl IntoIterator<Item = &'a String>) -> bool {
+    targets
+        .into_iter()
+        .any(|t| matches!(t.as_str(), "email" | "phone_number"))
 }
 
 /// Users found for each folded key: (username, attributes).

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
+use super::joined::Spill;
 use super::{Current, InputKeys, alias_key};
 use crate::cognito::pacing::{RateControl, RetryPolicy, retrying};
 use crate::cognito::pager::{Pager, interrupted, users_with};
@@ -51,33 +52,51 @@ pub async fn note_owners<P: Pool>(
     Ok(())
 }
 
-/// Streams the pool; keeps the users whose username or sub is in `input_users` (hashes from
-/// the scan) and every user's email and phone number hash.
+/// Streams the pool; keeps the users one of whose names (username, sub, an alias the pool
+/// allows) hashes to a key of the input (`input_users`: the scan's key hashes, sorted), each
+/// written to a private temporary file as its page arrives and found again by those hashes
+/// (`joined.rs`); and, when the input sets one, every user's email and phone number hash.
 pub async fn list<P: Pool>(
     pool: &P,
     sign_in: SignIn,
-    input_users: &HashSet<u64>,
+    input_users: &[u64],
     wanted: &BTreeSet<String>,
     reporter: &dyn Reporter,
     stop: &CancellationToken,
 ) -> Result<Current, CallError> {
     let mut current = Current::new(sign_in, Source::List);
+    // Only a row that sets an email or phone number asks who else has it.
+    let aliases = wanted.contains("email") || wanted.contains("phone_number");
+    let mut spill = Spill::new().map_err(spill_failed)?;
     let mut pages = Pager::new(pool, None, None).until(stop);
     let mut seen = 0u64;
     while let Some(page) = pages.next().await {
         for user in page?.users {
             seen += 1;
-            match current.named_by(&user, input_users) {
-                true => {
-                    current.keep(&user.username, &user.attributes, wanted, None);
-                    current.note_enabled(&user.username, user.enabled);
-                }
-                false => current.note_aliases(&user.username, &user.attributes),
+            if aliases {
+                current.note_aliases(&user.username, &user.attributes);
+            }
+            let hashes = current.named_by(&user, input_users);
+            if !hashes.is_empty() {
+                let (mut kept, names) =
+                    current.kept(&user.username, &user.attributes, wanted, None);
+                kept.enabled = user.enabled;
+                spill.keep(&kept, &names, &hashes).map_err(spill_failed)?;
             }
         }
         reporter.status(crate::progress::Status::ReadingPool { seen });
     }
+    current.joined = Some(spill.finish().map_err(spill_failed)?);
     Ok(current)
+}
+
+/// The temporary file of kept users could not be written: the run stops before any write.
+fn spill_failed(e: std::io::Error) -> CallError {
+    CallError::new(
+        crate::cognito::ErrorKind::Fatal,
+        "TemporaryFile",
+        format!("keeping the input's users in a temporary file: {e}"),
+    )
 }
 
 /// Reads each input user with AdminGetUser, `concurrency` at a time, then looks up each email

@@ -52,8 +52,13 @@ pub(super) async fn read<P: Pool>(
             Some(read.await)
         }
         Source::List | Source::Auto => {
-            let users = &scanned.scan.users;
-            Some(current::list(reading.pool, sign_in, users, wanted, reporter, stop).await)
+            // The key hashes as a sorted list, half the memory of the scan's set (which
+            // nothing reads after this).
+            let mut users: Vec<u64> = std::mem::take(&mut scanned.scan.users)
+                .into_iter()
+                .collect();
+            users.sort_unstable();
+            Some(current::list(reading.pool, sign_in, &users, wanted, reporter, stop).await)
         }
     };
     let current = current
@@ -121,7 +126,8 @@ fn same_user(
         let Some(key) = record.username().filter(|_| !left_out) else {
             continue;
         };
-        let Resolved::User(kept) = current.resolve(key, record.identity.as_ref()) else {
+        let around = current.around(key, record.identity.as_ref())?;
+        let Resolved::User(kept) = around.resolve(key, record.identity.as_ref()) else {
             continue;
         };
         let user = scan::user_key(&kept.identity.username);
