@@ -184,7 +184,8 @@ async fn a_plan_disabling_over_a_tenth_is_flagged_and_apply_plan_needs_the_flag(
     let plan = dir.path().join("off.plan");
     let (input_s, plan_s) = (input.to_str().unwrap(), plan.to_str().unwrap());
     let args = ["plan", input_s, "--user-pool-id", &pool, "--out", plan_s];
-    let run = cognito_bulk(&moto.url(), &args, None).await;
+    let plan_run = cognito_bulk(&moto.url(), &args, None).await;
+    let run = &plan_run;
     assert_eq!(run.code, 0, "{run:?}");
     assert!(
         run.stderr.contains("apply will refuse this plan"),
@@ -202,8 +203,43 @@ async fn a_plan_disabling_over_a_tenth_is_flagged_and_apply_plan_needs_the_flag(
         "{refused:?}"
     );
     assert!(enabled(&c, &pool, "u03").await, "nothing written");
-    let allowed = [&args[..], &["--allow-mass-disable"]].concat();
-    let run = cognito_bulk(&moto.url(), &allowed, None).await;
+    // The command `plan` printed to apply it carries the allowance: followed as printed.
+    let printed = plan_run
+        .stdout
+        .lines()
+        .find_map(|l| l.split_once("apply it with: ").map(|(_, c)| c.to_string()))
+        .expect("apply it with:");
+    let words = shlex::split(&printed).expect("a command line");
+    assert!(
+        words.iter().any(|w| w == "--allow-mass-disable"),
+        "{printed}"
+    );
+    let words: Vec<&str> = words[1..].iter().map(String::as_str).collect();
+    let run = cognito_bulk_as_printed(&words).await;
     assert_eq!(run.code, 0, "{run:?}");
     assert!(!enabled(&c, &pool, "u10").await);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn apply_plan_refuses_the_flags_a_plan_already_decided() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("any.plan");
+    std::fs::write(&plan, "").unwrap();
+    for flag in ["--sign-out", "--exact-groups"] {
+        let args = [
+            "apply",
+            "--plan",
+            plan.to_str().unwrap(),
+            "--user-pool-id",
+            "p",
+            flag,
+        ];
+        let run = cognito_bulk(&moto.url(), &args, None).await;
+        assert_eq!(run.code, 2, "{run:?}");
+        assert!(
+            run.stderr.contains("cannot be used with"),
+            "{flag}: {run:?}"
+        );
+    }
 }

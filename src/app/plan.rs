@@ -78,12 +78,14 @@ async fn from_input<C: Connect>(ctx: &Context<C>, args: &PlanArgs) -> Result<Out
     .map_err(setup_or_stopped(&stop))?;
     reporter.finished();
     write_markdown(args, &opts.out, &summary)?;
-    show(ctx, args, &opts, &summary);
-    // The mass-disable rail refuses such a plan at `apply`: said now, with the users.
-    let estimated = u64::try_from(described.estimated_number_of_users()).unwrap_or(0);
-    if let Err(why) = crate::decide::planner::mass_disable(&summary, estimated, false) {
-        ctx.printer()
-            .problem(format!("apply will refuse this plan: {why}"));
+    // The mass-disable rail refuses such a plan at `apply` unless allowed: said now, with
+    // the users, and the allowance is in the command printed to apply it.
+    let over_rail = over_disable_rail(&summary, &described);
+    show(ctx, args, &opts, &summary, over_rail.is_some());
+    if let Some(why) = over_rail {
+        ctx.printer().problem(format!(
+            "apply will refuse this plan without the flag: {why}"
+        ));
     }
     Ok(outcome::of_plan(args.detailed_exitcode, &summary))
 }
@@ -136,7 +138,7 @@ async fn computed<C: Connect>(ctx: &Context<C>, args: &PlanArgs) -> Result<Outco
         &summary,
         &out,
         (&args.user_pool_id, &ctx.global.commands()),
-        args.show,
+        (args.show, over_disable_rail(&summary, &described).is_some()),
         colour,
     );
     if args.backfill.where_.is_some() {
@@ -199,7 +201,13 @@ fn options(args: &PlanArgs, given: &Path) -> Result<PlanOptions, Failure> {
 }
 
 /// The plan for a person (preview, problems, summary) or, with `--json`, the summary object.
-fn show<C>(ctx: &Context<C>, args: &PlanArgs, opts: &PlanOptions, summary: &PlanSummary) {
+fn show<C>(
+    ctx: &Context<C>,
+    args: &PlanArgs,
+    opts: &PlanOptions,
+    summary: &PlanSummary,
+    over_rail: bool,
+) {
     let printer = ctx.printer();
     if printer.is_json() {
         let mut object = serde_json::to_value(summary).unwrap_or_default();
@@ -219,7 +227,7 @@ fn show<C>(ctx: &Context<C>, args: &PlanArgs, opts: &PlanOptions, summary: &Plan
         summary,
         &opts.out,
         (&opts.user_pool_id, &ctx.global.commands()),
-        args.show,
+        (args.show, over_rail),
         colour,
     );
     if let Some(md) = &args.markdown {
@@ -235,13 +243,23 @@ fn show<C>(ctx: &Context<C>, args: &PlanArgs, opts: &PlanOptions, summary: &Plan
     }
 }
 
+/// Why `apply` would refuse the plan under the mass-disable rail (more than a tenth of the
+/// pool's estimated users disabled), if it would.
+fn over_disable_rail(
+    summary: &PlanSummary,
+    described: &aws_sdk_cognitoidentityprovider::types::UserPoolType,
+) -> Option<String> {
+    let estimated = u64::try_from(described.estimated_number_of_users()).unwrap_or(0);
+    crate::decide::planner::mass_disable(summary, estimated, false).err()
+}
+
 /// The preview (coloured on a terminal), the problems, the summary and how to apply the plan.
 fn print_plan(
     printer: &Printer,
     summary: &PlanSummary,
     out: &Path,
     (pool, commands): (&str, &crate::files::shell::Commands),
-    show: usize,
+    (show, over_rail): (usize, bool),
     colour: bool,
 ) {
     super::ask::print_changes(printer, summary, colour, Some(out));
@@ -264,6 +282,9 @@ fn print_plan(
     }
     if summary.overwritten_at_sign_in > 0 {
         flags.push("--allow-overwritten-at-sign-in");
+    }
+    if over_rail {
+        flags.push("--allow-mass-disable");
     }
     if summary.current_state.is_none() {
         flags.extend(["--current-state", "none"]);

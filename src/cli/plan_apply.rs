@@ -63,7 +63,7 @@ pub struct ApplyArgs {
     pub input: Option<PathBuf>,
     /// Send exactly the changes of a plan file written by `plan`; a user changed since the plan
     /// was made is left alone as a conflict (unless --force).
-    #[arg(long, value_name = "PLAN", conflicts_with_all = ["rule", "match_attr", "where_", "filter", "empty_is_delete"], help_heading = "Input")]
+    #[arg(long, value_name = "PLAN", conflicts_with_all = ["rule", "match_attr", "where_", "filter", "empty_is_delete", "sign_out", "exact_groups"], help_heading = "Input")]
     pub plan: Option<PathBuf>,
     /// The user pool to update, e.g. us-east-1_AbCdEf123.
     #[arg(long, value_name = "ID", help_heading = "Required")]
