@@ -37,8 +37,8 @@ pub fn by_category(path: &Path) -> Result<BTreeMap<Category, Vec<Second>>, LoadE
         .collect())
 }
 
-/// (time, attempts, throttles, updated) of a row that made calls.
-type Row = (f64, u64, u64, bool);
+/// (time, attempts, throttles, successful calls) of a row that made calls.
+type Row = (f64, u64, u64, u64);
 
 /// The rows of the journal's last run that made calls, with their category.
 fn last_run(path: &Path) -> Result<Vec<(Category, Row)>, LoadError> {
@@ -55,7 +55,11 @@ fn last_run(path: &Path) -> Result<Vec<(Category, Row)>, LoadError> {
             e.t,
             u64::from(e.attempts),
             u64::from(e.throttled),
-            e.outcome == Outcome::Updated,
+            // An updated row's calls all succeeded: one each (format 4 counts them).
+            match e.outcome == Outcome::Updated {
+                true => u64::from(e.calls.max(1)),
+                false => 0,
+            },
         );
         calls.push((e.category.unwrap_or(Category::UserUpdate), row));
     }
@@ -71,7 +75,7 @@ fn per_second(calls: &[Row]) -> Vec<Second> {
 
 fn per_second_from(start: f64, calls: &[Row]) -> Vec<Second> {
     let mut seconds: Vec<Second> = Vec::new();
-    for &(t, attempts, throttles, updated) in calls {
+    for &(t, attempts, throttles, successes) in calls {
         let i = (t - start).max(0.0) as usize;
         while seconds.len() <= i {
             let t = seconds.len() as u64;
@@ -81,7 +85,6 @@ fn per_second_from(start: f64, calls: &[Row]) -> Vec<Second> {
             });
         }
         let s = &mut seconds[i];
-        let successes = u64::from(updated);
         s.calls += attempts;
         s.throttles += throttles;
         s.successes += successes;
@@ -96,11 +99,7 @@ mod tests {
 
     #[test]
     fn counts_calls_by_the_second_their_row_finished() {
-        let calls = [
-            (100.2, 1, 0, true),
-            (100.9, 3, 2, true),
-            (102.5, 2, 0, false),
-        ];
+        let calls = [(100.2, 1, 0, 1), (100.9, 3, 2, 1), (102.5, 2, 0, 0)];
         let s = per_second(&calls);
         assert_eq!(s.len(), 3);
         assert_eq!(
@@ -109,6 +108,13 @@ mod tests {
         );
         assert_eq!(s[1].calls, 0);
         assert_eq!((s[2].calls, s[2].successes, s[2].errors), (2, 0, 2));
+    }
+
+    #[test]
+    fn a_rows_several_calls_all_count_as_successes_not_errors() {
+        // A user's attribute, group and sign-out calls, each answered at once.
+        let s = per_second(&[(100.0, 3, 0, 3)]);
+        assert_eq!((s[0].calls, s[0].successes, s[0].errors), (3, 3, 0));
     }
 
     #[test]
