@@ -133,7 +133,9 @@ async fn read_and_check<P: Pool>(
     // again with `enabled`, as AdminGetUser returned it (`send/others.rs`).
     let mut groups = None;
     if others::has_groups(&work) {
-        let (rate, policy) = (&reads.rate, &reads.policy);
+        // AdminListGroupsForUser is metered apart from AdminGetUser (docs/QUOTAS.md).
+        let group_reads = pacers.of(Category::UserResourceRead);
+        let (rate, policy) = (&group_reads.rate, &group_reads.policy);
         match others::read_groups(pool, rate, policy, stop, &username).await {
             Ok(read) => groups = Some(read),
             Err(mut err) => {
