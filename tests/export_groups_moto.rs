@@ -244,6 +244,15 @@ async fn a_computed_add_group_and_disable_backfill_applies_on_moto() {
     let moto = Moto::start();
     let c = moto.client();
     let pool = grouped_pool(&c).await;
+    // Run where the README's reader would, in a folder of their own: the computed plan
+    // (`backfill-*.plan`, no --out) and its journal are written to the working directory.
+    let work = tempfile::tempdir().unwrap();
+    let cognito_bulk = |url: String, args: Vec<String>| {
+        let words: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut cmd = command(Some(&url), &confirmed(&words));
+        cmd.current_dir(work.path());
+        async move { finish(cmd.spawn().expect("run cognito-bulk")).await }
+    };
     // "every user whose tier is pro joins group pro"
     let args = [
         "apply",
@@ -254,7 +263,7 @@ async fn a_computed_add_group_and_disable_backfill_applies_on_moto() {
         "--add-group",
         "pro",
     ];
-    let run = cognito_bulk(&moto.url(), &args, None).await;
+    let run = cognito_bulk(moto.url(), args.map(String::from).to_vec()).await;
     assert_eq!(run.code, 0, "{run:?}");
     for i in 0..70 {
         let user = format!("u{i:03}");
@@ -271,7 +280,7 @@ async fn a_computed_add_group_and_disable_backfill_applies_on_moto() {
         "--set",
         "enabled=false",
     ];
-    let run = cognito_bulk(&moto.url(), &args, None).await;
+    let run = cognito_bulk(moto.url(), args.map(String::from).to_vec()).await;
     assert_eq!(run.code, 0, "{run:?}");
     for n in 0..70 {
         let name = format!("u{n:03}");
@@ -284,7 +293,15 @@ async fn a_computed_add_group_and_disable_backfill_applies_on_moto() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("after.csv");
     let out = out.to_str().unwrap();
-    let run = cognito_bulk(&moto.url(), &export_args(&pool, out), None).await;
+    let args = export_args(&pool, out)
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let run = cognito_bulk(moto.url(), args).await;
     assert_eq!(run.code, 0, "{run:?}");
     plans_to_nothing(&moto, &pool, out).await;
+    assert!(
+        std::fs::read_dir(work.path()).unwrap().count() > 0,
+        "the computed plans went to the working directory"
+    );
 }
