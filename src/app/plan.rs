@@ -80,7 +80,7 @@ async fn from_input<C: Connect>(ctx: &Context<C>, args: &PlanArgs) -> Result<Out
     write_markdown(args, &opts.out, &summary)?;
     // The mass-disable rail refuses such a plan at `apply` unless allowed: said now, with
     // the users, and the allowance is in the command printed to apply it.
-    let over_rail = over_disable_rail(&summary, &described);
+    let over_rail = crate::decide::planner::over_disable_rail(&summary, &described);
     show(ctx, args, &opts, &summary, over_rail.is_some());
     if let Some(why) = over_rail {
         ctx.printer().problem(format!(
@@ -138,7 +138,10 @@ async fn computed<C: Connect>(ctx: &Context<C>, args: &PlanArgs) -> Result<Outco
         &summary,
         &out,
         (&args.user_pool_id, &ctx.global.commands()),
-        (args.show, over_disable_rail(&summary, &described).is_some()),
+        (
+            args.show,
+            crate::decide::planner::over_disable_rail(&summary, &described).is_some(),
+        ),
         colour,
     );
     if args.backfill.where_.is_some() {
@@ -241,16 +244,6 @@ fn show<C>(
             md.display()
         ));
     }
-}
-
-/// Why `apply` would refuse the plan under the mass-disable rail (more than a tenth of the
-/// pool's estimated users disabled), if it would.
-fn over_disable_rail(
-    summary: &PlanSummary,
-    described: &aws_sdk_cognitoidentityprovider::types::UserPoolType,
-) -> Option<String> {
-    let estimated = u64::try_from(described.estimated_number_of_users()).unwrap_or(0);
-    crate::decide::planner::mass_disable(summary, estimated, false).err()
 }
 
 /// The preview (coloured on a terminal), the problems, the summary and how to apply the plan.

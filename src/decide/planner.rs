@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use crate::cognito::config::{Federation, Messaging};
-use crate::decide::current::{Current, Resolved};
+use crate::decide::current::{Current, Kept, Resolved};
 use crate::decide::diff::{RowPlan, against_plan, changes_more_than_sign_out, diff};
 use crate::decide::groups::exact;
 use crate::decide::schema::Schema;
@@ -18,7 +18,7 @@ mod limits;
 mod rails;
 
 use limits::group_limit;
-pub use limits::{MASS_DISABLE_SHARE, mass_disable};
+pub use limits::{MASS_DISABLE_SHARE, mass_disable, over_disable_rail};
 
 /// What a row comes to.
 #[derive(Debug, Clone, PartialEq)]
@@ -139,22 +139,9 @@ impl Planner<'_> {
             }
             around => around.and_then(Result::ok),
         };
-        let kept = match around.as_deref() {
-            Some(current) => {
-                match current.resolve(&record.row.username, record.identity.as_ref()) {
-                    Resolved::User(kept) => {
-                        record.identity = Some(kept.identity.clone());
-                        Some(kept)
-                    }
-                    Resolved::NotFound => return Decision::NotFound,
-                    Resolved::Ambiguous(users) => {
-                        record.problems.push(ambiguous(&users));
-                        return Decision::Invalid;
-                    }
-                    Resolved::Replaced => return Decision::Conflict(vec![REPLACED.into()]),
-                }
-            }
-            None => None,
+        let kept = match resolve_user(around.as_deref(), record) {
+            Ok(kept) => kept,
+            Err(decision) => return decision,
         };
         let now = kept.map(|k| &k.attributes);
         let held = kept.map(|k| Now {
@@ -238,6 +225,29 @@ fn ambiguous(users: &[&str]) -> Problem {
             names.join(", ")
         ),
     )
+}
+
+/// The user a record's key names among `current` (None: no current values), noted on the
+/// record; or the decision that ends the row there (not found, ambiguous, replaced).
+fn resolve_user<'c>(
+    current: Option<&'c Current>,
+    record: &mut Record,
+) -> Result<Option<&'c Kept>, Decision> {
+    let Some(current) = current else {
+        return Ok(None);
+    };
+    match current.resolve(&record.row.username, record.identity.as_ref()) {
+        Resolved::User(kept) => {
+            record.identity = Some(kept.identity.clone());
+            Ok(Some(kept))
+        }
+        Resolved::NotFound => Err(Decision::NotFound),
+        Resolved::Ambiguous(users) => {
+            record.problems.push(ambiguous(&users));
+            Err(Decision::Invalid)
+        }
+        Resolved::Replaced => Err(Decision::Conflict(vec![REPLACED.into()])),
+    }
 }
 
 use crate::model::op::attributes::keep_verified;

@@ -135,6 +135,33 @@ pub(super) fn drop_lone_sign_out(work: &mut Work) {
     }
 }
 
+/// A user an earlier attempt of this run already changed (its calls cut short by a crash,
+/// an interrupt or a failure: an unknown outcome or journaled steps) still owes the
+/// sign-out its row asked for, even when nothing else is left to change now: that earlier
+/// change is why it signs out. Without this the resumed row would be found unchanged and
+/// the user would keep tokens with its old values.
+pub(super) fn sign_out_owed(
+    decision: crate::decide::planner::Decision,
+    record: &crate::model::row::Record,
+    unknown_before: bool,
+    done_before: &crate::journal::steps::Done,
+) -> crate::decide::planner::Decision {
+    use crate::decide::planner::Decision::{Change, Unchanged};
+    use crate::model::op::{Op, SignOutDiff};
+    let asked = record.row.ops.contains(&Op::SignOut);
+    let changed_before = unknown_before || !done_before.is_empty();
+    match decision {
+        Unchanged if asked && changed_before && !done_before.has(&Op::SignOut) => Change {
+            diffs: vec![OpDiff::SignOut(SignOutDiff::default())],
+            messages: Vec::new(),
+            pending: Vec::new(),
+            locks_out: false,
+            overwritten_at_sign_in: false,
+        },
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,7 +14,7 @@ use crate::decide::planner::{Decision, RowsFrom};
 use crate::decide::prepare::{PoolState, Scanned};
 use crate::journal::DoneSet;
 use crate::journal::steps::Done;
-use crate::model::op::{Op, OpDiff, SignOutDiff};
+use crate::model::op::OpDiff;
 use crate::model::row::Record;
 use crate::rows::input::{InputError, Records};
 
@@ -163,7 +163,8 @@ pub fn read_rows(
             record.identity = Some(identity);
         }
         let decision = planner.check_and_decide(&mut record, checks.scanned.scan.duplicates());
-        let decision = sign_out_owed(decision, &record, earlier.is_some(), &done_before);
+        let decision =
+            super::others::sign_out_owed(decision, &record, earlier.is_some(), &done_before);
         let event = match decision {
             Decision::Invalid => Event::Invalid(record),
             Decision::NotFound => Event::NotFound(record),
@@ -173,39 +174,16 @@ pub fn read_rows(
             },
             Decision::Conflict(names) => Event::Conflict(record, names),
             Decision::Change {
-                mut diffs,
+                diffs,
                 messages,
                 pending,
                 ..
             } => {
-                // What an earlier run's calls already did is never sent again.
-                diffs.retain(|d| !done_before.has(&d.op()));
                 handed_out += 1;
                 let current = checks.pool.current.as_ref();
-                let (key, identity) = (&record.row.username, record.identity.as_ref());
-                let around = current.and_then(|c| c.around(key, identity).ok());
-                let now = around
-                    .as_deref()
-                    .and_then(|c| match c.resolve(key, identity) {
-                        crate::decide::current::Resolved::User(kept) => Some(&kept.attributes),
-                        _ => None,
-                    });
-                let mut work = work(record, diffs, current.is_some(), earlier);
-                work.done = done_before;
-                // Sent as a row with nothing to send (`send_one` finishes it without a call).
-                if super::others::lone_sign_out(&work.others, &work)
-                    && work.record.row.ops.len() == 1
-                {
-                    work.others.clear();
-                    work.record.row.ops.clear();
-                }
-                work.messages = messages.len() as u32;
-                work.pending = pending;
-                note_unverified(&mut work, now);
-                if work_tx.blocking_send(work).is_err() {
-                    return;
-                }
-                if stop.is_cancelled() {
+                let decided = (diffs, messages.len() as u32, pending);
+                let work = to_send(record, decided, current, earlier, done_before);
+                if work_tx.blocking_send(work).is_err() || stop.is_cancelled() {
                     return;
                 }
                 continue;
@@ -218,31 +196,36 @@ pub fn read_rows(
     }
 }
 
-/// A user an earlier attempt of this run already changed (its calls cut short by a crash,
-/// an interrupt or a failure: an unknown outcome or journaled steps) still owes the
-/// sign-out its row asked for, even when nothing else is left to change now: that earlier
-/// change is why it signs out. Without this the resumed row would be found unchanged and
-/// the user would keep tokens with its old values.
-fn sign_out_owed(
-    decision: Decision,
-    record: &Record,
-    unknown_before: bool,
-    done_before: &Done,
-) -> Decision {
-    let asked = record.row.ops.contains(&Op::SignOut);
-    let changed_before = unknown_before || !done_before.is_empty();
-    match decision {
-        Decision::Unchanged if asked && changed_before && !done_before.has(&Op::SignOut) => {
-            Decision::Change {
-                diffs: vec![OpDiff::SignOut(SignOutDiff::default())],
-                messages: Vec::new(),
-                pending: Vec::new(),
-                locks_out: false,
-                overwritten_at_sign_in: false,
-            }
-        }
-        other => other,
+/// A decided change made the work to send: what an earlier attempt's calls already did left
+/// out (never sent again), a lone sign-out made a row with nothing to send (`send_one`
+/// finishes it without a call), and the row's unverified addresses noted against the user's
+/// current values.
+fn to_send(
+    record: Record,
+    (mut diffs, messages, pending): (Vec<OpDiff>, u32, Vec<&'static str>),
+    current: Option<&crate::decide::current::Current>,
+    earlier: Option<Before>,
+    done_before: Done,
+) -> Work {
+    diffs.retain(|d| !done_before.has(&d.op()));
+    let (key, identity) = (&record.row.username, record.identity.as_ref());
+    let around = current.and_then(|c| c.around(key, identity).ok());
+    let now = around
+        .as_deref()
+        .and_then(|c| match c.resolve(key, identity) {
+            crate::decide::current::Resolved::User(kept) => Some(kept.attributes.clone()),
+            _ => None,
+        });
+    let mut work = work(record, diffs, current.is_some(), earlier);
+    work.done = done_before;
+    if super::others::lone_sign_out(&work.others, &work) && work.record.row.ops.len() == 1 {
+        work.others.clear();
+        work.record.row.ops.clear();
     }
+    work.messages = messages;
+    work.pending = pending;
+    note_unverified(&mut work, now.as_ref());
+    work
 }
 
 /// A row to send: exactly the decided changes, with what the pool held before them (read now,

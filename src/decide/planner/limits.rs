@@ -53,6 +53,17 @@ pub fn mass_disable(
     ))
 }
 
+/// Why `apply` would refuse a plan under the mass-disable rail (more than a tenth of the
+/// pool's estimated users disabled), if it would: `plan` says so, and prints the allowance in
+/// the command that applies it.
+pub fn over_disable_rail(
+    summary: &PlanSummary,
+    described: &aws_sdk_cognitoidentityprovider::types::UserPoolType,
+) -> Option<String> {
+    let estimated = u64::try_from(described.estimated_number_of_users()).unwrap_or(0);
+    mass_disable(summary, estimated, false).err()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
