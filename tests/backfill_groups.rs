@@ -85,6 +85,9 @@ async fn wrong_group_flags_are_setup_errors_before_any_call() {
 #[tokio::test]
 async fn the_plan_records_the_group_flags_in_its_rule() {
     let pool = pool();
+    // The groups exist: a computed plan checks them before any write.
+    pool.add_group("pro");
+    pool.add_group("all");
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("pro.plan");
     let args = [

@@ -267,3 +267,59 @@ async fn a_run_killed_between_a_users_operations_resumes_with_only_what_is_left(
         ("free".into(), set(&[]), true)
     );
 }
+
+/// The review's case: a computed plan reads the selected users' groups and `enabled` flags,
+/// so its preview shows only what changes, a group the pool lacks stops it before any write,
+/// and users already disabled do not count toward the mass-disable rail.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_computed_plan_diffs_membership_and_status_and_names_a_missing_group() {
+    let moto = Moto::start();
+    let c = moto.client();
+    let pool = seed(&c, 12).await;
+    join(&c, &pool, "u1", "beta").await;
+    for u in ["u3", "u4"] {
+        disable(&c, &pool, u).await;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("c.plan");
+    let out = out.to_str().unwrap();
+    let plan = |rule: Vec<&'static str>| {
+        let mut args = vec!["plan", "--user-pool-id", &pool, "--out", out];
+        args.extend(rule);
+        let args: Vec<String> = args.into_iter().map(String::from).collect();
+        let url = moto.url();
+        async move {
+            let words: Vec<&str> = args.iter().map(String::as_str).collect();
+            cognito_bulk(&url, &words, None).await
+        }
+    };
+    let run = plan(vec![
+        "--where",
+        "username in ['u1', 'u2']",
+        "--add-group",
+        "beta",
+    ])
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("+ u2  group beta"), "{run:?}");
+    assert!(
+        !run.stdout.contains("u1  group beta"),
+        "u1 is in beta already: {run:?}"
+    );
+
+    let run = plan(vec!["--where", "username == 'u1'", "--add-group", "nosuch"]).await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("nosuch"), "{run:?}");
+
+    // u3 and u4 are disabled already: nothing to change, and no rail (2 of 12 is over a tenth).
+    let run = plan(vec![
+        "--where",
+        "username in ['u3', 'u4']",
+        "--set",
+        "enabled=false",
+    ])
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(!run.stdout.contains("enabled:"), "{run:?}");
+    assert!(!run.stderr.contains("allow-mass-disable"), "{run:?}");
+}

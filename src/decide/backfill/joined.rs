@@ -108,9 +108,9 @@ async fn index_pool<P: Pool>(
         spec.user_pool_id,
         None,
         reporter,
-        |user, attrs| {
+        |user, attrs, _| {
             current
-                .observe_in_order(user, attrs, None)
+                .observe_in_order(user, attrs, None, None)
                 .context("noting the pool's emails")?;
             let candidates: Vec<&str> = match spec.match_attr {
                 Some(attr) => attrs
@@ -163,7 +163,7 @@ fn compute_rows(
         };
         let kept = computed_row(eval.as_ref(), row, &user, &attrs, rows, &mut aliases)?;
         current
-            .observe_in_order(&user, &attrs, kept.then_some(wanted))
+            .observe_in_order(&user, &attrs, kept.then_some(wanted), None)
             .context("writing the matched users to a temporary file")?;
     }
     Ok(aliases)

@@ -135,6 +135,10 @@ pub async fn compute<P: Pool>(
         }
     };
     defined(&schema, &scanned, spec.user_pool_id)?;
+    // The groups the rules name: checked to exist (a setup error before any write), and
+    // their members read, so that a user already in a group costs no call and no preview line.
+    let id = spec.user_pool_id;
+    crate::decide::groups::read(pool, id, &scanned.scan, Some(&mut current), stop).await?;
     Ok(Computed {
         scanned,
         state: PoolState {
@@ -231,7 +235,7 @@ async fn from_pool<P: Pool>(
         spec.user_pool_id,
         spec.filter,
         reporter,
-        |user, attrs| {
+        |user, attrs, enabled| {
             let map = attr_map(attrs);
             let subject = Subject {
                 username: user,
@@ -240,7 +244,7 @@ async fn from_pool<P: Pool>(
             };
             let kept = rows.rendered(0, user, eval.eval(&subject), &BTreeMap::new())?;
             current
-                .observe_in_order(user, attrs, kept.then_some(&wanted))
+                .observe_in_order(user, attrs, kept.then_some(&wanted), enabled)
                 .context("writing the pool's users to a temporary file")
         },
     )

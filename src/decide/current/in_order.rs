@@ -200,12 +200,14 @@ impl Current {
         username: &str,
         attrs: &[(String, String)],
         wanted: Option<&std::collections::BTreeSet<String>>,
+        enabled: Option<bool>,
     ) -> std::io::Result<()> {
         if !self.skip_aliases {
             self.note_aliases(username, attrs);
         }
         if let Some(wanted) = wanted {
-            let (kept, names) = self.kept(username, attrs, wanted, None);
+            let (mut kept, names) = self.kept(username, attrs, wanted, None);
+            kept.enabled = enabled;
             if let Some(writing) = &mut self.writing {
                 writing.keep(&kept, &names)?;
             }
@@ -263,11 +265,11 @@ mod tests {
             ("dave", "s-d"),
         ] {
             current
-                .observe_in_order(name, &user(name, sub), Some(&wanted))
+                .observe_in_order(name, &user(name, sub), Some(&wanted), None)
                 .unwrap();
         }
         current
-            .observe_in_order("eve", &user("eve", "s-e"), None)
+            .observe_in_order("eve", &user("eve", "s-e"), None, None)
             .unwrap();
         assert_eq!(current.rows_written().unwrap(), [vec![3, 4]]);
         assert_eq!(

@@ -26,6 +26,11 @@ pub(super) fn scan_in_order(
     let mut aliases: Vec<u64> = Vec::new();
     for record in input::read(scan.reopen(path)?, display, io)?.records {
         let record = record?;
+        for op in &record.row.ops {
+            if let crate::model::op::Op::Group(c) = op {
+                scan.groups.insert(c.group.clone());
+            }
+        }
         for c in record.row.attrs() {
             if !scan.attributes.contains(&c.name) {
                 scan.attributes.insert(c.name.clone());
