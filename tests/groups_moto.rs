@@ -5,9 +5,8 @@
 
 mod support;
 
-use std::collections::BTreeSet;
-
 use aws_sdk_cognitoidentityprovider::Client;
+use support::groups::{enabled, groups_of, join as put};
 use support::*;
 
 async fn group(c: &Client, pool: &str, name: &str) {
@@ -17,35 +16,6 @@ async fn group(c: &Client, pool: &str, name: &str) {
         .send()
         .await
         .unwrap();
-}
-
-async fn put(c: &Client, pool: &str, user: &str, group: &str) {
-    c.admin_add_user_to_group()
-        .user_pool_id(pool)
-        .username(user)
-        .group_name(group)
-        .send()
-        .await
-        .unwrap();
-}
-
-async fn groups_of(c: &Client, pool: &str, user: &str) -> BTreeSet<String> {
-    let out = c
-        .admin_list_groups_for_user()
-        .user_pool_id(pool)
-        .username(user)
-        .send()
-        .await
-        .unwrap();
-    out.groups()
-        .iter()
-        .filter_map(|g| g.group_name().map(str::to_string))
-        .collect()
-}
-
-async fn enabled(c: &Client, pool: &str, user: &str) -> bool {
-    let out = c.admin_get_user().user_pool_id(pool);
-    out.username(user).send().await.unwrap().enabled()
 }
 
 /// 70 users `u00`..; `u00`..`u64` in group big (two ListUsersInGroup pages), u01 in beta,

@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use aws_sdk_cognitoidentityprovider::Client;
+use support::groups::{disable, enabled, groups_of as groups, join};
 use support::proxy::{Config, Fault, FaultProxy, Scripted};
 use support::*;
 
@@ -26,58 +27,9 @@ async fn seed(c: &Client, n: usize) -> String {
         create_user(c, &pool, &format!("u{i}"), &[("custom:tier", "free")]).await;
     }
     for g in ["admin", "beta"] {
-        c.create_group()
-            .user_pool_id(&pool)
-            .group_name(g)
-            .send()
-            .await
-            .unwrap();
+        support::groups::create_group(c, &pool, g).await;
     }
     pool
-}
-
-async fn join(c: &Client, pool: &str, user: &str, group: &str) {
-    c.admin_add_user_to_group()
-        .user_pool_id(pool)
-        .username(user)
-        .group_name(group)
-        .send()
-        .await
-        .unwrap();
-}
-
-async fn disable(c: &Client, pool: &str, user: &str) {
-    c.admin_disable_user()
-        .user_pool_id(pool)
-        .username(user)
-        .send()
-        .await
-        .unwrap();
-}
-
-async fn groups(c: &Client, pool: &str, user: &str) -> BTreeSet<String> {
-    let out = c
-        .admin_list_groups_for_user()
-        .user_pool_id(pool)
-        .username(user)
-        .send()
-        .await
-        .unwrap();
-    out.groups()
-        .iter()
-        .filter_map(|g| g.group_name().map(str::to_string))
-        .collect()
-}
-
-async fn enabled(c: &Client, pool: &str, user: &str) -> bool {
-    let out = c
-        .admin_get_user()
-        .user_pool_id(pool)
-        .username(user)
-        .send()
-        .await
-        .unwrap();
-    out.enabled()
 }
 
 fn forwarded(proxy: &FaultProxy, op: &str) -> u64 {

@@ -11,7 +11,16 @@ use aws_sdk_cognitoidentityprovider::Client;
 use cognito_bulk::model::op::{AttrDiff, EnabledDiff, GroupChange, OpDiff, SignOutDiff};
 use cognito_bulk::model::source::Source;
 use cognito_bulk::plan::file::{self, PlanEntry, PlanHeader, PlanWriter};
+use support::groups::enabled;
 use support::*;
+
+/// The groups `user` is in, in name order.
+async fn groups(c: &Client, pool: &str, user: &str) -> Vec<String> {
+    support::groups::groups_of(c, pool, user)
+        .await
+        .into_iter()
+        .collect()
+}
 
 fn plan(dir: &Path, pool: &str, rows: &[(&str, Vec<OpDiff>)]) -> PathBuf {
     let path = dir.join("ops.plan");
@@ -44,23 +53,6 @@ fn plan(dir: &Path, pool: &str, rows: &[(&str, Vec<OpDiff>)]) -> PathBuf {
     }
     writer.finish().unwrap();
     path
-}
-
-async fn groups(c: &Client, pool: &str, user: &str) -> Vec<String> {
-    let out = c
-        .admin_list_groups_for_user()
-        .user_pool_id(pool)
-        .username(user)
-        .send()
-        .await
-        .unwrap();
-    let names = out.groups().iter().filter_map(|g| g.group_name());
-    names.map(str::to_string).collect()
-}
-
-async fn enabled(c: &Client, pool: &str, user: &str) -> bool {
-    let out = c.admin_get_user().user_pool_id(pool).username(user);
-    out.send().await.unwrap().enabled()
 }
 
 #[tokio::test]

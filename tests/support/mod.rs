@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod cognito_local;
+pub mod groups;
 pub mod proxy;
 
 use std::collections::BTreeMap;
