@@ -9,6 +9,10 @@ async fn compute_rule(set: &str, where_: Option<&str>) -> anyhow::Result<Compute
     let pool = FakePool::new(&[("tenant", true), ("origin", false)]);
     pool.add_user("u0", &[("email", "a@x.example"), ("custom:origin", "crm")]);
     pool.add_user("u1", &[("email", "b@y.example")]);
+    // The groups a computed rule may name (a group the pool lacks is a setup error).
+    for group in ["pro", "x.example", "y.example"] {
+        pool.add_group(group);
+    }
     let described = pool.describe().await.unwrap();
     let rules = Rules::parse(&[set.to_string()], where_, false).map_err(anyhow::Error::new)?;
     let io = InputOptions {
