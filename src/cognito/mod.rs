@@ -16,6 +16,7 @@ pub mod config;
 pub mod fake;
 #[cfg(any(test, feature = "fake"))]
 pub mod faults;
+pub mod groups;
 pub mod pacing;
 pub mod pager;
 pub mod rules;

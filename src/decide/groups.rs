@@ -10,9 +10,8 @@ use std::collections::{BTreeSet, HashMap};
 use anyhow::{anyhow, bail};
 use tokio_util::sync::CancellationToken;
 
-use crate::cognito::pacing::{RateControl, RetryPolicy, interrupted, retrying};
-use crate::cognito::pager::PAGE_SIZE;
-use crate::cognito::{CallError, Pool};
+use crate::cognito::pacing::{RateControl, RetryPolicy};
+use crate::cognito::{CallError, Pool, groups};
 use crate::decide::current::Current;
 use crate::rows::scan::Scan;
 
@@ -33,7 +32,10 @@ pub async fn read<P: Pool>(
     }
     let rate = RateControl::new(pool.list_pages_per_second());
     let reading = |e: CallError| anyhow!("reading the groups of {user_pool_id}: {e}");
-    let in_pool = list_groups(pool, &rate, stop).await.map_err(reading)?;
+    let policy = RetryPolicy::default();
+    let in_pool = groups::names(pool, &rate, &policy, stop)
+        .await
+        .map_err(reading)?;
     let missing: Vec<&str> = (scan.groups.iter())
         .filter(|g| !in_pool.contains(*g))
         .map(String::as_str)
@@ -61,7 +63,9 @@ pub async fn read<P: Pool>(
     // Each member's groups among those read: grows with those groups' members, not the pool.
     let mut memberships: HashMap<String, BTreeSet<String>> = HashMap::new();
     for group in to_read {
-        let members = members(pool, group, &rate, stop).await.map_err(reading)?;
+        let members = groups::members(pool, group, &rate, &policy, stop)
+            .await
+            .map_err(reading)?;
         for username in members {
             memberships
                 .entry(username)
@@ -76,50 +80,4 @@ pub async fn read<P: Pool>(
     }
     current.set_memberships(memberships);
     Ok(())
-}
-
-/// Every group of the pool (ListGroups, all its pages).
-async fn list_groups<P: Pool>(
-    pool: &P,
-    rate: &RateControl,
-    stop: &CancellationToken,
-) -> Result<BTreeSet<String>, CallError> {
-    let mut groups = BTreeSet::new();
-    let mut token: Option<String> = None;
-    loop {
-        if stop.is_cancelled() {
-            return Err(interrupted());
-        }
-        let list = || pool.list_groups_page(token.as_deref());
-        let page = retrying(rate, &RetryPolicy::default(), stop, list).await?;
-        groups.extend(page.groups);
-        token = page.next;
-        if token.is_none() {
-            return Ok(groups);
-        }
-    }
-}
-
-/// The usernames of `group`'s members (ListUsersInGroup, 60 a page).
-async fn members<P: Pool>(
-    pool: &P,
-    group: &str,
-    rate: &RateControl,
-    stop: &CancellationToken,
-) -> Result<Vec<String>, CallError> {
-    let mut users = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        if stop.is_cancelled() {
-            return Err(interrupted());
-        }
-        let list = || pool.list_group_page(group, token.as_deref(), PAGE_SIZE);
-        let page = retrying(rate, &RetryPolicy::default(), stop, list).await?;
-        tracing::debug!(group, users = page.users.len(), "ListUsersInGroup page");
-        users.extend(page.users.into_iter().map(|u| u.username));
-        token = page.next;
-        if token.is_none() {
-            return Ok(users);
-        }
-    }
 }

@@ -22,9 +22,8 @@ use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
 use super::Refused;
-use crate::cognito::pacing::{RateControl, RetryPolicy, retrying};
-use crate::cognito::pager::PAGE_SIZE;
-use crate::cognito::{CallError, Pool};
+use crate::cognito::pacing::{RateControl, RetryPolicy};
+use crate::cognito::{CallError, Pool, groups};
 use crate::files;
 
 /// The `kind` of the saved membership's first line (how other commands tell the file apart).
@@ -118,10 +117,19 @@ async fn read_all<P: Pool>(
     };
     let rate = RateControl::new(pool.list_pages_per_second());
     let policy = RetryPolicy::default();
-    let names = group_names(pool, &rate, &policy, stop).await?;
+    let names: Vec<String> = groups::names(pool, &rate, &policy, stop)
+        .await
+        .map_err(|e| anyhow::anyhow!("ListGroups: {e}"))?
+        .into_iter()
+        .collect();
     let saved: BTreeSet<String> = membership.groups.iter().cloned().collect();
     for group in names.iter().filter(|g| !saved.contains(*g)) {
-        let members = members(pool, group, &rate, &policy, stop).await?;
+        // A group deleted since ListGroups listed it has no members.
+        let members = match groups::members(pool, group, &rate, &policy, stop).await {
+            Ok(members) => members,
+            Err(CallError { code, .. }) if code == "ResourceNotFoundException" => Vec::new(),
+            Err(e) => bail!("ListUsersInGroup {group}: {e}"),
+        };
         if let Some(file) = file.as_mut() {
             // A `Line::Group`, written from borrowed names (a group may be large).
             #[derive(Serialize)]
@@ -240,52 +248,4 @@ fn load(path: &Path, user_pool_id: &str, into: &mut Membership) -> anyhow::Resul
     let file = files::append_private(path).with_context(|| format!("{}", path.display()))?;
     file.set_len(whole)?;
     Ok(complete)
-}
-
-/// Every group's name (ListGroups, all pages).
-async fn group_names<P: Pool>(
-    pool: &P,
-    rate: &RateControl,
-    policy: &RetryPolicy,
-    stop: &CancellationToken,
-) -> anyhow::Result<Vec<String>> {
-    let (mut names, mut token) = (Vec::new(), None::<String>);
-    loop {
-        let list = || pool.list_groups_page(token.as_deref());
-        let page = retrying(rate, policy, stop, list)
-            .await
-            .map_err(|e| anyhow::anyhow!("ListGroups: {e}"))?;
-        names.extend(page.groups);
-        token = page.next;
-        if token.is_none() {
-            // Unique names, in a stable order (a group listed twice across pages counts once).
-            let unique: BTreeSet<String> = names.into_iter().collect();
-            return Ok(unique.into_iter().collect());
-        }
-    }
-}
-
-/// The usernames of `group`'s members (ListUsersInGroup, all pages). A group deleted since
-/// ListGroups listed it has no members.
-async fn members<P: Pool>(
-    pool: &P,
-    group: &str,
-    rate: &RateControl,
-    policy: &RetryPolicy,
-    stop: &CancellationToken,
-) -> anyhow::Result<Vec<String>> {
-    let (mut names, mut token) = (Vec::new(), None::<String>);
-    loop {
-        let list = || pool.list_group_page(group, token.as_deref(), PAGE_SIZE);
-        let page = match retrying(rate, policy, stop, list).await {
-            Ok(page) => page,
-            Err(CallError { code, .. }) if code == "ResourceNotFoundException" => return Ok(names),
-            Err(e) => bail!("ListUsersInGroup {group}: {e}"),
-        };
-        names.extend(page.users.into_iter().map(|u| u.username));
-        token = page.next;
-        if token.is_none() {
-            return Ok(names);
-        }
-    }
 }
