@@ -115,7 +115,7 @@ pub trait Pool: Clone + Send + Sync + 'static {
         limit: i32,
     ) -> impl Future<Output = Result<Page, CallError>> + Send;
     /// One page of the groups `username` is in (AdminListGroupsForUser, 60 at most a page;
-    /// UserRead): read just before a row's group operations are sent, so that one already
+    /// UserResourceRead): read just before a row's group operations are sent, so that one already
     /// done costs no call and the journal holds the membership from before the run.
     fn user_groups_page(
         &self,

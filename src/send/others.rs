@@ -1,7 +1,7 @@
 //! A row's operations other than attributes at send time: group memberships, the `enabled`
 //! flag and the sign-out. Just before the calls (after AdminGetUser, which returns `Enabled`)
 //! the user's groups are read once when the row has group operations (AdminListGroupsForUser,
-//! UserRead, 60 groups a page: one call for almost every user, since a user may be in at most
+//! UserResourceRead, 60 groups a page: one call for almost every user, since a user may be in at most
 //! 100 groups), and each operation is diffed again: one already done (the user was added to
 //! the group since the plan, or disabled by someone else) costs no call, and what the journal
 //! records before each operation is what the user held just before this run touched it, so

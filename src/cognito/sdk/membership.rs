@@ -16,14 +16,7 @@ impl SdkPool {
             .send()
             .await
             .map_err(|e| classify(&e))?;
-        Ok(GroupPage {
-            groups: out
-                .groups()
-                .iter()
-                .filter_map(|g| g.group_name().map(str::to_string))
-                .collect(),
-            next: out.next_token().map(str::to_string),
-        })
+        Ok(group_page(out.groups(), out.next_token()))
     }
 
     pub(super) async fn group_page(
@@ -88,5 +81,19 @@ impl SdkPool {
             .await
             .map(|_| ())
             .map_err(|e| classify(&e))
+    }
+}
+
+/// A page of groups as the SDK returns it (ListGroups, AdminListGroupsForUser): their names.
+pub(super) fn group_page(
+    groups: &[aws_sdk_cognitoidentityprovider::types::GroupType],
+    next: Option<&str>,
+) -> GroupPage {
+    GroupPage {
+        groups: groups
+            .iter()
+            .filter_map(|g| g.group_name().map(str::to_string))
+            .collect(),
+        next: next.map(str::to_string),
     }
 }

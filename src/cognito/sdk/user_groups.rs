@@ -1,4 +1,4 @@
-//! The SDK pool's AdminListGroupsForUser (UserRead): one page of the groups a user is in, 60
+//! The SDK pool's AdminListGroupsForUser (UserResourceRead): one page of the groups a user is in, 60
 //! at most, mapped to group names; its error classified once, as `sdk.rs` does.
 
 use super::{SdkPool, classify};
@@ -20,13 +20,9 @@ impl SdkPool {
             .send()
             .await
             .map_err(|e| classify(&e))?;
-        Ok(GroupPage {
-            groups: out
-                .groups()
-                .iter()
-                .filter_map(|g| g.group_name().map(str::to_string))
-                .collect(),
-            next: out.next_token().map(str::to_string),
-        })
+        Ok(super::membership::group_page(
+            out.groups(),
+            out.next_token(),
+        ))
     }
 }
