@@ -7,38 +7,10 @@
 use std::time::Instant;
 
 use cognito_bulk::app::{self, Context, Given, Signals};
-use cognito_bulk::cognito::User;
 use cognito_bulk::cognito::fake::FakePool;
 
-fn user(i: u64) -> User {
-    User {
-        username: format!("user{i:08}"),
-        attributes: vec![
-            (
-                "sub".into(),
-                format!("0000{i:08}-aaaa-bbbb-cccc-dddddddddddd"),
-            ),
-            ("email".into(), format!("user{i}@example.com")),
-            ("email_verified".into(), "true".into()),
-            ("given_name".into(), format!("Given{i}")),
-            ("family_name".into(), "Family".into()),
-            ("custom:tier".into(), "free".into()),
-        ],
-        status: Some("CONFIRMED".into()),
-        enabled: Some(true),
-    }
-}
-
-/// Peak resident memory of this process so far, in MiB (Linux: VmHWM).
-fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kib: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0.0);
-    kib / 1024.0
-}
+mod common;
+use common::{peak_rss_mib, user};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {

@@ -5,8 +5,8 @@
 use std::io::Write;
 use std::time::Instant;
 
+use cognito_bulk::cognito::Pool;
 use cognito_bulk::cognito::fake::FakePool;
-use cognito_bulk::cognito::{Pool, User};
 use cognito_bulk::decide::all::{self as decide_all, PlanOptions};
 use cognito_bulk::decide::prepare::{self, Reading};
 use cognito_bulk::model::source::Source;
@@ -14,35 +14,8 @@ use cognito_bulk::progress::Quiet;
 use cognito_bulk::rows::input::{EmptyCells, Format, InputOptions};
 use tokio_util::sync::CancellationToken;
 
-fn user(i: u64) -> User {
-    User {
-        username: format!("user{i:08}"),
-        attributes: vec![
-            (
-                "sub".into(),
-                format!("0000{i:08}-aaaa-bbbb-cccc-dddddddddddd"),
-            ),
-            ("email".into(), format!("user{i}@example.com")),
-            ("email_verified".into(), "true".into()),
-            ("given_name".into(), format!("Given{i}")),
-            ("family_name".into(), "Family".into()),
-            ("custom:tier".into(), "free".into()),
-        ],
-        status: Some("CONFIRMED".into()),
-        enabled: Some(true),
-    }
-}
-
-/// Peak resident memory of this process so far, in MiB (Linux: VmHWM).
-fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kib: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0.0);
-    kib / 1024.0
-}
+mod common;
+use common::{peak_rss_mib, user};
 
 /// With PLAN_FAKE_PHASES set: the resident and peak memory after a phase, on standard error.
 fn phase(name: &str) {

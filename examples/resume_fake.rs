@@ -18,6 +18,9 @@ use cognito_bulk::rows::input::{EmptyCells, Format, InputOptions};
 use cognito_bulk::send::{self, ApplyOptions, Preflight};
 use tokio_util::sync::CancellationToken;
 
+mod common;
+use common::peak_rss_mib;
+
 fn user(i: u64) -> User {
     User {
         username: format!("user{i:08}"),
@@ -41,17 +44,6 @@ fn sha256(path: &std::path::Path) -> std::io::Result<String> {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect())
-}
-
-/// Peak resident memory of this process so far, in MiB (Linux: VmHWM).
-fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kib: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0.0);
-    kib / 1024.0
 }
 
 #[tokio::main]
